@@ -1,0 +1,152 @@
+//! The empirical Sinkhorn particle flow (Euler steps of the Sinkhorn-divergence gradient flow) and
+//! the trajectory pool of aligned `(x_k, t_k, v_k)` triples that NSGF trains on.
+
+mod pool;
+
+pub use pool::{PoolBatch, TrajectoryPool};
+
+use crate::Point;
+use crate::ot::{OtError, SinkhornParams, VelocityBackend};
+
+/// How a particle flow is integrated.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FlowConfig {
+    /// Number of Euler steps T.
+    pub steps: usize,
+    /// Euler step size η: `x ← x + η v(x)`.
+    pub eta: f64,
+    /// Sinkhorn parameters of the velocity.
+    pub sinkhorn: SinkhornParams,
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        Self {
+            steps: 10,
+            eta: 1.0,
+            sinkhorn: SinkhornParams::default(),
+        }
+    }
+}
+
+impl FlowConfig {
+    /// The time variable of step `step` out of `steps`: `t = step / steps`, in [0, 1].
+    pub fn time_of_step(&self, step: usize) -> f64 {
+        step as f64 / self.steps.max(1) as f64
+    }
+}
+
+/// One recorded step of a particle flow: positions `x_k`, the time `t_k` and the velocity `v_k`
+/// computed AT `x_k` (so `x_{k+1} = x_k + η v_k`). The last frame of a flow has no velocity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowFrame {
+    /// Step index k.
+    pub step: usize,
+    /// Time variable `t_k = k / T`.
+    pub t: f64,
+    /// Particle positions `x_k`.
+    pub particles: Vec<Point>,
+    /// Velocity at `x_k`; empty for the final frame.
+    pub velocities: Vec<Point>,
+}
+
+/// An empirical Sinkhorn flow, stepped one Euler step at a time (the app steps it live).
+pub struct ParticleFlow {
+    config: FlowConfig,
+    target: Vec<Point>,
+    particles: Vec<Point>,
+    step: usize,
+}
+
+impl ParticleFlow {
+    /// A flow from `source` particles toward the `target` samples. Fails on empty sets or bad
+    /// parameters.
+    pub fn new(source: Vec<Point>, target: Vec<Point>, config: FlowConfig) -> Result<Self, OtError> {
+        config.sinkhorn.validate()?;
+        if source.is_empty() {
+            return Err(OtError::EmptySet("source"));
+        }
+        if target.is_empty() {
+            return Err(OtError::EmptySet("target"));
+        }
+        Ok(Self {
+            config,
+            target,
+            particles: source,
+            step: 0,
+        })
+    }
+
+    /// The flow's configuration.
+    pub fn config(&self) -> &FlowConfig {
+        &self.config
+    }
+
+    /// The current particle positions.
+    pub fn particles(&self) -> &[Point] {
+        &self.particles
+    }
+
+    /// The target samples.
+    pub fn target(&self) -> &[Point] {
+        &self.target
+    }
+
+    /// Steps taken so far.
+    pub fn step_index(&self) -> usize {
+        self.step
+    }
+
+    /// Whether all `config.steps` steps are done.
+    pub fn finished(&self) -> bool {
+        self.step >= self.config.steps
+    }
+
+    /// One Euler step: computes `v_k` at the current positions with `backend`, moves the
+    /// particles, and returns the frame `(x_k, t_k, v_k)` of the positions before the move.
+    pub fn advance(&mut self, backend: &mut dyn VelocityBackend) -> Result<FlowFrame, OtError> {
+        let velocities = backend.velocity(&self.particles, &self.target, &self.config.sinkhorn)?;
+        let frame = FlowFrame {
+            step: self.step,
+            t: self.config.time_of_step(self.step),
+            particles: self.particles.clone(),
+            velocities: velocities.clone(),
+        };
+        let eta = self.config.eta;
+        for (x, v) in self.particles.iter_mut().zip(&velocities) {
+            x[0] += eta * v[0];
+            x[1] += eta * v[1];
+        }
+        self.step += 1;
+        Ok(frame)
+    }
+
+    /// The current positions as a final frame (no velocity).
+    pub fn current_frame(&self) -> FlowFrame {
+        FlowFrame {
+            step: self.step,
+            t: self.config.time_of_step(self.step),
+            particles: self.particles.clone(),
+            velocities: Vec::new(),
+        }
+    }
+}
+
+/// Simulates a whole flow of `config.steps` Euler steps and returns `steps + 1` frames: one per
+/// step with its velocity, then the final positions. The backend's warm-start state is reset
+/// first, since the target is new.
+pub fn simulate_flow(
+    source: Vec<Point>,
+    target: Vec<Point>,
+    config: FlowConfig,
+    backend: &mut dyn VelocityBackend,
+) -> Result<Vec<FlowFrame>, OtError> {
+    backend.reset_warm_start();
+    let mut flow = ParticleFlow::new(source, target, config)?;
+    let mut frames = Vec::with_capacity(config.steps + 1);
+    while !flow.finished() {
+        frames.push(flow.advance(backend)?);
+    }
+    frames.push(flow.current_frame());
+    Ok(frames)
+}

@@ -1,0 +1,18 @@
+//! nsgf: the Neural Sinkhorn Gradient Flow (Zhu et al., arXiv 2401.14069) on 2D point clouds.
+//!
+//! Layers (arrows point one way): [`data`] → [`ot`] (CPU) / [`gpu`] → [`metrics`] → [`flow`] →
+//! [`nn`] → [`model`] → [`render`] → [`app`] and [`cli`]. See `ARCHITECTURE.md`.
+
+pub mod app;
+pub mod cli;
+pub mod data;
+pub mod flow;
+pub mod gpu;
+pub mod metrics;
+pub mod model;
+pub mod nn;
+pub mod ot;
+pub mod render;
+
+/// A point of the plane, `[x, y]`, in f64 at every API boundary.
+pub type Point = [f64; 2];

@@ -1,0 +1,109 @@
+//! Entropic optimal transport on 2D point clouds: GeomLoss-exact Sinkhorn potentials, barycentric
+//! projections, the Sinkhorn-flow velocity and the Sinkhorn divergence (CPU backend), plus the
+//! [`VelocityBackend`] interface that the GPU backend implements too.
+
+pub mod cpu;
+
+use crate::Point;
+
+/// Parameters of the Sinkhorn problem, GeomLoss style: `eps = blur²`, the ε-annealing factor
+/// `scaling` in (0, 1).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SinkhornParams {
+    /// Blur σ; the final entropic regularisation is ε = σ².
+    pub blur: f64,
+    /// Annealing factor of the ε-schedule, in (0, 1).
+    pub scaling: f64,
+}
+
+impl Default for SinkhornParams {
+    fn default() -> Self {
+        Self {
+            blur: 0.05,
+            scaling: 0.9,
+        }
+    }
+}
+
+impl SinkhornParams {
+    /// Checks blur > 0 (finite) and scaling in (0, 1).
+    pub fn validate(&self) -> Result<(), OtError> {
+        if !(self.blur.is_finite() && self.blur > 0.0) {
+            return Err(OtError::InvalidBlur(self.blur));
+        }
+        if !(self.scaling > 0.0 && self.scaling < 1.0) {
+            return Err(OtError::InvalidScaling(self.scaling));
+        }
+        Ok(())
+    }
+}
+
+/// Floating-point precision of the Sinkhorn iterations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Precision {
+    /// f32 arithmetic (default; fast).
+    #[default]
+    F32,
+    /// f64 arithmetic (reference accuracy).
+    F64,
+}
+
+/// Errors of the OT layer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OtError {
+    /// An empty point set.
+    #[error("the {0} point set is empty")]
+    EmptySet(&'static str),
+    /// blur ≤ 0 or not finite.
+    #[error("blur must be a finite number > 0 (got {0})")]
+    InvalidBlur(f64),
+    /// scaling outside (0, 1).
+    #[error("scaling must lie strictly between 0 and 1 (got {0})")]
+    InvalidScaling(f64),
+    /// A non-finite coordinate.
+    #[error("the {set} point set holds a non-finite coordinate at index {index}")]
+    NonFinite {
+        /// "source" or "target".
+        set: &'static str,
+        /// Index of the offending point.
+        index: usize,
+    },
+    /// A GPU failure (device lost, out of memory, size beyond the adapter's limits).
+    #[error("GPU backend: {0}")]
+    Gpu(String),
+}
+
+/// Work counters of the last velocity evaluation, for benchmarks and warm-start reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SolveStats {
+    /// Sinkhorn iterations run, over both the (x,y) and the (x,x) problems.
+    pub iterations: usize,
+    /// Softmin terms evaluated: Σ over iterations of rows × columns.
+    pub softmin_terms: u64,
+}
+
+/// Anything that computes the empirical Sinkhorn-flow velocity
+/// `v(x_i) = P_{x→y}(x_i) − P_{x→x}(x_i)` at every particle. Implemented by the CPU backend and
+/// by the GPU backend. A backend may keep state between calls (warm start across Euler steps).
+pub trait VelocityBackend: Send {
+    /// A short name for messages ("cpu f32", "gpu (lavapipe)").
+    fn name(&self) -> String;
+    /// The velocity at every particle toward `target`.
+    fn velocity(
+        &mut self,
+        particles: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Result<Vec<Point>, OtError>;
+    /// The debiased Sinkhorn divergence S_ε(particles, target) (GeomLoss's formula).
+    fn divergence(
+        &mut self,
+        particles: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Result<f64, OtError>;
+    /// Forget any warm-start state (call when the target or the parameters change).
+    fn reset_warm_start(&mut self);
+    /// Counters of the last [`VelocityBackend::velocity`] call.
+    fn last_stats(&self) -> SolveStats;
+}
