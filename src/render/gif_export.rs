@@ -1,0 +1,230 @@
+//! Looping GIF export: frames drawn, palette-indexed and LZW-compressed in parallel (rayon) in
+//! bounded chunks, written in order with one global palette, into a temporary file next to the
+//! destination that is renamed into place only when everything succeeded.
+
+use super::RenderError;
+use super::animation::{Animation, AnimationRenderer, LookOptions};
+use super::palette::GlobalPalette;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Allowed frame rates (GIF delays are whole hundredths of a second).
+pub const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=50;
+/// The longest allowed hold on the last frame, in milliseconds.
+pub const MAX_HOLD_MS: u32 = 60_000;
+
+/// How a GIF is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GifOptions {
+    /// How the frames look (size, trails, arrows, target).
+    pub look: LookOptions,
+    /// Frames per second, in 1..=50; each frame shows for `round(100 / fps)` hundredths.
+    pub fps: u32,
+    /// Extra time the last frame stays before the loop restarts, in ms (≤ 60 000).
+    pub hold_last_ms: u32,
+    /// Frames drawn and encoded at a time (bounds memory; at least 1).
+    pub chunk_frames: usize,
+}
+
+impl Default for GifOptions {
+    fn default() -> Self {
+        Self {
+            look: LookOptions::default(),
+            fps: 20,
+            hold_last_ms: 1000,
+            chunk_frames: 16,
+        }
+    }
+}
+
+impl GifOptions {
+    /// Delay of every frame but the last, in hundredths of a second.
+    pub fn frame_delay_cs(&self) -> u16 {
+        (100.0 / f64::from(self.fps.max(1))).round().max(1.0) as u16
+    }
+
+    /// Delay of the last frame: one frame delay plus the hold, in hundredths of a second.
+    pub fn last_frame_delay_cs(&self) -> u16 {
+        let hold_cs = (f64::from(self.hold_last_ms) / 10.0).round() as u16;
+        self.frame_delay_cs().saturating_add(hold_cs)
+    }
+
+    /// Checks the frame rate and the hold (the size is checked when drawing starts).
+    pub fn validate(&self) -> Result<(), RenderError> {
+        if !FPS_RANGE.contains(&self.fps) {
+            return Err(RenderError::InvalidFps {
+                fps: self.fps,
+                min: *FPS_RANGE.start(),
+                max: *FPS_RANGE.end(),
+            });
+        }
+        if self.hold_last_ms > MAX_HOLD_MS {
+            return Err(RenderError::InvalidHold {
+                hold_ms: self.hold_last_ms,
+                max: MAX_HOLD_MS,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GifReport {
+    /// The GIF file.
+    pub path: PathBuf,
+    /// Frames written (one per animation frame; the last one held longer).
+    pub frames: usize,
+    /// Side of the square images in pixels.
+    pub size_px: u32,
+    /// File size in bytes.
+    pub bytes: u64,
+    /// Delay of every frame but the last, in hundredths of a second.
+    pub frame_delay_cs: u16,
+    /// Delay of the last frame (including the hold), in hundredths of a second.
+    pub last_frame_delay_cs: u16,
+    /// Wall-clock seconds of drawing, encoding and writing.
+    pub seconds: f64,
+}
+
+/// Writes `animation` as an infinitely looping GIF at `path`. Calls `progress(done, total)` after
+/// every chunk of frames; stops with [`RenderError::Cancelled`] when `cancel` becomes true. On any
+/// error nothing is left at `path` (an existing file there is untouched) and no temporary file
+/// remains.
+pub fn export_gif(
+    path: &Path,
+    animation: &Animation,
+    options: &GifOptions,
+    progress: &mut dyn FnMut(usize, usize),
+    cancel: Option<&AtomicBool>,
+) -> Result<GifReport, RenderError> {
+    let started = Instant::now();
+    options.validate()?;
+    let renderer = AnimationRenderer::new(animation, options.look)?;
+    let io_error = |reason: String| RenderError::Io {
+        path: path.display().to_string(),
+        reason,
+    };
+    if path.is_dir() {
+        return Err(io_error("is a directory".into()));
+    }
+    let temporary = TemporaryFile::create_beside(path).map_err(|e| io_error(e.to_string()))?;
+    let file = temporary
+        .file
+        .try_clone()
+        .map_err(|e| io_error(e.to_string()))?;
+
+    let size = options.look.size_px;
+    let side = u16::try_from(size).map_err(|_| RenderError::InvalidSize {
+        size,
+        min: *super::raster::SIZE_RANGE.start(),
+        max: *super::raster::SIZE_RANGE.end(),
+    })?;
+    let palette = GlobalPalette::shared();
+    let encode_error = |e: gif::EncodingError| io_error(e.to_string());
+    let mut encoder = gif::Encoder::new(BufWriter::new(file), side, side, &palette.rgb_bytes())
+        .map_err(encode_error)?;
+    encoder
+        .set_repeat(gif::Repeat::Infinite)
+        .map_err(encode_error)?;
+
+    let total = renderer.frame_count();
+    let last_index = total - 1;
+    progress(0, total);
+    let chunk = options.chunk_frames.max(1);
+    for chunk_start in (0..total).step_by(chunk) {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(RenderError::Cancelled);
+        }
+        let chunk_end = (chunk_start + chunk).min(total);
+        let frames: Vec<gif::Frame<'static>> = (chunk_start..chunk_end)
+            .into_par_iter()
+            .map(|index| {
+                let pixmap = renderer.render(index)?;
+                let mut frame = gif::Frame {
+                    width: side,
+                    height: side,
+                    delay: if index == last_index {
+                        options.last_frame_delay_cs()
+                    } else {
+                        options.frame_delay_cs()
+                    },
+                    buffer: Cow::Owned(palette.index_rgba(pixmap.data())),
+                    ..gif::Frame::default()
+                };
+                frame.make_lzw_pre_encoded();
+                Ok(frame)
+            })
+            .collect::<Result<_, RenderError>>()?;
+        for frame in &frames {
+            encoder
+                .write_lzw_pre_encoded_frame(frame)
+                .map_err(encode_error)?;
+        }
+        progress(chunk_end, total);
+    }
+    let mut writer = encoder.into_inner().map_err(encode_error)?;
+    writer.flush().map_err(|e| io_error(e.to_string()))?;
+    drop(writer);
+    let bytes = temporary
+        .commit(path)
+        .map_err(|e| io_error(e.to_string()))?;
+    Ok(GifReport {
+        path: path.to_path_buf(),
+        frames: total,
+        size_px: size,
+        bytes,
+        frame_delay_cs: options.frame_delay_cs(),
+        last_frame_delay_cs: options.last_frame_delay_cs(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// A file beside the destination that is deleted on drop unless committed (renamed into place).
+struct TemporaryFile {
+    path: PathBuf,
+    file: File,
+    committed: bool,
+}
+
+impl TemporaryFile {
+    /// Creates `.<name>.<pid>.partial` in the destination's directory.
+    fn create_beside(destination: &Path) -> std::io::Result<Self> {
+        let name = destination.file_name().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")
+        })?;
+        let mut temporary_name = std::ffi::OsString::from(".");
+        temporary_name.push(name);
+        temporary_name.push(format!(".{}.partial", std::process::id()));
+        let path = destination.with_file_name(temporary_name);
+        let file = File::create(&path)?;
+        Ok(Self {
+            path,
+            file,
+            committed: false,
+        })
+    }
+
+    /// Syncs, renames onto `destination`, and returns the file size.
+    fn commit(mut self, destination: &Path) -> std::io::Result<u64> {
+        self.file.sync_all()?;
+        let bytes = self.file.metadata()?.len();
+        std::fs::rename(&self.path, destination)?;
+        self.committed = true;
+        Ok(bytes)
+    }
+}
+
+impl Drop for TemporaryFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Best effort: the export already failed and reports that error.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Offscreen drawing of one frame: pixels land where the particles are, in their colours; fixed
+//! axes; the colour map; the bitmap font; error paths.
+
+use nsgf::Point;
+use nsgf::render::colors::{BACKGROUND, TARGET_GREY, particle_color_map};
+use nsgf::render::font::{draw_text, text_size};
+use nsgf::render::palette::GlobalPalette;
+use nsgf::render::{
+    Animation, AnimationRenderer, FrameScene, FrameStyle, LookOptions, RenderError, Viewport,
+    colors_by_start, render_frame,
+};
+
+fn rgb_at(pixmap: &tiny_skia::Pixmap, x: f32, y: f32) -> [u8; 3] {
+    let pixel = pixmap
+        .pixel(x.floor() as u32, y.floor() as u32)
+        .expect("pixel inside the image");
+    assert_eq!(pixel.alpha(), 255, "frames are opaque");
+    [pixel.red(), pixel.green(), pixel.blue()]
+}
+
+const UNIT_VIEW: Viewport = Viewport {
+    center: [0.0, 0.0],
+    half_side: 1.0,
+};
+
+#[test]
+fn particles_are_drawn_in_their_colours_at_their_positions() {
+    // Positions at pixel centres (a pixel is 0.01 wide): x = 0.005 + k / 100.
+    let particles: Vec<Point> = vec![
+        [0.505, 0.505],
+        [-0.495, 0.505],
+        [-0.495, -0.495],
+        [0.505, -0.495],
+        [0.305, 0.805],
+    ];
+    let colors = colors_by_start(&particles);
+    let target: Vec<Point> = vec![[0.305, -0.795]];
+    let style = FrameStyle::for_size(200, particles.len());
+    let scene = FrameScene {
+        particles: &particles,
+        colors: &colors,
+        target: &target,
+        ..FrameScene::default()
+    };
+    let pixmap = render_frame(&scene, &UNIT_VIEW, &style).expect("draws");
+    assert_eq!((pixmap.width(), pixmap.height()), (200, 200));
+    for (point, color) in particles.iter().zip(&colors) {
+        let (x, y) = UNIT_VIEW.to_pixel(*point, 200);
+        assert_eq!(rgb_at(&pixmap, x, y), *color, "particle at {point:?}");
+    }
+    // y is up: the particle at (0.5, 0.5) is in the upper-right quadrant of the image.
+    let (x, y) = UNIT_VIEW.to_pixel([0.505, 0.505], 200);
+    assert_eq!((x, y), (150.5, 49.5));
+    let (x, y) = UNIT_VIEW.to_pixel(target[0], 200);
+    assert_eq!(rgb_at(&pixmap, x, y), TARGET_GREY);
+    // Away from every particle, dot, axis and the caption: background.
+    for point in [[0.25, 0.2], [-0.7, -0.2], [0.75, 0.05]] {
+        let (x, y) = UNIT_VIEW.to_pixel(point, 200);
+        assert_eq!(rgb_at(&pixmap, x, y), BACKGROUND, "empty spot {point:?}");
+    }
+}
+
+#[test]
+fn arrows_and_trails_leave_ink_between_positions() {
+    let particles: Vec<Point> = vec![[0.3, 0.5]];
+    let before: Vec<Point> = vec![[-0.6, 0.5]];
+    let arrows: Vec<Point> = vec![[0.0, -0.8]];
+    let colors = vec![particle_color_map()[5]];
+    let style = FrameStyle::for_size(200, 1);
+    let plain = FrameScene {
+        particles: &particles,
+        colors: &colors,
+        ..FrameScene::default()
+    };
+    let decorated = FrameScene {
+        trails: vec![&before],
+        arrows: Some(&arrows),
+        ..plain.clone()
+    };
+    let plain = render_frame(&plain, &UNIT_VIEW, &style).expect("draws");
+    let decorated = render_frame(&decorated, &UNIT_VIEW, &style).expect("draws");
+    let trail_middle = UNIT_VIEW.to_pixel([-0.3, 0.5], 200);
+    let arrow_middle = UNIT_VIEW.to_pixel([0.3, 0.1], 200);
+    for (x, y) in [trail_middle, arrow_middle] {
+        assert_eq!(rgb_at(&plain, x, y), BACKGROUND);
+        assert_ne!(rgb_at(&decorated, x, y), BACKGROUND, "ink at ({x}, {y})");
+    }
+}
+
+#[test]
+fn frames_of_an_animation_share_fixed_axes_and_colours() {
+    let start: Vec<Point> = (0..40).map(|i| [i as f64 * 0.1, 0.0]).collect();
+    let end: Vec<Point> = start.iter().map(|p| [p[0] * 0.5, 3.0]).collect();
+    let animation = Animation {
+        title: "test".into(),
+        frames: vec![start.clone(), end.clone()],
+        target: end.clone(),
+        ..Animation::default()
+    };
+    let look = LookOptions {
+        size_px: 160,
+        trails: 0,
+        ..LookOptions::default()
+    };
+    let renderer = AnimationRenderer::new(&animation, look).expect("valid");
+    let view = *renderer.viewport();
+    // Square window holding every point of every frame.
+    for p in start.iter().chain(&end) {
+        let (x, y) = view.to_pixel(*p, 160);
+        assert!(
+            (0.0..160.0).contains(&x) && (0.0..160.0).contains(&y),
+            "{p:?} at ({x}, {y})"
+        );
+    }
+    assert_eq!(renderer.colors(), colors_by_start(&start).as_slice());
+    // The same particle keeps its colour in the last frame, at its new position.
+    let last = renderer.render(1).expect("draws");
+    let (x, y) = view.to_pixel(end[39], 160);
+    assert_eq!(rgb_at(&last, x, y), renderer.colors()[39]);
+    assert!(matches!(
+        renderer.render(2),
+        Err(RenderError::FrameOutOfRange { index: 2, count: 2 })
+    ));
+}
+
+#[test]
+fn viewport_ignores_a_single_far_outlier_and_is_square() {
+    let mut points: Vec<Point> = (0..2000)
+        .map(|i| [(i % 50) as f64 / 49.0, (i / 50) as f64 / 39.0 * 0.5])
+        .collect();
+    points.push([1e6, -1e6]);
+    let view = Viewport::fit([points.as_slice()], 0.0);
+    assert!((view.center[0] - 0.5).abs() < 1e-9, "{view:?}");
+    assert!((view.center[1] - 0.25).abs() < 1e-9, "{view:?}");
+    assert!((view.half_side - 0.5).abs() < 1e-9, "{view:?}");
+    let with_margin = Viewport::fit([points.as_slice()], 0.25);
+    assert!((with_margin.half_side - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn colours_follow_the_starting_angle_and_radius() {
+    let n = 360;
+    let mut initial: Vec<Point> = (0..n)
+        .map(|i| {
+            let angle = std::f64::consts::TAU * i as f64 / n as f64;
+            [angle.cos(), angle.sin()]
+        })
+        .collect();
+    initial.push([0.0, 0.0]);
+    initial.push([f64::NAN, 1.0]);
+    let colors = colors_by_start(&initial);
+    assert_eq!(colors.len(), initial.len());
+    assert_eq!(colors, colors_by_start(&initial), "deterministic");
+    // Opposite sides of the circle differ; the centre differs from the rim.
+    assert_ne!(colors[0], colors[n / 2]);
+    assert_ne!(colors[n], colors[0]);
+    // The ring shows many hues, and every colour is a GIF palette entry.
+    let mut distinct = colors[..n].to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(
+        distinct.len() >= 20,
+        "only {} colours on the ring",
+        distinct.len()
+    );
+    let palette = GlobalPalette::shared();
+    for color in &colors {
+        assert!(
+            palette.colors().contains(color),
+            "{color:?} not in the palette"
+        );
+    }
+}
+
+#[test]
+fn caption_text_draws_the_font_glyphs() {
+    let mut pixmap = tiny_skia::Pixmap::new(64, 64).expect("pixmap");
+    pixmap.fill(tiny_skia::Color::WHITE);
+    draw_text(&mut pixmap, "1", 10, 10, 2, [0, 0, 0]);
+    // '1' has a full-width base row (0x0E: columns 1..=3) and an empty first column.
+    let ink = |x: u32, y: u32| pixmap.pixel(x, y).expect("inside").red() == 0;
+    let base_row_y = 10 + 6 * 2;
+    assert!(ink(10 + 2, base_row_y) && ink(10 + 6, base_row_y));
+    assert!(!ink(10, base_row_y) && !ink(10 + 8, base_row_y));
+    assert!(ink(10 + 4, 10), "stem at the top");
+    assert_eq!(text_size("ab\nc", 1), (11, 17));
+    assert_eq!(text_size("T=0.50", 2), ((6 * 6 - 1) * 2, 14));
+}
+
+#[test]
+fn bad_sizes_and_lengths_are_errors() {
+    let particles: Vec<Point> = vec![[0.0, 0.0]];
+    let colors = colors_by_start(&particles);
+    let scene = FrameScene {
+        particles: &particles,
+        colors: &colors,
+        ..FrameScene::default()
+    };
+    for size in [0, 63, 2049, 100_000] {
+        let style = FrameStyle::for_size(size, 1);
+        let error = render_frame(&scene, &UNIT_VIEW, &style).expect_err("size out of range");
+        assert!(matches!(error, RenderError::InvalidSize { .. }));
+        assert!(error.to_string().contains("64..=2048"), "{error}");
+    }
+    let wrong_colors = FrameScene {
+        colors: &[],
+        ..scene.clone()
+    };
+    let error = render_frame(&wrong_colors, &UNIT_VIEW, &FrameStyle::for_size(64, 1))
+        .expect_err("length mismatch");
+    assert!(error.to_string().contains("colors"), "{error}");
+}
