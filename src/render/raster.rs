@@ -26,6 +26,9 @@ const PROGRESS_GREY: [u8; 3] = [160, 160, 160];
 /// Draws `scene` in the square window `viewport` with `style` on an opaque white background.
 /// Errors when the image size is outside [`SIZE_RANGE`] or when `colors`, `trails` or `arrows`
 /// do not match the particles in length. Non-finite or far-away points are skipped.
+///
+/// Drawing order, bottom to top: background, axes, target dots, progress bar, caption, trails,
+/// particles, arrows (nothing hides a particle but an arrow).
 pub fn render_frame(
     scene: &FrameScene<'_>,
     viewport: &Viewport,
@@ -79,11 +82,7 @@ pub fn render_frame(
         style.target_radius_px,
         TARGET_GREY,
     );
-    draw_trails(&mut pixmap, scene, style, &project);
-    draw_particles(&mut pixmap, scene, style, &project);
-    if let Some(arrows) = scene.arrows {
-        draw_arrows(&mut pixmap, scene.particles, arrows, style, &project);
-    }
+    // Caption and progress bar go under the flow, so that no particle is ever hidden.
     draw_progress(&mut pixmap, scene, style);
     let margin = 4 * style.text_scale;
     font::draw_text(
@@ -94,6 +93,11 @@ pub fn render_frame(
         style.text_scale,
         CAPTION_INK,
     );
+    draw_trails(&mut pixmap, scene, style, &project);
+    draw_particles(&mut pixmap, scene, style, &project);
+    if let Some(arrows) = scene.arrows {
+        draw_arrows(&mut pixmap, scene.particles, arrows, style, &project);
+    }
     Ok(pixmap)
 }
 
