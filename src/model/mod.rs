@@ -5,13 +5,24 @@
 use crate::Point;
 use crate::data::Distribution;
 use crate::flow::FlowConfig;
-use std::sync::atomic::AtomicBool;
+
+mod config;
+mod file;
+mod inputs;
+mod nsgf;
+mod sampling;
+mod straight;
+mod training;
+
+use crate::nn::Mlp;
 
 /// The file-format version written into every model file.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Which model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 pub enum Method {
     /// NSGF: the learned velocity field integrated for T steps.
     #[serde(rename = "nsgf")]
@@ -155,74 +166,24 @@ pub struct TrainedModel {
     pub target: Distribution,
     /// Loss and W2 checkpoints.
     pub log: TrainingLog,
-    /// The networks (being written).
-    networks: serde_json::Value,
+    /// The trained networks.
+    networks: Networks,
 }
 
-impl TrainConfig {
-    /// Good defaults for `method` on the 2D presets.
-    pub fn defaults_for(method: Method) -> Self {
-        let _ = method;
-        todo!()
-    }
+/// The networks of a model: v_θ for both methods; for NSGF++ also u_δ and t_φ.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Networks {
+    /// The velocity field v_θ(x, y, t) → (vx, vy) of the NSGF phase.
+    velocity: Mlp,
+    /// NSGF++ only: the straight flow u_δ and the time predictor t_φ.
+    straight: Option<StraightNetworks>,
 }
 
-impl TrainedModel {
-    /// Trains a model of `config.method` from `source` to `target`, reporting progress after every
-    /// outer iteration; returns [`ModelError::Cancelled`] soon after `cancel` is set.
-    pub fn train(
-        config: &TrainConfig,
-        source: &Distribution,
-        target: &Distribution,
-        cancel: &AtomicBool,
-        progress: &mut dyn FnMut(&TrainProgress),
-    ) -> Result<Self, ModelError> {
-        let _ = (config, source, target, cancel, progress);
-        todo!()
-    }
-
-    /// The default number of network evaluations for sampling (T for NSGF; the total budget for NSGF++).
-    pub fn default_nfe(&self) -> usize {
-        todo!()
-    }
-
-    /// Integrates the learned flow from `n` fresh source samples (seeded), keeping every frame.
-    /// `nfe` resamples the time grid over the same horizon (NSGF++: the total budget of both phases).
-    pub fn sample_trajectory(
-        &self,
-        n: usize,
-        nfe: Option<usize>,
-        seed: u64,
-    ) -> Result<LearnedTrajectory, ModelError> {
-        let _ = (n, nfe, seed);
-        todo!()
-    }
-
-    /// The final positions of [`TrainedModel::sample_trajectory`].
-    pub fn sample(&self, n: usize, nfe: Option<usize>, seed: u64) -> Result<Vec<Point>, ModelError> {
-        let mut trajectory = self.sample_trajectory(n, nfe, seed)?;
-        trajectory
-            .frames
-            .pop()
-            .ok_or_else(|| ModelError::Invalid("the trajectory has no frame".into()))
-    }
-
-    /// The learned velocity field v_θ(·, t) of the NSGF phase at `points` (for quiver plots).
-    pub fn velocity_field(&self, points: &[Point], t: f64) -> Vec<Point> {
-        let _ = (points, t);
-        todo!()
-    }
-
-    /// Writes the model as JSON.
-    pub fn save(&self, path: &std::path::Path) -> Result<(), ModelError> {
-        let _ = path;
-        todo!()
-    }
-
-    /// Reads a model written by [`TrainedModel::save`]; a corrupt file or another format version
-    /// is a clear error naming the file.
-    pub fn load(path: &std::path::Path) -> Result<Self, ModelError> {
-        let _ = path;
-        todo!()
-    }
+/// NSGF++'s second-phase networks.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct StraightNetworks {
+    /// The straight flow u_δ(x, y, s) → (ux, uy).
+    straight_flow: Mlp,
+    /// The phase-transition time predictor t_φ(x, y) → s (clamped to [0, 1]).
+    time_predictor: Mlp,
 }

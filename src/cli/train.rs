@@ -1,0 +1,184 @@
+//! `nsgf train`: train an NSGF or NSGF++ model with a progress line on stderr, save it as JSON.
+
+use crate::data::Distribution;
+use crate::model::{Method, TrainConfig, TrainProgress, TrainedModel};
+use crate::nn::Activation;
+use anyhow::Context;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// Arguments of `nsgf train`; every hyperparameter defaults to the method's tuned value.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Source distribution: a preset name or a CSV file.
+    #[arg(long)]
+    pub source: String,
+    /// Target distribution: a preset name or a CSV file.
+    #[arg(long)]
+    pub target: String,
+    /// NSGF or NSGF++.
+    #[arg(long, value_enum, default_value_t = Method::Nsgf)]
+    pub method: Method,
+    /// Random seed of the whole run.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Where to write the model (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Sinkhorn-flow steps T per simulated flow (NSGF++: at most 5).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Euler step size η of the simulated flows.
+    #[arg(long)]
+    pub eta: Option<f64>,
+    /// Blur σ (ε = σ²).
+    #[arg(long)]
+    pub blur: Option<f64>,
+    /// ε-annealing factor in (0, 1).
+    #[arg(long)]
+    pub scaling: Option<f64>,
+    /// Particles per simulated flow.
+    #[arg(long)]
+    pub particles: Option<usize>,
+    /// Trajectory-pool capacity, in flows.
+    #[arg(long)]
+    pub pool: Option<usize>,
+    /// Outer iterations (simulated flows) of the velocity-field stage.
+    #[arg(long)]
+    pub iterations: Option<usize>,
+    /// Adam steps per outer iteration.
+    #[arg(long)]
+    pub adam_steps: Option<usize>,
+    /// Minibatch size.
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Adam learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Hidden width of the MLPs.
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Hidden layers of the MLPs.
+    #[arg(long)]
+    pub layers: Option<usize>,
+    /// Hidden activation.
+    #[arg(long, value_enum)]
+    pub activation: Option<Activation>,
+    /// NSGF++: Adam steps of the straight flow and the time predictor.
+    #[arg(long)]
+    pub straight_iterations: Option<usize>,
+    /// W2 checkpoint every this many iterations (0: only at the end).
+    #[arg(long)]
+    pub eval_every: Option<usize>,
+    /// No progress line.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl TrainArgs {
+    /// The method's defaults with every given override applied.
+    pub fn config(&self) -> TrainConfig {
+        let mut config = TrainConfig::defaults_for(self.method);
+        config.seed = self.seed;
+        let set = |slot: &mut usize, value: Option<usize>| {
+            if let Some(value) = value {
+                *slot = value;
+            }
+        };
+        set(&mut config.flow.steps, self.steps);
+        set(&mut config.particles, self.particles);
+        set(&mut config.pool_flows, self.pool);
+        set(&mut config.iterations, self.iterations);
+        set(&mut config.adam_steps, self.adam_steps);
+        set(&mut config.batch_size, self.batch);
+        set(&mut config.hidden_width, self.width);
+        set(&mut config.hidden_layers, self.layers);
+        set(&mut config.straight_iterations, self.straight_iterations);
+        set(&mut config.eval_every, self.eval_every);
+        if let Some(eta) = self.eta {
+            config.flow.eta = eta;
+        }
+        if let Some(blur) = self.blur {
+            config.flow.sinkhorn.blur = blur;
+        }
+        if let Some(scaling) = self.scaling {
+            config.flow.sinkhorn.scaling = scaling;
+        }
+        if let Some(lr) = self.lr {
+            config.learning_rate = lr;
+        }
+        if let Some(activation) = self.activation {
+            config.activation = activation;
+        }
+        config
+    }
+}
+
+/// Fails early when `path` cannot be written, so no training time is lost on a bad `--out`.
+fn check_writable(path: &Path) -> anyhow::Result<()> {
+    let mut probe = path.as_os_str().to_owned();
+    probe.push(".probe");
+    let probe = PathBuf::from(probe);
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("cannot write the model to {}", path.display()))?;
+    std::fs::remove_file(&probe).ok();
+    Ok(())
+}
+
+/// One progress line, rewritten in place on stderr.
+fn progress_line(progress: &TrainProgress) -> String {
+    let w2 = progress
+        .w2
+        .map(|w2| format!("  w2 {w2:.4}"))
+        .unwrap_or_default();
+    format!(
+        "\r[{:>3.0}%] {} {}/{}  loss {:.5}{w2}   ",
+        100.0 * progress.fraction_done,
+        progress.stage,
+        progress.iteration,
+        progress.total,
+        progress.loss
+    )
+}
+
+/// Runs `nsgf train`.
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let config = args.config();
+    config.validate()?;
+    let source = Distribution::parse(&args.source)?;
+    let target = Distribution::parse(&args.target)?;
+    check_writable(&args.out)?;
+    let cancel = AtomicBool::new(false);
+    let quiet = args.quiet;
+    let mut report = |progress: &TrainProgress| {
+        if !quiet {
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "{}", progress_line(progress));
+            if progress.w2.is_some() {
+                let _ = writeln!(stderr);
+            }
+        }
+    };
+    let model = TrainedModel::train(&config, &source, &target, &cancel, &mut report)?;
+    if !quiet {
+        eprintln!();
+    }
+    model.save(&args.out)?;
+    let last = model.log.w2.last();
+    eprintln!(
+        "saved {} ({}, {:.1} s{})",
+        args.out.display(),
+        match model.method {
+            Method::Nsgf => "NSGF",
+            Method::NsgfPp => "NSGF++",
+        },
+        model.log.seconds,
+        last.map(|c| format!(
+            ", w2 {:.4} vs floor {:.4} at n = {}",
+            c.w2, c.floor, config.eval_samples
+        ))
+        .unwrap_or_default()
+    );
+    Ok(())
+}

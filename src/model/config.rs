@@ -1,0 +1,100 @@
+//! Default hyperparameters and their validation.
+
+use super::{Method, ModelError, TrainConfig};
+use crate::flow::FlowConfig;
+use crate::nn::Activation;
+use crate::ot::SinkhornParams;
+
+/// The most Sinkhorn-flow steps NSGF++ takes before its straight flow.
+pub const NSGFPP_MAX_FLOW_STEPS: usize = 5;
+
+impl TrainConfig {
+    /// Good defaults for `method` on the 2D presets (tuned on gaussian → moons, 8gaussians and
+    /// checkerboard for a ≤ 60 s run on two cores).
+    pub fn defaults_for(method: Method) -> Self {
+        let nsgf = Self {
+            method,
+            flow: FlowConfig {
+                steps: 10,
+                eta: 0.35,
+                sinkhorn: SinkhornParams {
+                    blur: 0.05,
+                    scaling: 0.8,
+                },
+            },
+            particles: 512,
+            pool_flows: 32,
+            iterations: 60,
+            adam_steps: 40,
+            batch_size: 512,
+            learning_rate: 2e-3,
+            hidden_width: 128,
+            hidden_layers: 3,
+            activation: Activation::Silu,
+            straight_iterations: 0,
+            eval_every: 20,
+            eval_samples: 500,
+            seed: 0,
+        };
+        match method {
+            Method::Nsgf => nsgf,
+            Method::NsgfPp => Self {
+                flow: FlowConfig {
+                    steps: 4,
+                    eta: 0.35,
+                    ..nsgf.flow
+                },
+                iterations: 40,
+                straight_iterations: 1500,
+                ..nsgf
+            },
+        }
+    }
+
+    /// Checks every hyperparameter, naming the first bad one.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        self.flow.sinkhorn.validate()?;
+        let positive = [
+            ("steps", self.flow.steps),
+            ("particles", self.particles),
+            ("pool_flows", self.pool_flows),
+            ("iterations", self.iterations),
+            ("adam_steps", self.adam_steps),
+            ("batch_size", self.batch_size),
+            ("hidden_width", self.hidden_width),
+            ("hidden_layers", self.hidden_layers),
+            ("eval_samples", self.eval_samples),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            return Err(ModelError::Invalid(format!(
+                "{name} must be at least 1 (got 0)"
+            )));
+        }
+        if !(self.flow.eta.is_finite() && self.flow.eta > 0.0) {
+            return Err(ModelError::Invalid(format!(
+                "eta must be a finite number > 0 (got {})",
+                self.flow.eta
+            )));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(ModelError::Invalid(format!(
+                "learning_rate must be a finite number > 0 (got {})",
+                self.learning_rate
+            )));
+        }
+        if self.method == Method::NsgfPp {
+            if self.flow.steps > NSGFPP_MAX_FLOW_STEPS {
+                return Err(ModelError::Invalid(format!(
+                    "NSGF++ takes at most {NSGFPP_MAX_FLOW_STEPS} Sinkhorn-flow steps (got steps = {})",
+                    self.flow.steps
+                )));
+            }
+            if self.straight_iterations == 0 {
+                return Err(ModelError::Invalid(
+                    "NSGF++ needs straight_iterations ≥ 1".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

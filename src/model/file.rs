@@ -1,0 +1,98 @@
+//! The JSON model file: save (atomically, through a temporary file) and load (with version and
+//! consistency checks).
+
+use super::{FORMAT_VERSION, Method, ModelError, TrainedModel};
+use std::path::Path;
+
+fn file_error(path: &Path, reason: impl std::fmt::Display) -> ModelError {
+    ModelError::File {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+impl TrainedModel {
+    /// The model as a JSON string.
+    pub fn to_json(&self) -> Result<String, ModelError> {
+        serde_json::to_string(self).map_err(|error| ModelError::Invalid(error.to_string()))
+    }
+
+    /// Parses a model from JSON; `origin` names the source in messages.
+    pub fn from_json(text: &str, origin: &Path) -> Result<Self, ModelError> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|error| file_error(origin, format!("not a valid model file: {error}")))?;
+        let version = value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64);
+        match version {
+            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(file_error(
+                    origin,
+                    format!(
+                        "model format version {v}, but this nsgf reads version {FORMAT_VERSION}"
+                    ),
+                ));
+            }
+            None => {
+                return Err(file_error(
+                    origin,
+                    "not an nsgf model file (no format_version field)",
+                ));
+            }
+        }
+        let model: Self = serde_json::from_value(value)
+            .map_err(|error| file_error(origin, format!("corrupt model file: {error}")))?;
+        model
+            .check_consistent()
+            .map_err(|reason| file_error(origin, reason))?;
+        Ok(model)
+    }
+
+    /// Writes the model as JSON, through a temporary file renamed into place (no partial file).
+    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+        let json = self.to_json()?;
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        let temporary = std::path::PathBuf::from(temporary);
+        std::fs::write(&temporary, json).map_err(|error| file_error(path, error))?;
+        std::fs::rename(&temporary, path).map_err(|error| {
+            let _ = std::fs::remove_file(&temporary);
+            file_error(path, error)
+        })
+    }
+
+    /// Reads a model written by [`TrainedModel::save`]; a corrupt file or another format version
+    /// is a clear error naming the file.
+    pub fn load(path: &Path) -> Result<Self, ModelError> {
+        let text = std::fs::read_to_string(path).map_err(|error| file_error(path, error))?;
+        Self::from_json(&text, path)
+    }
+
+    /// Checks the networks' shapes and values against the method.
+    fn check_consistent(&self) -> Result<(), String> {
+        self.config.validate().map_err(|error| error.to_string())?;
+        let velocity = self.networks.velocity.config();
+        if velocity.input != 3 || velocity.output != 2 {
+            return Err("the velocity network must map (x, y, t) to 2 values".into());
+        }
+        if !self.networks.velocity.is_finite() {
+            return Err("the velocity network holds non-finite weights".into());
+        }
+        match (self.method, &self.networks.straight) {
+            (Method::Nsgf, None) => Ok(()),
+            (Method::NsgfPp, Some(straight)) => {
+                let flow = straight.straight_flow.config();
+                let time = straight.time_predictor.config();
+                if flow.input != 3 || flow.output != 2 || time.input != 2 || time.output != 1 {
+                    return Err("the NSGF++ networks have the wrong shapes".into());
+                }
+                if !(straight.straight_flow.is_finite() && straight.time_predictor.is_finite()) {
+                    return Err("an NSGF++ network holds non-finite weights".into());
+                }
+                Ok(())
+            }
+            _ => Err("the networks do not match the method".into()),
+        }
+    }
+}
