@@ -46,6 +46,14 @@ pub enum DataError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A file could not be written.
+    #[error("cannot write {path}: {reason}")]
+    Unwritable {
+        /// The file.
+        path: String,
+        /// The OS error.
+        reason: String,
+    },
     /// A point set with no points.
     #[error("{0}: holds no points")]
     Empty(String),
@@ -67,4 +75,62 @@ pub enum Distribution {
         /// The points themselves (non-empty, finite).
         points: Vec<Point>,
     },
+}
+
+impl Distribution {
+    /// Parses what a user typed: a preset name, else the path of an existing CSV file (read at
+    /// once into [`Distribution::Points`] labelled with the path).
+    pub fn parse(spec: &str) -> Result<Distribution, DataError> {
+        if let Ok(preset) = Preset::from_name(spec) {
+            return Ok(Distribution::Preset(preset));
+        }
+        let path = std::path::Path::new(spec);
+        if path.is_file() {
+            let points = csv_points::read_points(path)?;
+            return Ok(Distribution::Points {
+                label: spec.to_string(),
+                points,
+            });
+        }
+        Err(DataError::UnknownPreset {
+            name: spec.to_string(),
+            valid: Preset::valid_names(),
+        })
+    }
+
+    /// `n` points of the distribution. A preset draws `n` independent points. A point set gives
+    /// a uniformly random subset of `n` distinct points (in random order) when `n` ≤ its size,
+    /// and `n` points drawn uniformly with replacement when `n` is larger.
+    pub fn sample(&self, n: usize, rng: &mut SeededRng) -> Result<Vec<Point>, DataError> {
+        if n == 0 {
+            return Err(DataError::ZeroPoints);
+        }
+        match self {
+            Distribution::Preset(preset) => Ok(preset.sample(n, rng)),
+            Distribution::Points { label, points } => {
+                if points.is_empty() {
+                    return Err(DataError::Empty(label.clone()));
+                }
+                if n <= points.len() {
+                    Ok(rand::seq::index::sample(rng, points.len(), n)
+                        .into_iter()
+                        .map(|index| points[index])
+                        .collect())
+                } else {
+                    use rand::RngExt;
+                    Ok((0..n)
+                        .map(|_| points[rng.random_range(0..points.len())])
+                        .collect())
+                }
+            }
+        }
+    }
+
+    /// A short label for messages and plots: the preset name or the point set's label.
+    pub fn label(&self) -> String {
+        match self {
+            Distribution::Preset(preset) => preset.name().to_string(),
+            Distribution::Points { label, .. } => label.clone(),
+        }
+    }
 }
