@@ -3,6 +3,22 @@
 //! [`VelocityBackend`] interface that the GPU backend implements too.
 
 pub mod cpu;
+pub mod divergence;
+pub mod schedule;
+pub mod sinkhorn;
+pub mod validate;
+pub mod velocity;
+pub mod warm;
+
+mod cloud;
+mod real;
+mod softmin;
+
+pub use divergence::sinkhorn_divergence;
+pub use schedule::{epsilon_schedule, max_diameter};
+pub use sinkhorn::{Potentials, barycentric_projection, ot_value, sinkhorn_potentials};
+pub use velocity::{FlowVelocity, flow_velocity};
+pub use warm::WarmStartConfig;
 
 use crate::Point;
 

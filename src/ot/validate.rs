@@ -1,0 +1,26 @@
+//! Input checks shared by every OT entry point.
+
+use super::{OtError, SinkhornParams};
+use crate::Point;
+
+/// Checks the parameters, that neither set is empty and that every coordinate is finite.
+/// `x` is reported as the "source" set, `y` as the "target" set.
+pub fn check_inputs(x: &[Point], y: &[Point], params: &SinkhornParams) -> Result<(), OtError> {
+    params.validate()?;
+    check_set(x, "source")?;
+    check_set(y, "target")
+}
+
+/// Checks that `points` is non-empty and finite; `set` names it in the error.
+pub fn check_set(points: &[Point], set: &'static str) -> Result<(), OtError> {
+    if points.is_empty() {
+        return Err(OtError::EmptySet(set));
+    }
+    match points
+        .iter()
+        .position(|p| !(p[0].is_finite() && p[1].is_finite()))
+    {
+        Some(index) => Err(OtError::NonFinite { set, index }),
+        None => Ok(()),
+    }
+}

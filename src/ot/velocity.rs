@@ -1,0 +1,101 @@
+//! The empirical Sinkhorn-flow velocity `v(x_i) = P_{x→y}(x_i) − P_{x→x}(x_i)`.
+
+use super::real::Real;
+use super::schedule::{epsilon_schedule, max_diameter};
+use super::sinkhorn::{Potentials, Problem};
+use super::validate::check_inputs;
+use super::warm::{WarmStartConfig, WarmState};
+use super::{OtError, Precision, SinkhornParams, SolveStats};
+use crate::Point;
+
+/// A velocity field at the source particles and the work it took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowVelocity {
+    /// `v(x_i)` for every source particle.
+    pub velocity: Vec<Point>,
+    /// Iterations and softmin terms of both problems and both projections.
+    pub stats: SolveStats,
+}
+
+/// The empirical Sinkhorn-flow velocity `v(x_i) = P_{x→y}(x_i) − P_{x→x}(x_i)`, where each
+/// projection uses the potentials of GeomLoss's ε-scaling loop: `(x, y)` with the schedule of
+/// `x ∪ y`, `(x, x)` with the schedule of `x` alone. Equals `∇f_{x,x}(x_i) − ∇f_{x,y}(x_i)` as
+/// computed by autograd through GeomLoss (`debias=False`, `potentials=True`).
+pub fn flow_velocity(
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    precision: Precision,
+) -> Result<FlowVelocity, OtError> {
+    check_inputs(x, y, params)?;
+    let solved = match precision {
+        Precision::F32 => solve_velocity::<f32>(x, y, params, None, WarmStartConfig::default()),
+        Precision::F64 => solve_velocity::<f64>(x, y, params, None, WarmStartConfig::default()),
+    }?;
+    Ok(solved.velocity)
+}
+
+/// A velocity and the potentials that produced it (for the next warm start).
+pub(crate) struct SolvedVelocity {
+    pub velocity: FlowVelocity,
+    pub state: WarmState,
+}
+
+/// Solves both problems (warm from `warm` when given, else cold) and projects. Inputs must
+/// already be checked.
+pub(crate) fn solve_velocity<T: Real>(
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    warm: Option<&WarmState>,
+    config: WarmStartConfig,
+) -> Result<SolvedVelocity, OtError> {
+    let cross = Problem::<T>::new(x, Some(y));
+    let own = Problem::<T>::new(x, None);
+    let eps = params.blur * params.blur;
+    let solve = |problem: &Problem<T>, start: Option<&Potentials>, diameter: f64| {
+        if let Some(start) = start {
+            let (potentials, converged) = problem.refine(
+                eps,
+                start.f.clone(),
+                start.g.clone(),
+                config.tolerance,
+                config.max_iterations,
+            );
+            if converged {
+                return Ok(potentials);
+            }
+            let mut cold = problem.anneal(&epsilon_schedule(diameter, params)?);
+            cold.iterations += potentials.iterations;
+            cold.softmin_terms += potentials.softmin_terms;
+            return Ok(cold);
+        }
+        Ok(problem.anneal(&epsilon_schedule(diameter, params)?))
+    };
+    let xy = solve(&cross, warm.map(|w| &w.xy), max_diameter(x, y))?;
+    let xx = solve(&own, warm.map(|w| &w.xx), max_diameter(x, &[]))?;
+    let to_target = cross.project(&xy);
+    let to_self = own.project(&xx);
+    let velocity = to_target
+        .iter()
+        .zip(&to_self)
+        .map(|(p, q)| [p[0] - q[0], p[1] - q[1]])
+        .collect();
+    let stats = SolveStats {
+        iterations: xy.iterations + xx.iterations,
+        softmin_terms: xy.softmin_terms
+            + xx.softmin_terms
+            + cross.projection_terms()
+            + own.projection_terms(),
+    };
+    Ok(SolvedVelocity {
+        velocity: FlowVelocity { velocity, stats },
+        state: WarmState {
+            params: *params,
+            n: x.len(),
+            m: y.len(),
+            xy,
+            xx,
+        },
+    })
+}

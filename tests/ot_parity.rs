@@ -1,0 +1,154 @@
+//! Parity of the CPU Sinkhorn backend with GeomLoss 0.3.1 on the reference fixtures: the
+//! ε-schedules and the flow velocity, in f64 and f32, through the free functions and the backend.
+
+use nsgf::Point;
+use nsgf::ot::cpu::CpuBackend;
+use nsgf::ot::{
+    Precision, SinkhornParams, VelocityBackend, epsilon_schedule, flow_velocity, max_diameter,
+};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The fixtures are plain `x,y` lines written by numpy (17 significant digits, no header).
+fn read_fixture_points(name: &str) -> Vec<Point> {
+    let text = std::fs::read_to_string(fixture(name)).expect("fixture readable");
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let (a, b) = line.split_once(',').expect("two columns");
+            [a.trim().parse().unwrap(), b.trim().parse().unwrap()]
+        })
+        .collect()
+}
+
+struct Case {
+    name: String,
+    params: SinkhornParams,
+    schedule_xy: Vec<f64>,
+    schedule_xx: Vec<f64>,
+    source: Vec<Point>,
+    target: Vec<Point>,
+    velocity: Vec<Point>,
+}
+
+fn cases() -> Vec<Case> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("manifest.json")).unwrap()).unwrap();
+    let floats = |v: &serde_json::Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_f64().unwrap())
+            .collect()
+    };
+    manifest["velocity_cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| {
+            let name = case["case"].as_str().unwrap().to_string();
+            let source = read_fixture_points(&format!("{name}.source.csv"));
+            let target = read_fixture_points(&format!("{name}.target.csv"));
+            assert_eq!(source.len() as u64, case["n_source"].as_u64().unwrap());
+            assert_eq!(target.len() as u64, case["n_target"].as_u64().unwrap());
+            Case {
+                params: SinkhornParams {
+                    blur: case["blur"].as_f64().unwrap(),
+                    scaling: case["scaling"].as_f64().unwrap(),
+                },
+                schedule_xy: floats(&case["eps_schedule_xy"]),
+                schedule_xx: floats(&case["eps_schedule_xx"]),
+                velocity: read_fixture_points(&format!("{name}.velocity.csv")),
+                name,
+                source,
+                target,
+            }
+        })
+        .collect()
+}
+
+fn assert_schedule_eq(name: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{name}: schedule length");
+    for (k, (a, b)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-12 * b.abs(),
+            "{name}: schedule entry {k}: {a} vs GeomLoss {b}"
+        );
+    }
+}
+
+/// Largest coordinate error relative to the largest reference velocity component.
+fn relative_error(got: &[Point], want: &[Point]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    let scale = want
+        .iter()
+        .flat_map(|v| v.iter())
+        .fold(0.0_f64, |m, c| m.max(c.abs()));
+    let err = got
+        .iter()
+        .zip(want)
+        .flat_map(|(a, b)| [(a[0] - b[0]).abs(), (a[1] - b[1]).abs()])
+        .fold(0.0_f64, f64::max);
+    err / scale
+}
+
+#[test]
+fn schedules_equal_geomlosss() {
+    let cases = cases();
+    assert_eq!(cases.len(), 3);
+    for case in &cases {
+        let xy = epsilon_schedule(max_diameter(&case.source, &case.target), &case.params).unwrap();
+        assert_schedule_eq(&format!("{} (x,y)", case.name), &xy, &case.schedule_xy);
+        let xx = epsilon_schedule(max_diameter(&case.source, &[]), &case.params).unwrap();
+        assert_schedule_eq(&format!("{} (x,x)", case.name), &xx, &case.schedule_xx);
+    }
+}
+
+#[test]
+fn velocity_matches_geomloss_in_f64() {
+    for case in cases() {
+        let got = flow_velocity(&case.source, &case.target, &case.params, Precision::F64).unwrap();
+        let err = relative_error(&got.velocity, &case.velocity);
+        assert!(err < 1e-6, "{}: f64 relative error {err:e}", case.name);
+    }
+}
+
+#[test]
+fn velocity_matches_geomloss_in_f32() {
+    for case in cases() {
+        let got = flow_velocity(&case.source, &case.target, &case.params, Precision::F32).unwrap();
+        let err = relative_error(&got.velocity, &case.velocity);
+        assert!(err < 5e-3, "{}: f32 relative error {err:e}", case.name);
+    }
+}
+
+#[test]
+fn backend_matches_geomloss_and_counts_its_work() {
+    for case in cases() {
+        for (precision, tolerance) in [(Precision::F64, 1e-6), (Precision::F32, 5e-3)] {
+            let mut backend = CpuBackend::new(precision);
+            let got = backend
+                .velocity(&case.source, &case.target, &case.params)
+                .unwrap();
+            let err = relative_error(&got, &case.velocity);
+            assert!(
+                err < tolerance,
+                "{} {precision:?}: relative error {err:e}",
+                case.name
+            );
+            let (n, m) = (case.source.len() as u64, case.target.len() as u64);
+            let (kxy, kxx) = (case.schedule_xy.len() as u64, case.schedule_xx.len() as u64);
+            let stats = backend.last_stats();
+            assert_eq!(stats.iterations as u64, kxy + kxx);
+            // (x,y): init + one update per entry, two softmins each, then one projection;
+            // (x,x): the same with one softmin per update.
+            let terms = (kxy + 1) * 2 * n * m + n * m + (kxx + 1) * n * n + n * n;
+            assert_eq!(stats.softmin_terms, terms);
+        }
+    }
+}
