@@ -1,0 +1,206 @@
+//! The eframe shell: polls the workers, lays out the panels, turns keys into commands, applies
+//! the commands, starts the queued jobs, and keeps repainting while anything moves.
+
+use super::controls_ui;
+use super::plot_view_ui::plot_view_ui;
+use super::state::{AppState, Command, FlowSettings};
+use super::timeline_ui::timeline_ui;
+use super::training_ui::training_ui;
+use super::view_options::ViewOptions;
+use super::workers::{Waker, Workers};
+use eframe::egui;
+use egui::{CollapsingHeader, Key, RichText, Ui};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The desktop app: the [`AppState`] plus the workers that compute for it.
+pub struct NsgfApp {
+    state: AppState,
+    workers: Workers,
+    options: ViewOptions,
+    last_frame_at: Option<Instant>,
+    log_frame_times: bool,
+    last_log_at: Instant,
+}
+
+impl NsgfApp {
+    /// An app for `settings`, repainting `ctx` whenever a worker reports.
+    pub fn new(ctx: &egui::Context, settings: FlowSettings) -> std::io::Result<Self> {
+        let repaint_ctx = ctx.clone();
+        let waker: Waker = Arc::new(move || repaint_ctx.request_repaint());
+        let workers = Workers::start(waker)?;
+        let mut app = Self {
+            state: AppState::new(settings),
+            workers,
+            options: ViewOptions::default(),
+            last_frame_at: None,
+            log_frame_times: std::env::var_os("NSGF_APP_LOG_FRAMES").is_some(),
+            last_log_at: Instant::now(),
+        };
+        app.dispatch_jobs();
+        Ok(app)
+    }
+
+    /// The app's state (for tests and tools).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The view-only options (arrow length, frame times).
+    pub fn view_options(&self) -> &ViewOptions {
+        &self.options
+    }
+
+    /// Applies `command` as if the user did it, and starts any job it queues.
+    pub fn apply(&mut self, command: Command) {
+        self.state.apply(command);
+        self.dispatch_jobs();
+    }
+
+    fn dispatch_jobs(&mut self) {
+        for job in self.state.take_jobs() {
+            self.workers.dispatch(job);
+        }
+    }
+
+    fn keyboard_commands(ui: &Ui, commands: &mut Vec<Command>) {
+        // Keys belong to a text field while one has focus.
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        ui.input(|input| {
+            if input.key_pressed(Key::Space) {
+                commands.push(Command::TogglePlay);
+            }
+            if input.key_pressed(Key::ArrowRight) {
+                commands.push(Command::StepForward);
+            }
+            if input.key_pressed(Key::ArrowLeft) {
+                commands.push(Command::StepBack);
+            }
+            if input.key_pressed(Key::Home) {
+                commands.push(Command::Reset);
+            }
+        });
+    }
+
+    fn side_panel_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let state = &self.state;
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading("NSGF playground");
+            controls_ui::view_picker_ui(ui, state, commands);
+            ui.separator();
+            CollapsingHeader::new("Data")
+                .default_open(true)
+                .show(ui, |ui| controls_ui::data_ui(ui, state, commands));
+            CollapsingHeader::new("Particle flow (Sinkhorn)")
+                .default_open(true)
+                .show(ui, |ui| controls_ui::particle_flow_ui(ui, state, commands));
+            CollapsingHeader::new("Draw target")
+                .default_open(true)
+                .show(ui, |ui| controls_ui::draw_ui(ui, state, commands));
+            CollapsingHeader::new("Overlays")
+                .default_open(true)
+                .show(ui, |ui| {
+                    controls_ui::overlays_ui(ui, state, &mut self.options, commands);
+                });
+            CollapsingHeader::new("Learned flow (NSGF training)")
+                .default_open(true)
+                .show(ui, |ui| training_ui(ui, state, commands));
+            CollapsingHeader::new("Export")
+                .default_open(false)
+                .show(ui, |ui| controls_ui::export_ui(ui, state, commands));
+        });
+    }
+
+    fn debug_corner_ui(&self, ui: &mut Ui) {
+        let times = &self.options.frame_times;
+        ui.label(
+            RichText::new(format!(
+                "{:.0} fps · ui {:.1} ms (max {:.1})",
+                times.fps(),
+                times.mean_ui_ms(),
+                times.max_ui_ms()
+            ))
+            .small()
+            .weak(),
+        );
+    }
+
+    fn log_frame_times(&mut self) {
+        if !self.log_frame_times || self.last_log_at.elapsed().as_secs_f64() < 2.0 {
+            return;
+        }
+        self.last_log_at = Instant::now();
+        let times = &self.options.frame_times;
+        let particles = self
+            .state
+            .shown_kinds()
+            .iter()
+            .filter_map(|&kind| self.state.shown_frame(kind))
+            .map(|frame| frame.particles.len())
+            .sum::<usize>();
+        eprintln!(
+            "frame times: {:.1} fps, ui mean {:.2} ms, max {:.2} ms over {} frames ({} particles shown, playing: {})",
+            times.fps(),
+            times.mean_ui_ms(),
+            times.max_ui_ms(),
+            times.count(),
+            particles,
+            self.state.playback.playing
+        );
+    }
+}
+
+impl eframe::App for NsgfApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        let started = Instant::now();
+        for event in self.workers.poll() {
+            self.state.on_event(event);
+        }
+
+        let mut commands = Vec::new();
+        Self::keyboard_commands(ui, &mut commands);
+        let dt = ui.input(|input| input.stable_dt);
+        if self.state.playback.playing {
+            commands.push(Command::Tick(f64::from(dt)));
+        }
+
+        egui::Panel::bottom("timeline")
+            .resizable(false)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                timeline_ui(ui, &self.state, &mut commands);
+                ui.horizontal(|ui| {
+                    controls_ui::status_ui(ui, &self.state, &mut commands);
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        self.debug_corner_ui(ui);
+                    });
+                });
+                ui.add_space(2.0);
+            });
+        egui::Panel::left("controls")
+            .resizable(true)
+            .default_size(330.0)
+            .show(ui, |ui| self.side_panel_ui(ui, &mut commands));
+        egui::CentralPanel::default().show(ui, |ui| {
+            plot_view_ui(ui, &self.state, &mut self.options, &mut commands);
+        });
+
+        for command in commands {
+            self.state.apply(command);
+        }
+        self.dispatch_jobs();
+        if self.state.playback.playing || self.state.work_pending() {
+            ui.ctx().request_repaint();
+        }
+
+        let now = Instant::now();
+        let interval = self
+            .last_frame_at
+            .map_or(0.0, |last| now.duration_since(last).as_secs_f64());
+        self.last_frame_at = Some(now);
+        self.options.frame_times.record(started.elapsed(), interval);
+        self.log_frame_times();
+    }
+}

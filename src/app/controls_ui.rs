@@ -1,0 +1,260 @@
+//! The side panel: data, particle-flow parameters, draw mode, overlays and export. Reads the
+//! state and turns every edit into a [`Command`].
+
+use super::drawing::Brush;
+use super::state::{AppState, Command, DRAWN_LABEL, FlowView, MAX_PARTICLES, TargetChoice};
+use super::view_options::ViewOptions;
+use crate::data::Preset;
+use eframe::egui;
+use egui::{ComboBox, DragValue, RichText, Slider, Ui};
+
+/// Which flow to show, as three toggle buttons.
+pub fn view_picker_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        for (view, label) in [
+            (FlowView::Particle, "Particle flow"),
+            (FlowView::Learned, "Learned flow"),
+            (FlowView::Split, "Side by side"),
+        ] {
+            if ui.selectable_label(state.view == view, label).clicked() {
+                commands.push(Command::SetView(view));
+            }
+        }
+    });
+}
+
+/// Source, target, n, seed and "new samples".
+pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    egui::Grid::new("data_grid").num_columns(2).show(ui, |ui| {
+        ui.label("Source");
+        ComboBox::from_id_salt("source_preset")
+            .selected_text(state.settings.source.name())
+            .show_ui(ui, |ui| {
+                for preset in Preset::ALL {
+                    if ui
+                        .selectable_label(state.settings.source == preset, preset.name())
+                        .clicked()
+                    {
+                        commands.push(Command::SetSource(preset));
+                    }
+                }
+            });
+        ui.end_row();
+
+        ui.label("Target");
+        ComboBox::from_id_salt("target_preset")
+            .selected_text(state.target_label())
+            .show_ui(ui, |ui| {
+                for preset in Preset::ALL {
+                    let choice = TargetChoice::Preset(preset);
+                    if ui
+                        .selectable_label(state.settings.target == choice, preset.name())
+                        .clicked()
+                    {
+                        commands.push(Command::SetTarget(choice));
+                    }
+                }
+                let drawn_label = format!("{DRAWN_LABEL} ({} points)", state.drawn.points().len());
+                if ui
+                    .selectable_label(state.settings.target == TargetChoice::Drawn, drawn_label)
+                    .clicked()
+                {
+                    commands.push(Command::SetTarget(TargetChoice::Drawn));
+                }
+            });
+        ui.end_row();
+
+        ui.label("Particles");
+        let mut particles = state.settings.particles;
+        if ui
+            .add(
+                Slider::new(&mut particles, 10..=MAX_PARTICLES)
+                    .logarithmic(true)
+                    .clamping(egui::SliderClamping::Always),
+            )
+            .changed()
+        {
+            commands.push(Command::SetParticles(particles));
+        }
+        ui.end_row();
+
+        ui.label("Seed");
+        ui.horizontal(|ui| {
+            let mut seed = state.settings.seed;
+            if ui.add(DragValue::new(&mut seed)).changed() {
+                commands.push(Command::SetSeed(seed));
+            }
+            if ui
+                .button("🎲 New samples")
+                .on_hover_text("Draw fresh source and target samples (next seed)")
+                .clicked()
+            {
+                commands.push(Command::NewSamples);
+            }
+        });
+        ui.end_row();
+    });
+}
+
+/// Steps, η, blur and scaling of the particle flow.
+pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let mut config = state.settings.flow;
+    let mut changed = false;
+    egui::Grid::new("flow_grid").num_columns(2).show(ui, |ui| {
+        ui.label("Blur σ")
+            .on_hover_text("ε = σ²: smaller is sharper and slower");
+        changed |= ui
+            .add(Slider::new(&mut config.sinkhorn.blur, 0.01..=1.0).logarithmic(true))
+            .changed();
+        ui.end_row();
+        ui.label("Scaling")
+            .on_hover_text("ε-annealing factor: closer to 1 is more accurate and slower");
+        changed |= ui
+            .add(Slider::new(&mut config.sinkhorn.scaling, 0.5..=0.99))
+            .changed();
+        ui.end_row();
+        ui.label("Step η");
+        changed |= ui
+            .add(Slider::new(&mut config.eta, 0.01..=2.0).logarithmic(true))
+            .changed();
+        ui.end_row();
+        ui.label("Steps");
+        changed |= ui.add(Slider::new(&mut config.steps, 1..=200)).changed();
+        ui.end_row();
+    });
+    if changed {
+        commands.push(Command::SetFlowConfig(config));
+    }
+}
+
+/// Draw mode: paint or erase target points, brush, clear, undo, CSV load and save.
+pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let mut draw_mode = state.draw_mode;
+    if ui
+        .toggle_value(&mut draw_mode, "✏ Draw target")
+        .on_hover_text("Paint target points on the plot with the mouse")
+        .changed()
+    {
+        commands.push(Command::SetDrawMode(draw_mode));
+    }
+    ui.add_enabled_ui(state.draw_mode, |ui| {
+        ui.horizontal(|ui| {
+            if ui.radio(!state.eraser, "Paint").clicked() {
+                commands.push(Command::SetEraser(false));
+            }
+            if ui.radio(state.eraser, "Erase").clicked() {
+                commands.push(Command::SetEraser(true));
+            }
+        });
+        let mut brush: Brush = state.brush;
+        let mut changed = false;
+        egui::Grid::new("brush_grid").num_columns(2).show(ui, |ui| {
+            ui.label("Brush radius");
+            changed |= ui
+                .add(Slider::new(&mut brush.radius, 0.05..=2.0).logarithmic(true))
+                .changed();
+            ui.end_row();
+            ui.label("Density");
+            changed |= ui.add(Slider::new(&mut brush.density, 1..=50)).changed();
+            ui.end_row();
+        });
+        if changed {
+            commands.push(Command::SetBrush(brush));
+        }
+    });
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(state.drawn.undo_depth() > 0, egui::Button::new("↶ Undo"))
+            .clicked()
+        {
+            commands.push(Command::UndoDrawn);
+        }
+        if ui
+            .add_enabled(!state.drawn.is_empty(), egui::Button::new("🗑 Clear"))
+            .clicked()
+        {
+            commands.push(Command::ClearDrawn);
+        }
+        ui.label(format!("{} points", state.drawn.points().len()));
+    });
+    ui.horizontal(|ui| {
+        if ui.button("📂 Load CSV…").clicked() {
+            commands.push(Command::LoadPoints);
+        }
+        if ui
+            .add_enabled(!state.drawn.is_empty(), egui::Button::new("💾 Save CSV…"))
+            .clicked()
+        {
+            commands.push(Command::SavePoints);
+        }
+    });
+}
+
+/// The overlay toggles and the arrow length.
+pub fn overlays_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    options: &mut ViewOptions,
+    commands: &mut Vec<Command>,
+) {
+    let mut overlays = state.overlays;
+    let mut changed = false;
+    changed |= ui
+        .checkbox(&mut overlays.colors_by_start, "Colour by starting position")
+        .changed();
+    changed |= ui.checkbox(&mut overlays.trails, "Trails").changed();
+    changed |= ui
+        .checkbox(&mut overlays.target, "Target samples")
+        .changed();
+    changed |= ui
+        .checkbox(&mut overlays.particle_arrows, "Arrows at particles")
+        .changed();
+    changed |= ui
+        .checkbox(&mut overlays.grid_arrows, "Arrows on a grid (quiver)")
+        .changed();
+    changed |= ui
+        .checkbox(&mut overlays.phase_boundary, "NSGF++ phase boundary")
+        .changed();
+    if changed {
+        commands.push(Command::SetOverlays(overlays));
+    }
+    ui.horizontal(|ui| {
+        ui.label("Arrow length ×");
+        ui.add(Slider::new(&mut options.arrow_scale, 0.25..=8.0).logarithmic(true));
+    });
+}
+
+/// GIF export.
+pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let exporting = state.gif_progress.is_some();
+        if ui
+            .add_enabled(!exporting, egui::Button::new("🎞 Export GIF…"))
+            .on_hover_text("Write the shown flow as an animated GIF")
+            .clicked()
+        {
+            commands.push(Command::ExportGif);
+        }
+        if let Some(fraction) = state.gif_progress {
+            ui.add(egui::ProgressBar::new(fraction as f32).show_percentage());
+        }
+    });
+}
+
+/// The backend note, status and error lines.
+pub fn status_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    if let Some(error) = &state.error {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("⚠ {error}")).color(ui.visuals().error_fg_color));
+            if ui.small_button("✕").on_hover_text("Dismiss").clicked() {
+                commands.push(Command::DismissError);
+            }
+        });
+    }
+    if let Some(status) = &state.status {
+        ui.label(RichText::new(status).weak());
+    }
+    if let Some(note) = &state.backend_note {
+        ui.label(RichText::new(note).weak().small());
+    }
+}

@@ -1,0 +1,188 @@
+//! The drawn target: a point set painted with a brush, erased, cleared, with undo per stroke.
+//! Plain Rust, no egui: the plot view turns pointer input into [`DrawnPoints`] calls.
+
+use crate::Point;
+use crate::data::SeededRng;
+use rand::RngExt;
+
+/// The most undo snapshots kept (older ones are dropped).
+const MAX_UNDO: usize = 64;
+
+/// The brush of draw mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Brush {
+    /// Radius of the brush disc, in plot units.
+    pub radius: f64,
+    /// Points added per dab (one dab per pointer move of half a radius).
+    pub density: usize,
+}
+
+impl Default for Brush {
+    fn default() -> Self {
+        Self {
+            radius: 0.3,
+            density: 8,
+        }
+    }
+}
+
+/// A drawn point set with an undo stack (one entry per stroke, clear or load).
+#[derive(Debug, Clone, Default)]
+pub struct DrawnPoints {
+    points: Vec<Point>,
+    undo_stack: Vec<Vec<Point>>,
+}
+
+impl DrawnPoints {
+    /// The drawn points.
+    pub fn points(&self) -> &[Point] {
+        &self.points
+    }
+
+    /// Whether nothing is drawn.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// How many undo steps are available.
+    pub fn undo_depth(&self) -> usize {
+        self.undo_stack.len()
+    }
+
+    /// Remembers the current points so that [`DrawnPoints::undo`] can return to them; call at
+    /// the start of every stroke, clear or replacement.
+    pub fn checkpoint(&mut self) {
+        if self.undo_stack.len() == MAX_UNDO {
+            self.undo_stack.remove(0);
+        }
+        self.undo_stack.push(self.points.clone());
+    }
+
+    /// Adds `brush.density` points drawn uniformly from the disc of `brush.radius` around `center`.
+    pub fn paint(&mut self, center: Point, brush: Brush, rng: &mut SeededRng) {
+        if !(center[0].is_finite() && center[1].is_finite()) {
+            return;
+        }
+        let radius = brush.radius.max(0.0);
+        for _ in 0..brush.density {
+            let r = radius * rng.random::<f64>().sqrt();
+            let angle = std::f64::consts::TAU * rng.random::<f64>();
+            self.points
+                .push([center[0] + r * angle.cos(), center[1] + r * angle.sin()]);
+        }
+    }
+
+    /// Removes every point within `radius` of `center`; returns how many were removed.
+    pub fn erase(&mut self, center: Point, radius: f64) -> usize {
+        let before = self.points.len();
+        let radius_sq = radius * radius;
+        self.points.retain(|p| {
+            let dx = p[0] - center[0];
+            let dy = p[1] - center[1];
+            dx * dx + dy * dy > radius_sq
+        });
+        before - self.points.len()
+    }
+
+    /// Removes every point (undoable).
+    pub fn clear(&mut self) {
+        self.checkpoint();
+        self.points.clear();
+    }
+
+    /// Replaces the points (undoable), e.g. with a loaded CSV file.
+    pub fn replace(&mut self, points: Vec<Point>) {
+        self.checkpoint();
+        self.points = points;
+    }
+
+    /// Returns to the state before the last stroke, clear or replacement; false when there is
+    /// nothing to undo.
+    pub fn undo(&mut self) -> bool {
+        match self.undo_stack.pop() {
+            Some(points) => {
+                self.points = points;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Drops the last checkpoint if the points did not change since it was taken (an empty
+    /// stroke should not cost an undo step).
+    pub fn drop_unchanged_checkpoint(&mut self) {
+        if self
+            .undo_stack
+            .last()
+            .is_some_and(|last| *last == self.points)
+        {
+            self.undo_stack.pop();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::seeded_rng;
+
+    #[test]
+    fn paint_adds_density_points_inside_the_brush() {
+        let mut drawn = DrawnPoints::default();
+        let mut rng = seeded_rng(1);
+        let brush = Brush {
+            radius: 0.5,
+            density: 20,
+        };
+        drawn.paint([1.0, -2.0], brush, &mut rng);
+        assert_eq!(drawn.points().len(), 20);
+        for p in drawn.points() {
+            let d = ((p[0] - 1.0).powi(2) + (p[1] + 2.0).powi(2)).sqrt();
+            assert!(d <= 0.5 + 1e-12, "point {p:?} outside the brush");
+        }
+    }
+
+    #[test]
+    fn erase_removes_only_points_within_the_radius() {
+        let mut drawn = DrawnPoints::default();
+        drawn.replace(vec![[0.0, 0.0], [0.1, 0.0], [2.0, 2.0]]);
+        assert_eq!(drawn.erase([0.0, 0.0], 0.5), 2);
+        assert_eq!(drawn.points(), &[[2.0, 2.0]]);
+    }
+
+    #[test]
+    fn undo_restores_each_stroke_in_turn() {
+        let mut drawn = DrawnPoints::default();
+        let mut rng = seeded_rng(2);
+        let brush = Brush::default();
+        drawn.checkpoint();
+        drawn.paint([0.0, 0.0], brush, &mut rng);
+        let after_first = drawn.points().to_vec();
+        drawn.checkpoint();
+        drawn.paint([3.0, 3.0], brush, &mut rng);
+        drawn.clear();
+        assert!(drawn.is_empty());
+        assert!(drawn.undo());
+        assert_eq!(drawn.points().len(), 2 * brush.density);
+        assert!(drawn.undo());
+        assert_eq!(drawn.points(), after_first.as_slice());
+        assert!(drawn.undo());
+        assert!(drawn.is_empty());
+        assert!(!drawn.undo());
+    }
+
+    #[test]
+    fn an_empty_stroke_costs_no_undo_step() {
+        let mut drawn = DrawnPoints::default();
+        drawn.checkpoint();
+        drawn.drop_unchanged_checkpoint();
+        assert_eq!(drawn.undo_depth(), 0);
+    }
+
+    #[test]
+    fn non_finite_centres_are_ignored() {
+        let mut drawn = DrawnPoints::default();
+        drawn.paint([f64::NAN, 0.0], Brush::default(), &mut seeded_rng(3));
+        assert!(drawn.is_empty());
+    }
+}

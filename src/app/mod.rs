@@ -1,0 +1,65 @@
+//! The desktop app (eframe + egui_plot): pick or draw a target, watch and step the Sinkhorn
+//! particle flow, train NSGF / NSGF++ live and play the learned flow.
+//!
+//! Layout of the module:
+//! - plain state, tested without a window: [`state`] (the [`state::AppState`] and its
+//!   [`state::Command`]s), [`playback`], [`drawing`], [`jobs`] (worker requests and results),
+//!   [`field`] (the quiver's empirical field), [`view_options`];
+//! - [`workers`]: the named worker threads that run every numeric job off the UI thread;
+//! - egui code that only draws state and turns input into commands: [`app_ui`] (the eframe shell),
+//!   [`plot_view_ui`], [`plot_items`], [`controls_ui`], [`timeline_ui`], [`training_ui`].
+
+use eframe::egui;
+pub mod app_ui;
+pub mod controls_ui;
+pub mod drawing;
+pub mod field;
+pub mod jobs;
+pub mod playback;
+pub mod plot_items;
+pub mod plot_view_ui;
+pub mod state;
+pub mod timeline_ui;
+pub mod training_ui;
+pub mod view_options;
+pub mod workers;
+
+pub use app_ui::NsgfApp;
+pub use state::{AppState, Command, FlowSettings};
+
+/// The window title.
+pub const TITLE: &str = "NSGF playground: Sinkhorn flows on 2D point clouds";
+
+/// Settings of the first flow: the defaults, or with `NSGF_APP_PARTICLES` set, that many
+/// particles (used to measure frame times with large clouds).
+pub fn startup_settings() -> FlowSettings {
+    let mut settings = FlowSettings::default();
+    if let Some(n) = std::env::var("NSGF_APP_PARTICLES")
+        .ok()
+        .and_then(|value| value.parse::<usize>().ok())
+    {
+        settings.particles = n.clamp(1, state::MAX_PARTICLES);
+    }
+    settings
+}
+
+/// Opens the desktop app window.
+pub fn run_native() -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(TITLE)
+            .with_inner_size([1400.0, 900.0])
+            .with_min_inner_size([800.0, 500.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        TITLE,
+        options,
+        Box::new(|cc| {
+            cc.egui_ctx.set_theme(egui::Theme::Light);
+            let app = NsgfApp::new(&cc.egui_ctx, startup_settings())?;
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|error| anyhow::anyhow!("the app window failed: {error}"))
+}

@@ -1,0 +1,336 @@
+//! The particle plot(s): one plot per shown flow (two side by side in split view), each with a
+//! clear label of which flow it shows, its readouts, the overlays, and in draw mode the brush.
+
+use super::jobs::FlowKind;
+use super::plot_items::{ArrowField, PointCloud, Trails, rgb};
+use super::state::{AppState, Command, FlowView, Readout, method_name};
+use super::timeline_ui::PHASE_COLOR;
+use super::view_options::ViewOptions;
+use crate::Point;
+use crate::render::colors::{ARROW_GREY, TARGET_GREY};
+use eframe::egui;
+use egui::{Align2, Color32, FontId, RichText, Stroke, Ui};
+use egui_plot::{Plot, PlotBounds};
+
+/// Frames of history a trail shows.
+const TRAIL_FRAMES: usize = 12;
+/// The most particles that get a trail (every k-th particle beyond that).
+const TRAIL_PARTICLES: usize = 400;
+/// Particle colour when not coloured by starting position.
+const PLAIN_PARTICLE: Color32 = Color32::from_rgb(40, 90, 200);
+/// Colour of drawn target points in draw mode.
+const DRAWN_COLOR: Color32 = Color32::from_rgb(30, 30, 30);
+/// Colour of the quiver grid's arrows.
+const GRID_ARROW: Color32 = Color32::from_rgb(70, 130, 180);
+/// The flows' accent colours in labels.
+const PARTICLE_ACCENT: Color32 = Color32::from_rgb(30, 110, 200);
+const LEARNED_ACCENT: Color32 = Color32::from_rgb(200, 90, 20);
+
+/// The plot area: one or two flow plots.
+pub fn plot_view_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    options: &mut ViewOptions,
+    commands: &mut Vec<Command>,
+) {
+    let extent = state.extent();
+    let refit = options.fitted_extent != Some(extent) && !state.draw_mode;
+    if refit {
+        options.fitted_extent = Some(extent);
+    }
+    if state.view == FlowView::Split {
+        ui.columns(2, |columns| {
+            flow_plot_ui(
+                &mut columns[0],
+                state,
+                FlowKind::Particle,
+                refit,
+                options,
+                commands,
+            );
+            flow_plot_ui(
+                &mut columns[1],
+                state,
+                FlowKind::Learned,
+                refit,
+                options,
+                commands,
+            );
+        });
+    } else {
+        let kind = state.shown_kinds()[0];
+        flow_plot_ui(ui, state, kind, refit, options, commands);
+    }
+}
+
+/// The name of a flow as its label says it.
+pub fn flow_title(state: &AppState, kind: FlowKind) -> String {
+    match kind {
+        FlowKind::Particle => "Particle flow · Sinkhorn (empirical)".to_string(),
+        FlowKind::Learned => match &state.training.model {
+            Some(model) => format!("Learned flow · {}", method_name(model.method)),
+            None => "Learned flow · no model".to_string(),
+        },
+    }
+}
+
+fn readout_text(readout: Option<&Readout>) -> String {
+    match readout {
+        Some(Readout::Value(value)) => format!("{value:.4}"),
+        Some(Readout::Pending) => "…".into(),
+        Some(Readout::Unavailable(_)) | None => "—".into(),
+    }
+}
+
+fn readouts_line(state: &AppState, kind: FlowKind) -> String {
+    let Some(frame) = state.shown_frame(kind) else {
+        return "no frames yet".into();
+    };
+    let (total, nfe) = match kind {
+        FlowKind::Particle => (state.settings.flow.steps, frame.step),
+        FlowKind::Learned => {
+            let total = state
+                .learned
+                .trajectory
+                .as_ref()
+                .map_or(0, |trajectory| trajectory.nfe);
+            (total, frame.step)
+        }
+    };
+    let readouts = state.readouts(kind);
+    format!(
+        "step {}/{} · t = {:.3} · NFE {} · S_ε {} · W2 {}",
+        frame.step,
+        total,
+        frame.t,
+        nfe,
+        readout_text(readouts.map(|r| &r.divergence)),
+        readout_text(readouts.map(|r| &r.w2)),
+    )
+}
+
+fn flow_plot_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    kind: FlowKind,
+    refit: bool,
+    options: &mut ViewOptions,
+    commands: &mut Vec<Command>,
+) {
+    let accent = match kind {
+        FlowKind::Particle => PARTICLE_ACCENT,
+        FlowKind::Learned => LEARNED_ACCENT,
+    };
+    let title = flow_title(state, kind);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(&title).heading().color(accent));
+        if kind == FlowKind::Learned && state.training.stale {
+            ui.label(RichText::new("⚠ stale model").color(Color32::from_rgb(230, 140, 20)));
+        }
+    });
+    ui.label(RichText::new(readouts_line(state, kind)).monospace());
+
+    let frames = state.frames_of(kind);
+    let shown_index = state.shown_index(kind);
+    let frame = shown_index.and_then(|index| frames.get(index));
+    let colors = state
+        .colors_of(kind)
+        .filter(|_| state.overlays.colors_by_start)
+        .map(|colors| colors.as_slice());
+    let draw_mode = state.draw_mode;
+    let extent = state.extent();
+    let arrow_scale = options.arrow_scale;
+
+    let plot = Plot::new(("flow_plot", kind == FlowKind::Particle))
+        .data_aspect(1.0)
+        .allow_drag(!draw_mode)
+        .allow_boxed_zoom(!draw_mode)
+        .allow_double_click_reset(!draw_mode)
+        .show_background(true)
+        .link_axis(egui::Id::unique("flow_plots"), true)
+        .link_cursor(egui::Id::unique("flow_plots"), true)
+        .default_x_bounds(extent.min[0], extent.max[0])
+        .default_y_bounds(extent.min[1], extent.max[1]);
+    let response = plot.show(ui, |plot_ui| {
+        if refit {
+            plot_ui.set_plot_bounds(PlotBounds::from_min_max(extent.min, extent.max));
+        }
+        if draw_mode {
+            if state.overlays.target {
+                plot_ui.add(PointCloud::new(
+                    "target samples",
+                    &state.particle.target,
+                    rgb(TARGET_GREY),
+                    1.5,
+                ));
+            }
+            plot_ui.add(PointCloud::new(
+                "drawn points",
+                state.drawn.points(),
+                DRAWN_COLOR,
+                2.0,
+            ));
+        } else if state.overlays.target {
+            plot_ui.add(PointCloud::new(
+                "target samples",
+                &state.particle.target,
+                rgb(TARGET_GREY),
+                2.0,
+            ));
+        }
+        let Some(frame) = frame else {
+            return;
+        };
+        if state.overlays.trails
+            && let Some(index) = shown_index
+        {
+            let start = index.saturating_sub(TRAIL_FRAMES);
+            let stride = frame.particles.len().div_ceil(TRAIL_PARTICLES).max(1);
+            plot_ui.add(Trails::new(
+                "trails",
+                &frames[start..=index],
+                colors,
+                stride,
+                PLAIN_PARTICLE,
+            ));
+        }
+        if state.overlays.grid_arrows && !frame.grid_displacements.is_empty() {
+            plot_ui.add(ArrowField::new(
+                "grid velocity",
+                &frame.grid,
+                &frame.grid_displacements,
+                arrow_scale,
+                GRID_ARROW,
+                1.2,
+            ));
+        }
+        let mut particles = PointCloud::new("particles", &frame.particles, PLAIN_PARTICLE, 2.2);
+        if let Some(colors) = colors {
+            particles = particles.colors(colors);
+        }
+        plot_ui.add(particles);
+        if state.overlays.particle_arrows && !frame.displacements.is_empty() {
+            plot_ui.add(ArrowField::new(
+                "particle velocity",
+                &frame.particles,
+                &frame.displacements,
+                arrow_scale,
+                rgb(ARROW_GREY),
+                1.0,
+            ));
+        }
+    });
+
+    // The flow's name inside the plot, so a screenshot can never be misread.
+    let plot_rect = response.response.rect;
+    let painter = ui.painter_at(plot_rect);
+    let mut caption = match kind {
+        FlowKind::Particle => "PARTICLE FLOW".to_string(),
+        FlowKind::Learned => "LEARNED FLOW".to_string(),
+    };
+    if kind == FlowKind::Learned && state.overlays.phase_boundary && state.in_straight_phase() {
+        caption.push_str(" · straight phase");
+    }
+    let caption_pos = plot_rect.left_top() + egui::vec2(10.0, 8.0);
+    let galley_rect = painter.text(
+        caption_pos,
+        Align2::LEFT_TOP,
+        &caption,
+        FontId::proportional(15.0),
+        accent,
+    );
+    if caption.contains("straight") {
+        painter.rect_stroke(
+            galley_rect.expand(3.0),
+            3.0,
+            Stroke::new(1.5, PHASE_COLOR),
+            egui::StrokeKind::Outside,
+        );
+    }
+    if frame.is_none() {
+        let hint = match kind {
+            FlowKind::Particle => state
+                .particle
+                .failure
+                .clone()
+                .unwrap_or_else(|| "computing the first frame…".into()),
+            FlowKind::Learned if state.learned.computing => "sampling the learned flow…".into(),
+            FlowKind::Learned => "no model yet: press 🚀 Train in the side panel".into(),
+        };
+        painter.text(
+            plot_rect.center(),
+            Align2::CENTER_CENTER,
+            hint,
+            FontId::proportional(16.0),
+            Color32::GRAY,
+        );
+    }
+
+    if draw_mode {
+        draw_input(ui, &response, state, options, commands);
+    }
+}
+
+/// Turns pointer presses and drags on the plot into brush strokes.
+fn draw_input(
+    ui: &Ui,
+    response: &egui_plot::PlotResponse<()>,
+    state: &AppState,
+    options: &mut ViewOptions,
+    commands: &mut Vec<Command>,
+) {
+    let plot_response = &response.response;
+    let transform = &response.transform;
+    let pointer = plot_response
+        .hover_pos()
+        .or_else(|| plot_response.interact_pointer_pos());
+    let pointer_in_plot: Option<Point> = pointer.map(|pos| {
+        let value = transform.value_from_position(pos);
+        [value.x, value.y]
+    });
+    if let Some(center) = pointer_in_plot {
+        let color = if state.eraser {
+            Color32::from_rgb(200, 40, 40)
+        } else {
+            Color32::from_rgb(40, 40, 40)
+        };
+        ui.painter_at(plot_response.rect)
+            .add(super::plot_items::brush_outline(
+                transform,
+                center,
+                state.brush.radius,
+                color,
+            ));
+    }
+    let primary_down = ui.input(|input| input.pointer.primary_down());
+    if plot_response.clicked() {
+        if let Some(center) = pointer_in_plot {
+            commands.push(Command::BeginStroke);
+            commands.push(Command::StrokeAt(center));
+            commands.push(Command::EndStroke);
+        }
+        return;
+    }
+    if plot_response.drag_started() && !options.stroking {
+        options.stroking = true;
+        options.last_dab = None;
+        commands.push(Command::BeginStroke);
+    }
+    if options.stroking
+        && let Some(center) = pointer_in_plot
+    {
+        let spacing = state.brush.radius * 0.5;
+        let due = options
+            .last_dab
+            .is_none_or(|last| (center[0] - last[0]).hypot(center[1] - last[1]) >= spacing);
+        if due {
+            options.last_dab = Some(center);
+            commands.push(Command::StrokeAt(center));
+        }
+    }
+    if options.stroking && (plot_response.drag_stopped() || !primary_down) {
+        options.stroking = false;
+        options.last_dab = None;
+        commands.push(Command::EndStroke);
+    }
+}

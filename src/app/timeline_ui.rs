@@ -1,0 +1,123 @@
+//! The bottom timeline: reset, step back, play / pause, step forward, speed, and a slider that
+//! scrubs the recorded frames, with the NSGF++ phase boundary marked on it.
+
+use super::jobs::FlowKind;
+use super::playback::SPEED_RANGE;
+use super::state::{AppState, Command, FlowView};
+use eframe::egui;
+use egui::{Color32, RichText, Slider, Stroke, Ui};
+
+/// Colour of the phase-boundary marks.
+pub const PHASE_COLOR: Color32 = Color32::from_rgb(200, 60, 160);
+
+/// The whole timeline row.
+pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let supply = state.supply();
+    let last = supply.available.saturating_sub(1);
+    ui.horizontal(|ui| {
+        if ui
+            .button("⏮ Reset")
+            .on_hover_text("Back to frame 0 (Home)")
+            .clicked()
+        {
+            commands.push(Command::Reset);
+        }
+        if ui
+            .button("◀ Step")
+            .on_hover_text("One frame back (←)")
+            .clicked()
+        {
+            commands.push(Command::StepBack);
+        }
+        let play_label = if state.playback.playing {
+            "⏸ Pause"
+        } else {
+            "▶ Play"
+        };
+        if ui
+            .button(RichText::new(play_label).strong())
+            .on_hover_text("Play / pause (space)")
+            .clicked()
+        {
+            commands.push(Command::TogglePlay);
+        }
+        if ui
+            .button("Step ▶")
+            .on_hover_text("One frame forward (→)")
+            .clicked()
+        {
+            commands.push(Command::StepForward);
+        }
+        ui.separator();
+        ui.label("Speed");
+        let mut speed = state.playback.speed;
+        if ui
+            .add(
+                Slider::new(&mut speed, SPEED_RANGE)
+                    .logarithmic(true)
+                    .suffix(" fps")
+                    .max_decimals(1),
+            )
+            .changed()
+        {
+            commands.push(Command::SetSpeed(speed));
+        }
+        ui.separator();
+        ui.label(frame_counter_text(state));
+    });
+
+    ui.horizontal(|ui| {
+        let mut position = state.playback.position;
+        ui.spacing_mut().slider_width = (ui.available_width() - 90.0).max(100.0);
+        let response = ui.add_enabled(
+            supply.available > 1,
+            Slider::new(&mut position, 0..=last.max(1))
+                .show_value(true)
+                .text("frame"),
+        );
+        if response.changed() {
+            commands.push(Command::Seek(position));
+        }
+        if let Some(boundary) = phase_boundary(state)
+            && last > 0
+            && state.overlays.phase_boundary
+        {
+            let rect = response.rect;
+            let width = ui.spacing().slider_width;
+            let fraction = boundary as f32 / last as f32;
+            let x = rect.left() + fraction.clamp(0.0, 1.0) * width;
+            ui.painter().line_segment(
+                [egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())],
+                Stroke::new(2.0, PHASE_COLOR),
+            );
+        }
+    });
+}
+
+/// NSGF++: the frame where the straight phase starts, when a learned flow is shown.
+fn phase_boundary(state: &AppState) -> Option<usize> {
+    if state.view == FlowView::Particle {
+        return None;
+    }
+    state.learned.trajectory.as_ref()?.phase_boundary
+}
+
+fn frame_counter_text(state: &AppState) -> String {
+    let supply = state.supply();
+    let mut text = format!(
+        "frame {} / {}",
+        state.playback.position,
+        supply.available.saturating_sub(1)
+    );
+    if state.view != FlowView::Learned && state.supply_of(FlowKind::Particle).more_coming {
+        text.push_str(&format!(
+            " · computing {}/{}…",
+            state.particle.frames.len(),
+            state.particle_frames_expected()
+        ));
+    }
+    if state.learned.computing && state.view != FlowView::Particle {
+        text.push_str(" · sampling the learned flow…");
+    }
+    text
+}

@@ -1,0 +1,215 @@
+//! The training section: method, key hyperparameters, Train / Cancel, progress, the live loss
+//! and W2 curves, the stale-model warning, model save / load and the NFE of the learned flow.
+
+use super::state::{AppState, Command, method_name};
+use crate::model::{Method, TrainConfig};
+use eframe::egui;
+use egui::{Color32, ComboBox, DragValue, RichText, Slider, Ui};
+use egui_plot::{Line, Plot, PlotPoints};
+
+/// Colour of the stale-model warning.
+const STALE_COLOR: Color32 = Color32::from_rgb(230, 140, 20);
+
+/// The whole training section.
+pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let training = &state.training;
+    let running = training.running.is_some();
+    ui.add_enabled_ui(!running, |ui| {
+        hyperparameters_ui(ui, &training.config, commands)
+    });
+
+    ui.horizontal(|ui| {
+        if running {
+            if ui.button("⏹ Cancel").clicked() {
+                commands.push(Command::CancelTraining);
+            }
+        } else if ui
+            .button(RichText::new("🚀 Train").strong())
+            .on_hover_text("Train on a worker thread; the learned flow plays when done")
+            .clicked()
+        {
+            commands.push(Command::Train);
+        }
+        if ui
+            .add_enabled(
+                training.model.is_some(),
+                egui::Button::new("💾 Save model…"),
+            )
+            .clicked()
+        {
+            commands.push(Command::SaveModel);
+        }
+        if ui.button("📂 Load model…").clicked() {
+            commands.push(Command::LoadModel);
+        }
+    });
+
+    if let Some(running) = &training.running {
+        let (fraction, text) = match &running.progress {
+            Some(p) => (
+                p.fraction_done as f32,
+                format!(
+                    "{} {}/{} · loss {:.4}",
+                    p.stage, p.iteration, p.total, p.loss
+                ),
+            ),
+            None => (0.0, "starting…".to_string()),
+        };
+        ui.add(egui::ProgressBar::new(fraction).text(text).animate(true));
+    }
+
+    match (&training.model, training.stale) {
+        (Some(model), true) => {
+            ui.label(
+                RichText::new(format!(
+                    "⚠ {} model is stale: the target or a hyperparameter changed since it was trained. Train again.",
+                    method_name(model.method)
+                ))
+                .color(STALE_COLOR),
+            );
+        }
+        (Some(model), false) => {
+            ui.label(format!(
+                "{} model ready ({} → {})",
+                method_name(model.method),
+                model.source.label(),
+                model.target.label()
+            ));
+        }
+        (None, _) if !running => {
+            ui.label(RichText::new("No model yet.").weak());
+        }
+        (None, _) => {}
+    }
+
+    if let Some(model) = &training.model {
+        ui.horizontal(|ui| {
+            let mut custom = training.nfe.is_some();
+            let default_nfe = model.default_nfe();
+            if ui
+                .checkbox(&mut custom, "NFE")
+                .on_hover_text(format!("Network evaluations (default {default_nfe})"))
+                .changed()
+            {
+                commands.push(Command::SetNfe(custom.then_some(default_nfe)));
+            }
+            let mut nfe = training.nfe.unwrap_or(default_nfe);
+            if ui
+                .add_enabled(custom, Slider::new(&mut nfe, 1..=100))
+                .changed()
+            {
+                commands.push(Command::SetNfe(Some(nfe)));
+            }
+        });
+    }
+
+    curves_ui(ui, state);
+}
+
+fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Command>) {
+    let mut method = config.method;
+    ComboBox::from_label("Method")
+        .selected_text(method_name(method))
+        .show_ui(ui, |ui| {
+            for choice in [Method::Nsgf, Method::NsgfPp] {
+                ui.selectable_value(&mut method, choice, method_name(choice));
+            }
+        });
+    if method != config.method {
+        commands.push(Command::SetMethod(method));
+        return;
+    }
+    let mut edited = config.clone();
+    egui::Grid::new("train_grid").num_columns(2).show(ui, |ui| {
+        ui.label("Iterations");
+        ui.add(DragValue::new(&mut edited.iterations).range(1..=10_000));
+        ui.end_row();
+        ui.label("Flow steps T");
+        let max_steps = if config.method == Method::NsgfPp {
+            5
+        } else {
+            100
+        };
+        ui.add(DragValue::new(&mut edited.flow.steps).range(1..=max_steps));
+        ui.end_row();
+        ui.label("Step η");
+        ui.add(
+            DragValue::new(&mut edited.flow.eta)
+                .range(0.01..=2.0)
+                .speed(0.01),
+        );
+        ui.end_row();
+        ui.label("Blur σ");
+        ui.add(
+            DragValue::new(&mut edited.flow.sinkhorn.blur)
+                .range(0.01..=1.0)
+                .speed(0.005),
+        );
+        ui.end_row();
+        ui.label("Particles / flow");
+        ui.add(DragValue::new(&mut edited.particles).range(8..=4096));
+        ui.end_row();
+        ui.label("Adam steps / iter");
+        ui.add(DragValue::new(&mut edited.adam_steps).range(1..=1000));
+        ui.end_row();
+        ui.label("Learning rate");
+        ui.add(
+            DragValue::new(&mut edited.learning_rate)
+                .range(1e-5..=1e-1)
+                .speed(1e-4)
+                .max_decimals(5),
+        );
+        ui.end_row();
+        ui.label("Hidden width");
+        ui.add(DragValue::new(&mut edited.hidden_width).range(4..=1024));
+        ui.end_row();
+        if config.method == Method::NsgfPp {
+            ui.label("Straight-flow steps");
+            ui.add(DragValue::new(&mut edited.straight_iterations).range(1..=100_000));
+            ui.end_row();
+        }
+    });
+    if edited != *config {
+        commands.push(Command::SetTrainConfig(edited));
+    }
+}
+
+fn curves_ui(ui: &mut Ui, state: &AppState) {
+    let training = &state.training;
+    if training.losses.is_empty() && training.w2_curve.is_empty() {
+        return;
+    }
+    ui.label(RichText::new("Loss (log₁₀) and W2 per iteration").small());
+    let losses: Vec<[f64; 2]> = training
+        .losses
+        .iter()
+        .filter(|[_, loss]| *loss > 0.0)
+        .map(|&[i, loss]| [i, loss.log10()])
+        .collect();
+    Plot::new("loss_curve")
+        .height(90.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show_x(false)
+        .show(ui, |plot_ui| {
+            plot_ui.line(
+                Line::new("log₁₀ loss", PlotPoints::from(losses))
+                    .color(Color32::from_rgb(200, 80, 60)),
+            );
+        });
+    if !training.w2_curve.is_empty() {
+        Plot::new("w2_curve")
+            .height(70.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .show_x(false)
+            .show(ui, |plot_ui| {
+                plot_ui.line(
+                    Line::new("W2", PlotPoints::from(training.w2_curve.clone()))
+                        .color(Color32::from_rgb(60, 120, 200)),
+                );
+            });
+    }
+}

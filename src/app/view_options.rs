@@ -1,0 +1,107 @@
+//! View-only state that is not part of the model of the app: arrow length, which extent the plot
+//! was last fitted to, the brush's last dab, and frame-time statistics for the debug corner.
+
+use super::jobs::Extent;
+use crate::Point;
+use std::time::Duration;
+
+/// View-only options and bookkeeping of the UI.
+#[derive(Debug, Clone)]
+pub struct ViewOptions {
+    /// Multiplier of every arrow's length.
+    pub arrow_scale: f64,
+    /// The extent the plot bounds were last set to (refit when the data's extent changes).
+    pub fitted_extent: Option<Extent>,
+    /// Where the brush last dabbed in the current stroke.
+    pub last_dab: Option<Point>,
+    /// Whether a stroke is in progress.
+    pub stroking: bool,
+    /// Frame-time statistics.
+    pub frame_times: FrameTimes,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        Self {
+            arrow_scale: 1.0,
+            fitted_extent: None,
+            last_dab: None,
+            stroking: false,
+            frame_times: FrameTimes::default(),
+        }
+    }
+}
+
+/// The frames the statistics average over.
+const WINDOW: usize = 120;
+
+/// Rolling statistics of the UI thread's time per frame and of the interval between frames.
+#[derive(Debug, Clone, Default)]
+pub struct FrameTimes {
+    ui_seconds: std::collections::VecDeque<f64>,
+    intervals: std::collections::VecDeque<f64>,
+}
+
+impl FrameTimes {
+    /// Records one frame: the time spent building the UI and the interval since the last frame.
+    pub fn record(&mut self, ui_time: Duration, interval_seconds: f64) {
+        push_bounded(&mut self.ui_seconds, ui_time.as_secs_f64());
+        if interval_seconds.is_finite() && interval_seconds > 0.0 {
+            push_bounded(&mut self.intervals, interval_seconds);
+        }
+    }
+
+    /// Mean UI time per frame, in milliseconds.
+    pub fn mean_ui_ms(&self) -> f64 {
+        mean(&self.ui_seconds) * 1e3
+    }
+
+    /// Worst UI time per frame in the window, in milliseconds.
+    pub fn max_ui_ms(&self) -> f64 {
+        self.ui_seconds.iter().copied().fold(0.0, f64::max) * 1e3
+    }
+
+    /// Frames per second from the mean interval (0 when unknown).
+    pub fn fps(&self) -> f64 {
+        let interval = mean(&self.intervals);
+        if interval > 0.0 { 1.0 / interval } else { 0.0 }
+    }
+
+    /// Frames recorded in the window.
+    pub fn count(&self) -> usize {
+        self.ui_seconds.len()
+    }
+}
+
+fn push_bounded(values: &mut std::collections::VecDeque<f64>, value: f64) {
+    if values.len() == WINDOW {
+        values.pop_front();
+    }
+    values.push_back(value);
+}
+
+fn mean(values: &std::collections::VecDeque<f64>) -> f64 {
+    if values.is_empty() {
+        0.0
+    } else {
+        values.iter().sum::<f64>() / values.len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_times_average_over_a_window() {
+        let mut times = FrameTimes::default();
+        for _ in 0..200 {
+            times.record(Duration::from_millis(4), 1.0 / 50.0);
+        }
+        assert_eq!(times.count(), WINDOW);
+        assert!((times.mean_ui_ms() - 4.0).abs() < 1e-9);
+        assert!((times.fps() - 50.0).abs() < 1e-9);
+        times.record(Duration::from_millis(10), 0.0);
+        assert!((times.max_ui_ms() - 10.0).abs() < 1e-9);
+    }
+}
