@@ -20,6 +20,9 @@ pub struct EvalArgs {
     /// Random seed: model samples use it, target samples and the floor derived streams.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Independent draws averaged (W2 of n points fluctuates by ±20 % from draw to draw).
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
 }
 
 /// The outcome of an evaluation.
@@ -33,30 +36,43 @@ pub struct Evaluation {
     pub nfe: usize,
 }
 
-/// Evaluates `model` at `n` samples.
+/// Evaluates `model` at `n` samples, averaging `repeats` independent draws of the model samples,
+/// the fresh target samples and the floor's pair of target samples.
 pub fn evaluate(
     model: &TrainedModel,
     n: usize,
     nfe: Option<usize>,
     seed: u64,
+    repeats: usize,
 ) -> anyhow::Result<Evaluation> {
-    let trajectory = model.sample_trajectory(n, nfe, seed)?;
-    let samples = trajectory.frames.last().cloned().unwrap_or_default();
-    let mut rng = seeded_rng(seed ^ 0x7a4_6e7);
-    let target_samples = model.target.sample(n, &mut rng)?;
-    let w2 = exact_w2(&samples, &target_samples)?;
-    let floor = noise_floor(&model.target, n, &mut rng)?;
-    Ok(Evaluation {
-        w2,
-        floor,
-        nfe: trajectory.nfe,
-    })
+    if repeats == 0 {
+        anyhow::bail!("--repeats must be at least 1 (got 0)");
+    }
+    let mut total = Evaluation {
+        w2: 0.0,
+        floor: 0.0,
+        nfe: 0,
+    };
+    for repeat in 0..repeats as u64 {
+        let draw_seed = seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9));
+        let trajectory = model.sample_trajectory(n, nfe, draw_seed)?;
+        let samples = trajectory.frames.last().cloned().unwrap_or_default();
+        let mut rng = seeded_rng(draw_seed ^ 0x7a4_6e7);
+        let target_samples = model.target.sample(n, &mut rng)?;
+        total.w2 += exact_w2(&samples, &target_samples)?;
+        total.floor += noise_floor(&model.target, n, &mut rng)?;
+        total.nfe = trajectory.nfe;
+    }
+    total.w2 /= repeats as f64;
+    total.floor /= repeats as f64;
+    Ok(total)
 }
 
-/// Runs `nsgf eval`: prints `w2 X`, `floor Y`, `ratio X/Y` (and the NFE used on stderr).
+/// Runs `nsgf eval`: prints the mean `w2 X`, `floor Y` and `ratio X/Y` over the repeats (and
+/// the NFE used on stderr).
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let model = TrainedModel::load(&args.model)?;
-    let evaluation = evaluate(&model, args.n, args.nfe, args.seed)?;
+    let evaluation = evaluate(&model, args.n, args.nfe, args.seed, args.repeats)?;
     eprintln!("nfe {}", evaluation.nfe);
     println!("w2 {:.6}", evaluation.w2);
     println!("floor {:.6}", evaluation.floor);
