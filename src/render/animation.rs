@@ -18,8 +18,11 @@ pub const DEFAULT_MARGIN: f64 = 0.1;
 /// The frames of a flow to draw, one image each.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Animation {
-    /// What flow this is, the first caption line (e.g. "Sinkhorn flow  gaussian -> moons").
+    /// The first caption line, e.g. "gaussian -> moons" (empty: none).
     pub title: String,
+    /// What flow this is, starting the second caption line: "sinkhorn", "nsgf", "nsgf++"
+    /// (empty: none).
+    pub kind: String,
     /// Particle positions per frame; every frame holds the same particles in the same order.
     pub frames: Vec<Vec<Point>>,
     /// The time variable of every frame (same length as `frames`), or empty for none.
@@ -46,6 +49,7 @@ impl Animation {
     ) -> Self {
         Self {
             title: title.into(),
+            kind: "sinkhorn".into(),
             frames: frames.iter().map(|f| f.particles.clone()).collect(),
             times: frames.iter().map(|f| f.t).collect(),
             labels: Vec::new(),
@@ -63,9 +67,11 @@ impl Animation {
         }
     }
 
-    /// An animation of a learned trajectory (NSGF or NSGF++), with arrows to the next frame.
+    /// An animation of a learned trajectory (`kind` "nsgf" or "nsgf++"), with arrows to the
+    /// next frame.
     pub fn from_learned(
         title: impl Into<String>,
+        kind: impl Into<String>,
         trajectory: &LearnedTrajectory,
         target: Vec<Point>,
     ) -> Self {
@@ -81,6 +87,7 @@ impl Animation {
             .collect();
         Self {
             title: title.into(),
+            kind: kind.into(),
             frames: trajectory.frames.clone(),
             times: trajectory.times.clone(),
             labels: Vec::new(),
@@ -90,33 +97,33 @@ impl Animation {
         }
     }
 
-    /// The caption of frame `index`: the label if one is given, else the title, then the step
-    /// and time (NSGF++: "NSGF" steps, then "straight" with its time s after the boundary).
+    /// The caption of frame `index`: the label if one is given, else the title, then the kind,
+    /// step and time (NSGF++: "nsgf step" until the phase boundary, then "straight" with s).
     pub fn caption(&self, index: usize) -> String {
         if let Some(label) = self.labels.get(index) {
             return label.clone();
         }
         let last = self.frames.len().saturating_sub(1);
-        let time = self
-            .times
-            .get(index)
-            .map(|t| format!("  t={t:.2}"))
-            .unwrap_or_default();
-        let second_line = match self.phase_boundary {
-            Some(boundary) if index >= boundary => {
-                let time = self
-                    .times
-                    .get(index)
-                    .map(|s| format!("  s={s:.2}"))
-                    .unwrap_or_default();
-                format!(
-                    "straight {}/{}{time}",
-                    index - boundary,
-                    last - boundary.min(last)
-                )
-            }
-            Some(boundary) => format!("nsgf step {index}/{boundary}{time}"),
-            None => format!("step {index}/{last}{time}"),
+        let time = |name: &str| {
+            self.times
+                .get(index)
+                .map(|t| format!(" {name}={t:.2}"))
+                .unwrap_or_default()
+        };
+        let progress = match self.phase_boundary {
+            Some(boundary) if index >= boundary => format!(
+                "straight {}/{}{}",
+                index - boundary,
+                last - boundary.min(last),
+                time("s")
+            ),
+            Some(boundary) => format!("step {index}/{boundary}{}", time("t")),
+            None => format!("step {index}/{last}{}", time("t")),
+        };
+        let second_line = if self.kind.is_empty() || progress.starts_with("straight") {
+            progress
+        } else {
+            format!("{} {progress}", self.kind)
         };
         if self.title.is_empty() {
             second_line

@@ -84,13 +84,14 @@ pub fn render_frame(
     );
     // Caption and progress bar go under the flow, so that no particle is ever hidden.
     draw_progress(&mut pixmap, scene, style);
+    let text_scale = caption_scale(&scene.caption, style);
     let margin = 4 * style.text_scale;
     font::draw_text(
         &mut pixmap,
         &scene.caption,
         margin,
         margin,
-        style.text_scale,
+        text_scale,
         CAPTION_INK,
     );
     draw_trails(&mut pixmap, scene, style, &project);
@@ -112,6 +113,16 @@ pub fn check_size(size_px: u32) -> Result<(), RenderError> {
             max: *SIZE_RANGE.end(),
         })
     }
+}
+
+/// The style's text scale, reduced (down to 1) until `caption` fits the image width.
+fn caption_scale(caption: &str, style: &FrameStyle) -> u32 {
+    let room = style.size_px.saturating_sub(8 * style.text_scale);
+    let mut scale = style.text_scale.max(1);
+    while scale > 1 && font::text_size(caption, scale).0 > room {
+        scale -= 1;
+    }
+    scale
 }
 
 /// An opaque paint of `color`.

@@ -48,7 +48,8 @@ pub struct FrameStyle {
     pub trail_width_px: f32,
     /// At most this many arrows are drawn (an evenly spaced subsample of the particles).
     pub max_arrows: usize,
-    /// Each font pixel of the caption is a square of this many image pixels.
+    /// Each font pixel of the caption is a square of this many image pixels (a caption too wide
+    /// for the image is drawn smaller).
     pub text_scale: u32,
 }
 
@@ -70,7 +71,7 @@ impl FrameStyle {
             target_radius_px: (particle_radius_px * 0.75).max(1.0),
             trail_width_px: (1.2 * image_scale).max(0.8),
             max_arrows: 250,
-            text_scale: (size_px / 220).clamp(1, 6),
+            text_scale: (size_px / 160).clamp(1, 6),
         }
     }
 }

@@ -1,0 +1,212 @@
+//! `nsgf gif`: export a learned flow (`--model`) or the empirical Sinkhorn particle flow (`--flow`)
+//! as a looping GIF. Progress goes to stderr.
+
+use crate::data::{Distribution, seeded_rng};
+use crate::flow::{FlowConfig, simulate_flow};
+use crate::gpu::{BackendChoice, select_backend};
+use crate::model::{Method, TrainedModel};
+use crate::ot::{Precision, SinkhornParams};
+use crate::render::{Animation, GifOptions, LookOptions, export_gif};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Longest distribution name shown in a caption (longer ones, e.g. file paths, are shortened).
+const CAPTION_NAME_CHARS: usize = 14;
+
+/// Arguments of `nsgf gif`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("flow_kind").required(true).args(["model", "flow"])))]
+pub struct GifArgs {
+    /// A model file written by `nsgf train`: export its learned flow.
+    #[arg(long, value_name = "MODEL.json")]
+    pub model: Option<PathBuf>,
+    /// Export the empirical Sinkhorn particle flow from --source to --target instead.
+    #[arg(long, requires_all = ["source", "target"])]
+    pub flow: bool,
+    /// Source of the particle flow: a preset name or a CSV file of x,y points.
+    #[arg(long, value_name = "NAME|FILE", requires = "flow")]
+    pub source: Option<String>,
+    /// Target of the particle flow: a preset name or a CSV file of x,y points.
+    #[arg(long, value_name = "NAME|FILE", requires = "flow")]
+    pub target: Option<String>,
+    /// The GIF file to write (replaced only when the export succeeds).
+    #[arg(long, value_name = "FILE.gif")]
+    pub out: PathBuf,
+    /// Number of particles (and of target samples drawn underneath).
+    #[arg(long, default_value_t = 2000)]
+    pub n: usize,
+    /// Learned flow: network evaluations (default: the model's).
+    #[arg(long, requires = "model")]
+    pub nfe: Option<usize>,
+    /// Particle flow: Euler steps T.
+    #[arg(long, default_value_t = 20)]
+    pub steps: usize,
+    /// Particle flow: Euler step size η.
+    #[arg(long, default_value_t = 1.0)]
+    pub eta: f64,
+    /// Particle flow: Sinkhorn blur σ (ε = σ²).
+    #[arg(long, default_value_t = 0.05)]
+    pub blur: f64,
+    /// Particle flow: ε-annealing factor, in (0, 1).
+    #[arg(long, default_value_t = 0.9)]
+    pub scaling: f64,
+    /// Particle flow: velocity backend.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+    /// Frames per second (1..=50).
+    #[arg(long, default_value_t = 20)]
+    pub fps: u32,
+    /// Side of the square image in pixels (64..=2048).
+    #[arg(long, default_value_t = 480)]
+    pub size: u32,
+    /// Random seed of the source and target samples.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// How long the last frame stays before the loop restarts, in ms.
+    #[arg(long, default_value_t = 1000)]
+    pub hold_ms: u32,
+    /// Earlier frames each particle's trail runs through (0: no trails).
+    #[arg(long, default_value_t = 3)]
+    pub trails: usize,
+    /// Draw velocity arrows (a subsample of the particles).
+    #[arg(long)]
+    pub arrows: bool,
+    /// Leave the grey target samples out.
+    #[arg(long)]
+    pub no_target: bool,
+}
+
+/// Runs `nsgf gif`.
+pub fn run(args: &GifArgs) -> anyhow::Result<()> {
+    let options = GifOptions {
+        look: LookOptions {
+            size_px: args.size,
+            trails: args.trails,
+            arrows: args.arrows,
+            show_target: !args.no_target,
+            ..LookOptions::default()
+        },
+        fps: args.fps,
+        hold_last_ms: args.hold_ms,
+        ..GifOptions::default()
+    };
+    // Check the cheap options before spending time on a flow.
+    options.validate()?;
+    crate::render::raster::check_size(args.size)?;
+    let animation = match &args.model {
+        Some(model_path) => learned_animation(args, model_path)?,
+        None => particle_flow_animation(args)?,
+    };
+    let mut stderr = std::io::stderr();
+    let report = export_gif(
+        &args.out,
+        &animation,
+        &options,
+        &mut |done, total| {
+            let _ = write!(stderr, "\rframes {done}/{total}");
+        },
+        None,
+    );
+    eprintln!();
+    let report = report?;
+    eprintln!(
+        "wrote {} ({} frames, {} px, {:.0} KiB) in {:.2} s",
+        report.path.display(),
+        report.frames,
+        report.size_px,
+        report.bytes as f64 / 1024.0,
+        report.seconds
+    );
+    Ok(())
+}
+
+/// The particle flow from `--source` to `--target`.
+fn particle_flow_animation(args: &GifArgs) -> anyhow::Result<Animation> {
+    let (Some(source_spec), Some(target_spec)) = (&args.source, &args.target) else {
+        anyhow::bail!("--flow needs --source and --target");
+    };
+    if args.steps == 0 {
+        anyhow::bail!("--steps must be at least 1 (got 0)");
+    }
+    let source = Distribution::parse(source_spec)?;
+    let target = Distribution::parse(target_spec)?;
+    let source_points = source.sample(args.n, &mut seeded_rng(args.seed))?;
+    let target_points = target.sample(args.n, &mut seeded_rng(args.seed.wrapping_add(1)))?;
+    let config = FlowConfig {
+        steps: args.steps,
+        eta: args.eta,
+        sinkhorn: SinkhornParams {
+            blur: args.blur,
+            scaling: args.scaling,
+        },
+    };
+    let mut selected = select_backend(args.backend, Precision::F32)?;
+    eprintln!("{}", selected.note);
+    eprintln!(
+        "simulating {} steps of the Sinkhorn flow, {} particles",
+        args.steps, args.n
+    );
+    let frames = simulate_flow(
+        source_points,
+        target_points.clone(),
+        config,
+        selected.backend.as_mut(),
+    )?;
+    let title = format!(
+        "{} -> {}",
+        short_name(&source.label()),
+        short_name(&target.label())
+    );
+    Ok(Animation::from_flow_frames(
+        title,
+        &frames,
+        target_points,
+        args.eta,
+    ))
+}
+
+/// The learned flow of the model at `model_path`.
+fn learned_animation(args: &GifArgs, model_path: &std::path::Path) -> anyhow::Result<Animation> {
+    let model = TrainedModel::load(model_path)?;
+    let trajectory = model.sample_trajectory(args.n, args.nfe, args.seed)?;
+    let target_points = model
+        .target
+        .sample(args.n, &mut seeded_rng(args.seed.wrapping_add(1)))?;
+    let method = match model.method {
+        Method::Nsgf => "nsgf",
+        Method::NsgfPp => "nsgf++",
+    };
+    eprintln!(
+        "{method} model: {} frames, {} network evaluations",
+        trajectory.frames.len(),
+        trajectory.nfe
+    );
+    let title = format!(
+        "{} -> {}",
+        short_name(&model.source.label()),
+        short_name(&model.target.label())
+    );
+    Ok(Animation::from_learned(
+        title,
+        method,
+        &trajectory,
+        target_points,
+    ))
+}
+
+/// `name` cut to [`CAPTION_NAME_CHARS`] characters (a file path keeps its file name's end).
+fn short_name(name: &str) -> String {
+    let name = std::path::Path::new(name)
+        .file_name()
+        .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
+    let count = name.chars().count();
+    if count <= CAPTION_NAME_CHARS {
+        name
+    } else {
+        let tail: String = name
+            .chars()
+            .skip(count - (CAPTION_NAME_CHARS - 2))
+            .collect();
+        format!("..{tail}")
+    }
+}
