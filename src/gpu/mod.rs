@@ -1,4 +1,16 @@
 //! The GPU Sinkhorn backend (WGSL compute shaders through wgpu) and the backend choice.
+//!
+//! Files: `context.rs` (device, errors, read-back), `kernels.rs` (pipelines and the parameter
+//! block of `shaders/sinkhorn.wgsl`), `buffers.rs` (persistent buffers), `plan.rs` (a whole
+//! ε-schedule as one compute pass), `backend.rs` ([`GpuBackend`]).
+
+mod backend;
+mod buffers;
+mod context;
+mod kernels;
+mod plan;
+
+pub use backend::GpuBackend;
 
 use crate::ot::cpu::CpuBackend;
 use crate::ot::{OtError, Precision, VelocityBackend};
@@ -23,17 +35,115 @@ pub struct SelectedBackend {
     pub note: String,
 }
 
-/// Picks the backend for `choice` at `precision`.
+/// Picks the backend for `choice` at `precision`. The GPU backend always computes in f32:
+/// `Auto` with [`Precision::F64`] picks the CPU, and `Gpu` with `F64` runs in f32 and says so
+/// in the note.
 pub fn select_backend(
     choice: BackendChoice,
     precision: Precision,
 ) -> Result<SelectedBackend, OtError> {
+    let cpu = |why: &str| {
+        let backend = Box::new(CpuBackend::new(precision));
+        let note = if why.is_empty() {
+            format!("backend: {}", backend.name())
+        } else {
+            format!("backend: {} ({why})", backend.name())
+        };
+        SelectedBackend { backend, note }
+    };
     match choice {
-        BackendChoice::Gpu => Err(OtError::Gpu("the GPU backend is not built yet".into())),
-        BackendChoice::Auto | BackendChoice::Cpu => {
-            let backend = Box::new(CpuBackend::new(precision));
-            let note = format!("backend: {}", backend.name());
-            Ok(SelectedBackend { backend, note })
+        BackendChoice::Cpu => Ok(cpu("")),
+        BackendChoice::Gpu => {
+            let backend = GpuBackend::new_blocking()?;
+            let mut note = format!("backend: {}", backend.name());
+            if precision == Precision::F64 {
+                note.push_str(" in f32 (the GPU backend has no f64)");
+            }
+            Ok(SelectedBackend {
+                backend: Box::new(backend),
+                note,
+            })
         }
+        BackendChoice::Auto => {
+            if precision == Precision::F64 {
+                return Ok(cpu("f64 asked for; the GPU backend computes in f32"));
+            }
+            match GpuBackend::new_blocking() {
+                Ok(backend) => {
+                    let note = format!("backend: {}", backend.name());
+                    Ok(SelectedBackend {
+                        backend: Box::new(backend),
+                        note,
+                    })
+                }
+                Err(err) => Ok(cpu(&gpu_reason(&err))),
+            }
+        }
+    }
+}
+
+/// How the "no adapter" error message starts.
+const NO_ADAPTER: &str = "no GPU adapter found";
+
+/// The reason inside an [`OtError::Gpu`] (its message without the "GPU backend: " prefix).
+fn gpu_reason(err: &OtError) -> String {
+    match err {
+        OtError::Gpu(reason) => reason.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Helpers for tests that need a GPU: they skip (return `None` after printing why) when no
+/// adapter exists, unless `NSGF_REQUIRE_GPU=1`, in which case they panic (the test fails).
+#[doc(hidden)]
+pub mod test_support {
+    use super::GpuBackend;
+
+    /// Whether `NSGF_REQUIRE_GPU=1` is set.
+    pub fn gpu_required() -> bool {
+        std::env::var("NSGF_REQUIRE_GPU").is_ok_and(|v| v == "1")
+    }
+
+    /// A fresh [`GpuBackend`] on its own device, or `None` (skip) when no adapter exists.
+    /// Panics (fails the test) when none exists and `NSGF_REQUIRE_GPU=1`, and whenever an
+    /// adapter exists but the backend cannot start on it (that is a bug, not a missing GPU).
+    pub fn backend_or_skip() -> Option<GpuBackend> {
+        match GpuBackend::new_blocking() {
+            Ok(backend) => Some(backend),
+            Err(crate::ot::OtError::Gpu(reason)) if reason.starts_with(super::NO_ADAPTER) => {
+                skip_or_fail(&reason)
+            }
+            Err(err) => panic!("a GPU adapter exists but the GPU backend failed: {err}"),
+        }
+    }
+
+    /// A device and queue with the adapter's default-sized limits replaced by `limits` (e.g.
+    /// tiny buffer limits to test the size checks), plus the adapter's name; `None` (skip) when
+    /// no adapter exists, a panic when `NSGF_REQUIRE_GPU=1`.
+    pub fn device_with_limits(limits: wgpu::Limits) -> Option<(wgpu::Device, wgpu::Queue, String)> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = match pollster::block_on(instance.request_adapter(&Default::default())) {
+            Ok(adapter) => adapter,
+            Err(err) => return skip_or_fail(&format!("{} ({err})", super::NO_ADAPTER)),
+        };
+        let name = adapter.get_info().name;
+        let descriptor = wgpu::DeviceDescriptor {
+            label: Some("test device"),
+            required_limits: limits,
+            ..Default::default()
+        };
+        match pollster::block_on(adapter.request_device(&descriptor)) {
+            Ok((device, queue)) => Some((device, queue, name)),
+            Err(err) => skip_or_fail(&format!("the adapter {name} refused a device: {err}")),
+        }
+    }
+
+    fn skip_or_fail<T>(reason: &str) -> Option<T> {
+        if gpu_required() {
+            panic!("NSGF_REQUIRE_GPU=1 but no GPU backend: {reason}");
+        }
+        eprintln!("skipping GPU test: {reason}");
+        None
     }
 }

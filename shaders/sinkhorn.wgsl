@@ -1,0 +1,239 @@
+// Streaming softmin (log-sum-exp) and barycentric projection for GeomLoss-style Sinkhorn on 2D
+// point clouds, cost C_ij = ½‖x_i − y_j‖².
+//
+// One invocation of either entry point handles every "row" point x_i of one side of the problem
+// against every "column" point y_j, and never stores the n×m cost matrix: columns are streamed
+// through workgroup memory in tiles of WG_SIZE points, and each row keeps a running maximum and a
+// rescaled sum (online log-sum-exp). Work is in log2 units so the inner loop calls exp2 directly:
+//
+//   s_ij = log2(e) · (g_j − C_ij) / ε = g_j · k_pot − ‖x_i − y_j‖² · k_cost
+//   softmin_i = −ε · (log w_col + ln2 · log2 Σ_j exp2(s_ij))
+//
+// A workgroup owns ROWS rows; LANES threads share each row and split every tile's columns
+// between them, and their partial (max, sum) pairs are merged at the end through workgroup
+// memory. This keeps enough threads in flight when n is small compared with the GPU.
+
+const WG_SIZE: u32 = 256u;
+const ROWS: u32 = 64u;
+const LANES: u32 = 4u; // WG_SIZE / ROWS
+const LN2: f32 = 0.6931471805599453;
+// Below every real exponent; exp2(NEG_BIG − s) is exactly 0 for any real s.
+const NEG_BIG: f32 = -3.0e38;
+
+// Per-dispatch parameters: one 256-byte slot per dispatch, chosen by a dynamic offset.
+struct Params {
+    eps: f32,        // ε of this step
+    k_cost: f32,     // log2(e) / (2ε)
+    k_pot: f32,      // log2(e) / ε, or 0 to ignore the column potential (initialisation)
+    log_w_col: f32,  // log of the uniform column weight, −ln(n_cols)
+    n_rows: u32,
+    n_cols: u32,
+    average: u32,    // 1: new = ½(old + softmin); 0: new = softmin
+    track: u32,      // 1: a warm-start iteration (convergence tracking, see `converged_before`)
+    threshold: f32,  // warm start: converged once max |new − old| ≤ threshold (= tol · ε)
+    change_slot: u32,  // warm start: slot of `change` this iteration's max |new − old| goes to
+    first_slot: u32,   // warm start: slot of the first warm iteration of this problem
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> row_points: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read> col_points: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read> col_potential: array<f32>;
+@group(0) @binding(4) var<storage, read> row_potential_old: array<f32>;
+@group(0) @binding(5) var<storage, read_write> row_potential_new: array<f32>;
+@group(0) @binding(6) var<storage, read_write> projection: array<vec2<f32>>;
+// Warm start: per iteration, the largest |new − old| over both sides, as f32 bits (the order of
+// non-negative f32 values is the order of their bits, so atomicMax on u32 works).
+@group(0) @binding(7) var<storage, read_write> change: array<atomic<u32>>;
+
+// One tile of columns: (y.x, y.y, g_j · k_pot, unused).
+var<workgroup> tile: array<vec4<f32>, WG_SIZE>;
+// Partial results of the LANES threads of each row, merged at the end.
+var<workgroup> part_max: array<f32, WG_SIZE>;
+var<workgroup> part_sum: array<f32, WG_SIZE>;
+var<workgroup> part_acc: array<vec2<f32>, WG_SIZE>;
+// Warm start: this workgroup's largest change, and whether the iteration is skipped.
+var<workgroup> group_change: atomic<u32>;
+var<workgroup> group_skip: u32;
+
+// The workgroup index over a 2D dispatch (x up to the per-dimension limit, y for the rest).
+fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return wid.x + wid.y * nwg.x;
+}
+
+// Loads columns [start, start + WG_SIZE) of the column set into `tile`; returns how many exist.
+fn load_tile(start: u32, tid: u32) -> u32 {
+    let j = start + tid;
+    if (j < params.n_cols) {
+        let y = col_points[j];
+        // k_pot = 0 (initialisation) ignores the potential, even a stale non-finite one.
+        let pot = select(col_potential[j] * params.k_pot, 0.0, params.k_pot == 0.0);
+        tile[tid] = vec4<f32>(y.x, y.y, pot, 0.0);
+    }
+    return min(WG_SIZE, params.n_cols - start);
+}
+
+// Writes the softmin of row `row` from its merged (max, sum) in log2 units.
+fn write_softmin(row: u32, lse2: f32) {
+    let value = -params.eps * (params.log_w_col + LN2 * lse2);
+    if (params.average == 1u) {
+        let old = row_potential_old[row];
+        let averaged = 0.5 * (old + value);
+        row_potential_new[row] = averaged;
+        if (params.track == 1u) {
+            atomicMax(&group_change, bitcast<u32>(abs(averaged - old)));
+        }
+    } else {
+        row_potential_new[row] = value;
+    }
+}
+
+// Warm start: whether an earlier warm iteration of this problem already met the tolerance.
+// Every workgroup of every later dispatch reaches the same answer from the same slots, so the
+// potentials stop changing exactly after the first converged iteration (as on the CPU).
+fn converged_before() -> bool {
+    for (var j = params.first_slot; j < params.change_slot; j++) {
+        if (bitcast<f32>(atomicLoad(&change[j])) <= params.threshold) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// softmin_i (optionally averaged with the old potential) for every row.
+@compute @workgroup_size(256)
+fn softmin_rows(
+    @builtin(local_invocation_index) tid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let first_row = group_index(wid, nwg) * ROWS;
+    if (first_row >= params.n_rows) {
+        return;
+    }
+    let local_row = tid % ROWS;
+    let lane = tid / ROWS;
+    let row = first_row + local_row;
+    if (params.track == 1u) {
+        if (tid == 0u) {
+            group_skip = u32(converged_before());
+            atomicStore(&group_change, 0u);
+        }
+        if (workgroupUniformLoad(&group_skip) == 1u) {
+            // Converged earlier: carry the potential over so the ping-pong stays in step.
+            if (lane == 0u && row < params.n_rows) {
+                row_potential_new[row] = row_potential_old[row];
+            }
+            return;
+        }
+    }
+    let x = row_points[min(row, params.n_rows - 1u)];
+    let k_cost = params.k_cost;
+
+    var run_max = NEG_BIG;
+    var run_sum = 0.0;
+    for (var start = 0u; start < params.n_cols; start += WG_SIZE) {
+        workgroupBarrier();
+        let count = load_tile(start, tid);
+        workgroupBarrier();
+        for (var c = lane; c < count; c += LANES) {
+            let t = tile[c];
+            let d = x - t.xy;
+            let s = t.z - dot(d, d) * k_cost;
+            if (s > run_max) {
+                run_sum = run_sum * exp2(run_max - s);
+                run_max = s;
+            }
+            run_sum += exp2(s - run_max);
+        }
+    }
+
+    part_max[tid] = run_max;
+    part_sum[tid] = run_sum;
+    workgroupBarrier();
+    if (lane == 0u && row < params.n_rows) {
+        var m = NEG_BIG;
+        for (var l = 0u; l < LANES; l++) {
+            m = max(m, part_max[l * ROWS + local_row]);
+        }
+        var total = 0.0;
+        for (var l = 0u; l < LANES; l++) {
+            let k = l * ROWS + local_row;
+            total += part_sum[k] * exp2(part_max[k] - m);
+        }
+        write_softmin(row, m + log2(total));
+    }
+    if (params.track == 1u) {
+        workgroupBarrier();
+        if (tid == 0u) {
+            atomicMax(&change[params.change_slot], atomicLoad(&group_change));
+        }
+    }
+}
+
+// The barycentric displacement P_i − x_i = Σ_j w_ij (y_j − x_i), w_ij = softmax_j(s_ij), for
+// every row (relative to x_i, so the flow velocity, a difference of two projections, loses no
+// digits to cancellation), plus the softmin (extrapolated potential, `average` = 0) in
+// `row_potential_new`.
+@compute @workgroup_size(256)
+fn project_rows(
+    @builtin(local_invocation_index) tid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let first_row = group_index(wid, nwg) * ROWS;
+    if (first_row >= params.n_rows) {
+        return;
+    }
+    let local_row = tid % ROWS;
+    let lane = tid / ROWS;
+    let row = first_row + local_row;
+    let x = row_points[min(row, params.n_rows - 1u)];
+    let k_cost = params.k_cost;
+
+    var run_max = NEG_BIG;
+    var run_sum = 0.0;
+    // Σ_j exp2(s_ij − run_max) · (y_j − x_i): relative to x_i, so it is small near the end.
+    var run_acc = vec2<f32>(0.0, 0.0);
+    for (var start = 0u; start < params.n_cols; start += WG_SIZE) {
+        workgroupBarrier();
+        let count = load_tile(start, tid);
+        workgroupBarrier();
+        for (var c = lane; c < count; c += LANES) {
+            let t = tile[c];
+            let d = t.xy - x;
+            let s = t.z - dot(d, d) * k_cost;
+            if (s > run_max) {
+                let scale = exp2(run_max - s);
+                run_sum = run_sum * scale;
+                run_acc = run_acc * scale;
+                run_max = s;
+            }
+            let e = exp2(s - run_max);
+            run_sum += e;
+            run_acc += e * d;
+        }
+    }
+
+    part_max[tid] = run_max;
+    part_sum[tid] = run_sum;
+    part_acc[tid] = run_acc;
+    workgroupBarrier();
+    if (lane == 0u && row < params.n_rows) {
+        var m = NEG_BIG;
+        for (var l = 0u; l < LANES; l++) {
+            m = max(m, part_max[l * ROWS + local_row]);
+        }
+        var total = 0.0;
+        var acc = vec2<f32>(0.0, 0.0);
+        for (var l = 0u; l < LANES; l++) {
+            let k = l * ROWS + local_row;
+            let scale = exp2(part_max[k] - m);
+            total += part_sum[k] * scale;
+            acc += part_acc[k] * scale;
+        }
+        write_softmin(row, m + log2(total));
+        projection[row] = acc / total;
+    }
+}

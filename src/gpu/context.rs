@@ -1,0 +1,143 @@
+//! The wgpu device the GPU backend runs on: creation (own instance, or a device shared with the
+//! app), device-loss tracking, error scopes that turn wgpu errors into [`OtError::Gpu`], and the
+//! blocking read-back of a staging buffer.
+
+use std::sync::{Arc, Mutex, mpsc};
+
+use crate::ot::OtError;
+
+/// A wgpu device and queue plus what the backend needs to report failures instead of panicking.
+pub(crate) struct GpuContext {
+    /// The device the kernels run on.
+    pub device: wgpu::Device,
+    /// Its queue.
+    pub queue: wgpu::Queue,
+    /// The adapter's name, for messages ("llvmpipe (LLVM 15.0.6, 256 bits)").
+    pub adapter_name: String,
+    /// Set by the device-lost callback (and, for a device we own, by uncaptured errors): the
+    /// reason the device can no longer be used.
+    lost_reason: Arc<Mutex<Option<String>>>,
+}
+
+impl GpuContext {
+    /// Creates an instance, picks the best adapter and requests a device with the adapter's own
+    /// limits (so large clouds fit) and no optional features (the kernels need none).
+    pub fn new_blocking() -> Result<Self, OtError> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            ..Default::default()
+        }))
+        .map_err(|err| OtError::Gpu(format!("{} ({err})", super::NO_ADAPTER)))?;
+        let adapter_name = adapter.get_info().name;
+        let descriptor = wgpu::DeviceDescriptor {
+            label: Some("nsgf sinkhorn device"),
+            required_features: wgpu::Features::empty(),
+            required_limits: adapter.limits(),
+            ..Default::default()
+        };
+        let (device, queue) =
+            pollster::block_on(adapter.request_device(&descriptor)).map_err(|err| {
+                OtError::Gpu(format!(
+                    "the adapter {adapter_name} refused a device: {err}"
+                ))
+            })?;
+        let context = Self::from_device(device, queue, adapter_name);
+        // We own this device, so nothing else handles its stray errors: record them instead of
+        // letting wgpu's default handler panic.
+        let lost_reason = Arc::clone(&context.lost_reason);
+        context
+            .device
+            .on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
+                if let Ok(mut slot) = lost_reason.lock() {
+                    slot.get_or_insert_with(|| format!("uncaptured wgpu error: {error}"));
+                }
+            }));
+        Ok(context)
+    }
+
+    /// Wraps an existing device (e.g. the app's eframe device) and watches for its loss.
+    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue, adapter_name: String) -> Self {
+        let lost_reason = Arc::new(Mutex::new(None));
+        let slot = Arc::clone(&lost_reason);
+        device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut slot) = slot.lock() {
+                slot.get_or_insert_with(|| format!("device lost ({reason:?}): {message}"));
+            }
+        });
+        Self {
+            device,
+            queue,
+            adapter_name,
+            lost_reason,
+        }
+    }
+
+    /// Fails when the device was lost (or, for a device we own, hit an uncaptured error).
+    pub fn check_alive(&self) -> Result<(), OtError> {
+        let reason = self.lost_reason.lock().ok().and_then(|slot| slot.clone());
+        match reason {
+            Some(reason) => Err(OtError::Gpu(format!(
+                "the device on {} is no longer usable: {reason}",
+                self.adapter_name
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `work` inside out-of-memory, validation and internal error scopes and turns the
+    /// first captured error into [`OtError::Gpu`] naming `what`.
+    pub fn scoped<T>(&self, what: &str, work: impl FnOnce() -> T) -> Result<T, OtError> {
+        self.check_alive()?;
+        let internal = self.device.push_error_scope(wgpu::ErrorFilter::Internal);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let out_of_memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let value = work();
+        // Scopes pop in reverse order of their pushes.
+        let errors = [
+            pollster::block_on(out_of_memory.pop()),
+            pollster::block_on(validation.pop()),
+            pollster::block_on(internal.pop()),
+        ];
+        if let Some(error) = errors.into_iter().flatten().next() {
+            let kind = match error {
+                wgpu::Error::OutOfMemory { .. } => "out of GPU memory",
+                wgpu::Error::Validation { .. } => "validation error",
+                wgpu::Error::Internal { .. } => "internal error",
+            };
+            return Err(OtError::Gpu(format!(
+                "{what} on {}: {kind}: {error}",
+                self.adapter_name
+            )));
+        }
+        self.check_alive()?;
+        Ok(value)
+    }
+
+    /// Maps `staging` (a MAP_READ buffer whose copy was already submitted), waits for the GPU,
+    /// and returns its first `bytes` bytes.
+    pub fn read_back(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>, OtError> {
+        let (sender, receiver) = mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, 0..bytes, move |result| {
+            // The receiver outlives the poll below; a send error cannot be acted on anyway.
+            let _ = sender.send(result);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|err| OtError::Gpu(format!("waiting for {}: {err}", self.adapter_name)))?;
+        self.check_alive()?;
+        let mapped = receiver
+            .recv()
+            .map_err(|_| OtError::Gpu("the read-back callback never ran".into()))?;
+        mapped.map_err(|err| OtError::Gpu(format!("mapping the result buffer failed: {err}")))?;
+        let data = {
+            let view = staging
+                .get_mapped_range(0..bytes)
+                .map_err(|err| OtError::Gpu(format!("reading the result buffer failed: {err}")))?;
+            view.to_vec()
+        };
+        staging.unmap();
+        Ok(data)
+    }
+}

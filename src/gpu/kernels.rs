@@ -1,0 +1,198 @@
+//! Host side of `shaders/sinkhorn.wgsl`: the two compute pipelines (`softmin_rows`,
+//! `project_rows`), their shared bind-group layout, the per-dispatch parameter block and the
+//! dispatch geometry.
+//!
+//! Why each binding exists (see the shader for the arithmetic):
+//! - 0 `params` (uniform, dynamic offset): ε-derived constants, sizes and the averaging flag of
+//!   ONE dispatch. A whole ε-schedule is recorded into one compute pass, so every dispatch gets
+//!   its own 256-byte slot in one uniform buffer, uploaded once before the submission, and picks
+//!   it with a dynamic offset; nothing is read back between iterations.
+//! - 1 `row_points`, 2 `col_points` (storage, read): the two clouds, recentred, as `vec2<f32>`;
+//!   the cost is recomputed from them on the fly (no n×m buffer exists).
+//! - 3 `col_potential` (read): the other side's potential at the previous iteration.
+//! - 4 `row_potential_old` (read), 5 `row_potential_new` (read-write): this side's potential,
+//!   ping-ponged between two buffers so both sides of an iteration read only old values
+//!   (GeomLoss's simultaneous update).
+//! - 6 `projection` (read-write): the barycentric displacement `P(x_i) − x_i`, written only by
+//!   `project_rows`; bound (unused) by `softmin_rows` because both share one layout.
+//! - 7 `change` (read-write, atomics): warm start only, the largest potential change of each
+//!   warm iteration; later dispatches read it on the GPU to stop iterating once converged (no
+//!   read-back between iterations), and the host reads it once at the end to count iterations.
+
+use crate::ot::OtError;
+
+/// Rows one workgroup owns (`ROWS` in the shader).
+pub(crate) const ROWS_PER_WORKGROUP: u32 = 64;
+
+/// The per-dispatch parameter block, laid out exactly as `struct Params` in the shader.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct DispatchParams {
+    /// ε of this step.
+    pub eps: f32,
+    /// log2(e) / (2ε): multiplies ‖x − y‖².
+    pub k_cost: f32,
+    /// log2(e) / ε, or 0 to ignore the column potential (initialisation step).
+    pub k_pot: f32,
+    /// −ln(number of columns): the log of the uniform column weight.
+    pub log_w_col: f32,
+    /// Rows of this dispatch.
+    pub n_rows: u32,
+    /// Columns of this dispatch.
+    pub n_cols: u32,
+    /// 1: `new = ½(old + softmin)`; 0: `new = softmin`.
+    pub average: u32,
+    /// 1: a warm-start iteration (tracks its change, skips once converged).
+    pub track: u32,
+    /// Warm start: converged once the largest change is at most this (tolerance · ε).
+    pub threshold: f32,
+    /// Warm start: the `change` slot of this iteration.
+    pub change_slot: u32,
+    /// Warm start: the `change` slot of this problem's first warm iteration.
+    pub first_slot: u32,
+    /// Padding to 48 bytes.
+    pub pad: u32,
+}
+
+impl DispatchParams {
+    /// Parameters of one softmin over `n_rows × n_cols` at `eps`.
+    pub fn new(eps: f64, n_rows: usize, n_cols: usize, use_potential: bool, average: bool) -> Self {
+        let log2_e = std::f64::consts::LOG2_E;
+        Self {
+            eps: eps as f32,
+            k_cost: (log2_e / (2.0 * eps)) as f32,
+            k_pot: if use_potential {
+                (log2_e / eps) as f32
+            } else {
+                0.0
+            },
+            log_w_col: -(n_cols as f64).ln() as f32,
+            n_rows: n_rows as u32,
+            n_cols: n_cols as u32,
+            average: u32::from(average),
+            track: 0,
+            threshold: 0.0,
+            change_slot: 0,
+            first_slot: 0,
+            pad: 0,
+        }
+    }
+
+    /// The same dispatch as warm-start iteration `slot` of a run whose first iteration is
+    /// `first_slot`, converged once the change is at most `threshold`.
+    pub fn tracked(mut self, threshold: f64, first_slot: usize, slot: usize) -> Self {
+        self.track = 1;
+        self.threshold = threshold as f32;
+        self.first_slot = first_slot as u32;
+        self.change_slot = slot as u32;
+        self
+    }
+}
+
+/// Which entry point of the shader a dispatch runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// `softmin_rows`: the (optionally averaged) softmin of every row.
+    Softmin,
+    /// `project_rows`: softmin plus the barycentric displacement of every row.
+    Project,
+}
+
+/// The compiled pipelines and their layout.
+pub(crate) struct SinkhornKernels {
+    /// The layout of bind group 0 (bindings 0–6 above).
+    pub layout: wgpu::BindGroupLayout,
+    softmin: wgpu::ComputePipeline,
+    project: wgpu::ComputePipeline,
+    /// Bytes between two parameter slots (≥ 256 and the device's uniform offset alignment).
+    pub params_stride: u64,
+    /// The device's per-dimension workgroup limit.
+    max_groups_per_dimension: u32,
+}
+
+impl SinkhornKernels {
+    /// Compiles the shader and builds both pipelines on `device`.
+    pub fn new(device: &wgpu::Device) -> Self {
+        let module =
+            device.create_shader_module(wgpu::include_wgsl!("../../shaders/sinkhorn.wgsl"));
+        let storage = |binding: u32, read_only: bool| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage { read_only },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let params_entry = wgpu::BindGroupLayoutEntry {
+            binding: 0,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: true,
+                min_binding_size: wgpu::BufferSize::new(size_of::<DispatchParams>() as u64),
+            },
+            count: None,
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("sinkhorn bind group layout"),
+            entries: &[
+                params_entry,
+                storage(1, true),
+                storage(2, true),
+                storage(3, true),
+                storage(4, true),
+                storage(5, false),
+                storage(6, false),
+                storage(7, false),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("sinkhorn pipeline layout"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = |entry: &str| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                cache: None,
+            })
+        };
+        let limits = device.limits();
+        let alignment = u64::from(limits.min_uniform_buffer_offset_alignment);
+        Self {
+            softmin: pipeline("softmin_rows"),
+            project: pipeline("project_rows"),
+            layout,
+            params_stride: alignment.max(256).next_multiple_of(alignment.max(1)),
+            max_groups_per_dimension: limits.max_compute_workgroups_per_dimension,
+        }
+    }
+
+    /// The pipeline of `entry`.
+    pub fn pipeline(&self, entry: Entry) -> &wgpu::ComputePipeline {
+        match entry {
+            Entry::Softmin => &self.softmin,
+            Entry::Project => &self.project,
+        }
+    }
+
+    /// The 2D workgroup grid covering `n_rows` rows (x up to the per-dimension limit).
+    pub fn grid(&self, n_rows: usize) -> Result<(u32, u32), OtError> {
+        let groups = n_rows.div_ceil(ROWS_PER_WORKGROUP as usize);
+        let max = self.max_groups_per_dimension.max(1) as usize;
+        let x = groups.clamp(1, max);
+        let y = groups.div_ceil(x);
+        if y > max {
+            return Err(OtError::Gpu(format!(
+                "{n_rows} points need {groups} workgroups, beyond the adapter's {max}×{max} grid"
+            )));
+        }
+        Ok((x as u32, y as u32))
+    }
+}

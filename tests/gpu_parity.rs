@@ -1,0 +1,363 @@
+//! The GPU backend against the CPU backend at f64 (and GeomLoss's reference velocities): the
+//! same numbers up to f32 accuracy, warm start, work counters and error paths.
+//!
+//! Every test skips (prints why, passes) when no GPU adapter exists, unless
+//! `NSGF_REQUIRE_GPU=1`, where it fails instead.
+
+use nsgf::Point;
+use nsgf::gpu::test_support::{backend_or_skip, device_with_limits};
+use nsgf::gpu::{BackendChoice, GpuBackend, select_backend};
+use nsgf::ot::cpu::CpuBackend;
+use nsgf::ot::warm::WarmStartConfig;
+use nsgf::ot::{
+    OtError, Precision, SinkhornParams, VelocityBackend, epsilon_schedule, flow_velocity,
+    max_diameter, sinkhorn_divergence,
+};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// GPU velocities must be within this fraction of max |v| of the f64 reference.
+const VELOCITY_TOLERANCE: f64 = 5e-3;
+
+fn fixture(name: &str) -> Vec<Point> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let mut values = line.split(',').map(|v| v.trim().parse::<f64>().unwrap());
+            [values.next().unwrap(), values.next().unwrap()]
+        })
+        .collect()
+}
+
+fn manifest_params(case: &str) -> SinkhornParams {
+    let path = format!(
+        "{}/tests/fixtures/manifest.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let entry = manifest["velocity_cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == case)
+        .unwrap();
+    SinkhornParams {
+        blur: entry["blur"].as_f64().unwrap(),
+        scaling: entry["scaling"].as_f64().unwrap(),
+    }
+}
+
+/// The largest |a − b| over all coordinates, relative to the largest |b|.
+fn relative_error(a: &[Point], b: &[Point]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let scale = b.iter().map(|v| v[0].hypot(v[1])).fold(0.0, f64::max);
+    let worst = a
+        .iter()
+        .zip(b)
+        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+        .fold(0.0, f64::max);
+    worst / scale.max(1e-300)
+}
+
+fn cloud(rng: &mut ChaCha8Rng, n: usize, centre: Point, spread: f64) -> Vec<Point> {
+    (0..n)
+        .map(|_| {
+            [
+                centre[0] + spread * (rng.random::<f64>() - 0.5),
+                centre[1] + spread * (rng.random::<f64>() - 0.5),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn gpu_velocity_matches_cpu_f64_on_reference_cases() {
+    let Some(mut gpu) = backend_or_skip() else {
+        return;
+    };
+    for case in ["tiny_exact", "two_blobs", "gauss_to_spiral"] {
+        let x = fixture(&format!("{case}.source.csv"));
+        let y = fixture(&format!("{case}.target.csv"));
+        let geomloss = fixture(&format!("{case}.velocity.csv"));
+        let params = manifest_params(case);
+        let cpu = flow_velocity(&x, &y, &params, Precision::F64)
+            .unwrap()
+            .velocity;
+        let v = gpu.velocity(&x, &y, &params).unwrap();
+        let vs_cpu = relative_error(&v, &cpu);
+        let vs_geomloss = relative_error(&v, &geomloss);
+        println!("{case}: gpu vs cpu f64 {vs_cpu:.2e}, gpu vs GeomLoss {vs_geomloss:.2e}");
+        assert!(vs_cpu <= VELOCITY_TOLERANCE, "{case}: {vs_cpu:e}");
+        assert!(vs_geomloss <= VELOCITY_TOLERANCE, "{case}: {vs_geomloss:e}");
+    }
+}
+
+#[test]
+fn gpu_velocity_matches_cpu_f64_on_random_clouds_of_uneven_sizes() {
+    let Some(mut gpu) = backend_or_skip() else {
+        return;
+    };
+    let params = SinkhornParams {
+        blur: 0.1,
+        scaling: 0.7,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    // Sizes off the workgroup's 64 rows and 256-column tiles, n ≠ m, and single points.
+    for (n, m) in [(1, 7), (7, 1), (1000, 7), (257, 1000), (4099, 1000)] {
+        let x = cloud(&mut rng, n, [-1.0, 0.5], 2.0);
+        let y = cloud(&mut rng, m, [1.5, -0.5], 3.0);
+        let cpu = flow_velocity(&x, &y, &params, Precision::F64)
+            .unwrap()
+            .velocity;
+        let v = gpu.velocity(&x, &y, &params).unwrap();
+        let error = relative_error(&v, &cpu);
+        println!("n = {n}, m = {m}: gpu vs cpu f64 {error:.2e}");
+        assert!(error <= VELOCITY_TOLERANCE, "n = {n}, m = {m}: {error:e}");
+    }
+}
+
+#[test]
+fn gpu_velocity_between_single_points_is_their_difference() {
+    let Some(mut gpu) = backend_or_skip() else {
+        return;
+    };
+    let params = SinkhornParams::default();
+    let v = gpu
+        .velocity(&[[0.25, -1.0]], &[[2.0, 0.5]], &params)
+        .unwrap();
+    assert!(
+        (v[0][0] - 1.75).abs() < 1e-6 && (v[0][1] - 1.5).abs() < 1e-6,
+        "{v:?}"
+    );
+}
+
+#[test]
+fn gpu_stats_count_every_softmin_term() {
+    let Some(mut gpu) = backend_or_skip() else {
+        return;
+    };
+    let params = SinkhornParams {
+        blur: 0.2,
+        scaling: 0.6,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let (n, m) = (130, 70);
+    let x = cloud(&mut rng, n, [0.0, 0.0], 2.0);
+    let y = cloud(&mut rng, m, [1.0, 1.0], 1.0);
+    gpu.velocity(&x, &y, &params).unwrap();
+    let l_xy = epsilon_schedule(max_diameter(&x, &y), &params)
+        .unwrap()
+        .len();
+    let l_xx = epsilon_schedule(max_diameter(&x, &[]), &params)
+        .unwrap()
+        .len();
+    let (n, m) = (n as u64, m as u64);
+    let stats = gpu.last_stats();
+    assert_eq!(stats.iterations, l_xy + l_xx);
+    // Initialisation + one update per ε (both sides of (x,y), one of (x,x)) + both projections.
+    let expected = (l_xy as u64 + 1) * 2 * n * m + n * m + (l_xx as u64 + 1) * n * n + n * n;
+    assert_eq!(stats.softmin_terms, expected);
+    // The CPU counts the same work.
+    let mut cpu = CpuBackend::new(Precision::F64);
+    cpu.velocity(&x, &y, &params).unwrap();
+    assert_eq!(cpu.last_stats(), stats);
+}
+
+#[test]
+fn gpu_divergence_matches_cpu_f64() {
+    let Some(mut gpu) = backend_or_skip() else {
+        return;
+    };
+    let params = SinkhornParams {
+        blur: 0.1,
+        scaling: 0.8,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for (n, m, shift) in [(200, 150, 2.0), (1, 9, 0.5), (300, 300, 0.0)] {
+        let x = cloud(&mut rng, n, [0.0, 0.0], 2.0);
+        let y = cloud(&mut rng, m, [shift, 0.0], 2.0);
+        let cpu = sinkhorn_divergence(&x, &y, &params, Precision::F64).unwrap();
+        let value = gpu.divergence(&x, &y, &params).unwrap();
+        println!("n = {n}, m = {m}: gpu {value:.6e}, cpu f64 {cpu:.6e}");
+        // f32 potentials of size ~D² carry ~1e-6 relative noise; the divergence is a
+        // difference of such means.
+        assert!(
+            (value - cpu).abs() <= 2e-4 + 1e-3 * cpu.abs(),
+            "{value} vs {cpu}"
+        );
+    }
+    // Identical clouds: zero up to f32 noise.
+    let x = cloud(&mut rng, 100, [0.0, 0.0], 2.0);
+    let same = gpu.divergence(&x, &x, &params).unwrap();
+    assert!(same.abs() <= 2e-4, "{same}");
+}
+
+#[test]
+fn gpu_warm_start_follows_the_cpu_rule() {
+    let Some(gpu) = backend_or_skip() else {
+        return;
+    };
+    // A looser tolerance than the default, so that most steps converge warm.
+    let config = WarmStartConfig {
+        tolerance: 1e-2,
+        max_iterations: 40,
+    };
+    let mut gpu = gpu.with_warm_start(true).with_warm_config(config);
+    let mut cpu = CpuBackend::new(Precision::F64)
+        .with_warm_start(true)
+        .with_warm_config(config);
+    let params = SinkhornParams {
+        blur: 0.5,
+        scaling: 0.8,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let y = cloud(&mut rng, 300, [2.0, 1.0], 2.0);
+    let mut x = cloud(&mut rng, 250, [-1.0, 0.0], 2.0);
+    let mut cold_iterations = 0;
+    for step in 0..6 {
+        let v = gpu.velocity(&x, &y, &params).unwrap();
+        let reference = cpu.velocity(&x, &y, &params).unwrap();
+        let cold = flow_velocity(&x, &y, &params, Precision::F64).unwrap();
+        let stats = gpu.last_stats();
+        let (to_warm_cpu, to_cold) = (
+            relative_error(&v, &reference),
+            relative_error(&v, &cold.velocity),
+        );
+        println!(
+            "step {step}: {} iterations (cpu {}), vs warm cpu {to_warm_cpu:.2e}, vs cold {to_cold:.2e}",
+            stats.iterations,
+            cpu.last_stats().iterations
+        );
+        assert!(
+            to_warm_cpu <= VELOCITY_TOLERANCE,
+            "step {step}: {to_warm_cpu:e}"
+        );
+        assert!(
+            to_cold <= 2.0 * VELOCITY_TOLERANCE,
+            "step {step}: {to_cold:e}"
+        );
+        if step == 0 {
+            cold_iterations = stats.iterations;
+            assert_eq!(stats, cpu.last_stats(), "the first step runs cold");
+        } else {
+            assert!(
+                stats.iterations < cold_iterations,
+                "step {step} did not warm start"
+            );
+            // Same stopping rule: the f32 GPU may decide one iteration apart per problem.
+            let cpu_iterations = cpu.last_stats().iterations;
+            assert!(
+                stats.iterations.abs_diff(cpu_iterations) <= 2,
+                "step {step}"
+            );
+            if stats.iterations == cpu_iterations {
+                assert_eq!(stats, cpu.last_stats(), "step {step}");
+            }
+        }
+        for (p, d) in x.iter_mut().zip(&v) {
+            p[0] += 0.02 * d[0];
+            p[1] += 0.02 * d[1];
+        }
+    }
+    // After a reset the next call is cold again.
+    gpu.reset_warm_start();
+    gpu.velocity(&x, &y, &params).unwrap();
+    let cold = epsilon_schedule(max_diameter(&x, &y), &params)
+        .unwrap()
+        .len()
+        + epsilon_schedule(max_diameter(&x, &[]), &params)
+            .unwrap()
+            .len();
+    assert_eq!(gpu.last_stats().iterations, cold);
+}
+
+#[test]
+fn gpu_rejects_clouds_beyond_the_device_limits() {
+    let limits = wgpu::Limits {
+        max_storage_buffer_binding_size: 64 * 1024,
+        ..wgpu::Limits::default()
+    };
+    let Some((device, queue, name)) = device_with_limits(limits) else {
+        return;
+    };
+    let mut gpu = GpuBackend::from_device(device, queue, name).unwrap();
+    let params = SinkhornParams::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    // 8192 points are 64 KiB as vec2<f32>: the largest that fits.
+    let fits = cloud(&mut rng, 8192, [0.0, 0.0], 1.0);
+    let target = cloud(&mut rng, 5, [0.0, 0.0], 1.0);
+    let loose = SinkhornParams {
+        blur: 0.5,
+        scaling: 0.3,
+    };
+    assert_eq!(gpu.velocity(&fits, &target, &loose).unwrap().len(), 8192);
+    let too_many = cloud(&mut rng, 8193, [0.0, 0.0], 1.0);
+    match gpu.velocity(&too_many, &target, &params) {
+        Err(OtError::Gpu(message)) => {
+            assert!(
+                message.contains("max_storage_buffer_binding_size"),
+                "{message}"
+            );
+            assert!(message.contains("8193"), "{message}");
+        }
+        other => panic!("expected a GPU size error, got {other:?}"),
+    }
+    match gpu.divergence(&target, &too_many, &params) {
+        Err(OtError::Gpu(message)) => assert!(message.contains("8193"), "{message}"),
+        other => panic!("expected a GPU size error, got {other:?}"),
+    }
+    // The backend still works after refusing.
+    assert_eq!(gpu.velocity(&target, &fits, &loose).unwrap().len(), 5);
+}
+
+#[test]
+fn gpu_reports_bad_inputs_like_the_cpu() {
+    let Some(mut gpu) = backend_or_skip() else {
+        return;
+    };
+    let params = SinkhornParams::default();
+    let y = [[0.0, 0.0], [1.0, 1.0]];
+    assert_eq!(
+        gpu.velocity(&[], &y, &params),
+        Err(OtError::EmptySet("source"))
+    );
+    assert_eq!(
+        gpu.velocity(&y, &[[0.0, f64::NAN]], &params),
+        Err(OtError::NonFinite {
+            set: "target",
+            index: 0
+        })
+    );
+    let bad = SinkhornParams {
+        blur: 0.1,
+        scaling: 1.0,
+    };
+    assert_eq!(
+        gpu.velocity(&y, &y, &bad),
+        Err(OtError::InvalidScaling(1.0))
+    );
+}
+
+#[test]
+fn gpu_selection_picks_the_adapter_when_one_exists() {
+    if backend_or_skip().is_none() {
+        // No adapter: Auto falls back to the CPU and says why; Gpu is an error.
+        let auto = select_backend(BackendChoice::Auto, Precision::F32).unwrap();
+        assert!(auto.note.starts_with("backend: cpu"), "{}", auto.note);
+        assert!(auto.note.contains("no GPU adapter found"), "{}", auto.note);
+        match select_backend(BackendChoice::Gpu, Precision::F32) {
+            Err(OtError::Gpu(message)) => assert!(message.contains("no GPU adapter found")),
+            other => panic!("expected an adapter error, got {:?}", other.map(|s| s.note)),
+        }
+        return;
+    }
+    let auto = select_backend(BackendChoice::Auto, Precision::F32).unwrap();
+    assert!(auto.note.starts_with("backend: gpu ("), "{}", auto.note);
+    let gpu = select_backend(BackendChoice::Gpu, Precision::F32).unwrap();
+    assert!(gpu.note.starts_with("backend: gpu ("), "{}", gpu.note);
+    let cpu = select_backend(BackendChoice::Auto, Precision::F64).unwrap();
+    assert!(cpu.note.starts_with("backend: cpu f64"), "{}", cpu.note);
+}
