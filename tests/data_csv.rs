@@ -123,7 +123,7 @@ fn files_save_read_and_parse_as_distributions() {
 fn fixture_files_read() {
     let a = read_points(std::path::Path::new("tests/fixtures/w2_a.csv")).unwrap();
     assert_eq!(a.len(), 50);
-    assert_eq!(a[0], [-1.1090091065152694, -0.87334108232829266]);
+    assert_eq!(a[0], [-1.1090091065152694, -0.8733410823282927]);
 }
 
 #[test]
