@@ -85,7 +85,7 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                 commands.push(Command::SetSeed(seed));
             }
             if ui
-                .button("🎲 New samples")
+                .button("New samples")
                 .on_hover_text("Draw fresh source and target samples (next seed)")
                 .clicked()
             {
@@ -170,7 +170,7 @@ pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(Command::UndoDrawn);
         }
         if ui
-            .add_enabled(!state.drawn.is_empty(), egui::Button::new("🗑 Clear"))
+            .add_enabled(!state.drawn.is_empty(), egui::Button::new("Clear"))
             .clicked()
         {
             commands.push(Command::ClearDrawn);
@@ -178,11 +178,11 @@ pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         ui.label(format!("{} points", state.drawn.points().len()));
     });
     ui.horizontal(|ui| {
-        if ui.button("📂 Load CSV…").clicked() {
+        if ui.button("Load CSV…").clicked() {
             commands.push(Command::LoadPoints);
         }
         if ui
-            .add_enabled(!state.drawn.is_empty(), egui::Button::new("💾 Save CSV…"))
+            .add_enabled(!state.drawn.is_empty(), egui::Button::new("Save CSV…"))
             .clicked()
         {
             commands.push(Command::SavePoints);
@@ -229,7 +229,7 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         let exporting = state.gif_progress.is_some();
         if ui
-            .add_enabled(!exporting, egui::Button::new("🎞 Export GIF…"))
+            .add_enabled(!exporting, egui::Button::new("Export GIF…"))
             .on_hover_text("Write the shown flow as an animated GIF")
             .clicked()
         {

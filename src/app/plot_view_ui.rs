@@ -255,7 +255,7 @@ fn flow_plot_ui(
                 .clone()
                 .unwrap_or_else(|| "computing the first frame…".into()),
             FlowKind::Learned if state.learned.computing => "sampling the learned flow…".into(),
-            FlowKind::Learned => "no model yet: press 🚀 Train in the side panel".into(),
+            FlowKind::Learned => "no model yet: press Train in the side panel".into(),
         };
         painter.text(
             plot_rect.center(),

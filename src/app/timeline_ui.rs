@@ -16,7 +16,7 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     let last = supply.available.saturating_sub(1);
     ui.horizontal(|ui| {
         if ui
-            .button("⏮ Reset")
+            .button("Reset")
             .on_hover_text("Back to frame 0 (Home)")
             .clicked()
         {
@@ -30,7 +30,7 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(Command::StepBack);
         }
         let play_label = if state.playback.playing {
-            "⏸ Pause"
+            "❚❚ Pause"
         } else {
             "▶ Play"
         };

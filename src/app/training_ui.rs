@@ -20,26 +20,23 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 
     ui.horizontal(|ui| {
         if running {
-            if ui.button("⏹ Cancel").clicked() {
+            if ui.button("Cancel").clicked() {
                 commands.push(Command::CancelTraining);
             }
         } else if ui
-            .button(RichText::new("🚀 Train").strong())
+            .button(RichText::new("Train").strong())
             .on_hover_text("Train on a worker thread; the learned flow plays when done")
             .clicked()
         {
             commands.push(Command::Train);
         }
         if ui
-            .add_enabled(
-                training.model.is_some(),
-                egui::Button::new("💾 Save model…"),
-            )
+            .add_enabled(training.model.is_some(), egui::Button::new("Save model…"))
             .clicked()
         {
             commands.push(Command::SaveModel);
         }
-        if ui.button("📂 Load model…").clicked() {
+        if ui.button("Load model…").clicked() {
             commands.push(Command::LoadModel);
         }
     });
