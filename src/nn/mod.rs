@@ -13,3 +13,10 @@ pub enum Activation {
     #[value(name = "selu")]
     Selu,
 }
+
+mod activation;
+mod adam;
+mod mlp;
+
+pub use adam::{Adam, train_step};
+pub use mlp::{Gradients, Mlp, MlpConfig, NnError};
