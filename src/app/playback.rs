@@ -128,10 +128,12 @@ mod tests {
         let mut playback = Playback::default();
         playback.set_speed(10.0);
         playback.play(DONE_10);
-        playback.tick(0.25, DONE_10);
-        assert_eq!(playback.position, 2);
+        playback.tick(0.15, DONE_10);
+        assert_eq!(playback.position, 1);
         playback.tick(0.05, DONE_10);
-        assert_eq!(playback.position, 3);
+        assert_eq!(playback.position, 2, "fractions of a frame accumulate");
+        playback.tick(10.0, DONE_10);
+        assert_eq!(playback.position, 4, "a stall moves at most two frames");
     }
 
     #[test]
