@@ -22,8 +22,9 @@ pub struct CpuBackend {
 }
 
 impl CpuBackend {
-    /// A CPU backend at the given precision (warm start off: every call reproduces GeomLoss's
-    /// cold schedule exactly; see `nsgf bench --what warmstart` for the measured trade-off).
+    /// A CPU backend at the given precision. Warm start is off: every call reproduces
+    /// GeomLoss's cold schedule exactly; a warm start converges toward a different (more
+    /// converged) velocity and saved no work in measurements (see [`super::warm`]).
     pub fn new(precision: Precision) -> Self {
         Self {
             precision,

@@ -156,8 +156,14 @@ impl<T: Real> Problem<T> {
 
     /// GeomLoss's loop: initialise at `schedule[0]`, then one averaged update per entry.
     pub fn anneal(&self, schedule: &[f64]) -> Potentials {
-        let eps0 = schedule[0];
-        let (mut f, mut g) = self.update(eps0, None, None);
+        let (f, g) = self.update(schedule[0], None, None);
+        let mut potentials = self.anneal_from(schedule, f, g);
+        potentials.softmin_terms += self.terms_per_step();
+        potentials
+    }
+
+    /// One averaged update per entry of `schedule`, starting from `(f, g)`.
+    pub fn anneal_from(&self, schedule: &[f64], mut f: Vec<f64>, mut g: Vec<f64>) -> Potentials {
         for &eps in schedule {
             let (f_t, g_t) = self.update(eps, Some(&f), Some(&g));
             average_into(&mut f, &f_t);
@@ -168,7 +174,7 @@ impl<T: Real> Problem<T> {
             g,
             eps: schedule[schedule.len() - 1],
             iterations: schedule.len(),
-            softmin_terms: (schedule.len() as u64 + 1) * self.terms_per_step(),
+            softmin_terms: schedule.len() as u64 * self.terms_per_step(),
         }
     }
 

@@ -1,0 +1,206 @@
+//! `nsgf bench`: softmin terms per second per backend, and what warm start saves.
+//!
+//! Each benchmark is one [`BenchWhat`] case with its own function; to add one (e.g. GIF export
+//! time), add a variant, its function (in its own file if it grows), and a line in [`run`].
+
+use super::velocity::PrecisionArg;
+use crate::Point;
+use crate::data::{Preset, seeded_rng};
+use crate::flow::FlowConfig;
+use crate::gpu::{BackendChoice, select_backend};
+use crate::ot::{Precision, SinkhornParams, VelocityBackend, WarmStartConfig, compare_warm_start};
+use std::time::Instant;
+
+/// Which benchmarks to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum BenchWhat {
+    /// Velocity throughput (softmin terms/s) per backend and size.
+    Velocity,
+    /// Warm start versus cold schedule along a 10-step gaussian → moons flow (CPU).
+    Warmstart,
+    /// Every benchmark.
+    #[default]
+    All,
+}
+
+/// Which backends the velocity benchmark times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum BenchBackend {
+    /// The CPU backend only.
+    Cpu,
+    /// The GPU backend only (reports why when there is none).
+    Gpu,
+    /// Both, with the GPU/CPU throughput ratio.
+    #[default]
+    Both,
+}
+
+/// Arguments of `nsgf bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Which benchmarks to run.
+    #[arg(long, value_enum, default_value_t = BenchWhat::All)]
+    pub what: BenchWhat,
+    /// Cloud sizes n = m of the velocity benchmark, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1024, 2048])]
+    pub sizes: Vec<usize>,
+    /// Backends of the velocity benchmark.
+    #[arg(long, value_enum, default_value_t = BenchBackend::Both)]
+    pub backend: BenchBackend,
+    /// Kernel precision.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    pub precision: PrecisionArg,
+    /// Timed velocity calls per size and backend (after one untimed warm-up call).
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    /// Points per cloud of the warm-start comparison.
+    #[arg(long, default_value_t = 1000)]
+    pub warm_n: usize,
+    /// Euler steps of the warm-start comparison.
+    #[arg(long, default_value_t = 10)]
+    pub warm_steps: usize,
+    /// Seed of the random clouds.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Runs `nsgf bench`.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.repeats == 0 {
+        anyhow::bail!("--repeats must be at least 1");
+    }
+    if args.sizes.contains(&0) || args.warm_n == 0 {
+        anyhow::bail!("cloud sizes must be at least 1");
+    }
+    let params = SinkhornParams::default();
+    println!(
+        "nsgf bench: blur {}, scaling {}, {} rayon threads",
+        params.blur,
+        params.scaling,
+        rayon::current_num_threads()
+    );
+    if matches!(args.what, BenchWhat::Velocity | BenchWhat::All) {
+        velocity_bench(args, &params)?;
+    }
+    if matches!(args.what, BenchWhat::Warmstart | BenchWhat::All) {
+        warm_start_bench(args, &params)?;
+    }
+    Ok(())
+}
+
+/// Gaussian source and moons target clouds of `n` points each.
+fn clouds(n: usize, seed: u64) -> (Vec<Point>, Vec<Point>) {
+    let source = Preset::Gaussian.sample(n, &mut seeded_rng(seed));
+    let target = Preset::Moons.sample(n, &mut seeded_rng(seed.wrapping_add(1)));
+    (source, target)
+}
+
+/// One timed backend at one size.
+struct Throughput {
+    seconds_per_call: f64,
+    terms_per_second: f64,
+    iterations: usize,
+}
+
+/// Times `repeats` velocity calls after a warm-up call.
+fn time_backend(
+    backend: &mut dyn VelocityBackend,
+    source: &[Point],
+    target: &[Point],
+    params: &SinkhornParams,
+    repeats: usize,
+) -> anyhow::Result<Throughput> {
+    backend.velocity(source, target, params)?;
+    let mut terms = 0_u64;
+    let start = Instant::now();
+    for _ in 0..repeats {
+        backend.reset_warm_start();
+        backend.velocity(source, target, params)?;
+        terms += backend.last_stats().softmin_terms;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(Throughput {
+        seconds_per_call: seconds / repeats as f64,
+        terms_per_second: terms as f64 / seconds,
+        iterations: backend.last_stats().iterations,
+    })
+}
+
+fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<()> {
+    let precision: Precision = args.precision.into();
+    let mut backends: Vec<Box<dyn VelocityBackend>> = Vec::new();
+    if matches!(args.backend, BenchBackend::Cpu | BenchBackend::Both) {
+        backends.push(select_backend(BackendChoice::Cpu, precision)?.backend);
+    }
+    if matches!(args.backend, BenchBackend::Gpu | BenchBackend::Both) {
+        match select_backend(BackendChoice::Gpu, precision) {
+            Ok(selected) => backends.push(selected.backend),
+            Err(err) => println!("gpu: unavailable ({err}); timing the CPU only"),
+        }
+    }
+    if backends.is_empty() {
+        backends.push(select_backend(BackendChoice::Cpu, precision)?.backend);
+    }
+    println!(
+        "\nvelocity (gaussian → moons, n = m, {} timed calls):",
+        args.repeats
+    );
+    for &n in &args.sizes {
+        let (source, target) = clouds(n, args.seed);
+        let mut rates = Vec::new();
+        for backend in &mut backends {
+            let result = time_backend(backend.as_mut(), &source, &target, params, args.repeats)?;
+            println!(
+                "  {:<24} n = {n:>6}: {:>8.4} s/call, {:>6.3} G softmin terms/s ({} iterations)",
+                backend.name(),
+                result.seconds_per_call,
+                result.terms_per_second / 1e9,
+                result.iterations
+            );
+            rates.push(result.terms_per_second);
+        }
+        if let [cpu, gpu] = rates[..] {
+            println!("  gpu/cpu throughput ratio n = {n}: {:.2}", gpu / cpu);
+        }
+    }
+    Ok(())
+}
+
+fn warm_start_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<()> {
+    let precision: Precision = args.precision.into();
+    let (source, target) = clouds(args.warm_n, args.seed);
+    let eta = FlowConfig::default().eta;
+    let config = WarmStartConfig::default();
+    println!(
+        "\nwarm start (cpu, gaussian → moons, n = m = {}, {} Euler steps, eta {eta}, \
+         tolerance {}·eps, cap {} then cold fallback):",
+        args.warm_n, args.warm_steps, config.tolerance, config.max_iterations
+    );
+    let report = compare_warm_start(
+        &source,
+        &target,
+        params,
+        precision,
+        args.warm_steps,
+        eta,
+        config,
+    )?;
+    println!("  step  cold iters  warm iters  max |v_warm - v_cold| / max |v_cold|");
+    for (step, s) in report.steps.iter().enumerate() {
+        println!(
+            "  {step:>4}  {:>10}  {:>10}  {:.2e}",
+            s.cold_iterations, s.warm_iterations, s.relative_difference
+        );
+    }
+    let (cold, warm) = report.total_iterations();
+    let (cold_terms, warm_terms) = report.total_terms();
+    println!(
+        "  total: cold {cold} iterations ({:.3} G terms), warm {warm} iterations ({:.3} G terms): \
+         warm/cold work {:.2}, worst relative velocity difference {:.2e}",
+        cold_terms as f64 / 1e9,
+        warm_terms as f64 / 1e9,
+        warm_terms as f64 / cold_terms as f64,
+        report.worst_relative_difference()
+    );
+    Ok(())
+}
