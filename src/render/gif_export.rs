@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Allowed frame rates (GIF delays are whole hundredths of a second).
@@ -193,14 +193,16 @@ struct TemporaryFile {
 }
 
 impl TemporaryFile {
-    /// Creates `.<name>.<pid>.partial` in the destination's directory.
+    /// Creates `.<name>.<pid>-<export number>.partial` in the destination's directory.
     fn create_beside(destination: &Path) -> std::io::Result<Self> {
         let name = destination.file_name().ok_or_else(|| {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")
         })?;
+        static EXPORTS: AtomicUsize = AtomicUsize::new(0);
+        let export_number = EXPORTS.fetch_add(1, Ordering::Relaxed);
         let mut temporary_name = std::ffi::OsString::from(".");
         temporary_name.push(name);
-        temporary_name.push(format!(".{}.partial", std::process::id()));
+        temporary_name.push(format!(".{}-{export_number}.partial", std::process::id()));
         let path = destination.with_file_name(temporary_name);
         let file = File::create(&path)?;
         Ok(Self {
