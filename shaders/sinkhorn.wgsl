@@ -9,13 +9,20 @@
 //   s_ij = log2(e) · (g_j − C_ij) / ε = g_j · k_pot − ‖x_i − y_j‖² · k_cost
 //   softmin_i = −ε · (log w_col + ln2 · log2 Σ_j exp2(s_ij))
 //
+// `softmin_rows` (the hot loop, run twice per ε) expands the cost, ‖x − y‖² = ‖x‖² − 2x·y + ‖y‖²:
+// with u_j = g_j · k_pot − ‖y_j‖² · k_cost and Y_j = 2 k_cost · y_j kept in the tile, a term is
+// s_ij + ‖x_i‖² k_cost = u_j + x_i · Y_j, two fused multiply-adds; the row constant comes back
+// after the sum. The clouds are recentred on the host, so the expansion loses only a few bits.
+// Terms are taken four at a time with one running-maximum check per four. `project_rows` (once
+// per solve) keeps the direct form, for the most accurate weights.
+//
 // A workgroup owns ROWS rows; LANES threads share each row and split every tile's columns
 // between them, and their partial (max, sum) pairs are merged at the end through workgroup
 // memory. This keeps enough threads in flight when n is small compared with the GPU.
 
 const WG_SIZE: u32 = 256u;
-const ROWS: u32 = 64u;
-const LANES: u32 = 4u; // WG_SIZE / ROWS
+const ROWS: u32 = 32u;
+const LANES: u32 = 8u; // WG_SIZE / ROWS
 const LN2: f32 = 0.6931471805599453;
 // Below every real exponent; exp2(NEG_BIG − s) is exactly 0 for any real s.
 const NEG_BIG: f32 = -3.0e38;
@@ -63,13 +70,19 @@ fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 }
 
 // Loads columns [start, start + WG_SIZE) of the column set into `tile`; returns how many exist.
-fn load_tile(start: u32, tid: u32) -> u32 {
+// Direct form: (y.x, y.y, g_j · k_pot); expanded form: (Y.x, Y.y, u_j), see the top.
+fn load_tile(start: u32, tid: u32, expanded: bool) -> u32 {
     let j = start + tid;
     if (j < params.n_cols) {
         let y = col_points[j];
         // k_pot = 0 (initialisation) ignores the potential, even a stale non-finite one.
         let pot = select(col_potential[j] * params.k_pot, 0.0, params.k_pot == 0.0);
-        tile[tid] = vec4<f32>(y.x, y.y, pot, 0.0);
+        if (expanded) {
+            let k = params.k_cost;
+            tile[tid] = vec4<f32>(2.0 * k * y, pot - k * dot(y, y), 0.0);
+        } else {
+            tile[tid] = vec4<f32>(y.x, y.y, pot, 0.0);
+        }
     }
     return min(WG_SIZE, params.n_cols - start);
 }
@@ -129,23 +142,42 @@ fn softmin_rows(
         }
     }
     let x = row_points[min(row, params.n_rows - 1u)];
-    let k_cost = params.k_cost;
 
     var run_max = NEG_BIG;
     var run_sum = 0.0;
     for (var start = 0u; start < params.n_cols; start += WG_SIZE) {
         workgroupBarrier();
-        let count = load_tile(start, tid);
+        let count = load_tile(start, tid, true);
         workgroupBarrier();
-        for (var c = lane; c < count; c += LANES) {
-            let t = tile[c];
-            let d = x - t.xy;
-            let s = t.z - dot(d, d) * k_cost;
-            if (s > run_max) {
-                run_sum = run_sum * exp2(run_max - s);
-                run_max = s;
+        if (count == WG_SIZE) {
+            // A full tile: four terms per step, one running-maximum check per four.
+            for (var c = lane; c < WG_SIZE; c += 4u * LANES) {
+                let t0 = tile[c];
+                let t1 = tile[c + LANES];
+                let t2 = tile[c + 2u * LANES];
+                let t3 = tile[c + 3u * LANES];
+                let s0 = fma(x.x, t0.x, fma(x.y, t0.y, t0.z));
+                let s1 = fma(x.x, t1.x, fma(x.y, t1.y, t1.z));
+                let s2 = fma(x.x, t2.x, fma(x.y, t2.y, t2.z));
+                let s3 = fma(x.x, t3.x, fma(x.y, t3.y, t3.z));
+                let s_max = max(max(s0, s1), max(s2, s3));
+                if (s_max > run_max) {
+                    run_sum = run_sum * exp2(run_max - s_max);
+                    run_max = s_max;
+                }
+                run_sum += (exp2(s0 - run_max) + exp2(s1 - run_max))
+                    + (exp2(s2 - run_max) + exp2(s3 - run_max));
             }
-            run_sum += exp2(s - run_max);
+        } else {
+            for (var c = lane; c < count; c += LANES) {
+                let t = tile[c];
+                let s = fma(x.x, t.x, fma(x.y, t.y, t.z));
+                if (s > run_max) {
+                    run_sum = run_sum * exp2(run_max - s);
+                    run_max = s;
+                }
+                run_sum += exp2(s - run_max);
+            }
         }
     }
 
@@ -162,7 +194,8 @@ fn softmin_rows(
             let k = l * ROWS + local_row;
             total += part_sum[k] * exp2(part_max[k] - m);
         }
-        write_softmin(row, m + log2(total));
+        // The expanded terms left out −‖x_i‖² · k_cost.
+        write_softmin(row, m + log2(total) - params.k_cost * dot(x, x));
     }
     if (params.track == 1u) {
         workgroupBarrier();
@@ -198,7 +231,7 @@ fn project_rows(
     var run_acc = vec2<f32>(0.0, 0.0);
     for (var start = 0u; start < params.n_cols; start += WG_SIZE) {
         workgroupBarrier();
-        let count = load_tile(start, tid);
+        let count = load_tile(start, tid, false);
         workgroupBarrier();
         for (var c = lane; c < count; c += LANES) {
             let t = tile[c];

@@ -22,7 +22,7 @@
 use crate::ot::OtError;
 
 /// Rows one workgroup owns (`ROWS` in the shader).
-pub(crate) const ROWS_PER_WORKGROUP: u32 = 64;
+pub(crate) const ROWS_PER_WORKGROUP: u32 = 32;
 
 /// The per-dispatch parameter block, laid out exactly as `struct Params` in the shader.
 #[repr(C)]
