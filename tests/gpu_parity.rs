@@ -361,3 +361,23 @@ fn gpu_selection_picks_the_adapter_when_one_exists() {
     let cpu = select_backend(BackendChoice::Auto, Precision::F64).unwrap();
     assert!(cpu.note.starts_with("backend: cpu f64"), "{}", cpu.note);
 }
+
+#[test]
+fn gpu_reports_a_lost_device_as_an_error() {
+    let Some((device, queue, name)) = device_with_limits(wgpu::Limits::default()) else {
+        return;
+    };
+    let mut gpu = GpuBackend::from_device(device.clone(), queue, name).unwrap();
+    let params = SinkhornParams::default();
+    let (x, y) = ([[0.0, 0.0], [1.0, 0.0]], [[2.0, 1.0]]);
+    assert_eq!(gpu.velocity(&x, &y, &params).unwrap().len(), 2);
+    device.destroy();
+    match gpu.velocity(&x, &y, &params) {
+        Err(OtError::Gpu(message)) => println!("after destroy: {message}"),
+        other => panic!("expected a GPU error, got {other:?}"),
+    }
+    assert!(matches!(
+        gpu.divergence(&x, &y, &params),
+        Err(OtError::Gpu(_))
+    ));
+}

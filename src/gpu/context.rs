@@ -63,7 +63,10 @@ impl GpuContext {
         let slot = Arc::clone(&lost_reason);
         device.set_device_lost_callback(move |reason, message| {
             if let Ok(mut slot) = slot.lock() {
-                slot.get_or_insert_with(|| format!("device lost ({reason:?}): {message}"));
+                slot.get_or_insert_with(|| match message.trim() {
+                    "" => format!("device lost ({reason:?})"),
+                    message => format!("device lost ({reason:?}): {message}"),
+                });
             }
         });
         Self {
