@@ -61,7 +61,11 @@ pub struct ParticleFlow {
 impl ParticleFlow {
     /// A flow from `source` particles toward the `target` samples. Fails on empty sets or bad
     /// parameters.
-    pub fn new(source: Vec<Point>, target: Vec<Point>, config: FlowConfig) -> Result<Self, OtError> {
+    pub fn new(
+        source: Vec<Point>,
+        target: Vec<Point>,
+        config: FlowConfig,
+    ) -> Result<Self, OtError> {
         config.sinkhorn.validate()?;
         if source.is_empty() {
             return Err(OtError::EmptySet("source"));

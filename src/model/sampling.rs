@@ -30,7 +30,8 @@ impl TrainedModel {
     ///
     /// NSGF: `nfe` Euler steps of v_θ over the training horizon (step `η·T/nfe`, times `j/nfe`).
     /// NSGF++: `nfe` is the total budget: T₁ Euler steps of v_θ, one evaluation of t_φ giving
-    /// τ per sample, then `nfe − T₁ − 1` Euler steps of u_δ from τ to 1.
+    /// τ per sample (clamped to [`TrainedModel::sinkhorn_phase_coverage`], 1), then
+    /// `nfe − T₁ − 1` Euler steps of u_δ from τ to 1.
     pub fn sample_trajectory(
         &self,
         n: usize,
@@ -133,12 +134,16 @@ impl TrainedModel {
         self.integrate_velocity_field(&mut trajectory, flow_steps);
         let boundary = trajectory.frames.len() - 1;
         let mut current = trajectory.frames[boundary].clone();
+        // t_φ only sees a position, and the blurred output of the Sinkhorn phase looks like an
+        // earlier point of a straight path than it is: an underestimated τ makes u_δ overshoot by
+        // (1 − τ̂)/(1 − τ). The Sinkhorn phase provably covered `covered` of the way, so τ ≥ covered.
+        let covered = self.sinkhorn_phase_coverage();
         let transition_times: Vec<f64> = straight
             .time_predictor
             .forward(points_only(&current).view())
             .column(0)
             .iter()
-            .map(|&s| f64::from(s).clamp(0.0, 1.0))
+            .map(|&s| f64::from(s).clamp(covered, 1.0))
             .collect();
         trajectory.nfe += 1;
         let straight_steps = nfe - flow_steps - 1;
@@ -168,6 +173,15 @@ impl TrainedModel {
         trajectory.phase_boundary = Some(boundary);
         trajectory.transition_times = Some(transition_times);
         trajectory
+    }
+}
+
+impl TrainedModel {
+    /// The fraction of the straight source→target path the Sinkhorn phase covers:
+    /// `1 − (1 − η)^T₁` (Euler steps toward the OT map move along McCann's displacement line).
+    pub fn sinkhorn_phase_coverage(&self) -> f64 {
+        let eta = self.config.flow.eta.min(1.0);
+        1.0 - (1.0 - eta).powi(self.config.flow.steps as i32)
     }
 }
 

@@ -15,7 +15,7 @@ use ndarray::Array2;
 use rand::RngExt;
 
 /// Adam steps that reuse one OT-paired minibatch (with fresh times `s` each step).
-const STEPS_PER_PAIRING: usize = 2;
+const STEPS_PER_PAIRING: usize = 4;
 
 /// Source and target minibatches paired by an exact OT assignment.
 struct PairedBatch {
@@ -65,18 +65,28 @@ pub(super) fn train_straight_flow(
             positions.push([(1.0 - s) * x0[0] + s * y[0], (1.0 - s) * x0[1] + s * y[1]]);
             displacements.push([y[0] - x0[0], y[1] - x0[1]]);
         }
-        let flow_loss = train_step(
-            &mut straight_flow,
-            &mut flow_adam,
-            points_with_times(&positions, &times).view(),
-            vectors(&displacements).view(),
-        );
-        let time_targets = Array2::from_shape_fn((times.len(), 1), |(row, _)| times[row] as f32);
-        train_step(
-            &mut time_predictor,
-            &mut time_adam,
-            points_only(&positions).view(),
-            time_targets.view(),
+        let flow_input = points_with_times(&positions, &times);
+        let flow_target = vectors(&displacements);
+        let time_input = points_only(&positions);
+        let time_target = Array2::from_shape_fn((times.len(), 1), |(row, _)| times[row] as f32);
+        // The two networks are independent: train them on both cores at once.
+        let (flow_loss, _) = rayon::join(
+            || {
+                train_step(
+                    &mut straight_flow,
+                    &mut flow_adam,
+                    flow_input.view(),
+                    flow_target.view(),
+                )
+            },
+            || {
+                train_step(
+                    &mut time_predictor,
+                    &mut time_adam,
+                    time_input.view(),
+                    time_target.view(),
+                )
+            },
         );
         loss_sum += f64::from(flow_loss);
         unit_steps += 1;
