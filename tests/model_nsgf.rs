@@ -1,0 +1,201 @@
+//! NSGF and NSGF++ models: training improves W2, sampling is seeded and honours the NFE budget,
+//! the JSON file round-trips and rejects corrupt or foreign files, cancellation and bad
+//! hyperparameters are clean errors.
+
+use nsgf::data::{Distribution, Preset, seeded_rng};
+use nsgf::metrics::exact_w2;
+use nsgf::model::{Method, ModelError, TrainConfig, TrainProgress, TrainedModel};
+use std::sync::atomic::AtomicBool;
+
+/// A small, fast configuration (a few seconds in release mode).
+fn small_config(method: Method) -> TrainConfig {
+    let mut config = TrainConfig::defaults_for(method);
+    config.particles = 128;
+    config.iterations = 12;
+    config.adam_steps = 20;
+    config.batch_size = 256;
+    config.hidden_width = 48;
+    config.hidden_layers = 2;
+    config.straight_iterations = 200;
+    config.eval_every = 6;
+    config.eval_samples = 100;
+    config.flow.sinkhorn.blur = 0.1;
+    config
+}
+
+fn train(config: &TrainConfig) -> (TrainedModel, Vec<TrainProgress>) {
+    let mut reports = Vec::new();
+    let model = TrainedModel::train(
+        config,
+        &Distribution::Preset(Preset::Gaussian),
+        &Distribution::Preset(Preset::EightGaussians),
+        &AtomicBool::new(false),
+        &mut |progress| reports.push(progress.clone()),
+    )
+    .expect("training succeeds");
+    (model, reports)
+}
+
+fn w2_to_target(points: &[nsgf::Point], seed: u64) -> f64 {
+    let target = Distribution::Preset(Preset::EightGaussians)
+        .sample(points.len(), &mut seeded_rng(seed))
+        .unwrap();
+    exact_w2(points, &target).unwrap()
+}
+
+#[test]
+fn nsgf_training_moves_samples_toward_the_target_and_logs_progress() {
+    let config = small_config(Method::Nsgf);
+    let (model, reports) = train(&config);
+    assert_eq!(reports.len(), config.iterations);
+    assert!((reports.last().unwrap().fraction_done - 1.0).abs() < 1e-12);
+    assert!(
+        reports
+            .windows(2)
+            .all(|w| w[0].fraction_done < w[1].fraction_done)
+    );
+    assert_eq!(model.log.losses.len(), config.iterations);
+    assert_eq!(model.log.w2.len(), 2, "checkpoints at iterations 6 and 12");
+    let source = Distribution::Preset(Preset::Gaussian)
+        .sample(400, &mut seeded_rng(7))
+        .unwrap();
+    let samples = model.sample(400, None, 7).unwrap();
+    let (before, after) = (w2_to_target(&source, 8), w2_to_target(&samples, 8));
+    assert!(after < 0.5 * before, "W2 went from {before} to {after}");
+}
+
+#[test]
+fn sampling_is_seeded_and_follows_the_nfe_budget() {
+    let (model, _) = train(&small_config(Method::Nsgf));
+    assert_eq!(model.default_nfe(), 10);
+    let a = model.sample_trajectory(50, None, 3).unwrap();
+    let b = model.sample_trajectory(50, None, 3).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.frames.len(), 11);
+    assert_eq!(a.nfe, 10);
+    assert!((a.times[10] - 1.0).abs() < 1e-12);
+    let coarse = model.sample_trajectory(50, Some(4), 3).unwrap();
+    assert_eq!((coarse.frames.len(), coarse.nfe), (5, 4));
+    assert_eq!(
+        coarse.frames[0], a.frames[0],
+        "same seed, same source samples"
+    );
+    // Resampling the time grid over the same horizon keeps the end point close.
+    let fine = model.sample_trajectory(50, Some(40), 3).unwrap();
+    let end_gap = w2_between(a.frames.last().unwrap(), fine.frames.last().unwrap());
+    assert!(
+        end_gap < 0.5,
+        "10 vs 40 NFE end points differ by W2 {end_gap}"
+    );
+    assert!(model.sample_trajectory(0, None, 3).is_err());
+    assert!(model.sample_trajectory(5, Some(0), 3).is_err());
+}
+
+fn w2_between(a: &[nsgf::Point], b: &[nsgf::Point]) -> f64 {
+    exact_w2(a, b).unwrap()
+}
+
+#[test]
+fn nsgfpp_uses_both_phases_within_the_budget() {
+    let config = small_config(Method::NsgfPp);
+    let (model, reports) = train(&config);
+    assert!(reports.iter().any(|r| r.stage == "straight flow"));
+    let trajectory = model.sample_trajectory(300, Some(10), 5).unwrap();
+    assert_eq!(trajectory.nfe, 10);
+    let boundary = trajectory
+        .phase_boundary
+        .expect("NSGF++ marks its phase boundary");
+    assert_eq!(boundary, config.flow.steps);
+    assert_eq!(trajectory.frames.len(), 10);
+    let taus = trajectory.transition_times.as_ref().unwrap();
+    let floor = model.sinkhorn_phase_coverage();
+    assert!(taus.iter().all(|&tau| (floor..=1.0).contains(&tau)));
+    let source = Distribution::Preset(Preset::Gaussian)
+        .sample(300, &mut seeded_rng(5))
+        .unwrap();
+    let (before, after) = (
+        w2_to_target(&source, 9),
+        w2_to_target(trajectory.frames.last().unwrap(), 9),
+    );
+    assert!(after < 0.5 * before, "W2 went from {before} to {after}");
+    let too_small = model.min_nfe() - 1;
+    let error = model.sample_trajectory(10, Some(too_small), 5).unwrap_err();
+    assert!(
+        error.to_string().contains("nfe must be at least"),
+        "{error}"
+    );
+}
+
+#[test]
+fn model_files_round_trip_and_bad_files_are_named_errors() {
+    let (model, _) = train(&small_config(Method::Nsgf));
+    let dir = std::env::temp_dir().join(format!("nsgf-model-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("model.json");
+    model.save(&path).unwrap();
+    let loaded = TrainedModel::load(&path).unwrap();
+    assert_eq!(loaded.config, model.config);
+    assert_eq!(loaded.log, model.log);
+    assert_eq!(
+        loaded.sample(20, None, 1).unwrap(),
+        model.sample(20, None, 1).unwrap()
+    );
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let wrong_version = text.replacen("\"format_version\":1", "\"format_version\":99", 1);
+    std::fs::write(&path, wrong_version).unwrap();
+    let error = TrainedModel::load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("model.json") && error.contains("version 99"),
+        "{error}"
+    );
+
+    std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+    let error = TrainedModel::load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("model.json") && error.contains("not a valid model file"),
+        "{error}"
+    );
+
+    let error = TrainedModel::load(&dir.join("missing.json"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("missing.json"), "{error}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn cancellation_and_bad_hyperparameters_are_clean_errors() {
+    let cancel = AtomicBool::new(true);
+    let result = TrainedModel::train(
+        &small_config(Method::Nsgf),
+        &Distribution::Preset(Preset::Gaussian),
+        &Distribution::Preset(Preset::Moons),
+        &cancel,
+        &mut |_| {},
+    );
+    assert!(matches!(result, Err(ModelError::Cancelled)));
+
+    let mut config = small_config(Method::NsgfPp);
+    config.flow.steps = 6;
+    let error = config.validate().unwrap_err().to_string();
+    assert!(error.contains("at most 5"), "{error}");
+    let mut config = small_config(Method::Nsgf);
+    config.batch_size = 0;
+    assert!(
+        config
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("batch_size")
+    );
+    let mut config = small_config(Method::Nsgf);
+    config.flow.sinkhorn.scaling = 1.5;
+    assert!(
+        config
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("scaling")
+    );
+}
