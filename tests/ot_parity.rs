@@ -114,6 +114,7 @@ fn velocity_matches_geomloss_in_f64() {
     for case in cases() {
         let got = flow_velocity(&case.source, &case.target, &case.params, Precision::F64).unwrap();
         let err = relative_error(&got.velocity, &case.velocity);
+        eprintln!("{}: f64 relative error {err:e}", case.name);
         assert!(err < 1e-6, "{}: f64 relative error {err:e}", case.name);
     }
 }
@@ -123,6 +124,7 @@ fn velocity_matches_geomloss_in_f32() {
     for case in cases() {
         let got = flow_velocity(&case.source, &case.target, &case.params, Precision::F32).unwrap();
         let err = relative_error(&got.velocity, &case.velocity);
+        eprintln!("{}: f32 relative error {err:e}", case.name);
         assert!(err < 5e-3, "{}: f32 relative error {err:e}", case.name);
     }
 }

@@ -37,10 +37,10 @@ pub struct VelocityArgs {
     #[arg(long, value_name = "FILE")]
     pub target: PathBuf,
     /// Blur σ (ε = σ²).
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     pub blur: f64,
     /// ε-annealing factor, in (0, 1).
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     pub scaling: f64,
     /// Kernel precision.
     #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
