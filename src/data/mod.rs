@@ -63,7 +63,7 @@ pub enum DataError {
 }
 
 /// A distribution to sample from: a named preset, or a fixed point set (from a CSV file or drawn
-/// in the app) that is resampled with replacement.
+/// in the app): n ≤ its size draws a random subset, larger n draws with replacement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Distribution {
     /// One of the named presets.

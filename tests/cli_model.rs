@@ -1,0 +1,217 @@
+//! `nsgf flow`, `train`, `sample` and `eval` from the command line: outputs and error paths.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn nsgf(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nsgf"))
+        .args(args)
+        .output()
+        .expect("the nsgf binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nsgf-cli-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Fails with a one-line message that contains `needle`, without a panic.
+fn assert_clean_failure(output: &Output, needle: &str) {
+    let message = stderr(output);
+    assert!(!output.status.success(), "expected failure, got: {message}");
+    assert!(
+        message.contains(needle),
+        "message {message:?} lacks {needle:?}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+}
+
+#[test]
+fn flow_prints_every_particle_at_every_step() {
+    let output = nsgf(&[
+        "flow",
+        "--source",
+        "gaussian",
+        "--target",
+        "moons",
+        "--n",
+        "30",
+        "--steps",
+        "3",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .map(|line| line.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 4 * 30);
+    for (index, row) in rows.iter().enumerate() {
+        assert_eq!(row.len(), 4);
+        let step = (index / 30) as f64;
+        assert_eq!(row[0], step);
+        assert!((row[1] - step / 3.0).abs() < 1e-12);
+    }
+    // Same seed, same output.
+    let again = nsgf(&[
+        "flow",
+        "--source",
+        "gaussian",
+        "--target",
+        "moons",
+        "--n",
+        "30",
+        "--steps",
+        "3",
+        "--backend",
+        "cpu",
+    ]);
+    assert_eq!(stdout(&again), text);
+}
+
+#[test]
+fn flow_rejects_bad_input() {
+    let base = ["flow", "--source", "gaussian", "--backend", "cpu"];
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        nsgf(&args)
+    };
+    assert_clean_failure(&run(&["--target", "moonz"]), "moonz");
+    assert_clean_failure(&run(&["--target", "moonz"]), "checkerboard");
+    assert_clean_failure(&run(&["--target", "moons", "--n", "0"]), "at least 1");
+    assert_clean_failure(&run(&["--target", "moons", "--blur", "0"]), "blur");
+    assert_clean_failure(&run(&["--target", "moons", "--scaling", "1"]), "scaling");
+    assert_clean_failure(
+        &run(&["--target", "/no/such/file.csv"]),
+        "/no/such/file.csv",
+    );
+}
+
+#[test]
+fn train_sample_and_eval_work_end_to_end() {
+    let model = scratch("tiny.json");
+    let model_arg = model.to_str().unwrap();
+    let output = nsgf(&[
+        "train",
+        "--source",
+        "gaussian",
+        "--target",
+        "8gaussians",
+        "--out",
+        model_arg,
+        "--iterations",
+        "4",
+        "--particles",
+        "64",
+        "--adam-steps",
+        "5",
+        "--width",
+        "16",
+        "--layers",
+        "1",
+        "--eval-every",
+        "0",
+        "--quiet",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("saved"), "{}", stderr(&output));
+
+    let output = nsgf(&["sample", "--model", model_arg, "--n", "25", "--nfe", "4"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 25);
+    for line in &lines {
+        let values: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(values.len(), 2);
+        assert!(values.iter().all(|v| v.is_finite()));
+    }
+
+    let output = nsgf(&["eval", "--model", model_arg, "--n", "50", "--repeats", "2"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let value = |key: &str| -> f64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key:?} line in {text:?}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let (w2, floor, ratio) = (value("w2 "), value("floor "), value("ratio "));
+    assert!(w2 > 0.0 && floor > 0.0);
+    assert!((ratio - w2 / floor).abs() < 1e-3 * ratio.max(1.0));
+
+    assert_clean_failure(
+        &nsgf(&["sample", "--model", model_arg, "--n", "0"]),
+        "at least 1",
+    );
+}
+
+#[test]
+fn train_and_sample_reject_bad_input() {
+    let out = scratch("never.json");
+    let out_arg = out.to_str().unwrap();
+    assert_clean_failure(
+        &nsgf(&[
+            "train", "--source", "gaussian", "--target", "moons", "--out", out_arg, "--method",
+            "nsgfpp", "--steps", "7",
+        ]),
+        "at most 5",
+    );
+    assert_clean_failure(
+        &nsgf(&[
+            "train",
+            "--source",
+            "gaussian",
+            "--target",
+            "moons",
+            "--out",
+            out_arg,
+            "--blur=-1",
+        ]),
+        "blur",
+    );
+    assert_clean_failure(
+        &nsgf(&[
+            "train",
+            "--source",
+            "gaussian",
+            "--target",
+            "moons",
+            "--out",
+            "/no/such/dir/model.json",
+        ]),
+        "/no/such/dir/model.json",
+    );
+    assert!(!out.exists());
+
+    let corrupt = scratch("corrupt.json");
+    std::fs::write(&corrupt, "{\"format_version\": 1, \"method\": ").unwrap();
+    assert_clean_failure(
+        &nsgf(&["sample", "--model", corrupt.to_str().unwrap()]),
+        "corrupt.json",
+    );
+    let foreign = scratch("foreign.json");
+    std::fs::write(&foreign, "{\"format_version\": 7}").unwrap();
+    assert_clean_failure(
+        &nsgf(&["eval", "--model", foreign.to_str().unwrap()]),
+        "version 7",
+    );
+    assert_clean_failure(
+        &nsgf(&["eval", "--model", "/no/such/model.json"]),
+        "/no/such/model.json",
+    );
+}
