@@ -21,8 +21,9 @@
 // memory. This keeps enough threads in flight when n is small compared with the GPU.
 
 const WG_SIZE: u32 = 256u;
-const ROWS: u32 = 32u;
-const LANES: u32 = 8u; // WG_SIZE / ROWS
+// Rows per workgroup and threads per row (ROWS · LANES = WG_SIZE), set by the host.
+override ROWS: u32 = 32u;
+override LANES: u32 = 8u;
 const LN2: f32 = 0.6931471805599453;
 // Below every real exponent; exp2(NEG_BIG − s) is exactly 0 for any real s.
 const NEG_BIG: f32 = -3.0e38;

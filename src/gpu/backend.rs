@@ -23,6 +23,9 @@ const POINT_BYTES: u64 = 8;
 /// one starts both problems from the previous potentials at ε = blur² and stops after the first
 /// update whose largest change is at most `tolerance · ε` ([`WarmStartConfig`]); if that takes
 /// more than `max_iterations`, the problem is solved again with the full schedule.
+///
+/// Tuning knob for benchmarks: `NSGF_GPU_ROWS_PER_GROUP` (8 … 256, a divisor of 256; default
+/// 32) sets how many rows one 256-thread workgroup owns, read when the backend is created.
 pub struct GpuBackend {
     context: GpuContext,
     kernels: SinkhornKernels,

@@ -21,8 +21,23 @@
 
 use crate::ot::OtError;
 
-/// Rows one workgroup owns (`ROWS` in the shader).
-pub(crate) const ROWS_PER_WORKGROUP: u32 = 32;
+/// Threads per workgroup (`WG_SIZE` in the shader).
+const WORKGROUP_SIZE: u32 = 256;
+/// Rows one workgroup owns by default (`ROWS` in the shader; the other 256 / ROWS threads of
+/// each row split its columns).
+const DEFAULT_ROWS_PER_WORKGROUP: u32 = 32;
+/// Environment variable overriding [`DEFAULT_ROWS_PER_WORKGROUP`] (8, 16, 32, 64, 128 or 256):
+/// a tuning knob for benchmarks on new hardware, not a setting users need.
+pub(crate) const ROWS_PER_WORKGROUP_VAR: &str = "NSGF_GPU_ROWS_PER_GROUP";
+
+/// The rows per workgroup: [`ROWS_PER_WORKGROUP_VAR`] when set to a valid value, else the default.
+fn rows_per_workgroup() -> u32 {
+    std::env::var(ROWS_PER_WORKGROUP_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|rows| (8..=WORKGROUP_SIZE).contains(rows) && WORKGROUP_SIZE % rows == 0)
+        .unwrap_or(DEFAULT_ROWS_PER_WORKGROUP)
+}
 
 /// The per-dispatch parameter block, laid out exactly as `struct Params` in the shader.
 #[repr(C)]
@@ -108,6 +123,8 @@ pub(crate) struct SinkhornKernels {
     pub params_stride: u64,
     /// The device's per-dimension workgroup limit.
     max_groups_per_dimension: u32,
+    /// Rows one workgroup owns.
+    rows_per_workgroup: u32,
 }
 
 impl SinkhornKernels {
@@ -153,13 +170,21 @@ impl SinkhornKernels {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
+        let rows = rows_per_workgroup();
+        let constants = [
+            ("ROWS", f64::from(rows)),
+            ("LANES", f64::from(WORKGROUP_SIZE / rows)),
+        ];
         let pipeline = |entry: &str| {
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(entry),
                 layout: Some(&pipeline_layout),
                 module: &module,
                 entry_point: Some(entry),
-                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &constants,
+                    ..Default::default()
+                },
                 cache: None,
             })
         };
@@ -171,6 +196,7 @@ impl SinkhornKernels {
             layout,
             params_stride: alignment.max(256).next_multiple_of(alignment.max(1)),
             max_groups_per_dimension: limits.max_compute_workgroups_per_dimension,
+            rows_per_workgroup: rows,
         }
     }
 
@@ -184,7 +210,7 @@ impl SinkhornKernels {
 
     /// The 2D workgroup grid covering `n_rows` rows (x up to the per-dimension limit).
     pub fn grid(&self, n_rows: usize) -> Result<(u32, u32), OtError> {
-        let groups = n_rows.div_ceil(ROWS_PER_WORKGROUP as usize);
+        let groups = n_rows.div_ceil(self.rows_per_workgroup as usize);
         let max = self.max_groups_per_dimension.max(1) as usize;
         let x = groups.clamp(1, max);
         let y = groups.div_ceil(x);
