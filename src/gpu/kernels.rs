@@ -35,7 +35,7 @@ fn rows_per_workgroup() -> u32 {
     std::env::var(ROWS_PER_WORKGROUP_VAR)
         .ok()
         .and_then(|v| v.trim().parse::<u32>().ok())
-        .filter(|rows| (8..=WORKGROUP_SIZE).contains(rows) && WORKGROUP_SIZE % rows == 0)
+        .filter(|rows| (8..=WORKGROUP_SIZE).contains(rows) && WORKGROUP_SIZE.is_multiple_of(*rows))
         .unwrap_or(DEFAULT_ROWS_PER_WORKGROUP)
 }
 
