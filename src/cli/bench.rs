@@ -1,7 +1,7 @@
 //! `nsgf bench`: softmin terms per second per backend, and what warm start saves.
 //!
-//! Each benchmark is one [`BenchWhat`] case with its own function; to add one (e.g. GIF export
-//! time), add a variant, its function (in its own file if it grows), and a line in [`run`].
+//! Each benchmark is one [`BenchWhat`] case with its own function; to add one, add a variant,
+//! its function (in its own file if it grows), and a line in [`run`].
 
 use super::velocity::PrecisionArg;
 use crate::Point;
@@ -18,6 +18,8 @@ pub enum BenchWhat {
     Velocity,
     /// Warm start versus cold schedule along a 10-step gaussian → moons flow (CPU).
     Warmstart,
+    /// GIF export: 100 frames of 2000 particles at 480 px, all threads versus one.
+    Gif,
     /// Every benchmark.
     #[default]
     All,
@@ -84,6 +86,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if matches!(args.what, BenchWhat::Warmstart | BenchWhat::All) {
         warm_start_bench(args, &params)?;
+    }
+    if matches!(args.what, BenchWhat::Gif | BenchWhat::All) {
+        println!("{}", crate::render::bench_gif_export());
     }
     Ok(())
 }
