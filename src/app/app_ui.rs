@@ -51,6 +51,11 @@ impl NsgfApp {
         &self.options
     }
 
+    /// The view-only options, to change (tests hide the fps readout for stable snapshots).
+    pub fn view_options_mut(&mut self) -> &mut ViewOptions {
+        &mut self.options
+    }
+
     /// Applies `command` as if the user did it, and starts any job it queues.
     pub fn apply(&mut self, command: Command) {
         self.state.apply(command);
@@ -82,49 +87,6 @@ impl NsgfApp {
                 commands.push(Command::Reset);
             }
         });
-    }
-
-    fn side_panel_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
-        let state = &self.state;
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.heading("NSGF playground");
-            controls_ui::view_picker_ui(ui, state, commands);
-            ui.separator();
-            CollapsingHeader::new("Data")
-                .default_open(true)
-                .show(ui, |ui| controls_ui::data_ui(ui, state, commands));
-            CollapsingHeader::new("Particle flow (Sinkhorn)")
-                .default_open(true)
-                .show(ui, |ui| controls_ui::particle_flow_ui(ui, state, commands));
-            CollapsingHeader::new("Draw target")
-                .default_open(true)
-                .show(ui, |ui| controls_ui::draw_ui(ui, state, commands));
-            CollapsingHeader::new("Overlays")
-                .default_open(true)
-                .show(ui, |ui| {
-                    controls_ui::overlays_ui(ui, state, &mut self.options, commands);
-                });
-            CollapsingHeader::new("Learned flow (NSGF training)")
-                .default_open(true)
-                .show(ui, |ui| training_ui(ui, state, commands));
-            CollapsingHeader::new("Export")
-                .default_open(false)
-                .show(ui, |ui| controls_ui::export_ui(ui, state, commands));
-        });
-    }
-
-    fn debug_corner_ui(&self, ui: &mut Ui) {
-        let times = &self.options.frame_times;
-        ui.label(
-            RichText::new(format!(
-                "{:.0} fps · ui {:.1} ms (max {:.1})",
-                times.fps(),
-                times.mean_ui_ms(),
-                times.max_ui_ms()
-            ))
-            .small()
-            .weak(),
-        );
     }
 
     fn log_frame_times(&mut self) {
@@ -166,27 +128,7 @@ impl eframe::App for NsgfApp {
             commands.push(Command::Tick(f64::from(dt)));
         }
 
-        egui::Panel::bottom("timeline")
-            .resizable(false)
-            .show(ui, |ui| {
-                ui.add_space(4.0);
-                timeline_ui(ui, &self.state, &mut commands);
-                ui.horizontal(|ui| {
-                    controls_ui::status_ui(ui, &self.state, &mut commands);
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        self.debug_corner_ui(ui);
-                    });
-                });
-                ui.add_space(2.0);
-            });
-        egui::Panel::left("controls")
-            .resizable(true)
-            .default_size(330.0)
-            .show(ui, |ui| self.side_panel_ui(ui, &mut commands));
-        egui::CentralPanel::default().show(ui, |ui| {
-            plot_view_ui(ui, &self.state, &mut self.options, &mut commands);
-        });
-
+        layout_ui(ui, &self.state, &mut self.options, &mut commands);
         for command in commands {
             self.state.apply(command);
         }
@@ -203,4 +145,85 @@ impl eframe::App for NsgfApp {
         self.options.frame_times.record(started.elapsed(), interval);
         self.log_frame_times();
     }
+}
+
+/// The whole window: timeline and status at the bottom, controls on the left, the plot(s) in
+/// the middle. Draws `state` and pushes the user's actions onto `commands`.
+pub fn layout_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    options: &mut ViewOptions,
+    commands: &mut Vec<Command>,
+) {
+    egui::Panel::bottom("timeline")
+        .resizable(false)
+        .show(ui, |ui| {
+            ui.add_space(4.0);
+            timeline_ui(ui, state, commands);
+            ui.horizontal(|ui| {
+                controls_ui::status_ui(ui, state, commands);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    debug_corner_ui(ui, options);
+                });
+            });
+            ui.add_space(2.0);
+        });
+    egui::Panel::left("controls")
+        .resizable(true)
+        .default_size(330.0)
+        .show(ui, |ui| side_panel_ui(ui, state, options, commands));
+    egui::CentralPanel::default().show(ui, |ui| {
+        plot_view_ui(ui, state, options, commands);
+    });
+}
+
+fn side_panel_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    options: &mut ViewOptions,
+    commands: &mut Vec<Command>,
+) {
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.heading("NSGF playground");
+        controls_ui::view_picker_ui(ui, state, commands);
+        ui.separator();
+        CollapsingHeader::new("Data")
+            .default_open(true)
+            .show(ui, |ui| controls_ui::data_ui(ui, state, commands));
+        CollapsingHeader::new("Particle flow (Sinkhorn)")
+            .default_open(true)
+            .show(ui, |ui| controls_ui::particle_flow_ui(ui, state, commands));
+        CollapsingHeader::new("Draw a target")
+            .default_open(true)
+            .show(ui, |ui| controls_ui::draw_ui(ui, state, commands));
+        CollapsingHeader::new("Overlays")
+            .default_open(true)
+            .show(ui, |ui| {
+                controls_ui::overlays_ui(ui, state, options, commands)
+            });
+        CollapsingHeader::new("Learned flow (NSGF training)")
+            .default_open(true)
+            .show(ui, |ui| training_ui(ui, state, commands));
+        CollapsingHeader::new("Export")
+            .default_open(false)
+            .show(ui, |ui| controls_ui::export_ui(ui, state, commands));
+    });
+}
+
+/// The fps readout (hidden when `options.show_frame_times` is off, e.g. in snapshots).
+fn debug_corner_ui(ui: &mut Ui, options: &ViewOptions) {
+    if !options.show_frame_times {
+        return;
+    }
+    let times = &options.frame_times;
+    ui.label(
+        RichText::new(format!(
+            "{:.0} fps · ui {:.1} ms (max {:.1})",
+            times.fps(),
+            times.mean_ui_ms(),
+            times.max_ui_ms()
+        ))
+        .small()
+        .weak(),
+    );
 }

@@ -4,6 +4,7 @@
 use super::drawing::Brush;
 use super::state::{AppState, Command, DRAWN_LABEL, FlowView, MAX_PARTICLES, TargetChoice};
 use super::view_options::ViewOptions;
+use super::widgets::labelled;
 use crate::data::Preset;
 use eframe::egui;
 use egui::{ComboBox, DragValue, RichText, Slider, Ui};
@@ -26,7 +27,7 @@ pub fn view_picker_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>
 /// Source, target, n, seed and "new samples".
 pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     egui::Grid::new("data_grid").num_columns(2).show(ui, |ui| {
-        ui.label("Source");
+        let source_label = ui.label("Source");
         ComboBox::from_id_salt("source_preset")
             .selected_text(state.settings.source.name())
             .show_ui(ui, |ui| {
@@ -38,10 +39,12 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                         commands.push(Command::SetSource(preset));
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(source_label.id);
         ui.end_row();
 
-        ui.label("Target");
+        let target_label = ui.label("Target");
         ComboBox::from_id_salt("target_preset")
             .selected_text(state.target_label())
             .show_ui(ui, |ui| {
@@ -61,27 +64,33 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                 {
                     commands.push(Command::SetTarget(TargetChoice::Drawn));
                 }
-            });
+            })
+            .response
+            .labelled_by(target_label.id);
         ui.end_row();
 
-        ui.label("Particles");
         let mut particles = state.settings.particles;
-        if ui
-            .add(
-                Slider::new(&mut particles, 10..=MAX_PARTICLES)
-                    .logarithmic(true)
-                    .clamping(egui::SliderClamping::Always),
-            )
-            .changed()
+        if labelled(
+            ui,
+            "Particles",
+            Slider::new(&mut particles, 10..=MAX_PARTICLES)
+                .logarithmic(true)
+                .clamping(egui::SliderClamping::Always),
+        )
+        .changed()
         {
             commands.push(Command::SetParticles(particles));
         }
         ui.end_row();
 
-        ui.label("Seed");
+        let seed_label = ui.label("Seed");
         ui.horizontal(|ui| {
             let mut seed = state.settings.seed;
-            if ui.add(DragValue::new(&mut seed)).changed() {
+            if ui
+                .add(DragValue::new(&mut seed))
+                .labelled_by(seed_label.id)
+                .changed()
+            {
                 commands.push(Command::SetSeed(seed));
             }
             if ui
@@ -101,25 +110,30 @@ pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Comman
     let mut config = state.settings.flow;
     let mut changed = false;
     egui::Grid::new("flow_grid").num_columns(2).show(ui, |ui| {
-        ui.label("Blur σ")
-            .on_hover_text("ε = σ²: smaller is sharper and slower");
-        changed |= ui
-            .add(Slider::new(&mut config.sinkhorn.blur, 0.01..=1.0).logarithmic(true))
-            .changed();
+        changed |= labelled(
+            ui,
+            "Blur σ",
+            Slider::new(&mut config.sinkhorn.blur, 0.01..=1.0).logarithmic(true),
+        )
+        .on_hover_text("ε = σ²: smaller is sharper and slower")
+        .changed();
         ui.end_row();
-        ui.label("Scaling")
-            .on_hover_text("ε-annealing factor: closer to 1 is more accurate and slower");
-        changed |= ui
-            .add(Slider::new(&mut config.sinkhorn.scaling, 0.5..=0.99))
-            .changed();
+        changed |= labelled(
+            ui,
+            "Scaling",
+            Slider::new(&mut config.sinkhorn.scaling, 0.5..=0.99),
+        )
+        .on_hover_text("ε-annealing factor: closer to 1 is more accurate and slower")
+        .changed();
         ui.end_row();
-        ui.label("Step η");
-        changed |= ui
-            .add(Slider::new(&mut config.eta, 0.01..=2.0).logarithmic(true))
-            .changed();
+        changed |= labelled(
+            ui,
+            "Step η",
+            Slider::new(&mut config.eta, 0.01..=2.0).logarithmic(true),
+        )
+        .changed();
         ui.end_row();
-        ui.label("Steps");
-        changed |= ui.add(Slider::new(&mut config.steps, 1..=200)).changed();
+        changed |= labelled(ui, "Steps", Slider::new(&mut config.steps, 1..=200)).changed();
         ui.end_row();
     });
     if changed {
@@ -131,7 +145,7 @@ pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Comman
 pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     let mut draw_mode = state.draw_mode;
     if ui
-        .toggle_value(&mut draw_mode, "✏ Draw target")
+        .toggle_value(&mut draw_mode, "Draw mode")
         .on_hover_text("Paint target points on the plot with the mouse")
         .changed()
     {
@@ -149,13 +163,14 @@ pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         let mut brush: Brush = state.brush;
         let mut changed = false;
         egui::Grid::new("brush_grid").num_columns(2).show(ui, |ui| {
-            ui.label("Brush radius");
-            changed |= ui
-                .add(Slider::new(&mut brush.radius, 0.05..=2.0).logarithmic(true))
-                .changed();
+            changed |= labelled(
+                ui,
+                "Brush radius",
+                Slider::new(&mut brush.radius, 0.05..=2.0).logarithmic(true),
+            )
+            .changed();
             ui.end_row();
-            ui.label("Density");
-            changed |= ui.add(Slider::new(&mut brush.density, 1..=50)).changed();
+            changed |= labelled(ui, "Density", Slider::new(&mut brush.density, 1..=50)).changed();
             ui.end_row();
         });
         if changed {
@@ -164,7 +179,7 @@ pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     });
     ui.horizontal(|ui| {
         if ui
-            .add_enabled(state.drawn.undo_depth() > 0, egui::Button::new("↶ Undo"))
+            .add_enabled(state.drawn.undo_depth() > 0, egui::Button::new("Undo"))
             .clicked()
         {
             commands.push(Command::UndoDrawn);
@@ -219,8 +234,11 @@ pub fn overlays_ui(
         commands.push(Command::SetOverlays(overlays));
     }
     ui.horizontal(|ui| {
-        ui.label("Arrow length ×");
-        ui.add(Slider::new(&mut options.arrow_scale, 0.25..=8.0).logarithmic(true));
+        labelled(
+            ui,
+            "Arrow length ×",
+            Slider::new(&mut options.arrow_scale, 0.25..=8.0).logarithmic(true),
+        );
     });
 }
 
@@ -236,7 +254,8 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(Command::ExportGif);
         }
         if let Some(fraction) = state.gif_progress {
-            ui.add(egui::ProgressBar::new(fraction as f32).show_percentage());
+            ui.add(egui::ProgressBar::new(fraction as f32).show_percentage())
+                .on_hover_text("GIF export progress");
         }
     });
 }
@@ -245,8 +264,8 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 pub fn status_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     if let Some(error) = &state.error {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(format!("⚠ {error}")).color(ui.visuals().error_fg_color));
-            if ui.small_button("✕").on_hover_text("Dismiss").clicked() {
+            ui.label(RichText::new(format!("Error: {error}")).color(ui.visuals().error_fg_color));
+            if ui.small_button("x").on_hover_text("Dismiss").clicked() {
                 commands.push(Command::DismissError);
             }
         });

@@ -207,12 +207,22 @@ pub enum FileJob {
 /// A request for a GIF of the shown flow.
 #[derive(Debug, Clone)]
 pub struct GifJob {
-    /// The frames to draw.
-    pub frames: Vec<Arc<Vec<Point>>>,
+    /// The frames to draw (shared, not copied).
+    pub frames: Vec<RecordedFrame>,
     /// The target samples drawn behind them.
     pub target: Arc<Vec<Point>>,
-    /// Which flow (for the file name).
-    pub kind: FlowKind,
+    /// Title line of every frame.
+    pub title: String,
+    /// "sinkhorn", "nsgf" or "nsgfpp" (the caption style and the default file name).
+    pub kind: String,
+    /// NSGF++: the first frame of the straight phase.
+    pub phase_boundary: Option<usize>,
+    /// Draw trails.
+    pub trails: bool,
+    /// Draw the per-particle arrows.
+    pub arrows: bool,
+    /// Draw the target samples.
+    pub show_target: bool,
 }
 
 /// Work the app state asks the shell to start.

@@ -22,6 +22,7 @@ pub mod state;
 pub mod timeline_ui;
 pub mod training_ui;
 pub mod view_options;
+pub mod widgets;
 pub mod workers;
 
 pub use app_ui::NsgfApp;

@@ -125,7 +125,9 @@ fn flow_plot_ui(
     ui.horizontal(|ui| {
         ui.label(RichText::new(&title).heading().color(accent));
         if kind == FlowKind::Learned && state.training.stale {
-            ui.label(RichText::new("⚠ stale model").color(Color32::from_rgb(230, 140, 20)));
+            ui.label(
+                RichText::new("(stale model: train again)").color(Color32::from_rgb(230, 140, 20)),
+            );
         }
     });
     ui.label(RichText::new(readouts_line(state, kind)).monospace());
@@ -255,7 +257,7 @@ fn flow_plot_ui(
                 .clone()
                 .unwrap_or_else(|| "computing the first frame…".into()),
             FlowKind::Learned if state.learned.computing => "sampling the learned flow…".into(),
-            FlowKind::Learned => "no model yet: press Train in the side panel".into(),
+            FlowKind::Learned => "No model yet: press Train".into(),
         };
         painter.text(
             plot_rect.center(),

@@ -1010,20 +1010,43 @@ impl AppState {
             FlowView::Learned => FlowKind::Learned,
             FlowView::Particle | FlowView::Split => FlowKind::Particle,
         };
-        let frames: Vec<Arc<Vec<Point>>> = self
-            .frames_of(kind)
-            .iter()
-            .map(|frame| Arc::clone(&frame.particles))
-            .collect();
+        let frames = self.frames_of(kind).to_vec();
         if frames.is_empty() {
             self.error = Some("nothing to export yet: no frames recorded".into());
             return;
         }
+        let (kind_name, phase_boundary) = match kind {
+            FlowKind::Particle => ("sinkhorn", None),
+            FlowKind::Learned => match self.training.model.as_ref().map(|m| m.method) {
+                Some(Method::NsgfPp) => (
+                    "nsgfpp",
+                    self.learned
+                        .trajectory
+                        .as_ref()
+                        .and_then(|t| t.phase_boundary),
+                ),
+                _ => ("nsgf", None),
+            },
+        };
+        let title = format!(
+            "{} to {}: {}",
+            self.settings.source.name(),
+            self.target_label(),
+            match kind {
+                FlowKind::Particle => "Sinkhorn particle flow".to_string(),
+                FlowKind::Learned => format!("learned {}", kind_name.to_uppercase()),
+            }
+        );
         self.gif_progress = Some(0.0);
         self.jobs.push(Job::ExportGif(GifJob {
             frames,
             target: Arc::clone(&self.particle.target),
-            kind,
+            title,
+            kind: kind_name.to_string(),
+            phase_boundary,
+            trails: self.overlays.trails,
+            arrows: self.overlays.particle_arrows,
+            show_target: self.overlays.target,
         }));
     }
 

@@ -4,6 +4,7 @@
 use super::jobs::FlowKind;
 use super::playback::SPEED_RANGE;
 use super::state::{AppState, Command, FlowView};
+use super::widgets::labelled;
 use eframe::egui;
 use egui::{Color32, RichText, Slider, Stroke, Ui};
 
@@ -23,16 +24,16 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(Command::Reset);
         }
         if ui
-            .button("◀ Step")
-            .on_hover_text("One frame back (←)")
+            .button("< Step")
+            .on_hover_text("One frame back (Left arrow key)")
             .clicked()
         {
             commands.push(Command::StepBack);
         }
         let play_label = if state.playback.playing {
-            "❚❚ Pause"
+            "Pause"
         } else {
-            "▶ Play"
+            "Play"
         };
         if ui
             .button(RichText::new(play_label).strong())
@@ -42,23 +43,23 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(Command::TogglePlay);
         }
         if ui
-            .button("Step ▶")
-            .on_hover_text("One frame forward (→)")
+            .button("Step >")
+            .on_hover_text("One frame forward (Right arrow key)")
             .clicked()
         {
             commands.push(Command::StepForward);
         }
         ui.separator();
-        ui.label("Speed");
         let mut speed = state.playback.speed;
-        if ui
-            .add(
-                Slider::new(&mut speed, SPEED_RANGE)
-                    .logarithmic(true)
-                    .suffix(" fps")
-                    .max_decimals(1),
-            )
-            .changed()
+        if labelled(
+            ui,
+            "Speed",
+            Slider::new(&mut speed, SPEED_RANGE)
+                .logarithmic(true)
+                .suffix(" fps")
+                .max_decimals(1),
+        )
+        .changed()
         {
             commands.push(Command::SetSpeed(speed));
         }

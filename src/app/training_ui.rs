@@ -2,6 +2,7 @@
 //! and W2 curves, the stale-model warning, model save / load and the NFE of the learned flow.
 
 use super::state::{AppState, Command, method_name};
+use super::widgets::labelled;
 use crate::model::{Method, TrainConfig};
 use eframe::egui;
 use egui::{Color32, ComboBox, DragValue, RichText, Slider, Ui};
@@ -52,14 +53,15 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             ),
             None => (0.0, "starting…".to_string()),
         };
-        ui.add(egui::ProgressBar::new(fraction).text(text).animate(true));
+        ui.add(egui::ProgressBar::new(fraction).text(text).animate(true))
+            .on_hover_text("Training progress");
     }
 
     match (&training.model, training.stale) {
         (Some(model), true) => {
             ui.label(
                 RichText::new(format!(
-                    "⚠ {} model is stale: the target or a hyperparameter changed since it was trained. Train again.",
+                    "Warning: the {} model is stale: the target or a hyperparameter changed since it was trained. Train again.",
                     method_name(model.method)
                 ))
                 .color(STALE_COLOR),
@@ -67,7 +69,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         }
         (Some(model), false) => {
             ui.label(format!(
-                "{} model ready ({} → {})",
+                "{} model ready ({} to {})",
                 method_name(model.method),
                 model.source.label(),
                 model.target.label()
@@ -93,6 +95,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             let mut nfe = training.nfe.unwrap_or(default_nfe);
             if ui
                 .add_enabled(custom, Slider::new(&mut nfe, 1..=100))
+                .on_hover_text("Network evaluations of the learned flow")
                 .changed()
             {
                 commands.push(Command::SetNfe(Some(nfe)));
@@ -118,51 +121,72 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
     }
     let mut edited = config.clone();
     egui::Grid::new("train_grid").num_columns(2).show(ui, |ui| {
-        ui.label("Iterations");
-        ui.add(DragValue::new(&mut edited.iterations).range(1..=10_000));
+        labelled(
+            ui,
+            "Iterations",
+            DragValue::new(&mut edited.iterations).range(1..=10_000),
+        );
         ui.end_row();
-        ui.label("Flow steps T");
         let max_steps = if config.method == Method::NsgfPp {
             5
         } else {
             100
         };
-        ui.add(DragValue::new(&mut edited.flow.steps).range(1..=max_steps));
+        labelled(
+            ui,
+            "Flow steps T",
+            DragValue::new(&mut edited.flow.steps).range(1..=max_steps),
+        );
         ui.end_row();
-        ui.label("Step η");
-        ui.add(
+        labelled(
+            ui,
+            "Step η",
             DragValue::new(&mut edited.flow.eta)
                 .range(0.01..=2.0)
                 .speed(0.01),
         );
         ui.end_row();
-        ui.label("Blur σ");
-        ui.add(
+        labelled(
+            ui,
+            "Blur σ",
             DragValue::new(&mut edited.flow.sinkhorn.blur)
                 .range(0.01..=1.0)
                 .speed(0.005),
         );
         ui.end_row();
-        ui.label("Particles / flow");
-        ui.add(DragValue::new(&mut edited.particles).range(8..=4096));
+        labelled(
+            ui,
+            "Particles / flow",
+            DragValue::new(&mut edited.particles).range(8..=4096),
+        );
         ui.end_row();
-        ui.label("Adam steps / iter");
-        ui.add(DragValue::new(&mut edited.adam_steps).range(1..=1000));
+        labelled(
+            ui,
+            "Adam steps / iter",
+            DragValue::new(&mut edited.adam_steps).range(1..=1000),
+        );
         ui.end_row();
-        ui.label("Learning rate");
-        ui.add(
+        labelled(
+            ui,
+            "Learning rate",
             DragValue::new(&mut edited.learning_rate)
                 .range(1e-5..=1e-1)
                 .speed(1e-4)
                 .max_decimals(5),
         );
         ui.end_row();
-        ui.label("Hidden width");
-        ui.add(DragValue::new(&mut edited.hidden_width).range(4..=1024));
+        labelled(
+            ui,
+            "Hidden width",
+            DragValue::new(&mut edited.hidden_width).range(4..=1024),
+        );
         ui.end_row();
         if config.method == Method::NsgfPp {
-            ui.label("Straight-flow steps");
-            ui.add(DragValue::new(&mut edited.straight_iterations).range(1..=100_000));
+            labelled(
+                ui,
+                "Straight-flow steps",
+                DragValue::new(&mut edited.straight_iterations).range(1..=100_000),
+            );
             ui.end_row();
         }
     });

@@ -18,6 +18,8 @@ pub struct ViewOptions {
     pub stroking: bool,
     /// Frame-time statistics.
     pub frame_times: FrameTimes,
+    /// Show the fps readout in the corner.
+    pub show_frame_times: bool,
 }
 
 impl Default for ViewOptions {
@@ -28,6 +30,7 @@ impl Default for ViewOptions {
             last_dab: None,
             stroking: false,
             frame_times: FrameTimes::default(),
+            show_frame_times: true,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::gpu::{BackendChoice, select_backend};
 use crate::model::TrainedModel;
 use crate::ot::cpu::CpuBackend;
 use crate::ot::{Precision, VelocityBackend};
+use crate::render::{Animation, GifOptions, LookOptions, export_gif};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
@@ -460,8 +461,74 @@ fn run_file_job(job: FileJob) -> WorkerEvent {
 }
 
 fn gif_job(job: GifJob, sender: &EventSender) {
-    let _ = (&job.frames, &job.target, job.kind);
-    sender.send(WorkerEvent::FileFailed {
-        message: "GIF export is not available yet".into(),
-    });
+    let event = guarded(|| Ok(run_gif_job(&job, sender)))
+        .unwrap_or_else(|message| WorkerEvent::FileFailed { message });
+    sender.send(event);
+}
+
+/// The animation the render module draws, from the app's recorded frames.
+pub fn animation_of(job: &GifJob) -> Animation {
+    let arrows = if job.arrows {
+        job.frames
+            .iter()
+            .map(|frame| frame.displacements.as_ref().clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Animation {
+        title: job.title.clone(),
+        kind: job.kind.clone(),
+        frames: job
+            .frames
+            .iter()
+            .map(|frame| frame.particles.as_ref().clone())
+            .collect(),
+        times: job.frames.iter().map(|frame| frame.t).collect(),
+        labels: Vec::new(),
+        target: if job.show_target {
+            job.target.as_ref().clone()
+        } else {
+            Vec::new()
+        },
+        arrows,
+        phase_boundary: job.phase_boundary,
+    }
+}
+
+fn run_gif_job(job: &GifJob, sender: &EventSender) -> WorkerEvent {
+    let Some(path) = rfd::FileDialog::new()
+        .add_filter("GIF animation", &["gif"])
+        .set_title("Export GIF")
+        .set_file_name(format!("{}.gif", job.kind))
+        .save_file()
+    else {
+        return WorkerEvent::DialogCancelled;
+    };
+    let animation = animation_of(job);
+    let options = GifOptions {
+        look: LookOptions {
+            trails: if job.trails { 6 } else { 0 },
+            arrows: job.arrows,
+            show_target: job.show_target,
+            ..LookOptions::default()
+        },
+        ..GifOptions::default()
+    };
+    let mut progress = |done: usize, total: usize| {
+        sender.send(WorkerEvent::GifProgress(done as f64 / total.max(1) as f64));
+    };
+    match export_gif(&path, &animation, &options, &mut progress, None) {
+        Ok(report) => WorkerEvent::Saved {
+            message: format!(
+                "wrote {} frames ({} KB) to {}",
+                report.frames,
+                report.bytes / 1024,
+                report.path.display()
+            ),
+        },
+        Err(e) => WorkerEvent::FileFailed {
+            message: format!("GIF export failed: {e}"),
+        },
+    }
 }

@@ -1,0 +1,451 @@
+//! The real app driven through egui_kittest: AccessKit queries and clicks on the eframe app with
+//! its worker threads (no window, no GPU needed), plus a few low-resolution snapshots of the
+//! layout rendered with wgpu (skipped with a printed reason when no adapter exists, failing when
+//! `NSGF_REQUIRE_GPU=1`).
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use nsgf::app::app_ui::layout_ui;
+use nsgf::app::jobs::{Extent, FlowKind, RecordedFrame, WorkerEvent};
+use nsgf::app::state::{AppState, Command, FlowSettings, FlowView, Overlays, TargetChoice};
+use nsgf::app::view_options::ViewOptions;
+use nsgf::app::{NsgfApp, workers};
+use nsgf::data::{Distribution, Preset, seeded_rng};
+use nsgf::flow::{FlowConfig, ParticleFlow};
+use nsgf::model::{Method, TrainConfig};
+use nsgf::ot::cpu::CpuBackend;
+use nsgf::ot::{Precision, SinkhornParams};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The longest any test waits for its workers.
+const WAIT: Duration = Duration::from_secs(90);
+
+fn tiny_settings() -> FlowSettings {
+    FlowSettings {
+        particles: 64,
+        flow: FlowConfig {
+            steps: 10,
+            eta: 0.3,
+            sinkhorn: SinkhornParams {
+                blur: 0.1,
+                scaling: 0.7,
+            },
+        },
+        ..FlowSettings::default()
+    }
+}
+
+fn app_harness(settings: FlowSettings) -> Harness<'static, NsgfApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_eframe(move |cc| NsgfApp::new(&cc.egui_ctx, settings).expect("workers start"))
+}
+
+/// Steps the app until `done` holds, failing after [`WAIT`].
+fn wait_until(harness: &mut Harness<'_, NsgfApp>, what: &str, done: impl Fn(&AppState) -> bool) {
+    let started = Instant::now();
+    loop {
+        harness.step();
+        if done(harness.state().state()) {
+            return;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "timed out after {WAIT:?} waiting until {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn flow_recorded(state: &AppState) -> bool {
+    state.particle.finished && state.particle.frames.len() == state.particle_frames_expected()
+}
+
+#[test]
+fn play_advances_frames_step_moves_one_and_keys_work() {
+    let mut harness = app_harness(tiny_settings());
+    wait_until(&mut harness, "the particle flow is recorded", flow_recorded);
+    assert_eq!(harness.state().state().playback.position, 0);
+
+    harness.get_by_label("Step >").click();
+    harness.step();
+    assert_eq!(harness.state().state().playback.position, 1);
+    harness.get_by_label("< Step").click();
+    harness.step();
+    assert_eq!(harness.state().state().playback.position, 0);
+
+    // One frame per second of the harness's clock (4 steps), so play and pause are not racing
+    // the end of the timeline.
+    harness.state_mut().apply(Command::SetSpeed(1.0));
+    harness.get_by_label("Play").click();
+    harness.step();
+    assert!(harness.state().state().playback.playing);
+    wait_until(&mut harness, "playback moved on", |s| {
+        s.playback.position >= 2
+    });
+    harness.get_by_label("Pause").click();
+    harness.step();
+    let paused_at = harness.state().state().playback.position;
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().state().playback.position, paused_at);
+
+    harness.key_press(egui::Key::Home);
+    harness.step();
+    assert_eq!(harness.state().state().playback.position, 0);
+    harness.key_press(egui::Key::ArrowRight);
+    harness.step();
+    assert_eq!(harness.state().state().playback.position, 1);
+    harness.key_press(egui::Key::ArrowLeft);
+    harness.step();
+    assert_eq!(harness.state().state().playback.position, 0);
+    harness.key_press(egui::Key::Space);
+    harness.step();
+    assert!(harness.state().state().playback.playing);
+}
+
+#[test]
+fn picking_a_preset_changes_the_target() {
+    let mut harness = app_harness(tiny_settings());
+    wait_until(&mut harness, "the first frame arrives", |s| {
+        !s.particle.frames.is_empty()
+    });
+    let first_target = Arc::clone(&harness.state().state().particle.target);
+
+    // The target combo box shows "moons"; its popup lists every preset.
+    harness.get_by_label("Target").click();
+    harness.run_steps(3);
+    harness.get_by_label("checkerboard").click();
+    harness.step();
+    assert_eq!(
+        harness.state().state().settings.target,
+        TargetChoice::Preset(Preset::Checkerboard)
+    );
+    wait_until(&mut harness, "the new target is sampled", |s| {
+        !s.particle.frames.is_empty() && !Arc::ptr_eq(&s.particle.target, &first_target)
+    });
+    let expected = Distribution::Preset(Preset::Checkerboard)
+        .sample(64, &mut seeded_rng(0x7a59))
+        .expect("sampling a preset");
+    assert_eq!(harness.state().state().particle.target.as_slice(), expected);
+}
+
+#[test]
+fn drawing_on_the_plot_adds_target_points() {
+    let mut harness = app_harness(tiny_settings());
+    harness.step();
+    harness.get_by_label("Draw mode").click();
+    harness.step();
+    assert!(harness.state().state().draw_mode);
+
+    // A click in the middle of the plot is one dab of the brush.
+    let plot_centre = egui::pos2(760.0, 400.0);
+    harness.hover_at(plot_centre);
+    harness.step();
+    harness.drag_at(plot_centre);
+    harness.step();
+    harness.drop_at(plot_centre);
+    harness.step();
+    harness.step();
+    let state = harness.state().state();
+    let density = state.brush.density;
+    assert_eq!(state.drawn.points().len(), density);
+    assert_eq!(state.settings.target, TargetChoice::Drawn);
+
+    // A drag paints several dabs along the way.
+    let start = egui::pos2(650.0, 350.0);
+    harness.hover_at(start);
+    harness.step();
+    harness.drag_at(start);
+    harness.step();
+    for k in 1..=20 {
+        harness.hover_at(start + egui::vec2(10.0 * k as f32, 4.0 * k as f32));
+        harness.step();
+    }
+    harness.drop_at(start + egui::vec2(200.0, 80.0));
+    harness.step();
+    harness.step();
+    let painted = harness.state().state().drawn.points().len();
+    assert!(
+        painted >= 3 * density,
+        "a drag paints several dabs ({painted} points)"
+    );
+
+    harness.get_by_label("Undo").click();
+    harness.step();
+    assert_eq!(harness.state().state().drawn.points().len(), density);
+    wait_until(&mut harness, "the flow to the drawn target starts", |s| {
+        !s.particle.frames.is_empty()
+    });
+}
+
+#[test]
+fn train_produces_a_model_and_the_learned_flow_plays() {
+    let mut harness = app_harness(tiny_settings());
+    let config = TrainConfig {
+        flow: FlowConfig {
+            steps: 3,
+            eta: 0.35,
+            sinkhorn: SinkhornParams {
+                blur: 0.1,
+                scaling: 0.7,
+            },
+        },
+        particles: 48,
+        pool_flows: 4,
+        iterations: 3,
+        adam_steps: 5,
+        batch_size: 48,
+        hidden_width: 16,
+        hidden_layers: 2,
+        eval_every: 0,
+        eval_samples: 48,
+        ..TrainConfig::defaults_for(Method::Nsgf)
+    };
+    harness
+        .state_mut()
+        .apply(Command::SetTrainConfig(config.clone()));
+    harness.step();
+    // The button sits low in the scrolling side panel: click it through AccessKit.
+    harness.get_by_label("Train").click_accesskit();
+    harness.step();
+    assert!(harness.state().state().training.running.is_some());
+    wait_until(&mut harness, "training finishes", |s| {
+        s.training.running.is_none()
+    });
+    let state = harness.state().state();
+    assert!(state.error.is_none(), "training failed: {:?}", state.error);
+    assert!(state.training.model.is_some());
+    assert!(!state.training.stale);
+    assert!(!state.training.losses.is_empty(), "the loss curve is live");
+    wait_until(&mut harness, "the learned flow is sampled", |s| {
+        s.learned.trajectory.is_some()
+    });
+    let state = harness.state().state();
+    assert_eq!(state.view, FlowView::Learned);
+    assert!(state.playback.playing, "the learned flow plays at once");
+    let trajectory = state.learned.trajectory.as_ref().expect("sampled");
+    assert_eq!(trajectory.frames[0].particles.len(), 64);
+    assert!(
+        harness
+            .query_by_label_contains("Learned flow · NSGF")
+            .is_some()
+    );
+
+    // Changing the target marks the model stale, visibly.
+    harness
+        .state_mut()
+        .apply(Command::SetTarget(TargetChoice::Preset(Preset::Circles)));
+    harness.step();
+    assert!(harness.state().state().training.stale);
+    assert!(harness.query_by_label_contains("stale model").is_some());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots: the layout drawn from a state filled with deterministic frames (no workers).
+
+/// Whether wgpu finds an adapter; prints why not and skips, or fails under NSGF_REQUIRE_GPU=1.
+fn adapter_or_skip() -> bool {
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    match pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default())) {
+        Ok(_) => true,
+        Err(error) => {
+            assert!(
+                !nsgf::gpu::test_support::gpu_required(),
+                "NSGF_REQUIRE_GPU=1 but wgpu found no adapter: {error}"
+            );
+            eprintln!("skipping snapshot test: wgpu found no adapter ({error})");
+            false
+        }
+    }
+}
+
+/// A state with a real 4-step CPU particle flow, gaussian → moons, 300 particles.
+fn recorded_state() -> AppState {
+    let mut settings = FlowSettings {
+        particles: 300,
+        ..tiny_settings()
+    };
+    settings.flow.steps = 4;
+    let mut state = AppState::new(settings);
+    let generation = state.particle.generation;
+    state.take_jobs();
+    let source = Distribution::Preset(Preset::Gaussian)
+        .sample(300, &mut seeded_rng(1))
+        .expect("sampling");
+    let target = Distribution::Preset(Preset::Moons)
+        .sample(300, &mut seeded_rng(2))
+        .expect("sampling");
+    let extent = Extent::around(&[&source, &target], 0.08);
+    let grid = Arc::new(extent.grid(12));
+    state.on_event(WorkerEvent::FlowStarted {
+        generation,
+        source: Arc::new(source.clone()),
+        target: Arc::new(target.clone()),
+        colors: Arc::new(nsgf::render::colors_by_start(&source)),
+        extent,
+    });
+    let config = settings.flow;
+    let mut flow = ParticleFlow::new(source, target, config).expect("valid flow");
+    let mut backend = CpuBackend::new(Precision::F64);
+    while !flow.finished() {
+        let frame = flow.advance(&mut backend).expect("a flow step");
+        let moves: Vec<_> = frame
+            .velocities
+            .iter()
+            .map(|v| [v[0] * config.eta, v[1] * config.eta])
+            .collect();
+        let grid_moves = nsgf::app::field::empirical_field(
+            &grid,
+            &frame.particles,
+            &moves,
+            extent.cell_size(12),
+        );
+        state.on_event(WorkerEvent::FlowFrame {
+            generation,
+            frame: RecordedFrame {
+                step: frame.step,
+                t: frame.t,
+                particles: Arc::new(frame.particles),
+                displacements: Arc::new(moves),
+                grid_displacements: Arc::new(grid_moves),
+                grid: Arc::clone(&grid),
+            },
+        });
+    }
+    let last = flow.current_frame();
+    state.on_event(WorkerEvent::FlowFrame {
+        generation,
+        frame: RecordedFrame {
+            step: last.step,
+            t: last.t,
+            particles: Arc::new(last.particles),
+            displacements: Arc::new(Vec::new()),
+            grid_displacements: Arc::new(Vec::new()),
+            grid,
+        },
+    });
+    state.on_event(WorkerEvent::FlowFinished { generation });
+    state.take_jobs();
+    state
+}
+
+fn snapshot_harness(state: AppState) -> Harness<'static, (AppState, ViewOptions)> {
+    let options = ViewOptions {
+        show_frame_times: false,
+        ..ViewOptions::default()
+    };
+    Harness::builder()
+        .with_size(egui::vec2(960.0, 600.0))
+        .wgpu()
+        .build_ui_state(
+            |ui, (state, options): &mut (AppState, ViewOptions)| {
+                ui.ctx().set_theme(egui::Theme::Light);
+                let mut commands = Vec::new();
+                layout_ui(ui, state, options, &mut commands);
+                for command in commands {
+                    state.apply(command);
+                }
+                // No workers here: queued jobs are dropped.
+                state.take_jobs();
+            },
+            (state, options),
+        )
+}
+
+#[test]
+fn snapshot_particle_flow_with_overlays() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let mut state = recorded_state();
+    state.apply(Command::SetOverlays(Overlays {
+        trails: true,
+        particle_arrows: true,
+        grid_arrows: true,
+        ..Overlays::default()
+    }));
+    state.apply(Command::Seek(2));
+    state.take_jobs();
+    let mut harness = snapshot_harness(state);
+    harness.run_steps(3);
+    assert!(
+        harness
+            .query_by_label_contains("Particle flow · Sinkhorn")
+            .is_some()
+    );
+    harness.snapshot("app_particle_flow_overlays");
+}
+
+#[test]
+fn snapshot_split_view_without_a_model() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let mut state = recorded_state();
+    state.apply(Command::SetView(FlowView::Split));
+    state.apply(Command::Seek(4));
+    state.take_jobs();
+    let mut harness = snapshot_harness(state);
+    harness.run_steps(3);
+    assert!(
+        harness
+            .query_by_label_contains("Learned flow · no model")
+            .is_some()
+    );
+    assert_eq!(harness.state().0.shown_index(FlowKind::Particle), Some(4));
+    harness.snapshot("app_split_view_no_model");
+}
+
+#[test]
+fn snapshot_draw_mode() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let mut state = recorded_state();
+    state.apply(Command::SetDrawMode(true));
+    for (k, x) in [-2.0, -1.0, 0.0, 1.0, 2.0].into_iter().enumerate() {
+        state.apply(Command::BeginStroke);
+        state.apply(Command::StrokeAt([x, (k as f64 - 2.0).powi(2) * 0.4 - 1.0]));
+        state.apply(Command::EndStroke);
+    }
+    state.take_jobs();
+    let mut harness = snapshot_harness(state);
+    harness.run_steps(3);
+    harness.snapshot("app_draw_mode");
+}
+
+/// The GIF export's animation holds the recorded frames as they are.
+#[test]
+fn gif_animation_matches_the_recorded_frames() {
+    let mut state = recorded_state();
+    state.apply(Command::SetOverlays(Overlays {
+        particle_arrows: true,
+        ..Overlays::default()
+    }));
+    state.apply(Command::ExportGif);
+    let job = state
+        .take_jobs()
+        .into_iter()
+        .find_map(|job| match job {
+            nsgf::app::jobs::Job::ExportGif(job) => Some(job),
+            _ => None,
+        })
+        .expect("export queues a job");
+    let animation = workers::animation_of(&job);
+    animation.validate().expect("a drawable animation");
+    assert_eq!(animation.frames.len(), 5);
+    assert_eq!(animation.kind, "sinkhorn");
+    assert_eq!(
+        animation.frames[2].as_slice(),
+        state.particle.frames[2].particles.as_slice()
+    );
+    assert_eq!(animation.arrows.len(), 5);
+    assert!(
+        animation.arrows[4].is_empty(),
+        "the last frame has no arrows"
+    );
+}
