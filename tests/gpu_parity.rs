@@ -2,10 +2,11 @@
 //! same numbers up to f32 accuracy, warm start, work counters and error paths.
 //!
 //! Every test skips (prints why, passes) when no GPU adapter exists, unless
-//! `NSGF_REQUIRE_GPU=1`, where it fails instead.
+//! `NSGF_REQUIRE_GPU=1`, where it fails instead. The tests take turns on the GPU
+//! ([`serial_gpu_test`]).
 
 use nsgf::Point;
-use nsgf::gpu::test_support::{backend_or_skip, device_with_limits};
+use nsgf::gpu::test_support::{backend_or_skip, device_with_limits, serial_gpu_test};
 use nsgf::gpu::{BackendChoice, GpuBackend, select_backend};
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::warm::WarmStartConfig;
@@ -75,6 +76,7 @@ fn cloud(rng: &mut ChaCha8Rng, n: usize, centre: Point, spread: f64) -> Vec<Poin
 
 #[test]
 fn gpu_velocity_matches_cpu_f64_on_reference_cases() {
+    let _serial = serial_gpu_test();
     let Some(mut gpu) = backend_or_skip() else {
         return;
     };
@@ -97,6 +99,7 @@ fn gpu_velocity_matches_cpu_f64_on_reference_cases() {
 
 #[test]
 fn gpu_velocity_matches_cpu_f64_on_random_clouds_of_uneven_sizes() {
+    let _serial = serial_gpu_test();
     let Some(mut gpu) = backend_or_skip() else {
         return;
     };
@@ -121,6 +124,7 @@ fn gpu_velocity_matches_cpu_f64_on_random_clouds_of_uneven_sizes() {
 
 #[test]
 fn gpu_velocity_between_single_points_is_their_difference() {
+    let _serial = serial_gpu_test();
     let Some(mut gpu) = backend_or_skip() else {
         return;
     };
@@ -136,6 +140,7 @@ fn gpu_velocity_between_single_points_is_their_difference() {
 
 #[test]
 fn gpu_stats_count_every_softmin_term() {
+    let _serial = serial_gpu_test();
     let Some(mut gpu) = backend_or_skip() else {
         return;
     };
@@ -168,6 +173,7 @@ fn gpu_stats_count_every_softmin_term() {
 
 #[test]
 fn gpu_divergence_matches_cpu_f64() {
+    let _serial = serial_gpu_test();
     let Some(mut gpu) = backend_or_skip() else {
         return;
     };
@@ -197,6 +203,7 @@ fn gpu_divergence_matches_cpu_f64() {
 
 #[test]
 fn gpu_warm_start_follows_the_cpu_rule() {
+    let _serial = serial_gpu_test();
     let Some(gpu) = backend_or_skip() else {
         return;
     };
@@ -276,6 +283,7 @@ fn gpu_warm_start_follows_the_cpu_rule() {
 
 #[test]
 fn gpu_rejects_clouds_beyond_the_device_limits() {
+    let _serial = serial_gpu_test();
     let limits = wgpu::Limits {
         max_storage_buffer_binding_size: 64 * 1024,
         ..wgpu::Limits::default()
@@ -315,6 +323,7 @@ fn gpu_rejects_clouds_beyond_the_device_limits() {
 
 #[test]
 fn gpu_reports_bad_inputs_like_the_cpu() {
+    let _serial = serial_gpu_test();
     let Some(mut gpu) = backend_or_skip() else {
         return;
     };
@@ -343,6 +352,7 @@ fn gpu_reports_bad_inputs_like_the_cpu() {
 
 #[test]
 fn gpu_selection_picks_the_adapter_when_one_exists() {
+    let _serial = serial_gpu_test();
     if backend_or_skip().is_none() {
         // No adapter: Auto falls back to the CPU and says why; Gpu is an error.
         let auto = select_backend(BackendChoice::Auto, Precision::F32).unwrap();
@@ -364,6 +374,7 @@ fn gpu_selection_picks_the_adapter_when_one_exists() {
 
 #[test]
 fn gpu_reports_a_lost_device_as_an_error() {
+    let _serial = serial_gpu_test();
     let Some((device, queue, name)) = device_with_limits(wgpu::Limits::default()) else {
         return;
     };

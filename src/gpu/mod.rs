@@ -98,6 +98,16 @@ fn gpu_reason(err: &OtError) -> String {
 #[doc(hidden)]
 pub mod test_support {
     use super::GpuBackend;
+    use std::sync::{Mutex, MutexGuard, PoisonError};
+
+    static GPU_TESTS: Mutex<()> = Mutex::new(());
+
+    /// Serialises the GPU tests of one test binary: hold the guard for the whole test. Several
+    /// devices used from parallel test threads deadlocked NVIDIA's Vulkan driver on an H200
+    /// (every test passed one at a time; compare gfx-rs/wgpu#152), so GPU tests take turns.
+    pub fn serial_gpu_test() -> MutexGuard<'static, ()> {
+        GPU_TESTS.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 
     /// Whether `NSGF_REQUIRE_GPU=1` is set.
     pub fn gpu_required() -> bool {
