@@ -6,6 +6,7 @@ use crate::Point;
 use crate::data::Distribution;
 use crate::flow::FlowConfig;
 
+mod averaging;
 mod config;
 mod file;
 mod inputs;
