@@ -340,6 +340,7 @@ fn snapshot_harness(state: AppState) -> Harness<'static, (AppState, ViewOptions)
     };
     Harness::builder()
         .with_size(egui::vec2(960.0, 600.0))
+        .with_theme(egui::Theme::Light)
         .wgpu()
         .build_ui_state(
             |ui, (state, options): &mut (AppState, ViewOptions)| {
@@ -448,4 +449,62 @@ fn gif_animation_matches_the_recorded_frames() {
         animation.arrows[4].is_empty(),
         "the last frame has no arrows"
     );
+}
+
+/// Writes `assets/screenshot.png` for the README: the real app after a short in-app training,
+/// side by side at the middle of the flow with trails and the quiver. Not a check: run it by
+/// hand with `cargo test --release --test app_ui -- --ignored readme_screenshot`.
+#[test]
+#[ignore = "writes assets/screenshot.png; run by hand"]
+fn readme_screenshot() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let settings = FlowSettings {
+        particles: 800,
+        ..FlowSettings::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_theme(egui::Theme::Light)
+        .wgpu()
+        .build_eframe(move |cc| {
+            cc.egui_ctx.set_theme(egui::Theme::Light);
+            NsgfApp::new(&cc.egui_ctx, settings).expect("workers start")
+        });
+    harness.state_mut().view_options_mut().show_frame_times = false;
+    let config = TrainConfig {
+        iterations: 20,
+        ..TrainConfig::defaults_for(Method::Nsgf)
+    };
+    harness.state_mut().apply(Command::SetTrainConfig(config));
+    harness.state_mut().apply(Command::Train);
+    wait_until(&mut harness, "the particle flow is recorded", flow_recorded);
+    wait_until(&mut harness, "the learned flow is sampled", |s| {
+        s.learned.trajectory.is_some()
+    });
+    let app = harness.state_mut();
+    app.apply(Command::SetView(FlowView::Split));
+    app.apply(Command::SetOverlays(Overlays {
+        trails: true,
+        grid_arrows: true,
+        ..Overlays::default()
+    }));
+    app.apply(Command::Seek(4));
+    wait_until(&mut harness, "the readouts are computed", |s| {
+        [FlowKind::Particle, FlowKind::Learned].iter().all(|&kind| {
+            s.readouts(kind).is_some_and(|r| {
+                !matches!(r.divergence, nsgf::app::state::Readout::Pending)
+                    && !matches!(r.w2, nsgf::app::state::Readout::Pending)
+            })
+        })
+    });
+    harness.run_steps(4);
+    let image = harness.render().expect("a rendered frame");
+    image
+        .save(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/screenshot.png"
+        ))
+        .expect("writing assets/screenshot.png");
 }

@@ -20,6 +20,7 @@ pub struct NsgfApp {
     options: ViewOptions,
     last_frame_at: Option<Instant>,
     log_frame_times: bool,
+    bench_loop: bool,
     last_log_at: Instant,
 }
 
@@ -35,8 +36,10 @@ impl NsgfApp {
             options: ViewOptions::default(),
             last_frame_at: None,
             log_frame_times: std::env::var_os("NSGF_APP_LOG_FRAMES").is_some(),
+            bench_loop: false,
             last_log_at: Instant::now(),
         };
+        app.apply_startup_environment();
         app.dispatch_jobs();
         Ok(app)
     }
@@ -60,6 +63,24 @@ impl NsgfApp {
     pub fn apply(&mut self, command: Command) {
         self.state.apply(command);
         self.dispatch_jobs();
+    }
+
+    /// `NSGF_APP_MODEL=<model.json>` loads a model at start; `NSGF_APP_BENCH=1` turns on the
+    /// quiver grid, logs frame times and loops the playback (the frame-time measurement).
+    fn apply_startup_environment(&mut self) {
+        if let Some(path) = std::env::var_os("NSGF_APP_MODEL") {
+            self.state
+                .apply(Command::LoadModelFile(std::path::PathBuf::from(path)));
+        }
+        if std::env::var_os("NSGF_APP_BENCH").is_some() {
+            self.bench_loop = true;
+            self.log_frame_times = true;
+            let overlays = super::state::Overlays {
+                grid_arrows: true,
+                ..self.state.overlays
+            };
+            self.state.apply(Command::SetOverlays(overlays));
+        }
     }
 
     fn dispatch_jobs(&mut self) {
@@ -126,6 +147,8 @@ impl eframe::App for NsgfApp {
         let dt = ui.input(|input| input.stable_dt);
         if self.state.playback.playing {
             commands.push(Command::Tick(f64::from(dt)));
+        } else if self.bench_loop && self.state.supply().available > 1 {
+            commands.push(Command::Play);
         }
 
         layout_ui(ui, &self.state, &mut self.options, &mut commands);

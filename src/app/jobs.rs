@@ -200,6 +200,8 @@ pub enum FileJob {
     SavePoints(Vec<Point>),
     /// Pick a model JSON file and load it.
     LoadModel,
+    /// Load the model at this path (no dialog).
+    LoadModelFrom(PathBuf),
     /// Save the model as JSON.
     SaveModel(Arc<TrainedModel>),
 }

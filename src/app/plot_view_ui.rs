@@ -197,11 +197,21 @@ fn flow_plot_ui(
             ));
         }
         if state.overlays.grid_arrows && !frame.grid_displacements.is_empty() {
+            // A typical long grid arrow (90th percentile, robust to a few huge ones far from
+            // the data) spans most of a cell, so the field's shape reads at any speed; the
+            // arrow-length slider scales from there.
+            let typical = typical_length(&frame.grid_displacements);
+            let cell = extent.cell_size(super::state::GRID_CELLS);
+            let grid_scale = if typical > 0.0 {
+                0.9 * cell / typical * arrow_scale
+            } else {
+                arrow_scale
+            };
             plot_ui.add(ArrowField::new(
                 "grid velocity",
                 &frame.grid,
                 &frame.grid_displacements,
-                arrow_scale,
+                grid_scale,
                 GRID_ARROW,
                 1.2,
             ));
@@ -335,4 +345,19 @@ fn draw_input(
         options.last_dab = None;
         commands.push(Command::EndStroke);
     }
+}
+
+/// The 90th-percentile length of `vectors` (0 when none is finite).
+fn typical_length(vectors: &[Point]) -> f64 {
+    let mut lengths: Vec<f64> = vectors
+        .iter()
+        .map(|v| v[0].hypot(v[1]))
+        .filter(|length| length.is_finite())
+        .collect();
+    if lengths.is_empty() {
+        return 0.0;
+    }
+    let index = (lengths.len() - 1) * 9 / 10;
+    let (_, value, _) = lengths.select_nth_unstable_by(index, f64::total_cmp);
+    *value
 }

@@ -277,8 +277,10 @@ pub enum Command {
     CancelTraining,
     /// Save the model as JSON.
     SaveModel,
-    /// Load a model from JSON.
+    /// Load a model from JSON (file dialog).
     LoadModel,
+    /// Load the model at this path (no dialog).
+    LoadModelFile(std::path::PathBuf),
     /// Network evaluations of the learned flow (None: the model's default).
     SetNfe(Option<usize>),
     /// Export the shown flow as a GIF.
@@ -678,6 +680,9 @@ impl AppState {
                 None => self.error = Some("no model to save: train or load one first".into()),
             },
             Command::LoadModel => self.jobs.push(Job::File(FileJob::LoadModel)),
+            Command::LoadModelFile(path) => {
+                self.jobs.push(Job::File(FileJob::LoadModelFrom(path)));
+            }
             Command::SetNfe(nfe) => {
                 let nfe = nfe.map(|n| n.clamp(1, 1000));
                 if self.training.nfe != nfe {
@@ -784,6 +789,9 @@ impl AppState {
             }
             WorkerEvent::ModelLoaded { path, model } => {
                 self.status = Some(format!("loaded model {}", path.display()));
+                // The model's hyperparameters become the ones shown, so only a later edit (or
+                // another target) makes it stale.
+                self.training.config = model.config.clone();
                 self.training.model_inputs = Some(ModelInputs {
                     source: model.source.clone(),
                     target: model.target.clone(),

@@ -440,6 +440,15 @@ fn run_file_job(job: FileJob) -> WorkerEvent {
                 },
             }
         }
+        FileJob::LoadModelFrom(path) => match TrainedModel::load(&path) {
+            Ok(model) => WorkerEvent::ModelLoaded {
+                path,
+                model: Box::new(model),
+            },
+            Err(e) => WorkerEvent::FileFailed {
+                message: e.to_string(),
+            },
+        },
         FileJob::SaveModel(model) => {
             let Some(path) = json()
                 .set_title("Save model")
