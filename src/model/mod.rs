@@ -6,7 +6,6 @@ use crate::Point;
 use crate::data::Distribution;
 use crate::flow::FlowConfig;
 
-mod averaging;
 mod config;
 mod file;
 mod inputs;

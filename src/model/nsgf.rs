@@ -1,7 +1,6 @@
 //! NSGF's velocity-field stage: simulate Sinkhorn particle flows from fresh minibatches into the
 //! trajectory pool and regress v_θ(x, t) on its `(x_k, t_k, v_k)` triples.
 
-use super::averaging::ParameterAverage;
 use super::inputs::{points_with_times, vectors};
 use super::training::TrainingRun;
 use super::{Method, Networks};
@@ -39,7 +38,6 @@ pub(super) fn train_velocity_field(
     let mut pool = TrajectoryPool::new(config.pool_flows);
     let mut velocity_net = Mlp::new(&mlp_config(run, 3, 2), rng);
     let mut adam = Adam::new(config.learning_rate as f32, &velocity_net);
-    let mut average = ParameterAverage::new(&velocity_net);
     for iteration in 0..config.iterations {
         run.check_cancelled()?;
         let source_batch = run.source.sample(config.particles, rng)?;
@@ -62,15 +60,14 @@ pub(super) fn train_velocity_field(
                 input.view(),
                 target.view(),
             ));
-            average.update(&velocity_net);
         }
         let loss = loss_sum / config.adam_steps as f64;
         run.record("velocity field", iteration, config.iterations, loss, || {
             (config.method == Method::Nsgf).then(|| Networks {
-                velocity: average.network().clone(),
+                velocity: velocity_net.clone(),
                 straight: None,
             })
         })?;
     }
-    Ok(average.into_network())
+    Ok(velocity_net)
 }

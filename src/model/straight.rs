@@ -3,7 +3,6 @@
 //! minibatch OT assignment (target `y − x₀`), and the phase-transition time predictor t_φ(x),
 //! trained to regress `s` from `x_s`.
 
-use super::averaging::ParameterAverage;
 use super::inputs::{points_only, points_with_times, vectors};
 use super::nsgf::{cosine_learning_rate, mlp_config};
 use super::training::{STRAIGHT_STEPS_PER_UNIT, TrainingRun};
@@ -46,8 +45,6 @@ pub(super) fn train_straight_flow(
     let mut time_predictor = Mlp::new(&mlp_config(run, 2, 1), rng);
     let mut flow_adam = Adam::new(config.learning_rate as f32, &straight_flow);
     let mut time_adam = Adam::new(config.learning_rate as f32, &time_predictor);
-    let mut flow_average = ParameterAverage::new(&straight_flow);
-    let mut time_average = ParameterAverage::new(&time_predictor);
     let mut batch = paired_batch(run, rng)?;
     let mut loss_sum = 0.0;
     let mut unit_steps = 0;
@@ -91,8 +88,6 @@ pub(super) fn train_straight_flow(
                 )
             },
         );
-        flow_average.update(&straight_flow);
-        time_average.update(&time_predictor);
         loss_sum += f64::from(flow_loss);
         unit_steps += 1;
         if unit_steps == STRAIGHT_STEPS_PER_UNIT || step + 1 == total {
@@ -105,15 +100,15 @@ pub(super) fn train_straight_flow(
                 Some(Networks {
                     velocity: velocity.clone(),
                     straight: Some(StraightNetworks {
-                        straight_flow: flow_average.network().clone(),
-                        time_predictor: time_average.network().clone(),
+                        straight_flow: straight_flow.clone(),
+                        time_predictor: time_predictor.clone(),
                     }),
                 })
             })?;
         }
     }
     Ok(StraightNetworks {
-        straight_flow: flow_average.into_network(),
-        time_predictor: time_average.into_network(),
+        straight_flow,
+        time_predictor,
     })
 }

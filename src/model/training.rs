@@ -50,8 +50,7 @@ impl TrainingRun<'_> {
         }
         self.units_done += 1;
         self.log.losses.push((self.units_done, loss));
-        let due =
-            self.config.eval_every > 0 && (iteration + 1).is_multiple_of(self.config.eval_every);
+        let due = self.config.eval_every > 0 && (iteration + 1).is_multiple_of(self.config.eval_every);
         let last = iteration + 1 == total;
         let w2 = match (due || last).then(networks).flatten() {
             Some(networks) => Some(self.checkpoint(networks)?),
