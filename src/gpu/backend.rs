@@ -127,6 +127,12 @@ impl GpuBackend {
         &self.context.adapter_name
     }
 
+    /// Whether the adapter is a software rasterizer (slower than the CPU backend); unknown, and
+    /// so false, for a device handed over by [`GpuBackend::from_device`].
+    pub fn is_software(&self) -> bool {
+        self.context.software
+    }
+
     /// Fails with [`OtError::Gpu`] when `n` source and `m` target points (and `dispatches`
     /// parameter slots) do not fit the device's buffer and dispatch limits.
     fn check_size(&self, n: usize, m: usize, dispatches: usize) -> Result<(), OtError> {

@@ -14,6 +14,9 @@ pub(crate) struct GpuContext {
     pub queue: wgpu::Queue,
     /// The adapter's name, for messages ("llvmpipe (LLVM 15.0.6, 256 bits)").
     pub adapter_name: String,
+    /// Whether the adapter is a software rasterizer (llvmpipe, lavapipe, WARP): correct, but
+    /// slower than the CPU backend.
+    pub software: bool,
     /// Set by the device-lost callback (and, for a device we own, by uncaptured errors): the
     /// reason the device can no longer be used.
     lost_reason: Arc<Mutex<Option<String>>>,
@@ -30,7 +33,9 @@ impl GpuContext {
             ..Default::default()
         }))
         .map_err(|err| OtError::Gpu(format!("{} ({err})", super::NO_ADAPTER)))?;
-        let adapter_name = adapter.get_info().name;
+        let info = adapter.get_info();
+        let adapter_name = info.name;
+        let software = info.device_type == wgpu::DeviceType::Cpu;
         let descriptor = wgpu::DeviceDescriptor {
             label: Some("nsgf sinkhorn device"),
             required_features: wgpu::Features::empty(),
@@ -43,7 +48,8 @@ impl GpuContext {
                     "the adapter {adapter_name} refused a device: {err}"
                 ))
             })?;
-        let context = Self::from_device(device, queue, adapter_name);
+        let mut context = Self::from_device(device, queue, adapter_name);
+        context.software = software;
         // We own this device, so nothing else handles its stray errors: record them instead of
         // letting wgpu's default handler panic.
         let lost_reason = Arc::clone(&context.lost_reason);
@@ -73,6 +79,7 @@ impl GpuContext {
             device,
             queue,
             adapter_name,
+            software: false,
             lost_reason,
         }
     }

@@ -18,7 +18,7 @@ use crate::ot::{OtError, Precision, VelocityBackend};
 /// Which velocity backend to use (`--backend`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum BackendChoice {
-    /// The GPU when an adapter exists, else the CPU.
+    /// A hardware GPU when wgpu finds one, else the CPU (a software adapter is slower than the CPU).
     #[default]
     Auto,
     /// The CPU backend.
@@ -69,6 +69,11 @@ pub fn select_backend(
                 return Ok(cpu("f64 asked for; the GPU backend computes in f32"));
             }
             match GpuBackend::new_blocking() {
+                Ok(backend) if backend.is_software() => Ok(cpu(&format!(
+                    "the only GPU adapter, {}, is a software renderer and slower than the CPU; \
+                     --backend gpu forces it",
+                    backend.adapter_name()
+                ))),
                 Ok(backend) => {
                     let note = format!("backend: {}", backend.name());
                     Ok(SelectedBackend {
