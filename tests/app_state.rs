@@ -7,7 +7,7 @@ use nsgf::app::jobs::{
     Extent, FileJob, FlowKind, Job, LearnedFrames, MetricsKey, RecordedFrame, WorkerEvent,
 };
 use nsgf::app::state::{
-    AppState, Command, DRAWN_LABEL, FlowSettings, FlowView, Readout, TargetChoice,
+    AppState, Command, DRAWN_LABEL, FlowSettings, FlowView, Readout, TargetChoice, backend_status,
 };
 use nsgf::data::{Distribution, Preset};
 use std::sync::Arc;
@@ -388,28 +388,147 @@ fn a_skipped_readout_is_requested_again() {
     assert!(again);
 }
 
+/// Feeds `frames` frames at times `k / (frames - 1)` as the current particle flow (finished).
+fn feed_particle_frames(state: &mut AppState, frames: usize) {
+    let generation = state.particle.generation;
+    state.on_event(WorkerEvent::FlowStarted {
+        generation,
+        source: Arc::new(vec![[0.0, 0.0]; 2]),
+        target: Arc::new(vec![[1.0, 1.0]; 2]),
+        colors: Arc::new(vec![[255, 0, 0]; 2]),
+        extent: Extent {
+            min: [-1.0, -1.0],
+            max: [2.0, 2.0],
+        },
+    });
+    for step in 0..frames {
+        let mut frame = frame(step, step as f64);
+        frame.t = step as f64 / (frames - 1) as f64;
+        state.on_event(WorkerEvent::FlowFrame { generation, frame });
+    }
+    state.on_event(WorkerEvent::FlowFinished { generation });
+}
+
+/// Learned frames at times `j / (frames - 1)`.
+fn learned_frames_at_uniform_times(frames: usize) -> LearnedFrames {
+    LearnedFrames {
+        frames: (0..frames)
+            .map(|j| {
+                let mut frame = frame(j, -(j as f64));
+                frame.t = j as f64 / (frames - 1) as f64;
+                frame
+            })
+            .collect(),
+        phase_boundary: None,
+        nfe: frames - 1,
+        colors: Arc::new(Vec::new()),
+    }
+}
+
 #[test]
-fn split_view_shows_both_flows_at_the_same_step() {
-    let mut state = state_with_frames(6, true);
+fn split_view_shows_both_flows_at_the_same_t() {
+    let mut state = AppState::new(FlowSettings::default());
+    state.take_jobs();
+    // A 40-step particle flow beside a 10-NFE learned flow.
+    feed_particle_frames(&mut state, 41);
     state.apply(Command::SetView(FlowView::Split));
     assert_eq!(
         state.shown_kinds(),
         &[FlowKind::Particle, FlowKind::Learned]
     );
     assert_eq!(state.shown_index(FlowKind::Learned), None);
+    state.on_event(WorkerEvent::LearnedReady {
+        generation: state.learned.generation,
+        trajectory: learned_frames_at_uniform_times(11),
+    });
+    assert_eq!(state.timeline_kind(), FlowKind::Particle);
+    assert_eq!(
+        state.supply().available,
+        41,
+        "the timeline steps the particle flow"
+    );
+
+    // Particle frame 4 (t = 0.1) pairs with learned frame 1 (t = 0.1), not learned frame 4.
     state.apply(Command::Seek(4));
     assert_eq!(state.shown_index(FlowKind::Particle), Some(4));
+    assert_eq!(state.shown_index(FlowKind::Learned), Some(1));
+    assert_eq!(state.shown_time(), Some(0.1));
+    let shown_t = |state: &AppState, kind| state.shown_frame(kind).expect("a frame").t;
+    assert_eq!(
+        shown_t(&state, FlowKind::Particle),
+        shown_t(&state, FlowKind::Learned)
+    );
+    for position in 0..41 {
+        state.apply(Command::Seek(position));
+        let gap = (shown_t(&state, FlowKind::Particle) - shown_t(&state, FlowKind::Learned)).abs();
+        assert!(gap <= 0.05 + 1e-12, "position {position}: Δt = {gap}");
+    }
+    state.apply(Command::Seek(40));
+    assert_eq!(state.shown_index(FlowKind::Learned), Some(10));
+
+    // The readouts follow the matched frames.
+    let learned_key = state
+        .take_jobs()
+        .into_iter()
+        .filter_map(|job| match job {
+            Job::Metrics(job) if job.key.kind == FlowKind::Learned => Some(job.key),
+            _ => None,
+        })
+        .last()
+        .expect("a learned readout is requested");
+    assert_eq!(learned_key.frame, 10);
+
+    // The learned view alone steps through its own frames.
+    state.apply(Command::SetView(FlowView::Learned));
+    assert_eq!(state.supply().available, 11);
+    state.apply(Command::Seek(4));
+    assert_eq!(state.shown_index(FlowKind::Learned), Some(4));
+
     // A learned trajectory is dropped unless it belongs to the current sampling job.
     state.on_event(WorkerEvent::LearnedReady {
         generation: 999,
-        trajectory: LearnedFrames {
-            frames: vec![frame(0, 0.0)],
-            phase_boundary: None,
-            nfe: 0,
-            colors: Arc::new(Vec::new()),
-        },
+        trajectory: learned_frames_at_uniform_times(2),
     });
-    assert!(state.learned.trajectory.is_none());
+    assert_eq!(
+        state.learned.trajectory.as_ref().map(|t| t.frames.len()),
+        Some(11)
+    );
+}
+
+#[test]
+fn split_view_follows_the_learned_flow_while_the_particle_flow_has_no_frame() {
+    let mut state = AppState::new(FlowSettings::default());
+    state.take_jobs();
+    state.apply(Command::SetView(FlowView::Split));
+    state.on_event(WorkerEvent::LearnedReady {
+        generation: state.learned.generation,
+        trajectory: learned_frames_at_uniform_times(11),
+    });
+    assert_eq!(state.timeline_kind(), FlowKind::Learned);
+    state.apply(Command::Seek(3));
+    assert_eq!(state.shown_index(FlowKind::Learned), Some(3));
+    assert_eq!(state.shown_index(FlowKind::Particle), None);
+}
+
+#[test]
+fn the_backend_note_reads_well_in_the_status_line() {
+    let software = "backend: cpu f32 (the only GPU adapter, llvmpipe (LLVM 15.0.6, 256 bits), \
+                    is a software renderer and slower than the CPU; --backend gpu forces it)";
+    assert_eq!(
+        backend_status(software),
+        "cpu f32 (the only GPU adapter, llvmpipe (LLVM 15.0.6, 256 bits), is a software \
+         renderer and slower than the CPU)"
+    );
+    assert_eq!(backend_status("backend: cpu f32"), "cpu f32");
+    assert_eq!(
+        backend_status("backend: gpu (NVIDIA H200)"),
+        "gpu (NVIDIA H200)"
+    );
+    let mut state = AppState::new(FlowSettings::default());
+    state.on_event(WorkerEvent::BackendReady {
+        note: software.into(),
+    });
+    assert_eq!(state.backend_note.as_deref(), Some(software));
 }
 
 #[test]
@@ -423,4 +542,174 @@ fn changing_a_hyperparameter_or_method_is_recorded() {
     assert_eq!(state.training.config.method, nsgf::model::Method::NsgfPp);
     assert!(state.training.config.flow.steps <= 5);
     assert!(!state.training.stale, "no model, nothing stale");
+}
+
+/// Trains the tiny NSGF++ model of `state`'s queued training job on this thread and feeds the
+/// result back as the worker would.
+fn run_training_job(state: &mut AppState) {
+    let job = state
+        .take_jobs()
+        .into_iter()
+        .find_map(|job| match job {
+            Job::Train(job) => Some(job),
+            _ => None,
+        })
+        .expect("Train queues a training job");
+    let result = nsgf::model::TrainedModel::train(
+        &job.config,
+        &job.source,
+        &job.target,
+        &job.cancel,
+        &mut |_| {},
+    )
+    .map(Box::new)
+    .map_err(|e| e.to_string());
+    state.on_event(WorkerEvent::TrainFinished {
+        generation: job.generation,
+        result,
+    });
+}
+
+/// Samples the state's queued learned-flow job with the worker's code and feeds the result back.
+fn run_learned_job(state: &mut AppState) -> nsgf::app::jobs::LearnedJob {
+    let job = state
+        .take_jobs()
+        .into_iter()
+        .filter_map(|job| match job {
+            Job::Learned(job) => Some(job),
+            _ => None,
+        })
+        .last()
+        .expect("a learned-flow job is queued");
+    let trajectory = nsgf::app::workers::learned_frames(&job).expect("sampling works");
+    state.on_event(WorkerEvent::LearnedReady {
+        generation: job.generation,
+        trajectory,
+    });
+    job
+}
+
+#[test]
+fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
+    use nsgf::model::{Method, TrainConfig};
+    let mut state = AppState::new(FlowSettings {
+        particles: 120,
+        ..FlowSettings::default()
+    });
+    state.take_jobs();
+    feed_particle_frames(&mut state, 41);
+    state.apply(Command::SetMethod(Method::NsgfPp));
+    let config = TrainConfig {
+        particles: 64,
+        iterations: 3,
+        adam_steps: 3,
+        straight_iterations: 20,
+        hidden_width: 16,
+        hidden_layers: 1,
+        eval_samples: 50,
+        ..TrainConfig::defaults_for(Method::NsgfPp)
+    };
+    state.apply(Command::SetTrainConfig(config));
+    state.apply(Command::Train);
+    run_training_job(&mut state);
+    assert!(state.error.is_none(), "training failed: {:?}", state.error);
+    let model = state.training.model.clone().expect("a trained model");
+    assert_eq!(model.method, Method::NsgfPp);
+    let flow_steps = model.config.flow.steps;
+    assert_eq!(
+        model.default_nfe(),
+        10,
+        "5 flow steps + 1 time predictor + 4 straight"
+    );
+
+    // The default budget: the learned flow is sampled, shown and played.
+    let job = run_learned_job(&mut state);
+    assert_eq!(job.nfe, None, "the model's default NFE");
+    let trajectory = state.learned.trajectory.as_ref().expect("sampled");
+    assert_eq!(trajectory.nfe, 10);
+    assert_eq!(trajectory.phase_boundary, Some(flow_steps));
+    assert_eq!(
+        trajectory.frames.len(),
+        10,
+        "1 + 5 flow + 4 straight frames"
+    );
+    assert_eq!(trajectory.nfe_at(flow_steps), flow_steps);
+    assert_eq!(trajectory.nfe_at(9), 10, "the time predictor counts once");
+    let times: Vec<f64> = trajectory.frames.iter().map(|f| f.t).collect();
+    assert!(
+        times.windows(2).all(|pair| pair[0] < pair[1]),
+        "one increasing timeline over both phases: {times:?}"
+    );
+    assert!((times[9] - 1.0).abs() < 1e-9, "ends at t = 1: {times:?}");
+    assert_eq!(state.view, FlowView::Learned);
+    assert!(state.playback.playing);
+
+    // The learned view marks the boundary at its frame, and the straight phase starts there.
+    assert_eq!(state.phase_boundary_position(), Some(flow_steps));
+    state.apply(Command::Seek(flow_steps - 1));
+    assert!(!state.in_straight_phase());
+    state.apply(Command::Seek(flow_steps));
+    assert!(state.in_straight_phase());
+
+    // Side by side the boundary is marked at the particle frame nearest in t.
+    state.apply(Command::SetView(FlowView::Split));
+    let position = state
+        .phase_boundary_position()
+        .expect("the boundary is on the particle timeline");
+    state.apply(Command::Seek(position));
+    assert!(state.in_straight_phase());
+    assert_eq!(state.shown_index(FlowKind::Learned), Some(flow_steps));
+    state.apply(Command::Seek(position - 1));
+    assert!(!state.in_straight_phase());
+    assert_eq!(state.shown_index(FlowKind::Learned), Some(flow_steps - 1));
+    // The mark sits where the particle flow's t passes the middle of the last Sinkhorn step.
+    let middle = (times[flow_steps - 1] + times[flow_steps]) / 2.0;
+    assert!(
+        (position - 1) as f64 / 40.0 <= middle && middle <= position as f64 / 40.0,
+        "boundary between t {} and {} marked at particle frame {position}",
+        times[flow_steps - 1],
+        times[flow_steps]
+    );
+
+    // The NFE control: 10 is accepted as is; a budget below flow steps + 2 is raised to it.
+    state.apply(Command::SetNfe(Some(10)));
+    assert_eq!(run_learned_job(&mut state).nfe, Some(10));
+    assert_eq!(state.learned.trajectory.as_ref().map(|t| t.nfe), Some(10));
+    state.apply(Command::SetNfe(Some(3)));
+    assert_eq!(state.training.nfe, Some(flow_steps + 2));
+    assert_eq!(run_learned_job(&mut state).nfe, Some(flow_steps + 2));
+    assert!(state.error.is_none(), "{:?}", state.error);
+    let trajectory = state.learned.trajectory.as_ref().expect("sampled");
+    assert_eq!(trajectory.frames.len(), flow_steps + 2, "one straight step");
+    assert_eq!(trajectory.phase_boundary, Some(flow_steps));
+}
+
+#[test]
+fn an_nfe_chosen_for_nsgf_is_raised_for_an_nsgfpp_model() {
+    use nsgf::model::{Method, TrainConfig};
+    let mut state = AppState::new(FlowSettings {
+        particles: 50,
+        ..FlowSettings::default()
+    });
+    state.take_jobs();
+    // No model yet: any budget from 1 is kept.
+    state.apply(Command::SetNfe(Some(2)));
+    assert_eq!(state.training.nfe, Some(2));
+    state.apply(Command::SetMethod(Method::NsgfPp));
+    state.apply(Command::SetTrainConfig(TrainConfig {
+        particles: 64,
+        iterations: 1,
+        adam_steps: 1,
+        straight_iterations: 2,
+        hidden_width: 8,
+        hidden_layers: 1,
+        eval_samples: 50,
+        ..TrainConfig::defaults_for(Method::NsgfPp)
+    }));
+    state.apply(Command::Train);
+    run_training_job(&mut state);
+    let least = state.training.model.as_ref().expect("a model").min_nfe();
+    assert_eq!(state.effective_nfe(), Some(least));
+    assert_eq!(run_learned_job(&mut state).nfe, Some(least));
+    assert!(state.error.is_none(), "{:?}", state.error);
 }

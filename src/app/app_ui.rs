@@ -183,10 +183,10 @@ pub fn layout_ui(
         .show(ui, |ui| {
             ui.add_space(4.0);
             timeline_ui(ui, state, commands);
-            ui.horizontal(|ui| {
-                controls_ui::status_ui(ui, state, commands);
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    debug_corner_ui(ui, options);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+                debug_corner_ui(ui, options);
+                ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                    controls_ui::status_ui(ui, state, commands);
                 });
             });
             ui.add_space(2.0);

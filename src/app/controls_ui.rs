@@ -2,7 +2,9 @@
 //! state and turns every edit into a [`Command`].
 
 use super::drawing::Brush;
-use super::state::{AppState, Command, DRAWN_LABEL, FlowView, MAX_PARTICLES, TargetChoice};
+use super::state::{
+    AppState, Command, DRAWN_LABEL, FlowView, MAX_PARTICLES, TargetChoice, backend_status,
+};
 use super::view_options::ViewOptions;
 use super::widgets::labelled;
 use crate::data::Preset;
@@ -260,7 +262,8 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     });
 }
 
-/// The backend note, status and error lines.
+/// The error line (wrapped, dismissable), then the compute backend and the status message, at
+/// the normal text size.
 pub fn status_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     if let Some(error) = &state.error {
         ui.horizontal_wrapped(|ui| {
@@ -270,10 +273,17 @@ pub fn status_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             }
         });
     }
-    if let Some(status) = &state.status {
-        ui.label(RichText::new(status).weak());
-    }
-    if let Some(note) = &state.backend_note {
-        ui.label(RichText::new(note).weak().small());
-    }
+    ui.horizontal_wrapped(|ui| {
+        if let Some(note) = &state.backend_note {
+            ui.label(RichText::new("Compute:").strong());
+            ui.label(backend_status(note))
+                .on_hover_text("Which backend computes the particle flow and the readouts");
+        }
+        if let Some(status) = &state.status {
+            if state.backend_note.is_some() {
+                ui.separator();
+            }
+            ui.label(status);
+        }
+    });
 }

@@ -76,9 +76,11 @@ impl Extent {
 /// Δt·v_θ for the learned flow), so an arrow's tip is where its particle goes next.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedFrame {
-    /// Step index k (or NFE used, for the learned flow).
+    /// Step index k (the frame index, for the learned flow).
     pub step: usize,
-    /// Time variable of the frame.
+    /// The frame's time on the flow's [0, 1] timeline: `k / steps` for the particle flow; for
+    /// the learned flow see [`super::time_sync::learned_timeline`]. Side by side, frames of the
+    /// two flows with the nearest `t` are shown together.
     pub t: f64,
     /// Particle positions.
     pub particles: Arc<Vec<Point>>,
@@ -101,6 +103,17 @@ pub struct LearnedFrames {
     pub nfe: usize,
     /// Particle colours by starting position.
     pub colors: Arc<Vec<[u8; 3]>>,
+}
+
+impl LearnedFrames {
+    /// Network evaluations spent to reach frame `index`: one per frame, plus NSGF++'s time
+    /// predictor t_φ once the straight phase has begun.
+    pub fn nfe_at(&self, index: usize) -> usize {
+        match self.phase_boundary {
+            Some(boundary) if index > boundary => index + 1,
+            _ => index,
+        }
+    }
 }
 
 /// A request for the particle-flow worker: sample, then simulate and stream every frame.

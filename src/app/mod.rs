@@ -4,7 +4,8 @@
 //! Layout of the module:
 //! - plain state, tested without a window: [`state`] (the [`state::AppState`] and its
 //!   [`state::Command`]s), [`playback`], [`drawing`], [`jobs`] (worker requests and results),
-//!   [`field`] (the quiver's empirical field), [`view_options`];
+//!   [`field`] (the quiver's empirical field), [`time_sync`] (pairing two flows' frames by t),
+//!   [`view_options`];
 //! - [`workers`]: the named worker threads that run every numeric job off the UI thread;
 //! - egui code that only draws state and turns input into commands: [`app_ui`] (the eframe shell),
 //!   [`plot_view_ui`], [`plot_items`], [`controls_ui`], [`timeline_ui`], [`training_ui`].
@@ -19,6 +20,7 @@ pub mod playback;
 pub mod plot_items;
 pub mod plot_view_ui;
 pub mod state;
+pub mod time_sync;
 pub mod timeline_ui;
 pub mod training_ui;
 pub mod view_options;

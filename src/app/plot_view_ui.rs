@@ -86,24 +86,23 @@ fn readouts_line(state: &AppState, kind: FlowKind) -> String {
     let Some(frame) = state.shown_frame(kind) else {
         return "no frames yet".into();
     };
-    let (total, nfe) = match kind {
-        FlowKind::Particle => (state.settings.flow.steps, frame.step),
-        FlowKind::Learned => {
-            let total = state
-                .learned
-                .trajectory
-                .as_ref()
-                .map_or(0, |trajectory| trajectory.nfe);
-            (total, frame.step)
-        }
+    let progress = match (kind, &state.learned.trajectory) {
+        (FlowKind::Learned, Some(trajectory)) => format!(
+            "frame {}/{} · t = {:.3} · NFE {}/{}",
+            frame.step,
+            trajectory.frames.len().saturating_sub(1),
+            frame.t,
+            trajectory.nfe_at(frame.step),
+            trajectory.nfe
+        ),
+        _ => format!(
+            "step {}/{} · t = {:.3}",
+            frame.step, state.settings.flow.steps, frame.t
+        ),
     };
     let readouts = state.readouts(kind);
     format!(
-        "step {}/{} · t = {:.3} · NFE {} · S_ε {} · W2 {}",
-        frame.step,
-        total,
-        frame.t,
-        nfe,
+        "{progress} · S_ε {} · W2 {}",
         readout_text(readouts.map(|r| &r.divergence)),
         readout_text(readouts.map(|r| &r.w2)),
     )

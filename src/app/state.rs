@@ -11,6 +11,7 @@ use super::jobs::{
     MetricsKey, RecordedFrame, TrainJob, WorkerEvent,
 };
 use super::playback::{FrameSupply, Playback};
+use super::time_sync::nearest_frame;
 use crate::Point;
 use crate::data::{Distribution, Preset, SeededRng, seeded_rng};
 use crate::flow::FlowConfig;
@@ -28,6 +29,8 @@ pub const MAX_W2_PARTICLES: usize = 2000;
 pub const MAX_PARTICLES: usize = 20_000;
 /// Cells per side of the quiver grid.
 pub const GRID_CELLS: usize = 32;
+/// The most network evaluations the learned flow may use.
+pub const MAX_NFE: usize = 1000;
 /// Seed offset of the fresh target sample that readouts compare against.
 const READOUT_SEED_OFFSET: u64 = 0x5eed;
 
@@ -47,7 +50,8 @@ pub enum FlowView {
     Particle,
     /// The learned NSGF / NSGF++ flow.
     Learned,
-    /// Both side by side at the same time step.
+    /// Both side by side at the same time t (the timeline steps through the particle flow;
+    /// the learned flow shows its frame nearest in t).
     Split,
 }
 
@@ -422,20 +426,69 @@ impl AppState {
         }
     }
 
-    /// Frames of the timeline of the current view and whether more are coming.
+    /// Frames of the timeline of the current view and whether more are coming: the frames of
+    /// [`AppState::timeline_kind`].
     pub fn supply(&self) -> FrameSupply {
+        self.supply_of(self.timeline_kind())
+    }
+
+    /// The flow whose frames the timeline steps through. Side by side that is the particle flow
+    /// (the finer time grid, usually), or the learned flow while the particle flow has no frame;
+    /// the other flow shows its frame nearest in t.
+    pub fn timeline_kind(&self) -> FlowKind {
         match self.view {
-            FlowView::Particle => self.supply_of(FlowKind::Particle),
-            FlowView::Learned => self.supply_of(FlowKind::Learned),
+            FlowView::Particle => FlowKind::Particle,
+            FlowView::Learned => FlowKind::Learned,
             FlowView::Split => {
-                let particle = self.supply_of(FlowKind::Particle);
-                let learned = self.supply_of(FlowKind::Learned);
-                FrameSupply {
-                    available: particle.available.max(learned.available),
-                    more_coming: particle.more_coming || learned.more_coming,
+                if self.particle.frames.is_empty() && !self.frames_of(FlowKind::Learned).is_empty()
+                {
+                    FlowKind::Learned
+                } else {
+                    FlowKind::Particle
                 }
             }
         }
+    }
+
+    /// The time t in [0, 1] at the timeline position (None before the first frame).
+    pub fn shown_time(&self) -> Option<f64> {
+        let kind = self.timeline_kind();
+        let index = self.timeline_index(kind)?;
+        self.frames_of(kind).get(index).map(|frame| frame.t)
+    }
+
+    /// The frame of `kind` at timeline `position`: the position itself for the timeline's flow;
+    /// side by side, the other flow's frame nearest in t.
+    pub fn frame_at_position(&self, kind: FlowKind, position: usize) -> Option<usize> {
+        let available = self.supply_of(kind).available;
+        if available == 0 {
+            return None;
+        }
+        let timeline_kind = self.timeline_kind();
+        if kind == timeline_kind {
+            return Some(position.min(available - 1));
+        }
+        let timeline_frames = self.frames_of(timeline_kind);
+        let Some(frame) =
+            timeline_frames.get(position.min(timeline_frames.len().saturating_sub(1)))
+        else {
+            return Some(position.min(available - 1));
+        };
+        nearest_frame(self.frames_of(kind).iter().map(|f| f.t), frame.t)
+    }
+
+    /// NSGF++: the first timeline position whose learned frame lies in the straight phase
+    /// (where the timeline marks the phase boundary); None when no learned flow is shown or it
+    /// has no straight phase.
+    pub fn phase_boundary_position(&self) -> Option<usize> {
+        if self.view == FlowView::Particle {
+            return None;
+        }
+        let boundary = self.learned.trajectory.as_ref()?.phase_boundary?;
+        (0..self.supply().available).find(|&position| {
+            self.frame_at_position(FlowKind::Learned, position)
+                .is_some_and(|index| index >= boundary)
+        })
     }
 
     /// The total frames the particle flow will have when finished.
@@ -452,10 +505,25 @@ impl AppState {
         }
     }
 
-    /// The index of the frame of `kind` shown at the timeline position (clamped to its frames).
+    /// The index of the frame of `kind` shown at the timeline position (see
+    /// [`AppState::frame_at_position`]).
     pub fn shown_index(&self, kind: FlowKind) -> Option<usize> {
+        self.frame_at_position(kind, self.playback.position)
+    }
+
+    fn timeline_index(&self, kind: FlowKind) -> Option<usize> {
         let available = self.supply_of(kind).available;
         (available > 0).then(|| self.playback.position.min(available - 1))
+    }
+
+    /// The NFE budget the learned flow is sampled with: the chosen one, raised to what the model
+    /// needs (NSGF++ needs its flow steps + 2), or None for the model's default.
+    pub fn effective_nfe(&self) -> Option<usize> {
+        let nfe = self.training.nfe?;
+        Some(match &self.training.model {
+            Some(model) => nfe.max(model.min_nfe()),
+            None => nfe,
+        })
     }
 
     /// The frame of `kind` shown at the timeline position.
@@ -684,7 +752,8 @@ impl AppState {
                 self.jobs.push(Job::File(FileJob::LoadModelFrom(path)));
             }
             Command::SetNfe(nfe) => {
-                let nfe = nfe.map(|n| n.clamp(1, 1000));
+                let least = self.training.model.as_ref().map_or(1, |m| m.min_nfe());
+                let nfe = nfe.map(|n| n.clamp(least, MAX_NFE.max(least)));
                 if self.training.nfe != nfe {
                     self.training.nfe = nfe;
                     self.resample_learned_flow();
@@ -899,7 +968,7 @@ impl AppState {
             generation,
             model,
             particles: self.settings.particles,
-            nfe: self.training.nfe,
+            nfe: self.effective_nfe(),
             seed: self.settings.seed,
             extent,
             grid_cells: GRID_CELLS,
@@ -1119,6 +1188,26 @@ impl AppState {
         {
             self.readouts.remove(&key);
         }
+    }
+}
+
+/// The backend note of [`crate::gpu::select_backend`] as the app's status line says it: without
+/// the "backend: " prefix and without the CLI's `--backend` hint (the app has no such option),
+/// e.g. "cpu f32 (the only GPU adapter, llvmpipe, is a software renderer and slower than the
+/// CPU)".
+pub fn backend_status(note: &str) -> String {
+    let note = note.trim();
+    let note = note.strip_prefix("backend:").unwrap_or(note).trim_start();
+    match note.find("; --backend") {
+        Some(cut) => {
+            let reason_open = note[..cut].matches('(').count() > note[..cut].matches(')').count();
+            let mut text = note[..cut].trim_end().to_string();
+            if reason_open {
+                text.push(')');
+            }
+            text
+        }
+        None => note.to_string(),
     }
 }
 

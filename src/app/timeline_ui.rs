@@ -1,5 +1,6 @@
 //! The bottom timeline: reset, step back, play / pause, step forward, speed, and a slider that
-//! scrubs the recorded frames, with the NSGF++ phase boundary marked on it.
+//! scrubs the recorded frames (side by side: the particle flow's, the learned flow following by
+//! t), with the NSGF++ phase boundary marked on it.
 
 use super::jobs::FlowKind;
 use super::playback::SPEED_RANGE;
@@ -79,7 +80,7 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         if response.changed() {
             commands.push(Command::Seek(position));
         }
-        if let Some(boundary) = phase_boundary(state)
+        if let Some(boundary) = state.phase_boundary_position()
             && last > 0
             && state.overlays.phase_boundary
         {
@@ -95,14 +96,6 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     });
 }
 
-/// NSGF++: the frame where the straight phase starts, when a learned flow is shown.
-fn phase_boundary(state: &AppState) -> Option<usize> {
-    if state.view == FlowView::Particle {
-        return None;
-    }
-    state.learned.trajectory.as_ref()?.phase_boundary
-}
-
 fn frame_counter_text(state: &AppState) -> String {
     let supply = state.supply();
     let mut text = format!(
@@ -110,6 +103,9 @@ fn frame_counter_text(state: &AppState) -> String {
         state.playback.position,
         supply.available.saturating_sub(1)
     );
+    if let Some(t) = state.shown_time() {
+        text.push_str(&format!(" · t = {t:.3}"));
+    }
     if state.view != FlowView::Learned && state.supply_of(FlowKind::Particle).more_coming {
         text.push_str(&format!(
             " · computing {}/{}…",

@@ -8,6 +8,8 @@ use eframe::egui;
 use egui::{Color32, ComboBox, DragValue, RichText, Slider, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 
+/// The top of the NFE slider (the model's default is always in range).
+const NFE_SLIDER_MAX: usize = 100;
 /// Colour of the stale-model warning.
 const STALE_COLOR: Color32 = Color32::from_rgb(230, 140, 20);
 
@@ -92,10 +94,22 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             {
                 commands.push(Command::SetNfe(custom.then_some(default_nfe)));
             }
-            let mut nfe = training.nfe.unwrap_or(default_nfe);
+            let least = model.min_nfe();
+            let mut nfe = state.effective_nfe().unwrap_or(default_nfe);
+            let most = NFE_SLIDER_MAX.max(default_nfe).max(least);
+            let hover = match model.method {
+                Method::Nsgf => {
+                    "Network evaluations of the learned flow (Euler steps of v_θ)".to_string()
+                }
+                Method::NsgfPp => format!(
+                    "Network evaluations of the learned flow: {} flow steps + 1 time predictor + \
+                     straight steps (at least {least})",
+                    model.config.flow.steps
+                ),
+            };
             if ui
-                .add_enabled(custom, Slider::new(&mut nfe, 1..=100))
-                .on_hover_text("Network evaluations of the learned flow")
+                .add_enabled(custom, Slider::new(&mut nfe, least..=most))
+                .on_hover_text(hover)
                 .changed()
             {
                 commands.push(Command::SetNfe(Some(nfe)));

@@ -10,6 +10,7 @@ use super::jobs::{
     TrainJob, WorkerEvent,
 };
 use super::state::MAX_W2_PARTICLES;
+use super::time_sync::learned_timeline;
 use crate::data::seeded_rng;
 use crate::flow::ParticleFlow;
 use crate::gpu::{BackendChoice, select_backend};
@@ -314,8 +315,8 @@ fn learned_worker(jobs: &Receiver<LearnedJob>, sender: &EventSender) {
     }
 }
 
-/// Integrates the model and prepares every frame for drawing: per-particle displacements to the
-/// next frame, and on the grid Δt·v_θ(·, t) in the NSGF phase (the kernel average of the
+/// Integrates the model and prepares every frame for drawing: its time on the one [0, 1]
+/// timeline ([`learned_timeline`]), per-particle displacements to the next frame, and on the grid Δt·v_θ(·, t) in the NSGF phase (the kernel average of the
 /// displacements in NSGF++'s straight phase, where v_θ does not drive the particles).
 pub fn learned_frames(job: &LearnedJob) -> Result<LearnedFrames, String> {
     let trajectory = job
@@ -330,6 +331,13 @@ pub fn learned_frames(job: &LearnedJob) -> Result<LearnedFrames, String> {
     let bandwidth = job.extent.cell_size(job.grid_cells);
     let boundary = trajectory.phase_boundary.unwrap_or(usize::MAX);
     let count = trajectory.frames.len();
+    // NSGF++'s straight phase starts at the mean predicted transition time τ̄.
+    let straight_start = trajectory
+        .transition_times
+        .as_ref()
+        .filter(|taus| !taus.is_empty())
+        .map(|taus| taus.iter().sum::<f64>() / taus.len() as f64);
+    let timeline = learned_timeline(&trajectory.times, trajectory.phase_boundary, straight_start);
     let mut frames = Vec::with_capacity(count);
     for (index, positions) in trajectory.frames.iter().enumerate() {
         let t = trajectory.times.get(index).copied().unwrap_or(f64::NAN);
@@ -348,7 +356,7 @@ pub fn learned_frames(job: &LearnedJob) -> Result<LearnedFrames, String> {
         };
         frames.push(RecordedFrame {
             step: index,
-            t,
+            t: timeline.get(index).copied().unwrap_or(f64::NAN),
             particles: Arc::new(positions.clone()),
             displacements: Arc::new(moves),
             grid_displacements: Arc::new(grid_moves),
@@ -514,6 +522,19 @@ fn run_gif_job(job: &GifJob, sender: &EventSender) -> WorkerEvent {
     else {
         return WorkerEvent::DialogCancelled;
     };
+    let mut progress = |done: usize, total: usize| {
+        sender.send(WorkerEvent::GifProgress(done as f64 / total.max(1) as f64));
+    };
+    write_gif(job, &path, &mut progress)
+}
+
+/// Writes `job`'s animation to `path` (the export after its file dialog), reporting
+/// `progress(frames done, frames)`; the event says what was written or why it failed.
+pub fn write_gif(
+    job: &GifJob,
+    path: &std::path::Path,
+    progress: &mut dyn FnMut(usize, usize),
+) -> WorkerEvent {
     let animation = animation_of(job);
     let options = GifOptions {
         look: LookOptions {
@@ -524,10 +545,7 @@ fn run_gif_job(job: &GifJob, sender: &EventSender) -> WorkerEvent {
         },
         ..GifOptions::default()
     };
-    let mut progress = |done: usize, total: usize| {
-        sender.send(WorkerEvent::GifProgress(done as f64 / total.max(1) as f64));
-    };
-    match export_gif(&path, &animation, &options, &mut progress, None) {
+    match export_gif(path, &animation, &options, progress, None) {
         Ok(report) => WorkerEvent::Saved {
             message: format!(
                 "wrote {} frames ({} KB) to {}",
