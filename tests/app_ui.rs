@@ -69,6 +69,22 @@ fn play_advances_frames_step_moves_one_and_keys_work() {
     wait_until(&mut harness, "the particle flow is recorded", flow_recorded);
     assert_eq!(harness.state().state().playback.position, 0);
 
+    // The backend the flow worker picked is named in the status line, at the normal text size
+    // (on a machine with only a software adapter, the note says why it computes on the CPU).
+    let note = harness
+        .state()
+        .state()
+        .backend_note
+        .clone()
+        .expect("the flow worker reports its backend first");
+    assert!(harness.query_by_label("Compute:").is_some());
+    assert!(
+        harness
+            .query_by_label(&nsgf::app::state::backend_status(&note))
+            .is_some(),
+        "status line shows {note:?}"
+    );
+
     harness.get_by_label("Step >").click();
     harness.step();
     assert_eq!(harness.state().state().playback.position, 1);
@@ -389,6 +405,11 @@ fn snapshot_split_view_without_a_model() {
     let mut state = recorded_state();
     state.apply(Command::SetView(FlowView::Split));
     state.apply(Command::Seek(4));
+    state.on_event(WorkerEvent::BackendReady {
+        note: "backend: cpu f32 (the only GPU adapter, llvmpipe (LLVM 15.0.6, 256 bits), is a \
+               software renderer and slower than the CPU; --backend gpu forces it)"
+            .into(),
+    });
     state.take_jobs();
     let mut harness = snapshot_harness(state);
     harness.run_steps(3);
@@ -449,6 +470,38 @@ fn gif_animation_matches_the_recorded_frames() {
         animation.arrows[4].is_empty(),
         "the last frame has no arrows"
     );
+
+    // The export after its file dialog writes that animation as a GIF and says so.
+    let directory = std::env::temp_dir().join(format!("nsgf-app-gif-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let path = directory.join("sinkhorn.gif");
+    let mut reports = Vec::new();
+    let event = workers::write_gif(&job, &path, &mut |done, total| reports.push((done, total)));
+    let message = match event {
+        WorkerEvent::Saved { message } => message,
+        other => panic!("the export failed: {other:?}"),
+    };
+    assert!(message.contains("wrote 5 frames"), "{message}");
+    let bytes = std::fs::read(&path).expect("the GIF exists");
+    assert!(bytes.starts_with(b"GIF89a"), "a GIF file");
+    assert_eq!(
+        reports.last(),
+        Some(&(5, 5)),
+        "progress ends at every frame"
+    );
+    state.on_event(WorkerEvent::Saved { message });
+    assert_eq!(state.gif_progress, None);
+    assert!(
+        state
+            .status
+            .as_deref()
+            .is_some_and(|s| s.contains("sinkhorn.gif"))
+    );
+
+    // A failed write is a message, not a panic.
+    let event = workers::write_gif(&job, &directory.join("missing/x.gif"), &mut |_, _| {});
+    assert!(matches!(event, WorkerEvent::FileFailed { .. }), "{event:?}");
+    std::fs::remove_dir_all(&directory).ok();
 }
 
 /// Writes `assets/screenshot.png` for the README: the real app after a short in-app training,

@@ -268,13 +268,15 @@ fn flow_plot_ui(
             FlowKind::Learned if state.learned.computing => "sampling the learned flow…".into(),
             FlowKind::Learned => "No model yet: press Train".into(),
         };
-        painter.text(
-            plot_rect.center(),
-            Align2::CENTER_CENTER,
-            hint,
-            FontId::proportional(16.0),
-            Color32::GRAY,
+        // On a backing box, so the target samples behind it do not cross the words.
+        let galley = painter.layout_no_wrap(hint, FontId::proportional(16.0), Color32::DARK_GRAY);
+        let text_rect = Align2::CENTER_CENTER.anchor_size(plot_rect.center(), galley.size());
+        painter.rect_filled(
+            text_rect.expand(6.0),
+            4.0,
+            ui.visuals().extreme_bg_color.gamma_multiply(0.9),
         );
+        painter.galley(text_rect.min, galley, Color32::DARK_GRAY);
     }
 
     if draw_mode {
