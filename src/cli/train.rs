@@ -68,6 +68,12 @@ pub struct TrainArgs {
     /// NSGF++: Adam steps of the straight flow and the time predictor.
     #[arg(long)]
     pub straight_iterations: Option<usize>,
+    /// Random Fourier features of the position encoding (0: raw coordinates).
+    #[arg(long)]
+    pub fourier_features: Option<usize>,
+    /// Standard deviation of the Fourier-feature frequencies.
+    #[arg(long)]
+    pub fourier_scale: Option<f64>,
     /// W2 checkpoint every this many iterations (0: only at the end).
     #[arg(long)]
     pub eval_every: Option<usize>,
@@ -96,6 +102,10 @@ impl TrainArgs {
         set(&mut config.hidden_layers, self.layers);
         set(&mut config.straight_iterations, self.straight_iterations);
         set(&mut config.eval_every, self.eval_every);
+        set(&mut config.fourier_features, self.fourier_features);
+        if let Some(scale) = self.fourier_scale {
+            config.fourier_scale = scale;
+        }
         if let Some(eta) = self.eta {
             config.flow.eta = eta;
         }

@@ -35,6 +35,8 @@ impl TrainConfig {
             straight_iterations: 0,
             eval_every: 20,
             eval_samples: 500,
+            fourier_features: 16,
+            fourier_scale: 1.0,
             seed: 0,
         };
         match method {
@@ -75,6 +77,12 @@ impl TrainConfig {
             return Err(ModelError::Invalid(format!(
                 "eta must be a finite number > 0 (got {})",
                 self.flow.eta
+            )));
+        }
+        if !(self.fourier_scale.is_finite() && self.fourier_scale > 0.0) {
+            return Err(ModelError::Invalid(format!(
+                "fourier_scale must be a finite number > 0 (got {})",
+                self.fourier_scale
             )));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {

@@ -72,8 +72,9 @@ impl TrainedModel {
     /// Checks the networks' shapes and values against the method.
     fn check_consistent(&self) -> Result<(), String> {
         self.config.validate().map_err(|error| error.to_string())?;
+        let position_width = self.networks.encoding.width();
         let velocity = self.networks.velocity.config();
-        if velocity.input != 3 || velocity.output != 2 {
+        if velocity.input != position_width + 1 || velocity.output != 2 {
             return Err("the velocity network must map (x, y, t) to 2 values".into());
         }
         if !self.networks.velocity.is_finite() {
@@ -84,7 +85,11 @@ impl TrainedModel {
             (Method::NsgfPp, Some(straight)) => {
                 let flow = straight.straight_flow.config();
                 let time = straight.time_predictor.config();
-                if flow.input != 3 || flow.output != 2 || time.input != 2 || time.output != 1 {
+                if flow.input != position_width + 1
+                    || flow.output != 2
+                    || time.input != position_width
+                    || time.output != 1
+                {
                     return Err("the NSGF++ networks have the wrong shapes".into());
                 }
                 if !(straight.straight_flow.is_finite() && straight.time_predictor.is_finite()) {

@@ -147,8 +147,18 @@ pub struct TrainConfig {
     pub eval_every: usize,
     /// Samples per W2 checkpoint.
     pub eval_samples: usize,
+    /// Random Fourier features of the position encoding (0: raw coordinates).
+    #[serde(default)]
+    pub fourier_features: usize,
+    /// Standard deviation of the Fourier-feature frequencies.
+    #[serde(default = "default_fourier_scale")]
+    pub fourier_scale: f64,
     /// Seed of every random draw of the run.
     pub seed: u64,
+}
+
+fn default_fourier_scale() -> f64 {
+    1.0
 }
 
 /// A trained NSGF or NSGF++ model with everything needed to sample from it and to reproduce it.
@@ -173,6 +183,9 @@ pub struct TrainedModel {
 /// The networks of a model: v_θ for both methods; for NSGF++ also u_δ and t_φ.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Networks {
+    /// The position encoding every network reads its input through.
+    #[serde(default)]
+    encoding: inputs::PositionEncoding,
     /// The velocity field v_θ(x, y, t) → (vx, vy) of the NSGF phase.
     velocity: Mlp,
     /// NSGF++ only: the straight flow u_δ and the time predictor t_φ.

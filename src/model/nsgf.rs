@@ -1,7 +1,7 @@
 //! NSGF's velocity-field stage: simulate Sinkhorn particle flows from fresh minibatches into the
 //! trajectory pool and regress v_θ(x, t) on its `(x_k, t_k, v_k)` triples.
 
-use super::inputs::{points_with_times, vectors};
+use super::inputs::{PositionEncoding, vectors};
 use super::training::TrainingRun;
 use super::{Method, Networks};
 use crate::data::SeededRng;
@@ -31,12 +31,13 @@ pub(super) fn mlp_config(run: &TrainingRun<'_>, input: usize, output: usize) -> 
 /// Trains v_θ: `iterations` times, one fresh flow into the pool then `adam_steps` minibatch steps.
 pub(super) fn train_velocity_field(
     run: &mut TrainingRun<'_>,
+    encoding: &PositionEncoding,
     rng: &mut SeededRng,
 ) -> Result<Mlp, crate::model::ModelError> {
     let config = run.config;
     let mut backend = CpuBackend::new(Precision::F32);
     let mut pool = TrajectoryPool::new(config.pool_flows);
-    let mut velocity_net = Mlp::new(&mlp_config(run, 3, 2), rng);
+    let mut velocity_net = Mlp::new(&mlp_config(run, encoding.width() + 1, 2), rng);
     let mut adam = Adam::new(config.learning_rate as f32, &velocity_net);
     for iteration in 0..config.iterations {
         run.check_cancelled()?;
@@ -52,7 +53,7 @@ pub(super) fn train_velocity_field(
         let mut loss_sum = 0.0;
         for _ in 0..config.adam_steps {
             let batch = pool.sample(config.batch_size, rng);
-            let input = points_with_times(&batch.positions, &batch.times);
+            let input = encoding.with_times(&batch.positions, &batch.times);
             let target = vectors(&batch.velocities);
             loss_sum += f64::from(train_step(
                 &mut velocity_net,
@@ -64,6 +65,7 @@ pub(super) fn train_velocity_field(
         let loss = loss_sum / config.adam_steps as f64;
         run.record("velocity field", iteration, config.iterations, loss, || {
             (config.method == Method::Nsgf).then(|| Networks {
+                encoding: encoding.clone(),
                 velocity: velocity_net.clone(),
                 straight: None,
             })

@@ -1,12 +1,12 @@
 //! Sampling: integrating the learned flow from fresh source samples.
 
-use super::inputs::{points_at_time, points_only, points_with_times, rows_to_points};
+use super::inputs::rows_to_points;
 use super::{LearnedTrajectory, Method, ModelError, StraightNetworks, TrainedModel};
 use crate::Point;
 use crate::data::seeded_rng;
 
 /// NSGF++'s default number of straight-flow Euler steps.
-pub const NSGFPP_DEFAULT_STRAIGHT_STEPS: usize = 5;
+pub const NSGFPP_DEFAULT_STRAIGHT_STEPS: usize = 4;
 
 impl TrainedModel {
     /// The default number of network evaluations for sampling: T for NSGF; for NSGF++ the total
@@ -91,7 +91,7 @@ impl TrainedModel {
         let output = self
             .networks
             .velocity
-            .forward(points_at_time(points, t).view());
+            .forward(self.networks.encoding.at_time(points, t).view());
         rows_to_points(&output)
     }
 
@@ -140,7 +140,7 @@ impl TrainedModel {
         let covered = self.sinkhorn_phase_coverage();
         let transition_times: Vec<f64> = straight
             .time_predictor
-            .forward(points_only(&current).view())
+            .forward(self.networks.encoding.positions(&current).view())
             .column(0)
             .iter()
             .map(|&s| f64::from(s).clamp(covered, 1.0))
@@ -154,7 +154,7 @@ impl TrainedModel {
                 .collect();
             let output = straight
                 .straight_flow
-                .forward(points_with_times(&current, &times).view());
+                .forward(self.networks.encoding.with_times(&current, &times).view());
             let velocities = rows_to_points(&output);
             for ((x, u), tau) in current.iter_mut().zip(&velocities).zip(&transition_times) {
                 let step_size = (1.0 - tau) / straight_steps as f64;

@@ -3,7 +3,7 @@
 //! minibatch OT assignment (target `y − x₀`), and the phase-transition time predictor t_φ(x),
 //! trained to regress `s` from `x_s`.
 
-use super::inputs::{points_only, points_with_times, vectors};
+use super::inputs::{PositionEncoding, vectors};
 use super::nsgf::{cosine_learning_rate, mlp_config};
 use super::training::{STRAIGHT_STEPS_PER_UNIT, TrainingRun};
 use super::{ModelError, Networks, StraightNetworks};
@@ -36,13 +36,14 @@ fn paired_batch(run: &TrainingRun<'_>, rng: &mut SeededRng) -> Result<PairedBatc
 /// Trains u_δ and t_φ for `straight_iterations` Adam steps each.
 pub(super) fn train_straight_flow(
     run: &mut TrainingRun<'_>,
+    encoding: &PositionEncoding,
     velocity: &Mlp,
     rng: &mut SeededRng,
 ) -> Result<StraightNetworks, ModelError> {
     let config = run.config;
     let total = config.straight_iterations;
-    let mut straight_flow = Mlp::new(&mlp_config(run, 3, 2), rng);
-    let mut time_predictor = Mlp::new(&mlp_config(run, 2, 1), rng);
+    let mut straight_flow = Mlp::new(&mlp_config(run, encoding.width() + 1, 2), rng);
+    let mut time_predictor = Mlp::new(&mlp_config(run, encoding.width(), 1), rng);
     let mut flow_adam = Adam::new(config.learning_rate as f32, &straight_flow);
     let mut time_adam = Adam::new(config.learning_rate as f32, &time_predictor);
     let mut batch = paired_batch(run, rng)?;
@@ -65,9 +66,9 @@ pub(super) fn train_straight_flow(
             positions.push([(1.0 - s) * x0[0] + s * y[0], (1.0 - s) * x0[1] + s * y[1]]);
             displacements.push([y[0] - x0[0], y[1] - x0[1]]);
         }
-        let flow_input = points_with_times(&positions, &times);
+        let flow_input = encoding.with_times(&positions, &times);
         let flow_target = vectors(&displacements);
-        let time_input = points_only(&positions);
+        let time_input = encoding.positions(&positions);
         let time_target = Array2::from_shape_fn((times.len(), 1), |(row, _)| times[row] as f32);
         // The two networks are independent: train them on both cores at once.
         let (flow_loss, _) = rayon::join(
@@ -98,6 +99,7 @@ pub(super) fn train_straight_flow(
             unit_steps = 0;
             run.record("straight flow", unit, units, loss, || {
                 Some(Networks {
+                    encoding: encoding.clone(),
                     velocity: velocity.clone(),
                     straight: Some(StraightNetworks {
                         straight_flow: straight_flow.clone(),

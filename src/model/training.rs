@@ -1,5 +1,6 @@
 //! The training driver shared by both methods: progress, cancellation, the log and W2 checkpoints.
 
+use super::inputs::PositionEncoding;
 use super::{
     FORMAT_VERSION, Method, ModelError, Networks, TrainConfig, TrainProgress, TrainedModel,
     TrainingLog, W2Checkpoint, nsgf, straight,
@@ -50,7 +51,8 @@ impl TrainingRun<'_> {
         }
         self.units_done += 1;
         self.log.losses.push((self.units_done, loss));
-        let due = self.config.eval_every > 0 && (iteration + 1).is_multiple_of(self.config.eval_every);
+        let due =
+            self.config.eval_every > 0 && (iteration + 1).is_multiple_of(self.config.eval_every);
         let last = iteration + 1 == total;
         let w2 = match (due || last).then(networks).flatten() {
             Some(networks) => Some(self.checkpoint(networks)?),
@@ -131,11 +133,13 @@ impl TrainedModel {
             units_total: config.iterations + straight_units,
             noise_floor: None,
         };
-        let velocity = nsgf::train_velocity_field(&mut run, &mut rng)?;
+        let encoding =
+            PositionEncoding::random(config.fourier_features, config.fourier_scale, &mut rng);
+        let velocity = nsgf::train_velocity_field(&mut run, &encoding, &mut rng)?;
         let straight = match config.method {
             Method::Nsgf => None,
             Method::NsgfPp => Some(straight::train_straight_flow(
-                &mut run, &velocity, &mut rng,
+                &mut run, &encoding, &velocity, &mut rng,
             )?),
         };
         let mut log = run.log;
@@ -147,7 +151,11 @@ impl TrainedModel {
             source: source.clone(),
             target: target.clone(),
             log,
-            networks: Networks { velocity, straight },
+            networks: Networks {
+                encoding,
+                velocity,
+                straight,
+            },
         })
     }
 }
