@@ -504,21 +504,20 @@ fn gif_animation_matches_the_recorded_frames() {
     std::fs::remove_dir_all(&directory).ok();
 }
 
-/// Writes `assets/screenshot.png` for the README: the real app after a short in-app training,
-/// side by side at the middle of the flow with trails and the quiver. Not a check: run it by
-/// hand with `cargo test --release --test app_ui -- --ignored readme_screenshot`.
+/// Writes `assets/screenshot.png` for the README headlessly: the real app after a short in-app
+/// training, side by side at t = 0.5 (particle step 20/40 beside learned step 5/10) with trails
+/// and the quiver. The committed screenshot was taken of the real window under Xvfb (after
+/// training with the default hyperparameters); this is the way without a display. Not a check:
+/// run it by hand with `cargo test --release --test app_ui -- --ignored readme_screenshot`.
 #[test]
 #[ignore = "writes assets/screenshot.png; run by hand"]
 fn readme_screenshot() {
     if !adapter_or_skip() {
         return;
     }
-    let settings = FlowSettings {
-        particles: 800,
-        ..FlowSettings::default()
-    };
+    let settings = FlowSettings::default();
     let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
+        .with_size(egui::vec2(1400.0, 900.0))
         .with_theme(egui::Theme::Light)
         .wgpu()
         .build_eframe(move |cc| {
@@ -543,7 +542,8 @@ fn readme_screenshot() {
         grid_arrows: true,
         ..Overlays::default()
     }));
-    app.apply(Command::Seek(4));
+    app.apply(Command::Seek(20));
+    assert_eq!(app.state().shown_index(FlowKind::Learned), Some(5));
     wait_until(&mut harness, "the readouts are computed", |s| {
         [FlowKind::Particle, FlowKind::Learned].iter().all(|&kind| {
             s.readouts(kind).is_some_and(|r| {

@@ -894,7 +894,8 @@ impl AppState {
             }
             WorkerEvent::DialogCancelled => {
                 self.gif_progress = None;
-                self.status = Some("cancelled".into());
+                self.status =
+                    Some("no file chosen (dialog cancelled, or no file-dialog portal)".into());
             }
             // Results of superseded jobs.
             WorkerEvent::FlowStarted { .. }
