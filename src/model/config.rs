@@ -10,8 +10,10 @@ pub const NSGFPP_MAX_FLOW_STEPS: usize = 5;
 
 impl TrainConfig {
     /// Good defaults for `method` on the 2D presets (tuned on gaussian → moons, 8gaussians and
-    /// checkerboard for a ≤ 60 s run on two cores). SELU beat SiLU on checkerboard's sharp edges;
-    /// 1024 particles per flow sharpened slightly more but cost twice the time.
+    /// checkerboard for a ≤ 60 s run on two cores). SELU beat SiLU on checkerboard's sharp edges.
+    /// Blur 0.2 rather than 0.05: the debiased flow still converges to the target, and its
+    /// velocities vary less from minibatch to minibatch, so v_θ learns a sharper field
+    /// (checkerboard W2 ratio 1.34 → 1.26, moons 1.00 → 0.88, 8gaussians 1.06 → 1.10).
     pub fn defaults_for(method: Method) -> Self {
         let nsgf = Self {
             method,
@@ -19,7 +21,7 @@ impl TrainConfig {
                 steps: 10,
                 eta: 0.35,
                 sinkhorn: SinkhornParams {
-                    blur: 0.05,
+                    blur: 0.2,
                     scaling: 0.8,
                 },
             },
