@@ -1,7 +1,17 @@
 //! Small MLPs with hand-written forward/backward passes on ndarray, and the Adam optimiser.
 
 /// The hidden-layer activation of an MLP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 pub enum Activation {
     /// SiLU (swish): x·σ(x).
     #[default]
