@@ -41,8 +41,8 @@ pub struct GifArgs {
     /// Particle flow: Euler steps T.
     #[arg(long, default_value_t = 20)]
     pub steps: usize,
-    /// Particle flow: Euler step size η.
-    #[arg(long, default_value_t = 1.0)]
+    /// Particle flow: Euler step size η (0.25: a gradual flow over the default 20 steps).
+    #[arg(long, default_value_t = 0.25)]
     pub eta: f64,
     /// Particle flow: Sinkhorn blur σ (ε = σ²).
     #[arg(long, default_value_t = 0.05)]
