@@ -210,3 +210,42 @@ fn bad_sizes_and_lengths_are_errors() {
         .expect_err("length mismatch");
     assert!(error.to_string().contains("colors"), "{error}");
 }
+
+/// Rows of the image's top band that hold caption ink.
+fn caption_ink_rows(pixmap: &tiny_skia::Pixmap) -> usize {
+    let ink = nsgf::render::colors::CAPTION_INK;
+    let width = pixmap.width() as usize;
+    let band = pixmap.height() as usize / 4;
+    (0..band)
+        .filter(|row| {
+            pixmap.pixels()[row * width..(row + 1) * width]
+                .iter()
+                .any(|p| [p.red(), p.green(), p.blue()] == ink)
+        })
+        .count()
+}
+
+#[test]
+fn the_caption_keeps_one_size_through_an_animation() {
+    // "step 0/20" is shorter than "step 20/20": at 320 px the longer caption only fits at a
+    // smaller scale, and every frame must use that same scale.
+    let cloud: Vec<Point> = (0..30).map(|i| [i as f64 * 0.1, (i % 5) as f64]).collect();
+    let animation = Animation {
+        title: "gaussian -> checkerboard".into(),
+        kind: "sinkhorn".into(),
+        frames: vec![cloud.clone(); 21],
+        times: (0..21).map(|k| k as f64 / 20.0).collect(),
+        target: cloud,
+        ..Animation::default()
+    };
+    let look = LookOptions {
+        size_px: 320,
+        trails: 0,
+        ..LookOptions::default()
+    };
+    let renderer = AnimationRenderer::new(&animation, look).expect("valid");
+    let first = caption_ink_rows(&renderer.render(0).unwrap());
+    let last = caption_ink_rows(&renderer.render(20).unwrap());
+    assert!(first > 0);
+    assert_eq!(first, last, "caption height changed between frames");
+}

@@ -4,7 +4,7 @@
 
 use super::RenderError;
 use super::colors::colors_by_start;
-use super::raster::{check_size, render_frame};
+use super::raster::{caption_scale, check_size, render_frame};
 use super::scene::{FrameProgress, FrameScene, FrameStyle};
 use super::viewport::Viewport;
 use crate::Point;
@@ -255,6 +255,11 @@ impl<'a> AnimationRenderer<'a> {
         {
             style.particle_radius_px = radius;
         }
+        // One caption size for the whole animation: the size at which the longest caption fits.
+        style.caption_scale = (0..animation.frames.len())
+            .map(|index| caption_scale(&animation.caption(index), &style))
+            .min()
+            .unwrap_or(style.text_scale);
         Ok(Self {
             animation,
             look,

@@ -115,10 +115,10 @@ pub fn check_size(size_px: u32) -> Result<(), RenderError> {
     }
 }
 
-/// The style's text scale, reduced (down to 1) until `caption` fits the image width.
-fn caption_scale(caption: &str, style: &FrameStyle) -> u32 {
+/// The style's caption scale, reduced (down to 1) until `caption` fits the image width.
+pub(crate) fn caption_scale(caption: &str, style: &FrameStyle) -> u32 {
     let room = style.size_px.saturating_sub(8 * style.text_scale);
-    let mut scale = style.text_scale.max(1);
+    let mut scale = style.caption_scale.clamp(1, style.text_scale.max(1));
     while scale > 1 && font::text_size(caption, scale).0 > room {
         scale -= 1;
     }

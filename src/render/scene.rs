@@ -51,6 +51,9 @@ pub struct FrameStyle {
     /// Each font pixel of the caption is a square of this many image pixels (a caption too wide
     /// for the image is drawn smaller).
     pub text_scale: u32,
+    /// The caption's text scale (≤ `text_scale`); an animation sets it once so that its longest
+    /// caption fits, and the caption keeps one size from frame to frame.
+    pub caption_scale: u32,
 }
 
 impl FrameStyle {
@@ -72,6 +75,7 @@ impl FrameStyle {
             trail_width_px: (1.2 * image_scale).max(0.8),
             max_arrows: 250,
             text_scale: (size_px / 160).clamp(1, 6),
+            caption_scale: (size_px / 160).clamp(1, 6),
         }
     }
 }
