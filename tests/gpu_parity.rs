@@ -7,7 +7,7 @@
 
 use nsgf::Point;
 use nsgf::gpu::test_support::{backend_or_skip, device_with_limits, serial_gpu_test};
-use nsgf::gpu::{BackendChoice, GpuBackend, select_backend};
+use nsgf::gpu::{BackendChoice, FallbackBackend, GpuBackend, select_backend};
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::warm::WarmStartConfig;
 use nsgf::ot::{
@@ -400,4 +400,30 @@ fn gpu_reports_a_lost_device_as_an_error() {
         gpu.divergence(&x, &y, &params),
         Err(OtError::Gpu(_))
     ));
+}
+
+#[test]
+fn a_failing_gpu_hands_over_to_the_cpu_with_a_notice() {
+    let _serial = serial_gpu_test();
+    let Some((device, queue, name)) = device_with_limits(wgpu::Limits::default()) else {
+        return;
+    };
+    let gpu = GpuBackend::from_device(device.clone(), queue, name).unwrap();
+    let mut backend = FallbackBackend::new(gpu, Precision::F64);
+    let params = SinkhornParams::default();
+    let (x, y) = ([[0.0, 0.0], [1.0, 0.0]], [[2.0, 1.0], [0.5, -1.0]]);
+    assert!(backend.velocity(&x, &y, &params).is_ok());
+    assert!(backend.on_gpu());
+    assert_eq!(backend.take_notice(), None);
+    device.destroy();
+    let after = backend.velocity(&x, &y, &params).expect("the CPU answers");
+    assert!(!backend.on_gpu());
+    let notice = backend.take_notice().expect("a notice says what happened");
+    assert!(notice.contains("continuing on the cpu"), "{notice}");
+    assert_eq!(backend.take_notice(), None, "the notice is given once");
+    let cpu = CpuBackend::new(Precision::F64)
+        .velocity(&x, &y, &params)
+        .unwrap();
+    assert_eq!(after, cpu);
+    assert!(backend.divergence(&x, &y, &params).is_ok());
 }

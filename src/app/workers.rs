@@ -224,6 +224,12 @@ fn run_flow(
             Err(TryRecvError::Disconnected) => return Ok(()),
         }
         let frame = flow.advance(backend).map_err(|e| e.to_string())?;
+        if let Some(notice) = backend.take_notice() {
+            // The GPU failed and the CPU took over: the status line says so.
+            sender.send(WorkerEvent::BackendReady {
+                note: format!("backend: {} ({notice})", backend.name()),
+            });
+        }
         let moves = scaled(&frame.velocities, eta);
         let grid_moves = empirical_field(&grid, &frame.particles, &moves, bandwidth);
         sender.send(WorkerEvent::FlowFrame {

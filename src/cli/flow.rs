@@ -73,6 +73,9 @@ pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
         config,
         selected.backend.as_mut(),
     )?;
+    if let Some(notice) = selected.backend.take_notice() {
+        eprintln!("{notice}");
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for frame in &frames {

@@ -152,6 +152,9 @@ fn particle_flow_animation(args: &GifArgs) -> anyhow::Result<Animation> {
         config,
         selected.backend.as_mut(),
     )?;
+    if let Some(notice) = selected.backend.take_notice() {
+        eprintln!("{notice}");
+    }
     let title = format!(
         "{} -> {}",
         short_name(&source.label()),

@@ -67,6 +67,9 @@ pub fn run(args: &VelocityArgs) -> anyhow::Result<()> {
         .backend
         .velocity(&source, &target, &params)
         .with_context(|| format!("velocity of {}", args.source.display()))?;
+    if let Some(notice) = selected.backend.take_notice() {
+        eprintln!("{notice}");
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = csv_points::write_points(&mut out, &velocity).and_then(|()| out.flush());

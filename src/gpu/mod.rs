@@ -2,15 +2,18 @@
 //!
 //! Files: `context.rs` (device, errors, read-back), `kernels.rs` (pipelines and the parameter
 //! block of `shaders/sinkhorn.wgsl`), `buffers.rs` (persistent buffers), `plan.rs` (a whole
-//! ε-schedule as one compute pass), `backend.rs` ([`GpuBackend`]).
+//! ε-schedule as one compute pass), `backend.rs` ([`GpuBackend`]), `fallback.rs` (GPU, then the
+//! CPU after a GPU failure).
 
 mod backend;
 mod buffers;
 mod context;
+mod fallback;
 mod kernels;
 mod plan;
 
 pub use backend::GpuBackend;
+pub use fallback::FallbackBackend;
 
 use crate::ot::cpu::CpuBackend;
 use crate::ot::{OtError, Precision, VelocityBackend};
@@ -35,7 +38,9 @@ pub struct SelectedBackend {
     pub note: String,
 }
 
-/// Picks the backend for `choice` at `precision`. The GPU backend always computes in f32:
+/// Picks the backend for `choice` at `precision`. A chosen GPU backend is wrapped in a
+/// [`FallbackBackend`]: should the GPU fail mid-run, the CPU answers and a notice says so.
+/// The GPU backend always computes in f32:
 /// `Auto` with [`Precision::F64`] picks the CPU, and `Gpu` with `F64` runs in f32 and says so
 /// in the note.
 pub fn select_backend(
@@ -60,7 +65,7 @@ pub fn select_backend(
                 note.push_str(" in f32 (the GPU backend has no f64)");
             }
             Ok(SelectedBackend {
-                backend: Box::new(backend),
+                backend: Box::new(FallbackBackend::new(backend, precision)),
                 note,
             })
         }
@@ -77,7 +82,7 @@ pub fn select_backend(
                 Ok(backend) => {
                     let note = format!("backend: {}", backend.name());
                     Ok(SelectedBackend {
-                        backend: Box::new(backend),
+                        backend: Box::new(FallbackBackend::new(backend, precision)),
                         note,
                     })
                 }

@@ -122,4 +122,9 @@ pub trait VelocityBackend: Send {
     fn reset_warm_start(&mut self);
     /// Counters of the last [`VelocityBackend::velocity`] call.
     fn last_stats(&self) -> SolveStats;
+    /// A message about something the backend did on its own since the last call (e.g. the GPU
+    /// failed and the CPU took over), to show the user once.
+    fn take_notice(&mut self) -> Option<String> {
+        None
+    }
 }

@@ -1,0 +1,96 @@
+//! A GPU backend that falls back to the CPU: when the GPU fails mid-run (device lost, an
+//! out-of-memory buffer request, a cloud beyond the adapter's limits), the call is answered by
+//! the CPU backend instead, every later call stays on the CPU, and a notice says what happened.
+
+use super::GpuBackend;
+use crate::Point;
+use crate::ot::cpu::CpuBackend;
+use crate::ot::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend};
+
+/// [`GpuBackend`] with a [`CpuBackend`] behind it.
+pub struct FallbackBackend {
+    gpu: Option<GpuBackend>,
+    cpu: CpuBackend,
+    notice: Option<String>,
+}
+
+impl FallbackBackend {
+    /// `gpu` first, the CPU at `precision` after a GPU failure.
+    pub fn new(gpu: GpuBackend, precision: Precision) -> Self {
+        Self {
+            gpu: Some(gpu),
+            cpu: CpuBackend::new(precision),
+            notice: None,
+        }
+    }
+
+    /// Whether calls still go to the GPU.
+    pub fn on_gpu(&self) -> bool {
+        self.gpu.is_some()
+    }
+
+    /// Runs `call` on the GPU while it works; on a GPU error switches to the CPU for good.
+    fn run<T>(
+        &mut self,
+        call: impl Fn(&mut dyn VelocityBackend) -> Result<T, OtError>,
+    ) -> Result<T, OtError> {
+        if let Some(gpu) = self.gpu.as_mut() {
+            match call(gpu) {
+                Err(OtError::Gpu(reason)) => {
+                    self.notice = Some(format!(
+                        "the GPU backend failed ({reason}); continuing on the {}",
+                        self.cpu.name()
+                    ));
+                    self.gpu = None;
+                }
+                result => return result,
+            }
+        }
+        call(&mut self.cpu)
+    }
+}
+
+impl VelocityBackend for FallbackBackend {
+    fn name(&self) -> String {
+        match &self.gpu {
+            Some(gpu) => gpu.name(),
+            None => self.cpu.name(),
+        }
+    }
+
+    fn velocity(
+        &mut self,
+        particles: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Result<Vec<Point>, OtError> {
+        self.run(|backend| backend.velocity(particles, target, params))
+    }
+
+    fn divergence(
+        &mut self,
+        particles: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Result<f64, OtError> {
+        self.run(|backend| backend.divergence(particles, target, params))
+    }
+
+    fn reset_warm_start(&mut self) {
+        if let Some(gpu) = self.gpu.as_mut() {
+            gpu.reset_warm_start();
+        }
+        self.cpu.reset_warm_start();
+    }
+
+    fn last_stats(&self) -> SolveStats {
+        match &self.gpu {
+            Some(gpu) => gpu.last_stats(),
+            None => self.cpu.last_stats(),
+        }
+    }
+
+    fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
+    }
+}
