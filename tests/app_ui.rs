@@ -561,3 +561,80 @@ fn readme_screenshot() {
         ))
         .expect("writing assets/screenshot.png");
 }
+
+/// Frame time of the real app drawing with wgpu: 10 000 particles and the 32×32 arrow grid while
+/// the learned flow plays. A measurement, not a pass/fail check (speed is never asserted in
+/// tests): `cargo test --release --test app_ui frame_time -- --ignored --nocapture`.
+/// "step" is egui's frame (UI logic, plot items, tessellation); "step + render" adds the wgpu
+/// render AND the read-back of the image to the CPU, so it overstates an on-screen frame.
+#[test]
+#[ignore = "benchmark: prints frame times"]
+fn frame_time_with_10000_particles_and_the_arrow_grid() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let model_path =
+        std::env::temp_dir().join(format!("nsgf-frame-bench-{}.json", std::process::id()));
+    let config = TrainConfig {
+        iterations: 15,
+        eval_every: 0,
+        ..TrainConfig::defaults_for(Method::Nsgf)
+    };
+    let model = nsgf::model::TrainedModel::train(
+        &config,
+        &Distribution::Preset(Preset::Gaussian),
+        &Distribution::Preset(Preset::Moons),
+        &std::sync::atomic::AtomicBool::new(false),
+        &mut |_| {},
+    )
+    .expect("training succeeds");
+    model.save(&model_path).expect("model saved");
+    let settings = FlowSettings {
+        particles: 10_000,
+        ..FlowSettings::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .wgpu()
+        .build_eframe(move |cc| NsgfApp::new(&cc.egui_ctx, settings).expect("workers start"));
+    harness
+        .state_mut()
+        .apply(Command::LoadModelFile(model_path.clone()));
+    let overlays = Overlays {
+        grid_arrows: true,
+        ..harness.state().state().overlays
+    };
+    harness.state_mut().apply(Command::SetOverlays(overlays));
+    harness
+        .state_mut()
+        .apply(Command::SetView(FlowView::Learned));
+    wait_until(&mut harness, "the learned flow is sampled", |state| {
+        state.learned.trajectory.is_some()
+    });
+    harness.state_mut().apply(Command::Play);
+    for _ in 0..5 {
+        harness.step();
+        harness.render().expect("renders");
+    }
+    let (mut step_ms, mut total_ms) = (Vec::new(), Vec::new());
+    for _ in 0..60 {
+        let started = Instant::now();
+        harness.step();
+        let stepped = Instant::now();
+        harness.render().expect("renders");
+        step_ms.push((stepped - started).as_secs_f64() * 1e3);
+        total_ms.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    let summary = |values: &[f64]| {
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let max = values.iter().cloned().fold(0.0, f64::max);
+        format!("mean {mean:.2} ms, max {max:.2} ms")
+    };
+    println!(
+        "frame time, 10000 particles + 32x32 arrow grid, learned flow playing, 1400x900: \
+         step {}; step + render + read-back {}",
+        summary(&step_ms),
+        summary(&total_ms)
+    );
+    std::fs::remove_file(&model_path).ok();
+}
