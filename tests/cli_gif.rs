@@ -180,3 +180,33 @@ fn bad_requests_fail_with_clear_messages_and_write_nothing() {
         "nothing written"
     );
 }
+
+#[test]
+fn a_missing_output_folder_fails_before_any_work() {
+    let output = nsgf(&[
+        "gif",
+        "--flow",
+        "--source",
+        "gaussian",
+        "--target",
+        "moons",
+        "--out",
+        "/no/such/folder/flow.gif",
+        "--n",
+        "10",
+        "--steps",
+        "2",
+        "--backend",
+        "cpu",
+    ]);
+    let message = stderr(&output);
+    assert!(!output.status.success());
+    assert!(
+        message.contains("/no/such/folder") && message.contains("does not exist"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("simulating"),
+        "work started before the check: {message}"
+    );
+}

@@ -3,7 +3,7 @@
 
 use super::jobs::FlowKind;
 use super::plot_items::{ArrowField, PointCloud, Trails, rgb};
-use super::state::{AppState, Command, FlowView, Readout, method_name};
+use super::state::{AppState, Command, FlowView, Readout};
 use super::timeline_ui::PHASE_COLOR;
 use super::view_options::ViewOptions;
 use crate::Point;
@@ -68,7 +68,7 @@ pub fn flow_title(state: &AppState, kind: FlowKind) -> String {
     match kind {
         FlowKind::Particle => "Particle flow · Sinkhorn (empirical)".to_string(),
         FlowKind::Learned => match &state.training.model {
-            Some(model) => format!("Learned flow · {}", method_name(model.method)),
+            Some(model) => format!("Learned flow · {}", model.method.display_name()),
             None => "Learned flow · no model".to_string(),
         },
     }

@@ -1055,7 +1055,7 @@ impl AppState {
             Ok(model) => {
                 self.status = Some(format!(
                     "trained {} in {:.1} s",
-                    method_name(model.method),
+                    model.method.display_name(),
                     model.log.seconds
                 ));
                 if !model.log.w2.is_empty() {
@@ -1209,13 +1209,5 @@ pub fn backend_status(note: &str) -> String {
             text
         }
         None => note.to_string(),
-    }
-}
-
-/// The display name of a method.
-pub fn method_name(method: Method) -> &'static str {
-    match method {
-        Method::Nsgf => "NSGF",
-        Method::NsgfPp => "NSGF++",
     }
 }

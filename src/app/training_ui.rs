@@ -1,7 +1,7 @@
 //! The training section: method, key hyperparameters, Train / Cancel, progress, the live loss
 //! and W2 curves, the stale-model warning, model save / load and the NFE of the learned flow.
 
-use super::state::{AppState, Command, method_name};
+use super::state::{AppState, Command};
 use super::widgets::labelled;
 use crate::model::{Method, TrainConfig};
 use eframe::egui;
@@ -64,7 +64,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             ui.label(
                 RichText::new(format!(
                     "Warning: the {} model is stale: the target or a hyperparameter changed since it was trained. Train again.",
-                    method_name(model.method)
+                    model.method.display_name()
                 ))
                 .color(STALE_COLOR),
             );
@@ -72,7 +72,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         (Some(model), false) => {
             ui.label(format!(
                 "{} model ready ({} to {})",
-                method_name(model.method),
+                model.method.display_name(),
                 model.source.label(),
                 model.target.label()
             ));
@@ -123,10 +123,10 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Command>) {
     let mut method = config.method;
     ComboBox::from_label("Method")
-        .selected_text(method_name(method))
+        .selected_text(method.display_name())
         .show_ui(ui, |ui| {
             for choice in [Method::Nsgf, Method::NsgfPp] {
-                ui.selectable_value(&mut method, choice, method_name(choice));
+                ui.selectable_value(&mut method, choice, choice.display_name());
             }
         });
     if method != config.method {

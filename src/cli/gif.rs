@@ -4,7 +4,7 @@
 use crate::data::{Distribution, seeded_rng};
 use crate::flow::{FlowConfig, simulate_flow};
 use crate::gpu::{BackendChoice, select_backend};
-use crate::model::{Method, TrainedModel};
+use crate::model::TrainedModel;
 use crate::ot::{Precision, SinkhornParams};
 use crate::render::{Animation, GifOptions, LookOptions, export_gif};
 use std::io::Write;
@@ -93,6 +93,17 @@ pub fn run(args: &GifArgs) -> anyhow::Result<()> {
     // Check the cheap options before spending time on a flow.
     options.validate()?;
     crate::render::raster::check_size(args.size)?;
+    let folder = match args.out.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    if !folder.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: the folder {} does not exist",
+            args.out.display(),
+            folder.display()
+        );
+    }
     let animation = match &args.model {
         Some(model_path) => learned_animation(args, model_path)?,
         None => particle_flow_animation(args)?,
@@ -175,10 +186,7 @@ fn learned_animation(args: &GifArgs, model_path: &std::path::Path) -> anyhow::Re
     let target_points = model
         .target
         .sample(args.n, &mut seeded_rng(args.seed.wrapping_add(1)))?;
-    let method = match model.method {
-        Method::Nsgf => "nsgf",
-        Method::NsgfPp => "nsgf++",
-    };
+    let method = model.method.display_name();
     eprintln!(
         "{method} model: {} frames, {} network evaluations",
         trajectory.frames.len(),

@@ -179,10 +179,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     eprintln!(
         "saved {} ({}, {:.1} s{})",
         args.out.display(),
-        match model.method {
-            Method::Nsgf => "NSGF",
-            Method::NsgfPp => "NSGF++",
-        },
+        model.method.display_name(),
         model.log.seconds,
         last.map(|c| format!(
             ", w2 {:.4} vs floor {:.4} at n = {}",

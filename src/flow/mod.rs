@@ -110,17 +110,20 @@ impl ParticleFlow {
     /// particles, and returns the frame `(x_k, t_k, v_k)` of the positions before the move.
     pub fn advance(&mut self, backend: &mut dyn VelocityBackend) -> Result<FlowFrame, OtError> {
         let velocities = backend.velocity(&self.particles, &self.target, &self.config.sinkhorn)?;
+        let eta = self.config.eta;
+        let moved = self
+            .particles
+            .iter()
+            .zip(&velocities)
+            .map(|(x, v)| [x[0] + eta * v[0], x[1] + eta * v[1]])
+            .collect();
+        // The frame keeps x_k (moved out, not copied) beside the v_k computed there.
         let frame = FlowFrame {
             step: self.step,
             t: self.config.time_of_step(self.step),
-            particles: self.particles.clone(),
-            velocities: velocities.clone(),
+            particles: std::mem::replace(&mut self.particles, moved),
+            velocities,
         };
-        let eta = self.config.eta;
-        for (x, v) in self.particles.iter_mut().zip(&velocities) {
-            x[0] += eta * v[0];
-            x[1] += eta * v[1];
-        }
         self.step += 1;
         Ok(frame)
     }

@@ -34,6 +34,24 @@ pub enum Method {
     NsgfPp,
 }
 
+impl Method {
+    /// The name on the command line and in model files: "nsgf", "nsgfpp".
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Method::Nsgf => "nsgf",
+            Method::NsgfPp => "nsgfpp",
+        }
+    }
+
+    /// The name shown to people: "NSGF", "NSGF++".
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Method::Nsgf => "NSGF",
+            Method::NsgfPp => "NSGF++",
+        }
+    }
+}
+
 /// Errors of training, sampling, saving and loading models.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {

@@ -48,7 +48,7 @@ impl TrainedModel {
             return Err(ModelError::Invalid(format!(
                 "nfe must be at least {} for this {} model (got {nfe})",
                 self.min_nfe(),
-                method_label(self.method)
+                self.method.cli_name()
             )));
         }
         let mut rng = seeded_rng(seed);
@@ -182,13 +182,5 @@ impl TrainedModel {
     pub fn sinkhorn_phase_coverage(&self) -> f64 {
         let eta = self.config.flow.eta.min(1.0);
         1.0 - (1.0 - eta).powi(self.config.flow.steps as i32)
-    }
-}
-
-/// The CLI name of a method.
-pub(super) fn method_label(method: Method) -> &'static str {
-    match method {
-        Method::Nsgf => "nsgf",
-        Method::NsgfPp => "nsgfpp",
     }
 }
