@@ -3,11 +3,13 @@
 //! Layers (arrows point one way): [`data`] → [`ot`] (CPU) / [`gpu`] → [`metrics`] → [`flow`] →
 //! [`nn`] → [`model`] → [`render`] → [`app`] and [`cli`]. See `ARCHITECTURE.md`.
 
+#[cfg(feature = "app")]
 pub mod app;
 pub mod cli;
 pub mod data;
 pub mod flow;
 pub mod gpu;
+pub mod job;
 pub mod metrics;
 pub mod model;
 pub mod nn;

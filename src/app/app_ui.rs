@@ -7,7 +7,9 @@ use super::state::{AppState, Command, FlowSettings};
 use super::timeline_ui::timeline_ui;
 use super::training_ui::training_ui;
 use super::view_options::ViewOptions;
-use super::workers::{Waker, Workers};
+use super::workers::{SharedDevice, Waker, Workers};
+use crate::flow::Frame;
+use crate::job::JobError;
 use eframe::egui;
 use egui::{CollapsingHeader, Key, RichText, Ui};
 use std::sync::Arc;
@@ -25,11 +27,16 @@ pub struct NsgfApp {
 }
 
 impl NsgfApp {
-    /// An app for `settings`, repainting `ctx` whenever a worker reports.
-    pub fn new(ctx: &egui::Context, settings: FlowSettings) -> std::io::Result<Self> {
+    /// An app for `settings`, repainting `ctx` whenever a worker reports. Its compute runs on
+    /// `device` (eframe's own wgpu device; None: on the CPU): the app never opens a device.
+    pub fn new(
+        ctx: &egui::Context,
+        settings: FlowSettings,
+        device: Option<SharedDevice>,
+    ) -> Result<Self, JobError> {
         let repaint_ctx = ctx.clone();
         let waker: Waker = Arc::new(move || repaint_ctx.request_repaint());
-        let workers = Workers::start(waker)?;
+        let workers = Workers::start(waker, device)?;
         let mut app = Self {
             state: AppState::new(settings),
             workers,
@@ -84,8 +91,8 @@ impl NsgfApp {
     }
 
     fn dispatch_jobs(&mut self) {
-        for job in self.state.take_jobs() {
-            self.workers.dispatch(job);
+        for request in self.state.take_requests() {
+            self.workers.dispatch(request);
         }
     }
 
@@ -121,7 +128,7 @@ impl NsgfApp {
             .shown_kinds()
             .iter()
             .filter_map(|&kind| self.state.shown_frame(kind))
-            .map(|frame| frame.particles.len())
+            .map(Frame::len)
             .sum::<usize>();
         eprintln!(
             "frame times: {:.1} fps, ui mean {:.2} ms, max {:.2} ms over {} frames ({} particles shown, playing: {})",

@@ -2,9 +2,7 @@
 //! state and turns every edit into a [`Command`].
 
 use super::drawing::Brush;
-use super::state::{
-    AppState, Command, DRAWN_LABEL, FlowView, MAX_PARTICLES, TargetChoice, backend_status,
-};
+use super::state::{AppState, Command, DRAWN_LABEL, FlowView, MAX_PARTICLES, TargetChoice};
 use super::view_options::ViewOptions;
 use super::widgets::labelled;
 use crate::data::Preset;
@@ -247,7 +245,7 @@ pub fn overlays_ui(
 /// GIF export.
 pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
-        let exporting = state.gif_progress.is_some();
+        let exporting = state.gif_exporting();
         if ui
             .add_enabled(!exporting, egui::Button::new("Export GIF…"))
             .on_hover_text("Write the shown flow as an animated GIF")
@@ -258,6 +256,14 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         if let Some(fraction) = state.gif_progress {
             ui.add(egui::ProgressBar::new(fraction as f32).show_percentage())
                 .on_hover_text("GIF export progress");
+        }
+        if exporting
+            && ui
+                .button("Cancel export")
+                .on_hover_text("Stop the GIF export; nothing is written")
+                .clicked()
+        {
+            commands.push(Command::CancelGif);
         }
     });
 }
@@ -276,7 +282,7 @@ pub fn status_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         if let Some(note) = &state.backend_note {
             ui.label(RichText::new("Compute:").strong());
-            ui.label(backend_status(note))
+            ui.label(note.status_text())
                 .on_hover_text("Which backend computes the particle flow and the readouts");
         }
         if let Some(status) = &state.status {

@@ -1,14 +1,17 @@
-//! The messages between the app state and its worker threads: [`Job`] requests that the state
-//! queues, and [`WorkerEvent`] results that the workers send back over a channel.
+//! The messages between the app state and its workers: [`Request`]s that the state queues, and
+//! [`WorkerEvent`] results that the jobs send back over a channel. Errors cross as
+//! [`JobError`]s; only the state's status line turns them into text.
 
 use crate::Point;
 use crate::data::Distribution;
-use crate::flow::FlowConfig;
+use crate::flow::{FlowConfig, FlowKind, Frame, PointCloud, Trajectory};
+use crate::gpu::BackendNote;
+use crate::job::{CancelToken, JobError};
 use crate::model::{TrainConfig, TrainProgress, TrainedModel};
 use crate::ot::SinkhornParams;
+use crate::render::{Animation, LookOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 /// An axis-aligned box of the plane (the plot's default view and the quiver grid's extent).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,54 +74,49 @@ impl Extent {
     }
 }
 
-/// One frame ready to draw: positions, where each particle moves in the next step, and the same
-/// field on the quiver grid. Arrows are displacements per step (η·v for the particle flow,
-/// Δt·v_θ for the learned flow), so an arrow's tip is where its particle goes next.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecordedFrame {
-    /// Step index k (the frame index, for the learned flow).
-    pub step: usize,
-    /// The frame's time on the flow's [0, 1] timeline: `k / steps` for the particle flow; for
-    /// the learned flow see [`super::time_sync::learned_timeline`]. Side by side, frames of the
-    /// two flows with the nearest `t` are shown together.
-    pub t: f64,
-    /// Particle positions.
-    pub particles: Arc<Vec<Point>>,
-    /// Displacement of each particle in the next step; empty for the last frame.
-    pub displacements: Arc<Vec<Point>>,
-    /// The displacement field at each point of the quiver grid; empty when unknown.
-    pub grid_displacements: Arc<Vec<Point>>,
-    /// The quiver grid's points (shared by every frame of a flow).
-    pub grid: Arc<Vec<Point>>,
-}
-
-/// A learned trajectory converted for drawing.
+/// A flow as the app shows it: the [`Trajectory`] (frames shared, never copied) plus, for every
+/// frame, the displacement field on the quiver grid, and the particles' colours.
 #[derive(Debug, Clone)]
-pub struct LearnedFrames {
-    /// Every frame, `frames[0]` the fresh source sample.
-    pub frames: Vec<RecordedFrame>,
-    /// NSGF++: the first frame of the straight phase.
-    pub phase_boundary: Option<usize>,
-    /// Network evaluations of the whole trajectory.
-    pub nfe: usize,
+pub struct ShownFlow {
+    /// The frames, their times on the [0, 1] timeline, velocities, kind and phase boundary.
+    pub trajectory: Trajectory,
+    /// The quiver grid's points (shared by every frame).
+    pub grid: Arc<Vec<Point>>,
+    /// Per frame: the displacement field at each grid point (empty when unknown). Arrows are
+    /// displacements per step (`step_size · v`), so an arrow's tip is where its particle goes.
+    pub grid_fields: Vec<Arc<Vec<Point>>>,
     /// Particle colours by starting position.
     pub colors: Arc<Vec<[u8; 3]>>,
 }
 
-impl LearnedFrames {
-    /// Network evaluations spent to reach frame `index`: one per frame, plus NSGF++'s time
-    /// predictor t_φ once the straight phase has begun.
-    pub fn nfe_at(&self, index: usize) -> usize {
-        match self.phase_boundary {
-            Some(boundary) if index > boundary => index + 1,
-            _ => index,
+impl ShownFlow {
+    /// An empty flow of `kind` on `grid`.
+    pub fn new(kind: FlowKind, grid: Arc<Vec<Point>>) -> Self {
+        Self {
+            trajectory: Trajectory::new(kind),
+            grid,
+            grid_fields: Vec::new(),
+            colors: Arc::new(Vec::new()),
         }
+    }
+
+    /// The grid field of frame `index` (empty when unknown).
+    pub fn grid_field(&self, index: usize) -> &[Point] {
+        self.grid_fields
+            .get(index)
+            .map_or(&[], |field| field.as_slice())
     }
 }
 
-/// A request for the particle-flow worker: sample, then simulate and stream every frame.
+impl Default for ShownFlow {
+    fn default() -> Self {
+        Self::new(FlowKind::Sinkhorn, Arc::new(Vec::new()))
+    }
+}
+
+/// A request for a particle flow: sample, then simulate and stream every frame.
 #[derive(Debug, Clone)]
-pub struct FlowJob {
+pub struct FlowRequest {
     /// Results tagged with an older generation are dropped.
     pub generation: u64,
     /// Source distribution.
@@ -127,17 +125,19 @@ pub struct FlowJob {
     pub target: Distribution,
     /// Particles (and target samples).
     pub particles: usize,
-    /// Seed of both samples.
+    /// Seed of both samples (the rule of [`crate::data::sample_source_and_target`]).
     pub seed: u64,
     /// Steps, η and Sinkhorn parameters.
     pub config: FlowConfig,
     /// Quiver grid cells per side.
     pub grid_cells: usize,
+    /// Cancels the flow (a newer one supersedes it).
+    pub cancel: CancelToken,
 }
 
-/// Which frame a readout belongs to.
+/// Which of the app's two flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FlowKind {
+pub enum Run {
     /// The empirical Sinkhorn particle flow.
     Particle,
     /// The learned NSGF / NSGF++ flow.
@@ -148,31 +148,33 @@ pub enum FlowKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MetricsKey {
     /// Which flow.
-    pub kind: FlowKind,
+    pub run: Run,
     /// The generation of that flow's frames.
     pub generation: u64,
     /// Frame index.
     pub frame: usize,
 }
 
-/// A request for the metrics worker: S_ε and W2 of one frame against the target.
+/// A request for S_ε and W2 of one frame against the target.
 #[derive(Debug, Clone)]
-pub struct MetricsJob {
+pub struct MetricsRequest {
     /// The frame.
     pub key: MetricsKey,
-    /// Its particles.
-    pub particles: Arc<Vec<Point>>,
+    /// Its particles (shared with the frame).
+    pub particles: PointCloud,
     /// The target distribution (a fresh same-size sample is drawn for W2 and S_ε).
     pub target: Distribution,
     /// Sinkhorn parameters of S_ε.
     pub params: SinkhornParams,
     /// Seed of the fresh target sample.
     pub seed: u64,
+    /// Cancels the readout (a newer frame is shown).
+    pub cancel: CancelToken,
 }
 
-/// A request for the learned-flow worker: integrate the model from fresh source samples.
+/// A request to integrate the model from fresh source samples.
 #[derive(Debug, Clone)]
-pub struct LearnedJob {
+pub struct LearnedRequest {
     /// Results tagged with an older generation are dropped.
     pub generation: u64,
     /// The model.
@@ -187,11 +189,13 @@ pub struct LearnedJob {
     pub extent: Extent,
     /// Quiver grid cells per side.
     pub grid_cells: usize,
+    /// Cancels the sampling (a newer one supersedes it).
+    pub cancel: CancelToken,
 }
 
 /// A request to train a model.
 #[derive(Debug, Clone)]
-pub struct TrainJob {
+pub struct TrainRequest {
     /// Results tagged with an older generation are dropped.
     pub generation: u64,
     /// Hyperparameters.
@@ -200,13 +204,13 @@ pub struct TrainJob {
     pub source: Distribution,
     /// Target distribution.
     pub target: Distribution,
-    /// Set to cancel.
-    pub cancel: Arc<AtomicBool>,
+    /// Cancels training.
+    pub cancel: CancelToken,
 }
 
 /// A file operation with a dialog.
 #[derive(Debug, Clone)]
-pub enum FileJob {
+pub enum FileRequest {
     /// Pick a CSV file and read it as the drawn target.
     LoadPoints,
     /// Save the drawn points as CSV.
@@ -221,123 +225,132 @@ pub enum FileJob {
 
 /// A request for a GIF of the shown flow.
 #[derive(Debug, Clone)]
-pub struct GifJob {
-    /// The frames to draw (shared, not copied).
-    pub frames: Vec<RecordedFrame>,
-    /// The target samples drawn behind them.
-    pub target: Arc<Vec<Point>>,
-    /// Title line of every frame.
-    pub title: String,
-    /// "sinkhorn", "nsgf" or "nsgfpp" (the caption style and the default file name).
-    pub kind: String,
-    /// NSGF++: the first frame of the straight phase.
-    pub phase_boundary: Option<usize>,
-    /// Draw trails.
-    pub trails: bool,
-    /// Draw the per-particle arrows.
-    pub arrows: bool,
-    /// Draw the target samples.
-    pub show_target: bool,
+pub struct GifRequest {
+    /// The animation (its frames shared with the shown flow, not copied).
+    pub animation: Animation,
+    /// How it looks (trails, arrows, target).
+    pub look: LookOptions,
+    /// Where to write it; None asks with a file dialog.
+    pub path: Option<PathBuf>,
+    /// Cancels the export (nothing is left on disk).
+    pub cancel: CancelToken,
 }
 
 /// Work the app state asks the shell to start.
 #[derive(Debug, Clone)]
-pub enum Job {
+pub enum Request {
     /// Simulate a particle flow.
-    Flow(FlowJob),
+    Flow(FlowRequest),
     /// Compute S_ε and W2 of a frame.
-    Metrics(MetricsJob),
+    Metrics(MetricsRequest),
     /// Integrate the learned flow.
-    Learned(LearnedJob),
+    Learned(LearnedRequest),
     /// Train a model.
-    Train(TrainJob),
+    Train(TrainRequest),
     /// A file dialog and what follows it.
-    File(FileJob),
+    File(FileRequest),
     /// Export a GIF.
-    ExportGif(GifJob),
+    ExportGif(GifRequest),
+}
+
+/// Which file operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileOp {
+    /// Loading a CSV as the drawn target.
+    LoadPoints,
+    /// Saving the drawn points.
+    SavePoints,
+    /// Loading a model.
+    LoadModel,
+    /// Saving the model.
+    SaveModel,
+    /// Exporting a GIF.
+    ExportGif,
 }
 
 /// Results the workers send back.
 #[derive(Debug)]
 pub enum WorkerEvent {
-    /// The particle-flow worker chose its backend.
+    /// The compute worker chose its backend (or the CPU took over after a GPU failure).
     BackendReady {
-        /// E.g. "backend: cpu f32".
-        note: String,
+        /// Which backend and why.
+        note: BackendNote,
     },
     /// A particle flow sampled its source and target.
     FlowStarted {
-        /// The job's generation.
+        /// The request's generation.
         generation: u64,
-        /// Source samples (frame 0).
-        source: Arc<Vec<Point>>,
         /// Target samples.
-        target: Arc<Vec<Point>>,
+        target: PointCloud,
         /// Particle colours by starting position.
         colors: Arc<Vec<[u8; 3]>>,
         /// The default view and quiver box.
         extent: Extent,
+        /// The quiver grid over the box.
+        grid: Arc<Vec<Point>>,
     },
     /// One more frame of a particle flow.
     FlowFrame {
-        /// The job's generation.
+        /// The request's generation.
         generation: u64,
         /// The frame.
-        frame: RecordedFrame,
+        frame: Frame,
+        /// The displacement field on the quiver grid (empty for the last frame).
+        grid_field: Arc<Vec<Point>>,
     },
     /// The particle flow recorded its last frame.
     FlowFinished {
-        /// The job's generation.
+        /// The request's generation.
         generation: u64,
     },
     /// The particle flow failed.
     FlowFailed {
-        /// The job's generation.
+        /// The request's generation.
         generation: u64,
         /// Why.
-        message: String,
+        error: JobError,
     },
     /// Readouts of one frame.
     Metrics {
         /// The frame.
         key: MetricsKey,
         /// S_ε to the target, or why not.
-        divergence: Result<f64, String>,
+        divergence: Result<f64, JobError>,
         /// W2 to a fresh target sample; None when the set is too large for the exact solver.
-        w2: Option<Result<f64, String>>,
+        w2: Option<Result<f64, JobError>>,
     },
-    /// The metrics worker skipped a request superseded by a newer one.
+    /// A readout was cancelled before it was computed (a newer frame is shown).
     MetricsSkipped {
         /// The skipped frame.
         key: MetricsKey,
     },
     /// A learned trajectory is ready.
     LearnedReady {
-        /// The job's generation.
+        /// The request's generation.
         generation: u64,
-        /// The frames.
-        trajectory: LearnedFrames,
+        /// The flow.
+        flow: ShownFlow,
     },
     /// Sampling the learned flow failed.
     LearnedFailed {
-        /// The job's generation.
+        /// The request's generation.
         generation: u64,
         /// Why.
-        message: String,
+        error: JobError,
     },
     /// Training progress.
     TrainProgress {
-        /// The job's generation.
+        /// The request's generation.
         generation: u64,
         /// The progress report.
         progress: TrainProgress,
     },
     /// Training ended.
     TrainFinished {
-        /// The job's generation.
+        /// The request's generation.
         generation: u64,
         /// The model, or why not (cancelled, diverged, invalid).
-        result: Result<Box<TrainedModel>, String>,
+        result: Result<Box<TrainedModel>, JobError>,
     },
     /// A point set was loaded from `label`.
     PointsLoaded {
@@ -360,13 +373,20 @@ pub enum WorkerEvent {
     },
     /// GIF export progress in [0, 1].
     GifProgress(f64),
-    /// A file operation or export failed; the current state is kept.
+    /// A file operation or export failed (or was cancelled); the current state is kept.
     FileFailed {
-        /// Why, naming the file.
-        message: String,
+        /// Which operation.
+        op: FileOp,
+        /// Why.
+        error: JobError,
     },
     /// The user cancelled a dialog.
     DialogCancelled,
+    /// A worker could not take a request (its thread could not start, or is gone).
+    WorkerFailed {
+        /// Why.
+        error: JobError,
+    },
 }
 
 #[cfg(test)]

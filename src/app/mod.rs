@@ -3,10 +3,11 @@
 //!
 //! Layout of the module:
 //! - plain state, tested without a window: [`state`] (the [`state::AppState`] and its
-//!   [`state::Command`]s), [`playback`], [`drawing`], [`jobs`] (worker requests and results),
+//!   [`state::Command`]s), [`playback`], [`drawing`], [`jobs`] (requests and worker results),
 //!   [`field`] (the quiver's empirical field), [`time_sync`] (pairing two flows' frames by t),
 //!   [`view_options`];
-//! - [`workers`]: the named worker threads that run every numeric job off the UI thread;
+//! - [`workers`]: the app's jobs and the named worker threads that step them off the UI thread,
+//!   all compute on one velocity backend on eframe's own wgpu device;
 //! - egui code that only draws state and turns input into commands: [`app_ui`] (the eframe shell),
 //!   [`plot_view_ui`], [`plot_items`], [`controls_ui`], [`timeline_ui`], [`training_ui`].
 
@@ -46,6 +47,17 @@ pub fn startup_settings() -> FlowSettings {
     settings
 }
 
+/// eframe's wgpu device, queue and adapter, for the compute worker (None with another
+/// renderer).
+pub fn shared_device(cc: &eframe::CreationContext<'_>) -> Option<workers::SharedDevice> {
+    let render_state = cc.wgpu_render_state.as_ref()?;
+    Some(workers::SharedDevice {
+        device: render_state.device.clone(),
+        queue: render_state.queue.clone(),
+        adapter: render_state.adapter.get_info(),
+    })
+}
+
 /// Opens the desktop app window.
 pub fn run_native() -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
@@ -60,7 +72,7 @@ pub fn run_native() -> anyhow::Result<()> {
         options,
         Box::new(|cc| {
             cc.egui_ctx.set_theme(egui::Theme::Light);
-            let app = NsgfApp::new(&cc.egui_ctx, startup_settings())?;
+            let app = NsgfApp::new(&cc.egui_ctx, startup_settings(), shared_device(cc))?;
             Ok(Box::new(app))
         }),
     )

@@ -2,8 +2,8 @@
 //! colours (egui_plot's `Points` has one colour per item), thousands of arrows, and trails, with
 //! no per-frame copies of the particle vectors.
 
-use super::jobs::RecordedFrame;
 use crate::Point;
+use crate::flow::Frame;
 use eframe::egui;
 use egui::epaint::{Mesh, Vertex, WHITE_UV};
 use egui::{Color32, Pos2, Rect, Shape, Ui, vec2};
@@ -265,7 +265,7 @@ impl PlotItem for ArrowField<'_> {
 /// The paths of (a subsample of) the particles over the frames before the shown one.
 pub struct Trails<'a> {
     base: PlotItemBase,
-    frames: &'a [RecordedFrame],
+    frames: &'a [Frame],
     colors: Option<&'a [[u8; 3]]>,
     stride: usize,
     color: Color32,
@@ -275,7 +275,7 @@ impl<'a> Trails<'a> {
     /// Trails through `frames` (oldest first) of every `stride`-th particle.
     pub fn new(
         name: &str,
-        frames: &'a [RecordedFrame],
+        frames: &'a [Frame],
         colors: Option<&'a [[u8; 3]]>,
         stride: usize,
         color: Color32,
@@ -296,7 +296,7 @@ impl PlotItem for Trails<'_> {
         let Some(first) = self.frames.first() else {
             return;
         };
-        let particles = first.particles.len();
+        let particles = first.len();
         let segments = self.frames.len().saturating_sub(1) * particles.div_ceil(self.stride);
         let mut builder = MeshBuilder::new(*transform.frame(), segments * 4);
         let count = self.frames.len();
@@ -304,8 +304,7 @@ impl PlotItem for Trails<'_> {
             // Older segments fade out.
             let fade = (age + 1) as f32 / count as f32;
             for index in (0..particles).step_by(self.stride) {
-                let (Some(a), Some(b)) =
-                    (pair[0].particles.get(index), pair[1].particles.get(index))
+                let (Some(a), Some(b)) = (pair[0].points().get(index), pair[1].points().get(index))
                 else {
                     continue;
                 };

@@ -1,7 +1,7 @@
 //! The particle plot(s): one plot per shown flow (two side by side in split view), each with a
 //! clear label of which flow it shows, its readouts, the overlays, and in draw mode the brush.
 
-use super::jobs::FlowKind;
+use super::jobs::Run;
 use super::plot_items::{ArrowField, PointCloud, Trails, rgb};
 use super::state::{AppState, Command, FlowView, Readout};
 use super::timeline_ui::PHASE_COLOR;
@@ -43,7 +43,7 @@ pub fn plot_view_ui(
             flow_plot_ui(
                 &mut columns[0],
                 state,
-                FlowKind::Particle,
+                Run::Particle,
                 refit,
                 options,
                 commands,
@@ -51,7 +51,7 @@ pub fn plot_view_ui(
             flow_plot_ui(
                 &mut columns[1],
                 state,
-                FlowKind::Learned,
+                Run::Learned,
                 refit,
                 options,
                 commands,
@@ -64,10 +64,10 @@ pub fn plot_view_ui(
 }
 
 /// The name of a flow as its label says it.
-pub fn flow_title(state: &AppState, kind: FlowKind) -> String {
+pub fn flow_title(state: &AppState, kind: Run) -> String {
     match kind {
-        FlowKind::Particle => "Particle flow · Sinkhorn (empirical)".to_string(),
-        FlowKind::Learned => match &state.training.model {
+        Run::Particle => "Particle flow · Sinkhorn (empirical)".to_string(),
+        Run::Learned => match &state.training.model {
             Some(model) => format!("Learned flow · {}", model.method.display_name()),
             None => "Learned flow · no model".to_string(),
         },
@@ -82,22 +82,23 @@ fn readout_text(readout: Option<&Readout>) -> String {
     }
 }
 
-fn readouts_line(state: &AppState, kind: FlowKind) -> String {
+fn readouts_line(state: &AppState, kind: Run) -> String {
     let Some(frame) = state.shown_frame(kind) else {
         return "no frames yet".into();
     };
-    let progress = match (kind, &state.learned.trajectory) {
-        (FlowKind::Learned, Some(trajectory)) => format!(
+    let index = state.shown_index(kind).unwrap_or(0);
+    let progress = match (kind, &state.learned.flow) {
+        (Run::Learned, Some(flow)) => format!(
             "frame {}/{} · t = {:.3} · NFE {}/{}",
-            frame.step,
-            trajectory.frames.len().saturating_sub(1),
+            index,
+            flow.trajectory.len().saturating_sub(1),
             frame.t,
-            trajectory.nfe_at(frame.step),
-            trajectory.nfe
+            flow.trajectory.nfe_at(index),
+            flow.trajectory.nfe()
         ),
         _ => format!(
             "step {}/{} · t = {:.3}",
-            frame.step, state.settings.flow.steps, frame.t
+            index, state.settings.flow.steps, frame.t
         ),
     };
     let readouts = state.readouts(kind);
@@ -111,19 +112,19 @@ fn readouts_line(state: &AppState, kind: FlowKind) -> String {
 fn flow_plot_ui(
     ui: &mut Ui,
     state: &AppState,
-    kind: FlowKind,
+    kind: Run,
     refit: bool,
     options: &mut ViewOptions,
     commands: &mut Vec<Command>,
 ) {
     let accent = match kind {
-        FlowKind::Particle => PARTICLE_ACCENT,
-        FlowKind::Learned => LEARNED_ACCENT,
+        Run::Particle => PARTICLE_ACCENT,
+        Run::Learned => LEARNED_ACCENT,
     };
     let title = flow_title(state, kind);
     ui.horizontal(|ui| {
         ui.label(RichText::new(&title).heading().color(accent));
-        if kind == FlowKind::Learned && state.training.stale {
+        if kind == Run::Learned && state.training.stale {
             ui.label(
                 RichText::new("(stale model: train again)").color(Color32::from_rgb(230, 140, 20)),
             );
@@ -134,6 +135,10 @@ fn flow_plot_ui(
     let frames = state.frames_of(kind);
     let shown_index = state.shown_index(kind);
     let frame = shown_index.and_then(|index| frames.get(index));
+    let grid_field = match (state.flow_of(kind), shown_index) {
+        (Some(flow), Some(index)) => Some((flow.grid.as_slice(), flow.grid_field(index))),
+        _ => None,
+    };
     let colors = state
         .colors_of(kind)
         .filter(|_| state.overlays.colors_by_start)
@@ -142,7 +147,7 @@ fn flow_plot_ui(
     let extent = state.extent();
     let arrow_scale = options.arrow_scale;
 
-    let plot = Plot::new(("flow_plot", kind == FlowKind::Particle))
+    let plot = Plot::new(("flow_plot", kind == Run::Particle))
         .data_aspect(1.0)
         .allow_drag(!draw_mode)
         .allow_boxed_zoom(!draw_mode)
@@ -160,7 +165,7 @@ fn flow_plot_ui(
             if state.overlays.target {
                 plot_ui.add(PointCloud::new(
                     "target samples",
-                    &state.particle.target,
+                    state.particle.target.points(),
                     rgb(TARGET_GREY),
                     1.5,
                 ));
@@ -174,7 +179,7 @@ fn flow_plot_ui(
         } else if state.overlays.target {
             plot_ui.add(PointCloud::new(
                 "target samples",
-                &state.particle.target,
+                state.particle.target.points(),
                 rgb(TARGET_GREY),
                 2.0,
             ));
@@ -186,7 +191,7 @@ fn flow_plot_ui(
             && let Some(index) = shown_index
         {
             let start = index.saturating_sub(TRAIL_FRAMES);
-            let stride = frame.particles.len().div_ceil(TRAIL_PARTICLES).max(1);
+            let stride = frame.len().div_ceil(TRAIL_PARTICLES).max(1);
             plot_ui.add(Trails::new(
                 "trails",
                 &frames[start..=index],
@@ -195,11 +200,13 @@ fn flow_plot_ui(
                 PLAIN_PARTICLE,
             ));
         }
-        if state.overlays.grid_arrows && !frame.grid_displacements.is_empty() {
+        if state.overlays.grid_arrows
+            && let Some((grid, field)) = grid_field.filter(|(_, field)| !field.is_empty())
+        {
             // A typical long grid arrow (90th percentile, robust to a few huge ones far from
             // the data) spans most of a cell, so the field's shape reads at any speed; the
             // arrow-length slider scales from there.
-            let typical = typical_length(&frame.grid_displacements);
+            let typical = typical_length(field);
             let cell = extent.cell_size(super::state::GRID_CELLS);
             let grid_scale = if typical > 0.0 {
                 0.9 * cell / typical * arrow_scale
@@ -208,24 +215,27 @@ fn flow_plot_ui(
             };
             plot_ui.add(ArrowField::new(
                 "grid velocity",
-                &frame.grid,
-                &frame.grid_displacements,
+                grid,
+                field,
                 grid_scale,
                 GRID_ARROW,
                 1.2,
             ));
         }
-        let mut particles = PointCloud::new("particles", &frame.particles, PLAIN_PARTICLE, 2.2);
+        let mut particles = PointCloud::new("particles", frame.points(), PLAIN_PARTICLE, 2.2);
         if let Some(colors) = colors {
             particles = particles.colors(colors);
         }
         plot_ui.add(particles);
-        if state.overlays.particle_arrows && !frame.displacements.is_empty() {
+        if state.overlays.particle_arrows
+            && let Some(velocities) = &frame.velocities
+        {
+            // Arrows are displacements per step: step_size · v.
             plot_ui.add(ArrowField::new(
                 "particle velocity",
-                &frame.particles,
-                &frame.displacements,
-                arrow_scale,
+                frame.points(),
+                velocities.points(),
+                arrow_scale * frame.step_size,
                 rgb(ARROW_GREY),
                 1.0,
             ));
@@ -236,10 +246,10 @@ fn flow_plot_ui(
     let plot_rect = response.response.rect;
     let painter = ui.painter_at(plot_rect);
     let mut caption = match kind {
-        FlowKind::Particle => "PARTICLE FLOW".to_string(),
-        FlowKind::Learned => "LEARNED FLOW".to_string(),
+        Run::Particle => "PARTICLE FLOW".to_string(),
+        Run::Learned => "LEARNED FLOW".to_string(),
     };
-    if kind == FlowKind::Learned && state.overlays.phase_boundary && state.in_straight_phase() {
+    if kind == Run::Learned && state.overlays.phase_boundary && state.in_straight_phase() {
         caption.push_str(" · straight phase");
     }
     let caption_pos = plot_rect.left_top() + egui::vec2(10.0, 8.0);
@@ -260,13 +270,13 @@ fn flow_plot_ui(
     }
     if frame.is_none() {
         let hint = match kind {
-            FlowKind::Particle => state
+            Run::Particle => state
                 .particle
                 .failure
                 .clone()
                 .unwrap_or_else(|| "computing the first frame…".into()),
-            FlowKind::Learned if state.learned.computing => "sampling the learned flow…".into(),
-            FlowKind::Learned => "No model yet: press Train".into(),
+            Run::Learned if state.learned.computing => "sampling the learned flow…".into(),
+            Run::Learned => "No model yet: press Train".into(),
         };
         // On a backing box, so the target samples behind it do not cross the words.
         let galley = painter.layout_no_wrap(hint, FontId::proportional(16.0), Color32::DARK_GRAY);

@@ -1,25 +1,27 @@
 //! Everything the app shows, as plain Rust: settings, the recorded particle flow, the learned
 //! flow, the timeline, draw mode, training, readouts and messages. The UI turns input into
 //! [`Command`]s for [`AppState::apply`]; the workers' [`WorkerEvent`]s go to
-//! [`AppState::on_event`]; work to start is queued as [`Job`]s for the shell to take with
-//! [`AppState::take_jobs`]. Nothing here touches egui or runs numerics, so it is tested without a
+//! [`AppState::on_event`]; work to start is queued as [`Request`]s for the shell to take with
+//! [`AppState::take_requests`]. Nothing here touches egui or runs numerics, so it is tested without a
 //! window.
 
 use super::drawing::{Brush, DrawnPoints};
 use super::jobs::{
-    Extent, FileJob, FlowJob, FlowKind, GifJob, Job, LearnedFrames, LearnedJob, MetricsJob,
-    MetricsKey, RecordedFrame, TrainJob, WorkerEvent,
+    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MetricsKey,
+    MetricsRequest, Request, Run, ShownFlow, TrainRequest, WorkerEvent,
 };
 use super::playback::{FrameSupply, Playback};
 use super::time_sync::nearest_frame;
 use crate::Point;
 use crate::data::{Distribution, Preset, SeededRng, seeded_rng};
-use crate::flow::FlowConfig;
+use crate::flow::{FlowConfig, Frame, PointCloud};
+use crate::gpu::BackendNote;
+use crate::job::{CancelToken, JobError};
 use crate::model::{Method, TrainConfig, TrainProgress, TrainedModel};
 use crate::ot::SinkhornParams;
+use crate::render::{Animation, LookOptions};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The label of a drawn target (as the brief and the model file name it).
 pub const DRAWN_LABEL: &str = "drawn";
@@ -125,17 +127,17 @@ pub struct ParticleRun {
     /// Generation of the job that records it.
     pub generation: u64,
     /// Target samples it flows to (empty until sampled).
-    pub target: Arc<Vec<Point>>,
-    /// Particle colours by starting position.
-    pub colors: Arc<Vec<[u8; 3]>>,
+    pub target: PointCloud,
     /// The box holding source and target.
     pub extent: Option<Extent>,
-    /// Frames recorded so far.
-    pub frames: Vec<RecordedFrame>,
+    /// The frames recorded so far, their grid fields and colours.
+    pub flow: ShownFlow,
     /// Whether every frame is recorded.
     pub finished: bool,
     /// Why it stopped, if it failed.
     pub failure: Option<String>,
+    /// Cancels the job that records it.
+    pub cancel: CancelToken,
 }
 
 /// The learned flow of the current model.
@@ -143,10 +145,12 @@ pub struct ParticleRun {
 pub struct LearnedRun {
     /// Generation of the sampling job.
     pub generation: u64,
-    /// The trajectory, once sampled.
-    pub trajectory: Option<LearnedFrames>,
+    /// The flow, once sampled.
+    pub flow: Option<ShownFlow>,
     /// Whether a sampling job is running.
     pub computing: bool,
+    /// Cancels the sampling job.
+    pub cancel: CancelToken,
 }
 
 /// What a model was trained on: when the current inputs differ, the model is stale.
@@ -165,8 +169,8 @@ pub struct ModelInputs {
 pub struct RunningTraining {
     /// Its generation.
     pub generation: u64,
-    /// Set to cancel.
-    pub cancel: Arc<AtomicBool>,
+    /// Cancels the run.
+    pub cancel: CancelToken,
     /// The latest progress report.
     pub progress: Option<TrainProgress>,
     /// What it trains on.
@@ -287,8 +291,12 @@ pub enum Command {
     LoadModelFile(std::path::PathBuf),
     /// Network evaluations of the learned flow (None: the model's default).
     SetNfe(Option<usize>),
-    /// Export the shown flow as a GIF.
+    /// Export the shown flow as a GIF (a file dialog asks where).
     ExportGif,
+    /// Export the shown flow as a GIF to this path (no dialog).
+    ExportGifTo(std::path::PathBuf),
+    /// Cancel the GIF export in progress (nothing is written).
+    CancelGif,
     /// Hide the error message.
     DismissError,
 }
@@ -317,21 +325,23 @@ pub struct AppState {
     pub learned: LearnedRun,
     /// Training.
     pub training: Training,
-    /// Which backend computes the particle flow.
-    pub backend_note: Option<String>,
+    /// Which backend computes the particle flow, and why.
+    pub backend_note: Option<BackendNote>,
     /// An error to show (bad file, failed flow, diverged training); the state is kept.
     pub error: Option<String>,
     /// An informational status line (saved files, cancelled dialogs).
     pub status: Option<String>,
     /// GIF export progress, while exporting.
     pub gif_progress: Option<f64>,
+    gif_cancel: Option<CancelToken>,
+    metrics_cancel: HashMap<Run, CancelToken>,
     readouts: HashMap<MetricsKey, FrameReadouts>,
     last_metrics_request: Option<MetricsKey>,
     drawn_changed_in_stroke: bool,
     play_when_learned_ready: bool,
     next_generation: u64,
     brush_rng: SeededRng,
-    jobs: Vec<Job>,
+    requests: Vec<Request>,
 }
 
 impl AppState {
@@ -362,26 +372,28 @@ impl AppState {
             error: None,
             status: None,
             gif_progress: None,
+            gif_cancel: None,
+            metrics_cancel: HashMap::new(),
             readouts: HashMap::new(),
             last_metrics_request: None,
             drawn_changed_in_stroke: false,
             play_when_learned_ready: false,
             next_generation: 0,
             brush_rng: seeded_rng(0xb405),
-            jobs: Vec::new(),
+            requests: Vec::new(),
         };
         state.restart_particle_flow();
         state
     }
 
-    /// Takes the queued jobs (the shell starts them on workers).
-    pub fn take_jobs(&mut self) -> Vec<Job> {
-        std::mem::take(&mut self.jobs)
+    /// Takes the queued requests (the shell starts their jobs on workers).
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.requests)
     }
 
-    /// The queued jobs, for inspection.
-    pub fn queued_jobs(&self) -> &[Job] {
-        &self.jobs
+    /// The queued requests, for inspection.
+    pub fn queued_requests(&self) -> &[Request] {
+        &self.requests
     }
 
     /// The source distribution.
@@ -409,18 +421,18 @@ impl AppState {
     }
 
     /// Frames available for `kind` and whether more are coming.
-    pub fn supply_of(&self, kind: FlowKind) -> FrameSupply {
+    pub fn supply_of(&self, kind: Run) -> FrameSupply {
         match kind {
-            FlowKind::Particle => FrameSupply {
-                available: self.particle.frames.len(),
+            Run::Particle => FrameSupply {
+                available: self.particle.flow.trajectory.len(),
                 more_coming: !self.particle.finished && self.particle.failure.is_none(),
             },
-            FlowKind::Learned => FrameSupply {
+            Run::Learned => FrameSupply {
                 available: self
                     .learned
-                    .trajectory
+                    .flow
                     .as_ref()
-                    .map_or(0, |trajectory| trajectory.frames.len()),
+                    .map_or(0, |flow| flow.trajectory.len()),
                 more_coming: self.learned.computing,
             },
         }
@@ -435,16 +447,17 @@ impl AppState {
     /// The flow whose frames the timeline steps through. Side by side that is the particle flow
     /// (the finer time grid, usually), or the learned flow while the particle flow has no frame;
     /// the other flow shows its frame nearest in t.
-    pub fn timeline_kind(&self) -> FlowKind {
+    pub fn timeline_kind(&self) -> Run {
         match self.view {
-            FlowView::Particle => FlowKind::Particle,
-            FlowView::Learned => FlowKind::Learned,
+            FlowView::Particle => Run::Particle,
+            FlowView::Learned => Run::Learned,
             FlowView::Split => {
-                if self.particle.frames.is_empty() && !self.frames_of(FlowKind::Learned).is_empty()
+                if self.particle.flow.trajectory.is_empty()
+                    && !self.frames_of(Run::Learned).is_empty()
                 {
-                    FlowKind::Learned
+                    Run::Learned
                 } else {
-                    FlowKind::Particle
+                    Run::Particle
                 }
             }
         }
@@ -459,7 +472,7 @@ impl AppState {
 
     /// The frame of `kind` at timeline `position`: the position itself for the timeline's flow;
     /// side by side, the other flow's frame nearest in t.
-    pub fn frame_at_position(&self, kind: FlowKind, position: usize) -> Option<usize> {
+    pub fn frame_at_position(&self, kind: Run, position: usize) -> Option<usize> {
         let available = self.supply_of(kind).available;
         if available == 0 {
             return None;
@@ -484,9 +497,9 @@ impl AppState {
         if self.view == FlowView::Particle {
             return None;
         }
-        let boundary = self.learned.trajectory.as_ref()?.phase_boundary?;
+        let boundary = self.learned.flow.as_ref()?.trajectory.boundary_frame()?;
         (0..self.supply().available).find(|&position| {
-            self.frame_at_position(FlowKind::Learned, position)
+            self.frame_at_position(Run::Learned, position)
                 .is_some_and(|index| index >= boundary)
         })
     }
@@ -497,21 +510,21 @@ impl AppState {
     }
 
     /// The flows the plot shows, left to right.
-    pub fn shown_kinds(&self) -> &'static [FlowKind] {
+    pub fn shown_kinds(&self) -> &'static [Run] {
         match self.view {
-            FlowView::Particle => &[FlowKind::Particle],
-            FlowView::Learned => &[FlowKind::Learned],
-            FlowView::Split => &[FlowKind::Particle, FlowKind::Learned],
+            FlowView::Particle => &[Run::Particle],
+            FlowView::Learned => &[Run::Learned],
+            FlowView::Split => &[Run::Particle, Run::Learned],
         }
     }
 
     /// The index of the frame of `kind` shown at the timeline position (see
     /// [`AppState::frame_at_position`]).
-    pub fn shown_index(&self, kind: FlowKind) -> Option<usize> {
+    pub fn shown_index(&self, kind: Run) -> Option<usize> {
         self.frame_at_position(kind, self.playback.position)
     }
 
-    fn timeline_index(&self, kind: FlowKind) -> Option<usize> {
+    fn timeline_index(&self, kind: Run) -> Option<usize> {
         let available = self.supply_of(kind).available;
         (available > 0).then(|| self.playback.position.min(available - 1))
     }
@@ -527,32 +540,28 @@ impl AppState {
     }
 
     /// The frame of `kind` shown at the timeline position.
-    pub fn shown_frame(&self, kind: FlowKind) -> Option<&RecordedFrame> {
+    pub fn shown_frame(&self, kind: Run) -> Option<&Frame> {
         let index = self.shown_index(kind)?;
+        self.frames_of(kind).get(index)
+    }
+
+    /// The flow of `kind` as shown (frames, grid fields, colours), if it has begun.
+    pub fn flow_of(&self, kind: Run) -> Option<&ShownFlow> {
         match kind {
-            FlowKind::Particle => self.particle.frames.get(index),
-            FlowKind::Learned => self.learned.trajectory.as_ref()?.frames.get(index),
+            Run::Particle => Some(&self.particle.flow),
+            Run::Learned => self.learned.flow.as_ref(),
         }
     }
 
     /// All frames of `kind`.
-    pub fn frames_of(&self, kind: FlowKind) -> &[RecordedFrame] {
-        match kind {
-            FlowKind::Particle => &self.particle.frames,
-            FlowKind::Learned => self
-                .learned
-                .trajectory
-                .as_ref()
-                .map_or(&[], |trajectory| &trajectory.frames),
-        }
+    pub fn frames_of(&self, kind: Run) -> &[Frame] {
+        self.flow_of(kind)
+            .map_or(&[], |flow| flow.trajectory.frames())
     }
 
     /// Colours by starting position of `kind`'s particles.
-    pub fn colors_of(&self, kind: FlowKind) -> Option<&Arc<Vec<[u8; 3]>>> {
-        match kind {
-            FlowKind::Particle => Some(&self.particle.colors),
-            FlowKind::Learned => self.learned.trajectory.as_ref().map(|t| &t.colors),
-        }
+    pub fn colors_of(&self, kind: Run) -> Option<&Arc<Vec<[u8; 3]>>> {
+        self.flow_of(kind).map(|flow| &flow.colors)
     }
 
     /// The box the plot shows by default.
@@ -564,19 +573,19 @@ impl AppState {
     }
 
     /// Readouts of the shown frame of `kind`, if requested.
-    pub fn readouts(&self, kind: FlowKind) -> Option<&FrameReadouts> {
+    pub fn readouts(&self, kind: Run) -> Option<&FrameReadouts> {
         let key = self.metrics_key(kind)?;
         self.readouts.get(&key)
     }
 
     /// NSGF++: whether the shown learned frame lies in the straight phase.
     pub fn in_straight_phase(&self) -> bool {
-        let Some(trajectory) = &self.learned.trajectory else {
+        let Some(flow) = &self.learned.flow else {
             return false;
         };
         match (
-            trajectory.phase_boundary,
-            self.shown_index(FlowKind::Learned),
+            flow.trajectory.boundary_frame(),
+            self.shown_index(Run::Learned),
         ) {
             (Some(boundary), Some(index)) => index >= boundary,
             _ => false,
@@ -585,7 +594,7 @@ impl AppState {
 
     /// Whether any worker is busy (the UI keeps repainting while so).
     pub fn work_pending(&self) -> bool {
-        self.supply_of(FlowKind::Particle).more_coming
+        self.supply_of(Run::Particle).more_coming
             || self.learned.computing
             || self.training.running.is_some()
             || self.gif_progress.is_some()
@@ -709,13 +718,14 @@ impl AppState {
                     self.drawn_target_changed();
                 }
             }
-            Command::LoadPoints => self.jobs.push(Job::File(FileJob::LoadPoints)),
+            Command::LoadPoints => self.requests.push(Request::File(FileRequest::LoadPoints)),
             Command::SavePoints => {
                 if self.drawn.is_empty() {
                     self.error = Some("nothing to save: the drawn target is empty".into());
                 } else {
-                    self.jobs
-                        .push(Job::File(FileJob::SavePoints(self.drawn.points().to_vec())));
+                    self.requests.push(Request::File(FileRequest::SavePoints(
+                        self.drawn.points().to_vec(),
+                    )));
                 }
             }
             Command::SetMethod(method) => {
@@ -737,19 +747,20 @@ impl AppState {
             Command::Train => self.start_training(),
             Command::CancelTraining => {
                 if let Some(running) = &self.training.running {
-                    running.cancel.store(true, Ordering::Relaxed);
+                    running.cancel.cancel();
                     self.status = Some("cancelling training…".into());
                 }
             }
             Command::SaveModel => match &self.training.model {
                 Some(model) => self
-                    .jobs
-                    .push(Job::File(FileJob::SaveModel(Arc::clone(model)))),
+                    .requests
+                    .push(Request::File(FileRequest::SaveModel(Arc::clone(model)))),
                 None => self.error = Some("no model to save: train or load one first".into()),
             },
-            Command::LoadModel => self.jobs.push(Job::File(FileJob::LoadModel)),
+            Command::LoadModel => self.requests.push(Request::File(FileRequest::LoadModel)),
             Command::LoadModelFile(path) => {
-                self.jobs.push(Job::File(FileJob::LoadModelFrom(path)));
+                self.requests
+                    .push(Request::File(FileRequest::LoadModelFrom(path)));
             }
             Command::SetNfe(nfe) => {
                 let least = self.training.model.as_ref().map_or(1, |m| m.min_nfe());
@@ -759,7 +770,14 @@ impl AppState {
                     self.resample_learned_flow();
                 }
             }
-            Command::ExportGif => self.export_gif(),
+            Command::ExportGif => self.export_gif(None),
+            Command::ExportGifTo(path) => self.export_gif(Some(path)),
+            Command::CancelGif => {
+                if let Some(cancel) = &self.gif_cancel {
+                    cancel.cancel();
+                    self.status = Some("cancelling the GIF export…".into());
+                }
+            }
             Command::DismissError => self.error = None,
         }
         self.request_shown_metrics();
@@ -774,35 +792,38 @@ impl AppState {
                 target,
                 colors,
                 extent,
-                ..
+                grid,
             } if generation == self.particle.generation => {
                 self.particle.target = target;
-                self.particle.colors = colors;
+                self.particle.flow.colors = colors;
+                self.particle.flow.grid = grid;
                 self.particle.extent = Some(extent);
             }
-            WorkerEvent::FlowFrame { generation, frame }
-                if generation == self.particle.generation =>
-            {
-                self.particle.frames.push(frame);
+            WorkerEvent::FlowFrame {
+                generation,
+                frame,
+                grid_field,
+            } if generation == self.particle.generation => {
+                self.particle.flow.trajectory.push(frame);
+                self.particle.flow.grid_fields.push(grid_field);
             }
             WorkerEvent::FlowFinished { generation } if generation == self.particle.generation => {
                 self.particle.finished = true;
             }
-            WorkerEvent::FlowFailed {
-                generation,
-                message,
-            } if generation == self.particle.generation => {
-                self.error = Some(format!("particle flow stopped: {message}"));
-                self.particle.failure = Some(message);
+            WorkerEvent::FlowFailed { generation, error }
+                if generation == self.particle.generation =>
+            {
+                self.error = Some(format!("particle flow stopped: {error}"));
+                self.particle.failure = Some(error.to_string());
             }
             WorkerEvent::Metrics {
                 key,
                 divergence,
                 w2,
             } => {
-                let to_readout = |result: Result<f64, String>| match result {
+                let to_readout = |result: Result<f64, JobError>| match result {
                     Ok(value) => Readout::Value(value),
-                    Err(reason) => Readout::Unavailable(reason),
+                    Err(error) => Readout::Unavailable(error.to_string()),
                 };
                 let w2 = match w2 {
                     Some(result) => to_readout(result),
@@ -817,11 +838,10 @@ impl AppState {
                 );
             }
             WorkerEvent::MetricsSkipped { key } => self.forget_pending_readout(key),
-            WorkerEvent::LearnedReady {
-                generation,
-                trajectory,
-            } if generation == self.learned.generation => {
-                self.learned.trajectory = Some(trajectory);
+            WorkerEvent::LearnedReady { generation, flow }
+                if generation == self.learned.generation =>
+            {
+                self.learned.flow = Some(flow);
                 self.learned.computing = false;
                 if std::mem::take(&mut self.play_when_learned_ready) {
                     if self.view == FlowView::Particle {
@@ -832,13 +852,12 @@ impl AppState {
                     self.playback.play(supply);
                 }
             }
-            WorkerEvent::LearnedFailed {
-                generation,
-                message,
-            } if generation == self.learned.generation => {
+            WorkerEvent::LearnedFailed { generation, error }
+                if generation == self.learned.generation =>
+            {
                 self.learned.computing = false;
                 self.play_when_learned_ready = false;
-                self.error = Some(format!("sampling the learned flow failed: {message}"));
+                self.error = Some(format!("sampling the learned flow failed: {error}"));
             }
             WorkerEvent::TrainProgress {
                 generation,
@@ -884,18 +903,18 @@ impl AppState {
                 self.resample_learned_flow();
             }
             WorkerEvent::Saved { message } => {
-                self.gif_progress = None;
+                self.end_gif_export();
                 self.status = Some(message);
             }
             WorkerEvent::GifProgress(fraction) => self.gif_progress = Some(fraction),
-            WorkerEvent::FileFailed { message } => {
-                self.gif_progress = None;
-                self.error = Some(message);
-            }
+            WorkerEvent::FileFailed { op, error } => self.on_file_failed(op, &error),
             WorkerEvent::DialogCancelled => {
-                self.gif_progress = None;
+                self.end_gif_export();
                 self.status =
                     Some("no file chosen (dialog cancelled, or no file-dialog portal)".into());
+            }
+            WorkerEvent::WorkerFailed { error } => {
+                self.error = Some(error.to_string());
             }
             // Results of superseded jobs.
             WorkerEvent::FlowStarted { .. }
@@ -929,6 +948,7 @@ impl AppState {
     fn restart_particle_flow(&mut self) {
         let generation = self.fresh_generation();
         let keep_extent = self.particle.extent;
+        self.particle.cancel.cancel();
         self.particle = ParticleRun {
             generation,
             extent: keep_extent,
@@ -942,7 +962,7 @@ impl AppState {
             self.particle.failure = Some("the drawn target is empty".into());
             return;
         }
-        self.jobs.push(Job::Flow(FlowJob {
+        self.requests.push(Request::Flow(FlowRequest {
             generation,
             source: self.source_distribution(),
             target,
@@ -950,6 +970,7 @@ impl AppState {
             seed: self.settings.seed,
             config: self.settings.flow,
             grid_cells: GRID_CELLS,
+            cancel: self.particle.cancel.clone(),
         }));
     }
 
@@ -959,13 +980,15 @@ impl AppState {
             return;
         };
         let generation = self.fresh_generation();
+        self.learned.cancel.cancel();
         self.learned = LearnedRun {
             generation,
-            trajectory: None,
+            flow: None,
             computing: true,
+            cancel: CancelToken::new(),
         };
         let extent = self.extent();
-        self.jobs.push(Job::Learned(LearnedJob {
+        self.requests.push(Request::Learned(LearnedRequest {
             generation,
             model,
             particles: self.settings.particles,
@@ -973,6 +996,7 @@ impl AppState {
             seed: self.settings.seed,
             extent,
             grid_cells: GRID_CELLS,
+            cancel: self.learned.cancel.clone(),
         }));
     }
 
@@ -1005,17 +1029,17 @@ impl AppState {
             return;
         }
         let generation = self.fresh_generation();
-        let cancel = Arc::new(AtomicBool::new(false));
+        let cancel = CancelToken::new();
         self.training.losses.clear();
         self.training.w2_curve.clear();
         self.training.running = Some(RunningTraining {
             generation,
-            cancel: Arc::clone(&cancel),
+            cancel: cancel.clone(),
             progress: None,
             inputs: inputs.clone(),
         });
         self.status = Some("training…".into());
-        self.jobs.push(Job::Train(TrainJob {
+        self.requests.push(Request::Train(TrainRequest {
             generation,
             config: inputs.config,
             source: inputs.source,
@@ -1042,7 +1066,7 @@ impl AppState {
         running.progress = Some(progress);
     }
 
-    fn on_train_finished(&mut self, generation: u64, result: Result<Box<TrainedModel>, String>) {
+    fn on_train_finished(&mut self, generation: u64, result: Result<Box<TrainedModel>, JobError>) {
         let Some(running) = &self.training.running else {
             return;
         };
@@ -1072,69 +1096,93 @@ impl AppState {
                 self.play_when_learned_ready = true;
                 self.resample_learned_flow();
             }
-            Err(message) => {
-                if message.contains("cancelled") {
-                    self.status = Some("training cancelled; the previous model is kept".into());
-                } else {
-                    self.status = None;
-                    self.error = Some(format!("training failed: {message}"));
-                }
+            Err(error) if error.is_cancelled() => {
+                self.status = Some("training cancelled; the previous model is kept".into());
+            }
+            Err(error) => {
+                self.status = None;
+                self.error = Some(format!("training failed: {error}"));
             }
         }
     }
 
-    fn export_gif(&mut self) {
-        let kind = match self.view {
-            FlowView::Learned => FlowKind::Learned,
-            FlowView::Particle | FlowView::Split => FlowKind::Particle,
-        };
-        let frames = self.frames_of(kind).to_vec();
-        if frames.is_empty() {
-            self.error = Some("nothing to export yet: no frames recorded".into());
+    /// Queues the GIF of the shown flow: its trajectory shared, not copied, with the caption
+    /// the flow's kind gives it (the same as `nsgf gif`'s).
+    fn export_gif(&mut self, path: Option<std::path::PathBuf>) {
+        if self.gif_cancel.is_some() {
+            self.status = Some("a GIF export is already running".into());
             return;
         }
-        let (kind_name, phase_boundary) = match kind {
-            FlowKind::Particle => ("sinkhorn", None),
-            FlowKind::Learned => match self.training.model.as_ref().map(|m| m.method) {
-                Some(Method::NsgfPp) => (
-                    "nsgfpp",
-                    self.learned
-                        .trajectory
-                        .as_ref()
-                        .and_then(|t| t.phase_boundary),
-                ),
-                _ => ("nsgf", None),
-            },
+        let run = match self.view {
+            FlowView::Learned => Run::Learned,
+            FlowView::Particle | FlowView::Split => Run::Particle,
+        };
+        let Some(flow) = self.flow_of(run).filter(|flow| !flow.trajectory.is_empty()) else {
+            self.error = Some("nothing to export yet: no frames recorded".into());
+            return;
         };
         let title = format!(
             "{} to {}: {}",
             self.settings.source.name(),
             self.target_label(),
-            match kind {
-                FlowKind::Particle => "Sinkhorn particle flow".to_string(),
-                FlowKind::Learned => format!("learned {}", kind_name.to_uppercase()),
-            }
+            flow.trajectory.kind().title()
         );
-        self.gif_progress = Some(0.0);
-        self.jobs.push(Job::ExportGif(GifJob {
-            frames,
-            target: Arc::clone(&self.particle.target),
-            title,
-            kind: kind_name.to_string(),
-            phase_boundary,
-            trails: self.overlays.trails,
+        let target = if self.overlays.target {
+            self.particle.target.clone()
+        } else {
+            PointCloud::default()
+        };
+        let animation = Animation::new(title, flow.trajectory.clone(), target);
+        let look = LookOptions {
+            trails: if self.overlays.trails { 6 } else { 0 },
             arrows: self.overlays.particle_arrows,
             show_target: self.overlays.target,
+            ..LookOptions::default()
+        };
+        let cancel = CancelToken::new();
+        self.gif_cancel = Some(cancel.clone());
+        self.gif_progress = Some(0.0);
+        self.requests.push(Request::ExportGif(GifRequest {
+            animation,
+            look,
+            path,
+            cancel,
         }));
     }
 
-    fn metrics_key(&self, kind: FlowKind) -> Option<MetricsKey> {
+    /// Whether a GIF export is running (it can be cancelled).
+    pub fn gif_exporting(&self) -> bool {
+        self.gif_cancel.is_some()
+    }
+
+    fn end_gif_export(&mut self) {
+        self.gif_progress = None;
+        self.gif_cancel = None;
+    }
+
+    fn on_file_failed(&mut self, op: FileOp, error: &JobError) {
+        if op == FileOp::ExportGif {
+            self.end_gif_export();
+            if error.is_cancelled() {
+                self.status = Some("GIF export cancelled; nothing was written".into());
+                return;
+            }
+            self.error = Some(format!("GIF export failed: {error}"));
+            return;
+        }
+        self.error = Some(match op {
+            FileOp::LoadPoints => format!("{error}; the current target is kept"),
+            _ => error.to_string(),
+        });
+    }
+
+    fn metrics_key(&self, kind: Run) -> Option<MetricsKey> {
         let generation = match kind {
-            FlowKind::Particle => self.particle.generation,
-            FlowKind::Learned => self.learned.generation,
+            Run::Particle => self.particle.generation,
+            Run::Learned => self.learned.generation,
         };
         Some(MetricsKey {
-            kind,
+            run: kind,
             generation,
             frame: self.shown_index(kind)?,
         })
@@ -1149,15 +1197,22 @@ impl AppState {
             if self.readouts.contains_key(&key) {
                 continue;
             }
-            let Some(frame) = self.shown_frame(kind) else {
+            let Some(particles) = self.shown_frame(kind).map(|frame| frame.positions.clone())
+            else {
                 continue;
             };
-            let job = MetricsJob {
+            // A newer readout of the same flow supersedes a pending one.
+            let cancel = CancelToken::new();
+            if let Some(previous) = self.metrics_cancel.insert(kind, cancel.clone()) {
+                previous.cancel();
+            }
+            let job = MetricsRequest {
                 key,
-                particles: Arc::clone(&frame.particles),
+                particles,
                 target: self.target_distribution(),
                 params: self.settings.flow.sinkhorn,
                 seed: self.settings.seed.wrapping_add(READOUT_SEED_OFFSET),
+                cancel,
             };
             self.readouts.insert(
                 key,
@@ -1167,14 +1222,14 @@ impl AppState {
                 },
             );
             self.last_metrics_request = Some(key);
-            self.jobs.push(Job::Metrics(job));
+            self.requests.push(Request::Metrics(job));
         }
         // Forget readouts of superseded flows.
         if self.readouts.len() > 4096 {
             let (particle, learned) = (self.particle.generation, self.learned.generation);
-            self.readouts.retain(|key, _| match key.kind {
-                FlowKind::Particle => key.generation == particle,
-                FlowKind::Learned => key.generation == learned,
+            self.readouts.retain(|key, _| match key.run {
+                Run::Particle => key.generation == particle,
+                Run::Learned => key.generation == learned,
             });
         }
     }
@@ -1189,25 +1244,5 @@ impl AppState {
         {
             self.readouts.remove(&key);
         }
-    }
-}
-
-/// The backend note of [`crate::gpu::select_backend`] as the app's status line says it: without
-/// the "backend: " prefix and without the CLI's `--backend` hint (the app has no such option),
-/// e.g. "cpu f32 (the only GPU adapter, llvmpipe, is a software renderer and slower than the
-/// CPU)".
-pub fn backend_status(note: &str) -> String {
-    let note = note.trim();
-    let note = note.strip_prefix("backend:").unwrap_or(note).trim_start();
-    match note.find("; --backend") {
-        Some(cut) => {
-            let reason_open = note[..cut].matches('(').count() > note[..cut].matches(')').count();
-            let mut text = note[..cut].trim_end().to_string();
-            if reason_open {
-                text.push(')');
-            }
-            text
-        }
-        None => note.to_string(),
     }
 }

@@ -1,6 +1,7 @@
-//! Showing two flows at the same time: both flows put their frames on one timeline t in [0, 1]
-//! (the particle flow at `t_k = k / steps`, the learned flow at its integration times), and the
-//! side-by-side view pairs a frame of one flow with the frame of the other whose t is nearest.
+//! Showing two flows at the same time: every [`crate::flow::Trajectory`] puts its frames on one
+//! timeline t in [0, 1] (the particle flow at `t_k = k / steps`, the learned flow at its
+//! integration times, NSGF++'s two phases joined at τ̄), and the side-by-side view pairs a frame
+//! of one flow with the frame of the other whose t is nearest.
 //! Plain Rust, no egui.
 
 /// The index of the frame whose time is nearest `t`; on a tie the earlier frame (never show the
@@ -21,47 +22,6 @@ pub fn nearest_frame(times: impl IntoIterator<Item = f64>, t: f64) -> Option<usi
         }
     }
     best.map(|(index, _)| index)
-}
-
-/// The times of a learned trajectory on the one [0, 1] timeline.
-///
-/// NSGF: its integration times `j / nfe` as they are. NSGF++ (`phase_boundary = Some(b)`): the
-/// model's times restart in the straight phase (the Sinkhorn phase runs on its own clock
-/// `j / T₁`, ending at 1 in frame b; the straight phase runs s from τ to 1), so the Sinkhorn
-/// phase is scaled into [0, `straight_start`] (τ̄, the mean predicted transition time, where the
-/// straight phase begins) and the straight frames keep their s. Without `straight_start` the
-/// straight phase is taken to begin at the first straight frame's time minus one step.
-pub fn learned_timeline(
-    times: &[f64],
-    phase_boundary: Option<usize>,
-    straight_start: Option<f64>,
-) -> Vec<f64> {
-    let Some(boundary) = phase_boundary.filter(|&b| b < times.len()) else {
-        return times.to_vec();
-    };
-    let start = straight_start
-        .filter(|s| s.is_finite())
-        .or_else(|| {
-            let first = *times.get(boundary + 1)?;
-            let second = times.get(boundary + 2).copied().unwrap_or(1.0);
-            Some(first - (second - first))
-        })
-        .unwrap_or(1.0)
-        .clamp(0.0, 1.0);
-    let sinkhorn_end = times[boundary];
-    times
-        .iter()
-        .enumerate()
-        .map(|(index, &time)| {
-            if index > boundary {
-                time
-            } else if sinkhorn_end > 0.0 {
-                time / sinkhorn_end * start
-            } else {
-                0.0
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -106,29 +66,5 @@ mod tests {
         assert_eq!(nearest_frame([f64::NAN], 0.0), None);
         assert_eq!(nearest_frame([], 0.5), None);
         assert_eq!(nearest_frame([0.0, 1.0], f64::NAN), None);
-    }
-
-    #[test]
-    fn nsgf_times_are_kept() {
-        let times = uniform(10);
-        assert_eq!(learned_timeline(&times, None, None), times);
-    }
-
-    #[test]
-    fn nsgfpp_phases_become_one_increasing_timeline() {
-        // 5 Sinkhorn steps on their own clock, then 4 straight steps of s from τ̄ = 0.92 to 1.
-        let mut times = uniform(5);
-        times.extend([0.94, 0.96, 0.98, 1.0]);
-        let timeline = learned_timeline(&times, Some(5), Some(0.92));
-        assert_eq!(timeline.len(), 10);
-        assert!((timeline[5] - 0.92).abs() < 1e-12, "the boundary sits at τ̄");
-        assert!((timeline[1] - 0.184).abs() < 1e-12);
-        assert_eq!(&timeline[6..], &times[6..]);
-        assert!(timeline.windows(2).all(|pair| pair[0] < pair[1]));
-        // Without τ̄ the straight phase starts one step before its first frame.
-        let guessed = learned_timeline(&times, Some(5), None);
-        assert!((guessed[5] - 0.92).abs() < 1e-12);
-        // On the timeline, t = 0.95 falls in the straight phase.
-        assert!(nearest_frame(timeline.iter().copied(), 0.95).expect("frames") > 5);
     }
 }

@@ -2,7 +2,7 @@
 //! scrubs the recorded frames (side by side: the particle flow's, the learned flow following by
 //! t), with the NSGF++ phase boundary marked on it.
 
-use super::jobs::FlowKind;
+use super::jobs::Run;
 use super::playback::SPEED_RANGE;
 use super::state::{AppState, Command, FlowView};
 use super::widgets::labelled;
@@ -106,10 +106,10 @@ fn frame_counter_text(state: &AppState) -> String {
     if let Some(t) = state.shown_time() {
         text.push_str(&format!(" · t = {t:.3}"));
     }
-    if state.view != FlowView::Learned && state.supply_of(FlowKind::Particle).more_coming {
+    if state.view != FlowView::Learned && state.supply_of(Run::Particle).more_coming {
         text.push_str(&format!(
             " · computing {}/{}…",
-            state.particle.frames.len(),
+            state.particle.flow.trajectory.len(),
             state.particle_frames_expected()
         ));
     }

@@ -1,32 +1,36 @@
-//! The app's worker threads. Every numeric job runs here, on a named thread, never on the UI
-//! thread: the particle flow, S_ε / W2 readouts, learned-flow sampling, training, file dialogs
-//! and GIF export. Results go back over one channel that the UI polls each frame; every send
-//! wakes the UI. Long-lived workers (flow, metrics, learned flow) always jump to the newest
-//! request; a panic inside a job becomes an error message, never a dead app.
+//! The app's jobs and the workers that drive them. Every numeric job runs off the UI thread as
+//! a [`crate::job::Job`] stepped by a [`Runner`] on a named worker thread:
+//! - `nsgf-compute`: the particle flow, S_ε / W2 readouts and learned-flow sampling, all on the
+//!   ONE velocity backend it owns, built on eframe's own wgpu device when the app has one (no
+//!   second device is ever opened; without one it computes on the CPU);
+//! - `nsgf-train`: training, inside its own rayon pool, so the live flow and the readouts keep
+//!   the global pool;
+//! - `nsgf-files`: file dialogs, loading and saving, and GIF export (chunk by chunk, cancellable).
+//!
+//! Jobs send results over one channel that the UI polls each frame; every send wakes the UI.
+//! Superseded work is cancelled by the state through the request's [`CancelToken`].
 
-use super::field::{displacements, empirical_field, scaled};
+use super::field::{empirical_field, scaled};
 use super::jobs::{
-    Extent, FileJob, FlowJob, GifJob, Job, LearnedFrames, LearnedJob, MetricsJob, RecordedFrame,
-    TrainJob, WorkerEvent,
+    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MetricsRequest, Request,
+    ShownFlow, TrainRequest, WorkerEvent,
 };
 use super::state::MAX_W2_PARTICLES;
-use super::time_sync::learned_timeline;
-use crate::data::seeded_rng;
-use crate::flow::ParticleFlow;
-use crate::gpu::{BackendChoice, select_backend};
-use crate::model::TrainedModel;
+use crate::data::{sample_source_and_target, seeded_rng};
+use crate::flow::{ParticleFlow, PointCloud};
+use crate::gpu::{BackendNote, backend_on_device};
+use crate::job::{CancelToken, Job, JobError, Progress, Runner, RunnerHandle};
+use crate::model::{TrainStep, TrainedModel, Trainer};
 use crate::ot::cpu::CpuBackend;
 use crate::ot::{Precision, VelocityBackend};
-use crate::render::{Animation, GifOptions, LookOptions, export_gif};
-use std::panic::AssertUnwindSafe;
+use crate::render::{GifExporter, GifOptions};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
 
 /// Called after every event is sent, to wake the UI (egui's `request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
-
-/// Seed offset of the target sample relative to the source sample.
-const TARGET_SEED_OFFSET: u64 = 0x7a59;
 
 /// Sends events to the UI and wakes it.
 #[derive(Clone)]
@@ -44,63 +48,147 @@ impl EventSender {
     }
 }
 
-/// The worker threads and the channels to them.
+/// eframe's wgpu device, queue and adapter, which the compute worker borrows for its kernels.
+#[derive(Clone)]
+pub struct SharedDevice {
+    /// The device eframe renders with.
+    pub device: wgpu::Device,
+    /// Its queue.
+    pub queue: wgpu::Queue,
+    /// What adapter it runs on.
+    pub adapter: wgpu::AdapterInfo,
+}
+
+/// What the compute worker lends its jobs: the one velocity backend, made on first use.
+pub struct ComputeContext {
+    device: Option<SharedDevice>,
+    backend: Option<Box<dyn VelocityBackend>>,
+    sender: EventSender,
+}
+
+impl ComputeContext {
+    /// A context that will build its backend on `device` (None: on the CPU).
+    pub fn new(device: Option<SharedDevice>, sender: EventSender) -> Self {
+        Self {
+            device,
+            backend: None,
+            sender,
+        }
+    }
+
+    /// The velocity backend, built (and announced) on first use.
+    pub fn backend(&mut self) -> &mut dyn VelocityBackend {
+        let sender = &self.sender;
+        let device = &mut self.device;
+        self.backend
+            .get_or_insert_with(|| {
+                let selected = match device.take() {
+                    Some(shared) => backend_on_device(shared.device, shared.queue, &shared.adapter),
+                    None => {
+                        let backend = Box::new(CpuBackend::new(Precision::F32));
+                        let note =
+                            BackendNote::because(backend.name(), "no GPU device in this window");
+                        crate::gpu::SelectedBackend { backend, note }
+                    }
+                };
+                sender.send(WorkerEvent::BackendReady {
+                    note: selected.note,
+                });
+                selected.backend
+            })
+            .as_mut()
+    }
+
+    /// Reports a GPU failure that the CPU took over from, if one happened.
+    fn report_notice(&mut self) {
+        let Some(backend) = self.backend.as_mut() else {
+            return;
+        };
+        if let Some(notice) = backend.take_notice() {
+            let note = BackendNote::because(backend.name(), notice);
+            self.sender.send(WorkerEvent::BackendReady { note });
+        }
+    }
+}
+
+/// The three workers and the channel back from their jobs.
 pub struct Workers {
     sender: EventSender,
     events: Receiver<WorkerEvent>,
-    flow_jobs: Sender<FlowJob>,
-    metrics_jobs: Sender<MetricsJob>,
-    learned_jobs: Sender<LearnedJob>,
+    compute: RunnerHandle<ComputeContext>,
+    training: RunnerHandle<()>,
+    files: RunnerHandle<()>,
 }
 
 impl Workers {
-    /// Starts the long-lived workers; `waker` is called after every event.
-    pub fn start(waker: Waker) -> std::io::Result<Self> {
+    /// Starts the workers; the compute worker builds its backend on `device` (eframe's), or on
+    /// the CPU without one. `waker` is called after every event.
+    pub fn start(waker: Waker, device: Option<SharedDevice>) -> Result<Self, JobError> {
         let (events_tx, events) = channel();
         let sender = EventSender {
             events: events_tx,
             waker,
         };
-        let (flow_jobs, flow_rx) = channel();
-        let (metrics_jobs, metrics_rx) = channel();
-        let (learned_jobs, learned_rx) = channel();
-        let flow_sender = sender.clone();
-        std::thread::Builder::new()
-            .name("nsgf-particle-flow".into())
-            .spawn(move || flow_worker(&flow_rx, &flow_sender))?;
-        let metrics_sender = sender.clone();
-        std::thread::Builder::new()
-            .name("nsgf-metrics".into())
-            .spawn(move || metrics_worker(&metrics_rx, &metrics_sender))?;
-        let learned_sender = sender.clone();
-        std::thread::Builder::new()
-            .name("nsgf-learned-flow".into())
-            .spawn(move || learned_worker(&learned_rx, &learned_sender))?;
+        let compute =
+            Runner::new(ComputeContext::new(device, sender.clone())).spawn("nsgf-compute", None)?;
+        // Training keeps one core's worth of threads away from the live flow and the readouts.
+        let training_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let training_pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(training_threads)
+            .thread_name(|index| format!("nsgf-train-{index}"))
+            .build()
+            .ok();
+        let training = Runner::new(()).spawn("nsgf-train", training_pool)?;
+        let files = Runner::new(()).spawn("nsgf-files", None)?;
         Ok(Self {
             sender,
             events,
-            flow_jobs,
-            metrics_jobs,
-            learned_jobs,
+            compute,
+            training,
+            files,
         })
     }
 
-    /// Starts `job` on its worker; a worker that cannot start is reported as an error event.
-    pub fn dispatch(&self, job: Job) {
-        let delivered = match job {
-            Job::Flow(job) => self.flow_jobs.send(job).is_ok(),
-            Job::Metrics(job) => self.metrics_jobs.send(job).is_ok(),
-            Job::Learned(job) => self.learned_jobs.send(job).is_ok(),
-            Job::Train(job) => self.spawn("nsgf-train", move |sender| train_job(job, sender)),
-            Job::File(job) => self.spawn("nsgf-file-dialog", move |sender| file_job(job, sender)),
-            Job::ExportGif(job) => {
-                self.spawn("nsgf-gif-export", move |sender| gif_job(job, sender))
+    /// Starts the job for `request` on its worker; a worker that is gone is reported as an
+    /// event.
+    pub fn dispatch(&self, request: Request) {
+        let sender = self.sender.clone();
+        let submitted = match request {
+            Request::Flow(request) => {
+                let cancel = request.cancel.clone();
+                self.compute
+                    .submit(Box::new(FlowJob::new(request, sender)), cancel)
+            }
+            Request::Metrics(request) => {
+                let cancel = request.cancel.clone();
+                self.compute
+                    .submit(Box::new(MetricsJob { request, sender }), cancel)
+            }
+            Request::Learned(request) => {
+                let cancel = request.cancel.clone();
+                self.compute
+                    .submit(Box::new(LearnedJob { request, sender }), cancel)
+            }
+            Request::Train(request) => {
+                let cancel = request.cancel.clone();
+                self.training
+                    .submit(Box::new(TrainJob::new(request, sender)), cancel)
+            }
+            Request::File(request) => self.files.submit(
+                Box::new(FileJob {
+                    request: Some(request),
+                    sender,
+                }),
+                CancelToken::new(),
+            ),
+            Request::ExportGif(request) => {
+                let cancel = request.cancel.clone();
+                self.files
+                    .submit(Box::new(GifJob::new(request, sender)), cancel)
             }
         };
-        if !delivered {
-            self.sender.send(WorkerEvent::FileFailed {
-                message: "a worker thread is gone; restart the app".into(),
-            });
+        if let Err(error) = submitted {
+            self.sender.send(WorkerEvent::WorkerFailed { error });
         }
     }
 
@@ -108,308 +196,347 @@ impl Workers {
     pub fn poll(&self) -> Vec<WorkerEvent> {
         self.events.try_iter().collect()
     }
+}
 
-    fn spawn(&self, name: &str, work: impl FnOnce(&EventSender) + Send + 'static) -> bool {
-        let sender = self.sender.clone();
-        std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || work(&sender))
-            .is_ok()
+/// The particle flow: first step samples, every further step is one Euler step.
+pub struct FlowJob {
+    request: FlowRequest,
+    sender: EventSender,
+    flow: Option<ParticleFlow>,
+    grid: Arc<Vec<crate::Point>>,
+    bandwidth: f64,
+}
+
+impl FlowJob {
+    /// The job for `request`, sending to `sender`.
+    pub fn new(request: FlowRequest, sender: EventSender) -> Self {
+        Self {
+            request,
+            sender,
+            flow: None,
+            grid: Arc::new(Vec::new()),
+            bandwidth: 1.0,
+        }
     }
-}
 
-/// The message of a caught panic.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "unknown panic".into()
+    fn start(&mut self, backend: &mut dyn VelocityBackend) -> Result<(), JobError> {
+        let request = &self.request;
+        let (source, target) = sample_source_and_target(
+            &request.source,
+            &request.target,
+            request.particles,
+            request.seed,
+        )?;
+        let extent = Extent::around(&[&source, &target], 0.08);
+        self.grid = Arc::new(extent.grid(request.grid_cells));
+        self.bandwidth = extent.cell_size(request.grid_cells);
+        self.sender.send(WorkerEvent::FlowStarted {
+            generation: request.generation,
+            target: PointCloud::from_points(&target),
+            colors: Arc::new(crate::render::colors_by_start(&source)),
+            extent,
+            grid: Arc::clone(&self.grid),
+        });
+        backend.reset_warm_start();
+        self.flow = Some(ParticleFlow::new(source, target, request.config)?);
+        Ok(())
     }
-}
 
-/// Runs `work`, turning a panic into `Err(message)`.
-fn guarded<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    std::panic::catch_unwind(AssertUnwindSafe(work))
-        .unwrap_or_else(|payload| Err(format!("internal error: {}", panic_message(&*payload))))
-}
-
-/// The newest of `first` and everything queued behind it; `skipped` sees the others.
-fn newest<T>(first: T, jobs: &Receiver<T>, mut skipped: impl FnMut(T)) -> T {
-    let mut newest = first;
-    while let Ok(next) = jobs.try_recv() {
-        skipped(std::mem::replace(&mut newest, next));
-    }
-    newest
-}
-
-fn velocity_backend() -> (Box<dyn VelocityBackend>, String) {
-    match guarded(|| select_backend(BackendChoice::Auto, Precision::F32).map_err(|e| e.to_string()))
-    {
-        Ok(selected) => (selected.backend, selected.note),
-        Err(reason) => (
-            Box::new(CpuBackend::new(Precision::F32)),
-            format!("backend: cpu f32 ({reason})"),
-        ),
-    }
-}
-
-fn flow_worker(jobs: &Receiver<FlowJob>, sender: &EventSender) {
-    let (mut backend, note) = velocity_backend();
-    sender.send(WorkerEvent::BackendReady { note });
-    let mut next_job: Option<FlowJob> = None;
-    loop {
-        let job = match next_job.take() {
-            Some(job) => job,
-            None => match jobs.recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            },
+    /// One Euler step, or the last frame; Ok(true) once finished.
+    fn advance(&mut self, context: &mut ComputeContext) -> Result<bool, JobError> {
+        let generation = self.request.generation;
+        let Some(flow) = self.flow.as_mut() else {
+            self.start(context.backend())?;
+            return Ok(false);
         };
-        let job = newest(job, jobs, drop);
-        let generation = job.generation;
-        let outcome = guarded(|| run_flow(&job, backend.as_mut(), jobs, sender, &mut next_job));
-        if let Err(message) = outcome {
-            sender.send(WorkerEvent::FlowFailed {
-                generation,
-                message,
-            });
-        }
-    }
-}
-
-/// Samples, then records the flow frame by frame; stops early (Ok) when a newer job arrives,
-/// leaving it in `next_job`.
-fn run_flow(
-    job: &FlowJob,
-    backend: &mut dyn VelocityBackend,
-    jobs: &Receiver<FlowJob>,
-    sender: &EventSender,
-    next_job: &mut Option<FlowJob>,
-) -> Result<(), String> {
-    let generation = job.generation;
-    let source = job
-        .source
-        .sample(job.particles, &mut seeded_rng(job.seed))
-        .map_err(|e| format!("source: {e}"))?;
-    let target = job
-        .target
-        .sample(
-            job.particles,
-            &mut seeded_rng(job.seed.wrapping_add(TARGET_SEED_OFFSET)),
-        )
-        .map_err(|e| format!("target: {e}"))?;
-    let extent = Extent::around(&[&source, &target], 0.08);
-    let grid = Arc::new(extent.grid(job.grid_cells));
-    let bandwidth = extent.cell_size(job.grid_cells);
-    let colors = Arc::new(crate::render::colors_by_start(&source));
-    sender.send(WorkerEvent::FlowStarted {
-        generation,
-        source: Arc::new(source.clone()),
-        target: Arc::new(target.clone()),
-        colors,
-        extent,
-    });
-    backend.reset_warm_start();
-    let mut flow = ParticleFlow::new(source, target, job.config).map_err(|e| e.to_string())?;
-    let eta = job.config.eta;
-    while !flow.finished() {
-        match jobs.try_recv() {
-            Ok(newer) => {
-                *next_job = Some(newer);
-                return Ok(());
+        if flow.finished() {
+            let last = flow.current_frame();
+            if let Some(index) = last.positions.first_non_finite() {
+                return Err(JobError::NonFinite { index });
             }
-            Err(TryRecvError::Empty) => {}
-            Err(TryRecvError::Disconnected) => return Ok(()),
-        }
-        let frame = flow.advance(backend).map_err(|e| e.to_string())?;
-        if let Some(notice) = backend.take_notice() {
-            // The GPU failed and the CPU took over: the status line says so.
-            sender.send(WorkerEvent::BackendReady {
-                note: format!("backend: {} ({notice})", backend.name()),
+            self.sender.send(WorkerEvent::FlowFrame {
+                generation,
+                frame: last,
+                grid_field: Arc::new(Vec::new()),
             });
+            self.sender.send(WorkerEvent::FlowFinished { generation });
+            return Ok(true);
         }
-        let moves = scaled(&frame.velocities, eta);
-        let grid_moves = empirical_field(&grid, &frame.particles, &moves, bandwidth);
-        sender.send(WorkerEvent::FlowFrame {
+        let frame = flow.advance(context.backend())?;
+        context.report_notice();
+        let moves = frame.displacements().unwrap_or_default();
+        let grid_field = empirical_field(&self.grid, frame.points(), &moves, self.bandwidth);
+        self.sender.send(WorkerEvent::FlowFrame {
             generation,
-            frame: RecordedFrame {
-                step: frame.step,
-                t: frame.t,
-                particles: Arc::new(frame.particles),
-                displacements: Arc::new(moves),
-                grid_displacements: Arc::new(grid_moves),
-                grid: Arc::clone(&grid),
-            },
+            frame,
+            grid_field: Arc::new(grid_field),
         });
+        Ok(false)
     }
-    let last = flow.current_frame();
-    if let Some(index) = last
-        .particles
-        .iter()
-        .position(|p| !(p[0].is_finite() && p[1].is_finite()))
-    {
-        return Err(format!(
-            "particle {index} left the plane (non-finite position): try a smaller η"
-        ));
-    }
-    sender.send(WorkerEvent::FlowFrame {
-        generation,
-        frame: RecordedFrame {
-            step: last.step,
-            t: last.t,
-            particles: Arc::new(last.particles),
-            displacements: Arc::new(Vec::new()),
-            grid_displacements: Arc::new(Vec::new()),
-            grid,
-        },
-    });
-    sender.send(WorkerEvent::FlowFinished { generation });
-    Ok(())
 }
 
-fn metrics_worker(jobs: &Receiver<MetricsJob>, sender: &EventSender) {
-    let (mut backend, _) = velocity_backend();
-    while let Ok(job) = jobs.recv() {
-        let job = newest(job, jobs, |skipped| {
-            sender.send(WorkerEvent::MetricsSkipped { key: skipped.key });
-        });
-        let target = guarded(|| {
-            job.target
-                .sample(job.particles.len(), &mut seeded_rng(job.seed))
-                .map_err(|e| e.to_string())
-        });
+impl Job<ComputeContext> for FlowJob {
+    fn name(&self) -> &'static str {
+        "particle flow"
+    }
+
+    fn step(&mut self, context: &mut ComputeContext, _budget: Duration) -> Progress {
+        match self.advance(context) {
+            Ok(false) => Progress::Running(None),
+            Ok(true) => Progress::Finished,
+            Err(error) => {
+                self.stop(error);
+                Progress::Finished
+            }
+        }
+    }
+
+    fn stop(&mut self, reason: JobError) {
+        if !reason.is_cancelled() {
+            self.sender.send(WorkerEvent::FlowFailed {
+                generation: self.request.generation,
+                error: reason,
+            });
+        }
+    }
+}
+
+/// S_ε and W2 of one frame, in one step.
+pub struct MetricsJob {
+    request: MetricsRequest,
+    sender: EventSender,
+}
+
+impl Job<ComputeContext> for MetricsJob {
+    fn name(&self) -> &'static str {
+        "readouts"
+    }
+
+    fn step(&mut self, context: &mut ComputeContext, _budget: Duration) -> Progress {
+        let request = &self.request;
+        let particles = request.particles.points();
+        let target = request
+            .target
+            .sample(particles.len(), &mut seeded_rng(request.seed));
         let (divergence, w2) = match target {
             Ok(target) => {
-                let divergence = guarded(|| {
-                    backend
-                        .divergence(&job.particles, &target, &job.params)
-                        .map_err(|e| e.to_string())
-                });
-                let w2 = (target.len() <= MAX_W2_PARTICLES).then(|| {
-                    guarded(|| {
-                        crate::metrics::exact_w2(&job.particles, &target).map_err(|e| e.to_string())
-                    })
-                });
+                let divergence = context
+                    .backend()
+                    .divergence(particles, &target, &request.params)
+                    .map_err(JobError::from);
+                let w2 = (target.len() <= MAX_W2_PARTICLES)
+                    .then(|| crate::metrics::exact_w2(particles, &target).map_err(JobError::from));
                 (divergence, w2)
             }
-            Err(reason) => (Err(reason.clone()), Some(Err(reason))),
+            Err(error) => {
+                let again = crate::data::DataError::Empty(error.to_string());
+                (Err(error.into()), Some(Err(again.into())))
+            }
         };
-        sender.send(WorkerEvent::Metrics {
-            key: job.key,
+        self.sender.send(WorkerEvent::Metrics {
+            key: request.key,
             divergence,
             w2,
         });
+        Progress::Finished
     }
-}
 
-fn learned_worker(jobs: &Receiver<LearnedJob>, sender: &EventSender) {
-    while let Ok(job) = jobs.recv() {
-        let job = newest(job, jobs, drop);
-        let generation = job.generation;
-        match guarded(|| learned_frames(&job)) {
-            Ok(trajectory) => sender.send(WorkerEvent::LearnedReady {
-                generation,
-                trajectory,
-            }),
-            Err(message) => sender.send(WorkerEvent::LearnedFailed {
-                generation,
-                message,
-            }),
+    fn stop(&mut self, reason: JobError) {
+        if reason.is_cancelled() {
+            self.sender.send(WorkerEvent::MetricsSkipped {
+                key: self.request.key,
+            });
+        } else {
+            self.sender.send(WorkerEvent::Metrics {
+                key: self.request.key,
+                divergence: Err(reason),
+                w2: None,
+            });
         }
     }
 }
 
-/// Integrates the model and prepares every frame for drawing: its time on the one [0, 1]
-/// timeline ([`learned_timeline`]), per-particle displacements to the next frame, and on the grid Δt·v_θ(·, t) in the NSGF phase (the kernel average of the
-/// displacements in NSGF++'s straight phase, where v_θ does not drive the particles).
-pub fn learned_frames(job: &LearnedJob) -> Result<LearnedFrames, String> {
-    let trajectory = job
-        .model
-        .sample_trajectory(job.particles, job.nfe, job.seed)
-        .map_err(|e| e.to_string())?;
-    let Some(first) = trajectory.frames.first() else {
-        return Err("the model returned an empty trajectory".into());
-    };
-    let colors = Arc::new(crate::render::colors_by_start(first));
-    let grid = Arc::new(job.extent.grid(job.grid_cells));
-    let bandwidth = job.extent.cell_size(job.grid_cells);
-    let boundary = trajectory.phase_boundary.unwrap_or(usize::MAX);
-    let count = trajectory.frames.len();
-    // NSGF++'s straight phase starts at the mean predicted transition time τ̄.
-    let straight_start = trajectory
-        .transition_times
-        .as_ref()
-        .filter(|taus| !taus.is_empty())
-        .map(|taus| taus.iter().sum::<f64>() / taus.len() as f64);
-    let timeline = learned_timeline(&trajectory.times, trajectory.phase_boundary, straight_start);
-    let mut frames = Vec::with_capacity(count);
-    for (index, positions) in trajectory.frames.iter().enumerate() {
-        let t = trajectory.times.get(index).copied().unwrap_or(f64::NAN);
-        let (moves, grid_moves) = match trajectory.frames.get(index + 1) {
-            Some(next) => {
-                let moves = displacements(positions, next);
-                let dt = trajectory.times.get(index + 1).copied().unwrap_or(f64::NAN) - t;
-                let grid_moves = if index + 1 < boundary && dt.is_finite() && dt > 0.0 {
-                    scaled(&job.model.velocity_field(&grid, t), dt)
-                } else {
-                    empirical_field(&grid, positions, &moves, bandwidth)
-                };
-                (moves, grid_moves)
-            }
-            None => (Vec::new(), Vec::new()),
-        };
-        frames.push(RecordedFrame {
-            step: index,
-            t: timeline.get(index).copied().unwrap_or(f64::NAN),
-            particles: Arc::new(positions.clone()),
-            displacements: Arc::new(moves),
-            grid_displacements: Arc::new(grid_moves),
-            grid: Arc::clone(&grid),
-        });
+/// Learned-flow sampling, in one step.
+pub struct LearnedJob {
+    request: LearnedRequest,
+    sender: EventSender,
+}
+
+impl Job<ComputeContext> for LearnedJob {
+    fn name(&self) -> &'static str {
+        "learned flow"
     }
-    Ok(LearnedFrames {
-        frames,
-        phase_boundary: trajectory.phase_boundary,
-        nfe: trajectory.nfe,
+
+    fn step(&mut self, _context: &mut ComputeContext, _budget: Duration) -> Progress {
+        match learned_flow(&self.request) {
+            Ok(flow) => self.sender.send(WorkerEvent::LearnedReady {
+                generation: self.request.generation,
+                flow,
+            }),
+            Err(error) => self.stop(error),
+        }
+        Progress::Finished
+    }
+
+    fn stop(&mut self, reason: JobError) {
+        if !reason.is_cancelled() {
+            self.sender.send(WorkerEvent::LearnedFailed {
+                generation: self.request.generation,
+                error: reason,
+            });
+        }
+    }
+}
+
+/// Integrates the model and adds what drawing needs: on the grid, `step_size · v_θ(·, t)`
+/// while v_θ drives the particles, else (NSGF++'s straight phase) the kernel average of the
+/// particles' displacements.
+pub fn learned_flow(request: &LearnedRequest) -> Result<ShownFlow, JobError> {
+    let model = &request.model;
+    let trajectory = model.sample_trajectory(request.particles, request.nfe, request.seed)?;
+    let Some(first) = trajectory.frame(0) else {
+        return Err(JobError::Model(crate::model::ModelError::Invalid(
+            "the model returned an empty trajectory".into(),
+        )));
+    };
+    let colors = Arc::new(crate::render::colors_by_start(first.points()));
+    let grid = Arc::new(request.extent.grid(request.grid_cells));
+    let bandwidth = request.extent.cell_size(request.grid_cells);
+    let grid_fields = trajectory
+        .frames()
+        .iter()
+        .enumerate()
+        .map(|(index, frame)| {
+            let Some(moves) = frame.displacements() else {
+                return Arc::new(Vec::new());
+            };
+            Arc::new(match model.velocity_field_time(&trajectory, index) {
+                Some(t) => scaled(&model.velocity_field(&grid, t), frame.step_size),
+                None => empirical_field(&grid, frame.points(), &moves, bandwidth),
+            })
+        })
+        .collect();
+    Ok(ShownFlow {
+        trajectory,
+        grid,
+        grid_fields,
         colors,
     })
 }
 
-fn train_job(job: TrainJob, sender: &EventSender) {
-    let generation = job.generation;
-    let result = guarded(|| {
-        let mut report = |progress: &crate::model::TrainProgress| {
-            sender.send(WorkerEvent::TrainProgress {
-                generation,
-                progress: progress.clone(),
-            });
+/// Training: one unit of progress per step.
+pub struct TrainJob {
+    request: TrainRequest,
+    sender: EventSender,
+    trainer: Option<Trainer>,
+}
+
+impl TrainJob {
+    /// The job for `request`, sending to `sender`.
+    pub fn new(request: TrainRequest, sender: EventSender) -> Self {
+        Self {
+            request,
+            sender,
+            trainer: None,
+        }
+    }
+
+    fn advance(&mut self) -> Result<Option<Box<TrainedModel>>, JobError> {
+        let request = &self.request;
+        let trainer = match &mut self.trainer {
+            Some(trainer) => trainer,
+            None => self.trainer.insert(Trainer::new(
+                &request.config,
+                &request.source,
+                &request.target,
+            )?),
         };
-        TrainedModel::train(
-            &job.config,
-            &job.source,
-            &job.target,
-            &job.cancel,
-            &mut report,
-        )
-        .map(Box::new)
-        .map_err(|e| e.to_string())
-    });
-    sender.send(WorkerEvent::TrainFinished { generation, result });
+        match trainer.step()? {
+            TrainStep::Progress(progress) => {
+                self.sender.send(WorkerEvent::TrainProgress {
+                    generation: request.generation,
+                    progress,
+                });
+                Ok(None)
+            }
+            TrainStep::Finished(model) => Ok(Some(model)),
+        }
+    }
 }
 
-fn file_job(job: FileJob, sender: &EventSender) {
-    let event = guarded(|| Ok(run_file_job(job)))
-        .unwrap_or_else(|message| WorkerEvent::FileFailed { message });
-    sender.send(event);
+impl Job<()> for TrainJob {
+    fn name(&self) -> &'static str {
+        "training"
+    }
+
+    fn step(&mut self, _context: &mut (), _budget: Duration) -> Progress {
+        match self.advance() {
+            Ok(None) => Progress::Running(self.trainer.as_ref().map(Trainer::fraction_done)),
+            Ok(Some(model)) => {
+                self.sender.send(WorkerEvent::TrainFinished {
+                    generation: self.request.generation,
+                    result: Ok(model),
+                });
+                Progress::Finished
+            }
+            Err(error) => {
+                self.stop(error);
+                Progress::Finished
+            }
+        }
+    }
+
+    fn stop(&mut self, reason: JobError) {
+        self.sender.send(WorkerEvent::TrainFinished {
+            generation: self.request.generation,
+            result: Err(reason),
+        });
+    }
 }
 
-fn run_file_job(job: FileJob) -> WorkerEvent {
+/// A file dialog and what follows it, in one step.
+pub struct FileJob {
+    request: Option<FileRequest>,
+    sender: EventSender,
+}
+
+impl Job<()> for FileJob {
+    fn name(&self) -> &'static str {
+        "file"
+    }
+
+    fn step(&mut self, _context: &mut (), _budget: Duration) -> Progress {
+        if let Some(request) = self.request.take() {
+            self.sender.send(run_file_request(request));
+        }
+        Progress::Finished
+    }
+
+    fn stop(&mut self, reason: JobError) {
+        let op = match self.request.take() {
+            Some(FileRequest::SavePoints(_)) => FileOp::SavePoints,
+            Some(FileRequest::LoadModel | FileRequest::LoadModelFrom(_)) => FileOp::LoadModel,
+            Some(FileRequest::SaveModel(_)) => FileOp::SaveModel,
+            Some(FileRequest::LoadPoints) | None => FileOp::LoadPoints,
+        };
+        self.sender
+            .send(WorkerEvent::FileFailed { op, error: reason });
+    }
+}
+
+fn run_file_request(request: FileRequest) -> WorkerEvent {
     let csv = || rfd::FileDialog::new().add_filter("CSV point set", &["csv", "txt"]);
     let json = || rfd::FileDialog::new().add_filter("NSGF model", &["json"]);
-    match job {
-        FileJob::LoadPoints => {
+    let failed = |op, error: JobError| WorkerEvent::FileFailed { op, error };
+    let load_model = |path: PathBuf| match TrainedModel::load(&path) {
+        Ok(model) => WorkerEvent::ModelLoaded {
+            path,
+            model: Box::new(model),
+        },
+        Err(error) => failed(FileOp::LoadModel, error.into()),
+    };
+    match request {
+        FileRequest::LoadPoints => {
             let Some(path) = csv().set_title("Load target points").pick_file() else {
                 return WorkerEvent::DialogCancelled;
             };
@@ -418,12 +545,10 @@ fn run_file_job(job: FileJob) -> WorkerEvent {
                     label: path.display().to_string(),
                     points,
                 },
-                Err(e) => WorkerEvent::FileFailed {
-                    message: format!("{e}; the current target is kept"),
-                },
+                Err(error) => failed(FileOp::LoadPoints, error.into()),
             }
         }
-        FileJob::SavePoints(points) => {
+        FileRequest::SavePoints(points) => {
             let Some(path) = csv()
                 .set_title("Save drawn points")
                 .set_file_name("drawn.csv")
@@ -435,35 +560,15 @@ fn run_file_job(job: FileJob) -> WorkerEvent {
                 Ok(()) => WorkerEvent::Saved {
                     message: format!("saved {} points to {}", points.len(), path.display()),
                 },
-                Err(e) => WorkerEvent::FileFailed {
-                    message: e.to_string(),
-                },
+                Err(error) => failed(FileOp::SavePoints, error.into()),
             }
         }
-        FileJob::LoadModel => {
-            let Some(path) = json().set_title("Load model").pick_file() else {
-                return WorkerEvent::DialogCancelled;
-            };
-            match TrainedModel::load(&path) {
-                Ok(model) => WorkerEvent::ModelLoaded {
-                    path,
-                    model: Box::new(model),
-                },
-                Err(e) => WorkerEvent::FileFailed {
-                    message: e.to_string(),
-                },
-            }
-        }
-        FileJob::LoadModelFrom(path) => match TrainedModel::load(&path) {
-            Ok(model) => WorkerEvent::ModelLoaded {
-                path,
-                model: Box::new(model),
-            },
-            Err(e) => WorkerEvent::FileFailed {
-                message: e.to_string(),
-            },
+        FileRequest::LoadModel => match json().set_title("Load model").pick_file() {
+            Some(path) => load_model(path),
+            None => WorkerEvent::DialogCancelled,
         },
-        FileJob::SaveModel(model) => {
+        FileRequest::LoadModelFrom(path) => load_model(path),
+        FileRequest::SaveModel(model) => {
             let Some(path) = json()
                 .set_title("Save model")
                 .set_file_name("model.json")
@@ -475,93 +580,123 @@ fn run_file_job(job: FileJob) -> WorkerEvent {
                 Ok(()) => WorkerEvent::Saved {
                     message: format!("saved the model to {}", path.display()),
                 },
-                Err(e) => WorkerEvent::FileFailed {
-                    message: e.to_string(),
-                },
+                Err(error) => failed(FileOp::SaveModel, error.into()),
             }
         }
     }
 }
 
-fn gif_job(job: GifJob, sender: &EventSender) {
-    let event = guarded(|| Ok(run_gif_job(&job, sender)))
-        .unwrap_or_else(|message| WorkerEvent::FileFailed { message });
-    sender.send(event);
+/// GIF export: the dialog (unless a path is given), then one chunk of frames per step.
+pub struct GifJob {
+    request: GifRequest,
+    sender: EventSender,
+    exporter: Option<GifExporter>,
 }
 
-/// The animation the render module draws, from the app's recorded frames.
-pub fn animation_of(job: &GifJob) -> Animation {
-    let arrows = if job.arrows {
-        job.frames
-            .iter()
-            .map(|frame| frame.displacements.as_ref().clone())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Animation {
-        title: job.title.clone(),
-        kind: job.kind.clone(),
-        frames: job
-            .frames
-            .iter()
-            .map(|frame| frame.particles.as_ref().clone())
-            .collect(),
-        times: job.frames.iter().map(|frame| frame.t).collect(),
-        labels: Vec::new(),
-        target: if job.show_target {
-            job.target.as_ref().clone()
-        } else {
-            Vec::new()
-        },
-        arrows,
-        phase_boundary: job.phase_boundary,
+impl GifJob {
+    /// The job for `request`, sending to `sender`.
+    pub fn new(request: GifRequest, sender: EventSender) -> Self {
+        Self {
+            request,
+            sender,
+            exporter: None,
+        }
     }
-}
 
-fn run_gif_job(job: &GifJob, sender: &EventSender) -> WorkerEvent {
-    let Some(path) = rfd::FileDialog::new()
-        .add_filter("GIF animation", &["gif"])
-        .set_title("Export GIF")
-        .set_file_name(format!("{}.gif", job.kind))
-        .save_file()
-    else {
-        return WorkerEvent::DialogCancelled;
-    };
-    let mut progress = |done: usize, total: usize| {
-        sender.send(WorkerEvent::GifProgress(done as f64 / total.max(1) as f64));
-    };
-    write_gif(job, &path, &mut progress)
-}
-
-/// Writes `job`'s animation to `path` (the export after its file dialog), reporting
-/// `progress(frames done, frames)`; the event says what was written or why it failed.
-pub fn write_gif(
-    job: &GifJob,
-    path: &std::path::Path,
-    progress: &mut dyn FnMut(usize, usize),
-) -> WorkerEvent {
-    let animation = animation_of(job);
-    let options = GifOptions {
-        look: LookOptions {
-            trails: if job.trails { 6 } else { 0 },
-            arrows: job.arrows,
-            show_target: job.show_target,
-            ..LookOptions::default()
-        },
-        ..GifOptions::default()
-    };
-    match export_gif(path, &animation, &options, progress, None) {
-        Ok(report) => WorkerEvent::Saved {
+    /// Ok(None) while frames remain, Ok(Some(event)) at the end (saved, or dialog cancelled).
+    fn advance(&mut self) -> Result<Option<WorkerEvent>, JobError> {
+        let exporter = match &mut self.exporter {
+            Some(exporter) => exporter,
+            None => {
+                let path = match &self.request.path {
+                    Some(path) => path.clone(),
+                    None => {
+                        let chosen = rfd::FileDialog::new()
+                            .add_filter("GIF animation", &["gif"])
+                            .set_title("Export GIF")
+                            .set_file_name(format!(
+                                "{}.gif",
+                                self.request.animation.trajectory.kind().slug()
+                            ))
+                            .save_file();
+                        match chosen {
+                            Some(path) => path,
+                            None => return Ok(Some(WorkerEvent::DialogCancelled)),
+                        }
+                    }
+                };
+                let options = GifOptions {
+                    look: self.request.look,
+                    ..GifOptions::default()
+                };
+                self.sender.send(WorkerEvent::GifProgress(0.0));
+                self.exporter
+                    .insert(GifExporter::new(&path, &self.request.animation, &options)?)
+            }
+        };
+        let report = exporter.step()?;
+        let fraction = exporter.frames_done() as f64 / exporter.total_frames().max(1) as f64;
+        self.sender.send(WorkerEvent::GifProgress(fraction));
+        Ok(report.map(|report| WorkerEvent::Saved {
             message: format!(
                 "wrote {} frames ({} KB) to {}",
                 report.frames,
                 report.bytes / 1024,
                 report.path.display()
             ),
-        },
-        Err(e) => WorkerEvent::FileFailed {
-            message: format!("GIF export failed: {e}"),
-        },
+        }))
     }
+}
+
+impl Job<()> for GifJob {
+    fn name(&self) -> &'static str {
+        "GIF export"
+    }
+
+    fn step(&mut self, _context: &mut (), _budget: Duration) -> Progress {
+        match self.advance() {
+            Ok(None) => Progress::Running(None),
+            Ok(Some(event)) => {
+                self.sender.send(event);
+                Progress::Finished
+            }
+            Err(error) => {
+                self.stop(error);
+                Progress::Finished
+            }
+        }
+    }
+
+    fn stop(&mut self, reason: JobError) {
+        // Dropping the exporter removes its temporary file; the destination is untouched.
+        self.exporter = None;
+        self.sender.send(WorkerEvent::FileFailed {
+            op: FileOp::ExportGif,
+            error: reason,
+        });
+    }
+}
+
+/// Runs a GIF request to the end on the calling thread (tests and tools: no dialog when the
+/// request has a path) and returns the last event; `progress` sees every fraction.
+pub fn export_gif_now(request: GifRequest, progress: &mut dyn FnMut(f64)) -> WorkerEvent {
+    let (events_tx, events) = channel();
+    let sender = EventSender {
+        events: events_tx,
+        waker: Arc::new(|| {}),
+    };
+    let cancel = request.cancel.clone();
+    let mut runner = Runner::new(());
+    runner.submit(Box::new(GifJob::new(request, sender)), cancel);
+    let mut last = WorkerEvent::DialogCancelled;
+    while !runner.is_idle() {
+        runner.step_next(Duration::from_millis(20));
+        for event in events.try_iter() {
+            match event {
+                WorkerEvent::GifProgress(fraction) => progress(fraction),
+                other => last = other,
+            }
+        }
+    }
+    last
 }

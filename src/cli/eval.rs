@@ -56,12 +56,15 @@ pub fn evaluate(
     for repeat in 0..repeats as u64 {
         let draw_seed = seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9));
         let trajectory = model.sample_trajectory(n, nfe, draw_seed)?;
-        let samples = trajectory.frames.last().cloned().unwrap_or_default();
+        let samples = trajectory
+            .end_points()
+            .map(crate::flow::PointCloud::to_vec)
+            .unwrap_or_default();
         let mut rng = seeded_rng(draw_seed ^ 0x7a4_6e7);
         let target_samples = model.target.sample(n, &mut rng)?;
         total.w2 += exact_w2(&samples, &target_samples)?;
         total.floor += noise_floor(&model.target, n, &mut rng)?;
-        total.nfe = trajectory.nfe;
+        total.nfe = trajectory.nfe();
     }
     total.w2 /= repeats as f64;
     total.floor /= repeats as f64;

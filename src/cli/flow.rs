@@ -1,9 +1,7 @@
 //! `nsgf flow`: simulate the empirical Sinkhorn particle flow and print every step as CSV.
 
-use crate::data::{Distribution, seeded_rng};
-use crate::flow::{FlowConfig, simulate_flow};
-use crate::gpu::{BackendChoice, select_backend};
-use crate::ot::{Precision, SinkhornParams};
+use super::particle_flow::ParticleFlowOptions;
+use crate::gpu::BackendChoice;
 use anyhow::Context;
 use std::io::Write;
 
@@ -34,53 +32,31 @@ pub struct FlowArgs {
     /// Velocity backend.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
-    /// Random seed of the source and target samples.
+    /// Random seed of the source and target samples (the seeding rule of
+    /// `nsgf::data::sample_source_and_target`).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
 
 /// Runs `nsgf flow`: prints `step,t,x,y` for every particle at every step (0..=steps).
 pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
-    if args.n == 0 {
-        anyhow::bail!("--n must be at least 1 (got 0)");
-    }
-    if args.steps == 0 {
-        anyhow::bail!("--steps must be at least 1 (got 0)");
-    }
-    if !(args.eta.is_finite() && args.eta > 0.0) {
-        anyhow::bail!("--eta must be a finite number > 0 (got {})", args.eta);
-    }
-    let sinkhorn = SinkhornParams {
-        blur: args.blur,
-        scaling: args.scaling,
-    };
-    sinkhorn.validate()?;
-    let source = Distribution::parse(&args.source)?;
-    let target = Distribution::parse(&args.target)?;
-    let mut rng = seeded_rng(args.seed);
-    let source_samples = source.sample(args.n, &mut rng)?;
-    let target_samples = target.sample(args.n, &mut rng)?;
-    let mut selected = select_backend(args.backend, Precision::F32)?;
-    eprintln!("{}", selected.note);
-    let config = FlowConfig {
+    let flow = ParticleFlowOptions {
+        source: &args.source,
+        target: &args.target,
+        n: args.n,
         steps: args.steps,
         eta: args.eta,
-        sinkhorn,
-    };
-    let frames = simulate_flow(
-        source_samples,
-        target_samples,
-        config,
-        selected.backend.as_mut(),
-    )?;
-    if let Some(notice) = selected.backend.take_notice() {
-        eprintln!("{notice}");
+        blur: args.blur,
+        scaling: args.scaling,
+        backend: args.backend,
+        seed: args.seed,
     }
+    .simulate()?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for frame in &frames {
-        for point in &frame.particles {
-            writeln!(out, "{},{},{},{}", frame.step, frame.t, point[0], point[1])
+    for (step, frame) in flow.trajectory.frames().iter().enumerate() {
+        for point in frame.points() {
+            writeln!(out, "{step},{},{},{}", frame.t, point[0], point[1])
                 .context("writing to stdout")?;
         }
     }

@@ -1,11 +1,10 @@
 //! `nsgf gif`: export a learned flow (`--model`) or the empirical Sinkhorn particle flow (`--flow`)
 //! as a looping GIF. Progress goes to stderr.
 
-use crate::data::{Distribution, seeded_rng};
-use crate::flow::{FlowConfig, simulate_flow};
-use crate::gpu::{BackendChoice, select_backend};
+use super::particle_flow::ParticleFlowOptions;
+use crate::data::target_rng;
+use crate::gpu::BackendChoice;
 use crate::model::TrainedModel;
-use crate::ot::{Precision, SinkhornParams};
 use crate::render::{Animation, GifOptions, LookOptions, export_gif};
 use std::io::Write;
 use std::path::PathBuf;
@@ -136,73 +135,48 @@ fn particle_flow_animation(args: &GifArgs) -> anyhow::Result<Animation> {
     let (Some(source_spec), Some(target_spec)) = (&args.source, &args.target) else {
         anyhow::bail!("--flow needs --source and --target");
     };
-    if args.steps == 0 {
-        anyhow::bail!("--steps must be at least 1 (got 0)");
-    }
-    let source = Distribution::parse(source_spec)?;
-    let target = Distribution::parse(target_spec)?;
-    let source_points = source.sample(args.n, &mut seeded_rng(args.seed))?;
-    let target_points = target.sample(args.n, &mut seeded_rng(args.seed.wrapping_add(1)))?;
-    let config = FlowConfig {
+    let options = ParticleFlowOptions {
+        source: source_spec,
+        target: target_spec,
+        n: args.n,
         steps: args.steps,
         eta: args.eta,
-        sinkhorn: SinkhornParams {
-            blur: args.blur,
-            scaling: args.scaling,
-        },
+        blur: args.blur,
+        scaling: args.scaling,
+        backend: args.backend,
+        seed: args.seed,
     };
-    let mut selected = select_backend(args.backend, Precision::F32)?;
-    eprintln!("{}", selected.note);
+    options.config()?;
     eprintln!(
         "simulating {} steps of the Sinkhorn flow, {} particles",
         args.steps, args.n
     );
-    let frames = simulate_flow(
-        source_points,
-        target_points.clone(),
-        config,
-        selected.backend.as_mut(),
-    )?;
-    if let Some(notice) = selected.backend.take_notice() {
-        eprintln!("{notice}");
-    }
+    let flow = options.simulate()?;
     let title = format!(
         "{} -> {}",
-        short_name(&source.label()),
-        short_name(&target.label())
+        short_name(&flow.source.label()),
+        short_name(&flow.target.label())
     );
-    Ok(Animation::from_flow_frames(
-        title,
-        &frames,
-        target_points,
-        args.eta,
-    ))
+    Ok(Animation::new(title, flow.trajectory, flow.target_points))
 }
 
 /// The learned flow of the model at `model_path`.
 fn learned_animation(args: &GifArgs, model_path: &std::path::Path) -> anyhow::Result<Animation> {
     let model = TrainedModel::load(model_path)?;
     let trajectory = model.sample_trajectory(args.n, args.nfe, args.seed)?;
-    let target_points = model
-        .target
-        .sample(args.n, &mut seeded_rng(args.seed.wrapping_add(1)))?;
-    let method = model.method.display_name();
+    let target_points = model.target.sample(args.n, &mut target_rng(args.seed))?;
     eprintln!(
-        "{method} model: {} frames, {} network evaluations",
-        trajectory.frames.len(),
-        trajectory.nfe
+        "{} model: {} frames, {} network evaluations",
+        trajectory.kind(),
+        trajectory.len(),
+        trajectory.nfe()
     );
     let title = format!(
         "{} -> {}",
         short_name(&model.source.label()),
         short_name(&model.target.label())
     );
-    Ok(Animation::from_learned(
-        title,
-        method,
-        &trajectory,
-        target_points,
-    ))
+    Ok(Animation::new(title, trajectory, target_points))
 }
 
 /// `name` cut to [`CAPTION_NAME_CHARS`] characters (a file path keeps its file name's end).

@@ -1,11 +1,12 @@
 //! The `nsgf` command line: a thin shell over the library. Each subcommand lives in its own file
 //! with its clap arguments and a `run` function; every error reaches `main` as one line.
 
-mod bench;
+pub mod bench;
 mod data;
 mod eval;
 mod flow;
 mod gif;
+pub mod particle_flow;
 mod sample;
 mod train;
 mod velocity;
@@ -47,7 +48,7 @@ pub enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None | Some(Command::App) => crate::app::run_native(),
+        None | Some(Command::App) => open_app(),
         Some(Command::Data(args)) => data::run(&args),
         Some(Command::Velocity(args)) => velocity::run(&args),
         Some(Command::Flow(args)) => flow::run(&args),
@@ -57,4 +58,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Gif(args)) => gif::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
     }
+}
+
+/// Opens the desktop app.
+#[cfg(feature = "app")]
+fn open_app() -> anyhow::Result<()> {
+    crate::app::run_native()
+}
+
+/// Without the `app` feature there is no window to open.
+#[cfg(not(feature = "app"))]
+fn open_app() -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this nsgf was built without the desktop app (cargo feature `app`); run a subcommand \
+         (nsgf --help) or rebuild with default features"
+    )
 }

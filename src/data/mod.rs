@@ -17,6 +17,32 @@ pub fn seeded_rng(seed: u64) -> SeededRng {
     SeededRng::seed_from_u64(seed)
 }
 
+/// The ChaCha stream the target sample of a source/target pair is drawn from.
+const TARGET_STREAM: u64 = 1;
+
+/// The seeding rule of every flow entry point (`nsgf flow`, `nsgf gif --flow`, the app): the
+/// source sample is drawn from [`seeded_rng`]`(seed)`, the target sample from the same seed on
+/// ChaCha stream 1. The same source, target, `n` and seed give the same two clouds everywhere,
+/// and changing the target never moves the source.
+pub fn sample_source_and_target(
+    source: &Distribution,
+    target: &Distribution,
+    n: usize,
+    seed: u64,
+) -> Result<(Vec<Point>, Vec<Point>), DataError> {
+    let source_points = source.sample(n, &mut seeded_rng(seed))?;
+    let target_points = target.sample(n, &mut target_rng(seed))?;
+    Ok((source_points, target_points))
+}
+
+/// The RNG of the target sample under the seeding rule of [`sample_source_and_target`] (also
+/// the target drawn under a learned flow in `nsgf gif --model`).
+pub fn target_rng(seed: u64) -> SeededRng {
+    let mut rng = seeded_rng(seed);
+    rng.set_stream(TARGET_STREAM);
+    rng
+}
+
 /// Errors of reading or sampling a distribution; every message names the file, line or value.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {

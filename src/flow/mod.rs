@@ -1,9 +1,16 @@
-//! The empirical Sinkhorn particle flow (Euler steps of the Sinkhorn-divergence gradient flow) and
-//! the trajectory pool of aligned `(x_k, t_k, v_k)` triples that NSGF trains on.
+//! The empirical Sinkhorn particle flow (Euler steps of the Sinkhorn-divergence gradient flow),
+//! the one [`Trajectory`] type every flow is recorded in, and the trajectory pool of aligned
+//! `(x_k, t_k, v_k)` triples that NSGF trains on.
 
+mod cloud;
+mod kind;
 mod pool;
+mod trajectory;
 
+pub use cloud::PointCloud;
+pub use kind::FlowKind;
 pub use pool::{PoolBatch, TrajectoryPool};
+pub use trajectory::{Frame, PhaseBoundary, Trajectory};
 
 use crate::Point;
 use crate::ot::{OtError, SinkhornParams, VelocityBackend};
@@ -34,20 +41,6 @@ impl FlowConfig {
     pub fn time_of_step(&self, step: usize) -> f64 {
         step as f64 / self.steps.max(1) as f64
     }
-}
-
-/// One recorded step of a particle flow: positions `x_k`, the time `t_k` and the velocity `v_k`
-/// computed AT `x_k` (so `x_{k+1} = x_k + η v_k`). The last frame of a flow has no velocity.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FlowFrame {
-    /// Step index k.
-    pub step: usize,
-    /// Time variable `t_k = k / T`.
-    pub t: f64,
-    /// Particle positions `x_k`.
-    pub particles: Vec<Point>,
-    /// Velocity at `x_k`; empty for the final frame.
-    pub velocities: Vec<Point>,
 }
 
 /// An empirical Sinkhorn flow, stepped one Euler step at a time (the app steps it live).
@@ -108,52 +101,47 @@ impl ParticleFlow {
 
     /// One Euler step: computes `v_k` at the current positions with `backend`, moves the
     /// particles, and returns the frame `(x_k, t_k, v_k)` of the positions before the move.
-    pub fn advance(&mut self, backend: &mut dyn VelocityBackend) -> Result<FlowFrame, OtError> {
+    pub fn advance(&mut self, backend: &mut dyn VelocityBackend) -> Result<Frame, OtError> {
         let velocities = backend.velocity(&self.particles, &self.target, &self.config.sinkhorn)?;
         let eta = self.config.eta;
-        let moved = self
-            .particles
-            .iter()
-            .zip(&velocities)
-            .map(|(x, v)| [x[0] + eta * v[0], x[1] + eta * v[1]])
-            .collect();
-        // The frame keeps x_k (moved out, not copied) beside the v_k computed there.
-        let frame = FlowFrame {
-            step: self.step,
-            t: self.config.time_of_step(self.step),
-            particles: std::mem::replace(&mut self.particles, moved),
-            velocities,
-        };
+        let frame = Frame::moving(
+            self.config.time_of_step(self.step),
+            self.particles.as_slice(),
+            velocities.as_slice(),
+            eta,
+        );
+        for (x, v) in self.particles.iter_mut().zip(&velocities) {
+            x[0] += eta * v[0];
+            x[1] += eta * v[1];
+        }
         self.step += 1;
         Ok(frame)
     }
 
     /// The current positions as a final frame (no velocity).
-    pub fn current_frame(&self) -> FlowFrame {
-        FlowFrame {
-            step: self.step,
-            t: self.config.time_of_step(self.step),
-            particles: self.particles.clone(),
-            velocities: Vec::new(),
-        }
+    pub fn current_frame(&self) -> Frame {
+        Frame::resting(
+            self.config.time_of_step(self.step),
+            self.particles.as_slice(),
+        )
     }
 }
 
-/// Simulates a whole flow of `config.steps` Euler steps and returns `steps + 1` frames: one per
-/// step with its velocity, then the final positions. The backend's warm-start state is reset
-/// first, since the target is new.
+/// Simulates a whole flow of `config.steps` Euler steps and returns its trajectory of
+/// `steps + 1` frames: one per step with its velocity, then the final positions. The backend's
+/// warm-start state is reset first, since the target is new.
 pub fn simulate_flow(
     source: Vec<Point>,
     target: Vec<Point>,
     config: FlowConfig,
     backend: &mut dyn VelocityBackend,
-) -> Result<Vec<FlowFrame>, OtError> {
+) -> Result<Trajectory, OtError> {
     backend.reset_warm_start();
     let mut flow = ParticleFlow::new(source, target, config)?;
-    let mut frames = Vec::with_capacity(config.steps + 1);
+    let mut trajectory = Trajectory::new(FlowKind::Sinkhorn);
     while !flow.finished() {
-        frames.push(flow.advance(backend)?);
+        trajectory.push(flow.advance(backend)?);
     }
-    frames.push(flow.current_frame());
-    Ok(frames)
+    trajectory.push(flow.current_frame());
+    Ok(trajectory)
 }

@@ -1,6 +1,6 @@
 //! The trajectory pool (experience replay): the last P simulated flows as aligned triples.
 
-use super::FlowFrame;
+use super::Trajectory;
 use crate::Point;
 use rand::RngExt;
 use std::collections::VecDeque;
@@ -59,15 +59,18 @@ impl TrajectoryPool {
 
     /// Adds the triples of one flow (frames without a velocity are skipped), evicting the oldest
     /// flow when full.
-    pub fn push_flow(&mut self, frames: &[FlowFrame]) {
+    pub fn push_flow(&mut self, trajectory: &Trajectory) {
         let mut stored = StoredFlow::default();
-        for frame in frames.iter().filter(|f| !f.velocities.is_empty()) {
-            debug_assert_eq!(frame.particles.len(), frame.velocities.len());
-            stored.positions.extend_from_slice(&frame.particles);
-            stored.velocities.extend_from_slice(&frame.velocities);
+        for frame in trajectory.frames() {
+            let Some(velocities) = &frame.velocities else {
+                continue;
+            };
+            debug_assert_eq!(frame.len(), velocities.len());
+            stored.positions.extend_from_slice(frame.points());
+            stored.velocities.extend_from_slice(velocities.points());
             stored
                 .times
-                .extend(std::iter::repeat_n(frame.t, frame.particles.len()));
+                .extend(std::iter::repeat_n(frame.t, frame.len()));
         }
         if stored.positions.is_empty() {
             return;

@@ -22,6 +22,15 @@ pub(crate) struct GpuContext {
     lost_reason: Arc<Mutex<Option<String>>>,
 }
 
+/// Devices this process opened itself (not ones handed over), for the check that the app opens
+/// none next to eframe's.
+static DEVICES_OPENED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many wgpu devices nsgf has opened itself in this process.
+pub fn devices_opened() -> usize {
+    DEVICES_OPENED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl GpuContext {
     /// Creates an instance, picks the best adapter and requests a device with the adapter's own
     /// limits (so large clouds fit) and no optional features (the kernels need none).
@@ -42,6 +51,7 @@ impl GpuContext {
             required_limits: adapter.limits(),
             ..Default::default()
         };
+        DEVICES_OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (device, queue) =
             pollster::block_on(adapter.request_device(&descriptor)).map_err(|err| {
                 OtError::Gpu(format!(

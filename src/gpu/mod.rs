@@ -13,6 +13,7 @@ mod kernels;
 mod plan;
 
 pub use backend::GpuBackend;
+pub use context::devices_opened;
 pub use fallback::FallbackBackend;
 
 use crate::ot::cpu::CpuBackend;
@@ -30,12 +31,64 @@ pub enum BackendChoice {
     Gpu,
 }
 
-/// A chosen backend and a one-line note saying which (for stderr or the app's status line).
+/// Which backend was chosen and why, as data: the CLI prints it whole (`Display`), the app's
+/// status line shows [`BackendNote::status_text`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendNote {
+    /// The backend's name, e.g. "cpu f32", "gpu (NVIDIA H200)".
+    pub name: String,
+    /// Why this backend, when that is worth saying ("no GPU adapter found").
+    pub reason: Option<String>,
+    /// What to type for another choice (the CLI's `--backend` hint; the app has no such option).
+    pub hint: Option<&'static str>,
+}
+
+impl BackendNote {
+    /// A note naming `name` with no reason.
+    pub fn plain(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            reason: None,
+            hint: None,
+        }
+    }
+
+    /// A note naming `name` because of `reason`.
+    pub fn because(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            reason: Some(reason.into()),
+            hint: None,
+        }
+    }
+
+    /// The note for a status line: the name and the reason, without the CLI hint.
+    pub fn status_text(&self) -> String {
+        match &self.reason {
+            Some(reason) => format!("{} ({reason})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for BackendNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "backend: {}", self.name)?;
+        match (&self.reason, self.hint) {
+            (Some(reason), Some(hint)) => write!(f, " ({reason}; {hint})"),
+            (Some(reason), None) => write!(f, " ({reason})"),
+            (None, Some(hint)) => write!(f, " ({hint})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// A chosen backend and the note saying which (for stderr or the app's status line).
 pub struct SelectedBackend {
     /// The backend.
     pub backend: Box<dyn VelocityBackend>,
     /// E.g. "backend: cpu f32 (no GPU adapter found)".
-    pub note: String,
+    pub note: BackendNote,
 }
 
 /// Picks the backend for `choice` at `precision`. A chosen GPU backend is wrapped in a
@@ -47,22 +100,22 @@ pub fn select_backend(
     choice: BackendChoice,
     precision: Precision,
 ) -> Result<SelectedBackend, OtError> {
-    let cpu = |why: &str| {
+    let cpu = |reason: Option<String>, hint: Option<&'static str>| {
         let backend = Box::new(CpuBackend::new(precision));
-        let note = if why.is_empty() {
-            format!("backend: {}", backend.name())
-        } else {
-            format!("backend: {} ({why})", backend.name())
+        let note = BackendNote {
+            name: backend.name(),
+            reason,
+            hint,
         };
         SelectedBackend { backend, note }
     };
     match choice {
-        BackendChoice::Cpu => Ok(cpu("")),
+        BackendChoice::Cpu => Ok(cpu(None, None)),
         BackendChoice::Gpu => {
             let backend = GpuBackend::new_blocking()?;
-            let mut note = format!("backend: {}", backend.name());
+            let mut note = BackendNote::plain(backend.name());
             if precision == Precision::F64 {
-                note.push_str(" in f32 (the GPU backend has no f64)");
+                note.name.push_str(" in f32 (the GPU backend has no f64)");
             }
             Ok(SelectedBackend {
                 backend: Box::new(FallbackBackend::new(backend, precision)),
@@ -71,25 +124,57 @@ pub fn select_backend(
         }
         BackendChoice::Auto => {
             if precision == Precision::F64 {
-                return Ok(cpu("f64 asked for; the GPU backend computes in f32"));
+                return Ok(cpu(
+                    Some("f64 asked for; the GPU backend computes in f32".into()),
+                    None,
+                ));
             }
             match GpuBackend::new_blocking() {
-                Ok(backend) if backend.is_software() => Ok(cpu(&format!(
-                    "the only GPU adapter, {}, is a software renderer and slower than the CPU; \
-                     --backend gpu forces it",
-                    backend.adapter_name()
-                ))),
-                Ok(backend) => {
-                    let note = format!("backend: {}", backend.name());
-                    Ok(SelectedBackend {
-                        backend: Box::new(FallbackBackend::new(backend, precision)),
-                        note,
-                    })
-                }
-                Err(err) => Ok(cpu(&gpu_reason(&err))),
+                Ok(backend) if backend.is_software() => Ok(cpu(
+                    Some(software_reason(backend.adapter_name())),
+                    Some("--backend gpu forces it"),
+                )),
+                Ok(backend) => Ok(shared_gpu(backend, precision)),
+                Err(err) => Ok(cpu(Some(gpu_reason(&err)), None)),
             }
         }
     }
+}
+
+/// The backend for a device someone else owns (the app's: eframe renders with it), so that no
+/// second device is ever opened: the GPU on that device, or the CPU when its adapter is a
+/// software renderer (slower than the CPU) or the kernels cannot start on it.
+pub fn backend_on_device(
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    adapter: &wgpu::AdapterInfo,
+) -> SelectedBackend {
+    let cpu = |reason: String| {
+        let backend = Box::new(CpuBackend::new(Precision::F32));
+        let note = BackendNote::because(backend.name(), reason);
+        SelectedBackend { backend, note }
+    };
+    if adapter.device_type == wgpu::DeviceType::Cpu {
+        return cpu(software_reason(&adapter.name));
+    }
+    match GpuBackend::from_device(device, queue, adapter.name.clone()) {
+        Ok(backend) => shared_gpu(backend, Precision::F32),
+        Err(err) => cpu(gpu_reason(&err)),
+    }
+}
+
+/// The GPU backend wrapped so the CPU takes over should it fail.
+fn shared_gpu(backend: GpuBackend, precision: Precision) -> SelectedBackend {
+    let note = BackendNote::plain(backend.name());
+    SelectedBackend {
+        backend: Box::new(FallbackBackend::new(backend, precision)),
+        note,
+    }
+}
+
+/// Why a software adapter is passed over.
+fn software_reason(adapter_name: &str) -> String {
+    format!("the only GPU adapter, {adapter_name}, is a software renderer and slower than the CPU")
 }
 
 /// How the "no adapter" error message starts.

@@ -2,17 +2,19 @@
 //! NSGF++ (≤ 5 NSGF steps, a phase-transition time predictor t_φ(x), a straight flow u_δ(x, s)),
 //! their training loops, sampling, and the JSON model file.
 
-use crate::Point;
 use crate::data::Distribution;
-use crate::flow::FlowConfig;
+use crate::flow::{FlowConfig, FlowKind};
 
 mod config;
 mod file;
 mod inputs;
 mod nsgf;
 mod sampling;
+mod setup;
 mod straight;
 mod training;
+
+pub use training::{TrainStep, Trainer};
 
 use crate::nn::Mlp;
 
@@ -43,12 +45,17 @@ impl Method {
         }
     }
 
-    /// The name shown to people: "NSGF", "NSGF++".
-    pub fn display_name(self) -> &'static str {
+    /// The kind of flow this method's model samples.
+    pub fn flow_kind(self) -> FlowKind {
         match self {
-            Method::Nsgf => "NSGF",
-            Method::NsgfPp => "NSGF++",
+            Method::Nsgf => FlowKind::Nsgf,
+            Method::NsgfPp => FlowKind::NsgfPlusPlus,
         }
+    }
+
+    /// The name shown to people: "NSGF", "NSGF++" (the flow kind's).
+    pub fn display_name(self) -> &'static str {
+        self.flow_kind().display_name()
     }
 }
 
@@ -64,6 +71,9 @@ pub enum ModelError {
     /// The data layer failed.
     #[error(transparent)]
     Data(#[from] crate::data::DataError),
+    /// A W2 checkpoint or an OT pairing failed.
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics::MetricsError),
     /// Training was cancelled.
     #[error("training cancelled")]
     Cancelled,
@@ -117,21 +127,6 @@ pub struct TrainingLog {
     pub w2: Vec<W2Checkpoint>,
     /// Wall-clock seconds of training.
     pub seconds: f64,
-}
-
-/// A trajectory of the learned flow from fresh source samples.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LearnedTrajectory {
-    /// Positions after 0, 1, … NFE evaluations: `frames[0]` is the source sample.
-    pub frames: Vec<Vec<Point>>,
-    /// The time variable of every frame (NSGF: t in [0, 1]; NSGF++ straight phase: s in [0, 1]).
-    pub times: Vec<f64>,
-    /// NSGF++: index of the frame where the straight phase starts; None for NSGF.
-    pub phase_boundary: Option<usize>,
-    /// NSGF++: the predicted phase-transition time τ = t_φ(x) per sample.
-    pub transition_times: Option<Vec<f64>>,
-    /// Network evaluations used.
-    pub nfe: usize,
 }
 
 /// Every hyperparameter of a training run (stored in the model file).

@@ -1,75 +1,88 @@
 //! NSGF's velocity-field stage: simulate Sinkhorn particle flows from fresh minibatches into the
-//! trajectory pool and regress v_θ(x, t) on its `(x_k, t_k, v_k)` triples.
+//! trajectory pool and regress v_θ(x, t) on its `(x_k, t_k, v_k)` triples, one outer iteration
+//! per step.
 
 use super::inputs::{PositionEncoding, vectors};
-use super::training::TrainingRun;
-use super::{Method, Networks};
+use super::setup::{TrainingRun, cosine_learning_rate};
+use super::{Method, ModelError, Networks, TrainProgress};
 use crate::data::SeededRng;
 use crate::flow::{TrajectoryPool, simulate_flow};
-use crate::nn::{Adam, Mlp, MlpConfig, train_step};
+use crate::nn::{Adam, Mlp, train_step};
 use crate::ot::Precision;
 use crate::ot::cpu::CpuBackend;
 
-/// The learning rate at `iteration` of `total`: cosine decay from `base` to `base / 10`.
-pub(super) fn cosine_learning_rate(base: f64, iteration: usize, total: usize) -> f32 {
-    let progress = iteration as f64 / total.max(1) as f64;
-    let factor = 0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
-    (base * factor) as f32
+/// The velocity-field stage in progress.
+pub(super) struct VelocityStage {
+    backend: CpuBackend,
+    pool: TrajectoryPool,
+    velocity_net: Mlp,
+    adam: Adam,
+    iteration: usize,
 }
 
-/// The MLP shape shared by every network of a run.
-pub(super) fn mlp_config(run: &TrainingRun<'_>, input: usize, output: usize) -> MlpConfig {
-    MlpConfig {
-        input,
-        hidden_width: run.config.hidden_width,
-        hidden_layers: run.config.hidden_layers,
-        output,
-        activation: run.config.activation,
+impl VelocityStage {
+    /// A fresh v_θ (its weights drawn from `rng`) and an empty pool.
+    pub fn new(run: &TrainingRun, encoding: &PositionEncoding, rng: &mut SeededRng) -> Self {
+        let velocity_net = Mlp::new(&run.mlp_config(encoding.width() + 1, 2), rng);
+        let adam = Adam::new(run.config.learning_rate as f32, &velocity_net);
+        Self {
+            backend: CpuBackend::new(Precision::F32),
+            pool: TrajectoryPool::new(run.config.pool_flows),
+            velocity_net,
+            adam,
+            iteration: 0,
+        }
     }
-}
 
-/// Trains v_θ: `iterations` times, one fresh flow into the pool then `adam_steps` minibatch steps.
-pub(super) fn train_velocity_field(
-    run: &mut TrainingRun<'_>,
-    encoding: &PositionEncoding,
-    rng: &mut SeededRng,
-) -> Result<Mlp, crate::model::ModelError> {
-    let config = run.config;
-    let mut backend = CpuBackend::new(Precision::F32);
-    let mut pool = TrajectoryPool::new(config.pool_flows);
-    let mut velocity_net = Mlp::new(&mlp_config(run, encoding.width() + 1, 2), rng);
-    let mut adam = Adam::new(config.learning_rate as f32, &velocity_net);
-    for iteration in 0..config.iterations {
-        run.check_cancelled()?;
+    /// Whether every outer iteration is done.
+    pub fn finished(&self, run: &TrainingRun) -> bool {
+        self.iteration >= run.config.iterations
+    }
+
+    /// One outer iteration: a fresh flow into the pool, then `adam_steps` minibatch steps.
+    pub fn step(
+        &mut self,
+        run: &mut TrainingRun,
+        encoding: &PositionEncoding,
+        rng: &mut SeededRng,
+    ) -> Result<TrainProgress, ModelError> {
+        let config = &run.config;
         let source_batch = run.source.sample(config.particles, rng)?;
         let target_batch = run.target.sample(config.particles, rng)?;
-        let frames = simulate_flow(source_batch, target_batch, config.flow, &mut backend)?;
-        pool.push_flow(&frames);
-        adam.set_learning_rate(cosine_learning_rate(
+        let trajectory = simulate_flow(source_batch, target_batch, config.flow, &mut self.backend)?;
+        self.pool.push_flow(&trajectory);
+        self.adam.set_learning_rate(cosine_learning_rate(
             config.learning_rate,
-            iteration,
+            self.iteration,
             config.iterations,
         ));
         let mut loss_sum = 0.0;
         for _ in 0..config.adam_steps {
-            let batch = pool.sample(config.batch_size, rng);
+            let batch = self.pool.sample(config.batch_size, rng);
             let input = encoding.with_times(&batch.positions, &batch.times);
             let target = vectors(&batch.velocities);
             loss_sum += f64::from(train_step(
-                &mut velocity_net,
-                &mut adam,
+                &mut self.velocity_net,
+                &mut self.adam,
                 input.view(),
                 target.view(),
             ));
         }
         let loss = loss_sum / config.adam_steps as f64;
-        run.record("velocity field", iteration, config.iterations, loss, || {
-            (config.method == Method::Nsgf).then(|| Networks {
+        let (iteration, total, method) = (self.iteration, config.iterations, config.method);
+        self.iteration += 1;
+        let velocity_net = &self.velocity_net;
+        run.record("velocity field", iteration, total, loss, || {
+            (method == Method::Nsgf).then(|| Networks {
                 encoding: encoding.clone(),
                 velocity: velocity_net.clone(),
                 straight: None,
             })
-        })?;
+        })
     }
-    Ok(velocity_net)
+
+    /// The trained v_θ.
+    pub fn into_network(self) -> Mlp {
+        self.velocity_net
+    }
 }

@@ -1,9 +1,10 @@
 //! Sampling: integrating the learned flow from fresh source samples.
 
 use super::inputs::rows_to_points;
-use super::{LearnedTrajectory, Method, ModelError, StraightNetworks, TrainedModel};
+use super::{Method, ModelError, StraightNetworks, TrainedModel};
 use crate::Point;
 use crate::data::seeded_rng;
+use crate::flow::{FlowKind, Frame, PhaseBoundary, PointCloud, Trajectory};
 
 /// NSGF++'s default number of straight-flow Euler steps.
 pub const NSGFPP_DEFAULT_STRAIGHT_STEPS: usize = 4;
@@ -32,12 +33,16 @@ impl TrainedModel {
     /// NSGF++: `nfe` is the total budget: T₁ Euler steps of v_θ, one evaluation of t_φ giving
     /// τ per sample (clamped to [`TrainedModel::sinkhorn_phase_coverage`], 1), then
     /// `nfe − T₁ − 1` Euler steps of u_δ from τ to 1.
+    ///
+    /// The frames lie on one [0, 1] timeline: NSGF's `t = j/nfe`; NSGF++'s Sinkhorn phase is
+    /// scaled into [0, τ̄] (τ̄ the mean predicted transition time, where the straight phase
+    /// begins) and its straight frames carry the mean straight time `s`.
     pub fn sample_trajectory(
         &self,
         n: usize,
         nfe: Option<usize>,
         seed: u64,
-    ) -> Result<LearnedTrajectory, ModelError> {
+    ) -> Result<Trajectory, ModelError> {
         if n == 0 {
             return Err(ModelError::Invalid(
                 "the number of samples must be at least 1 (got 0)".into(),
@@ -56,14 +61,9 @@ impl TrainedModel {
         match (&self.networks.straight, self.method) {
             (Some(straight), Method::NsgfPp) => Ok(self.integrate_two_phases(start, nfe, straight)),
             (None, Method::Nsgf) => {
-                let mut trajectory = LearnedTrajectory {
-                    frames: vec![start],
-                    times: vec![0.0],
-                    phase_boundary: None,
-                    transition_times: None,
-                    nfe: 0,
-                };
-                self.integrate_velocity_field(&mut trajectory, nfe);
+                let mut trajectory = Trajectory::new(FlowKind::Nsgf);
+                let end = self.integrate_velocity_field(&mut trajectory, start, nfe, 1.0);
+                trajectory.push(Frame::resting(1.0, end));
                 Ok(trajectory)
             }
             _ => Err(ModelError::Invalid(
@@ -79,10 +79,10 @@ impl TrainedModel {
         nfe: Option<usize>,
         seed: u64,
     ) -> Result<Vec<Point>, ModelError> {
-        let mut trajectory = self.sample_trajectory(n, nfe, seed)?;
+        let trajectory = self.sample_trajectory(n, nfe, seed)?;
         trajectory
-            .frames
-            .pop()
+            .end_points()
+            .map(PointCloud::to_vec)
             .ok_or_else(|| ModelError::Invalid("the trajectory has no frame".into()))
     }
 
@@ -95,25 +95,45 @@ impl TrainedModel {
         rows_to_points(&output)
     }
 
-    /// `steps` Euler steps of v_θ over the whole training horizon, appended to `trajectory`.
-    fn integrate_velocity_field(&self, trajectory: &mut LearnedTrajectory, steps: usize) {
+    /// The model's own time of frame `index` of a trajectory it sampled, when v_θ moves that
+    /// frame on (NSGF: `j/nfe`; NSGF++'s Sinkhorn phase: `j/T₁`); None for the last frame and
+    /// for NSGF++'s straight phase, where u_δ moves the particles.
+    pub fn velocity_field_time(&self, trajectory: &Trajectory, index: usize) -> Option<f64> {
+        let steps = trajectory
+            .boundary_frame()
+            .unwrap_or_else(|| trajectory.len().saturating_sub(1));
+        (index < steps).then(|| index as f64 / steps as f64)
+    }
+
+    /// `steps` Euler steps of v_θ over the whole training horizon from `start`, pushing each
+    /// frame with its velocity onto `trajectory` at times `j/steps · timeline_end`; returns
+    /// the end positions.
+    fn integrate_velocity_field(
+        &self,
+        trajectory: &mut Trajectory,
+        start: Vec<Point>,
+        steps: usize,
+        timeline_end: f64,
+    ) -> Vec<Point> {
         let horizon = self.config.flow.steps as f64;
         let step_size = self.config.flow.eta * horizon / steps as f64;
+        let mut current = start;
         for j in 0..steps {
             let t = j as f64 / steps as f64;
-            let Some(current) = trajectory.frames.last() else {
-                return;
-            };
-            let velocities = self.velocity_field(current, t);
-            let next: Vec<Point> = current
-                .iter()
-                .zip(&velocities)
-                .map(|(x, v)| [x[0] + step_size * v[0], x[1] + step_size * v[1]])
-                .collect();
-            trajectory.frames.push(next);
-            trajectory.times.push((j + 1) as f64 / steps as f64);
-            trajectory.nfe += 1;
+            let velocities = self.velocity_field(&current, t);
+            trajectory.push(Frame::moving(
+                t * timeline_end,
+                current.as_slice(),
+                velocities.as_slice(),
+                step_size,
+            ));
+            for (x, v) in current.iter_mut().zip(&velocities) {
+                x[0] += step_size * v[0];
+                x[1] += step_size * v[1];
+            }
+            trajectory.add_nfe(1);
         }
+        current
     }
 
     /// NSGF++: T₁ steps of v_θ, τ = t_φ(x), then straight steps of u_δ from τ to 1.
@@ -122,18 +142,13 @@ impl TrainedModel {
         start: Vec<Point>,
         nfe: usize,
         straight: &StraightNetworks,
-    ) -> LearnedTrajectory {
-        let mut trajectory = LearnedTrajectory {
-            frames: vec![start],
-            times: vec![0.0],
-            phase_boundary: None,
-            transition_times: None,
-            nfe: 0,
-        };
+    ) -> Trajectory {
         let flow_steps = self.config.flow.steps;
-        self.integrate_velocity_field(&mut trajectory, flow_steps);
-        let boundary = trajectory.frames.len() - 1;
-        let mut current = trajectory.frames[boundary].clone();
+        // The Sinkhorn phase runs first, but its place on the timeline ([0, τ̄]) is known only
+        // after t_φ: integrate it into a scratch trajectory, then rescale its times.
+        let mut sinkhorn_phase = Trajectory::new(FlowKind::NsgfPlusPlus);
+        let mut current =
+            self.integrate_velocity_field(&mut sinkhorn_phase, start, flow_steps, 1.0);
         // t_φ only sees a position, and the blurred output of the Sinkhorn phase looks like an
         // earlier point of a straight path than it is: an underestimated τ makes u_δ overshoot by
         // (1 − τ̂)/(1 − τ). The Sinkhorn phase provably covered `covered` of the way, so τ ≥ covered.
@@ -145,8 +160,20 @@ impl TrainedModel {
             .iter()
             .map(|&s| f64::from(s).clamp(covered, 1.0))
             .collect();
-        trajectory.nfe += 1;
+        let n = transition_times.len() as f64;
+        let mean_tau = (transition_times.iter().sum::<f64>() / n).clamp(0.0, 1.0);
+        let mut trajectory = Trajectory::new(FlowKind::NsgfPlusPlus);
+        for frame in sinkhorn_phase.frames() {
+            trajectory.push(Frame {
+                t: frame.t * mean_tau,
+                ..frame.clone()
+            });
+        }
+        trajectory.add_nfe(sinkhorn_phase.nfe() + 1);
+        let boundary = trajectory.len();
         let straight_steps = nfe - flow_steps - 1;
+        let mean_step = transition_times.iter().map(|tau| 1.0 - tau).sum::<f64>() / n;
+        let mut frame_time = mean_tau;
         for k in 0..straight_steps {
             let times: Vec<f64> = transition_times
                 .iter()
@@ -155,23 +182,38 @@ impl TrainedModel {
             let output = straight
                 .straight_flow
                 .forward(self.networks.encoding.with_times(&current, &times).view());
-            let velocities = rows_to_points(&output);
-            for ((x, u), tau) in current.iter_mut().zip(&velocities).zip(&transition_times) {
-                let step_size = (1.0 - tau) / straight_steps as f64;
-                x[0] += step_size * u[0];
-                x[1] += step_size * u[1];
+            // Each particle covers (1 − τ)/K of its way per step: the stored velocity is
+            // (1 − τ)·u_δ with the step size 1/K.
+            let velocities: Vec<Point> = rows_to_points(&output)
+                .iter()
+                .zip(&transition_times)
+                .map(|(u, tau)| [(1.0 - tau) * u[0], (1.0 - tau) * u[1]])
+                .collect();
+            let step_size = 1.0 / straight_steps as f64;
+            trajectory.push(Frame::moving(
+                frame_time,
+                current.as_slice(),
+                velocities.as_slice(),
+                step_size,
+            ));
+            for ((x, u), tau) in current
+                .iter_mut()
+                .zip(rows_to_points(&output))
+                .zip(&transition_times)
+            {
+                let step = (1.0 - tau) / straight_steps as f64;
+                x[0] += step * u[0];
+                x[1] += step * u[1];
             }
-            trajectory.frames.push(current.clone());
-            let mean_s = times.iter().sum::<f64>() / times.len() as f64;
-            let mean_step =
-                transition_times.iter().map(|tau| 1.0 - tau).sum::<f64>() / times.len() as f64;
-            trajectory
-                .times
-                .push(mean_s + mean_step / straight_steps as f64);
-            trajectory.nfe += 1;
+            let mean_s = times.iter().sum::<f64>() / n;
+            frame_time = mean_s + mean_step / straight_steps as f64;
+            trajectory.add_nfe(1);
         }
-        trajectory.phase_boundary = Some(boundary);
-        trajectory.transition_times = Some(transition_times);
+        trajectory.push(Frame::resting(frame_time, current));
+        trajectory.set_phase_boundary(PhaseBoundary {
+            frame: boundary,
+            transition_times: transition_times.into(),
+        });
         trajectory
     }
 }

@@ -4,9 +4,8 @@
 //! trained to regress `s` from `x_s`.
 
 use super::inputs::{PositionEncoding, vectors};
-use super::nsgf::{cosine_learning_rate, mlp_config};
-use super::training::{STRAIGHT_STEPS_PER_UNIT, TrainingRun};
-use super::{ModelError, Networks, StraightNetworks};
+use super::setup::{STRAIGHT_STEPS_PER_UNIT, TrainingRun, cosine_learning_rate};
+use super::{ModelError, Networks, StraightNetworks, TrainProgress};
 use crate::Point;
 use crate::data::SeededRng;
 use crate::metrics;
@@ -23,40 +22,105 @@ struct PairedBatch {
     targets: Vec<Point>,
 }
 
-fn paired_batch(run: &TrainingRun<'_>, rng: &mut SeededRng) -> Result<PairedBatch, ModelError> {
+fn paired_batch(run: &TrainingRun, rng: &mut SeededRng) -> Result<PairedBatch, ModelError> {
     let n = run.config.batch_size;
     let sources = run.source.sample(n, rng)?;
     let unpaired = run.target.sample(n, rng)?;
-    let assignment = metrics::assignment(&sources, &unpaired)
-        .map_err(|error| ModelError::Invalid(error.to_string()))?;
+    let assignment = metrics::assignment(&sources, &unpaired)?;
     let targets = assignment.iter().map(|&j| unpaired[j]).collect();
     Ok(PairedBatch { sources, targets })
 }
 
-/// Trains u_δ and t_φ for `straight_iterations` Adam steps each.
-pub(super) fn train_straight_flow(
-    run: &mut TrainingRun<'_>,
-    encoding: &PositionEncoding,
-    velocity: &Mlp,
-    rng: &mut SeededRng,
-) -> Result<StraightNetworks, ModelError> {
-    let config = run.config;
-    let total = config.straight_iterations;
-    let mut straight_flow = Mlp::new(&mlp_config(run, encoding.width() + 1, 2), rng);
-    let mut time_predictor = Mlp::new(&mlp_config(run, encoding.width(), 1), rng);
-    let mut flow_adam = Adam::new(config.learning_rate as f32, &straight_flow);
-    let mut time_adam = Adam::new(config.learning_rate as f32, &time_predictor);
-    let mut batch = paired_batch(run, rng)?;
-    let mut loss_sum = 0.0;
-    let mut unit_steps = 0;
-    for step in 0..total {
-        if step % STEPS_PER_PAIRING == 0 && step > 0 {
-            run.check_cancelled()?;
-            batch = paired_batch(run, rng)?;
+/// The straight-flow stage in progress: u_δ and t_φ trained side by side, one unit of
+/// [`STRAIGHT_STEPS_PER_UNIT`] Adam steps per step.
+pub(super) struct StraightStage {
+    velocity: Mlp,
+    straight_flow: Mlp,
+    time_predictor: Mlp,
+    flow_adam: Adam,
+    time_adam: Adam,
+    batch: PairedBatch,
+    step: usize,
+}
+
+impl StraightStage {
+    /// Fresh u_δ and t_φ (weights from `rng`) and the first OT-paired minibatch; `velocity` is
+    /// the trained v_θ of the first stage.
+    pub fn new(
+        run: &TrainingRun,
+        encoding: &PositionEncoding,
+        velocity: Mlp,
+        rng: &mut SeededRng,
+    ) -> Result<Self, ModelError> {
+        let rate = run.config.learning_rate as f32;
+        let straight_flow = Mlp::new(&run.mlp_config(encoding.width() + 1, 2), rng);
+        let time_predictor = Mlp::new(&run.mlp_config(encoding.width(), 1), rng);
+        let flow_adam = Adam::new(rate, &straight_flow);
+        let time_adam = Adam::new(rate, &time_predictor);
+        let batch = paired_batch(run, rng)?;
+        Ok(Self {
+            velocity,
+            straight_flow,
+            time_predictor,
+            flow_adam,
+            time_adam,
+            batch,
+            step: 0,
+        })
+    }
+
+    /// Whether every Adam step is done.
+    pub fn finished(&self, run: &TrainingRun) -> bool {
+        self.step >= run.config.straight_iterations
+    }
+
+    /// Up to [`STRAIGHT_STEPS_PER_UNIT`] Adam steps of both networks (a new OT pairing every
+    /// few steps), then one unit of progress.
+    pub fn step(
+        &mut self,
+        run: &mut TrainingRun,
+        encoding: &PositionEncoding,
+        rng: &mut SeededRng,
+    ) -> Result<TrainProgress, ModelError> {
+        let total = run.config.straight_iterations;
+        let base_rate = run.config.learning_rate;
+        let mut loss_sum = 0.0;
+        let mut unit_steps = 0;
+        while self.step < total {
+            let step = self.step;
+            if step % STEPS_PER_PAIRING == 0 && step > 0 {
+                self.batch = paired_batch(run, rng)?;
+            }
+            let rate = cosine_learning_rate(base_rate, step, total);
+            self.flow_adam.set_learning_rate(rate);
+            self.time_adam.set_learning_rate(rate);
+            loss_sum += f64::from(self.adam_step(encoding, rng));
+            unit_steps += 1;
+            self.step += 1;
+            if unit_steps == STRAIGHT_STEPS_PER_UNIT {
+                break;
+            }
         }
-        let rate = cosine_learning_rate(config.learning_rate, step, total);
-        flow_adam.set_learning_rate(rate);
-        time_adam.set_learning_rate(rate);
+        let unit = (self.step - 1) / STRAIGHT_STEPS_PER_UNIT;
+        let units = total.div_ceil(STRAIGHT_STEPS_PER_UNIT);
+        let loss = loss_sum / unit_steps.max(1) as f64;
+        let networks = || {
+            Some(Networks {
+                encoding: encoding.clone(),
+                velocity: self.velocity.clone(),
+                straight: Some(StraightNetworks {
+                    straight_flow: self.straight_flow.clone(),
+                    time_predictor: self.time_predictor.clone(),
+                }),
+            })
+        };
+        run.record("straight flow", unit, units, loss, networks)
+    }
+
+    /// One Adam step of u_δ and of t_φ on the current pairing with fresh times s; returns u_δ's
+    /// loss.
+    fn adam_step(&mut self, encoding: &PositionEncoding, rng: &mut SeededRng) -> f32 {
+        let batch = &self.batch;
         let times: Vec<f64> = (0..batch.sources.len())
             .map(|_| rng.random_range(0.0..1.0))
             .collect();
@@ -70,47 +134,38 @@ pub(super) fn train_straight_flow(
         let flow_target = vectors(&displacements);
         let time_input = encoding.positions(&positions);
         let time_target = Array2::from_shape_fn((times.len(), 1), |(row, _)| times[row] as f32);
+        let (straight_flow, flow_adam) = (&mut self.straight_flow, &mut self.flow_adam);
+        let (time_predictor, time_adam) = (&mut self.time_predictor, &mut self.time_adam);
         // The two networks are independent: train them on both cores at once.
         let (flow_loss, _) = rayon::join(
             || {
                 train_step(
-                    &mut straight_flow,
-                    &mut flow_adam,
+                    straight_flow,
+                    flow_adam,
                     flow_input.view(),
                     flow_target.view(),
                 )
             },
             || {
                 train_step(
-                    &mut time_predictor,
-                    &mut time_adam,
+                    time_predictor,
+                    time_adam,
                     time_input.view(),
                     time_target.view(),
                 )
             },
         );
-        loss_sum += f64::from(flow_loss);
-        unit_steps += 1;
-        if unit_steps == STRAIGHT_STEPS_PER_UNIT || step + 1 == total {
-            let unit = step / STRAIGHT_STEPS_PER_UNIT;
-            let units = total.div_ceil(STRAIGHT_STEPS_PER_UNIT);
-            let loss = loss_sum / unit_steps as f64;
-            loss_sum = 0.0;
-            unit_steps = 0;
-            run.record("straight flow", unit, units, loss, || {
-                Some(Networks {
-                    encoding: encoding.clone(),
-                    velocity: velocity.clone(),
-                    straight: Some(StraightNetworks {
-                        straight_flow: straight_flow.clone(),
-                        time_predictor: time_predictor.clone(),
-                    }),
-                })
-            })?;
-        }
+        flow_loss
     }
-    Ok(StraightNetworks {
-        straight_flow,
-        time_predictor,
-    })
+
+    /// The trained v_θ and NSGF++ networks.
+    pub fn into_networks(self) -> (Mlp, StraightNetworks) {
+        (
+            self.velocity,
+            StraightNetworks {
+                straight_flow: self.straight_flow,
+                time_predictor: self.time_predictor,
+            },
+        )
+    }
 }

@@ -1,129 +1,82 @@
-//! A whole animation of a flow as plain data (frames, times, captions, target, arrows), built
-//! from a particle flow or a learned trajectory, and the renderer that draws any one of its
-//! frames with fixed axes and stable colours.
+//! A whole animation of a flow (a shared [`Trajectory`] plus title, target and captions) and the
+//! renderer that draws any one of its frames with fixed axes and stable colours.
 
 use super::RenderError;
 use super::colors::colors_by_start;
 use super::raster::{caption_scale, check_size, render_frame};
 use super::scene::{FrameProgress, FrameScene, FrameStyle};
 use super::viewport::Viewport;
-use crate::Point;
-use crate::flow::FlowFrame;
-use crate::model::LearnedTrajectory;
+use crate::flow::{PointCloud, Trajectory};
 use tiny_skia::Pixmap;
 
 /// Fraction of the image left empty on each side around the fitted points.
 pub const DEFAULT_MARGIN: f64 = 0.1;
 
-/// The frames of a flow to draw, one image each.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A flow to draw, one image per frame: a [`Trajectory`] (shared, not copied) with a title, the
+/// target samples drawn underneath, and optional per-frame captions.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Animation {
     /// The first caption line, e.g. "gaussian -> moons" (empty: none).
     pub title: String,
-    /// What flow this is, starting the second caption line: "sinkhorn", "nsgf", "nsgf++"
-    /// (empty: none).
-    pub kind: String,
-    /// Particle positions per frame; every frame holds the same particles in the same order.
-    pub frames: Vec<Vec<Point>>,
-    /// The time variable of every frame (same length as `frames`), or empty for none.
-    pub times: Vec<f64>,
-    /// Per-frame captions replacing the generated ones (same length as `frames`), or empty.
-    pub labels: Vec<String>,
+    /// The flow: its frames, times, velocities (the arrows are `step_size · v`), kind and
+    /// phase boundary.
+    pub trajectory: Trajectory,
     /// Target samples drawn in grey underneath (may be empty).
-    pub target: Vec<Point>,
-    /// Per-frame arrow vectors (one per particle, data units; an arrow from `x` to `x + vector`),
-    /// or empty for none; an empty inner vector means no arrows on that frame.
-    pub arrows: Vec<Vec<Point>>,
-    /// NSGF++: index of the first frame of the straight phase, marked on the progress bar.
-    pub phase_boundary: Option<usize>,
+    pub target: PointCloud,
+    /// Per-frame captions replacing the generated ones (one per frame), or empty.
+    pub labels: Vec<String>,
 }
 
 impl Animation {
-    /// An animation of a simulated particle flow: one frame per recorded step, times `t_k`, and
-    /// arrows `η·v_k` (the Euler step about to be taken; none on the final frame).
-    pub fn from_flow_frames(
+    /// An animation of `trajectory` with the `target` samples underneath.
+    pub fn new(
         title: impl Into<String>,
-        frames: &[FlowFrame],
-        target: Vec<Point>,
-        eta: f64,
+        trajectory: Trajectory,
+        target: impl Into<PointCloud>,
     ) -> Self {
         Self {
             title: title.into(),
-            kind: "sinkhorn".into(),
-            frames: frames.iter().map(|f| f.particles.clone()).collect(),
-            times: frames.iter().map(|f| f.t).collect(),
+            trajectory,
+            target: target.into(),
             labels: Vec::new(),
-            target,
-            arrows: frames
-                .iter()
-                .map(|f| {
-                    f.velocities
-                        .iter()
-                        .map(|v| [eta * v[0], eta * v[1]])
-                        .collect()
-                })
-                .collect(),
-            phase_boundary: None,
         }
     }
 
-    /// An animation of a learned trajectory (`kind` "nsgf" or "nsgf++"), with arrows to the
-    /// next frame.
-    pub fn from_learned(
-        title: impl Into<String>,
-        kind: impl Into<String>,
-        trajectory: &LearnedTrajectory,
-        target: Vec<Point>,
-    ) -> Self {
-        let arrows = (0..trajectory.frames.len())
-            .map(|k| match trajectory.frames.get(k + 1) {
-                Some(next) => trajectory.frames[k]
-                    .iter()
-                    .zip(next)
-                    .map(|(a, b)| [b[0] - a[0], b[1] - a[1]])
-                    .collect(),
-                None => Vec::new(),
-            })
-            .collect();
-        Self {
-            title: title.into(),
-            kind: kind.into(),
-            frames: trajectory.frames.clone(),
-            times: trajectory.times.clone(),
-            labels: Vec::new(),
-            target,
-            arrows,
-            phase_boundary: trajectory.phase_boundary,
-        }
+    /// The number of frames.
+    pub fn frame_count(&self) -> usize {
+        self.trajectory.len()
     }
 
     /// The caption of frame `index`: the label if one is given, else the title, then the kind,
-    /// step and time (NSGF++: "nsgf step" until the phase boundary, then "straight" with s).
+    /// step and time (NSGF++: "step" until the phase boundary, then "straight" with s).
     pub fn caption(&self, index: usize) -> String {
         if let Some(label) = self.labels.get(index) {
             return label.clone();
         }
-        let last = self.frames.len().saturating_sub(1);
+        let last = self.frame_count().saturating_sub(1);
         let time = |name: &str| {
-            self.times
-                .get(index)
-                .map(|t| format!(" {name}={t:.2}"))
+            self.trajectory
+                .frame(index)
+                .map(|frame| format!(" {name}={:.2}", frame.t))
                 .unwrap_or_default()
         };
-        let progress = match self.phase_boundary {
+        let second_line = match self.trajectory.boundary_frame() {
             Some(boundary) if index >= boundary => format!(
                 "straight {}/{}{}",
                 index - boundary,
                 last - boundary.min(last),
                 time("s")
             ),
-            Some(boundary) => format!("step {index}/{boundary}{}", time("t")),
-            None => format!("step {index}/{last}{}", time("t")),
-        };
-        let second_line = if self.kind.is_empty() || progress.starts_with("straight") {
-            progress
-        } else {
-            format!("{} {progress}", self.kind)
+            Some(boundary) => format!(
+                "{} step {index}/{boundary}{}",
+                self.trajectory.kind(),
+                time("t")
+            ),
+            None => format!(
+                "{} step {index}/{last}{}",
+                self.trajectory.kind(),
+                time("t")
+            ),
         };
         if self.title.is_empty() {
             second_line
@@ -133,29 +86,23 @@ impl Animation {
     }
 
     /// Checks the animation can be drawn: at least one frame, frames of equal non-zero length,
-    /// finite coordinates, and `times`, `labels`, `arrows` either empty or one per frame.
+    /// finite coordinates, times and arrows, and `labels` either empty or one per frame.
     pub fn validate(&self) -> Result<(), RenderError> {
-        let Some(first) = self.frames.first() else {
+        let frames = self.trajectory.frames();
+        let Some(first) = frames.first() else {
             return Err(RenderError::NoFrames);
         };
         if first.is_empty() {
             return Err(RenderError::NoParticles);
         }
-        let per_frame = |what: &'static str, len: usize| {
-            if len == 0 || len == self.frames.len() {
-                Ok(())
-            } else {
-                Err(RenderError::LengthMismatch {
-                    what,
-                    len,
-                    expected: self.frames.len(),
-                })
-            }
-        };
-        per_frame("times", self.times.len())?;
-        per_frame("labels", self.labels.len())?;
-        per_frame("arrow frames", self.arrows.len())?;
-        for (frame_index, frame) in self.frames.iter().enumerate() {
+        if !self.labels.is_empty() && self.labels.len() != frames.len() {
+            return Err(RenderError::LengthMismatch {
+                what: "labels",
+                len: self.labels.len(),
+                expected: frames.len(),
+            });
+        }
+        for (frame_index, frame) in frames.iter().enumerate() {
             if frame.len() != first.len() {
                 return Err(RenderError::LengthMismatch {
                     what: "particles in a later frame",
@@ -163,29 +110,31 @@ impl Animation {
                     expected: first.len(),
                 });
             }
-            check_finite(frame, || format!("frame {frame_index}"))?;
-        }
-        check_finite(&self.target, || "the target samples".to_string())?;
-        for (frame_index, arrows) in self.arrows.iter().enumerate() {
-            if !arrows.is_empty() && arrows.len() != first.len() {
-                return Err(RenderError::LengthMismatch {
-                    what: "arrows in a frame",
-                    len: arrows.len(),
-                    expected: first.len(),
+            check_finite(&frame.positions, || format!("frame {frame_index}"))?;
+            if !frame.t.is_finite() {
+                return Err(RenderError::NonFinite {
+                    what: format!("the time of frame {frame_index}"),
+                    index: 0,
                 });
             }
-            check_finite(arrows, || format!("the arrows of frame {frame_index}"))?;
+            if let Some(velocities) = &frame.velocities {
+                if velocities.len() != first.len() {
+                    return Err(RenderError::LengthMismatch {
+                        what: "arrows in a frame",
+                        len: velocities.len(),
+                        expected: first.len(),
+                    });
+                }
+                check_finite(velocities, || format!("the arrows of frame {frame_index}"))?;
+            }
         }
-        Ok(())
+        check_finite(&self.target, || "the target samples".to_string())
     }
 }
 
 /// Errors at the first non-finite coordinate of `points`, naming `what()` and the index.
-fn check_finite(points: &[Point], what: impl Fn() -> String) -> Result<(), RenderError> {
-    match points
-        .iter()
-        .position(|p| !(p[0].is_finite() && p[1].is_finite()))
-    {
+fn check_finite(points: &PointCloud, what: impl Fn() -> String) -> Result<(), RenderError> {
+    match points.first_non_finite() {
         Some(index) => Err(RenderError::NonFinite {
             what: what(),
             index,
@@ -226,29 +175,30 @@ impl Default for LookOptions {
 
 /// Draws the frames of one validated animation with FIXED axes (fitted once to all frames and
 /// the target) and colours from the first frame.
-pub struct AnimationRenderer<'a> {
-    animation: &'a Animation,
+pub struct AnimationRenderer {
+    animation: Animation,
     look: LookOptions,
     viewport: Viewport,
     colors: Vec<[u8; 3]>,
     style: FrameStyle,
 }
 
-impl<'a> AnimationRenderer<'a> {
-    /// Validates `animation` and the size, fits the axes and picks the colours.
-    pub fn new(animation: &'a Animation, look: LookOptions) -> Result<Self, RenderError> {
+impl AnimationRenderer {
+    /// Validates `animation` and the size, fits the axes and picks the colours (the renderer
+    /// keeps a clone of the animation, which shares its frames).
+    pub fn new(animation: &Animation, look: LookOptions) -> Result<Self, RenderError> {
         check_size(look.size_px)?;
         animation.validate()?;
+        let frames = animation.trajectory.frames();
         let viewport = Viewport::fit(
-            animation
-                .frames
+            frames
                 .iter()
-                .map(Vec::as_slice)
-                .chain([animation.target.as_slice()]),
+                .map(|frame| frame.points())
+                .chain([animation.target.points()]),
             look.margin,
         );
-        let colors = colors_by_start(&animation.frames[0]);
-        let mut style = FrameStyle::for_size(look.size_px, animation.frames[0].len());
+        let colors = colors_by_start(frames[0].points());
+        let mut style = FrameStyle::for_size(look.size_px, frames[0].len());
         if let Some(radius) = look
             .particle_radius_px
             .filter(|r| r.is_finite() && *r > 0.0)
@@ -256,12 +206,12 @@ impl<'a> AnimationRenderer<'a> {
             style.particle_radius_px = radius;
         }
         // One caption size for the whole animation: the size at which the longest caption fits.
-        style.caption_scale = (0..animation.frames.len())
+        style.caption_scale = (0..animation.frame_count())
             .map(|index| caption_scale(&animation.caption(index), &style))
             .min()
             .unwrap_or(style.text_scale);
         Ok(Self {
-            animation,
+            animation: animation.clone(),
             look,
             viewport,
             colors,
@@ -286,38 +236,37 @@ impl<'a> AnimationRenderer<'a> {
 
     /// Number of frames.
     pub fn frame_count(&self) -> usize {
-        self.animation.frames.len()
+        self.animation.frame_count()
     }
 
     /// Draws frame `index` (errors when it is out of range).
     pub fn render(&self, index: usize) -> Result<Pixmap, RenderError> {
-        let animation = self.animation;
-        let particles = animation
-            .frames
-            .get(index)
-            .ok_or(RenderError::FrameOutOfRange {
-                index,
-                count: animation.frames.len(),
-            })?;
+        let animation = &self.animation;
+        let frames = animation.trajectory.frames();
+        let frame = frames.get(index).ok_or(RenderError::FrameOutOfRange {
+            index,
+            count: frames.len(),
+        })?;
         let trail_start = index.saturating_sub(self.look.trails);
-        let last = animation.frames.len() - 1;
+        let last = frames.len() - 1;
+        let arrows = if self.look.arrows {
+            frame.displacements()
+        } else {
+            None
+        };
         let scene = FrameScene {
-            particles,
+            particles: frame.points(),
             colors: &self.colors,
-            trails: animation.frames[trail_start..index]
+            trails: frames[trail_start..index]
                 .iter()
-                .map(Vec::as_slice)
+                .map(|earlier| earlier.points())
                 .collect(),
             target: if self.look.show_target {
-                &animation.target
+                animation.target.points()
             } else {
                 &[]
             },
-            arrows: animation
-                .arrows
-                .get(index)
-                .filter(|a| self.look.arrows && !a.is_empty())
-                .map(Vec::as_slice),
+            arrows: arrows.as_deref(),
             caption: animation.caption(index),
             progress: Some(FrameProgress {
                 fraction: if last == 0 {
@@ -326,7 +275,8 @@ impl<'a> AnimationRenderer<'a> {
                     index as f64 / last as f64
                 },
                 marker: animation
-                    .phase_boundary
+                    .trajectory
+                    .boundary_frame()
                     .filter(|_| last > 0)
                     .map(|b| b as f64 / last as f64),
             }),

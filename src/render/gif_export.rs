@@ -103,45 +103,113 @@ pub fn export_gif(
     progress: &mut dyn FnMut(usize, usize),
     cancel: Option<&AtomicBool>,
 ) -> Result<GifReport, RenderError> {
-    let started = Instant::now();
-    options.validate()?;
-    let renderer = AnimationRenderer::new(animation, options.look)?;
-    let io_error = |reason: String| RenderError::Io {
-        path: path.display().to_string(),
-        reason,
-    };
-    if path.is_dir() {
-        return Err(io_error("is a directory".into()));
-    }
-    let temporary = TemporaryFile::create_beside(path).map_err(|e| io_error(e.to_string()))?;
-    let file = temporary
-        .file
-        .try_clone()
-        .map_err(|e| io_error(e.to_string()))?;
-
-    let size = options.look.size_px;
-    let side = u16::try_from(size).map_err(|_| RenderError::InvalidSize {
-        size,
-        min: *super::raster::SIZE_RANGE.start(),
-        max: *super::raster::SIZE_RANGE.end(),
-    })?;
-    let palette = GlobalPalette::shared();
-    let encode_error = |e: gif::EncodingError| io_error(e.to_string());
-    let mut encoder = gif::Encoder::new(BufWriter::new(file), side, side, &palette.rgb_bytes())
-        .map_err(encode_error)?;
-    encoder
-        .set_repeat(gif::Repeat::Infinite)
-        .map_err(encode_error)?;
-
-    let total = renderer.frame_count();
-    let last_index = total - 1;
-    progress(0, total);
-    let chunk = options.chunk_frames.max(1);
-    for chunk_start in (0..total).step_by(chunk) {
+    let mut exporter = GifExporter::new(path, animation, options)?;
+    progress(0, exporter.total_frames());
+    loop {
         if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(RenderError::Cancelled);
         }
-        let chunk_end = (chunk_start + chunk).min(total);
+        let report = exporter.step()?;
+        progress(exporter.frames_done(), exporter.total_frames());
+        if let Some(report) = report {
+            return Ok(report);
+        }
+    }
+}
+
+/// A GIF export advanced one chunk of frames at a time (so a job can report progress and be
+/// cancelled between chunks). Dropping an unfinished exporter removes its temporary file and
+/// leaves the destination untouched.
+pub struct GifExporter {
+    path: PathBuf,
+    renderer: AnimationRenderer,
+    options: GifOptions,
+    palette: &'static GlobalPalette,
+    side: u16,
+    encoder: Option<gif::Encoder<BufWriter<File>>>,
+    temporary: Option<TemporaryFile>,
+    frames_done: usize,
+    started: Instant,
+}
+
+impl GifExporter {
+    /// Checks the options and the animation and opens the temporary file beside `path`.
+    pub fn new(
+        path: &Path,
+        animation: &Animation,
+        options: &GifOptions,
+    ) -> Result<Self, RenderError> {
+        let started = Instant::now();
+        options.validate()?;
+        let renderer = AnimationRenderer::new(animation, options.look)?;
+        let io_error = |source: std::io::Error| RenderError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        if path.is_dir() {
+            return Err(io_error(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            )));
+        }
+        let temporary = TemporaryFile::create_beside(path).map_err(io_error)?;
+        let file = temporary.file.try_clone().map_err(io_error)?;
+        let size = options.look.size_px;
+        let side = u16::try_from(size).map_err(|_| RenderError::InvalidSize {
+            size,
+            min: *super::raster::SIZE_RANGE.start(),
+            max: *super::raster::SIZE_RANGE.end(),
+        })?;
+        let palette = GlobalPalette::shared();
+        let encode_error = |source| RenderError::Encode {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut encoder = gif::Encoder::new(BufWriter::new(file), side, side, &palette.rgb_bytes())
+            .map_err(encode_error)?;
+        encoder
+            .set_repeat(gif::Repeat::Infinite)
+            .map_err(encode_error)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            renderer,
+            options: *options,
+            palette,
+            side,
+            encoder: Some(encoder),
+            temporary: Some(temporary),
+            frames_done: 0,
+            started,
+        })
+    }
+
+    /// Frames in the animation.
+    pub fn total_frames(&self) -> usize {
+        self.renderer.frame_count()
+    }
+
+    /// Frames written so far.
+    pub fn frames_done(&self) -> usize {
+        self.frames_done
+    }
+
+    /// Draws and writes the next chunk of frames (in parallel); after the last chunk, moves the
+    /// file into place and returns the report.
+    pub fn step(&mut self) -> Result<Option<GifReport>, RenderError> {
+        let total = self.total_frames();
+        let Some(encoder) = self.encoder.as_mut() else {
+            return Err(RenderError::NoFrames);
+        };
+        let path = &self.path;
+        let encode_error = |source| RenderError::Encode {
+            path: path.display().to_string(),
+            source,
+        };
+        let chunk_start = self.frames_done;
+        let chunk_end = (chunk_start + self.options.chunk_frames.max(1)).min(total);
+        let (renderer, options, palette, side) =
+            (&self.renderer, &self.options, self.palette, self.side);
+        let last_index = total - 1;
         let frames: Vec<gif::Frame<'static>> = (chunk_start..chunk_end)
             .into_par_iter()
             .map(|index| {
@@ -166,23 +234,38 @@ pub fn export_gif(
                 .write_lzw_pre_encoded_frame(frame)
                 .map_err(encode_error)?;
         }
-        progress(chunk_end, total);
+        self.frames_done = chunk_end;
+        if chunk_end < total {
+            return Ok(None);
+        }
+        self.finish().map(Some)
     }
-    let mut writer = encoder.into_inner().map_err(encode_error)?;
-    writer.flush().map_err(|e| io_error(e.to_string()))?;
-    drop(writer);
-    let bytes = temporary
-        .commit(path)
-        .map_err(|e| io_error(e.to_string()))?;
-    Ok(GifReport {
-        path: path.to_path_buf(),
-        frames: total,
-        size_px: size,
-        bytes,
-        frame_delay_cs: options.frame_delay_cs(),
-        last_frame_delay_cs: options.last_frame_delay_cs(),
-        seconds: started.elapsed().as_secs_f64(),
-    })
+
+    fn finish(&mut self) -> Result<GifReport, RenderError> {
+        let io_error = |source| RenderError::Io {
+            path: self.path.display().to_string(),
+            source,
+        };
+        let (Some(encoder), Some(temporary)) = (self.encoder.take(), self.temporary.take()) else {
+            return Err(RenderError::NoFrames);
+        };
+        let mut writer = encoder.into_inner().map_err(|source| RenderError::Encode {
+            path: self.path.display().to_string(),
+            source,
+        })?;
+        writer.flush().map_err(io_error)?;
+        drop(writer);
+        let bytes = temporary.commit(&self.path).map_err(io_error)?;
+        Ok(GifReport {
+            path: self.path.clone(),
+            frames: self.total_frames(),
+            size_px: self.options.look.size_px,
+            bytes,
+            frame_delay_cs: self.options.frame_delay_cs(),
+            last_frame_delay_cs: self.options.last_frame_delay_cs(),
+            seconds: self.started.elapsed().as_secs_f64(),
+        })
+    }
 }
 
 /// A file beside the destination that is deleted on drop unless committed (renamed into place).

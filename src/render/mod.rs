@@ -5,10 +5,10 @@
 //! - [`viewport`]: fixed square axes for a whole animation.
 //! - [`scene`] / [`raster`]: one frame as plain data, drawn into a pixmap.
 //! - [`animation`]: the frames of a flow and the renderer that draws any of them.
-//! - [`gif_export`]: parallel, chunked, palette-stable GIF encoding into a temp file + rename.
+//! - [`gif_export`]: parallel, chunked, palette-stable GIF encoding into a temp file + rename,
+//!   one chunk per [`GifExporter::step`].
 
 pub mod animation;
-pub mod bench;
 pub mod colors;
 pub mod font;
 pub mod gif_export;
@@ -18,9 +18,8 @@ pub mod scene;
 pub mod viewport;
 
 pub use animation::{Animation, AnimationRenderer, DEFAULT_MARGIN, LookOptions};
-pub use bench::bench_gif_export;
 pub use colors::colors_by_start;
-pub use gif_export::{FPS_RANGE, GifOptions, GifReport, MAX_HOLD_MS, export_gif};
+pub use gif_export::{FPS_RANGE, GifExporter, GifOptions, GifReport, MAX_HOLD_MS, export_gif};
 pub use raster::{SIZE_RANGE, render_frame};
 pub use scene::{FrameProgress, FrameScene, FrameStyle};
 pub use viewport::Viewport;
@@ -89,12 +88,22 @@ pub enum RenderError {
         count: usize,
     },
     /// The file could not be created, written or renamed into place.
-    #[error("cannot write {path}: {reason}")]
+    #[error("cannot write {path}: {source}")]
     Io {
         /// The destination file.
         path: String,
-        /// The OS or encoder error.
-        reason: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The GIF encoder failed.
+    #[error("cannot write {path}: {source}")]
+    Encode {
+        /// The destination file.
+        path: String,
+        /// The encoder's error.
+        #[source]
+        source: gif::EncodingError,
     },
     /// The export was cancelled.
     #[error("GIF export cancelled")]

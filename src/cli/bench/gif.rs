@@ -1,10 +1,10 @@
 //! The GIF export benchmark: 100 frames of 2000 particles at 480 px, drawn and encoded with all
 //! rayon threads and with one thread.
 
-use super::animation::Animation;
-use super::gif_export::{GifOptions, export_gif};
 use crate::Point;
 use crate::data::seeded_rng;
+use crate::flow::{FlowKind, Frame, Trajectory};
+use crate::render::{Animation, GifOptions, export_gif};
 use rand::RngExt;
 use std::time::Instant;
 
@@ -36,12 +36,12 @@ pub fn synthetic_animation(frames: usize, particles: usize, seed: u64) -> Animat
         })
         .collect();
     let last = frames.saturating_sub(1).max(1) as f64;
-    let frame_points = (0..frames)
+    let frame_points: Vec<Frame> = (0..frames)
         .map(|k| {
             let t = k as f64 / last;
             let s = t * t * (3.0 - 2.0 * t);
             let (sin, cos) = (1.5 * s * (1.0 - s)).sin_cos();
-            source
+            let positions: Vec<Point> = source
                 .iter()
                 .zip(&ring)
                 .map(|(a, b)| {
@@ -49,16 +49,15 @@ pub fn synthetic_animation(frames: usize, particles: usize, seed: u64) -> Animat
                     let y = (1.0 - s) * a[1] + s * b[1];
                     [cos * x - sin * y, sin * x + cos * y]
                 })
-                .collect()
+                .collect();
+            Frame::resting(t, positions)
         })
         .collect();
-    Animation {
-        title: "synthetic swirl".into(),
-        frames: frame_points,
-        times: (0..frames).map(|k| k as f64 / last).collect(),
-        target: ring,
-        ..Animation::default()
-    }
+    Animation::new(
+        "synthetic swirl",
+        Trajectory::from_frames(FlowKind::Sinkhorn, frame_points),
+        ring,
+    )
 }
 
 /// Renders and encodes 100 frames of 2000 particles at 480 px (trails on) into a temporary file,

@@ -1,10 +1,10 @@
 //! Warm start of the CPU backend: when it is used, what it returns, when it is not used.
 
 use nsgf::Point;
+use nsgf::cli::bench::warm_start::compare_warm_start;
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::{
-    Precision, SinkhornParams, VelocityBackend, WarmStartConfig, compare_warm_start,
-    epsilon_schedule, max_diameter,
+    Precision, SinkhornParams, VelocityBackend, WarmStartConfig, epsilon_schedule, max_diameter,
 };
 
 fn cloud(n: usize, seed: f64, centre: Point, spread: f64) -> Vec<Point> {

@@ -3,13 +3,17 @@
 //! Each benchmark is one [`BenchWhat`] case with its own function; to add one, add a variant,
 //! its function (in its own file if it grows), and a line in [`run`].
 
+pub mod gif;
+pub mod warm_start;
+
 use super::velocity::PrecisionArg;
 use crate::Point;
 use crate::data::{Preset, seeded_rng};
 use crate::flow::FlowConfig;
 use crate::gpu::{BackendChoice, select_backend};
-use crate::ot::{Precision, SinkhornParams, VelocityBackend, WarmStartConfig, compare_warm_start};
+use crate::ot::{Precision, SinkhornParams, VelocityBackend, WarmStartConfig};
 use std::time::Instant;
+use warm_start::compare_warm_start;
 
 /// Which benchmarks to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -88,7 +92,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         warm_start_bench(args, &params)?;
     }
     if matches!(args.what, BenchWhat::Gif | BenchWhat::All) {
-        println!("{}", crate::render::bench_gif_export());
+        println!("{}", gif::bench_gif_export());
     }
     Ok(())
 }

@@ -7,12 +7,12 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use nsgf::app::app_ui::layout_ui;
-use nsgf::app::jobs::{Extent, FlowKind, RecordedFrame, WorkerEvent};
+use nsgf::app::jobs::{Extent, Request, Run, WorkerEvent};
 use nsgf::app::state::{AppState, Command, FlowSettings, FlowView, Overlays, TargetChoice};
 use nsgf::app::view_options::ViewOptions;
-use nsgf::app::{NsgfApp, workers};
+use nsgf::app::{NsgfApp, shared_device, workers};
 use nsgf::data::{Distribution, Preset, seeded_rng};
-use nsgf::flow::{FlowConfig, ParticleFlow};
+use nsgf::flow::{FlowConfig, ParticleFlow, PointCloud};
 use nsgf::model::{Method, TrainConfig};
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::{Precision, SinkhornParams};
@@ -40,7 +40,9 @@ fn tiny_settings() -> FlowSettings {
 fn app_harness(settings: FlowSettings) -> Harness<'static, NsgfApp> {
     Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))
-        .build_eframe(move |cc| NsgfApp::new(&cc.egui_ctx, settings).expect("workers start"))
+        .build_eframe(move |cc| {
+            NsgfApp::new(&cc.egui_ctx, settings, shared_device(cc)).expect("workers start")
+        })
 }
 
 /// Steps the app until `done` holds, failing after [`WAIT`].
@@ -60,7 +62,8 @@ fn wait_until(harness: &mut Harness<'_, NsgfApp>, what: &str, done: impl Fn(&App
 }
 
 fn flow_recorded(state: &AppState) -> bool {
-    state.particle.finished && state.particle.frames.len() == state.particle_frames_expected()
+    state.particle.finished
+        && state.particle.flow.trajectory.len() == state.particle_frames_expected()
 }
 
 #[test]
@@ -79,9 +82,7 @@ fn play_advances_frames_step_moves_one_and_keys_work() {
         .expect("the flow worker reports its backend first");
     assert!(harness.query_by_label("Compute:").is_some());
     assert!(
-        harness
-            .query_by_label(&nsgf::app::state::backend_status(&note))
-            .is_some(),
+        harness.query_by_label(&note.status_text()).is_some(),
         "status line shows {note:?}"
     );
 
@@ -126,9 +127,9 @@ fn play_advances_frames_step_moves_one_and_keys_work() {
 fn picking_a_preset_changes_the_target() {
     let mut harness = app_harness(tiny_settings());
     wait_until(&mut harness, "the first frame arrives", |s| {
-        !s.particle.frames.is_empty()
+        !s.particle.flow.trajectory.is_empty()
     });
-    let first_target = Arc::clone(&harness.state().state().particle.target);
+    let first_target = harness.state().state().particle.target.clone();
 
     // The target combo box shows "moons"; its popup lists every preset.
     harness.get_by_label("Target").click();
@@ -140,12 +141,12 @@ fn picking_a_preset_changes_the_target() {
         TargetChoice::Preset(Preset::Checkerboard)
     );
     wait_until(&mut harness, "the new target is sampled", |s| {
-        !s.particle.frames.is_empty() && !Arc::ptr_eq(&s.particle.target, &first_target)
+        !s.particle.flow.trajectory.is_empty() && !s.particle.target.shares_buffer(&first_target)
     });
     let expected = Distribution::Preset(Preset::Checkerboard)
-        .sample(64, &mut seeded_rng(0x7a59))
+        .sample(64, &mut nsgf::data::target_rng(0))
         .expect("sampling a preset");
-    assert_eq!(harness.state().state().particle.target.as_slice(), expected);
+    assert_eq!(harness.state().state().particle.target.points(), expected);
 }
 
 #[test]
@@ -193,7 +194,7 @@ fn drawing_on_the_plot_adds_target_points() {
     harness.step();
     assert_eq!(harness.state().state().drawn.points().len(), density);
     wait_until(&mut harness, "the flow to the drawn target starts", |s| {
-        !s.particle.frames.is_empty()
+        !s.particle.flow.trajectory.is_empty()
     });
 }
 
@@ -237,13 +238,13 @@ fn train_produces_a_model_and_the_learned_flow_plays() {
     assert!(!state.training.stale);
     assert!(!state.training.losses.is_empty(), "the loss curve is live");
     wait_until(&mut harness, "the learned flow is sampled", |s| {
-        s.learned.trajectory.is_some()
+        s.learned.flow.is_some()
     });
     let state = harness.state().state();
     assert_eq!(state.view, FlowView::Learned);
     assert!(state.playback.playing, "the learned flow plays at once");
-    let trajectory = state.learned.trajectory.as_ref().expect("sampled");
-    assert_eq!(trajectory.frames[0].particles.len(), 64);
+    let flow = state.learned.flow.as_ref().expect("sampled");
+    assert_eq!(flow.trajectory.frames()[0].len(), 64);
     assert!(
         harness
             .query_by_label_contains("Learned flow · NSGF")
@@ -288,7 +289,7 @@ fn recorded_state() -> AppState {
     settings.flow.steps = 4;
     let mut state = AppState::new(settings);
     let generation = state.particle.generation;
-    state.take_jobs();
+    state.take_requests();
     let source = Distribution::Preset(Preset::Gaussian)
         .sample(300, &mut seeded_rng(1))
         .expect("sampling");
@@ -299,53 +300,32 @@ fn recorded_state() -> AppState {
     let grid = Arc::new(extent.grid(12));
     state.on_event(WorkerEvent::FlowStarted {
         generation,
-        source: Arc::new(source.clone()),
-        target: Arc::new(target.clone()),
+        target: PointCloud::from_points(&target),
         colors: Arc::new(nsgf::render::colors_by_start(&source)),
         extent,
+        grid: Arc::clone(&grid),
     });
     let config = settings.flow;
     let mut flow = ParticleFlow::new(source, target, config).expect("valid flow");
     let mut backend = CpuBackend::new(Precision::F64);
     while !flow.finished() {
         let frame = flow.advance(&mut backend).expect("a flow step");
-        let moves: Vec<_> = frame
-            .velocities
-            .iter()
-            .map(|v| [v[0] * config.eta, v[1] * config.eta])
-            .collect();
-        let grid_moves = nsgf::app::field::empirical_field(
-            &grid,
-            &frame.particles,
-            &moves,
-            extent.cell_size(12),
-        );
+        let moves = frame.displacements().expect("a moving frame");
+        let grid_moves =
+            nsgf::app::field::empirical_field(&grid, frame.points(), &moves, extent.cell_size(12));
         state.on_event(WorkerEvent::FlowFrame {
             generation,
-            frame: RecordedFrame {
-                step: frame.step,
-                t: frame.t,
-                particles: Arc::new(frame.particles),
-                displacements: Arc::new(moves),
-                grid_displacements: Arc::new(grid_moves),
-                grid: Arc::clone(&grid),
-            },
+            frame,
+            grid_field: Arc::new(grid_moves),
         });
     }
-    let last = flow.current_frame();
     state.on_event(WorkerEvent::FlowFrame {
         generation,
-        frame: RecordedFrame {
-            step: last.step,
-            t: last.t,
-            particles: Arc::new(last.particles),
-            displacements: Arc::new(Vec::new()),
-            grid_displacements: Arc::new(Vec::new()),
-            grid,
-        },
+        frame: flow.current_frame(),
+        grid_field: Arc::new(Vec::new()),
     });
     state.on_event(WorkerEvent::FlowFinished { generation });
-    state.take_jobs();
+    state.take_requests();
     state
 }
 
@@ -367,7 +347,7 @@ fn snapshot_harness(state: AppState) -> Harness<'static, (AppState, ViewOptions)
                     state.apply(command);
                 }
                 // No workers here: queued jobs are dropped.
-                state.take_jobs();
+                state.take_requests();
             },
             (state, options),
         )
@@ -386,7 +366,7 @@ fn snapshot_particle_flow_with_overlays() {
         ..Overlays::default()
     }));
     state.apply(Command::Seek(2));
-    state.take_jobs();
+    state.take_requests();
     let mut harness = snapshot_harness(state);
     harness.run_steps(3);
     assert!(
@@ -406,11 +386,17 @@ fn snapshot_split_view_without_a_model() {
     state.apply(Command::SetView(FlowView::Split));
     state.apply(Command::Seek(4));
     state.on_event(WorkerEvent::BackendReady {
-        note: "backend: cpu f32 (the only GPU adapter, llvmpipe (LLVM 15.0.6, 256 bits), is a \
-               software renderer and slower than the CPU; --backend gpu forces it)"
-            .into(),
+        note: nsgf::gpu::BackendNote {
+            name: "cpu f32".into(),
+            reason: Some(
+                "the only GPU adapter, llvmpipe (LLVM 15.0.6, 256 bits), is a software \
+                 renderer and slower than the CPU"
+                    .into(),
+            ),
+            hint: Some("--backend gpu forces it"),
+        },
     });
-    state.take_jobs();
+    state.take_requests();
     let mut harness = snapshot_harness(state);
     harness.run_steps(3);
     assert!(
@@ -418,7 +404,7 @@ fn snapshot_split_view_without_a_model() {
             .query_by_label_contains("Learned flow · no model")
             .is_some()
     );
-    assert_eq!(harness.state().0.shown_index(FlowKind::Particle), Some(4));
+    assert_eq!(harness.state().0.shown_index(Run::Particle), Some(4));
     harness.snapshot("app_split_view_no_model");
 }
 
@@ -434,49 +420,57 @@ fn snapshot_draw_mode() {
         state.apply(Command::StrokeAt([x, (k as f64 - 2.0).powi(2) * 0.4 - 1.0]));
         state.apply(Command::EndStroke);
     }
-    state.take_jobs();
+    state.take_requests();
     let mut harness = snapshot_harness(state);
     harness.run_steps(3);
     harness.snapshot("app_draw_mode");
 }
 
-/// The GIF export's animation holds the recorded frames as they are.
+/// The GIF export's animation shares the recorded frames (no copy), captions them by the flow's
+/// kind, writes them, and can be cancelled without leaving a file.
 #[test]
-fn gif_animation_matches_the_recorded_frames() {
+fn gif_export_shares_the_recorded_frames_and_can_be_cancelled() {
     let mut state = recorded_state();
     state.apply(Command::SetOverlays(Overlays {
         particle_arrows: true,
         ..Overlays::default()
     }));
-    state.apply(Command::ExportGif);
-    let job = state
-        .take_jobs()
-        .into_iter()
-        .find_map(|job| match job {
-            nsgf::app::jobs::Job::ExportGif(job) => Some(job),
-            _ => None,
-        })
-        .expect("export queues a job");
-    let animation = workers::animation_of(&job);
-    animation.validate().expect("a drawable animation");
-    assert_eq!(animation.frames.len(), 5);
-    assert_eq!(animation.kind, "sinkhorn");
-    assert_eq!(
-        animation.frames[2].as_slice(),
-        state.particle.frames[2].particles.as_slice()
-    );
-    assert_eq!(animation.arrows.len(), 5);
-    assert!(
-        animation.arrows[4].is_empty(),
-        "the last frame has no arrows"
-    );
-
-    // The export after its file dialog writes that animation as a GIF and says so.
     let directory = std::env::temp_dir().join(format!("nsgf-app-gif-{}", std::process::id()));
     std::fs::create_dir_all(&directory).expect("a temporary directory");
     let path = directory.join("sinkhorn.gif");
-    let mut reports = Vec::new();
-    let event = workers::write_gif(&job, &path, &mut |done, total| reports.push((done, total)));
+    state.apply(Command::ExportGifTo(path.clone()));
+    assert!(state.gif_exporting());
+    let take_gif = |state: &mut AppState| {
+        state
+            .take_requests()
+            .into_iter()
+            .find_map(|request| match request {
+                Request::ExportGif(request) => Some(request),
+                _ => None,
+            })
+            .expect("export queues a request")
+    };
+    let request = take_gif(&mut state);
+    let animation = &request.animation;
+    animation.validate().expect("a drawable animation");
+    assert_eq!(animation.frame_count(), 5);
+    assert_eq!(animation.trajectory.kind(), nsgf::flow::FlowKind::Sinkhorn);
+    let shown = state.particle.flow.trajectory.frames();
+    for (exported, recorded) in animation.trajectory.frames().iter().zip(shown) {
+        assert!(
+            exported.positions.shares_buffer(&recorded.positions),
+            "the export shares the frame's buffer"
+        );
+    }
+    assert!(animation.caption(1).contains("Sinkhorn step 1/4"));
+    assert!(animation.trajectory.frames()[4].velocities.is_none());
+
+    // A second export waits for the first.
+    state.apply(Command::ExportGifTo(path.clone()));
+    assert!(state.queued_requests().is_empty());
+
+    let mut fractions = Vec::new();
+    let event = workers::export_gif_now(request.clone(), &mut |f| fractions.push(f));
     let message = match event {
         WorkerEvent::Saved { message } => message,
         other => panic!("the export failed: {other:?}"),
@@ -484,13 +478,10 @@ fn gif_animation_matches_the_recorded_frames() {
     assert!(message.contains("wrote 5 frames"), "{message}");
     let bytes = std::fs::read(&path).expect("the GIF exists");
     assert!(bytes.starts_with(b"GIF89a"), "a GIF file");
-    assert_eq!(
-        reports.last(),
-        Some(&(5, 5)),
-        "progress ends at every frame"
-    );
+    assert_eq!(fractions.last(), Some(&1.0), "progress ends at every frame");
     state.on_event(WorkerEvent::Saved { message });
     assert_eq!(state.gif_progress, None);
+    assert!(!state.gif_exporting());
     assert!(
         state
             .status
@@ -498,10 +489,73 @@ fn gif_animation_matches_the_recorded_frames() {
             .is_some_and(|s| s.contains("sinkhorn.gif"))
     );
 
+    // Cancelled: nothing is written, and the state says so.
+    let cancelled_path = directory.join("cancelled.gif");
+    state.apply(Command::ExportGifTo(cancelled_path.clone()));
+    let request = take_gif(&mut state);
+    state.apply(Command::CancelGif);
+    let event = workers::export_gif_now(request, &mut |_| {});
+    assert!(
+        matches!(&event, WorkerEvent::FileFailed { error, .. } if error.is_cancelled()),
+        "{event:?}"
+    );
+    assert!(
+        !cancelled_path.exists(),
+        "a cancelled export leaves no file"
+    );
+    state.on_event(event);
+    assert!(state.error.is_none());
+    assert!(
+        state
+            .status
+            .as_deref()
+            .is_some_and(|s| s.contains("cancelled"))
+    );
+
     // A failed write is a message, not a panic.
-    let event = workers::write_gif(&job, &directory.join("missing/x.gif"), &mut |_, _| {});
+    state.apply(Command::ExportGifTo(directory.join("missing/x.gif")));
+    let request = take_gif(&mut state);
+    let event = workers::export_gif_now(request, &mut |_| {});
     assert!(matches!(event, WorkerEvent::FileFailed { .. }), "{event:?}");
+    state.on_event(event);
+    assert!(
+        state
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("GIF export failed"))
+    );
     std::fs::remove_dir_all(&directory).ok();
+}
+
+/// The app computes on eframe's own device: it opens no wgpu device of its own.
+#[test]
+fn the_app_opens_no_second_gpu_device() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let _gpu = nsgf::gpu::test_support::serial_gpu_test();
+    let opened_before = nsgf::gpu::devices_opened();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(900.0, 600.0))
+        .wgpu()
+        .build_eframe(|cc| {
+            assert!(
+                cc.wgpu_render_state.is_some(),
+                "kittest hands over its device"
+            );
+            NsgfApp::new(&cc.egui_ctx, tiny_settings(), shared_device(cc)).expect("workers start")
+        });
+    wait_until(&mut harness, "the particle flow is recorded", flow_recorded);
+    wait_until(&mut harness, "the readouts are computed", |s| {
+        s.readouts(Run::Particle)
+            .is_some_and(|r| !matches!(r.divergence, nsgf::app::state::Readout::Pending))
+    });
+    assert!(harness.state().state().backend_note.is_some());
+    assert_eq!(
+        nsgf::gpu::devices_opened(),
+        opened_before,
+        "the app opened a wgpu device of its own"
+    );
 }
 
 /// Writes `assets/screenshot.png` for the README headlessly: the real app after a short in-app
@@ -522,7 +576,7 @@ fn readme_screenshot() {
         .wgpu()
         .build_eframe(move |cc| {
             cc.egui_ctx.set_theme(egui::Theme::Light);
-            NsgfApp::new(&cc.egui_ctx, settings).expect("workers start")
+            NsgfApp::new(&cc.egui_ctx, settings, shared_device(cc)).expect("workers start")
         });
     harness.state_mut().view_options_mut().show_frame_times = false;
     let config = TrainConfig {
@@ -533,7 +587,7 @@ fn readme_screenshot() {
     harness.state_mut().apply(Command::Train);
     wait_until(&mut harness, "the particle flow is recorded", flow_recorded);
     wait_until(&mut harness, "the learned flow is sampled", |s| {
-        s.learned.trajectory.is_some()
+        s.learned.flow.is_some()
     });
     let app = harness.state_mut();
     app.apply(Command::SetView(FlowView::Split));
@@ -543,9 +597,9 @@ fn readme_screenshot() {
         ..Overlays::default()
     }));
     app.apply(Command::Seek(20));
-    assert_eq!(app.state().shown_index(FlowKind::Learned), Some(5));
+    assert_eq!(app.state().shown_index(Run::Learned), Some(5));
     wait_until(&mut harness, "the readouts are computed", |s| {
-        [FlowKind::Particle, FlowKind::Learned].iter().all(|&kind| {
+        [Run::Particle, Run::Learned].iter().all(|&kind| {
             s.readouts(kind).is_some_and(|r| {
                 !matches!(r.divergence, nsgf::app::state::Readout::Pending)
                     && !matches!(r.w2, nsgf::app::state::Readout::Pending)
@@ -596,7 +650,9 @@ fn frame_time_with_10000_particles_and_the_arrow_grid() {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .wgpu()
-        .build_eframe(move |cc| NsgfApp::new(&cc.egui_ctx, settings).expect("workers start"));
+        .build_eframe(move |cc| {
+            NsgfApp::new(&cc.egui_ctx, settings, shared_device(cc)).expect("workers start")
+        });
     harness
         .state_mut()
         .apply(Command::LoadModelFile(model_path.clone()));
@@ -609,7 +665,7 @@ fn frame_time_with_10000_particles_and_the_arrow_grid() {
         .state_mut()
         .apply(Command::SetView(FlowView::Learned));
     wait_until(&mut harness, "the learned flow is sampled", |state| {
-        state.learned.trajectory.is_some()
+        state.learned.flow.is_some()
     });
     harness.state_mut().apply(Command::Play);
     for _ in 0..5 {

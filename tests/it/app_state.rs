@@ -4,33 +4,43 @@
 use nsgf::Point;
 use nsgf::app::drawing::Brush;
 use nsgf::app::jobs::{
-    Extent, FileJob, FlowKind, Job, LearnedFrames, MetricsKey, RecordedFrame, WorkerEvent,
+    Extent, FileOp, FileRequest, MetricsKey, Request, Run, ShownFlow, WorkerEvent,
 };
 use nsgf::app::state::{
-    AppState, Command, DRAWN_LABEL, FlowSettings, FlowView, Readout, TargetChoice, backend_status,
+    AppState, Command, DRAWN_LABEL, FlowSettings, FlowView, Readout, TargetChoice,
 };
 use nsgf::data::{Distribution, Preset};
+use nsgf::flow::{FlowKind, Frame, Trajectory};
+use nsgf::gpu::BackendNote;
+use nsgf::job::JobError;
 use std::sync::Arc;
 
-fn flow_jobs(state: &mut AppState) -> Vec<nsgf::app::jobs::FlowJob> {
+fn flow_jobs(state: &mut AppState) -> Vec<nsgf::app::jobs::FlowRequest> {
     state
-        .take_jobs()
+        .take_requests()
         .into_iter()
         .filter_map(|job| match job {
-            Job::Flow(job) => Some(job),
+            Request::Flow(job) => Some(job),
             _ => None,
         })
         .collect()
 }
 
-fn frame(step: usize, x: f64) -> RecordedFrame {
-    RecordedFrame {
-        step,
-        t: step as f64 / 10.0,
-        particles: Arc::new(vec![[x, 0.0], [x, 1.0]]),
-        displacements: Arc::new(vec![[0.1, 0.0]; 2]),
-        grid_displacements: Arc::new(Vec::new()),
-        grid: Arc::new(Vec::new()),
+fn frame(step: usize, x: f64) -> Frame {
+    Frame::moving(
+        step as f64 / 10.0,
+        vec![[x, 0.0], [x, 1.0]],
+        vec![[0.1, 0.0]; 2],
+        1.0,
+    )
+}
+
+/// A flow-frame event of `generation` with no grid field.
+fn flow_frame(generation: u64, frame: Frame) -> WorkerEvent {
+    WorkerEvent::FlowFrame {
+        generation,
+        frame,
+        grid_field: Arc::new(Vec::new()),
     }
 }
 
@@ -43,8 +53,8 @@ fn state_with_frames(frames: usize, finished: bool) -> AppState {
         .expect("a flow job is queued at start");
     state.on_event(WorkerEvent::FlowStarted {
         generation: job.generation,
-        source: Arc::new(vec![[0.0, 0.0]; 2]),
-        target: Arc::new(vec![[1.0, 1.0]; 2]),
+        target: nsgf::flow::PointCloud::from_points(&vec![[1.0, 1.0]; 2]),
+        grid: Arc::new(Vec::new()),
         colors: Arc::new(vec![[255, 0, 0]; 2]),
         extent: Extent {
             min: [-1.0, -1.0],
@@ -52,17 +62,14 @@ fn state_with_frames(frames: usize, finished: bool) -> AppState {
         },
     });
     for step in 0..frames {
-        state.on_event(WorkerEvent::FlowFrame {
-            generation: job.generation,
-            frame: frame(step, step as f64),
-        });
+        state.on_event(flow_frame(job.generation, frame(step, step as f64)));
     }
     if finished {
         state.on_event(WorkerEvent::FlowFinished {
             generation: job.generation,
         });
     }
-    state.take_jobs();
+    state.take_requests();
     state
 }
 
@@ -89,13 +96,10 @@ fn picking_a_preset_restarts_the_flow_and_drops_old_frames() {
     let jobs = flow_jobs(&mut state);
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].target, Distribution::Preset(Preset::Checkerboard));
-    assert!(state.particle.frames.is_empty());
+    assert!(state.particle.flow.trajectory.frames().is_empty());
     // A late frame of the superseded flow is ignored.
-    state.on_event(WorkerEvent::FlowFrame {
-        generation: old_generation,
-        frame: frame(3, 3.0),
-    });
-    assert!(state.particle.frames.is_empty());
+    state.on_event(flow_frame(old_generation, frame(3, 3.0)));
+    assert!(state.particle.flow.trajectory.frames().is_empty());
     // Picking the same preset again starts nothing.
     state.apply(Command::SetTarget(TargetChoice::Preset(
         Preset::Checkerboard,
@@ -229,8 +233,8 @@ fn a_loaded_point_set_becomes_the_drawn_target() {
     let mut state = state_with_frames(1, true);
     state.apply(Command::LoadPoints);
     assert!(matches!(
-        state.take_jobs().as_slice(),
-        [Job::File(FileJob::LoadPoints)]
+        state.take_requests().as_slice(),
+        [Request::File(FileRequest::LoadPoints)]
     ));
     let points: Vec<Point> = vec![[0.0, 0.0], [1.0, 2.0], [3.0, -1.0]];
     state.on_event(WorkerEvent::PointsLoaded {
@@ -246,11 +250,16 @@ fn a_loaded_point_set_becomes_the_drawn_target() {
 fn bad_files_show_a_message_and_keep_the_target() {
     let mut state = state_with_frames(1, true);
     state.on_event(WorkerEvent::FileFailed {
-        message: "bad.csv:3: expected two numbers".into(),
+        op: FileOp::LoadPoints,
+        error: JobError::Data(nsgf::data::DataError::Malformed {
+            path: "bad.csv".into(),
+            line: 3,
+            reason: "expected two numbers".into(),
+        }),
     });
     assert_eq!(
         state.error.as_deref(),
-        Some("bad.csv:3: expected two numbers")
+        Some("bad.csv:3: expected two numbers; the current target is kept")
     );
     assert_eq!(state.settings.target, TargetChoice::Preset(Preset::Moons));
     state.on_event(WorkerEvent::PointsLoaded {
@@ -275,9 +284,9 @@ fn saving_an_empty_drawing_or_a_missing_model_is_a_message() {
     assert!(state.error.is_some());
     assert!(
         state
-            .take_jobs()
+            .take_requests()
             .iter()
-            .all(|job| !matches!(job, Job::File(_)))
+            .all(|job| !matches!(job, Request::File(_)))
     );
 }
 
@@ -287,28 +296,31 @@ fn a_failed_flow_or_training_is_a_message_not_a_panic() {
     let generation = state.particle.generation;
     state.on_event(WorkerEvent::FlowFailed {
         generation,
-        message: "GPU backend: device lost".into(),
+        error: JobError::Ot(nsgf::ot::OtError::Gpu("device lost".into())),
     });
     assert!(state.error.as_deref().unwrap_or("").contains("device lost"));
     assert!(!state.supply().more_coming);
 
     state.apply(Command::Train);
     let train_generation = state
-        .take_jobs()
+        .take_requests()
         .into_iter()
         .find_map(|job| match job {
-            Job::Train(job) => Some(job.generation),
+            Request::Train(job) => Some(job.generation),
             _ => None,
         })
         .expect("train queues a job");
     state.apply(Command::Train);
     assert!(
-        state.take_jobs().is_empty(),
+        state.take_requests().is_empty(),
         "a second Train while running starts nothing"
     );
     state.on_event(WorkerEvent::TrainFinished {
         generation: train_generation,
-        result: Err("training diverged: the loss became NaN at iteration 3".into()),
+        result: Err(JobError::Model(nsgf::model::ModelError::Diverged(
+            f64::NAN,
+            3,
+        ))),
     });
     assert!(state.training.running.is_none());
     assert!(state.training.model.is_none());
@@ -320,18 +332,18 @@ fn cancelling_training_sets_the_flag_and_keeps_no_error() {
     let mut state = state_with_frames(1, true);
     state.apply(Command::Train);
     let job = state
-        .take_jobs()
+        .take_requests()
         .into_iter()
         .find_map(|job| match job {
-            Job::Train(job) => Some(job),
+            Request::Train(job) => Some(job),
             _ => None,
         })
         .expect("train queues a job");
     state.apply(Command::CancelTraining);
-    assert!(job.cancel.load(std::sync::atomic::Ordering::Relaxed));
+    assert!(job.cancel.is_cancelled());
     state.on_event(WorkerEvent::TrainFinished {
         generation: job.generation,
-        result: Err("training cancelled".into()),
+        result: Err(JobError::Model(nsgf::model::ModelError::Cancelled)),
     });
     assert!(state.error.is_none());
     assert!(state.training.running.is_none());
@@ -342,10 +354,10 @@ fn readouts_are_requested_for_the_shown_frame_and_filled_by_the_worker() {
     let mut state = state_with_frames(3, true);
     state.apply(Command::Seek(2));
     let metrics: Vec<_> = state
-        .take_jobs()
+        .take_requests()
         .into_iter()
         .filter_map(|job| match job {
-            Job::Metrics(job) => Some(job),
+            Request::Metrics(job) => Some(job),
             _ => None,
         })
         .collect();
@@ -353,7 +365,7 @@ fn readouts_are_requested_for_the_shown_frame_and_filled_by_the_worker() {
     assert_eq!(job.key.frame, 2);
     assert_eq!(job.particles.len(), 2);
     assert_eq!(
-        state.readouts(FlowKind::Particle).map(|r| &r.w2),
+        state.readouts(Run::Particle).map(|r| &r.w2),
         Some(&Readout::Pending)
     );
     state.on_event(WorkerEvent::Metrics {
@@ -361,30 +373,30 @@ fn readouts_are_requested_for_the_shown_frame_and_filled_by_the_worker() {
         divergence: Ok(0.25),
         w2: None,
     });
-    let readouts = state.readouts(FlowKind::Particle).expect("filled");
+    let readouts = state.readouts(Run::Particle).expect("filled");
     assert_eq!(readouts.divergence, Readout::Value(0.25));
     assert!(matches!(readouts.w2, Readout::Unavailable(_)));
     // Seeking back to frame 2 later asks for nothing new.
     state.apply(Command::Seek(0));
-    state.take_jobs();
+    state.take_requests();
     state.apply(Command::Seek(2));
-    assert!(state.take_jobs().is_empty());
+    assert!(state.take_requests().is_empty());
 }
 
 #[test]
 fn a_skipped_readout_is_requested_again() {
     let mut state = state_with_frames(3, true);
-    state.take_jobs();
+    state.take_requests();
     let key = MetricsKey {
-        kind: FlowKind::Particle,
+        run: Run::Particle,
         generation: state.particle.generation,
         frame: 0,
     };
     state.on_event(WorkerEvent::MetricsSkipped { key });
     let again = state
-        .take_jobs()
+        .take_requests()
         .into_iter()
-        .any(|job| matches!(job, Job::Metrics(job) if job.key == key));
+        .any(|job| matches!(job, Request::Metrics(job) if job.key == key));
     assert!(again);
 }
 
@@ -393,8 +405,8 @@ fn feed_particle_frames(state: &mut AppState, frames: usize) {
     let generation = state.particle.generation;
     state.on_event(WorkerEvent::FlowStarted {
         generation,
-        source: Arc::new(vec![[0.0, 0.0]; 2]),
-        target: Arc::new(vec![[1.0, 1.0]; 2]),
+        target: nsgf::flow::PointCloud::from_points(&[[1.0, 1.0]; 2]),
+        grid: Arc::new(Vec::new()),
         colors: Arc::new(vec![[255, 0, 0]; 2]),
         extent: Extent {
             min: [-1.0, -1.0],
@@ -404,44 +416,43 @@ fn feed_particle_frames(state: &mut AppState, frames: usize) {
     for step in 0..frames {
         let mut frame = frame(step, step as f64);
         frame.t = step as f64 / (frames - 1) as f64;
-        state.on_event(WorkerEvent::FlowFrame { generation, frame });
+        state.on_event(flow_frame(generation, frame));
     }
     state.on_event(WorkerEvent::FlowFinished { generation });
 }
 
-/// Learned frames at times `j / (frames - 1)`.
-fn learned_frames_at_uniform_times(frames: usize) -> LearnedFrames {
-    LearnedFrames {
-        frames: (0..frames)
+/// A learned flow with frames at times `j / (frames - 1)`.
+fn learned_frames_at_uniform_times(frames: usize) -> ShownFlow {
+    let trajectory = Trajectory::from_frames(
+        FlowKind::Nsgf,
+        (0..frames)
             .map(|j| {
                 let mut frame = frame(j, -(j as f64));
                 frame.t = j as f64 / (frames - 1) as f64;
                 frame
             })
             .collect(),
-        phase_boundary: None,
-        nfe: frames - 1,
-        colors: Arc::new(Vec::new()),
+    );
+    ShownFlow {
+        trajectory,
+        ..ShownFlow::default()
     }
 }
 
 #[test]
 fn split_view_shows_both_flows_at_the_same_t() {
     let mut state = AppState::new(FlowSettings::default());
-    state.take_jobs();
+    state.take_requests();
     // A 40-step particle flow beside a 10-NFE learned flow.
     feed_particle_frames(&mut state, 41);
     state.apply(Command::SetView(FlowView::Split));
-    assert_eq!(
-        state.shown_kinds(),
-        &[FlowKind::Particle, FlowKind::Learned]
-    );
-    assert_eq!(state.shown_index(FlowKind::Learned), None);
+    assert_eq!(state.shown_kinds(), &[Run::Particle, Run::Learned]);
+    assert_eq!(state.shown_index(Run::Learned), None);
     state.on_event(WorkerEvent::LearnedReady {
         generation: state.learned.generation,
-        trajectory: learned_frames_at_uniform_times(11),
+        flow: learned_frames_at_uniform_times(11),
     });
-    assert_eq!(state.timeline_kind(), FlowKind::Particle);
+    assert_eq!(state.timeline_kind(), Run::Particle);
     assert_eq!(
         state.supply().available,
         41,
@@ -450,28 +461,28 @@ fn split_view_shows_both_flows_at_the_same_t() {
 
     // Particle frame 4 (t = 0.1) pairs with learned frame 1 (t = 0.1), not learned frame 4.
     state.apply(Command::Seek(4));
-    assert_eq!(state.shown_index(FlowKind::Particle), Some(4));
-    assert_eq!(state.shown_index(FlowKind::Learned), Some(1));
+    assert_eq!(state.shown_index(Run::Particle), Some(4));
+    assert_eq!(state.shown_index(Run::Learned), Some(1));
     assert_eq!(state.shown_time(), Some(0.1));
     let shown_t = |state: &AppState, kind| state.shown_frame(kind).expect("a frame").t;
     assert_eq!(
-        shown_t(&state, FlowKind::Particle),
-        shown_t(&state, FlowKind::Learned)
+        shown_t(&state, Run::Particle),
+        shown_t(&state, Run::Learned)
     );
     for position in 0..41 {
         state.apply(Command::Seek(position));
-        let gap = (shown_t(&state, FlowKind::Particle) - shown_t(&state, FlowKind::Learned)).abs();
+        let gap = (shown_t(&state, Run::Particle) - shown_t(&state, Run::Learned)).abs();
         assert!(gap <= 0.05 + 1e-12, "position {position}: Δt = {gap}");
     }
     state.apply(Command::Seek(40));
-    assert_eq!(state.shown_index(FlowKind::Learned), Some(10));
+    assert_eq!(state.shown_index(Run::Learned), Some(10));
 
     // The readouts follow the matched frames.
     let learned_key = state
-        .take_jobs()
+        .take_requests()
         .into_iter()
         .filter_map(|job| match job {
-            Job::Metrics(job) if job.key.kind == FlowKind::Learned => Some(job.key),
+            Request::Metrics(job) if job.key.run == Run::Learned => Some(job.key),
             _ => None,
         })
         .last()
@@ -482,15 +493,15 @@ fn split_view_shows_both_flows_at_the_same_t() {
     state.apply(Command::SetView(FlowView::Learned));
     assert_eq!(state.supply().available, 11);
     state.apply(Command::Seek(4));
-    assert_eq!(state.shown_index(FlowKind::Learned), Some(4));
+    assert_eq!(state.shown_index(Run::Learned), Some(4));
 
     // A learned trajectory is dropped unless it belongs to the current sampling job.
     state.on_event(WorkerEvent::LearnedReady {
         generation: 999,
-        trajectory: learned_frames_at_uniform_times(2),
+        flow: learned_frames_at_uniform_times(2),
     });
     assert_eq!(
-        state.learned.trajectory.as_ref().map(|t| t.frames.len()),
+        state.learned.flow.as_ref().map(|f| f.trajectory.len()),
         Some(11)
     );
 }
@@ -498,37 +509,49 @@ fn split_view_shows_both_flows_at_the_same_t() {
 #[test]
 fn split_view_follows_the_learned_flow_while_the_particle_flow_has_no_frame() {
     let mut state = AppState::new(FlowSettings::default());
-    state.take_jobs();
+    state.take_requests();
     state.apply(Command::SetView(FlowView::Split));
     state.on_event(WorkerEvent::LearnedReady {
         generation: state.learned.generation,
-        trajectory: learned_frames_at_uniform_times(11),
+        flow: learned_frames_at_uniform_times(11),
     });
-    assert_eq!(state.timeline_kind(), FlowKind::Learned);
+    assert_eq!(state.timeline_kind(), Run::Learned);
     state.apply(Command::Seek(3));
-    assert_eq!(state.shown_index(FlowKind::Learned), Some(3));
-    assert_eq!(state.shown_index(FlowKind::Particle), None);
+    assert_eq!(state.shown_index(Run::Learned), Some(3));
+    assert_eq!(state.shown_index(Run::Particle), None);
 }
 
 #[test]
 fn the_backend_note_reads_well_in_the_status_line() {
-    let software = "backend: cpu f32 (the only GPU adapter, llvmpipe (LLVM 15.0.6, 256 bits), \
-                    is a software renderer and slower than the CPU; --backend gpu forces it)";
+    let software = BackendNote {
+        name: "cpu f32".into(),
+        reason: Some(
+            "the only GPU adapter, llvmpipe (LLVM 15.0.6, 256 bits), is a software renderer \
+             and slower than the CPU"
+                .into(),
+        ),
+        hint: Some("--backend gpu forces it"),
+    };
     assert_eq!(
-        backend_status(software),
+        software.to_string(),
+        "backend: cpu f32 (the only GPU adapter, llvmpipe (LLVM 15.0.6, 256 bits), is a \
+         software renderer and slower than the CPU; --backend gpu forces it)"
+    );
+    assert_eq!(
+        software.status_text(),
         "cpu f32 (the only GPU adapter, llvmpipe (LLVM 15.0.6, 256 bits), is a software \
          renderer and slower than the CPU)"
     );
-    assert_eq!(backend_status("backend: cpu f32"), "cpu f32");
+    assert_eq!(BackendNote::plain("cpu f32").status_text(), "cpu f32");
     assert_eq!(
-        backend_status("backend: gpu (NVIDIA H200)"),
-        "gpu (NVIDIA H200)"
+        BackendNote::plain("gpu (NVIDIA H200)").to_string(),
+        "backend: gpu (NVIDIA H200)"
     );
     let mut state = AppState::new(FlowSettings::default());
     state.on_event(WorkerEvent::BackendReady {
-        note: software.into(),
+        note: software.clone(),
     });
-    assert_eq!(state.backend_note.as_deref(), Some(software));
+    assert_eq!(state.backend_note.as_ref(), Some(&software));
 }
 
 #[test]
@@ -548,10 +571,10 @@ fn changing_a_hyperparameter_or_method_is_recorded() {
 /// result back as the worker would.
 fn run_training_job(state: &mut AppState) {
     let job = state
-        .take_jobs()
+        .take_requests()
         .into_iter()
         .find_map(|job| match job {
-            Job::Train(job) => Some(job),
+            Request::Train(job) => Some(job),
             _ => None,
         })
         .expect("Train queues a training job");
@@ -559,11 +582,11 @@ fn run_training_job(state: &mut AppState) {
         &job.config,
         &job.source,
         &job.target,
-        &job.cancel,
+        job.cancel.flag(),
         &mut |_| {},
     )
     .map(Box::new)
-    .map_err(|e| e.to_string());
+    .map_err(JobError::from);
     state.on_event(WorkerEvent::TrainFinished {
         generation: job.generation,
         result,
@@ -571,20 +594,20 @@ fn run_training_job(state: &mut AppState) {
 }
 
 /// Samples the state's queued learned-flow job with the worker's code and feeds the result back.
-fn run_learned_job(state: &mut AppState) -> nsgf::app::jobs::LearnedJob {
+fn run_learned_job(state: &mut AppState) -> nsgf::app::jobs::LearnedRequest {
     let job = state
-        .take_jobs()
+        .take_requests()
         .into_iter()
         .filter_map(|job| match job {
-            Job::Learned(job) => Some(job),
+            Request::Learned(job) => Some(job),
             _ => None,
         })
         .last()
         .expect("a learned-flow job is queued");
-    let trajectory = nsgf::app::workers::learned_frames(&job).expect("sampling works");
+    let flow = nsgf::app::workers::learned_flow(&job).expect("sampling works");
     state.on_event(WorkerEvent::LearnedReady {
         generation: job.generation,
-        trajectory,
+        flow,
     });
     job
 }
@@ -596,7 +619,7 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
         particles: 120,
         ..FlowSettings::default()
     });
-    state.take_jobs();
+    state.take_requests();
     feed_particle_frames(&mut state, 41);
     state.apply(Command::SetMethod(Method::NsgfPp));
     let config = TrainConfig {
@@ -625,17 +648,13 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
     // The default budget: the learned flow is sampled, shown and played.
     let job = run_learned_job(&mut state);
     assert_eq!(job.nfe, None, "the model's default NFE");
-    let trajectory = state.learned.trajectory.as_ref().expect("sampled");
-    assert_eq!(trajectory.nfe, 10);
-    assert_eq!(trajectory.phase_boundary, Some(flow_steps));
-    assert_eq!(
-        trajectory.frames.len(),
-        10,
-        "1 + 5 flow + 4 straight frames"
-    );
+    let trajectory = &state.learned.flow.as_ref().expect("sampled").trajectory;
+    assert_eq!(trajectory.nfe(), 10);
+    assert_eq!(trajectory.boundary_frame(), Some(flow_steps));
+    assert_eq!(trajectory.len(), 10, "1 + 5 flow + 4 straight frames");
     assert_eq!(trajectory.nfe_at(flow_steps), flow_steps);
     assert_eq!(trajectory.nfe_at(9), 10, "the time predictor counts once");
-    let times: Vec<f64> = trajectory.frames.iter().map(|f| f.t).collect();
+    let times: Vec<f64> = trajectory.times().collect();
     assert!(
         times.windows(2).all(|pair| pair[0] < pair[1]),
         "one increasing timeline over both phases: {times:?}"
@@ -658,10 +677,10 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
         .expect("the boundary is on the particle timeline");
     state.apply(Command::Seek(position));
     assert!(state.in_straight_phase());
-    assert_eq!(state.shown_index(FlowKind::Learned), Some(flow_steps));
+    assert_eq!(state.shown_index(Run::Learned), Some(flow_steps));
     state.apply(Command::Seek(position - 1));
     assert!(!state.in_straight_phase());
-    assert_eq!(state.shown_index(FlowKind::Learned), Some(flow_steps - 1));
+    assert_eq!(state.shown_index(Run::Learned), Some(flow_steps - 1));
     // The mark sits where the particle flow's t passes the middle of the last Sinkhorn step.
     let middle = (times[flow_steps - 1] + times[flow_steps]) / 2.0;
     assert!(
@@ -674,14 +693,17 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
     // The NFE control: 10 is accepted as is; a budget below flow steps + 2 is raised to it.
     state.apply(Command::SetNfe(Some(10)));
     assert_eq!(run_learned_job(&mut state).nfe, Some(10));
-    assert_eq!(state.learned.trajectory.as_ref().map(|t| t.nfe), Some(10));
+    assert_eq!(
+        state.learned.flow.as_ref().map(|f| f.trajectory.nfe()),
+        Some(10)
+    );
     state.apply(Command::SetNfe(Some(3)));
     assert_eq!(state.training.nfe, Some(flow_steps + 2));
     assert_eq!(run_learned_job(&mut state).nfe, Some(flow_steps + 2));
     assert!(state.error.is_none(), "{:?}", state.error);
-    let trajectory = state.learned.trajectory.as_ref().expect("sampled");
-    assert_eq!(trajectory.frames.len(), flow_steps + 2, "one straight step");
-    assert_eq!(trajectory.phase_boundary, Some(flow_steps));
+    let trajectory = &state.learned.flow.as_ref().expect("sampled").trajectory;
+    assert_eq!(trajectory.len(), flow_steps + 2, "one straight step");
+    assert_eq!(trajectory.boundary_frame(), Some(flow_steps));
 }
 
 #[test]
@@ -691,7 +713,7 @@ fn an_nfe_chosen_for_nsgf_is_raised_for_an_nsgfpp_model() {
         particles: 50,
         ..FlowSettings::default()
     });
-    state.take_jobs();
+    state.take_requests();
     // No model yet: any budget from 1 is kept.
     state.apply(Command::SetNfe(Some(2)));
     assert_eq!(state.training.nfe, Some(2));

@@ -3,7 +3,9 @@
 
 use nsgf::Point;
 use nsgf::data::{Distribution, Preset, seeded_rng};
-use nsgf::flow::{FlowConfig, FlowFrame, ParticleFlow, TrajectoryPool, simulate_flow};
+use nsgf::flow::{
+    FlowConfig, FlowKind, Frame, ParticleFlow, Trajectory, TrajectoryPool, simulate_flow,
+};
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::{OtError, Precision, SinkhornParams};
 
@@ -33,34 +35,38 @@ fn config(steps: usize) -> FlowConfig {
 fn velocities_are_computed_at_the_positions_they_are_recorded_with() {
     let (source, target) = clouds(64, 1);
     let mut backend = CpuBackend::new(Precision::F64);
-    let frames = simulate_flow(source.clone(), target.clone(), config(4), &mut backend).unwrap();
+    let trajectory =
+        simulate_flow(source.clone(), target.clone(), config(4), &mut backend).unwrap();
+    let frames = trajectory.frames();
     assert_eq!(frames.len(), 5);
-    assert_eq!(frames[0].particles, source);
+    assert_eq!(trajectory.kind(), FlowKind::Sinkhorn);
+    assert_eq!(frames[0].points(), source.as_slice());
     for (k, pair) in frames.windows(2).enumerate() {
         let (now, next) = (&pair[0], &pair[1]);
-        assert_eq!(now.step, k);
         assert!((now.t - k as f64 / 4.0).abs() < 1e-15);
+        assert_eq!(now.step_size, 0.5);
         // v_k was computed at x_k: recompute it there and compare.
         let mut fresh = CpuBackend::new(Precision::F64);
         let recomputed = nsgf::ot::VelocityBackend::velocity(
             &mut fresh,
-            &now.particles,
+            now.points(),
             &target,
             &config(4).sinkhorn,
         )
         .unwrap();
-        for ((v, w), (x, y)) in now
-            .velocities
+        let velocities = now.velocities.as_ref().expect("a moving frame");
+        for ((v, w), (x, y)) in velocities
+            .points()
             .iter()
             .zip(&recomputed)
-            .zip(now.particles.iter().zip(&next.particles))
+            .zip(now.points().iter().zip(next.points()))
         {
             assert!((v[0] - w[0]).abs() < 1e-9 && (v[1] - w[1]).abs() < 1e-9);
             assert!((x[0] + 0.5 * v[0] - y[0]).abs() < 1e-12);
             assert!((x[1] + 0.5 * v[1] - y[1]).abs() < 1e-12);
         }
     }
-    assert!(frames[4].velocities.is_empty());
+    assert!(frames[4].velocities.is_none());
 }
 
 #[test]
@@ -70,8 +76,8 @@ fn the_flow_brings_particles_closer_to_the_target() {
     let params = config(6).sinkhorn;
     let before =
         nsgf::ot::VelocityBackend::divergence(&mut backend, &source, &target, &params).unwrap();
-    let frames = simulate_flow(source, target.clone(), config(6), &mut backend).unwrap();
-    let last = &frames.last().unwrap().particles;
+    let trajectory = simulate_flow(source, target.clone(), config(6), &mut backend).unwrap();
+    let last = trajectory.end_points().unwrap().points();
     let after =
         nsgf::ot::VelocityBackend::divergence(&mut backend, last, &target, &params).unwrap();
     assert!(after < 0.1 * before, "S_eps went from {before} to {after}");
@@ -96,13 +102,8 @@ fn a_flow_rejects_empty_sets_and_bad_parameters() {
     ));
 }
 
-fn frame(step: usize, t: f64, value: f64, n: usize) -> FlowFrame {
-    FlowFrame {
-        step,
-        t,
-        particles: vec![[value, value]; n],
-        velocities: vec![[value, -value]; n],
-    }
+fn frame(t: f64, value: f64, n: usize) -> Frame {
+    Frame::moving(t, vec![[value, value]; n], vec![[value, -value]; n], 1.0)
 }
 
 #[test]
@@ -110,14 +111,14 @@ fn the_pool_keeps_the_last_flows_and_samples_aligned_triples() {
     let mut pool = TrajectoryPool::new(2);
     assert!(pool.is_empty());
     let flow = |offset: f64| {
-        vec![
-            frame(0, 0.0, offset, 3),
-            frame(1, 0.5, offset + 1.0, 3),
-            FlowFrame {
-                velocities: Vec::new(),
-                ..frame(2, 1.0, offset + 2.0, 3)
-            },
-        ]
+        Trajectory::from_frames(
+            FlowKind::Sinkhorn,
+            vec![
+                frame(0.0, offset, 3),
+                frame(0.5, offset + 1.0, 3),
+                Frame::resting(1.0, vec![[offset + 2.0, offset + 2.0]; 3]),
+            ],
+        )
     };
     pool.push_flow(&flow(0.0));
     pool.push_flow(&flow(10.0));

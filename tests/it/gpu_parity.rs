@@ -358,8 +358,16 @@ fn gpu_selection_picks_a_hardware_adapter_and_passes_over_software_ones() {
     let Some((software, adapter_name)) = probe else {
         // No adapter: Auto falls back to the CPU and says why; Gpu is an error.
         let auto = select_backend(BackendChoice::Auto, Precision::F32).unwrap();
-        assert!(auto.note.starts_with("backend: cpu"), "{}", auto.note);
-        assert!(auto.note.contains("no GPU adapter found"), "{}", auto.note);
+        assert!(
+            auto.note.to_string().starts_with("backend: cpu"),
+            "{}",
+            auto.note
+        );
+        assert!(
+            auto.note.to_string().contains("no GPU adapter found"),
+            "{}",
+            auto.note
+        );
         match select_backend(BackendChoice::Gpu, Precision::F32) {
             Err(OtError::Gpu(message)) => assert!(message.contains("no GPU adapter found")),
             other => panic!("expected an adapter error, got {:?}", other.map(|s| s.note)),
@@ -369,16 +377,40 @@ fn gpu_selection_picks_a_hardware_adapter_and_passes_over_software_ones() {
     let auto = select_backend(BackendChoice::Auto, Precision::F32).unwrap();
     if software {
         // A software adapter (lavapipe in CI) is slower than the CPU: Auto passes it over.
-        assert!(auto.note.starts_with("backend: cpu f32"), "{}", auto.note);
-        assert!(auto.note.contains("software renderer"), "{}", auto.note);
-        assert!(auto.note.contains(&adapter_name), "{}", auto.note);
+        assert!(
+            auto.note.to_string().starts_with("backend: cpu f32"),
+            "{}",
+            auto.note
+        );
+        assert!(
+            auto.note.to_string().contains("software renderer"),
+            "{}",
+            auto.note
+        );
+        assert!(
+            auto.note.to_string().contains(&adapter_name),
+            "{}",
+            auto.note
+        );
     } else {
-        assert!(auto.note.starts_with("backend: gpu ("), "{}", auto.note);
+        assert!(
+            auto.note.to_string().starts_with("backend: gpu ("),
+            "{}",
+            auto.note
+        );
     }
     let gpu = select_backend(BackendChoice::Gpu, Precision::F32).unwrap();
-    assert!(gpu.note.starts_with("backend: gpu ("), "{}", gpu.note);
+    assert!(
+        gpu.note.to_string().starts_with("backend: gpu ("),
+        "{}",
+        gpu.note
+    );
     let cpu = select_backend(BackendChoice::Auto, Precision::F64).unwrap();
-    assert!(cpu.note.starts_with("backend: cpu f64"), "{}", cpu.note);
+    assert!(
+        cpu.note.to_string().starts_with("backend: cpu f64"),
+        "{}",
+        cpu.note
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! the particles' pixels), chunking, progress, cancel and the error paths (no file left behind).
 
 use nsgf::Point;
+use nsgf::flow::{FlowKind, Frame, Trajectory};
 use nsgf::render::colors::BACKGROUND;
 use nsgf::render::{
     Animation, AnimationRenderer, GifOptions, LookOptions, RenderError, export_gif,
@@ -17,8 +18,23 @@ fn scratch_dir(test: &str) -> PathBuf {
     dir
 }
 
+/// An animation of `frames` (one point set per frame, at times k / last) over `target`.
+pub fn animation_of_points(title: &str, frames: Vec<Vec<Point>>, target: Vec<Point>) -> Animation {
+    let last = frames.len().saturating_sub(1).max(1) as f64;
+    let frames = frames
+        .into_iter()
+        .enumerate()
+        .map(|(k, points)| Frame::resting(k as f64 / last, points))
+        .collect();
+    Animation::new(
+        title,
+        Trajectory::from_frames(FlowKind::Sinkhorn, frames),
+        target,
+    )
+}
+
 /// 30 particles on a circle that shrink to a small offset circle over `frames` frames.
-fn moving_animation(frames: usize) -> Animation {
+fn moving_points(frames: usize) -> (Vec<Vec<Point>>, Vec<Point>) {
     let start: Vec<Point> = (0..30)
         .map(|i| {
             let a = std::f64::consts::TAU * i as f64 / 30.0;
@@ -26,24 +42,25 @@ fn moving_animation(frames: usize) -> Animation {
         })
         .collect();
     let last = (frames - 1).max(1) as f64;
-    Animation {
-        title: "test flow".into(),
-        frames: (0..frames)
-            .map(|k| {
-                let s = k as f64 / last;
-                start
-                    .iter()
-                    .map(|p| [(1.0 - 0.7 * s) * p[0] + s, (1.0 - 0.7 * s) * p[1]])
-                    .collect()
-            })
-            .collect(),
-        times: (0..frames).map(|k| k as f64 / last).collect(),
-        target: start
-            .iter()
-            .map(|p| [0.3 * p[0] + 1.0, 0.3 * p[1]])
-            .collect(),
-        ..Animation::default()
-    }
+    let points = (0..frames)
+        .map(|k| {
+            let s = k as f64 / last;
+            start
+                .iter()
+                .map(|p| [(1.0 - 0.7 * s) * p[0] + s, (1.0 - 0.7 * s) * p[1]])
+                .collect()
+        })
+        .collect();
+    let target = start
+        .iter()
+        .map(|p| [0.3 * p[0] + 1.0, 0.3 * p[1]])
+        .collect();
+    (points, target)
+}
+
+fn moving_animation(frames: usize) -> Animation {
+    let (points, target) = moving_points(frames);
+    animation_of_points("test flow", points, target)
 }
 
 fn small_options() -> GifOptions {
@@ -154,8 +171,8 @@ fn particle_colours_land_on_the_particles_in_every_frame() {
     let renderer = AnimationRenderer::new(&animation, options.look).expect("valid");
     let decoded = decode(&path);
     assert_eq!(decoded.frames.len(), 5);
-    for (frame, (_, rgba)) in animation.frames.iter().zip(&decoded.frames) {
-        for (point, color) in frame.iter().zip(renderer.colors()) {
+    for (frame, (_, rgba)) in animation.trajectory.frames().iter().zip(&decoded.frames) {
+        for (point, color) in frame.points().iter().zip(renderer.colors()) {
             let (x, y) = renderer.viewport().to_pixel(*point, 200);
             assert_eq!(rgb(rgba, 200, x, y), *color, "particle at {point:?}");
         }
@@ -227,7 +244,11 @@ fn bad_animations_and_options_leave_no_file_and_keep_an_existing_one() {
         assert_eq!(listing(&dir), vec!["keep.gif".to_string()]);
     };
     let good = moving_animation(4);
-    check(&Animation::default(), &small_options(), "no frames");
+    check(
+        &animation_of_points("empty", Vec::new(), Vec::new()),
+        &small_options(),
+        "no frames",
+    );
     for size_px in [0, 100_000] {
         let mut options = small_options();
         options.look.size_px = size_px;
@@ -236,15 +257,17 @@ fn bad_animations_and_options_leave_no_file_and_keep_an_existing_one() {
     let mut options = small_options();
     options.fps = 0;
     check(&good, &options, "1..=50");
-    let mut broken = good.clone();
-    broken.frames[2][7] = [f64::NAN, 0.0];
+    let (mut points, target) = moving_points(4);
+    points[2][7] = [f64::NAN, 0.0];
+    let broken = animation_of_points("test flow", points, target.clone());
     check(
         &broken,
         &small_options(),
         "frame 2 holds a non-finite coordinate at index 7",
     );
-    let mut ragged = good.clone();
-    ragged.frames[1].pop();
+    let (mut points, _) = moving_points(4);
+    points[1].pop();
+    let ragged = animation_of_points("test flow", points, target);
     check(&ragged, &small_options(), "29 given, 30 expected");
     let cancelled = AtomicBool::new(true);
     let error = export_gif(
@@ -263,10 +286,7 @@ fn bad_animations_and_options_leave_no_file_and_keep_an_existing_one() {
 fn a_single_frame_animation_holds_that_frame() {
     let dir = scratch_dir("single");
     let path = dir.join("one.gif");
-    let animation = Animation {
-        frames: vec![vec![[0.0, 0.0], [1.0, 1.0]]],
-        ..Animation::default()
-    };
+    let animation = animation_of_points("", vec![vec![[0.0, 0.0], [1.0, 1.0]]], Vec::new());
     let options = GifOptions {
         fps: 25,
         hold_last_ms: 2000,

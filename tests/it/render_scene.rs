@@ -6,8 +6,8 @@ use nsgf::render::colors::{BACKGROUND, TARGET_GREY, particle_color_map};
 use nsgf::render::font::{draw_text, text_size};
 use nsgf::render::palette::GlobalPalette;
 use nsgf::render::{
-    Animation, AnimationRenderer, FrameScene, FrameStyle, LookOptions, RenderError, Viewport,
-    colors_by_start, render_frame,
+    AnimationRenderer, FrameScene, FrameStyle, LookOptions, RenderError, Viewport, colors_by_start,
+    render_frame,
 };
 
 fn rgb_at(pixmap: &tiny_skia::Pixmap, x: f32, y: f32) -> [u8; 3] {
@@ -91,12 +91,11 @@ fn arrows_and_trails_leave_ink_between_positions() {
 fn frames_of_an_animation_share_fixed_axes_and_colours() {
     let start: Vec<Point> = (0..40).map(|i| [i as f64 * 0.1, 0.0]).collect();
     let end: Vec<Point> = start.iter().map(|p| [p[0] * 0.5, 3.0]).collect();
-    let animation = Animation {
-        title: "test".into(),
-        frames: vec![start.clone(), end.clone()],
-        target: end.clone(),
-        ..Animation::default()
-    };
+    let animation = super::gif_export::animation_of_points(
+        "test",
+        vec![start.clone(), end.clone()],
+        end.clone(),
+    );
     let look = LookOptions {
         size_px: 160,
         trails: 0,
@@ -230,14 +229,11 @@ fn the_caption_keeps_one_size_through_an_animation() {
     // "step 0/20" is shorter than "step 20/20": at 320 px the longer caption only fits at a
     // smaller scale, and every frame must use that same scale.
     let cloud: Vec<Point> = (0..30).map(|i| [i as f64 * 0.1, (i % 5) as f64]).collect();
-    let animation = Animation {
-        title: "gaussian -> checkerboard".into(),
-        kind: "sinkhorn".into(),
-        frames: vec![cloud.clone(); 21],
-        times: (0..21).map(|k| k as f64 / 20.0).collect(),
-        target: cloud,
-        ..Animation::default()
-    };
+    let animation = super::gif_export::animation_of_points(
+        "gaussian -> checkerboard",
+        vec![cloud.clone(); 21],
+        cloud,
+    );
     let look = LookOptions {
         size_px: 320,
         trails: 0,

@@ -71,18 +71,22 @@ fn sampling_is_seeded_and_follows_the_nfe_budget() {
     let a = model.sample_trajectory(50, None, 3).unwrap();
     let b = model.sample_trajectory(50, None, 3).unwrap();
     assert_eq!(a, b);
-    assert_eq!(a.frames.len(), 11);
-    assert_eq!(a.nfe, 10);
-    assert!((a.times[10] - 1.0).abs() < 1e-12);
+    assert_eq!(a.len(), 11);
+    assert_eq!(a.nfe(), 10);
+    assert!((a.frames()[10].t - 1.0).abs() < 1e-12);
     let coarse = model.sample_trajectory(50, Some(4), 3).unwrap();
-    assert_eq!((coarse.frames.len(), coarse.nfe), (5, 4));
+    assert_eq!((coarse.len(), coarse.nfe()), (5, 4));
     assert_eq!(
-        coarse.frames[0], a.frames[0],
+        coarse.frames()[0].positions,
+        a.frames()[0].positions,
         "same seed, same source samples"
     );
     // Resampling the time grid over the same horizon keeps the end point close.
     let fine = model.sample_trajectory(50, Some(40), 3).unwrap();
-    let end_gap = w2_between(a.frames.last().unwrap(), fine.frames.last().unwrap());
+    let end_gap = w2_between(
+        a.end_points().unwrap().points(),
+        fine.end_points().unwrap().points(),
+    );
     assert!(
         end_gap < 0.5,
         "10 vs 40 NFE end points differ by W2 {end_gap}"
@@ -101,21 +105,39 @@ fn nsgfpp_uses_both_phases_within_the_budget() {
     let (model, reports) = train(&config);
     assert!(reports.iter().any(|r| r.stage == "straight flow"));
     let trajectory = model.sample_trajectory(300, Some(10), 5).unwrap();
-    assert_eq!(trajectory.nfe, 10);
+    assert_eq!(trajectory.nfe(), 10);
     let boundary = trajectory
-        .phase_boundary
+        .phase_boundary()
         .expect("NSGF++ marks its phase boundary");
-    assert_eq!(boundary, config.flow.steps);
-    assert_eq!(trajectory.frames.len(), 10);
-    let taus = trajectory.transition_times.as_ref().unwrap();
+    assert_eq!(boundary.frame, config.flow.steps);
+    assert_eq!(trajectory.len(), 10);
+    let taus = &boundary.transition_times;
     let floor = model.sinkhorn_phase_coverage();
     assert!(taus.iter().all(|&tau| (floor..=1.0).contains(&tau)));
+    // One increasing [0, 1] timeline: the Sinkhorn phase is scaled into [0, τ̄] and the
+    // straight phase starts at τ̄, the mean predicted transition time.
+    let times: Vec<f64> = trajectory.times().collect();
+    let mean_tau = taus.iter().sum::<f64>() / taus.len() as f64;
+    assert_eq!(times[0], 0.0);
+    assert!(
+        (times[boundary.frame] - mean_tau).abs() < 1e-12,
+        "{times:?}"
+    );
+    assert!(times.windows(2).all(|pair| pair[0] < pair[1]), "{times:?}");
+    assert!((times[9] - 1.0).abs() < 1e-9, "{times:?}");
+    // Each frame's stored velocity moves it onto the next frame.
+    for pair in trajectory.frames().windows(2) {
+        let moved = pair[0].displacements().expect("a moving frame");
+        for ((x, d), next) in pair[0].points().iter().zip(&moved).zip(pair[1].points()) {
+            assert!((x[0] + d[0] - next[0]).abs() < 1e-9 && (x[1] + d[1] - next[1]).abs() < 1e-9);
+        }
+    }
     let source = Distribution::Preset(Preset::Gaussian)
         .sample(300, &mut seeded_rng(5))
         .unwrap();
     let (before, after) = (
         w2_to_target(&source, 9),
-        w2_to_target(trajectory.frames.last().unwrap(), 9),
+        w2_to_target(trajectory.end_points().unwrap().points(), 9),
     );
     assert!(after < 0.5 * before, "W2 went from {before} to {after}");
     let too_small = model.min_nfe() - 1;

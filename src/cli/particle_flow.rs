@@ -1,0 +1,96 @@
+//! What `nsgf flow` and `nsgf gif --flow` share: the checks of the flow options, the samples
+//! under the one seeding rule ([`crate::data::sample_source_and_target`]), the backend note,
+//! and the simulation.
+
+use crate::Point;
+use crate::data::{Distribution, sample_source_and_target};
+use crate::flow::{FlowConfig, Trajectory, simulate_flow};
+use crate::gpu::{BackendChoice, select_backend};
+use crate::ot::{Precision, SinkhornParams};
+
+/// The options of a particle flow on the command line.
+#[derive(Debug, Clone)]
+pub struct ParticleFlowOptions<'a> {
+    /// Source: a preset name or a CSV file.
+    pub source: &'a str,
+    /// Target: a preset name or a CSV file.
+    pub target: &'a str,
+    /// Particles (and target samples).
+    pub n: usize,
+    /// Euler steps.
+    pub steps: usize,
+    /// Euler step size η.
+    pub eta: f64,
+    /// Blur σ.
+    pub blur: f64,
+    /// ε-annealing factor.
+    pub scaling: f64,
+    /// Velocity backend.
+    pub backend: BackendChoice,
+    /// Seed of both samples.
+    pub seed: u64,
+}
+
+/// A simulated particle flow and what it ran between.
+pub struct SimulatedFlow {
+    /// The parsed source distribution.
+    pub source: Distribution,
+    /// The parsed target distribution.
+    pub target: Distribution,
+    /// The target samples the particles flowed to.
+    pub target_points: Vec<Point>,
+    /// Every frame.
+    pub trajectory: Trajectory,
+}
+
+impl ParticleFlowOptions<'_> {
+    /// The flow configuration, after checking every number (errors name the option).
+    pub fn config(&self) -> anyhow::Result<FlowConfig> {
+        if self.n == 0 {
+            anyhow::bail!("--n must be at least 1 (got 0)");
+        }
+        if self.steps == 0 {
+            anyhow::bail!("--steps must be at least 1 (got 0)");
+        }
+        if !(self.eta.is_finite() && self.eta > 0.0) {
+            anyhow::bail!("--eta must be a finite number > 0 (got {})", self.eta);
+        }
+        let sinkhorn = SinkhornParams {
+            blur: self.blur,
+            scaling: self.scaling,
+        };
+        sinkhorn.validate()?;
+        Ok(FlowConfig {
+            steps: self.steps,
+            eta: self.eta,
+            sinkhorn,
+        })
+    }
+
+    /// Checks the options, samples source and target, picks the backend (its note goes to
+    /// stderr) and simulates the whole flow.
+    pub fn simulate(&self) -> anyhow::Result<SimulatedFlow> {
+        let config = self.config()?;
+        let source = Distribution::parse(self.source)?;
+        let target = Distribution::parse(self.target)?;
+        let (source_points, target_points) =
+            sample_source_and_target(&source, &target, self.n, self.seed)?;
+        let mut selected = select_backend(self.backend, Precision::F32)?;
+        eprintln!("{}", selected.note);
+        let trajectory = simulate_flow(
+            source_points,
+            target_points.clone(),
+            config,
+            selected.backend.as_mut(),
+        )?;
+        if let Some(notice) = selected.backend.take_notice() {
+            eprintln!("{notice}");
+        }
+        Ok(SimulatedFlow {
+            source,
+            target,
+            target_points,
+            trajectory,
+        })
+    }
+}

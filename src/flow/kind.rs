@@ -1,0 +1,51 @@
+//! Which flow a trajectory is, and every name it is shown under, in one place.
+
+/// The kind of a flow: the empirical Sinkhorn particle flow or one of the learned flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum FlowKind {
+    /// The empirical Sinkhorn particle flow (Euler steps of the Sinkhorn-divergence gradient flow).
+    Sinkhorn,
+    /// The learned NSGF velocity field v_θ(x, t), integrated from fresh source samples.
+    Nsgf,
+    /// NSGF++: ≤ 5 NSGF steps, the phase-transition time t_φ(x), then the straight flow u_δ.
+    NsgfPlusPlus,
+}
+
+impl FlowKind {
+    /// The name shown to people: "Sinkhorn", "NSGF", "NSGF++".
+    pub fn display_name(self) -> &'static str {
+        match self {
+            FlowKind::Sinkhorn => "Sinkhorn",
+            FlowKind::Nsgf => "NSGF",
+            FlowKind::NsgfPlusPlus => "NSGF++",
+        }
+    }
+
+    /// The short lower-case name in captions and file names: "sinkhorn", "nsgf", "nsgfpp".
+    pub fn slug(self) -> &'static str {
+        match self {
+            FlowKind::Sinkhorn => "sinkhorn",
+            FlowKind::Nsgf => "nsgf",
+            FlowKind::NsgfPlusPlus => "nsgfpp",
+        }
+    }
+
+    /// What the flow is, as a title: "Sinkhorn particle flow", "learned NSGF", "learned NSGF++".
+    pub fn title(self) -> String {
+        match self {
+            FlowKind::Sinkhorn => "Sinkhorn particle flow".to_string(),
+            learned => format!("learned {}", learned.display_name()),
+        }
+    }
+
+    /// Whether the flow integrates a trained network (NSGF, NSGF++).
+    pub fn is_learned(self) -> bool {
+        self != FlowKind::Sinkhorn
+    }
+}
+
+impl std::fmt::Display for FlowKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.display_name())
+    }
+}

@@ -1,0 +1,172 @@
+//! Driving jobs: round-robin, one bounded step at a time, on the caller's thread or on a named
+//! worker thread. A panicking job is stopped with [`JobError::Panicked`]; the runner goes on.
+
+use super::{CancelToken, Job, JobError, Progress};
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The budget of one step on a worker thread: long enough to do real work, short enough that
+/// a cancel or a newer job is seen within a blink.
+const WORKER_STEP_BUDGET: Duration = Duration::from_millis(20);
+
+/// A job and its cancel token.
+struct Entry<C> {
+    job: Box<dyn Job<C>>,
+    cancel: CancelToken,
+}
+
+/// Jobs waiting for steps and the context every step borrows.
+pub struct Runner<C> {
+    context: C,
+    entries: Vec<Entry<C>>,
+    next: usize,
+}
+
+impl<C> Runner<C> {
+    /// A runner lending `context` to its jobs.
+    pub fn new(context: C) -> Self {
+        Self {
+            context,
+            entries: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// Queues `job`; it stops before its next step once `cancel` is set.
+    pub fn submit(&mut self, job: Box<dyn Job<C>>, cancel: CancelToken) {
+        self.entries.push(Entry { job, cancel });
+    }
+
+    /// Whether no job is waiting.
+    pub fn is_idle(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The number of jobs waiting.
+    pub fn pending(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The context the jobs borrow.
+    pub fn context_mut(&mut self) -> &mut C {
+        &mut self.context
+    }
+
+    /// Steps the jobs round-robin until `budget` is spent or none is left; every job gets at
+    /// least one step when the budget allows one. This is how the UI thread drives jobs.
+    pub fn run_for(&mut self, budget: Duration) {
+        let started = Instant::now();
+        while !self.entries.is_empty() {
+            let left = budget.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return;
+            }
+            let slice = left / self.entries.len() as u32;
+            self.step_next(slice.max(Duration::from_micros(100)));
+        }
+    }
+
+    /// One step of the next job in turn (a cancelled job is stopped instead).
+    pub fn step_next(&mut self, budget: Duration) {
+        if self.entries.is_empty() {
+            return;
+        }
+        let index = self.next % self.entries.len();
+        let entry = &mut self.entries[index];
+        let finished = if entry.cancel.is_cancelled() {
+            entry.job.stop(JobError::Cancelled);
+            true
+        } else {
+            let (job, context) = (&mut entry.job, &mut self.context);
+            match std::panic::catch_unwind(AssertUnwindSafe(|| job.step(context, budget))) {
+                Ok(Progress::Running(_)) => false,
+                Ok(Progress::Finished) => true,
+                Err(payload) => {
+                    let error = JobError::from_panic(&*payload);
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| entry.job.stop(error)));
+                    true
+                }
+            }
+        };
+        if finished {
+            self.entries.remove(index);
+        } else {
+            self.next = index + 1;
+        }
+    }
+}
+
+impl<C: Send + 'static> Runner<C> {
+    /// Moves the runner onto a worker thread named `name`; with `pool`, every step runs inside
+    /// that rayon pool (training gets its own, so the live flow keeps the global one).
+    pub fn spawn(
+        self,
+        name: &str,
+        pool: Option<rayon::ThreadPool>,
+    ) -> Result<RunnerHandle<C>, JobError> {
+        let (jobs, incoming) = channel();
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || self.serve(&incoming, pool.as_ref()))
+            .map_err(|source| JobError::Spawn {
+                name: name.to_string(),
+                source,
+            })?;
+        Ok(RunnerHandle {
+            jobs,
+            thread: Some(thread),
+        })
+    }
+
+    /// The worker loop: waits while idle, takes new jobs, steps the queued ones; ends when the
+    /// handle is dropped (after stopping what is left as cancelled).
+    fn serve(mut self, incoming: &Receiver<Entry<C>>, pool: Option<&rayon::ThreadPool>) {
+        loop {
+            if self.entries.is_empty() {
+                match incoming.recv() {
+                    Ok(entry) => self.entries.push(entry),
+                    Err(_) => return,
+                }
+            }
+            loop {
+                match incoming.try_recv() {
+                    Ok(entry) => self.entries.push(entry),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        for entry in &mut self.entries {
+                            entry.job.stop(JobError::Cancelled);
+                        }
+                        return;
+                    }
+                }
+            }
+            match pool {
+                Some(pool) => pool.install(|| self.step_next(WORKER_STEP_BUDGET)),
+                None => self.step_next(WORKER_STEP_BUDGET),
+            }
+        }
+    }
+}
+
+/// The handle of a runner on a worker thread: submits jobs; dropping it ends the thread.
+pub struct RunnerHandle<C> {
+    jobs: Sender<Entry<C>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<C> RunnerHandle<C> {
+    /// Queues `job` on the worker. Fails when the worker thread is gone.
+    pub fn submit(&self, job: Box<dyn Job<C>>, cancel: CancelToken) -> Result<(), JobError> {
+        let name = job.name();
+        self.jobs
+            .send(Entry { job, cancel })
+            .map_err(|_| JobError::WorkerGone(name))
+    }
+
+    /// The worker thread's name.
+    pub fn thread_name(&self) -> Option<&str> {
+        self.thread.as_ref().and_then(|t| t.thread().name())
+    }
+}

@@ -1,0 +1,24 @@
+//! The integration tests: one crate, one module per area, so the GUI stack is linked once.
+
+#[cfg(feature = "app")]
+mod app_state;
+#[cfg(feature = "app")]
+mod app_ui;
+mod cli_gif;
+mod cli_model;
+mod cli_velocity;
+mod data_cli;
+mod data_csv;
+mod data_presets;
+mod flow_pool;
+mod gif_export;
+mod gpu_parity;
+mod metrics_w2;
+mod model_nsgf;
+mod nn_mlp;
+mod ot_divergence;
+mod ot_errors;
+mod ot_parity;
+mod ot_warm_start;
+mod render_scene;
+mod seeding;

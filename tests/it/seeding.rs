@@ -1,0 +1,144 @@
+//! One seeding rule everywhere: the same source, target, n and seed give the same clouds in
+//! `nsgf flow`, in the simulation `nsgf gif --flow` runs, and in the app's particle flow.
+
+use nsgf::Point;
+use nsgf::cli::particle_flow::ParticleFlowOptions;
+use nsgf::data::{Distribution, Preset, sample_source_and_target};
+use nsgf::gpu::BackendChoice;
+use std::process::Command;
+
+const N: usize = 40;
+const SEED: u64 = 11;
+
+fn rule() -> (Vec<Point>, Vec<Point>) {
+    sample_source_and_target(
+        &Distribution::Preset(Preset::Gaussian),
+        &Distribution::Preset(Preset::Moons),
+        N,
+        SEED,
+    )
+    .expect("presets sample")
+}
+
+fn options() -> ParticleFlowOptions<'static> {
+    ParticleFlowOptions {
+        source: "gaussian",
+        target: "moons",
+        n: N,
+        steps: 2,
+        eta: 0.3,
+        blur: 0.1,
+        scaling: 0.7,
+        backend: BackendChoice::Cpu,
+        seed: SEED,
+    }
+}
+
+#[test]
+fn the_rule_keeps_the_source_when_the_target_changes() {
+    let (source, target) = rule();
+    let (same_source, other_target) = sample_source_and_target(
+        &Distribution::Preset(Preset::Gaussian),
+        &Distribution::Preset(Preset::Checkerboard),
+        N,
+        SEED,
+    )
+    .unwrap();
+    assert_eq!(source, same_source);
+    assert_ne!(target, other_target);
+    // Source and target come from different streams, even for one distribution.
+    let (a, b) = sample_source_and_target(
+        &Distribution::Preset(Preset::Gaussian),
+        &Distribution::Preset(Preset::Gaussian),
+        N,
+        SEED,
+    )
+    .unwrap();
+    assert_ne!(a, b);
+}
+
+#[test]
+fn nsgf_flow_and_gif_flow_start_from_the_rules_clouds() {
+    let (source, target) = rule();
+    // `nsgf gif --flow` simulates through ParticleFlowOptions::simulate, as `nsgf flow` does.
+    let simulated = options().simulate().expect("the flow runs");
+    assert_eq!(simulated.trajectory.frames()[0].points(), source.as_slice());
+    assert_eq!(simulated.target_points, target);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_nsgf"))
+        .args([
+            "flow",
+            "--source",
+            "gaussian",
+            "--target",
+            "moons",
+            "--n",
+            "40",
+            "--steps",
+            "2",
+            "--eta",
+            "0.3",
+            "--blur",
+            "0.1",
+            "--scaling",
+            "0.7",
+            "--backend",
+            "cpu",
+            "--seed",
+            "11",
+        ])
+        .output()
+        .expect("nsgf runs");
+    assert!(output.status.success(), "{output:?}");
+    let printed: Vec<Point> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter(|line| line.starts_with("0,"))
+        .map(|line| {
+            let fields: Vec<f64> = line.split(',').map(|f| f.parse().unwrap()).collect();
+            [fields[2], fields[3]]
+        })
+        .collect();
+    assert_eq!(printed, source, "nsgf flow's step 0 is the rule's source");
+}
+
+#[cfg(feature = "app")]
+#[test]
+fn the_app_flows_from_the_rules_clouds() {
+    use nsgf::app::jobs::{FlowRequest, Request, WorkerEvent};
+    use nsgf::app::workers::Workers;
+    use std::time::{Duration, Instant};
+    let (source, target) = rule();
+    let workers = Workers::start(std::sync::Arc::new(|| {}), None).expect("workers start");
+    let options = options();
+    workers.dispatch(Request::Flow(FlowRequest {
+        generation: 1,
+        source: Distribution::Preset(Preset::Gaussian),
+        target: Distribution::Preset(Preset::Moons),
+        particles: N,
+        seed: SEED,
+        config: options.config().unwrap(),
+        grid_cells: 4,
+        cancel: nsgf::job::CancelToken::new(),
+    }));
+    let started = Instant::now();
+    let (mut app_target, mut app_source) = (None, None);
+    while app_source.is_none() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no frame came");
+        for event in workers.poll() {
+            match event {
+                WorkerEvent::FlowStarted { target, .. } => app_target = Some(target),
+                WorkerEvent::FlowFrame { frame, .. } if app_source.is_none() => {
+                    app_source = Some(frame.positions);
+                }
+                _ => {}
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(app_source.unwrap().points(), source.as_slice());
+    assert_eq!(
+        app_target.expect("started first").points(),
+        target.as_slice()
+    );
+}
