@@ -229,7 +229,7 @@ fn side_panel_ui(
         CollapsingHeader::new("Overlays")
             .default_open(true)
             .show(ui, |ui| {
-                controls_ui::overlays_ui(ui, state, options, commands)
+                controls_ui::overlays_ui(ui, state, options, commands);
             });
         CollapsingHeader::new("Learned flow (NSGF training)")
             .default_open(true)

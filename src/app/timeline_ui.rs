@@ -8,6 +8,7 @@ use super::state::{AppState, Command, FlowView};
 use super::widgets::labelled;
 use eframe::egui;
 use egui::{Color32, RichText, Slider, Stroke, Ui};
+use std::fmt::Write as _;
 
 /// Colour of the phase-boundary marks.
 pub const PHASE_COLOR: Color32 = Color32::from_rgb(200, 60, 160);
@@ -104,14 +105,15 @@ fn frame_counter_text(state: &AppState) -> String {
         supply.available.saturating_sub(1)
     );
     if let Some(t) = state.shown_time() {
-        text.push_str(&format!(" · t = {t:.3}"));
+        let _ = write!(text, " · t = {t:.3}");
     }
     if state.view != FlowView::Learned && state.supply_of(Run::Particle).more_coming {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             " · computing {}/{}…",
             state.particle.flow.trajectory.len(),
             state.particle_frames_expected()
-        ));
+        );
     }
     if state.learned.computing && state.view != FlowView::Particle {
         text.push_str(" · sampling the learned flow…");

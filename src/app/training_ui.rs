@@ -18,7 +18,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     let training = &state.training;
     let running = training.running.is_some();
     ui.add_enabled_ui(!running, |ui| {
-        hyperparameters_ui(ui, &training.config, commands)
+        hyperparameters_ui(ui, &training.config, commands);
     });
 
     ui.horizontal(|ui| {

@@ -132,7 +132,8 @@ impl Workers {
         let compute =
             Runner::new(ComputeContext::new(device, sender.clone())).spawn("nsgf-compute", None)?;
         // Training keeps one core's worth of threads away from the live flow and the readouts.
-        let training_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let training_threads =
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let training_pool = rayon::ThreadPoolBuilder::new()
             .num_threads(training_threads)
             .thread_name(|index| format!("nsgf-train-{index}"))

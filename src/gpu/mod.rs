@@ -228,7 +228,9 @@ pub mod test_support {
     pub fn device_with_limits(limits: wgpu::Limits) -> Option<(wgpu::Device, wgpu::Queue, String)> {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-        let adapter = match pollster::block_on(instance.request_adapter(&Default::default())) {
+        let adapter = match pollster::block_on(
+            instance.request_adapter(&wgpu::RequestAdapterOptions::default()),
+        ) {
             Ok(adapter) => adapter,
             Err(err) => return skip_or_fail(&format!("{} ({err})", super::NO_ADAPTER)),
         };
@@ -245,9 +247,10 @@ pub mod test_support {
     }
 
     fn skip_or_fail<T>(reason: &str) -> Option<T> {
-        if gpu_required() {
-            panic!("NSGF_REQUIRE_GPU=1 but no GPU backend: {reason}");
-        }
+        assert!(
+            !gpu_required(),
+            "NSGF_REQUIRE_GPU=1 but no GPU backend: {reason}"
+        );
         eprintln!("skipping GPU test: {reason}");
         None
     }

@@ -88,7 +88,7 @@ impl StraightStage {
         let mut unit_steps = 0;
         while self.step < total {
             let step = self.step;
-            if step % STEPS_PER_PAIRING == 0 && step > 0 {
+            if step.is_multiple_of(STEPS_PER_PAIRING) && step > 0 {
                 self.batch = paired_batch(run, rng)?;
             }
             let rate = cosine_learning_rate(base_rate, step, total);

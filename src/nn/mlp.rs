@@ -316,7 +316,7 @@ impl Mlp {
             Zip::from(&mut z)
                 .and(&mut derivative)
                 .for_each(|value, slope| {
-                    (*value, *slope) = activation.apply_with_derivative(*value)
+                    (*value, *slope) = activation.apply_with_derivative(*value);
                 });
             derivatives.push(derivative);
             activations.push(z);

@@ -207,7 +207,7 @@ mod tests {
                         log_w + hj / eps - c / eps
                     })
                     .collect();
-                let m = t.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let m = t.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 -eps * (m + t.iter().map(|v| (v - m).exp()).sum::<f64>().ln())
             })
             .collect()

@@ -6,7 +6,7 @@ use super::colors::colors_by_start;
 use super::raster::{caption_scale, check_size, render_frame};
 use super::scene::{FrameProgress, FrameScene, FrameStyle};
 use super::viewport::Viewport;
-use crate::flow::{PointCloud, Trajectory};
+use crate::flow::{Frame, PointCloud, Trajectory};
 use tiny_skia::Pixmap;
 
 /// Fraction of the image left empty on each side around the fitted points.
@@ -193,7 +193,7 @@ impl AnimationRenderer {
         let viewport = Viewport::fit(
             frames
                 .iter()
-                .map(|frame| frame.points())
+                .map(Frame::points)
                 .chain([animation.target.points()]),
             look.margin,
         );
@@ -259,7 +259,7 @@ impl AnimationRenderer {
             colors: &self.colors,
             trails: frames[trail_start..index]
                 .iter()
-                .map(|earlier| earlier.points())
+                .map(Frame::points)
                 .collect(),
             target: if self.look.show_target {
                 animation.target.points()

@@ -278,10 +278,10 @@ struct TemporaryFile {
 impl TemporaryFile {
     /// Creates `.<name>.<pid>-<export number>.partial` in the destination's directory.
     fn create_beside(destination: &Path) -> std::io::Result<Self> {
+        static EXPORTS: AtomicUsize = AtomicUsize::new(0);
         let name = destination.file_name().ok_or_else(|| {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")
         })?;
-        static EXPORTS: AtomicUsize = AtomicUsize::new(0);
         let export_number = EXPORTS.fetch_add(1, Ordering::Relaxed);
         let mut temporary_name = std::ffi::OsString::from(".");
         temporary_name.push(name);

@@ -39,7 +39,7 @@ impl Viewport {
         let half_span = ((x_high - x_low).max(y_high - y_low) / 2.0).max(1e-9);
         let margin = margin.clamp(0.0, 0.45);
         Self {
-            center: [(x_low + x_high) / 2.0, (y_low + y_high) / 2.0],
+            center: [f64::midpoint(x_low, x_high), f64::midpoint(y_low, y_high)],
             half_side: half_span / (1.0 - 2.0 * margin),
         }
     }

@@ -53,7 +53,7 @@ fn state_with_frames(frames: usize, finished: bool) -> AppState {
         .expect("a flow job is queued at start");
     state.on_event(WorkerEvent::FlowStarted {
         generation: job.generation,
-        target: nsgf::flow::PointCloud::from_points(&vec![[1.0, 1.0]; 2]),
+        target: nsgf::flow::PointCloud::from_points(&[[1.0, 1.0]; 2]),
         grid: Arc::new(Vec::new()),
         colors: Arc::new(vec![[255, 0, 0]; 2]),
         extent: Extent {
@@ -187,7 +187,7 @@ fn drawing_makes_a_drawn_target_and_undo_restores_it() {
             assert_eq!(label, DRAWN_LABEL);
             assert_eq!(points.len(), 10);
         }
-        other => panic!("expected a drawn target, got {other:?}"),
+        other @ Distribution::Preset(_) => panic!("expected a drawn target, got {other:?}"),
     }
 
     state.apply(Command::BeginStroke);
@@ -682,7 +682,7 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
     assert!(!state.in_straight_phase());
     assert_eq!(state.shown_index(Run::Learned), Some(flow_steps - 1));
     // The mark sits where the particle flow's t passes the middle of the last Sinkhorn step.
-    let middle = (times[flow_steps - 1] + times[flow_steps]) / 2.0;
+    let middle = f64::midpoint(times[flow_steps - 1], times[flow_steps]);
     assert!(
         (position - 1) as f64 / 40.0 <= middle && middle <= position as f64 / 40.0,
         "boundary between t {} and {} marked at particle frame {position}",

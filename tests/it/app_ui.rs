@@ -562,7 +562,7 @@ fn the_app_opens_no_second_gpu_device() {
 /// training, side by side at t = 0.5 (particle step 20/40 beside learned step 5/10) with trails
 /// and the quiver. The committed screenshot was taken of the real window under Xvfb (after
 /// training with the default hyperparameters); this is the way without a display. Not a check:
-/// run it by hand with `cargo test --release --test app_ui -- --ignored readme_screenshot`.
+/// run it by hand with `cargo test --release --test it readme_screenshot -- --ignored`.
 #[test]
 #[ignore = "writes assets/screenshot.png; run by hand"]
 fn readme_screenshot() {
@@ -618,7 +618,7 @@ fn readme_screenshot() {
 
 /// Frame time of the real app drawing with wgpu: 10 000 particles and the 32×32 arrow grid while
 /// the learned flow plays. A measurement, not a pass/fail check (speed is never asserted in
-/// tests): `cargo test --release --test app_ui frame_time -- --ignored --nocapture`.
+/// tests): `cargo test --release --test it frame_time -- --ignored --nocapture`.
 /// "step" is egui's frame (UI logic, plot items, tessellation); "step + render" adds the wgpu
 /// render AND the read-back of the image to the CPU, so it overstates an on-screen frame.
 #[test]
@@ -683,7 +683,7 @@ fn frame_time_with_10000_particles_and_the_arrow_grid() {
     }
     let summary = |values: &[f64]| {
         let mean = values.iter().sum::<f64>() / values.len() as f64;
-        let max = values.iter().cloned().fold(0.0, f64::max);
+        let max = values.iter().copied().fold(0.0, f64::max);
         format!("mean {mean:.2} ms, max {max:.2} ms")
     };
     println!(

@@ -230,9 +230,9 @@ fn bad_inputs_are_errors_not_panics() {
     assert!(message.contains('2') && message.contains('1'), "{message}");
 }
 
-/// Timing of the solver (not run by CI): `cargo test --release --test metrics_w2 -- --ignored --nocapture`.
+/// Timing of the solver (not run by CI): `cargo test --release --test it time_exact_w2 -- --ignored --nocapture`.
 #[test]
-#[ignore]
+#[ignore = "timing: prints solver times"]
 fn time_exact_w2() {
     for n in [500, 1000, 2000] {
         let mut rng = seeded_rng(n as u64);

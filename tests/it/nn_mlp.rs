@@ -320,9 +320,9 @@ fn adam_fits_a_small_regression() {
 }
 
 /// Timing of `train_step` (not run by CI):
-/// `cargo test --release --test nn_mlp time_train_step -- --ignored --nocapture`.
+/// `cargo test --release --test it time_train_step -- --ignored --nocapture`.
 #[test]
-#[ignore]
+#[ignore = "timing: prints train-step times"]
 fn time_train_step() {
     for (width, batch) in [(128, 512), (128, 1024), (256, 1024), (128, 4096)] {
         let config = config(3, width, 3, 2, Activation::Silu);
