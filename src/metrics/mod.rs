@@ -42,7 +42,7 @@ pub enum MetricsError {
 }
 
 /// The optimal pairing of two equal-size point sets under squared Euclidean cost:
-/// `result[i]` is the index in `b` paired with `a[i]`, minimising Σᵢ ‖a_i − b_result[i]‖².
+/// `result[i]` is the index in `b` paired with `a[i]`, minimising Σᵢ ‖a_i − b_{result(i)}‖².
 ///
 /// O(n³) worst case and n² f64 of memory (n = 2000: 32 MB).
 pub fn assignment(a: &[Point], b: &[Point]) -> Result<Vec<usize>, MetricsError> {

@@ -31,7 +31,7 @@ pub enum TrainStep {
 }
 
 /// A training run advanced in bounded steps: one outer iteration of the velocity-field stage,
-/// or [`STRAIGHT_STEPS_PER_UNIT`] Adam steps of the straight stage, per [`Trainer::step`].
+/// or 50 Adam steps of the straight stage, per [`Trainer::step`].
 /// Stepping a trainer to the end gives exactly the model [`TrainedModel::train`] gives.
 pub struct Trainer {
     run: TrainingRun,

@@ -1,4 +1,4 @@
-//! The CPU backend: the streaming rayon kernels of [`super::softmin`], with an optional warm
+//! The CPU backend: the streaming rayon kernels of `ot::softmin`, with an optional warm
 //! start across consecutive Euler steps.
 
 use super::divergence::sinkhorn_divergence;
