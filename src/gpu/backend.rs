@@ -7,7 +7,7 @@ use super::kernels::SinkhornKernels;
 use super::plan::{Plan, Side};
 use crate::Point;
 use crate::ot::validate::check_inputs;
-use crate::ot::warm::WarmStartConfig;
+use crate::ot::warm::{WarmStart, WarmStartable, WarmSwitch};
 use crate::ot::{
     OtError, SinkhornParams, SolveStats, VelocityBackend, epsilon_schedule, max_diameter,
 };
@@ -35,9 +35,7 @@ pub struct GpuBackend {
     uploaded_target: Option<(Vec<Point>, u64)>,
     /// The parameter table as last uploaded and the buffer generation it went into.
     uploaded_params: Option<(Vec<u8>, u64)>,
-    warm_start: bool,
-    warm_config: WarmStartConfig,
-    warm_state: Option<GpuWarmState>,
+    warm: WarmStart<GpuWarmState>,
     last_stats: SolveStats,
 }
 
@@ -96,30 +94,14 @@ impl GpuBackend {
             buffers,
             uploaded_target: None,
             uploaded_params: None,
-            warm_start: false,
-            warm_config: WarmStartConfig::default(),
-            warm_state: None,
+            warm: WarmStart::default(),
             last_stats: SolveStats::default(),
         })
     }
 
-    /// The same backend with warm start switched on or off.
-    pub fn with_warm_start(mut self, warm_start: bool) -> Self {
-        self.warm_start = warm_start;
-        self.warm_state = None;
-        self
-    }
-
-    /// The same backend with another warm-start stopping rule.
-    pub fn with_warm_config(mut self, config: WarmStartConfig) -> Self {
-        self.warm_config = config;
-        self.warm_state = None;
-        self
-    }
-
     /// Whether warm start is on.
     pub fn warm_start(&self) -> bool {
-        self.warm_start
+        self.warm.enabled()
     }
 
     /// The adapter's name.
@@ -154,7 +136,7 @@ impl GpuBackend {
             )));
         }
         // The staging buffer holds both displacement sets (and the warm-start slots).
-        let staging_bytes = 2 * point_bytes + 4 * self.warm_config.max_iterations as u64 * 2;
+        let staging_bytes = 2 * point_bytes + 4 * self.warm.config().max_iterations as u64 * 2;
         if staging_bytes > buffer_limit {
             return Err(OtError::Gpu(format!(
                 "{largest} points need a {staging_bytes}-byte read-back buffer, beyond the \
@@ -218,7 +200,7 @@ impl GpuBackend {
             buffers.ensure(&context.device, n, m, params_bytes, plan.change_slots)
         })?;
         if reallocated {
-            self.warm_state = None;
+            self.warm.reset();
         }
         self.upload(source, target, plan);
         let total: u64 = copies.iter().map(|(_, bytes)| bytes).sum();
@@ -266,8 +248,8 @@ impl GpuBackend {
     ) -> Result<VelocityRun, OtError> {
         let (n, m) = (source.len(), target.len());
         let eps = params.blur * params.blur;
-        let threshold = self.warm_config.tolerance * eps;
-        let max_warm = self.warm_config.max_iterations.max(1);
+        let threshold = self.warm.config().tolerance * eps;
+        let max_warm = self.warm.config().max_iterations.max(1);
         let mut plan = Plan::new(n, m);
         let mut iterations = 0;
         let mut warm_slots = Vec::new();
@@ -393,9 +375,15 @@ fn to_f32_bytes(points: &[Point], centre: Point) -> Vec<u8> {
     bytemuck::cast_slice(&shifted).to_vec()
 }
 
+impl WarmStartable for GpuBackend {
+    fn warm_mut(&mut self) -> &mut dyn WarmSwitch {
+        &mut self.warm
+    }
+}
+
 impl VelocityBackend for GpuBackend {
     fn name(&self) -> String {
-        if self.warm_start {
+        if self.warm.enabled() {
             format!("gpu ({}, warm start)", self.context.adapter_name)
         } else {
             format!("gpu ({})", self.context.adapter_name)
@@ -411,8 +399,8 @@ impl VelocityBackend for GpuBackend {
         check_inputs(particles, target, params)?;
         let (n, m) = (particles.len(), target.len());
         self.check_size(n, m, 0)?;
-        let warm = match (self.warm_start, self.warm_state) {
-            (true, Some(state))
+        let warm = match self.warm.take() {
+            Some(state)
                 if state.n == n
                     && state.m == m
                     && state.params == *params
@@ -422,7 +410,6 @@ impl VelocityBackend for GpuBackend {
             }
             _ => None,
         };
-        self.warm_state = None;
         let (solve_xy, solve_xx) = match warm {
             Some(state) => (Solve::Warm(state.parity_xy), Solve::Warm(state.parity_xx)),
             None => (Solve::Cold, Solve::Cold),
@@ -454,16 +441,14 @@ impl VelocityBackend for GpuBackend {
             iterations: run.iterations,
             softmin_terms: run.softmin_terms,
         };
-        if self.warm_start {
-            self.warm_state = Some(GpuWarmState {
-                params: *params,
-                n,
-                m,
-                parity_xy: run.parities[0],
-                parity_xx: run.parities[1],
-                generation: self.buffers.pot_xy_f[0].generation(),
-            });
-        }
+        self.warm.keep(GpuWarmState {
+            params: *params,
+            n,
+            m,
+            parity_xy: run.parities[0],
+            parity_xx: run.parities[1],
+            generation: self.buffers.pot_xy_f[0].generation(),
+        });
         Ok(run.velocity)
     }
 
@@ -495,7 +480,7 @@ impl VelocityBackend for GpuBackend {
             (ReadBack::ExtTarget(1), mb),
         ];
         // The divergence overwrites the potentials a warm start would reuse.
-        self.warm_state = None;
+        self.warm.reset();
         let bytes = self.run(particles, target, &plan, &copies)?;
         let values: Vec<f64> = bytes
             .chunks_exact(4)
@@ -512,7 +497,7 @@ impl VelocityBackend for GpuBackend {
     }
 
     fn reset_warm_start(&mut self) {
-        self.warm_state = None;
+        self.warm.reset();
     }
 
     fn last_stats(&self) -> SolveStats {

@@ -4,7 +4,7 @@
 use super::divergence::sinkhorn_divergence;
 use super::validate::check_inputs;
 use super::velocity::{SolvedVelocity, solve_velocity};
-use super::warm::{WarmStartConfig, WarmState};
+use super::warm::{WarmStart, WarmStartable, WarmState, WarmSwitch};
 use super::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend};
 use crate::Point;
 
@@ -15,9 +15,7 @@ use crate::Point;
 /// until converged (see [`WarmStartConfig`]); anything else runs GeomLoss's full schedule.
 pub struct CpuBackend {
     precision: Precision,
-    warm_start: bool,
-    warm_config: WarmStartConfig,
-    warm_state: Option<WarmState>,
+    warm: WarmStart<WarmState>,
     last_stats: SolveStats,
 }
 
@@ -28,25 +26,9 @@ impl CpuBackend {
     pub fn new(precision: Precision) -> Self {
         Self {
             precision,
-            warm_start: false,
-            warm_config: WarmStartConfig::default(),
-            warm_state: None,
+            warm: WarmStart::default(),
             last_stats: SolveStats::default(),
         }
-    }
-
-    /// The same backend with warm start switched on or off.
-    pub fn with_warm_start(mut self, warm_start: bool) -> Self {
-        self.warm_start = warm_start;
-        self.warm_state = None;
-        self
-    }
-
-    /// The same backend with another warm-start stopping rule.
-    pub fn with_warm_config(mut self, config: WarmStartConfig) -> Self {
-        self.warm_config = config;
-        self.warm_state = None;
-        self
     }
 
     /// The precision the kernels run in.
@@ -56,7 +38,13 @@ impl CpuBackend {
 
     /// Whether warm start is on.
     pub fn warm_start(&self) -> bool {
-        self.warm_start
+        self.warm.enabled()
+    }
+}
+
+impl WarmStartable for CpuBackend {
+    fn warm_mut(&mut self) -> &mut dyn WarmSwitch {
+        &mut self.warm
     }
 }
 
@@ -66,7 +54,7 @@ impl VelocityBackend for CpuBackend {
             Precision::F32 => "f32",
             Precision::F64 => "f64",
         };
-        if self.warm_start {
+        if self.warm.enabled() {
             format!("cpu {precision} (warm start)")
         } else {
             format!("cpu {precision}")
@@ -80,23 +68,17 @@ impl VelocityBackend for CpuBackend {
         params: &SinkhornParams,
     ) -> Result<Vec<Point>, OtError> {
         check_inputs(particles, target, params)?;
-        let warm = if self.warm_start {
-            self.warm_state
-                .as_ref()
-                .filter(|state| state.fits(particles.len(), target.len(), params))
-        } else {
-            None
-        };
+        let warm = self
+            .warm
+            .state()
+            .filter(|state| state.fits(particles.len(), target.len(), params));
+        let config = self.warm.config();
         let SolvedVelocity { velocity, state } = match self.precision {
-            Precision::F32 => {
-                solve_velocity::<f32>(particles, target, params, warm, self.warm_config)
-            }
-            Precision::F64 => {
-                solve_velocity::<f64>(particles, target, params, warm, self.warm_config)
-            }
+            Precision::F32 => solve_velocity::<f32>(particles, target, params, warm, config),
+            Precision::F64 => solve_velocity::<f64>(particles, target, params, warm, config),
         }?;
         self.last_stats = velocity.stats;
-        self.warm_state = self.warm_start.then_some(state);
+        self.warm.keep(state);
         Ok(velocity.velocity)
     }
 
@@ -110,7 +92,7 @@ impl VelocityBackend for CpuBackend {
     }
 
     fn reset_warm_start(&mut self) {
-        self.warm_state = None;
+        self.warm.reset();
     }
 
     fn last_stats(&self) -> SolveStats {

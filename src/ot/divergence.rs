@@ -1,9 +1,9 @@
 //! The debiased Sinkhorn divergence `S_ε(x, y) = OT_ε(x, y) − ½ OT_ε(x, x) − ½ OT_ε(y, y)`.
 
 use super::real::Real;
-use super::schedule::{epsilon_schedule, max_diameter};
+
 use super::sinkhorn::{Problem, mean};
-use super::validate::check_inputs;
+use super::validate::checked_schedule;
 use super::{OtError, Precision, SinkhornParams};
 use crate::Point;
 
@@ -19,8 +19,7 @@ pub fn sinkhorn_divergence(
     params: &SinkhornParams,
     precision: Precision,
 ) -> Result<f64, OtError> {
-    check_inputs(x, y, params)?;
-    let schedule = epsilon_schedule(max_diameter(x, y), params)?;
+    let schedule = checked_schedule(x, y, params)?;
     Ok(match precision {
         Precision::F32 => divergence_with::<f32>(x, y, &schedule),
         Precision::F64 => divergence_with::<f64>(x, y, &schedule),

@@ -18,7 +18,7 @@ pub use divergence::sinkhorn_divergence;
 pub use schedule::{epsilon_schedule, max_diameter};
 pub use sinkhorn::{Potentials, barycentric_projection, ot_value, sinkhorn_potentials};
 pub use velocity::{FlowVelocity, flow_velocity};
-pub use warm::WarmStartConfig;
+pub use warm::{WarmStart, WarmStartConfig, WarmStartable};
 
 use crate::Point;
 

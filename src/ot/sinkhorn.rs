@@ -4,9 +4,9 @@
 use super::Precision;
 use super::cloud::{Cloud, bounding_box_centre};
 use super::real::Real;
-use super::schedule::{epsilon_schedule, max_diameter};
+
 use super::softmin::{Columns, barycentre, softmin};
-use super::validate::check_inputs;
+use super::validate::checked_schedule;
 use super::{OtError, SinkhornParams};
 use crate::Point;
 
@@ -39,8 +39,7 @@ pub fn sinkhorn_potentials(
     params: &SinkhornParams,
     precision: Precision,
 ) -> Result<Potentials, OtError> {
-    check_inputs(x, y, params)?;
-    let schedule = epsilon_schedule(max_diameter(x, y), params)?;
+    let schedule = checked_schedule(x, y, params)?;
     Ok(match precision {
         Precision::F32 => Problem::<f32>::new(x, Some(y)).anneal(&schedule),
         Precision::F64 => Problem::<f64>::new(x, Some(y)).anneal(&schedule),
@@ -56,8 +55,7 @@ pub fn ot_value(
     params: &SinkhornParams,
     precision: Precision,
 ) -> Result<f64, OtError> {
-    check_inputs(x, y, params)?;
-    let schedule = epsilon_schedule(max_diameter(x, y), params)?;
+    let schedule = checked_schedule(x, y, params)?;
     let (f, g) = match precision {
         Precision::F32 => {
             let problem = Problem::<f32>::new(x, Some(y));
@@ -80,8 +78,7 @@ pub fn barycentric_projection(
     params: &SinkhornParams,
     precision: Precision,
 ) -> Result<Vec<Point>, OtError> {
-    check_inputs(x, y, params)?;
-    let schedule = epsilon_schedule(max_diameter(x, y), params)?;
+    let schedule = checked_schedule(x, y, params)?;
     Ok(match precision {
         Precision::F32 => {
             let problem = Problem::<f32>::new(x, Some(y));

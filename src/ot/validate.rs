@@ -1,7 +1,19 @@
 //! Input checks shared by every OT entry point.
 
+use super::schedule::{epsilon_schedule, max_diameter};
 use super::{OtError, SinkhornParams};
 use crate::Point;
+
+/// Checks the inputs ([`check_inputs`]) and returns GeomLoss's ε-schedule for the diameter of
+/// `x ∪ y`: the preamble of every solve over one pair of clouds.
+pub fn checked_schedule(
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+) -> Result<Vec<f64>, OtError> {
+    check_inputs(x, y, params)?;
+    epsilon_schedule(max_diameter(x, y), params)
+}
 
 /// Checks the parameters, that neither set is empty and that every coordinate is finite.
 /// `x` is reported as the "source" set, `y` as the "target" set.

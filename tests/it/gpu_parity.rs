@@ -8,6 +8,7 @@
 use nsgf::Point;
 use nsgf::gpu::test_support::{backend_or_skip, device_with_limits, serial_gpu_test};
 use nsgf::gpu::{BackendChoice, FallbackBackend, GpuBackend, select_backend};
+use nsgf::ot::WarmStartable as _;
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::warm::WarmStartConfig;
 use nsgf::ot::{

@@ -2,6 +2,7 @@
 
 use nsgf::Point;
 use nsgf::cli::bench::warm_start::compare_warm_start;
+use nsgf::ot::WarmStartable as _;
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::{
     Precision, SinkhornParams, VelocityBackend, WarmStartConfig, epsilon_schedule, max_diameter,

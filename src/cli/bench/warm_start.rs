@@ -3,7 +3,9 @@
 
 use crate::Point;
 use crate::ot::cpu::CpuBackend;
-use crate::ot::{OtError, Precision, SinkhornParams, VelocityBackend, WarmStartConfig};
+use crate::ot::{
+    OtError, Precision, SinkhornParams, VelocityBackend, WarmStartConfig, WarmStartable,
+};
 
 /// One Euler step of a warm-versus-cold comparison.
 #[derive(Debug, Clone, Copy, PartialEq)]
