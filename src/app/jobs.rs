@@ -26,22 +26,12 @@ impl Extent {
     /// The smallest box holding every finite point of `sets`, grown by `margin_fraction` of its
     /// size on every side; the box [-4, 4]² when there is no finite point.
     pub fn around(sets: &[&[Point]], margin_fraction: f64) -> Self {
-        let mut min = [f64::INFINITY; 2];
-        let mut max = [f64::NEG_INFINITY; 2];
-        for p in sets.iter().flat_map(|set| set.iter()) {
-            if p[0].is_finite() && p[1].is_finite() {
-                for axis in 0..2 {
-                    min[axis] = min[axis].min(p[axis]);
-                    max[axis] = max[axis].max(p[axis]);
-                }
-            }
-        }
-        if min[0] > max[0] {
+        let Some((min, max)) = crate::ot::finite_bounding_box(sets.iter().copied()) else {
             return Self {
                 min: [-4.0, -4.0],
                 max: [4.0, 4.0],
             };
-        }
+        };
         let span = (max[0] - min[0]).max(max[1] - min[1]).max(1e-3);
         let margin = span * margin_fraction;
         Self {

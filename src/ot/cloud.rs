@@ -59,13 +59,24 @@ pub(crate) fn bounding_box_centre(x: &[Point], y: &[Point]) -> Point {
 
 /// Lower and upper corners of the bounding box of `x ∪ y` (both non-empty together).
 pub(crate) fn bounding_box(x: &[Point], y: &[Point]) -> (Point, Point) {
+    finite_bounding_box([x, y]).unwrap_or(([0.0; 2], [0.0; 2]))
+}
+
+/// Lower and upper corners of the smallest box holding every finite point of `sets`; None when
+/// there is no finite point. The one bounding box of the crate (the solver's diameter and
+/// centring, the app's plot extent).
+pub fn finite_bounding_box<'a>(
+    sets: impl IntoIterator<Item = &'a [Point]>,
+) -> Option<(Point, Point)> {
     let mut lo = [f64::INFINITY; 2];
     let mut hi = [f64::NEG_INFINITY; 2];
-    for p in x.iter().chain(y) {
-        for axis in 0..2 {
-            lo[axis] = lo[axis].min(p[axis]);
-            hi[axis] = hi[axis].max(p[axis]);
+    for p in sets.into_iter().flatten() {
+        if p[0].is_finite() && p[1].is_finite() {
+            for axis in 0..2 {
+                lo[axis] = lo[axis].min(p[axis]);
+                hi[axis] = hi[axis].max(p[axis]);
+            }
         }
     }
-    (lo, hi)
+    (lo[0] <= hi[0]).then_some((lo, hi))
 }

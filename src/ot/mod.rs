@@ -14,6 +14,7 @@ mod cloud;
 mod real;
 mod softmin;
 
+pub use cloud::finite_bounding_box;
 pub use divergence::sinkhorn_divergence;
 pub use schedule::{epsilon_schedule, max_diameter};
 pub use sinkhorn::{Potentials, barycentric_projection, ot_value, sinkhorn_potentials};
