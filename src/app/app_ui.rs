@@ -3,7 +3,7 @@
 
 use super::controls_ui;
 use super::plot_view_ui::plot_view_ui;
-use super::state::{AppState, Command, FlowSettings};
+use super::state::{AppState, Command, FileCommand, FlowSettings, PlaybackCommand, ViewCommand};
 use super::timeline_ui::timeline_ui;
 use super::training_ui::training_ui;
 use super::view_options::ViewOptions;
@@ -67,7 +67,7 @@ impl NsgfApp {
     }
 
     /// Applies `command` as if the user did it, and starts any job it queues.
-    pub fn apply(&mut self, command: Command) {
+    pub fn apply(&mut self, command: impl Into<Command>) {
         self.state.apply(command);
         self.dispatch_jobs();
     }
@@ -77,16 +77,16 @@ impl NsgfApp {
     fn apply_startup_environment(&mut self) {
         if let Some(path) = std::env::var_os("NSGF_APP_MODEL") {
             self.state
-                .apply(Command::LoadModelFile(std::path::PathBuf::from(path)));
+                .apply(FileCommand::LoadModelFile(std::path::PathBuf::from(path)));
         }
         if std::env::var_os("NSGF_APP_BENCH").is_some() {
             self.bench_loop = true;
             self.log_frame_times = true;
             let overlays = super::state::Overlays {
                 grid_arrows: true,
-                ..self.state.overlays
+                ..self.state.overlays()
             };
-            self.state.apply(Command::SetOverlays(overlays));
+            self.state.apply(ViewCommand::SetOverlays(overlays));
         }
     }
 
@@ -103,16 +103,16 @@ impl NsgfApp {
         }
         ui.input(|input| {
             if input.key_pressed(Key::Space) {
-                commands.push(Command::TogglePlay);
+                commands.push(PlaybackCommand::TogglePlay.into());
             }
             if input.key_pressed(Key::ArrowRight) {
-                commands.push(Command::StepForward);
+                commands.push(PlaybackCommand::StepForward.into());
             }
             if input.key_pressed(Key::ArrowLeft) {
-                commands.push(Command::StepBack);
+                commands.push(PlaybackCommand::StepBack.into());
             }
             if input.key_pressed(Key::Home) {
-                commands.push(Command::Reset);
+                commands.push(PlaybackCommand::Reset.into());
             }
         });
     }
@@ -137,7 +137,7 @@ impl NsgfApp {
             times.max_ui_ms(),
             times.count(),
             particles,
-            self.state.playback.playing
+            self.state.playback().playing()
         );
     }
 }
@@ -152,10 +152,10 @@ impl eframe::App for NsgfApp {
         let mut commands = Vec::new();
         Self::keyboard_commands(ui, &mut commands);
         let dt = ui.input(|input| input.stable_dt);
-        if self.state.playback.playing {
-            commands.push(Command::Tick(f64::from(dt)));
+        if self.state.playback().playing() {
+            commands.push(PlaybackCommand::Tick(f64::from(dt)).into());
         } else if self.bench_loop && self.state.supply().available > 1 {
-            commands.push(Command::Play);
+            commands.push(PlaybackCommand::Play.into());
         }
 
         layout_ui(ui, &self.state, &mut self.options, &mut commands);
@@ -163,7 +163,7 @@ impl eframe::App for NsgfApp {
             self.state.apply(command);
         }
         self.dispatch_jobs();
-        if self.state.playback.playing || self.state.work_pending() {
+        if self.state.playback().playing() || self.state.work_pending() {
             ui.ctx().request_repaint();
         }
 

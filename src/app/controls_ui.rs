@@ -2,7 +2,10 @@
 //! state and turns every edit into a [`Command`].
 
 use super::drawing::Brush;
-use super::state::{AppState, Command, DRAWN_LABEL, FlowView, MAX_PARTICLES, TargetChoice};
+use super::state::{
+    AppState, Command, DRAWN_LABEL, DrawCommand, FileCommand, FlowView, InputCommand,
+    MAX_PARTICLES, TargetChoice, ViewCommand,
+};
 use super::view_options::ViewOptions;
 use super::widgets::labelled;
 use crate::data::Preset;
@@ -17,8 +20,8 @@ pub fn view_picker_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>
             (FlowView::Learned, "Learned flow"),
             (FlowView::Split, "Side by side"),
         ] {
-            if ui.selectable_label(state.view == view, label).clicked() {
-                commands.push(Command::SetView(view));
+            if ui.selectable_label(state.view() == view, label).clicked() {
+                commands.push(ViewCommand::SetView(view).into());
             }
         }
     });
@@ -29,14 +32,14 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     egui::Grid::new("data_grid").num_columns(2).show(ui, |ui| {
         let source_label = ui.label("Source");
         ComboBox::from_id_salt("source_preset")
-            .selected_text(state.settings.source.name())
+            .selected_text(state.settings().source.name())
             .show_ui(ui, |ui| {
                 for preset in Preset::ALL {
                     if ui
-                        .selectable_label(state.settings.source == preset, preset.name())
+                        .selectable_label(state.settings().source == preset, preset.name())
                         .clicked()
                     {
-                        commands.push(Command::SetSource(preset));
+                        commands.push(InputCommand::SetSource(preset).into());
                     }
                 }
             })
@@ -51,25 +54,28 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                 for preset in Preset::ALL {
                     let choice = TargetChoice::Preset(preset);
                     if ui
-                        .selectable_label(state.settings.target == choice, preset.name())
+                        .selectable_label(state.settings().target == choice, preset.name())
                         .clicked()
                     {
-                        commands.push(Command::SetTarget(choice));
+                        commands.push(InputCommand::SetTarget(choice).into());
                     }
                 }
-                let drawn_label = format!("{DRAWN_LABEL} ({} points)", state.drawn.points().len());
+                let drawn_label = format!(
+                    "{DRAWN_LABEL} ({} points)",
+                    state.drawing().drawn().points().len()
+                );
                 if ui
-                    .selectable_label(state.settings.target == TargetChoice::Drawn, drawn_label)
+                    .selectable_label(state.settings().target == TargetChoice::Drawn, drawn_label)
                     .clicked()
                 {
-                    commands.push(Command::SetTarget(TargetChoice::Drawn));
+                    commands.push(InputCommand::SetTarget(TargetChoice::Drawn).into());
                 }
             })
             .response
             .labelled_by(target_label.id);
         ui.end_row();
 
-        let mut particles = state.settings.particles;
+        let mut particles = state.settings().particles;
         if labelled(
             ui,
             "Particles",
@@ -79,26 +85,26 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         )
         .changed()
         {
-            commands.push(Command::SetParticles(particles));
+            commands.push(InputCommand::SetParticles(particles).into());
         }
         ui.end_row();
 
         let seed_label = ui.label("Seed");
         ui.horizontal(|ui| {
-            let mut seed = state.settings.seed;
+            let mut seed = state.settings().seed;
             if ui
                 .add(DragValue::new(&mut seed))
                 .labelled_by(seed_label.id)
                 .changed()
             {
-                commands.push(Command::SetSeed(seed));
+                commands.push(InputCommand::SetSeed(seed).into());
             }
             if ui
                 .button("New samples")
                 .on_hover_text("Draw fresh source and target samples (next seed)")
                 .clicked()
             {
-                commands.push(Command::NewSamples);
+                commands.push(InputCommand::NewSamples.into());
             }
         });
         ui.end_row();
@@ -107,7 +113,7 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 
 /// Steps, η, blur and scaling of the particle flow.
 pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
-    let mut config = state.settings.flow;
+    let mut config = state.settings().flow;
     let mut changed = false;
     egui::Grid::new("flow_grid").num_columns(2).show(ui, |ui| {
         changed |= labelled(
@@ -137,30 +143,30 @@ pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Comman
         ui.end_row();
     });
     if changed {
-        commands.push(Command::SetFlowConfig(config));
+        commands.push(InputCommand::SetFlowConfig(config).into());
     }
 }
 
 /// Draw mode: paint or erase target points, brush, clear, undo, CSV load and save.
 pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
-    let mut draw_mode = state.draw_mode;
+    let mut draw_mode = state.drawing().mode();
     if ui
         .toggle_value(&mut draw_mode, "Draw mode")
         .on_hover_text("Paint target points on the plot with the mouse")
         .changed()
     {
-        commands.push(Command::SetDrawMode(draw_mode));
+        commands.push(DrawCommand::SetDrawMode(draw_mode).into());
     }
-    ui.add_enabled_ui(state.draw_mode, |ui| {
+    ui.add_enabled_ui(state.drawing().mode(), |ui| {
         ui.horizontal(|ui| {
-            if ui.radio(!state.eraser, "Paint").clicked() {
-                commands.push(Command::SetEraser(false));
+            if ui.radio(!state.drawing().eraser(), "Paint").clicked() {
+                commands.push(DrawCommand::SetEraser(false).into());
             }
-            if ui.radio(state.eraser, "Erase").clicked() {
-                commands.push(Command::SetEraser(true));
+            if ui.radio(state.drawing().eraser(), "Erase").clicked() {
+                commands.push(DrawCommand::SetEraser(true).into());
             }
         });
-        let mut brush: Brush = state.brush;
+        let mut brush: Brush = state.drawing().brush();
         let mut changed = false;
         egui::Grid::new("brush_grid").num_columns(2).show(ui, |ui| {
             changed |= labelled(
@@ -174,33 +180,42 @@ pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             ui.end_row();
         });
         if changed {
-            commands.push(Command::SetBrush(brush));
+            commands.push(DrawCommand::SetBrush(brush).into());
         }
     });
     ui.horizontal(|ui| {
         if ui
-            .add_enabled(state.drawn.undo_depth() > 0, egui::Button::new("Undo"))
+            .add_enabled(
+                state.drawing().drawn().undo_depth() > 0,
+                egui::Button::new("Undo"),
+            )
             .clicked()
         {
-            commands.push(Command::UndoDrawn);
+            commands.push(DrawCommand::UndoDrawn.into());
         }
         if ui
-            .add_enabled(!state.drawn.is_empty(), egui::Button::new("Clear"))
+            .add_enabled(
+                !state.drawing().drawn().is_empty(),
+                egui::Button::new("Clear"),
+            )
             .clicked()
         {
-            commands.push(Command::ClearDrawn);
+            commands.push(DrawCommand::ClearDrawn.into());
         }
-        ui.label(format!("{} points", state.drawn.points().len()));
+        ui.label(format!("{} points", state.drawing().drawn().points().len()));
     });
     ui.horizontal(|ui| {
         if ui.button("Load CSV…").clicked() {
-            commands.push(Command::LoadPoints);
+            commands.push(FileCommand::LoadPoints.into());
         }
         if ui
-            .add_enabled(!state.drawn.is_empty(), egui::Button::new("Save CSV…"))
+            .add_enabled(
+                !state.drawing().drawn().is_empty(),
+                egui::Button::new("Save CSV…"),
+            )
             .clicked()
         {
-            commands.push(Command::SavePoints);
+            commands.push(FileCommand::SavePoints.into());
         }
     });
 }
@@ -212,7 +227,7 @@ pub fn overlays_ui(
     options: &mut ViewOptions,
     commands: &mut Vec<Command>,
 ) {
-    let mut overlays = state.overlays;
+    let mut overlays = state.overlays();
     let mut changed = false;
     changed |= ui
         .checkbox(&mut overlays.colors_by_start, "Colour by starting position")
@@ -231,7 +246,7 @@ pub fn overlays_ui(
         .checkbox(&mut overlays.phase_boundary, "NSGF++ phase boundary")
         .changed();
     if changed {
-        commands.push(Command::SetOverlays(overlays));
+        commands.push(ViewCommand::SetOverlays(overlays).into());
     }
     ui.horizontal(|ui| {
         labelled(
@@ -251,9 +266,9 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             .on_hover_text("Write the shown flow as an animated GIF")
             .clicked()
         {
-            commands.push(Command::ExportGif);
+            commands.push(FileCommand::ExportGif.into());
         }
-        if let Some(fraction) = state.gif_progress {
+        if let Some(fraction) = state.gif_progress() {
             ui.add(egui::ProgressBar::new(fraction as f32).show_percentage())
                 .on_hover_text("GIF export progress");
         }
@@ -263,7 +278,7 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                 .on_hover_text("Stop the GIF export; nothing is written")
                 .clicked()
         {
-            commands.push(Command::CancelGif);
+            commands.push(FileCommand::CancelGif.into());
         }
     });
 }
@@ -271,7 +286,7 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 /// The error line (wrapped, dismissable), then the compute backend and the status message, at
 /// the normal text size.
 pub fn status_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
-    if let Some(error) = &state.error {
+    if let Some(error) = &state.error() {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(format!("Error: {error}")).color(ui.visuals().error_fg_color));
             if ui.small_button("x").on_hover_text("Dismiss").clicked() {
@@ -280,13 +295,13 @@ pub fn status_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         });
     }
     ui.horizontal_wrapped(|ui| {
-        if let Some(note) = &state.backend_note {
+        if let Some(note) = &state.messages().backend_note() {
             ui.label(RichText::new("Compute:").strong());
             ui.label(note.status_text())
                 .on_hover_text("Which backend computes the particle flow and the readouts");
         }
-        if let Some(status) = &state.status {
-            if state.backend_note.is_some() {
+        if let Some(status) = state.status() {
+            if state.messages().backend_note().is_some() {
                 ui.separator();
             }
             ui.label(status);

@@ -1,8 +1,9 @@
-//! The drawn target: a point set painted with a brush, erased, cleared, with undo per stroke.
-//! Plain Rust, no egui: the plot view turns pointer input into [`DrawnPoints`] calls.
+//! The drawn target: a point set painted with a brush, erased, cleared, with undo per stroke,
+//! and draw mode with its brush and the stroke in progress ([`Drawing`], with its own
+//! [`DrawCommand`]s). Plain Rust, no egui: the plot view turns pointer input into commands.
 
 use crate::Point;
-use crate::data::SeededRng;
+use crate::data::{SeededRng, seeded_rng};
 use rand::RngExt;
 
 /// The most undo snapshots kept (older ones are dropped).
@@ -121,10 +122,149 @@ impl DrawnPoints {
     }
 }
 
+/// What the user does in draw mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DrawCommand {
+    /// Draw mode on or off.
+    SetDrawMode(bool),
+    /// Erase instead of paint.
+    SetEraser(bool),
+    /// Brush radius and density.
+    SetBrush(Brush),
+    /// The pointer went down on the plot.
+    BeginStroke,
+    /// The pointer is at this plot position during a stroke (a dab is made once the pointer
+    /// moved half a brush radius from the last one).
+    StrokeAt(Point),
+    /// The pointer was released.
+    EndStroke,
+    /// Remove every drawn point (undoable).
+    ClearDrawn,
+    /// Undo the last stroke, clear or load.
+    UndoDrawn,
+}
+
+/// A stroke in progress.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stroke {
+    /// Whether the stroke changed the points.
+    changed: bool,
+    /// Where the brush last dabbed.
+    last_dab: Option<Point>,
+}
+
+/// Draw mode: the drawn points, the brush, eraser, and the stroke in progress.
+#[derive(Debug, Clone)]
+pub struct Drawing {
+    points: DrawnPoints,
+    mode: bool,
+    eraser: bool,
+    brush: Brush,
+    stroke: Option<Stroke>,
+    brush_rng: SeededRng,
+}
+
+impl Default for Drawing {
+    fn default() -> Self {
+        Self {
+            points: DrawnPoints::default(),
+            mode: false,
+            eraser: false,
+            brush: Brush::default(),
+            stroke: None,
+            brush_rng: seeded_rng(0xb405),
+        }
+    }
+}
+
+impl Drawing {
+    /// The drawn points.
+    pub fn drawn(&self) -> &DrawnPoints {
+        &self.points
+    }
+
+    /// Whether pointer drags on the plot paint.
+    pub fn mode(&self) -> bool {
+        self.mode
+    }
+
+    /// Whether strokes erase.
+    pub fn eraser(&self) -> bool {
+        self.eraser
+    }
+
+    /// The brush.
+    pub fn brush(&self) -> Brush {
+        self.brush
+    }
+
+    /// Whether a stroke is in progress.
+    pub fn stroking(&self) -> bool {
+        self.stroke.is_some()
+    }
+
+    /// Replaces the drawn points with a loaded set (undoable).
+    pub fn load(&mut self, points: Vec<Point>) {
+        self.points.replace(points);
+    }
+
+    /// Applies one command; returns whether the drawn points changed (a stroke counts once,
+    /// when it ends).
+    pub fn apply(&mut self, command: DrawCommand) -> bool {
+        match command {
+            DrawCommand::SetDrawMode(on) => self.mode = on,
+            DrawCommand::SetEraser(on) => self.eraser = on,
+            DrawCommand::SetBrush(brush) => {
+                self.brush = Brush {
+                    radius: brush.radius.clamp(0.01, 5.0),
+                    density: brush.density.clamp(1, 200),
+                };
+            }
+            DrawCommand::BeginStroke => {
+                self.points.checkpoint();
+                self.stroke = Some(Stroke::default());
+            }
+            DrawCommand::StrokeAt(center) => self.dab(center),
+            DrawCommand::EndStroke => {
+                self.points.drop_unchanged_checkpoint();
+                return self.stroke.take().is_some_and(|stroke| stroke.changed);
+            }
+            DrawCommand::ClearDrawn => {
+                self.points.clear();
+                return true;
+            }
+            DrawCommand::UndoDrawn => return self.points.undo(),
+        }
+        false
+    }
+
+    /// A dab at `center` once the pointer moved half a radius from the last one.
+    fn dab(&mut self, center: Point) {
+        let Some(stroke) = self.stroke.as_mut() else {
+            return;
+        };
+        let spacing = self.brush.radius * 0.5;
+        let due = stroke
+            .last_dab
+            .is_none_or(|last| (center[0] - last[0]).hypot(center[1] - last[1]) >= spacing);
+        if !due {
+            return;
+        }
+        stroke.last_dab = Some(center);
+        if self.eraser {
+            if self.points.erase(center, self.brush.radius) > 0 {
+                stroke.changed = true;
+            }
+        } else {
+            self.points.paint(center, self.brush, &mut self.brush_rng);
+            stroke.changed = true;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::seeded_rng;
 
     #[test]
     fn paint_adds_density_points_inside_the_brush() {
@@ -184,5 +324,34 @@ mod tests {
         let mut drawn = DrawnPoints::default();
         drawn.paint([f64::NAN, 0.0], Brush::default(), &mut seeded_rng(3));
         assert!(drawn.is_empty());
+    }
+
+    #[test]
+    fn a_stroke_dabs_every_half_radius_and_counts_once() {
+        let mut drawing = Drawing::default();
+        assert!(!drawing.apply(DrawCommand::SetDrawMode(true)));
+        drawing.apply(DrawCommand::BeginStroke);
+        assert!(drawing.stroking());
+        drawing.apply(DrawCommand::StrokeAt([0.0, 0.0]));
+        let after_one = drawing.drawn().points().len();
+        assert_eq!(after_one, Brush::default().density);
+        // Closer than half a radius to the last dab: no new dab.
+        drawing.apply(DrawCommand::StrokeAt([0.1, 0.0]));
+        assert_eq!(drawing.drawn().points().len(), after_one);
+        drawing.apply(DrawCommand::StrokeAt([0.2, 0.0]));
+        assert_eq!(drawing.drawn().points().len(), 2 * after_one);
+        assert!(
+            drawing.apply(DrawCommand::EndStroke),
+            "the stroke changed the points"
+        );
+        assert!(!drawing.stroking());
+        // A stroke that changes nothing leaves no undo step and reports no change.
+        drawing.apply(DrawCommand::SetEraser(true));
+        drawing.apply(DrawCommand::BeginStroke);
+        drawing.apply(DrawCommand::StrokeAt([9.0, 9.0]));
+        assert!(!drawing.apply(DrawCommand::EndStroke));
+        assert_eq!(drawing.drawn().undo_depth(), 1);
+        assert!(drawing.apply(DrawCommand::UndoDrawn));
+        assert!(drawing.drawn().is_empty());
     }
 }

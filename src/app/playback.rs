@@ -4,15 +4,38 @@
 /// The slowest and fastest playback speeds, in frames per second.
 pub const SPEED_RANGE: std::ops::RangeInclusive<f64> = 0.5..=60.0;
 
+/// What the user does to the timeline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PlaybackCommand {
+    /// Start playing.
+    Play,
+    /// Pause.
+    Pause,
+    /// Play or pause.
+    TogglePlay,
+    /// One frame forward (pauses).
+    StepForward,
+    /// One frame back (pauses).
+    StepBack,
+    /// Back to frame 0, paused.
+    Reset,
+    /// Playback speed, frames per second.
+    SetSpeed(f64),
+    /// Jump to a frame.
+    Seek(usize),
+    /// Advance the playback clock by this many seconds.
+    Tick(f64),
+}
+
 /// The timeline cursor over recorded frames plus the playback clock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Playback {
     /// Index of the shown frame.
-    pub position: usize,
+    position: usize,
     /// Whether the clock advances the position.
-    pub playing: bool,
+    playing: bool,
     /// Frames per second while playing.
-    pub speed: f64,
+    speed: f64,
     /// Fraction of a frame accumulated by the clock.
     accumulated_frames: f64,
 }
@@ -38,6 +61,48 @@ pub struct FrameSupply {
 }
 
 impl Playback {
+    /// The index of the shown frame.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// Whether the clock advances the position.
+    pub fn playing(&self) -> bool {
+        self.playing
+    }
+
+    /// Frames per second while playing.
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// Applies one command against the frames `supply` offers.
+    pub fn apply(&mut self, command: PlaybackCommand, supply: FrameSupply) {
+        match command {
+            PlaybackCommand::TogglePlay if self.playing => self.pause(),
+            PlaybackCommand::Play | PlaybackCommand::TogglePlay => self.play(supply),
+            PlaybackCommand::Pause => self.pause(),
+            PlaybackCommand::StepForward => {
+                self.pause();
+                self.step_forward(supply);
+            }
+            PlaybackCommand::StepBack => {
+                self.pause();
+                self.step_back();
+            }
+            PlaybackCommand::Reset => self.reset(),
+            PlaybackCommand::SetSpeed(speed) => self.set_speed(speed),
+            PlaybackCommand::Seek(position) => self.seek(position, supply),
+            PlaybackCommand::Tick(seconds) => self.tick(seconds, supply),
+        }
+    }
+
+    /// Back to frame 0 for a new flow, playing or not as before.
+    pub fn rewind(&mut self) {
+        self.position = 0;
+        self.accumulated_frames = 0.0;
+    }
+
     /// Starts playing; from the last frame of a finished timeline, starts again at frame 0.
     pub fn play(&mut self, supply: FrameSupply) {
         if !supply.more_coming && self.position + 1 >= supply.available {
@@ -188,6 +253,25 @@ mod tests {
         assert!(!playback.step_forward(DONE_10));
         playback.reset();
         assert_eq!(playback.position, 0);
+    }
+
+    #[test]
+    fn commands_step_and_toggle() {
+        let supply = FrameSupply {
+            available: 5,
+            more_coming: false,
+        };
+        let mut playback = Playback::default();
+        playback.apply(PlaybackCommand::TogglePlay, supply);
+        assert!(playback.playing());
+        playback.apply(PlaybackCommand::StepForward, supply);
+        assert_eq!((playback.position(), playback.playing()), (1, false));
+        playback.apply(PlaybackCommand::Seek(9), supply);
+        assert_eq!(playback.position(), 4, "seek is clamped to the frames");
+        playback.apply(PlaybackCommand::StepBack, supply);
+        assert_eq!(playback.position(), 3);
+        playback.rewind();
+        assert_eq!(playback.position(), 0);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::jobs::Run;
 use super::plot_items::{ArrowField, PointCloud, Trails, rgb};
-use super::state::{AppState, Command, FlowView, Readout};
+use super::state::{AppState, Command, DrawCommand, FlowView, Readout};
 use super::timeline_ui::PHASE_COLOR;
 use super::view_options::ViewOptions;
 use crate::Point;
@@ -34,11 +34,11 @@ pub fn plot_view_ui(
     commands: &mut Vec<Command>,
 ) {
     let extent = state.extent();
-    let refit = options.fitted_extent != Some(extent) && !state.draw_mode;
+    let refit = options.fitted_extent != Some(extent) && !state.drawing().mode();
     if refit {
         options.fitted_extent = Some(extent);
     }
-    if state.view == FlowView::Split {
+    if state.view() == FlowView::Split {
         ui.columns(2, |columns| {
             flow_plot_ui(
                 &mut columns[0],
@@ -67,7 +67,7 @@ pub fn plot_view_ui(
 pub fn flow_title(state: &AppState, kind: Run) -> String {
     match kind {
         Run::Particle => "Particle flow · Sinkhorn (empirical)".to_string(),
-        Run::Learned => match &state.training.model {
+        Run::Learned => match &state.training().model() {
             Some(model) => format!("Learned flow · {}", model.method.display_name()),
             None => "Learned flow · no model".to_string(),
         },
@@ -87,7 +87,7 @@ fn readouts_line(state: &AppState, kind: Run) -> String {
         return "no frames yet".into();
     };
     let index = state.shown_index(kind).unwrap_or(0);
-    let progress = match (kind, &state.learned.flow) {
+    let progress = match (kind, &state.learned().flow()) {
         (Run::Learned, Some(flow)) => format!(
             "frame {}/{} · t = {:.3} · NFE {}/{}",
             index,
@@ -98,7 +98,9 @@ fn readouts_line(state: &AppState, kind: Run) -> String {
         ),
         _ => format!(
             "step {}/{} · t = {:.3}",
-            index, state.settings.flow.steps, frame.t
+            index,
+            state.settings().flow.steps,
+            frame.t
         ),
     };
     let readouts = state.readouts(kind);
@@ -124,7 +126,7 @@ fn flow_plot_ui(
     let title = flow_title(state, kind);
     ui.horizontal(|ui| {
         ui.label(RichText::new(&title).heading().color(accent));
-        if kind == Run::Learned && state.training.stale {
+        if kind == Run::Learned && state.training().stale() {
             ui.label(
                 RichText::new("(stale model: train again)").color(Color32::from_rgb(230, 140, 20)),
             );
@@ -141,9 +143,9 @@ fn flow_plot_ui(
     };
     let colors = state
         .colors_of(kind)
-        .filter(|_| state.overlays.colors_by_start)
+        .filter(|_| state.overlays().colors_by_start)
         .map(|colors| colors.as_slice());
-    let draw_mode = state.draw_mode;
+    let draw_mode = state.drawing().mode();
     let extent = state.extent();
     let arrow_scale = options.arrow_scale;
 
@@ -162,24 +164,24 @@ fn flow_plot_ui(
             plot_ui.set_plot_bounds(PlotBounds::from_min_max(extent.min, extent.max));
         }
         if draw_mode {
-            if state.overlays.target {
+            if state.overlays().target {
                 plot_ui.add(PointCloud::new(
                     "target samples",
-                    state.particle.target.points(),
+                    state.particle().target().points(),
                     rgb(TARGET_GREY),
                     1.5,
                 ));
             }
             plot_ui.add(PointCloud::new(
                 "drawn points",
-                state.drawn.points(),
+                state.drawing().drawn().points(),
                 DRAWN_COLOR,
                 2.0,
             ));
-        } else if state.overlays.target {
+        } else if state.overlays().target {
             plot_ui.add(PointCloud::new(
                 "target samples",
-                state.particle.target.points(),
+                state.particle().target().points(),
                 rgb(TARGET_GREY),
                 2.0,
             ));
@@ -187,7 +189,7 @@ fn flow_plot_ui(
         let Some(frame) = frame else {
             return;
         };
-        if state.overlays.trails
+        if state.overlays().trails
             && let Some(index) = shown_index
         {
             let start = index.saturating_sub(TRAIL_FRAMES);
@@ -200,7 +202,7 @@ fn flow_plot_ui(
                 PLAIN_PARTICLE,
             ));
         }
-        if state.overlays.grid_arrows
+        if state.overlays().grid_arrows
             && let Some((grid, field)) = grid_field.filter(|(_, field)| !field.is_empty())
         {
             // A typical long grid arrow (90th percentile, robust to a few huge ones far from
@@ -227,7 +229,7 @@ fn flow_plot_ui(
             particles = particles.colors(colors);
         }
         plot_ui.add(particles);
-        if state.overlays.particle_arrows
+        if state.overlays().particle_arrows
             && let Some(velocities) = &frame.velocities
         {
             // Arrows are displacements per step: step_size · v.
@@ -249,7 +251,7 @@ fn flow_plot_ui(
         Run::Particle => "PARTICLE FLOW".to_string(),
         Run::Learned => "LEARNED FLOW".to_string(),
     };
-    if kind == Run::Learned && state.overlays.phase_boundary && state.in_straight_phase() {
+    if kind == Run::Learned && state.overlays().phase_boundary && state.in_straight_phase() {
         caption.push_str(" · straight phase");
     }
     let caption_pos = plot_rect.left_top() + egui::vec2(10.0, 8.0);
@@ -271,11 +273,10 @@ fn flow_plot_ui(
     if frame.is_none() {
         let hint = match kind {
             Run::Particle => state
-                .particle
-                .failure
-                .clone()
-                .unwrap_or_else(|| "computing the first frame…".into()),
-            Run::Learned if state.learned.computing => "sampling the learned flow…".into(),
+                .particle()
+                .failure()
+                .map_or_else(|| "computing the first frame…".into(), str::to_string),
+            Run::Learned if state.learned().computing() => "sampling the learned flow…".into(),
             Run::Learned => "No model yet: press Train".into(),
         };
         // On a backing box, so the target samples behind it do not cross the words.
@@ -290,7 +291,7 @@ fn flow_plot_ui(
     }
 
     if draw_mode {
-        draw_input(ui, &response, state, options, commands);
+        draw_input(ui, &response, state, commands);
     }
 }
 
@@ -299,7 +300,6 @@ fn draw_input(
     ui: &Ui,
     response: &egui_plot::PlotResponse<()>,
     state: &AppState,
-    options: &mut ViewOptions,
     commands: &mut Vec<Command>,
 ) {
     let plot_response = &response.response;
@@ -312,7 +312,7 @@ fn draw_input(
         [value.x, value.y]
     });
     if let Some(center) = pointer_in_plot {
-        let color = if state.eraser {
+        let color = if state.drawing().eraser() {
             Color32::from_rgb(200, 40, 40)
         } else {
             Color32::from_rgb(40, 40, 40)
@@ -321,40 +321,31 @@ fn draw_input(
             .add(super::plot_items::brush_outline(
                 transform,
                 center,
-                state.brush.radius,
+                state.drawing().brush().radius,
                 color,
             ));
     }
     let primary_down = ui.input(|input| input.pointer.primary_down());
     if plot_response.clicked() {
         if let Some(center) = pointer_in_plot {
-            commands.push(Command::BeginStroke);
-            commands.push(Command::StrokeAt(center));
-            commands.push(Command::EndStroke);
+            commands.push(DrawCommand::BeginStroke.into());
+            commands.push(DrawCommand::StrokeAt(center).into());
+            commands.push(DrawCommand::EndStroke.into());
         }
         return;
     }
-    if plot_response.drag_started() && !options.stroking {
-        options.stroking = true;
-        options.last_dab = None;
-        commands.push(Command::BeginStroke);
+    // The stroke lives in the state (it spaces the dabs); the UI only reports the pointer.
+    let stroking = state.drawing().stroking();
+    if plot_response.drag_started() && !stroking {
+        commands.push(DrawCommand::BeginStroke.into());
     }
-    if options.stroking
+    if (stroking || plot_response.drag_started())
         && let Some(center) = pointer_in_plot
     {
-        let spacing = state.brush.radius * 0.5;
-        let due = options
-            .last_dab
-            .is_none_or(|last| (center[0] - last[0]).hypot(center[1] - last[1]) >= spacing);
-        if due {
-            options.last_dab = Some(center);
-            commands.push(Command::StrokeAt(center));
-        }
+        commands.push(DrawCommand::StrokeAt(center).into());
     }
-    if options.stroking && (plot_response.drag_stopped() || !primary_down) {
-        options.stroking = false;
-        options.last_dab = None;
-        commands.push(Command::EndStroke);
+    if stroking && (plot_response.drag_stopped() || !primary_down) {
+        commands.push(DrawCommand::EndStroke.into());
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::jobs::Run;
 use super::playback::SPEED_RANGE;
-use super::state::{AppState, Command, FlowView};
+use super::state::{AppState, Command, FlowView, PlaybackCommand};
 use super::widgets::labelled;
 use eframe::egui;
 use egui::{Color32, RichText, Slider, Stroke, Ui};
@@ -23,16 +23,16 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             .on_hover_text("Back to frame 0 (Home)")
             .clicked()
         {
-            commands.push(Command::Reset);
+            commands.push(PlaybackCommand::Reset.into());
         }
         if ui
             .button("< Step")
             .on_hover_text("One frame back (Left arrow key)")
             .clicked()
         {
-            commands.push(Command::StepBack);
+            commands.push(PlaybackCommand::StepBack.into());
         }
-        let play_label = if state.playback.playing {
+        let play_label = if state.playback().playing() {
             "Pause"
         } else {
             "Play"
@@ -42,17 +42,17 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             .on_hover_text("Play / pause (space)")
             .clicked()
         {
-            commands.push(Command::TogglePlay);
+            commands.push(PlaybackCommand::TogglePlay.into());
         }
         if ui
             .button("Step >")
             .on_hover_text("One frame forward (Right arrow key)")
             .clicked()
         {
-            commands.push(Command::StepForward);
+            commands.push(PlaybackCommand::StepForward.into());
         }
         ui.separator();
-        let mut speed = state.playback.speed;
+        let mut speed = state.playback().speed();
         if labelled(
             ui,
             "Speed",
@@ -63,14 +63,14 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         )
         .changed()
         {
-            commands.push(Command::SetSpeed(speed));
+            commands.push(PlaybackCommand::SetSpeed(speed).into());
         }
         ui.separator();
         ui.label(frame_counter_text(state));
     });
 
     ui.horizontal(|ui| {
-        let mut position = state.playback.position;
+        let mut position = state.playback().position();
         ui.spacing_mut().slider_width = (ui.available_width() - 90.0).max(100.0);
         let response = ui.add_enabled(
             supply.available > 1,
@@ -79,11 +79,11 @@ pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                 .text("frame"),
         );
         if response.changed() {
-            commands.push(Command::Seek(position));
+            commands.push(PlaybackCommand::Seek(position).into());
         }
         if let Some(boundary) = state.phase_boundary_position()
             && last > 0
-            && state.overlays.phase_boundary
+            && state.overlays().phase_boundary
         {
             let rect = response.rect;
             let width = ui.spacing().slider_width;
@@ -101,21 +101,21 @@ fn frame_counter_text(state: &AppState) -> String {
     let supply = state.supply();
     let mut text = format!(
         "frame {} / {}",
-        state.playback.position,
+        state.playback().position(),
         supply.available.saturating_sub(1)
     );
     if let Some(t) = state.shown_time() {
         let _ = write!(text, " · t = {t:.3}");
     }
-    if state.view != FlowView::Learned && state.supply_of(Run::Particle).more_coming {
+    if state.view() != FlowView::Learned && state.supply_of(Run::Particle).more_coming {
         let _ = write!(
             text,
             " · computing {}/{}…",
-            state.particle.flow.trajectory.len(),
+            state.particle().flow().trajectory.len(),
             state.particle_frames_expected()
         );
     }
-    if state.learned.computing && state.view != FlowView::Particle {
+    if state.learned().computing() && state.view() != FlowView::Particle {
         text.push_str(" · sampling the learned flow…");
     }
     text

@@ -1,7 +1,7 @@
 //! The training section: method, key hyperparameters, Train / Cancel, progress, the live loss
 //! and W2 curves, the stale-model warning, model save / load and the NFE of the learned flow.
 
-use super::state::{AppState, Command};
+use super::state::{AppState, Command, FileCommand, TrainCommand};
 use super::widgets::labelled;
 use crate::model::{Method, TrainConfig};
 use eframe::egui;
@@ -15,36 +15,36 @@ const STALE_COLOR: Color32 = Color32::from_rgb(230, 140, 20);
 
 /// The whole training section.
 pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
-    let training = &state.training;
-    let running = training.running.is_some();
+    let training = state.training();
+    let running = training.running().is_some();
     ui.add_enabled_ui(!running, |ui| {
-        hyperparameters_ui(ui, &training.config, commands);
+        hyperparameters_ui(ui, training.config(), commands);
     });
 
     ui.horizontal(|ui| {
         if running {
             if ui.button("Cancel").clicked() {
-                commands.push(Command::CancelTraining);
+                commands.push(TrainCommand::CancelTraining.into());
             }
         } else if ui
             .button(RichText::new("Train").strong())
             .on_hover_text("Train on a worker thread; the learned flow plays when done")
             .clicked()
         {
-            commands.push(Command::Train);
+            commands.push(TrainCommand::Train.into());
         }
         if ui
-            .add_enabled(training.model.is_some(), egui::Button::new("Save model…"))
+            .add_enabled(training.model().is_some(), egui::Button::new("Save model…"))
             .clicked()
         {
-            commands.push(Command::SaveModel);
+            commands.push(FileCommand::SaveModel.into());
         }
         if ui.button("Load model…").clicked() {
-            commands.push(Command::LoadModel);
+            commands.push(FileCommand::LoadModel.into());
         }
     });
 
-    if let Some(running) = &training.running {
+    if let Some(running) = &training.running() {
         let (fraction, text) = match &running.progress {
             Some(p) => (
                 p.fraction_done as f32,
@@ -59,7 +59,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             .on_hover_text("Training progress");
     }
 
-    match (&training.model, training.stale) {
+    match (&training.model(), training.stale()) {
         (Some(model), true) => {
             ui.label(
                 RichText::new(format!(
@@ -83,16 +83,16 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         (None, _) => {}
     }
 
-    if let Some(model) = &training.model {
+    if let Some(model) = &training.model() {
         ui.horizontal(|ui| {
-            let mut custom = training.nfe.is_some();
+            let mut custom = training.nfe().is_some();
             let default_nfe = model.default_nfe();
             if ui
                 .checkbox(&mut custom, "NFE")
                 .on_hover_text(format!("Network evaluations (default {default_nfe})"))
                 .changed()
             {
-                commands.push(Command::SetNfe(custom.then_some(default_nfe)));
+                commands.push(TrainCommand::SetNfe(custom.then_some(default_nfe)).into());
             }
             let least = model.min_nfe();
             let mut nfe = state.effective_nfe().unwrap_or(default_nfe);
@@ -112,7 +112,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                 .on_hover_text(hover)
                 .changed()
             {
-                commands.push(Command::SetNfe(Some(nfe)));
+                commands.push(TrainCommand::SetNfe(Some(nfe)).into());
             }
         });
     }
@@ -130,7 +130,7 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
             }
         });
     if method != config.method {
-        commands.push(Command::SetMethod(method));
+        commands.push(TrainCommand::SetMethod(method).into());
         return;
     }
     let mut edited = config.clone();
@@ -205,18 +205,18 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
         }
     });
     if edited != *config {
-        commands.push(Command::SetTrainConfig(edited));
+        commands.push(TrainCommand::SetTrainConfig(edited).into());
     }
 }
 
 fn curves_ui(ui: &mut Ui, state: &AppState) {
-    let training = &state.training;
-    if training.losses.is_empty() && training.w2_curve.is_empty() {
+    let training = state.training();
+    if training.losses().is_empty() && training.w2_curve().is_empty() {
         return;
     }
     ui.label(RichText::new("Loss (log₁₀) and W2 per iteration").small());
     let losses: Vec<[f64; 2]> = training
-        .losses
+        .losses()
         .iter()
         .filter(|[_, loss]| *loss > 0.0)
         .map(|&[i, loss]| [i, loss.log10()])
@@ -233,7 +233,7 @@ fn curves_ui(ui: &mut Ui, state: &AppState) {
                     .color(Color32::from_rgb(200, 80, 60)),
             );
         });
-    if !training.w2_curve.is_empty() {
+    if !training.w2_curve().is_empty() {
         Plot::new("w2_curve")
             .height(70.0)
             .allow_drag(false)
@@ -242,7 +242,7 @@ fn curves_ui(ui: &mut Ui, state: &AppState) {
             .show_x(false)
             .show(ui, |plot_ui| {
                 plot_ui.line(
-                    Line::new("W2", PlotPoints::from(training.w2_curve.clone()))
+                    Line::new("W2", PlotPoints::from(training.w2_curve().to_vec()))
                         .color(Color32::from_rgb(60, 120, 200)),
                 );
             });

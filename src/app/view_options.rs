@@ -1,8 +1,8 @@
 //! View-only state that is not part of the model of the app: arrow length, which extent the plot
-//! was last fitted to, the brush's last dab, and frame-time statistics for the debug corner.
+//! was last fitted to, and frame-time statistics for the debug corner (the stroke in progress
+//! lives in the state's drawing part).
 
 use super::jobs::Extent;
-use crate::Point;
 use std::time::Duration;
 
 /// View-only options and bookkeeping of the UI.
@@ -12,10 +12,6 @@ pub struct ViewOptions {
     pub arrow_scale: f64,
     /// The extent the plot bounds were last set to (refit when the data's extent changes).
     pub fitted_extent: Option<Extent>,
-    /// Where the brush last dabbed in the current stroke.
-    pub last_dab: Option<Point>,
-    /// Whether a stroke is in progress.
-    pub stroking: bool,
     /// Frame-time statistics.
     pub frame_times: FrameTimes,
     /// Show the fps readout in the corner.
@@ -27,8 +23,6 @@ impl Default for ViewOptions {
         Self {
             arrow_scale: 1.0,
             fitted_extent: None,
-            last_dab: None,
-            stroking: false,
             frame_times: FrameTimes::default(),
             show_frame_times: true,
         }

@@ -21,7 +21,7 @@ const POINT_BYTES: u64 = 8;
 /// Buffers persist across calls; an unchanged target is not uploaded again. With warm start on
 /// (off by default, as on the CPU), a call with the same sizes and parameters as the previous
 /// one starts both problems from the previous potentials at ε = blur² and stops after the first
-/// update whose largest change is at most `tolerance · ε` ([`WarmStartConfig`]); if that takes
+/// update whose largest change is at most `tolerance · ε` ([`crate::ot::WarmStartConfig`]); if that takes
 /// more than `max_iterations`, the problem is solved again with the full schedule.
 ///
 /// Tuning knob for benchmarks: `NSGF_GPU_ROWS_PER_GROUP` (8 … 256, a divisor of 256; default

@@ -12,7 +12,7 @@ use crate::Point;
 ///
 /// With warm start on, a velocity call whose sizes and parameters equal the previous call's
 /// starts both problems from the previous potentials at ε = blur² (no annealing) and iterates
-/// until converged (see [`WarmStartConfig`]); anything else runs GeomLoss's full schedule.
+/// until converged (see [`super::WarmStartConfig`]); anything else runs GeomLoss's full schedule.
 pub struct CpuBackend {
     precision: Precision,
     warm: WarmStart<WarmState>,

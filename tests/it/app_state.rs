@@ -7,7 +7,8 @@ use nsgf::app::jobs::{
     Extent, FileOp, FileRequest, MetricsKey, Request, Run, ShownFlow, WorkerEvent,
 };
 use nsgf::app::state::{
-    AppState, Command, DRAWN_LABEL, FlowSettings, FlowView, Readout, TargetChoice,
+    AppState, DRAWN_LABEL, DrawCommand, FileCommand, FlowSettings, FlowView, InputCommand,
+    PlaybackCommand, Readout, TargetChoice, TrainCommand, ViewCommand,
 };
 use nsgf::data::{Distribution, Preset};
 use nsgf::flow::{FlowKind, Frame, Trajectory};
@@ -76,8 +77,8 @@ fn state_with_frames(frames: usize, finished: bool) -> AppState {
 #[test]
 fn opens_on_gaussian_to_moons_with_1000_particles_ready_to_play() {
     let mut state = AppState::new(FlowSettings::default());
-    assert!(!state.playback.playing);
-    assert_eq!(state.view, FlowView::Particle);
+    assert!(!state.playback().playing());
+    assert_eq!(state.view(), FlowView::Particle);
     let jobs = flow_jobs(&mut state);
     assert_eq!(jobs.len(), 1);
     let job = &jobs[0];
@@ -89,19 +90,19 @@ fn opens_on_gaussian_to_moons_with_1000_particles_ready_to_play() {
 #[test]
 fn picking_a_preset_restarts_the_flow_and_drops_old_frames() {
     let mut state = state_with_frames(3, false);
-    let old_generation = state.particle.generation;
-    state.apply(Command::SetTarget(TargetChoice::Preset(
+    let old_generation = state.particle().generation();
+    state.apply(InputCommand::SetTarget(TargetChoice::Preset(
         Preset::Checkerboard,
     )));
     let jobs = flow_jobs(&mut state);
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].target, Distribution::Preset(Preset::Checkerboard));
-    assert!(state.particle.flow.trajectory.frames().is_empty());
+    assert!(state.particle().flow().trajectory.frames().is_empty());
     // A late frame of the superseded flow is ignored.
     state.on_event(flow_frame(old_generation, frame(3, 3.0)));
-    assert!(state.particle.flow.trajectory.frames().is_empty());
+    assert!(state.particle().flow().trajectory.frames().is_empty());
     // Picking the same preset again starts nothing.
-    state.apply(Command::SetTarget(TargetChoice::Preset(
+    state.apply(InputCommand::SetTarget(TargetChoice::Preset(
         Preset::Checkerboard,
     )));
     assert!(flow_jobs(&mut state).is_empty());
@@ -110,53 +111,53 @@ fn picking_a_preset_restarts_the_flow_and_drops_old_frames() {
 #[test]
 fn new_samples_bumps_the_seed() {
     let mut state = state_with_frames(1, true);
-    state.apply(Command::NewSamples);
+    state.apply(InputCommand::NewSamples);
     let jobs = flow_jobs(&mut state);
     assert_eq!(jobs[0].seed, 1);
-    state.apply(Command::SetParticles(0));
-    assert_eq!(state.settings.particles, 1, "n is clamped to at least 1");
+    state.apply(InputCommand::SetParticles(0));
+    assert_eq!(state.settings().particles, 1, "n is clamped to at least 1");
 }
 
 #[test]
 fn play_advances_and_stops_at_the_end() {
     let mut state = state_with_frames(5, true);
-    state.apply(Command::SetSpeed(10.0));
-    state.apply(Command::Play);
-    state.apply(Command::Tick(0.25));
-    assert_eq!(state.playback.position, 2);
+    state.apply(PlaybackCommand::SetSpeed(10.0));
+    state.apply(PlaybackCommand::Play);
+    state.apply(PlaybackCommand::Tick(0.25));
+    assert_eq!(state.playback().position(), 2);
     for _ in 0..20 {
-        state.apply(Command::Tick(0.25));
+        state.apply(PlaybackCommand::Tick(0.25));
     }
-    assert_eq!(state.playback.position, 4);
-    assert!(!state.playback.playing);
+    assert_eq!(state.playback().position(), 4);
+    assert!(!state.playback().playing());
 }
 
 #[test]
 fn step_moves_exactly_one_frame_and_pauses() {
     let mut state = state_with_frames(5, true);
-    state.apply(Command::Play);
-    state.apply(Command::StepForward);
-    assert!(!state.playback.playing);
-    assert_eq!(state.playback.position, 1);
-    state.apply(Command::StepForward);
-    state.apply(Command::StepBack);
-    assert_eq!(state.playback.position, 1);
-    state.apply(Command::Seek(4));
-    state.apply(Command::StepForward);
-    assert_eq!(state.playback.position, 4, "no frame beyond the last");
-    state.apply(Command::Reset);
-    assert_eq!(state.playback.position, 0);
+    state.apply(PlaybackCommand::Play);
+    state.apply(PlaybackCommand::StepForward);
+    assert!(!state.playback().playing());
+    assert_eq!(state.playback().position(), 1);
+    state.apply(PlaybackCommand::StepForward);
+    state.apply(PlaybackCommand::StepBack);
+    assert_eq!(state.playback().position(), 1);
+    state.apply(PlaybackCommand::Seek(4));
+    state.apply(PlaybackCommand::StepForward);
+    assert_eq!(state.playback().position(), 4, "no frame beyond the last");
+    state.apply(PlaybackCommand::Reset);
+    assert_eq!(state.playback().position(), 0);
 }
 
 #[test]
 fn playback_waits_for_frames_still_being_computed() {
     let mut state = state_with_frames(2, false);
-    state.apply(Command::SetSpeed(60.0));
-    state.apply(Command::Play);
-    state.apply(Command::Tick(1.0));
-    assert_eq!(state.playback.position, 1);
+    state.apply(PlaybackCommand::SetSpeed(60.0));
+    state.apply(PlaybackCommand::Play);
+    state.apply(PlaybackCommand::Tick(1.0));
+    assert_eq!(state.playback().position(), 1);
     assert!(
-        state.playback.playing,
+        state.playback().playing(),
         "keeps playing while frames are coming"
     );
     assert!(state.work_pending());
@@ -165,21 +166,21 @@ fn playback_waits_for_frames_still_being_computed() {
 #[test]
 fn drawing_makes_a_drawn_target_and_undo_restores_it() {
     let mut state = state_with_frames(2, true);
-    state.apply(Command::SetDrawMode(true));
-    state.apply(Command::SetBrush(Brush {
+    state.apply(DrawCommand::SetDrawMode(true));
+    state.apply(DrawCommand::SetBrush(Brush {
         radius: 0.2,
         density: 5,
     }));
-    state.apply(Command::BeginStroke);
-    state.apply(Command::StrokeAt([1.0, 1.0]));
-    state.apply(Command::StrokeAt([2.0, 1.0]));
+    state.apply(DrawCommand::BeginStroke);
+    state.apply(DrawCommand::StrokeAt([1.0, 1.0]));
+    state.apply(DrawCommand::StrokeAt([2.0, 1.0]));
     assert!(
         flow_jobs(&mut state).is_empty(),
         "no restart in the middle of a stroke"
     );
-    state.apply(Command::EndStroke);
-    assert_eq!(state.drawn.points().len(), 10);
-    assert_eq!(state.settings.target, TargetChoice::Drawn);
+    state.apply(DrawCommand::EndStroke);
+    assert_eq!(state.drawing().drawn().points().len(), 10);
+    assert_eq!(state.settings().target, TargetChoice::Drawn);
     let jobs = flow_jobs(&mut state);
     assert_eq!(jobs.len(), 1);
     match &jobs[0].target {
@@ -190,48 +191,48 @@ fn drawing_makes_a_drawn_target_and_undo_restores_it() {
         other @ Distribution::Preset(_) => panic!("expected a drawn target, got {other:?}"),
     }
 
-    state.apply(Command::BeginStroke);
-    state.apply(Command::StrokeAt([-1.0, -1.0]));
-    state.apply(Command::EndStroke);
-    assert_eq!(state.drawn.points().len(), 15);
-    state.apply(Command::UndoDrawn);
-    assert_eq!(state.drawn.points().len(), 10);
+    state.apply(DrawCommand::BeginStroke);
+    state.apply(DrawCommand::StrokeAt([-1.0, -1.0]));
+    state.apply(DrawCommand::EndStroke);
+    assert_eq!(state.drawing().drawn().points().len(), 15);
+    state.apply(DrawCommand::UndoDrawn);
+    assert_eq!(state.drawing().drawn().points().len(), 10);
 
-    state.apply(Command::SetEraser(true));
-    state.apply(Command::BeginStroke);
-    state.apply(Command::StrokeAt([1.0, 1.0]));
-    state.apply(Command::EndStroke);
+    state.apply(DrawCommand::SetEraser(true));
+    state.apply(DrawCommand::BeginStroke);
+    state.apply(DrawCommand::StrokeAt([1.0, 1.0]));
+    state.apply(DrawCommand::EndStroke);
     assert_eq!(
-        state.drawn.points().len(),
+        state.drawing().drawn().points().len(),
         5,
         "the eraser removes the first dab"
     );
-    state.apply(Command::ClearDrawn);
-    assert!(state.drawn.is_empty());
+    state.apply(DrawCommand::ClearDrawn);
+    assert!(state.drawing().drawn().is_empty());
     assert!(
-        state.particle.failure.is_some(),
+        state.particle().failure().is_some(),
         "an empty drawn target cannot flow"
     );
-    state.apply(Command::UndoDrawn);
-    assert_eq!(state.drawn.points().len(), 5);
+    state.apply(DrawCommand::UndoDrawn);
+    assert_eq!(state.drawing().drawn().points().len(), 5);
 }
 
 #[test]
 fn an_empty_stroke_starts_nothing() {
     let mut state = state_with_frames(2, true);
-    state.apply(Command::SetDrawMode(true));
-    state.apply(Command::SetEraser(true));
-    state.apply(Command::BeginStroke);
-    state.apply(Command::StrokeAt([0.0, 0.0]));
-    state.apply(Command::EndStroke);
+    state.apply(DrawCommand::SetDrawMode(true));
+    state.apply(DrawCommand::SetEraser(true));
+    state.apply(DrawCommand::BeginStroke);
+    state.apply(DrawCommand::StrokeAt([0.0, 0.0]));
+    state.apply(DrawCommand::EndStroke);
     assert!(flow_jobs(&mut state).is_empty());
-    assert_eq!(state.drawn.undo_depth(), 0);
+    assert_eq!(state.drawing().drawn().undo_depth(), 0);
 }
 
 #[test]
 fn a_loaded_point_set_becomes_the_drawn_target() {
     let mut state = state_with_frames(1, true);
-    state.apply(Command::LoadPoints);
+    state.apply(FileCommand::LoadPoints);
     assert!(matches!(
         state.take_requests().as_slice(),
         [Request::File(FileRequest::LoadPoints)]
@@ -241,8 +242,8 @@ fn a_loaded_point_set_becomes_the_drawn_target() {
         label: "blob.csv".into(),
         points: points.clone(),
     });
-    assert_eq!(state.drawn.points(), points.as_slice());
-    assert_eq!(state.settings.target, TargetChoice::Drawn);
+    assert_eq!(state.drawing().drawn().points(), points.as_slice());
+    assert_eq!(state.settings().target, TargetChoice::Drawn);
     assert_eq!(flow_jobs(&mut state).len(), 1);
 }
 
@@ -258,30 +259,33 @@ fn bad_files_show_a_message_and_keep_the_target() {
         }),
     });
     assert_eq!(
-        state.error.as_deref(),
+        state.error(),
         Some("bad.csv:3: expected two numbers; the current target is kept")
     );
-    assert_eq!(state.settings.target, TargetChoice::Preset(Preset::Moons));
+    assert_eq!(state.settings().target, TargetChoice::Preset(Preset::Moons));
     state.on_event(WorkerEvent::PointsLoaded {
         label: "empty.csv".into(),
         points: Vec::new(),
     });
-    assert_eq!(state.settings.target, TargetChoice::Preset(Preset::Moons));
-    assert!(state.error.as_deref().unwrap_or("").contains("empty.csv"));
-    state.apply(Command::DismissError);
-    assert!(state.error.is_none());
+    assert_eq!(state.settings().target, TargetChoice::Preset(Preset::Moons));
+    assert!(state.error().unwrap_or("").contains("empty.csv"));
+    state.apply(nsgf::app::state::Command::DismissError);
+    assert!(state.error().is_none());
     state.on_event(WorkerEvent::DialogCancelled);
-    assert!(state.error.is_none(), "a cancelled dialog is not an error");
+    assert!(
+        state.error().is_none(),
+        "a cancelled dialog is not an error"
+    );
 }
 
 #[test]
 fn saving_an_empty_drawing_or_a_missing_model_is_a_message() {
     let mut state = state_with_frames(1, true);
-    state.apply(Command::SavePoints);
-    assert!(state.error.is_some());
-    state.apply(Command::DismissError);
-    state.apply(Command::SaveModel);
-    assert!(state.error.is_some());
+    state.apply(FileCommand::SavePoints);
+    assert!(state.error().is_some());
+    state.apply(nsgf::app::state::Command::DismissError);
+    state.apply(FileCommand::SaveModel);
+    assert!(state.error().is_some());
     assert!(
         state
             .take_requests()
@@ -293,15 +297,15 @@ fn saving_an_empty_drawing_or_a_missing_model_is_a_message() {
 #[test]
 fn a_failed_flow_or_training_is_a_message_not_a_panic() {
     let mut state = state_with_frames(2, false);
-    let generation = state.particle.generation;
+    let generation = state.particle().generation();
     state.on_event(WorkerEvent::FlowFailed {
         generation,
         error: JobError::Ot(nsgf::ot::OtError::Gpu("device lost".into())),
     });
-    assert!(state.error.as_deref().unwrap_or("").contains("device lost"));
+    assert!(state.error().unwrap_or("").contains("device lost"));
     assert!(!state.supply().more_coming);
 
-    state.apply(Command::Train);
+    state.apply(TrainCommand::Train);
     let train_generation = state
         .take_requests()
         .into_iter()
@@ -310,7 +314,7 @@ fn a_failed_flow_or_training_is_a_message_not_a_panic() {
             _ => None,
         })
         .expect("train queues a job");
-    state.apply(Command::Train);
+    state.apply(TrainCommand::Train);
     assert!(
         state.take_requests().is_empty(),
         "a second Train while running starts nothing"
@@ -322,15 +326,15 @@ fn a_failed_flow_or_training_is_a_message_not_a_panic() {
             3,
         ))),
     });
-    assert!(state.training.running.is_none());
-    assert!(state.training.model.is_none());
-    assert!(state.error.as_deref().unwrap_or("").contains("diverged"));
+    assert!(state.training().running().is_none());
+    assert!(state.training().model().is_none());
+    assert!(state.error().unwrap_or("").contains("diverged"));
 }
 
 #[test]
 fn cancelling_training_sets_the_flag_and_keeps_no_error() {
     let mut state = state_with_frames(1, true);
-    state.apply(Command::Train);
+    state.apply(TrainCommand::Train);
     let job = state
         .take_requests()
         .into_iter()
@@ -339,20 +343,20 @@ fn cancelling_training_sets_the_flag_and_keeps_no_error() {
             _ => None,
         })
         .expect("train queues a job");
-    state.apply(Command::CancelTraining);
+    state.apply(TrainCommand::CancelTraining);
     assert!(job.cancel.is_cancelled());
     state.on_event(WorkerEvent::TrainFinished {
         generation: job.generation,
         result: Err(JobError::Model(nsgf::model::ModelError::Cancelled)),
     });
-    assert!(state.error.is_none());
-    assert!(state.training.running.is_none());
+    assert!(state.error().is_none());
+    assert!(state.training().running().is_none());
 }
 
 #[test]
 fn readouts_are_requested_for_the_shown_frame_and_filled_by_the_worker() {
     let mut state = state_with_frames(3, true);
-    state.apply(Command::Seek(2));
+    state.apply(PlaybackCommand::Seek(2));
     let metrics: Vec<_> = state
         .take_requests()
         .into_iter()
@@ -377,9 +381,9 @@ fn readouts_are_requested_for_the_shown_frame_and_filled_by_the_worker() {
     assert_eq!(readouts.divergence, Readout::Value(0.25));
     assert!(matches!(readouts.w2, Readout::Unavailable(_)));
     // Seeking back to frame 2 later asks for nothing new.
-    state.apply(Command::Seek(0));
+    state.apply(PlaybackCommand::Seek(0));
     state.take_requests();
-    state.apply(Command::Seek(2));
+    state.apply(PlaybackCommand::Seek(2));
     assert!(state.take_requests().is_empty());
 }
 
@@ -389,7 +393,7 @@ fn a_skipped_readout_is_requested_again() {
     state.take_requests();
     let key = MetricsKey {
         run: Run::Particle,
-        generation: state.particle.generation,
+        generation: state.particle().generation(),
         frame: 0,
     };
     state.on_event(WorkerEvent::MetricsSkipped { key });
@@ -402,7 +406,7 @@ fn a_skipped_readout_is_requested_again() {
 
 /// Feeds `frames` frames at times `k / (frames - 1)` as the current particle flow (finished).
 fn feed_particle_frames(state: &mut AppState, frames: usize) {
-    let generation = state.particle.generation;
+    let generation = state.particle().generation();
     state.on_event(WorkerEvent::FlowStarted {
         generation,
         target: nsgf::flow::PointCloud::from_points(&[[1.0, 1.0]; 2]),
@@ -445,11 +449,11 @@ fn split_view_shows_both_flows_at_the_same_t() {
     state.take_requests();
     // A 40-step particle flow beside a 10-NFE learned flow.
     feed_particle_frames(&mut state, 41);
-    state.apply(Command::SetView(FlowView::Split));
+    state.apply(ViewCommand::SetView(FlowView::Split));
     assert_eq!(state.shown_kinds(), &[Run::Particle, Run::Learned]);
     assert_eq!(state.shown_index(Run::Learned), None);
     state.on_event(WorkerEvent::LearnedReady {
-        generation: state.learned.generation,
+        generation: state.learned().generation(),
         flow: learned_frames_at_uniform_times(11),
     });
     assert_eq!(state.timeline_kind(), Run::Particle);
@@ -460,7 +464,7 @@ fn split_view_shows_both_flows_at_the_same_t() {
     );
 
     // Particle frame 4 (t = 0.1) pairs with learned frame 1 (t = 0.1), not learned frame 4.
-    state.apply(Command::Seek(4));
+    state.apply(PlaybackCommand::Seek(4));
     assert_eq!(state.shown_index(Run::Particle), Some(4));
     assert_eq!(state.shown_index(Run::Learned), Some(1));
     assert_eq!(state.shown_time(), Some(0.1));
@@ -470,11 +474,11 @@ fn split_view_shows_both_flows_at_the_same_t() {
         shown_t(&state, Run::Learned)
     );
     for position in 0..41 {
-        state.apply(Command::Seek(position));
+        state.apply(PlaybackCommand::Seek(position));
         let gap = (shown_t(&state, Run::Particle) - shown_t(&state, Run::Learned)).abs();
         assert!(gap <= 0.05 + 1e-12, "position {position}: Δt = {gap}");
     }
-    state.apply(Command::Seek(40));
+    state.apply(PlaybackCommand::Seek(40));
     assert_eq!(state.shown_index(Run::Learned), Some(10));
 
     // The readouts follow the matched frames.
@@ -490,9 +494,9 @@ fn split_view_shows_both_flows_at_the_same_t() {
     assert_eq!(learned_key.frame, 10);
 
     // The learned view alone steps through its own frames.
-    state.apply(Command::SetView(FlowView::Learned));
+    state.apply(ViewCommand::SetView(FlowView::Learned));
     assert_eq!(state.supply().available, 11);
-    state.apply(Command::Seek(4));
+    state.apply(PlaybackCommand::Seek(4));
     assert_eq!(state.shown_index(Run::Learned), Some(4));
 
     // A learned trajectory is dropped unless it belongs to the current sampling job.
@@ -500,23 +504,20 @@ fn split_view_shows_both_flows_at_the_same_t() {
         generation: 999,
         flow: learned_frames_at_uniform_times(2),
     });
-    assert_eq!(
-        state.learned.flow.as_ref().map(|f| f.trajectory.len()),
-        Some(11)
-    );
+    assert_eq!(state.learned().flow().map(|f| f.trajectory.len()), Some(11));
 }
 
 #[test]
 fn split_view_follows_the_learned_flow_while_the_particle_flow_has_no_frame() {
     let mut state = AppState::new(FlowSettings::default());
     state.take_requests();
-    state.apply(Command::SetView(FlowView::Split));
+    state.apply(ViewCommand::SetView(FlowView::Split));
     state.on_event(WorkerEvent::LearnedReady {
-        generation: state.learned.generation,
+        generation: state.learned().generation(),
         flow: learned_frames_at_uniform_times(11),
     });
     assert_eq!(state.timeline_kind(), Run::Learned);
-    state.apply(Command::Seek(3));
+    state.apply(PlaybackCommand::Seek(3));
     assert_eq!(state.shown_index(Run::Learned), Some(3));
     assert_eq!(state.shown_index(Run::Particle), None);
 }
@@ -551,20 +552,23 @@ fn the_backend_note_reads_well_in_the_status_line() {
     state.on_event(WorkerEvent::BackendReady {
         note: software.clone(),
     });
-    assert_eq!(state.backend_note.as_ref(), Some(&software));
+    assert_eq!(state.messages().backend_note(), Some(&software));
 }
 
 #[test]
 fn changing_a_hyperparameter_or_method_is_recorded() {
     let mut state = state_with_frames(1, true);
-    let mut config = state.training.config.clone();
+    let mut config = state.training().config().clone();
     config.iterations += 1;
-    state.apply(Command::SetTrainConfig(config.clone()));
-    assert_eq!(state.training.config, config);
-    state.apply(Command::SetMethod(nsgf::model::Method::NsgfPp));
-    assert_eq!(state.training.config.method, nsgf::model::Method::NsgfPp);
-    assert!(state.training.config.flow.steps <= 5);
-    assert!(!state.training.stale, "no model, nothing stale");
+    state.apply(TrainCommand::SetTrainConfig(config.clone()));
+    assert_eq!(state.training().config(), &config);
+    state.apply(TrainCommand::SetMethod(nsgf::model::Method::NsgfPp));
+    assert_eq!(
+        state.training().config().method,
+        nsgf::model::Method::NsgfPp
+    );
+    assert!(state.training().config().flow.steps <= 5);
+    assert!(!state.training().stale(), "no model, nothing stale");
 }
 
 /// Trains the tiny NSGF++ model of `state`'s queued training job on this thread and feeds the
@@ -621,7 +625,7 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
     });
     state.take_requests();
     feed_particle_frames(&mut state, 41);
-    state.apply(Command::SetMethod(Method::NsgfPp));
+    state.apply(TrainCommand::SetMethod(Method::NsgfPp));
     let config = TrainConfig {
         particles: 64,
         iterations: 3,
@@ -632,11 +636,15 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
         eval_samples: 50,
         ..TrainConfig::defaults_for(Method::NsgfPp)
     };
-    state.apply(Command::SetTrainConfig(config));
-    state.apply(Command::Train);
+    state.apply(TrainCommand::SetTrainConfig(config));
+    state.apply(TrainCommand::Train);
     run_training_job(&mut state);
-    assert!(state.error.is_none(), "training failed: {:?}", state.error);
-    let model = state.training.model.clone().expect("a trained model");
+    assert!(
+        state.error().is_none(),
+        "training failed: {:?}",
+        state.error()
+    );
+    let model = state.training().model().expect("a trained model");
     assert_eq!(model.method, Method::NsgfPp);
     let flow_steps = model.config.flow.steps;
     assert_eq!(
@@ -648,7 +656,7 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
     // The default budget: the learned flow is sampled, shown and played.
     let job = run_learned_job(&mut state);
     assert_eq!(job.nfe, None, "the model's default NFE");
-    let trajectory = &state.learned.flow.as_ref().expect("sampled").trajectory;
+    let trajectory = &state.learned().flow().expect("sampled").trajectory;
     assert_eq!(trajectory.nfe(), 10);
     assert_eq!(trajectory.boundary_frame(), Some(flow_steps));
     assert_eq!(trajectory.len(), 10, "1 + 5 flow + 4 straight frames");
@@ -660,25 +668,25 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
         "one increasing timeline over both phases: {times:?}"
     );
     assert!((times[9] - 1.0).abs() < 1e-9, "ends at t = 1: {times:?}");
-    assert_eq!(state.view, FlowView::Learned);
-    assert!(state.playback.playing);
+    assert_eq!(state.view(), FlowView::Learned);
+    assert!(state.playback().playing());
 
     // The learned view marks the boundary at its frame, and the straight phase starts there.
     assert_eq!(state.phase_boundary_position(), Some(flow_steps));
-    state.apply(Command::Seek(flow_steps - 1));
+    state.apply(PlaybackCommand::Seek(flow_steps - 1));
     assert!(!state.in_straight_phase());
-    state.apply(Command::Seek(flow_steps));
+    state.apply(PlaybackCommand::Seek(flow_steps));
     assert!(state.in_straight_phase());
 
     // Side by side the boundary is marked at the particle frame nearest in t.
-    state.apply(Command::SetView(FlowView::Split));
+    state.apply(ViewCommand::SetView(FlowView::Split));
     let position = state
         .phase_boundary_position()
         .expect("the boundary is on the particle timeline");
-    state.apply(Command::Seek(position));
+    state.apply(PlaybackCommand::Seek(position));
     assert!(state.in_straight_phase());
     assert_eq!(state.shown_index(Run::Learned), Some(flow_steps));
-    state.apply(Command::Seek(position - 1));
+    state.apply(PlaybackCommand::Seek(position - 1));
     assert!(!state.in_straight_phase());
     assert_eq!(state.shown_index(Run::Learned), Some(flow_steps - 1));
     // The mark sits where the particle flow's t passes the middle of the last Sinkhorn step.
@@ -691,17 +699,14 @@ fn a_tiny_nsgfpp_model_shows_its_phase_boundary_and_accepts_its_nfe() {
     );
 
     // The NFE control: 10 is accepted as is; a budget below flow steps + 2 is raised to it.
-    state.apply(Command::SetNfe(Some(10)));
+    state.apply(TrainCommand::SetNfe(Some(10)));
     assert_eq!(run_learned_job(&mut state).nfe, Some(10));
-    assert_eq!(
-        state.learned.flow.as_ref().map(|f| f.trajectory.nfe()),
-        Some(10)
-    );
-    state.apply(Command::SetNfe(Some(3)));
-    assert_eq!(state.training.nfe, Some(flow_steps + 2));
+    assert_eq!(state.learned().flow().map(|f| f.trajectory.nfe()), Some(10));
+    state.apply(TrainCommand::SetNfe(Some(3)));
+    assert_eq!(state.training().nfe(), Some(flow_steps + 2));
     assert_eq!(run_learned_job(&mut state).nfe, Some(flow_steps + 2));
-    assert!(state.error.is_none(), "{:?}", state.error);
-    let trajectory = &state.learned.flow.as_ref().expect("sampled").trajectory;
+    assert!(state.error().is_none(), "{:?}", state.error());
+    let trajectory = &state.learned().flow().expect("sampled").trajectory;
     assert_eq!(trajectory.len(), flow_steps + 2, "one straight step");
     assert_eq!(trajectory.boundary_frame(), Some(flow_steps));
 }
@@ -715,10 +720,10 @@ fn an_nfe_chosen_for_nsgf_is_raised_for_an_nsgfpp_model() {
     });
     state.take_requests();
     // No model yet: any budget from 1 is kept.
-    state.apply(Command::SetNfe(Some(2)));
-    assert_eq!(state.training.nfe, Some(2));
-    state.apply(Command::SetMethod(Method::NsgfPp));
-    state.apply(Command::SetTrainConfig(TrainConfig {
+    state.apply(TrainCommand::SetNfe(Some(2)));
+    assert_eq!(state.training().nfe(), Some(2));
+    state.apply(TrainCommand::SetMethod(Method::NsgfPp));
+    state.apply(TrainCommand::SetTrainConfig(TrainConfig {
         particles: 64,
         iterations: 1,
         adam_steps: 1,
@@ -728,10 +733,15 @@ fn an_nfe_chosen_for_nsgf_is_raised_for_an_nsgfpp_model() {
         eval_samples: 50,
         ..TrainConfig::defaults_for(Method::NsgfPp)
     }));
-    state.apply(Command::Train);
+    state.apply(TrainCommand::Train);
     run_training_job(&mut state);
-    let least = state.training.model.as_ref().expect("a model").min_nfe();
+    let least = state
+        .training()
+        .model()
+        .as_ref()
+        .expect("a model")
+        .min_nfe();
     assert_eq!(state.effective_nfe(), Some(least));
     assert_eq!(run_learned_job(&mut state).nfe, Some(least));
-    assert!(state.error.is_none(), "{:?}", state.error);
+    assert!(state.error().is_none(), "{:?}", state.error());
 }

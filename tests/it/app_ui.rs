@@ -8,7 +8,10 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use nsgf::app::app_ui::layout_ui;
 use nsgf::app::jobs::{Extent, Request, Run, WorkerEvent};
-use nsgf::app::state::{AppState, Command, FlowSettings, FlowView, Overlays, TargetChoice};
+use nsgf::app::state::{
+    AppState, DrawCommand, FileCommand, FlowSettings, FlowView, InputCommand, Overlays,
+    PlaybackCommand, TargetChoice, TrainCommand, ViewCommand,
+};
 use nsgf::app::view_options::ViewOptions;
 use nsgf::app::{NsgfApp, shared_device, workers};
 use nsgf::data::{Distribution, Preset, seeded_rng};
@@ -62,23 +65,24 @@ fn wait_until(harness: &mut Harness<'_, NsgfApp>, what: &str, done: impl Fn(&App
 }
 
 fn flow_recorded(state: &AppState) -> bool {
-    state.particle.finished
-        && state.particle.flow.trajectory.len() == state.particle_frames_expected()
+    state.particle().finished()
+        && state.particle().flow().trajectory.len() == state.particle_frames_expected()
 }
 
 #[test]
 fn play_advances_frames_step_moves_one_and_keys_work() {
     let mut harness = app_harness(tiny_settings());
     wait_until(&mut harness, "the particle flow is recorded", flow_recorded);
-    assert_eq!(harness.state().state().playback.position, 0);
+    assert_eq!(harness.state().state().playback().position(), 0);
 
     // The backend the flow worker picked is named in the status line, at the normal text size
     // (on a machine with only a software adapter, the note says why it computes on the CPU).
     let note = harness
         .state()
         .state()
-        .backend_note
-        .clone()
+        .messages()
+        .backend_note()
+        .cloned()
         .expect("the flow worker reports its backend first");
     assert!(harness.query_by_label("Compute:").is_some());
     assert!(
@@ -88,48 +92,48 @@ fn play_advances_frames_step_moves_one_and_keys_work() {
 
     harness.get_by_label("Step >").click();
     harness.step();
-    assert_eq!(harness.state().state().playback.position, 1);
+    assert_eq!(harness.state().state().playback().position(), 1);
     harness.get_by_label("< Step").click();
     harness.step();
-    assert_eq!(harness.state().state().playback.position, 0);
+    assert_eq!(harness.state().state().playback().position(), 0);
 
     // One frame per second of the harness's clock (4 steps), so play and pause are not racing
     // the end of the timeline.
-    harness.state_mut().apply(Command::SetSpeed(1.0));
+    harness.state_mut().apply(PlaybackCommand::SetSpeed(1.0));
     harness.get_by_label("Play").click();
     harness.step();
-    assert!(harness.state().state().playback.playing);
+    assert!(harness.state().state().playback().playing());
     wait_until(&mut harness, "playback moved on", |s| {
-        s.playback.position >= 2
+        s.playback().position() >= 2
     });
     harness.get_by_label("Pause").click();
     harness.step();
-    let paused_at = harness.state().state().playback.position;
+    let paused_at = harness.state().state().playback().position();
     harness.step();
     harness.step();
-    assert_eq!(harness.state().state().playback.position, paused_at);
+    assert_eq!(harness.state().state().playback().position(), paused_at);
 
     harness.key_press(egui::Key::Home);
     harness.step();
-    assert_eq!(harness.state().state().playback.position, 0);
+    assert_eq!(harness.state().state().playback().position(), 0);
     harness.key_press(egui::Key::ArrowRight);
     harness.step();
-    assert_eq!(harness.state().state().playback.position, 1);
+    assert_eq!(harness.state().state().playback().position(), 1);
     harness.key_press(egui::Key::ArrowLeft);
     harness.step();
-    assert_eq!(harness.state().state().playback.position, 0);
+    assert_eq!(harness.state().state().playback().position(), 0);
     harness.key_press(egui::Key::Space);
     harness.step();
-    assert!(harness.state().state().playback.playing);
+    assert!(harness.state().state().playback().playing());
 }
 
 #[test]
 fn picking_a_preset_changes_the_target() {
     let mut harness = app_harness(tiny_settings());
     wait_until(&mut harness, "the first frame arrives", |s| {
-        !s.particle.flow.trajectory.is_empty()
+        !s.particle().flow().trajectory.is_empty()
     });
-    let first_target = harness.state().state().particle.target.clone();
+    let first_target = harness.state().state().particle().target().clone();
 
     // The target combo box shows "moons"; its popup lists every preset.
     harness.get_by_label("Target").click();
@@ -137,16 +141,20 @@ fn picking_a_preset_changes_the_target() {
     harness.get_by_label("checkerboard").click();
     harness.step();
     assert_eq!(
-        harness.state().state().settings.target,
+        harness.state().state().settings().target,
         TargetChoice::Preset(Preset::Checkerboard)
     );
     wait_until(&mut harness, "the new target is sampled", |s| {
-        !s.particle.flow.trajectory.is_empty() && !s.particle.target.shares_buffer(&first_target)
+        !s.particle().flow().trajectory.is_empty()
+            && !s.particle().target().shares_buffer(&first_target)
     });
     let expected = Distribution::Preset(Preset::Checkerboard)
         .sample(64, &mut nsgf::data::target_rng(0))
         .expect("sampling a preset");
-    assert_eq!(harness.state().state().particle.target.points(), expected);
+    assert_eq!(
+        harness.state().state().particle().target().points(),
+        expected
+    );
 }
 
 #[test]
@@ -155,7 +163,7 @@ fn drawing_on_the_plot_adds_target_points() {
     harness.step();
     harness.get_by_label("Draw mode").click();
     harness.step();
-    assert!(harness.state().state().draw_mode);
+    assert!(harness.state().state().drawing().mode());
 
     // A click in the middle of the plot is one dab of the brush.
     let plot_centre = egui::pos2(760.0, 400.0);
@@ -167,9 +175,9 @@ fn drawing_on_the_plot_adds_target_points() {
     harness.step();
     harness.step();
     let state = harness.state().state();
-    let density = state.brush.density;
-    assert_eq!(state.drawn.points().len(), density);
-    assert_eq!(state.settings.target, TargetChoice::Drawn);
+    let density = state.drawing().brush().density;
+    assert_eq!(state.drawing().drawn().points().len(), density);
+    assert_eq!(state.settings().target, TargetChoice::Drawn);
 
     // A drag paints several dabs along the way.
     let start = egui::pos2(650.0, 350.0);
@@ -184,7 +192,7 @@ fn drawing_on_the_plot_adds_target_points() {
     harness.drop_at(start + egui::vec2(200.0, 80.0));
     harness.step();
     harness.step();
-    let painted = harness.state().state().drawn.points().len();
+    let painted = harness.state().state().drawing().drawn().points().len();
     assert!(
         painted >= 3 * density,
         "a drag paints several dabs ({painted} points)"
@@ -192,9 +200,12 @@ fn drawing_on_the_plot_adds_target_points() {
 
     harness.get_by_label("Undo").click();
     harness.step();
-    assert_eq!(harness.state().state().drawn.points().len(), density);
+    assert_eq!(
+        harness.state().state().drawing().drawn().points().len(),
+        density
+    );
     wait_until(&mut harness, "the flow to the drawn target starts", |s| {
-        !s.particle.flow.trajectory.is_empty()
+        !s.particle().flow().trajectory.is_empty()
     });
 }
 
@@ -223,27 +234,34 @@ fn train_produces_a_model_and_the_learned_flow_plays() {
     };
     harness
         .state_mut()
-        .apply(Command::SetTrainConfig(config.clone()));
+        .apply(TrainCommand::SetTrainConfig(config.clone()));
     harness.step();
     // The button sits low in the scrolling side panel: click it through AccessKit.
     harness.get_by_label("Train").click_accesskit();
     harness.step();
-    assert!(harness.state().state().training.running.is_some());
+    assert!(harness.state().state().training().running().is_some());
     wait_until(&mut harness, "training finishes", |s| {
-        s.training.running.is_none()
+        s.training().running().is_none()
     });
     let state = harness.state().state();
-    assert!(state.error.is_none(), "training failed: {:?}", state.error);
-    assert!(state.training.model.is_some());
-    assert!(!state.training.stale);
-    assert!(!state.training.losses.is_empty(), "the loss curve is live");
+    assert!(
+        state.error().is_none(),
+        "training failed: {:?}",
+        state.error()
+    );
+    assert!(state.training().model().is_some());
+    assert!(!state.training().stale());
+    assert!(
+        !state.training().losses().is_empty(),
+        "the loss curve is live"
+    );
     wait_until(&mut harness, "the learned flow is sampled", |s| {
-        s.learned.flow.is_some()
+        s.learned().flow().is_some()
     });
     let state = harness.state().state();
-    assert_eq!(state.view, FlowView::Learned);
-    assert!(state.playback.playing, "the learned flow plays at once");
-    let flow = state.learned.flow.as_ref().expect("sampled");
+    assert_eq!(state.view(), FlowView::Learned);
+    assert!(state.playback().playing(), "the learned flow plays at once");
+    let flow = state.learned().flow().expect("sampled");
     assert_eq!(flow.trajectory.frames()[0].len(), 64);
     assert!(
         harness
@@ -254,9 +272,11 @@ fn train_produces_a_model_and_the_learned_flow_plays() {
     // Changing the target marks the model stale, visibly.
     harness
         .state_mut()
-        .apply(Command::SetTarget(TargetChoice::Preset(Preset::Circles)));
+        .apply(InputCommand::SetTarget(TargetChoice::Preset(
+            Preset::Circles,
+        )));
     harness.step();
-    assert!(harness.state().state().training.stale);
+    assert!(harness.state().state().training().stale());
     assert!(harness.query_by_label_contains("stale model").is_some());
 }
 
@@ -288,7 +308,7 @@ fn recorded_state() -> AppState {
     };
     settings.flow.steps = 4;
     let mut state = AppState::new(settings);
-    let generation = state.particle.generation;
+    let generation = state.particle().generation();
     state.take_requests();
     let source = Distribution::Preset(Preset::Gaussian)
         .sample(300, &mut seeded_rng(1))
@@ -359,13 +379,13 @@ fn snapshot_particle_flow_with_overlays() {
         return;
     }
     let mut state = recorded_state();
-    state.apply(Command::SetOverlays(Overlays {
+    state.apply(ViewCommand::SetOverlays(Overlays {
         trails: true,
         particle_arrows: true,
         grid_arrows: true,
         ..Overlays::default()
     }));
-    state.apply(Command::Seek(2));
+    state.apply(PlaybackCommand::Seek(2));
     state.take_requests();
     let mut harness = snapshot_harness(state);
     harness.run_steps(3);
@@ -383,8 +403,8 @@ fn snapshot_split_view_without_a_model() {
         return;
     }
     let mut state = recorded_state();
-    state.apply(Command::SetView(FlowView::Split));
-    state.apply(Command::Seek(4));
+    state.apply(ViewCommand::SetView(FlowView::Split));
+    state.apply(PlaybackCommand::Seek(4));
     state.on_event(WorkerEvent::BackendReady {
         note: nsgf::gpu::BackendNote {
             name: "cpu f32".into(),
@@ -414,11 +434,14 @@ fn snapshot_draw_mode() {
         return;
     }
     let mut state = recorded_state();
-    state.apply(Command::SetDrawMode(true));
+    state.apply(DrawCommand::SetDrawMode(true));
     for (k, x) in [-2.0, -1.0, 0.0, 1.0, 2.0].into_iter().enumerate() {
-        state.apply(Command::BeginStroke);
-        state.apply(Command::StrokeAt([x, (k as f64 - 2.0).powi(2) * 0.4 - 1.0]));
-        state.apply(Command::EndStroke);
+        state.apply(DrawCommand::BeginStroke);
+        state.apply(DrawCommand::StrokeAt([
+            x,
+            (k as f64 - 2.0).powi(2) * 0.4 - 1.0,
+        ]));
+        state.apply(DrawCommand::EndStroke);
     }
     state.take_requests();
     let mut harness = snapshot_harness(state);
@@ -431,14 +454,14 @@ fn snapshot_draw_mode() {
 #[test]
 fn gif_export_shares_the_recorded_frames_and_can_be_cancelled() {
     let mut state = recorded_state();
-    state.apply(Command::SetOverlays(Overlays {
+    state.apply(ViewCommand::SetOverlays(Overlays {
         particle_arrows: true,
         ..Overlays::default()
     }));
     let directory = std::env::temp_dir().join(format!("nsgf-app-gif-{}", std::process::id()));
     std::fs::create_dir_all(&directory).expect("a temporary directory");
     let path = directory.join("sinkhorn.gif");
-    state.apply(Command::ExportGifTo(path.clone()));
+    state.apply(FileCommand::ExportGifTo(path.clone()));
     assert!(state.gif_exporting());
     let take_gif = |state: &mut AppState| {
         state
@@ -455,7 +478,7 @@ fn gif_export_shares_the_recorded_frames_and_can_be_cancelled() {
     animation.validate().expect("a drawable animation");
     assert_eq!(animation.frame_count(), 5);
     assert_eq!(animation.trajectory.kind(), nsgf::flow::FlowKind::Sinkhorn);
-    let shown = state.particle.flow.trajectory.frames();
+    let shown = state.particle().flow().trajectory.frames();
     for (exported, recorded) in animation.trajectory.frames().iter().zip(shown) {
         assert!(
             exported.positions.shares_buffer(&recorded.positions),
@@ -466,7 +489,7 @@ fn gif_export_shares_the_recorded_frames_and_can_be_cancelled() {
     assert!(animation.trajectory.frames()[4].velocities.is_none());
 
     // A second export waits for the first.
-    state.apply(Command::ExportGifTo(path.clone()));
+    state.apply(FileCommand::ExportGifTo(path.clone()));
     assert!(state.queued_requests().is_empty());
 
     let mut fractions = Vec::new();
@@ -480,20 +503,15 @@ fn gif_export_shares_the_recorded_frames_and_can_be_cancelled() {
     assert!(bytes.starts_with(b"GIF89a"), "a GIF file");
     assert_eq!(fractions.last(), Some(&1.0), "progress ends at every frame");
     state.on_event(WorkerEvent::Saved { message });
-    assert_eq!(state.gif_progress, None);
+    assert_eq!(state.gif_progress(), None);
     assert!(!state.gif_exporting());
-    assert!(
-        state
-            .status
-            .as_deref()
-            .is_some_and(|s| s.contains("sinkhorn.gif"))
-    );
+    assert!(state.status().is_some_and(|s| s.contains("sinkhorn.gif")));
 
     // Cancelled: nothing is written, and the state says so.
     let cancelled_path = directory.join("cancelled.gif");
-    state.apply(Command::ExportGifTo(cancelled_path.clone()));
+    state.apply(FileCommand::ExportGifTo(cancelled_path.clone()));
     let request = take_gif(&mut state);
-    state.apply(Command::CancelGif);
+    state.apply(FileCommand::CancelGif);
     let event = workers::export_gif_now(request, &mut |_| {});
     assert!(
         matches!(&event, WorkerEvent::FileFailed { error, .. } if error.is_cancelled()),
@@ -504,24 +522,18 @@ fn gif_export_shares_the_recorded_frames_and_can_be_cancelled() {
         "a cancelled export leaves no file"
     );
     state.on_event(event);
-    assert!(state.error.is_none());
-    assert!(
-        state
-            .status
-            .as_deref()
-            .is_some_and(|s| s.contains("cancelled"))
-    );
+    assert!(state.error().is_none());
+    assert!(state.status().is_some_and(|s| s.contains("cancelled")));
 
     // A failed write is a message, not a panic.
-    state.apply(Command::ExportGifTo(directory.join("missing/x.gif")));
+    state.apply(FileCommand::ExportGifTo(directory.join("missing/x.gif")));
     let request = take_gif(&mut state);
     let event = workers::export_gif_now(request, &mut |_| {});
     assert!(matches!(event, WorkerEvent::FileFailed { .. }), "{event:?}");
     state.on_event(event);
     assert!(
         state
-            .error
-            .as_deref()
+            .error()
             .is_some_and(|e| e.contains("GIF export failed"))
     );
     std::fs::remove_dir_all(&directory).ok();
@@ -550,7 +562,7 @@ fn the_app_opens_no_second_gpu_device() {
         s.readouts(Run::Particle)
             .is_some_and(|r| !matches!(r.divergence, nsgf::app::state::Readout::Pending))
     });
-    assert!(harness.state().state().backend_note.is_some());
+    assert!(harness.state().state().messages().backend_note().is_some());
     assert_eq!(
         nsgf::gpu::devices_opened(),
         opened_before,
@@ -583,20 +595,22 @@ fn readme_screenshot() {
         iterations: 20,
         ..TrainConfig::defaults_for(Method::Nsgf)
     };
-    harness.state_mut().apply(Command::SetTrainConfig(config));
-    harness.state_mut().apply(Command::Train);
+    harness
+        .state_mut()
+        .apply(TrainCommand::SetTrainConfig(config));
+    harness.state_mut().apply(TrainCommand::Train);
     wait_until(&mut harness, "the particle flow is recorded", flow_recorded);
     wait_until(&mut harness, "the learned flow is sampled", |s| {
-        s.learned.flow.is_some()
+        s.learned().flow().is_some()
     });
     let app = harness.state_mut();
-    app.apply(Command::SetView(FlowView::Split));
-    app.apply(Command::SetOverlays(Overlays {
+    app.apply(ViewCommand::SetView(FlowView::Split));
+    app.apply(ViewCommand::SetOverlays(Overlays {
         trails: true,
         grid_arrows: true,
         ..Overlays::default()
     }));
-    app.apply(Command::Seek(20));
+    app.apply(PlaybackCommand::Seek(20));
     assert_eq!(app.state().shown_index(Run::Learned), Some(5));
     wait_until(&mut harness, "the readouts are computed", |s| {
         [Run::Particle, Run::Learned].iter().all(|&kind| {
@@ -655,19 +669,21 @@ fn frame_time_with_10000_particles_and_the_arrow_grid() {
         });
     harness
         .state_mut()
-        .apply(Command::LoadModelFile(model_path.clone()));
+        .apply(FileCommand::LoadModelFile(model_path.clone()));
     let overlays = Overlays {
         grid_arrows: true,
-        ..harness.state().state().overlays
+        ..harness.state().state().overlays()
     };
-    harness.state_mut().apply(Command::SetOverlays(overlays));
     harness
         .state_mut()
-        .apply(Command::SetView(FlowView::Learned));
+        .apply(ViewCommand::SetOverlays(overlays));
+    harness
+        .state_mut()
+        .apply(ViewCommand::SetView(FlowView::Learned));
     wait_until(&mut harness, "the learned flow is sampled", |state| {
-        state.learned.flow.is_some()
+        state.learned().flow().is_some()
     });
-    harness.state_mut().apply(Command::Play);
+    harness.state_mut().apply(PlaybackCommand::Play);
     for _ in 0..5 {
         harness.step();
         harness.render().expect("renders");

@@ -1,0 +1,135 @@
+//! The inputs of the particle flow: source, target, particle count, seed and the flow's
+//! parameters, with their own [`InputCommand`]s.
+
+use crate::data::Preset;
+use crate::flow::FlowConfig;
+use crate::ot::SinkhornParams;
+
+/// The most particles the app simulates.
+pub const MAX_PARTICLES: usize = 20_000;
+
+/// Which target the flows go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetChoice {
+    /// A named preset.
+    Preset(Preset),
+    /// The drawn (or loaded) point set.
+    Drawn,
+}
+
+/// The inputs of the particle flow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlowSettings {
+    /// Source preset.
+    pub source: Preset,
+    /// Target.
+    pub target: TargetChoice,
+    /// Particles (and target samples).
+    pub particles: usize,
+    /// Seed of the samples.
+    pub seed: u64,
+    /// Steps, η, blur and scaling.
+    pub flow: FlowConfig,
+}
+
+impl Default for FlowSettings {
+    fn default() -> Self {
+        Self {
+            source: Preset::Gaussian,
+            target: TargetChoice::Preset(Preset::Moons),
+            particles: 1000,
+            seed: 0,
+            flow: FlowConfig {
+                steps: 40,
+                eta: 0.25,
+                sinkhorn: SinkhornParams {
+                    blur: 0.05,
+                    scaling: 0.8,
+                },
+            },
+        }
+    }
+}
+
+/// What the user changes about the inputs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InputCommand {
+    /// Pick the source preset.
+    SetSource(Preset),
+    /// Pick the target.
+    SetTarget(TargetChoice),
+    /// Set the number of particles (clamped to 1..=[`MAX_PARTICLES`]).
+    SetParticles(usize),
+    /// Set the sample seed.
+    SetSeed(u64),
+    /// Draw fresh samples (next seed).
+    NewSamples,
+    /// Set the particle flow's steps, η, blur and scaling.
+    SetFlowConfig(FlowConfig),
+}
+
+/// What an input command changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputChange {
+    /// Nothing.
+    None,
+    /// The samples (source, target, n or seed): both flows start again.
+    Samples,
+    /// Only the particle flow's parameters: the particle flow starts again.
+    FlowParameters,
+}
+
+impl FlowSettings {
+    /// Applies one command and says what changed.
+    pub fn apply(&mut self, command: InputCommand) -> InputChange {
+        let before = *self;
+        match command {
+            InputCommand::SetSource(preset) => self.source = preset,
+            InputCommand::SetTarget(choice) => self.target = choice,
+            InputCommand::SetParticles(n) => self.particles = n.clamp(1, MAX_PARTICLES),
+            InputCommand::SetSeed(seed) => self.seed = seed,
+            InputCommand::NewSamples => {
+                self.seed = self.seed.wrapping_add(1);
+                return InputChange::Samples;
+            }
+            InputCommand::SetFlowConfig(config) => self.flow = config,
+        }
+        if before.flow != self.flow {
+            InputChange::FlowParameters
+        } else if before != *self {
+            InputChange::Samples
+        } else {
+            InputChange::None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_real_changes_count() {
+        let mut settings = FlowSettings::default();
+        assert_eq!(
+            settings.apply(InputCommand::SetTarget(TargetChoice::Preset(Preset::Moons))),
+            InputChange::None
+        );
+        assert_eq!(
+            settings.apply(InputCommand::SetParticles(1_000_000)),
+            InputChange::Samples
+        );
+        assert_eq!(settings.particles, MAX_PARTICLES);
+        let mut flow = settings.flow;
+        flow.steps = 7;
+        assert_eq!(
+            settings.apply(InputCommand::SetFlowConfig(flow)),
+            InputChange::FlowParameters
+        );
+        assert_eq!(
+            settings.apply(InputCommand::NewSamples),
+            InputChange::Samples
+        );
+        assert_eq!(settings.seed, 1);
+    }
+}

@@ -1,0 +1,831 @@
+//! Everything the app shows, as plain Rust built from small owned parts, each with private
+//! fields, its own commands and tests:
+//! - [`inputs`]: source, target, n, seed and flow parameters ([`InputCommand`]);
+//! - [`crate::app::drawing`]: the drawn target, brush and stroke ([`DrawCommand`]);
+//! - [`runs`]: the particle run and the learned run, as their jobs deliver them;
+//! - [`training`]: hyperparameters, the run in progress, curves, the model ([`TrainCommand`]);
+//! - [`crate::app::playback`]: the timeline cursor ([`PlaybackCommand`]);
+//! - [`view`]: which flow is shown and the overlays ([`ViewCommand`]);
+//! - [`readouts`]: S_ε and W2 of the shown frames;
+//! - [`messages`]: the status line and the GIF export in progress.
+//!
+//! [`AppState`] only routes: a [`Command`] goes to its part, and what the part reports changed
+//! decides which flows start again; the workers' [`WorkerEvent`]s go to the run they belong
+//! to; work to start is queued as [`Request`]s for the shell to take with
+//! [`AppState::take_requests`]. Nothing here touches egui or runs numerics.
+
+pub mod inputs;
+pub mod messages;
+pub mod readouts;
+pub mod runs;
+pub mod training;
+pub mod view;
+
+pub use super::drawing::DrawCommand;
+pub use super::playback::PlaybackCommand;
+pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, TargetChoice};
+pub use readouts::{FrameReadouts, MAX_W2_PARTICLES, Readout};
+pub use training::{MAX_NFE, ModelInputs, RunningTraining, TrainCommand};
+pub use view::{FlowView, Overlays, ViewCommand};
+
+use super::drawing::Drawing;
+use super::jobs::{
+    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MetricsKey, Request, Run,
+    ShownFlow, TrainRequest, WorkerEvent,
+};
+use super::playback::{FrameSupply, Playback};
+use super::time_sync::nearest_frame;
+use crate::data::Distribution;
+use crate::flow::{Frame, PointCloud};
+use crate::job::JobError;
+use crate::model::{TrainProgress, TrainedModel};
+use crate::render::{Animation, LookOptions};
+use inputs::InputChange;
+use messages::{GifExport, Messages};
+use readouts::Readouts;
+use runs::{LearnedRun, ParticleRun};
+use std::sync::Arc;
+use training::{TrainEffect, Training};
+use view::ViewSettings;
+
+/// The label of a drawn target (as the brief and the model file name it).
+pub const DRAWN_LABEL: &str = "drawn";
+/// Cells per side of the quiver grid.
+pub const GRID_CELLS: usize = 32;
+/// Seed offset of the fresh target sample that readouts compare against.
+const READOUT_SEED_OFFSET: u64 = 0x5eed;
+
+/// What the user does with files.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileCommand {
+    /// Open a CSV file as the drawn target.
+    LoadPoints,
+    /// Save the drawn points as CSV.
+    SavePoints,
+    /// Save the model as JSON.
+    SaveModel,
+    /// Load a model from JSON (file dialog).
+    LoadModel,
+    /// Load the model at this path (no dialog).
+    LoadModelFile(std::path::PathBuf),
+    /// Export the shown flow as a GIF (a file dialog asks where).
+    ExportGif,
+    /// Export the shown flow as a GIF to this path (no dialog).
+    ExportGifTo(std::path::PathBuf),
+    /// Cancel the GIF export in progress (nothing is written).
+    CancelGif,
+}
+
+/// Every user action, as data: each part's own commands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// The flow's inputs.
+    Input(InputCommand),
+    /// Draw mode.
+    Draw(DrawCommand),
+    /// The timeline.
+    Playback(PlaybackCommand),
+    /// The view and overlays.
+    View(ViewCommand),
+    /// Training and the learned flow's NFE.
+    Train(TrainCommand),
+    /// Files and exports.
+    File(FileCommand),
+    /// Hide the error message.
+    DismissError,
+}
+
+macro_rules! command_from {
+    ($($part:ident => $variant:ident),* $(,)?) => {
+        $(impl From<$part> for Command {
+            fn from(command: $part) -> Self {
+                Command::$variant(command)
+            }
+        })*
+    };
+}
+
+command_from!(
+    InputCommand => Input,
+    DrawCommand => Draw,
+    PlaybackCommand => Playback,
+    ViewCommand => View,
+    TrainCommand => Train,
+    FileCommand => File,
+);
+
+/// The whole state of the app.
+pub struct AppState {
+    settings: FlowSettings,
+    drawing: Drawing,
+    view: ViewSettings,
+    playback: Playback,
+    particle: ParticleRun,
+    learned: LearnedRun,
+    training: Training,
+    readouts: Readouts,
+    messages: Messages,
+    gif: GifExport,
+    play_when_learned_ready: bool,
+    next_generation: u64,
+    requests: Vec<Request>,
+}
+
+impl AppState {
+    /// The state for `settings`, with the first particle flow queued.
+    pub fn new(settings: FlowSettings) -> Self {
+        let mut state = Self {
+            settings,
+            drawing: Drawing::default(),
+            view: ViewSettings::default(),
+            playback: Playback::default(),
+            particle: ParticleRun::default(),
+            learned: LearnedRun::default(),
+            training: Training::default(),
+            readouts: Readouts::default(),
+            messages: Messages::default(),
+            gif: GifExport::default(),
+            play_when_learned_ready: false,
+            next_generation: 0,
+            requests: Vec::new(),
+        };
+        state.restart_particle_flow();
+        state
+    }
+
+    /// Takes the queued requests (the shell starts their jobs on workers).
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.requests)
+    }
+
+    /// The queued requests, for inspection.
+    pub fn queued_requests(&self) -> &[Request] {
+        &self.requests
+    }
+
+    /// The inputs of the particle flow.
+    pub fn settings(&self) -> &FlowSettings {
+        &self.settings
+    }
+
+    /// Draw mode, the drawn target and the brush.
+    pub fn drawing(&self) -> &Drawing {
+        &self.drawing
+    }
+
+    /// Which flow is shown.
+    pub fn view(&self) -> FlowView {
+        self.view.view()
+    }
+
+    /// The overlay toggles.
+    pub fn overlays(&self) -> Overlays {
+        self.view.overlays()
+    }
+
+    /// The timeline.
+    pub fn playback(&self) -> &Playback {
+        &self.playback
+    }
+
+    /// The particle flow.
+    pub fn particle(&self) -> &ParticleRun {
+        &self.particle
+    }
+
+    /// The learned flow.
+    pub fn learned(&self) -> &LearnedRun {
+        &self.learned
+    }
+
+    /// Training.
+    pub fn training(&self) -> &Training {
+        &self.training
+    }
+
+    /// The status line: backend, error, message.
+    pub fn messages(&self) -> &Messages {
+        &self.messages
+    }
+
+    /// The error shown, if any.
+    pub fn error(&self) -> Option<&str> {
+        self.messages.error()
+    }
+
+    /// The status message, if any.
+    pub fn status(&self) -> Option<&str> {
+        self.messages.status()
+    }
+
+    /// GIF export progress in [0, 1], while exporting.
+    pub fn gif_progress(&self) -> Option<f64> {
+        self.gif.progress()
+    }
+
+    /// Whether a GIF export is running (it can be cancelled).
+    pub fn gif_exporting(&self) -> bool {
+        self.gif.running()
+    }
+
+    /// The source distribution.
+    pub fn source_distribution(&self) -> Distribution {
+        Distribution::Preset(self.settings.source)
+    }
+
+    /// The target distribution (the drawn points for a drawn target).
+    pub fn target_distribution(&self) -> Distribution {
+        match self.settings.target {
+            TargetChoice::Preset(preset) => Distribution::Preset(preset),
+            TargetChoice::Drawn => Distribution::Points {
+                label: DRAWN_LABEL.to_string(),
+                points: self.drawing.drawn().points().to_vec(),
+            },
+        }
+    }
+
+    /// A short name of the target for labels.
+    pub fn target_label(&self) -> &'static str {
+        match self.settings.target {
+            TargetChoice::Preset(preset) => preset.name(),
+            TargetChoice::Drawn => DRAWN_LABEL,
+        }
+    }
+
+    /// Frames available for `run` and whether more are coming.
+    pub fn supply_of(&self, run: Run) -> FrameSupply {
+        match run {
+            Run::Particle => FrameSupply {
+                available: self.particle.flow().trajectory.len(),
+                more_coming: self.particle.more_coming(),
+            },
+            Run::Learned => FrameSupply {
+                available: self.frames_of(Run::Learned).len(),
+                more_coming: self.learned.computing(),
+            },
+        }
+    }
+
+    /// Frames of the timeline of the current view and whether more are coming: the frames of
+    /// [`AppState::timeline_kind`].
+    pub fn supply(&self) -> FrameSupply {
+        self.supply_of(self.timeline_kind())
+    }
+
+    /// The flow whose frames the timeline steps through. Side by side that is the particle flow
+    /// (the finer time grid, usually), or the learned flow while the particle flow has no frame;
+    /// the other flow shows its frame nearest in t.
+    pub fn timeline_kind(&self) -> Run {
+        match self.view() {
+            FlowView::Particle => Run::Particle,
+            FlowView::Learned => Run::Learned,
+            FlowView::Split => {
+                if self.frames_of(Run::Particle).is_empty()
+                    && !self.frames_of(Run::Learned).is_empty()
+                {
+                    Run::Learned
+                } else {
+                    Run::Particle
+                }
+            }
+        }
+    }
+
+    /// The time t in [0, 1] at the timeline position (None before the first frame).
+    pub fn shown_time(&self) -> Option<f64> {
+        let run = self.timeline_kind();
+        let index = self.timeline_index(run)?;
+        self.frames_of(run).get(index).map(|frame| frame.t)
+    }
+
+    /// The frame of `run` at timeline `position`: the position itself for the timeline's flow;
+    /// side by side, the other flow's frame nearest in t.
+    pub fn frame_at_position(&self, run: Run, position: usize) -> Option<usize> {
+        let available = self.supply_of(run).available;
+        if available == 0 {
+            return None;
+        }
+        let timeline_run = self.timeline_kind();
+        if run == timeline_run {
+            return Some(position.min(available - 1));
+        }
+        let timeline_frames = self.frames_of(timeline_run);
+        let Some(frame) =
+            timeline_frames.get(position.min(timeline_frames.len().saturating_sub(1)))
+        else {
+            return Some(position.min(available - 1));
+        };
+        nearest_frame(self.frames_of(run).iter().map(|f| f.t), frame.t)
+    }
+
+    /// NSGF++: the first timeline position whose learned frame lies in the straight phase
+    /// (where the timeline marks the phase boundary); None when no learned flow is shown or it
+    /// has no straight phase.
+    pub fn phase_boundary_position(&self) -> Option<usize> {
+        if self.view() == FlowView::Particle {
+            return None;
+        }
+        let boundary = self.learned.flow()?.trajectory.boundary_frame()?;
+        (0..self.supply().available).find(|&position| {
+            self.frame_at_position(Run::Learned, position)
+                .is_some_and(|index| index >= boundary)
+        })
+    }
+
+    /// The total frames the particle flow will have when finished.
+    pub fn particle_frames_expected(&self) -> usize {
+        self.settings.flow.steps + 1
+    }
+
+    /// The flows the plot shows, left to right.
+    pub fn shown_kinds(&self) -> &'static [Run] {
+        match self.view() {
+            FlowView::Particle => &[Run::Particle],
+            FlowView::Learned => &[Run::Learned],
+            FlowView::Split => &[Run::Particle, Run::Learned],
+        }
+    }
+
+    /// The index of the frame of `run` shown at the timeline position (see
+    /// [`AppState::frame_at_position`]).
+    pub fn shown_index(&self, run: Run) -> Option<usize> {
+        self.frame_at_position(run, self.playback.position())
+    }
+
+    fn timeline_index(&self, run: Run) -> Option<usize> {
+        let available = self.supply_of(run).available;
+        (available > 0).then(|| self.playback.position().min(available - 1))
+    }
+
+    /// The NFE budget the learned flow is sampled with (see [`Training::effective_nfe`]).
+    pub fn effective_nfe(&self) -> Option<usize> {
+        self.training.effective_nfe()
+    }
+
+    /// The frame of `run` shown at the timeline position.
+    pub fn shown_frame(&self, run: Run) -> Option<&Frame> {
+        let index = self.shown_index(run)?;
+        self.frames_of(run).get(index)
+    }
+
+    /// The flow of `run` as shown (frames, grid fields, colours), if it has begun.
+    pub fn flow_of(&self, run: Run) -> Option<&ShownFlow> {
+        match run {
+            Run::Particle => Some(self.particle.flow()),
+            Run::Learned => self.learned.flow(),
+        }
+    }
+
+    /// All frames of `run`.
+    pub fn frames_of(&self, run: Run) -> &[Frame] {
+        self.flow_of(run)
+            .map_or(&[], |flow| flow.trajectory.frames())
+    }
+
+    /// Colours by starting position of `run`'s particles.
+    pub fn colors_of(&self, run: Run) -> Option<&Arc<Vec<[u8; 3]>>> {
+        self.flow_of(run).map(|flow| &flow.colors)
+    }
+
+    /// The box the plot shows by default.
+    pub fn extent(&self) -> Extent {
+        self.particle.extent().unwrap_or(Extent {
+            min: [-4.0, -4.0],
+            max: [4.0, 4.0],
+        })
+    }
+
+    /// Readouts of the shown frame of `run`, if requested.
+    pub fn readouts(&self, run: Run) -> Option<&FrameReadouts> {
+        let key = self.metrics_key(run)?;
+        self.readouts.get(&key)
+    }
+
+    /// NSGF++: whether the shown learned frame lies in the straight phase.
+    pub fn in_straight_phase(&self) -> bool {
+        let Some(flow) = self.learned.flow() else {
+            return false;
+        };
+        match (
+            flow.trajectory.boundary_frame(),
+            self.shown_index(Run::Learned),
+        ) {
+            (Some(boundary), Some(index)) => index >= boundary,
+            _ => false,
+        }
+    }
+
+    /// Whether any worker is busy (the UI keeps repainting while so).
+    pub fn work_pending(&self) -> bool {
+        self.particle.more_coming()
+            || self.learned.computing()
+            || self.training.running().is_some()
+            || self.gif.running()
+            || self.readouts.pending()
+    }
+
+    /// Applies one user action: routes it to its part, then acts on what the part reports.
+    pub fn apply(&mut self, command: impl Into<Command>) {
+        match command.into() {
+            Command::Input(command) => match self.settings.apply(command) {
+                InputChange::None => {}
+                InputChange::Samples => self.inputs_changed(),
+                InputChange::FlowParameters => self.restart_particle_flow(),
+            },
+            Command::Draw(command) => {
+                if command == DrawCommand::SetDrawMode(true) {
+                    self.playback.pause();
+                }
+                if self.drawing.apply(command) {
+                    self.drawn_target_changed();
+                }
+            }
+            Command::Playback(command) => {
+                let supply = self.supply();
+                self.playback.apply(command, supply);
+            }
+            Command::View(command) => self.view.apply(command),
+            Command::Train(command) => match self.training.apply(command) {
+                TrainEffect::None => {}
+                TrainEffect::ConfigChanged => self.refresh_staleness(),
+                TrainEffect::Start => self.start_training(),
+                TrainEffect::Cancelling => self.messages.say("cancelling training…"),
+                TrainEffect::NfeChanged => self.resample_learned_flow(),
+            },
+            Command::File(command) => self.apply_file(command),
+            Command::DismissError => self.messages.dismiss_error(),
+        }
+        self.request_shown_metrics();
+    }
+
+    fn apply_file(&mut self, command: FileCommand) {
+        match command {
+            FileCommand::LoadPoints => self.requests.push(Request::File(FileRequest::LoadPoints)),
+            FileCommand::SavePoints if self.drawing.drawn().is_empty() => {
+                self.messages
+                    .fail("nothing to save: the drawn target is empty");
+            }
+            FileCommand::SavePoints => {
+                let points = self.drawing.drawn().points().to_vec();
+                self.requests
+                    .push(Request::File(FileRequest::SavePoints(points)));
+            }
+            FileCommand::SaveModel => match self.training.model() {
+                Some(model) => {
+                    let model = Arc::clone(model);
+                    self.requests
+                        .push(Request::File(FileRequest::SaveModel(model)));
+                }
+                None => self
+                    .messages
+                    .fail("no model to save: train or load one first"),
+            },
+            FileCommand::LoadModel => self.requests.push(Request::File(FileRequest::LoadModel)),
+            FileCommand::LoadModelFile(path) => {
+                self.requests
+                    .push(Request::File(FileRequest::LoadModelFrom(path)));
+            }
+            FileCommand::ExportGif => self.export_gif(None),
+            FileCommand::ExportGifTo(path) => self.export_gif(Some(path)),
+            FileCommand::CancelGif => {
+                if self.gif.cancel() {
+                    self.messages.say("cancelling the GIF export…");
+                }
+            }
+        }
+    }
+
+    /// Applies one worker result; results of superseded jobs are dropped.
+    pub fn on_event(&mut self, event: WorkerEvent) {
+        let particle = self.particle.generation();
+        let learned = self.learned.generation();
+        match event {
+            WorkerEvent::BackendReady { note } => self.messages.set_backend(note),
+            WorkerEvent::FlowStarted {
+                generation,
+                target,
+                colors,
+                extent,
+                grid,
+            } if generation == particle => self.particle.started(target, colors, extent, grid),
+            WorkerEvent::FlowFrame {
+                generation,
+                frame,
+                grid_field,
+            } if generation == particle => self.particle.push(frame, grid_field),
+            WorkerEvent::FlowFinished { generation } if generation == particle => {
+                self.particle.finish();
+            }
+            WorkerEvent::FlowFailed { generation, error } if generation == particle => {
+                self.messages
+                    .fail(format!("particle flow stopped: {error}"));
+                self.particle.fail(&error);
+            }
+            WorkerEvent::Metrics {
+                key,
+                divergence,
+                w2,
+            } => self.readouts.record(key, divergence, w2),
+            WorkerEvent::MetricsSkipped { key } => self.readouts.skipped(key),
+            WorkerEvent::LearnedReady { generation, flow } if generation == learned => {
+                self.learned.ready(flow);
+                if std::mem::take(&mut self.play_when_learned_ready) {
+                    self.view.reveal_learned();
+                    self.playback.reset();
+                    let supply = self.supply();
+                    self.playback.play(supply);
+                }
+            }
+            WorkerEvent::LearnedFailed { generation, error } if generation == learned => {
+                self.learned.failed();
+                self.play_when_learned_ready = false;
+                self.messages
+                    .fail(format!("sampling the learned flow failed: {error}"));
+            }
+            WorkerEvent::TrainProgress {
+                generation,
+                progress,
+            } => self.on_train_progress(generation, progress),
+            WorkerEvent::TrainFinished { generation, result } => {
+                self.on_train_finished(generation, result);
+            }
+            WorkerEvent::PointsLoaded { label, points } => {
+                if points.is_empty() {
+                    self.messages
+                        .fail(format!("{label}: holds no points; the target is kept"));
+                } else {
+                    self.messages
+                        .say(format!("loaded {} points from {label}", points.len()));
+                    self.drawing.load(points);
+                    self.drawn_target_changed();
+                }
+            }
+            WorkerEvent::ModelLoaded { path, model } => {
+                self.messages
+                    .say(format!("loaded model {}", path.display()));
+                // The model's hyperparameters become the ones shown, so only a later edit (or
+                // another target) makes it stale.
+                let inputs = ModelInputs {
+                    source: model.source.clone(),
+                    target: model.target.clone(),
+                    config: model.config.clone(),
+                };
+                self.training.show_model(*model, inputs, true);
+                self.refresh_staleness();
+                self.play_when_learned_ready = true;
+                self.resample_learned_flow();
+            }
+            WorkerEvent::Saved { message } => {
+                self.gif.end();
+                self.messages.say(message);
+            }
+            WorkerEvent::GifProgress(fraction) => self.gif.advance(fraction),
+            WorkerEvent::FileFailed { op, error } => self.on_file_failed(op, &error),
+            WorkerEvent::DialogCancelled => {
+                self.gif.end();
+                self.messages
+                    .say("no file chosen (dialog cancelled, or no file-dialog portal)");
+            }
+            WorkerEvent::WorkerFailed { error } => self.messages.fail(error.to_string()),
+            // Results of superseded jobs.
+            WorkerEvent::FlowStarted { .. }
+            | WorkerEvent::FlowFrame { .. }
+            | WorkerEvent::FlowFinished { .. }
+            | WorkerEvent::FlowFailed { .. }
+            | WorkerEvent::LearnedReady { .. }
+            | WorkerEvent::LearnedFailed { .. } => {}
+        }
+        self.request_shown_metrics();
+    }
+
+    fn fresh_generation(&mut self) -> u64 {
+        self.next_generation += 1;
+        self.next_generation
+    }
+
+    /// Source, target, n or seed changed: new particle flow, new learned samples, staleness.
+    fn inputs_changed(&mut self) {
+        self.restart_particle_flow();
+        self.resample_learned_flow();
+        self.refresh_staleness();
+    }
+
+    fn drawn_target_changed(&mut self) {
+        self.settings.target = TargetChoice::Drawn;
+        self.inputs_changed();
+    }
+
+    /// Drops the recorded particle flow and queues a new one for the current settings.
+    fn restart_particle_flow(&mut self) {
+        let generation = self.fresh_generation();
+        self.particle.restart(generation);
+        self.playback.rewind();
+        let target = self.target_distribution();
+        if let Distribution::Points { points, .. } = &target
+            && points.is_empty()
+        {
+            self.particle.fail_early("the drawn target is empty");
+            return;
+        }
+        self.requests.push(Request::Flow(FlowRequest {
+            generation,
+            source: self.source_distribution(),
+            target,
+            particles: self.settings.particles,
+            seed: self.settings.seed,
+            config: self.settings.flow,
+            grid_cells: GRID_CELLS,
+            cancel: self.particle.cancel_token(),
+        }));
+    }
+
+    /// Re-integrates the learned flow of the current model from fresh source samples.
+    fn resample_learned_flow(&mut self) {
+        let Some(model) = self.training.model().cloned() else {
+            return;
+        };
+        let generation = self.fresh_generation();
+        self.learned.restart(generation);
+        let extent = self.extent();
+        self.requests.push(Request::Learned(LearnedRequest {
+            generation,
+            model,
+            particles: self.settings.particles,
+            nfe: self.effective_nfe(),
+            seed: self.settings.seed,
+            extent,
+            grid_cells: GRID_CELLS,
+            cancel: self.learned.cancel_token(),
+        }));
+    }
+
+    fn current_model_inputs(&self) -> ModelInputs {
+        ModelInputs {
+            source: self.source_distribution(),
+            target: self.target_distribution(),
+            config: self.training.config().clone(),
+        }
+    }
+
+    /// Recomputes whether the model matches the current inputs.
+    fn refresh_staleness(&mut self) {
+        let current = self.current_model_inputs();
+        self.training.refresh_staleness(&current);
+    }
+
+    fn start_training(&mut self) {
+        if self.training.running().is_some() {
+            self.messages.say("training is already running");
+            return;
+        }
+        let inputs = self.current_model_inputs();
+        if let Distribution::Points { points, .. } = &inputs.target
+            && points.is_empty()
+        {
+            self.messages
+                .fail("cannot train: the drawn target is empty");
+            return;
+        }
+        let generation = self.fresh_generation();
+        let cancel = self.training.begin(generation, inputs.clone());
+        self.messages.say("training…");
+        self.requests.push(Request::Train(TrainRequest {
+            generation,
+            config: inputs.config,
+            source: inputs.source,
+            target: inputs.target,
+            cancel,
+        }));
+    }
+
+    fn on_train_progress(&mut self, generation: u64, progress: TrainProgress) {
+        self.training.progress(generation, progress);
+    }
+
+    fn on_train_finished(&mut self, generation: u64, result: Result<Box<TrainedModel>, JobError>) {
+        let Some(inputs) = self.training.end(generation) else {
+            return;
+        };
+        match result {
+            Ok(model) => {
+                self.messages.say(format!(
+                    "trained {} in {:.1} s",
+                    model.method.display_name(),
+                    model.log.seconds
+                ));
+                self.training.show_model(*model, inputs, false);
+                self.refresh_staleness();
+                self.play_when_learned_ready = true;
+                self.resample_learned_flow();
+            }
+            Err(error) if error.is_cancelled() => {
+                self.messages
+                    .say("training cancelled; the previous model is kept");
+            }
+            Err(error) => {
+                self.messages.clear_status();
+                self.messages.fail(format!("training failed: {error}"));
+            }
+        }
+    }
+
+    /// Queues the GIF of the shown flow: its trajectory shared, not copied, with the caption
+    /// the flow's kind gives it (the same as `nsgf gif`'s).
+    fn export_gif(&mut self, path: Option<std::path::PathBuf>) {
+        if self.gif.running() {
+            self.messages.say("a GIF export is already running");
+            return;
+        }
+        let run = match self.view() {
+            FlowView::Learned => Run::Learned,
+            FlowView::Particle | FlowView::Split => Run::Particle,
+        };
+        let Some(flow) = self.flow_of(run).filter(|flow| !flow.trajectory.is_empty()) else {
+            self.messages
+                .fail("nothing to export yet: no frames recorded");
+            return;
+        };
+        let title = format!(
+            "{} to {}: {}",
+            self.settings.source.name(),
+            self.target_label(),
+            flow.trajectory.kind().title()
+        );
+        let overlays = self.overlays();
+        let target = if overlays.target {
+            self.particle.target().clone()
+        } else {
+            PointCloud::default()
+        };
+        let animation = Animation::new(title, flow.trajectory.clone(), target);
+        let look = LookOptions {
+            trails: if overlays.trails { 6 } else { 0 },
+            arrows: overlays.particle_arrows,
+            show_target: overlays.target,
+            ..LookOptions::default()
+        };
+        let cancel = self.gif.start();
+        self.requests.push(Request::ExportGif(GifRequest {
+            animation,
+            look,
+            path,
+            cancel,
+        }));
+    }
+
+    fn on_file_failed(&mut self, op: FileOp, error: &JobError) {
+        if op == FileOp::ExportGif {
+            self.gif.end();
+            if error.is_cancelled() {
+                self.messages
+                    .say("GIF export cancelled; nothing was written");
+            } else {
+                self.messages.fail(format!("GIF export failed: {error}"));
+            }
+            return;
+        }
+        self.messages.fail(match op {
+            FileOp::LoadPoints => format!("{error}; the current target is kept"),
+            _ => error.to_string(),
+        });
+    }
+
+    fn metrics_key(&self, run: Run) -> Option<MetricsKey> {
+        let generation = match run {
+            Run::Particle => self.particle.generation(),
+            Run::Learned => self.learned.generation(),
+        };
+        Some(MetricsKey {
+            run,
+            generation,
+            frame: self.shown_index(run)?,
+        })
+    }
+
+    /// Queues S_ε and W2 of the shown frame(s) when not yet known.
+    fn request_shown_metrics(&mut self) {
+        for &run in self.shown_kinds() {
+            let Some(key) = self.metrics_key(run) else {
+                continue;
+            };
+            if self.readouts.get(&key).is_some() {
+                continue;
+            }
+            let Some(particles) = self.shown_frame(run).map(|frame| frame.positions.clone()) else {
+                continue;
+            };
+            let request = self.readouts.request(
+                key,
+                particles,
+                self.target_distribution(),
+                self.settings.flow.sinkhorn,
+                self.settings.seed.wrapping_add(READOUT_SEED_OFFSET),
+            );
+            if let Some(request) = request {
+                self.requests.push(Request::Metrics(request));
+            }
+        }
+        self.readouts
+            .prune(self.particle.generation(), self.learned.generation());
+    }
+}

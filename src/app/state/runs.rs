@@ -1,0 +1,162 @@
+//! The app's two flows as they arrive from their jobs: the particle flow of the current inputs
+//! (streamed frame by frame) and the learned flow of the current model (sampled at once). Each
+//! run carries the generation of its request; results of older generations are dropped.
+
+use crate::Point;
+use crate::app::jobs::{Extent, ShownFlow};
+use crate::flow::{Frame, PointCloud};
+use crate::job::{CancelToken, JobError};
+use std::sync::Arc;
+
+/// The recorded particle flow of the current inputs.
+#[derive(Debug, Clone, Default)]
+pub struct ParticleRun {
+    generation: u64,
+    target: PointCloud,
+    extent: Option<Extent>,
+    flow: ShownFlow,
+    finished: bool,
+    failure: Option<String>,
+    cancel: CancelToken,
+}
+
+impl ParticleRun {
+    /// A new run of `generation`, keeping the plot extent of the one it replaces (the old
+    /// run's job is cancelled).
+    pub fn restart(&mut self, generation: u64) {
+        self.cancel.cancel();
+        *self = Self {
+            generation,
+            extent: self.extent,
+            ..Self::default()
+        };
+    }
+
+    /// The generation of the job that records it.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The target samples it flows to (empty until sampled).
+    pub fn target(&self) -> &PointCloud {
+        &self.target
+    }
+
+    /// The box holding source and target, once sampled.
+    pub fn extent(&self) -> Option<Extent> {
+        self.extent
+    }
+
+    /// The frames recorded so far, their grid fields and colours.
+    pub fn flow(&self) -> &ShownFlow {
+        &self.flow
+    }
+
+    /// Whether every frame is recorded.
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Why it stopped, if it failed.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// The token that cancels its job.
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// Whether more frames are coming.
+    pub fn more_coming(&self) -> bool {
+        !self.finished && self.failure.is_none()
+    }
+
+    /// Marks the run failed before it started (nothing to flow to).
+    pub fn fail_early(&mut self, why: impl Into<String>) {
+        self.failure = Some(why.into());
+    }
+
+    /// The job sampled its clouds.
+    pub fn started(
+        &mut self,
+        target: PointCloud,
+        colors: Arc<Vec<[u8; 3]>>,
+        extent: Extent,
+        grid: Arc<Vec<Point>>,
+    ) {
+        self.target = target;
+        self.flow.colors = colors;
+        self.flow.grid = grid;
+        self.extent = Some(extent);
+    }
+
+    /// One more frame arrived.
+    pub fn push(&mut self, frame: Frame, grid_field: Arc<Vec<Point>>) {
+        self.flow.trajectory.push(frame);
+        self.flow.grid_fields.push(grid_field);
+    }
+
+    /// The last frame arrived.
+    pub fn finish(&mut self) {
+        self.finished = true;
+    }
+
+    /// The job failed.
+    pub fn fail(&mut self, error: &JobError) {
+        self.failure = Some(error.to_string());
+    }
+}
+
+/// The learned flow of the current model.
+#[derive(Debug, Clone, Default)]
+pub struct LearnedRun {
+    generation: u64,
+    flow: Option<ShownFlow>,
+    computing: bool,
+    cancel: CancelToken,
+}
+
+impl LearnedRun {
+    /// A new sampling job of `generation` (the old one is cancelled).
+    pub fn restart(&mut self, generation: u64) {
+        self.cancel.cancel();
+        *self = Self {
+            generation,
+            flow: None,
+            computing: true,
+            cancel: CancelToken::new(),
+        };
+    }
+
+    /// The generation of the sampling job.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The flow, once sampled.
+    pub fn flow(&self) -> Option<&ShownFlow> {
+        self.flow.as_ref()
+    }
+
+    /// Whether a sampling job is running.
+    pub fn computing(&self) -> bool {
+        self.computing
+    }
+
+    /// The token that cancels its job.
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// The sampled flow arrived.
+    pub fn ready(&mut self, flow: ShownFlow) {
+        self.flow = Some(flow);
+        self.computing = false;
+    }
+
+    /// Sampling failed.
+    pub fn failed(&mut self) {
+        self.computing = false;
+    }
+}
