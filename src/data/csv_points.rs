@@ -14,9 +14,9 @@ use std::path::Path;
 /// Reads the points of a CSV file (see the module docs for the format).
 pub fn read_points(path: &Path) -> Result<Vec<Point>, DataError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|err| DataError::Unreadable {
+    let text = std::fs::read_to_string(path).map_err(|source| DataError::Unreadable {
         path: origin.clone(),
-        reason: err.to_string(),
+        source,
     })?;
     parse_points(&text, &origin)
 }
@@ -87,9 +87,9 @@ pub fn write_points(out: &mut impl Write, points: &[Point]) -> std::io::Result<(
 
 /// Saves points to a CSV file (created or truncated).
 pub fn save_points(path: &Path, points: &[Point]) -> Result<(), DataError> {
-    let unwritable = |err: std::io::Error| DataError::Unwritable {
+    let unwritable = |source: std::io::Error| DataError::Unwritable {
         path: path.display().to_string(),
-        reason: err.to_string(),
+        source,
     };
     let file = std::fs::File::create(path).map_err(unwritable)?;
     let mut out = std::io::BufWriter::new(file);

@@ -55,12 +55,13 @@ pub enum DataError {
         valid: String,
     },
     /// The file could not be read.
-    #[error("cannot read {path}: {reason}")]
+    #[error("cannot read {path}: {source}")]
     Unreadable {
         /// The file.
         path: String,
         /// The OS error.
-        reason: String,
+        #[source]
+        source: std::io::Error,
     },
     /// A line that is not two finite comma-separated numbers.
     #[error("{path}:{line}: {reason}")]
@@ -73,12 +74,13 @@ pub enum DataError {
         reason: String,
     },
     /// A file could not be written.
-    #[error("cannot write {path}: {reason}")]
+    #[error("cannot write {path}: {source}")]
     Unwritable {
         /// The file.
         path: String,
         /// The OS error.
-        reason: String,
+        #[source]
+        source: std::io::Error,
     },
     /// A point set with no points.
     #[error("{0}: holds no points")]

@@ -170,3 +170,117 @@ impl<C> RunnerHandle<C> {
         self.thread.as_ref().and_then(|t| t.thread().name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::channel;
+
+    /// Counts to `steps`, reporting each step and how it ended.
+    struct Counter {
+        steps: usize,
+        done: usize,
+        log: Sender<String>,
+        panic_at: Option<usize>,
+    }
+
+    impl Job<usize> for Counter {
+        fn name(&self) -> &'static str {
+            "counter"
+        }
+
+        fn step(&mut self, calls: &mut usize, _budget: Duration) -> Progress {
+            *calls += 1;
+            assert!(self.panic_at != Some(self.done), "boom at {}", self.done);
+            self.done += 1;
+            if self.done == self.steps {
+                let _ = self.log.send(format!("finished {}", self.steps));
+                Progress::Finished
+            } else {
+                Progress::Running(Some(self.done as f64 / self.steps as f64))
+            }
+        }
+
+        fn stop(&mut self, reason: JobError) {
+            let _ = self.log.send(format!("stopped: {reason}"));
+        }
+    }
+
+    fn counter(steps: usize, log: &Sender<String>) -> Box<Counter> {
+        Box::new(Counter {
+            steps,
+            done: 0,
+            log: log.clone(),
+            panic_at: None,
+        })
+    }
+
+    #[test]
+    fn jobs_take_turns_on_the_callers_thread_until_done() {
+        let (log, events) = channel();
+        let mut runner = Runner::new(0_usize);
+        runner.submit(counter(3, &log), CancelToken::new());
+        runner.submit(counter(1, &log), CancelToken::new());
+        runner.step_next(Duration::from_millis(1));
+        runner.step_next(Duration::from_millis(1));
+        assert_eq!(
+            runner.pending(),
+            1,
+            "the one-step job is done after its first turn"
+        );
+        assert_eq!(events.try_recv().as_deref(), Ok("finished 1"));
+        runner.run_for(Duration::from_secs(5));
+        assert!(runner.is_idle());
+        assert_eq!(events.try_recv().as_deref(), Ok("finished 3"));
+        assert_eq!(
+            *runner.context_mut(),
+            4,
+            "every step borrowed the context once"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_job_stops_before_its_next_step_and_a_panic_stops_only_its_job() {
+        let (log, events) = channel();
+        let mut runner = Runner::new(0_usize);
+        let cancel = CancelToken::new();
+        runner.submit(counter(10, &log), cancel.clone());
+        runner.step_next(Duration::from_millis(1));
+        cancel.cancel();
+        runner.step_next(Duration::from_millis(1));
+        assert!(runner.is_idle());
+        assert_eq!(events.try_recv().as_deref(), Ok("stopped: cancelled"));
+        assert_eq!(*runner.context_mut(), 1, "no step after the cancel");
+
+        let mut panicking = counter(5, &log);
+        panicking.panic_at = Some(1);
+        runner.submit(panicking, CancelToken::new());
+        runner.submit(counter(2, &log), CancelToken::new());
+        runner.run_for(Duration::from_secs(5));
+        assert!(runner.is_idle());
+        let messages: Vec<String> = events.try_iter().collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("stopped: internal error: boom at 1")),
+            "{messages:?}"
+        );
+        assert!(messages.contains(&"finished 2".to_string()), "{messages:?}");
+    }
+
+    #[test]
+    fn a_spawned_runner_steps_jobs_on_its_named_thread() {
+        let (log, events) = channel();
+        let handle = Runner::new(0_usize)
+            .spawn("nsgf-test-runner", None)
+            .expect("a thread");
+        assert_eq!(handle.thread_name(), Some("nsgf-test-runner"));
+        handle
+            .submit(counter(4, &log), CancelToken::new())
+            .expect("the worker takes jobs");
+        let message = events
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the job ends");
+        assert_eq!(message, "finished 4");
+    }
+}

@@ -11,16 +11,31 @@ fn file_error(path: &Path, reason: impl std::fmt::Display) -> ModelError {
     }
 }
 
+fn io_error(path: &Path, source: std::io::Error) -> ModelError {
+    ModelError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn json_error(path: &Path, what: &'static str, source: serde_json::Error) -> ModelError {
+    ModelError::Json {
+        path: path.display().to_string(),
+        what,
+        source,
+    }
+}
+
 impl TrainedModel {
     /// The model as a JSON string.
     pub fn to_json(&self) -> Result<String, ModelError> {
-        serde_json::to_string(self).map_err(|error| ModelError::Invalid(error.to_string()))
+        serde_json::to_string(self).map_err(ModelError::Encode)
     }
 
     /// Parses a model from JSON; `origin` names the source in messages.
     pub fn from_json(text: &str, origin: &Path) -> Result<Self, ModelError> {
         let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|error| file_error(origin, format!("not a valid model file: {error}")))?;
+            .map_err(|error| json_error(origin, "not a valid model file", error))?;
         let version = value
             .get("format_version")
             .and_then(serde_json::Value::as_u64);
@@ -42,7 +57,7 @@ impl TrainedModel {
             }
         }
         let model: Self = serde_json::from_value(value)
-            .map_err(|error| file_error(origin, format!("corrupt model file: {error}")))?;
+            .map_err(|error| json_error(origin, "corrupt model file", error))?;
         model
             .check_consistent()
             .map_err(|reason| file_error(origin, reason))?;
@@ -55,17 +70,17 @@ impl TrainedModel {
         let mut temporary = path.as_os_str().to_owned();
         temporary.push(".tmp");
         let temporary = std::path::PathBuf::from(temporary);
-        std::fs::write(&temporary, json).map_err(|error| file_error(path, error))?;
+        std::fs::write(&temporary, json).map_err(|error| io_error(path, error))?;
         std::fs::rename(&temporary, path).map_err(|error| {
             let _ = std::fs::remove_file(&temporary);
-            file_error(path, error)
+            io_error(path, error)
         })
     }
 
     /// Reads a model written by [`TrainedModel::save`]; a corrupt file or another format version
     /// is a clear error naming the file.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
-        let text = std::fs::read_to_string(path).map_err(|error| file_error(path, error))?;
+        let text = std::fs::read_to_string(path).map_err(|error| io_error(path, error))?;
         Self::from_json(&text, path)
     }
 

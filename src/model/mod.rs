@@ -80,14 +80,37 @@ pub enum ModelError {
     /// Training diverged (a loss became NaN or infinite).
     #[error("training diverged: the loss became {0} at iteration {1}")]
     Diverged(f64, usize),
-    /// A model file could not be read or written.
+    /// A model file is not a model this nsgf reads (another format version, wrong shapes).
     #[error("{path}: {reason}")]
     File {
         /// The file.
         path: String,
-        /// What went wrong.
+        /// What is wrong with it.
         reason: String,
     },
+    /// A model file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A model file is not valid JSON of a model.
+    #[error("{path}: {what}: {source}")]
+    Json {
+        /// The file.
+        path: String,
+        /// What the JSON failed to be ("not a valid model file", "corrupt model file").
+        what: &'static str,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A model could not be written as JSON.
+    #[error("cannot encode the model as JSON: {0}")]
+    Encode(#[source] serde_json::Error),
 }
 
 /// Progress of a training run, reported after every outer iteration.

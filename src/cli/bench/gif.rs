@@ -4,7 +4,7 @@
 use crate::Point;
 use crate::data::seeded_rng;
 use crate::flow::{FlowKind, Frame, Trajectory};
-use crate::render::{Animation, GifOptions, export_gif};
+use crate::render::{Animation, GifOptions, RenderError, export_gif};
 use rand::RngExt;
 use std::time::Instant;
 
@@ -63,37 +63,33 @@ pub fn synthetic_animation(frames: usize, particles: usize, seed: u64) -> Animat
 /// Renders and encodes 100 frames of 2000 particles at 480 px (trails on) into a temporary file,
 /// once with the global rayon pool and once in a 1-thread pool, and returns a one-line report:
 /// total seconds, milliseconds per frame, the speed-up, and the file size.
-pub fn bench_gif_export() -> String {
+pub fn bench_gif_export() -> anyhow::Result<String> {
     let animation = synthetic_animation(BENCH_FRAMES, BENCH_PARTICLES, 7);
     let options = GifOptions {
         hold_last_ms: 1000,
         ..GifOptions::default()
     };
     let path = std::env::temp_dir().join(format!("nsgf-bench-{}.gif", std::process::id()));
-    let run = || -> Result<(f64, u64), String> {
+    let run = || -> Result<(f64, u64), RenderError> {
         let start = Instant::now();
-        let report = export_gif(&path, &animation, &options, &mut |_, _| {}, None)
-            .map_err(|e| e.to_string())?;
+        let report = export_gif(&path, &animation, &options, &mut |_, _| {}, None)?;
         Ok((start.elapsed().as_secs_f64(), report.bytes))
     };
     let threads = rayon::current_num_threads();
     let parallel = run();
     let single = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
-        .build()
-        .map_err(|e| e.to_string())
-        .and_then(|pool| pool.install(run));
+        .build()?
+        .install(run);
     let _ = std::fs::remove_file(&path);
-    match (parallel, single) {
-        (Ok((parallel_s, bytes)), Ok((single_s, _))) => format!(
-            "gif export: {BENCH_FRAMES} frames x {BENCH_PARTICLES} particles at {BENCH_SIZE_PX} px: \
-             {threads} threads {parallel_s:.2} s ({:.1} ms/frame), 1 thread {single_s:.2} s \
-             ({:.1} ms/frame), speed-up {:.2}x, {:.0} KiB",
-            1000.0 * parallel_s / BENCH_FRAMES as f64,
-            1000.0 * single_s / BENCH_FRAMES as f64,
-            single_s / parallel_s,
-            bytes as f64 / 1024.0
-        ),
-        (Err(e), _) | (_, Err(e)) => format!("gif export: failed: {e}"),
-    }
+    let ((parallel_s, bytes), (single_s, _)) = (parallel?, single?);
+    Ok(format!(
+        "gif export: {BENCH_FRAMES} frames x {BENCH_PARTICLES} particles at {BENCH_SIZE_PX} px: \
+         {threads} threads {parallel_s:.2} s ({:.1} ms/frame), 1 thread {single_s:.2} s \
+         ({:.1} ms/frame), speed-up {:.2}x, {:.0} KiB",
+        1000.0 * parallel_s / BENCH_FRAMES as f64,
+        1000.0 * single_s / BENCH_FRAMES as f64,
+        single_s / parallel_s,
+        bytes as f64 / 1024.0
+    ))
 }

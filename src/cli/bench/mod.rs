@@ -92,7 +92,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         warm_start_bench(args, &params)?;
     }
     if matches!(args.what, BenchWhat::Gif | BenchWhat::All) {
-        println!("{}", gif::bench_gif_export());
+        println!("{}", gif::bench_gif_export()?);
     }
     Ok(())
 }
