@@ -206,21 +206,21 @@ mod tests {
         }
     }
 
-    fn counter(steps: usize, log: &Sender<String>) -> Box<Counter> {
-        Box::new(Counter {
+    fn counter(steps: usize, log: &Sender<String>) -> Counter {
+        Counter {
             steps,
             done: 0,
             log: log.clone(),
             panic_at: None,
-        })
+        }
     }
 
     #[test]
     fn jobs_take_turns_on_the_callers_thread_until_done() {
         let (log, events) = channel();
         let mut runner = Runner::new(0_usize);
-        runner.submit(counter(3, &log), CancelToken::new());
-        runner.submit(counter(1, &log), CancelToken::new());
+        runner.submit(Box::new(counter(3, &log)), CancelToken::new());
+        runner.submit(Box::new(counter(1, &log)), CancelToken::new());
         runner.step_next(Duration::from_millis(1));
         runner.step_next(Duration::from_millis(1));
         assert_eq!(
@@ -244,7 +244,7 @@ mod tests {
         let (log, events) = channel();
         let mut runner = Runner::new(0_usize);
         let cancel = CancelToken::new();
-        runner.submit(counter(10, &log), cancel.clone());
+        runner.submit(Box::new(counter(10, &log)), cancel.clone());
         runner.step_next(Duration::from_millis(1));
         cancel.cancel();
         runner.step_next(Duration::from_millis(1));
@@ -254,8 +254,8 @@ mod tests {
 
         let mut panicking = counter(5, &log);
         panicking.panic_at = Some(1);
-        runner.submit(panicking, CancelToken::new());
-        runner.submit(counter(2, &log), CancelToken::new());
+        runner.submit(Box::new(panicking), CancelToken::new());
+        runner.submit(Box::new(counter(2, &log)), CancelToken::new());
         runner.run_for(Duration::from_secs(5));
         assert!(runner.is_idle());
         let messages: Vec<String> = events.try_iter().collect();
@@ -276,7 +276,7 @@ mod tests {
             .expect("a thread");
         assert_eq!(handle.thread_name(), Some("nsgf-test-runner"));
         handle
-            .submit(counter(4, &log), CancelToken::new())
+            .submit(Box::new(counter(4, &log)), CancelToken::new())
             .expect("the worker takes jobs");
         let message = events
             .recv_timeout(Duration::from_secs(10))
