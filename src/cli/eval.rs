@@ -1,25 +1,16 @@
 //! `nsgf eval`: exact W2 of model samples against fresh target samples, beside the noise floor.
 
+use super::model_draw::ModelDrawArgs;
 use crate::data::seeded_rng;
 use crate::metrics::{exact_w2, noise_floor};
 use crate::model::TrainedModel;
-use std::path::PathBuf;
 
 /// Arguments of `nsgf eval`.
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
-    /// The model file written by `nsgf train`.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// Number of samples (model and target alike).
-    #[arg(long, default_value_t = 1000)]
-    pub n: usize,
-    /// Network evaluations (NSGF++: the total budget of both phases); default: the model's.
-    #[arg(long)]
-    pub nfe: Option<usize>,
-    /// Random seed: model samples use it, target samples and the floor derived streams.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// The model, n, NFE and seed.
+    #[command(flatten)]
+    pub draw: ModelDrawArgs,
     /// Independent draws averaged (W2 of n points fluctuates by ±20 % from draw to draw).
     #[arg(long, default_value_t = 5)]
     pub repeats: usize,
@@ -74,8 +65,9 @@ pub fn evaluate(
 /// Runs `nsgf eval`: prints the mean `w2 X`, `floor Y` and `ratio X/Y` over the repeats (and
 /// the NFE used on stderr).
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
-    let model = TrainedModel::load(&args.model)?;
-    let evaluation = evaluate(&model, args.n, args.nfe, args.seed, args.repeats)?;
+    let draw = &args.draw;
+    let model = TrainedModel::load(&draw.model)?;
+    let evaluation = evaluate(&model, draw.n, draw.nfe, draw.seed, args.repeats)?;
     eprintln!("nfe {}", evaluation.nfe);
     println!("w2 {:.6}", evaluation.w2);
     println!("floor {:.6}", evaluation.floor);

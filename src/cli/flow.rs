@@ -1,7 +1,6 @@
 //! `nsgf flow`: simulate the empirical Sinkhorn particle flow and print every step as CSV.
 
-use super::particle_flow::ParticleFlowOptions;
-use crate::gpu::BackendChoice;
+use super::particle_flow::{ParticleFlowOptions, SinkhornArgs};
 use anyhow::Context;
 use std::io::Write;
 
@@ -23,15 +22,9 @@ pub struct FlowArgs {
     /// Euler step size η.
     #[arg(long, default_value_t = 0.35)]
     pub eta: f64,
-    /// Blur σ (ε = σ²).
-    #[arg(long, default_value_t = 0.05)]
-    pub blur: f64,
-    /// ε-annealing factor in (0, 1).
-    #[arg(long, default_value_t = 0.9)]
-    pub scaling: f64,
-    /// Velocity backend.
-    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
-    pub backend: BackendChoice,
+    /// Blur, scaling and backend.
+    #[command(flatten)]
+    pub sinkhorn: SinkhornArgs,
     /// Random seed of the source and target samples (the seeding rule of
     /// `nsgf::data::sample_source_and_target`).
     #[arg(long, default_value_t = 0)]
@@ -46,9 +39,7 @@ pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
         n: args.n,
         steps: args.steps,
         eta: args.eta,
-        blur: args.blur,
-        scaling: args.scaling,
-        backend: args.backend,
+        sinkhorn: args.sinkhorn,
         seed: args.seed,
     }
     .simulate()?;

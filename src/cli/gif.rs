@@ -1,9 +1,8 @@
 //! `nsgf gif`: export a learned flow (`--model`) or the empirical Sinkhorn particle flow (`--flow`)
 //! as a looping GIF. Progress goes to stderr.
 
-use super::particle_flow::ParticleFlowOptions;
+use super::particle_flow::{ParticleFlowOptions, SinkhornArgs};
 use crate::data::target_rng;
-use crate::gpu::BackendChoice;
 use crate::model::TrainedModel;
 use crate::render::{Animation, GifOptions, LookOptions, export_gif};
 use std::io::Write;
@@ -43,15 +42,9 @@ pub struct GifArgs {
     /// Particle flow: Euler step size η (0.25: a gradual flow over the default 20 steps).
     #[arg(long, default_value_t = 0.25)]
     pub eta: f64,
-    /// Particle flow: Sinkhorn blur σ (ε = σ²).
-    #[arg(long, default_value_t = 0.05)]
-    pub blur: f64,
-    /// Particle flow: ε-annealing factor, in (0, 1).
-    #[arg(long, default_value_t = 0.9)]
-    pub scaling: f64,
-    /// Particle flow: velocity backend.
-    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
-    pub backend: BackendChoice,
+    /// Particle flow: blur, scaling and backend.
+    #[command(flatten)]
+    pub sinkhorn: SinkhornArgs,
     /// Frames per second (1..=50).
     #[arg(long, default_value_t = 20)]
     pub fps: u32,
@@ -141,9 +134,7 @@ fn particle_flow_animation(args: &GifArgs) -> anyhow::Result<Animation> {
         n: args.n,
         steps: args.steps,
         eta: args.eta,
-        blur: args.blur,
-        scaling: args.scaling,
-        backend: args.backend,
+        sinkhorn: args.sinkhorn,
         seed: args.seed,
     };
     options.config()?;

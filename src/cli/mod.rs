@@ -6,6 +6,7 @@ mod data;
 mod eval;
 mod flow;
 mod gif;
+mod model_draw;
 pub mod particle_flow;
 mod sample;
 mod train;

@@ -8,6 +8,21 @@ use crate::flow::{FlowConfig, Trajectory, simulate_flow};
 use crate::gpu::{BackendChoice, select_backend};
 use crate::ot::{Precision, SinkhornParams};
 
+/// The Sinkhorn options of a particle flow on the command line, shared by `nsgf flow` and
+/// `nsgf gif --flow` (one declaration, one set of defaults).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct SinkhornArgs {
+    /// Particle flow: blur σ (ε = σ²).
+    #[arg(long, default_value_t = 0.05)]
+    pub blur: f64,
+    /// Particle flow: ε-annealing factor, in (0, 1).
+    #[arg(long, default_value_t = 0.9)]
+    pub scaling: f64,
+    /// Particle flow: velocity backend.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+}
+
 /// The options of a particle flow on the command line.
 #[derive(Debug, Clone)]
 pub struct ParticleFlowOptions<'a> {
@@ -21,12 +36,8 @@ pub struct ParticleFlowOptions<'a> {
     pub steps: usize,
     /// Euler step size η.
     pub eta: f64,
-    /// Blur σ.
-    pub blur: f64,
-    /// ε-annealing factor.
-    pub scaling: f64,
-    /// Velocity backend.
-    pub backend: BackendChoice,
+    /// Blur, scaling and backend.
+    pub sinkhorn: SinkhornArgs,
     /// Seed of both samples.
     pub seed: u64,
 }
@@ -56,8 +67,8 @@ impl ParticleFlowOptions<'_> {
             anyhow::bail!("--eta must be a finite number > 0 (got {})", self.eta);
         }
         let sinkhorn = SinkhornParams {
-            blur: self.blur,
-            scaling: self.scaling,
+            blur: self.sinkhorn.blur,
+            scaling: self.sinkhorn.scaling,
         };
         sinkhorn.validate()?;
         Ok(FlowConfig {
@@ -75,7 +86,7 @@ impl ParticleFlowOptions<'_> {
         let target = Distribution::parse(self.target)?;
         let (source_points, target_points) =
             sample_source_and_target(&source, &target, self.n, self.seed)?;
-        let mut selected = select_backend(self.backend, Precision::F32)?;
+        let mut selected = select_backend(self.sinkhorn.backend, Precision::F32)?;
         eprintln!("{}", selected.note);
         let trajectory = simulate_flow(
             source_points,

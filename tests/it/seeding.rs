@@ -2,7 +2,7 @@
 //! `nsgf flow`, in the simulation `nsgf gif --flow` runs, and in the app's particle flow.
 
 use nsgf::Point;
-use nsgf::cli::particle_flow::ParticleFlowOptions;
+use nsgf::cli::particle_flow::{ParticleFlowOptions, SinkhornArgs};
 use nsgf::data::{Distribution, Preset, sample_source_and_target};
 use nsgf::gpu::BackendChoice;
 use std::process::Command;
@@ -27,9 +27,11 @@ fn options() -> ParticleFlowOptions<'static> {
         n: N,
         steps: 2,
         eta: 0.3,
-        blur: 0.1,
-        scaling: 0.7,
-        backend: BackendChoice::Cpu,
+        sinkhorn: SinkhornArgs {
+            blur: 0.1,
+            scaling: 0.7,
+            backend: BackendChoice::Cpu,
+        },
         seed: SEED,
     }
 }
