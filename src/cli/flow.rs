@@ -31,9 +31,10 @@ pub struct FlowArgs {
     pub seed: u64,
 }
 
-/// Runs `nsgf flow`: prints `step,t,x,y` for every particle at every step (0..=steps).
+/// Runs `nsgf flow`: prints `step,t,x,y` for every particle at every step (0..=steps), each
+/// step as soon as it is computed (memory stays bounded whatever the number of steps).
 pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
-    let flow = ParticleFlowOptions {
+    let options = ParticleFlowOptions {
         source: &args.source,
         target: &args.target,
         n: args.n,
@@ -41,16 +42,24 @@ pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
         eta: args.eta,
         sinkhorn: args.sinkhorn,
         seed: args.seed,
-    }
-    .simulate()?;
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for (step, frame) in flow.trajectory.frames().iter().enumerate() {
+    let mut step = 0;
+    options.run(|frame| {
+        if let Some(index) = frame.positions.first_non_finite() {
+            anyhow::bail!(
+                "particle {index} left the plane at step {step} (non-finite position): try a \
+                 smaller --eta"
+            );
+        }
         for point in frame.points() {
             writeln!(out, "{step},{},{},{}", frame.t, point[0], point[1])
                 .context("writing to stdout")?;
         }
-    }
-    out.flush().context("writing to stdout")?;
+        out.flush().context("writing to stdout")?;
+        step += 1;
+        Ok(())
+    })?;
     Ok(())
 }

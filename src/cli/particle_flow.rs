@@ -4,7 +4,7 @@
 
 use crate::Point;
 use crate::data::{Distribution, sample_source_and_target};
-use crate::flow::{FlowConfig, Trajectory, simulate_flow};
+use crate::flow::{FlowConfig, FlowKind, Frame, ParticleFlow, Trajectory};
 use crate::gpu::{BackendChoice, select_backend};
 use crate::ot::{Precision, SinkhornParams};
 
@@ -81,6 +81,26 @@ impl ParticleFlowOptions<'_> {
     /// Checks the options, samples source and target, picks the backend (its note goes to
     /// stderr) and simulates the whole flow.
     pub fn simulate(&self) -> anyhow::Result<SimulatedFlow> {
+        let mut trajectory = Trajectory::new(FlowKind::Sinkhorn);
+        let (source, target, target_points) = self.run(|frame| {
+            trajectory.push(frame);
+            Ok(())
+        })?;
+        Ok(SimulatedFlow {
+            source,
+            target,
+            target_points,
+            trajectory,
+        })
+    }
+
+    /// Like [`ParticleFlowOptions::simulate`], but hands every frame to `on_frame` as soon as
+    /// it is computed and keeps none (memory stays bounded whatever the number of steps).
+    /// Returns the parsed source and target and the target samples.
+    pub fn run(
+        &self,
+        mut on_frame: impl FnMut(Frame) -> anyhow::Result<()>,
+    ) -> anyhow::Result<(Distribution, Distribution, Vec<Point>)> {
         let config = self.config()?;
         let source = Distribution::parse(self.source)?;
         let target = Distribution::parse(self.target)?;
@@ -88,20 +108,16 @@ impl ParticleFlowOptions<'_> {
             sample_source_and_target(&source, &target, self.n, self.seed)?;
         let mut selected = select_backend(self.sinkhorn.backend, Precision::F32)?;
         eprintln!("{}", selected.note);
-        let trajectory = simulate_flow(
-            source_points,
-            target_points.clone(),
-            config,
-            selected.backend.as_mut(),
-        )?;
-        if let Some(notice) = selected.backend.take_notice() {
-            eprintln!("{notice}");
+        let backend = selected.backend.as_mut();
+        backend.reset_warm_start();
+        let mut flow = ParticleFlow::new(source_points, target_points.clone(), config)?;
+        while !flow.finished() {
+            on_frame(flow.advance(backend)?)?;
+            if let Some(notice) = backend.take_notice() {
+                eprintln!("{notice}");
+            }
         }
-        Ok(SimulatedFlow {
-            source,
-            target,
-            target_points,
-            trajectory,
-        })
+        on_frame(flow.current_frame())?;
+        Ok((source, target, target_points))
     }
 }

@@ -43,6 +43,18 @@ impl TrainedModel {
         nfe: Option<usize>,
         seed: u64,
     ) -> Result<Trajectory, ModelError> {
+        self.integrate(n, nfe, seed, true)
+    }
+
+    /// [`TrainedModel::sample_trajectory`], keeping every frame (`keep_frames`) or only the
+    /// last one (memory O(n) whatever the NFE).
+    fn integrate(
+        &self,
+        n: usize,
+        nfe: Option<usize>,
+        seed: u64,
+        keep_frames: bool,
+    ) -> Result<Trajectory, ModelError> {
         if n == 0 {
             return Err(ModelError::Invalid(
                 "the number of samples must be at least 1 (got 0)".into(),
@@ -59,10 +71,13 @@ impl TrainedModel {
         let mut rng = seeded_rng(seed);
         let start = self.source.sample(n, &mut rng)?;
         match (&self.networks.straight, self.method) {
-            (Some(straight), Method::NsgfPp) => Ok(self.integrate_two_phases(start, nfe, straight)),
+            (Some(straight), Method::NsgfPp) => {
+                Ok(self.integrate_two_phases(start, nfe, straight, keep_frames))
+            }
             (None, Method::Nsgf) => {
                 let mut trajectory = Trajectory::new(FlowKind::Nsgf);
-                let end = self.integrate_velocity_field(&mut trajectory, start, nfe, 1.0);
+                let end =
+                    self.integrate_velocity_field(&mut trajectory, start, nfe, 1.0, keep_frames);
                 trajectory.push(Frame::resting(1.0, end));
                 Ok(trajectory)
             }
@@ -72,14 +87,15 @@ impl TrainedModel {
         }
     }
 
-    /// The final positions of [`TrainedModel::sample_trajectory`].
+    /// The final positions of [`TrainedModel::sample_trajectory`] (no intermediate frame is
+    /// kept).
     pub fn sample(
         &self,
         n: usize,
         nfe: Option<usize>,
         seed: u64,
     ) -> Result<Vec<Point>, ModelError> {
-        let trajectory = self.sample_trajectory(n, nfe, seed)?;
+        let trajectory = self.integrate(n, nfe, seed, false)?;
         trajectory
             .end_points()
             .map(PointCloud::to_vec)
@@ -114,6 +130,7 @@ impl TrainedModel {
         start: Vec<Point>,
         steps: usize,
         timeline_end: f64,
+        keep_frames: bool,
     ) -> Vec<Point> {
         let horizon = self.config.flow.steps as f64;
         let step_size = self.config.flow.eta * horizon / steps as f64;
@@ -121,12 +138,14 @@ impl TrainedModel {
         for j in 0..steps {
             let t = j as f64 / steps as f64;
             let velocities = self.velocity_field(&current, t);
-            trajectory.push(Frame::moving(
-                t * timeline_end,
-                current.as_slice(),
-                velocities.as_slice(),
-                step_size,
-            ));
+            if keep_frames {
+                trajectory.push(Frame::moving(
+                    t * timeline_end,
+                    current.as_slice(),
+                    velocities.as_slice(),
+                    step_size,
+                ));
+            }
             for (x, v) in current.iter_mut().zip(&velocities) {
                 x[0] += step_size * v[0];
                 x[1] += step_size * v[1];
@@ -142,13 +161,14 @@ impl TrainedModel {
         start: Vec<Point>,
         nfe: usize,
         straight: &StraightNetworks,
+        keep_frames: bool,
     ) -> Trajectory {
         let flow_steps = self.config.flow.steps;
         // The Sinkhorn phase runs first, but its place on the timeline ([0, τ̄]) is known only
         // after t_φ: integrate it into a scratch trajectory, then rescale its times.
         let mut sinkhorn_phase = Trajectory::new(FlowKind::NsgfPlusPlus);
         let mut current =
-            self.integrate_velocity_field(&mut sinkhorn_phase, start, flow_steps, 1.0);
+            self.integrate_velocity_field(&mut sinkhorn_phase, start, flow_steps, 1.0, keep_frames);
         // t_φ only sees a position, and the blurred output of the Sinkhorn phase looks like an
         // earlier point of a straight path than it is: an underestimated τ makes u_δ overshoot by
         // (1 − τ̂)/(1 − τ). The Sinkhorn phase provably covered `covered` of the way, so τ ≥ covered.
@@ -190,12 +210,14 @@ impl TrainedModel {
                 .map(|(u, tau)| [(1.0 - tau) * u[0], (1.0 - tau) * u[1]])
                 .collect();
             let step_size = 1.0 / straight_steps as f64;
-            trajectory.push(Frame::moving(
-                frame_time,
-                current.as_slice(),
-                velocities.as_slice(),
-                step_size,
-            ));
+            if keep_frames {
+                trajectory.push(Frame::moving(
+                    frame_time,
+                    current.as_slice(),
+                    velocities.as_slice(),
+                    step_size,
+                ));
+            }
             for ((x, u), tau) in current
                 .iter_mut()
                 .zip(rows_to_points(&output))
@@ -210,10 +232,12 @@ impl TrainedModel {
             trajectory.add_nfe(1);
         }
         trajectory.push(Frame::resting(frame_time, current));
-        trajectory.set_phase_boundary(PhaseBoundary {
-            frame: boundary,
-            transition_times: transition_times.into(),
-        });
+        if keep_frames {
+            trajectory.set_phase_boundary(PhaseBoundary {
+                frame: boundary,
+                transition_times: transition_times.into(),
+            });
+        }
         trajectory
     }
 }

@@ -6,6 +6,7 @@ mod app_state;
 mod app_ui;
 mod cli_gif;
 mod cli_model;
+mod cli_streams;
 mod cli_velocity;
 mod data_cli;
 mod data_csv;

@@ -221,3 +221,19 @@ fn cancellation_and_bad_hyperparameters_are_clean_errors() {
             .contains("scaling")
     );
 }
+
+#[test]
+fn sampling_the_end_alone_gives_the_trajectorys_end() {
+    for method in [Method::Nsgf, Method::NsgfPp] {
+        let (model, _) = train(&small_config(method));
+        for nfe in [None, Some(model.min_nfe() + 1)] {
+            let end_only = model.sample(80, nfe, 4).unwrap();
+            let trajectory = model.sample_trajectory(80, nfe, 4).unwrap();
+            assert_eq!(
+                end_only.as_slice(),
+                trajectory.end_points().unwrap().points(),
+                "{method:?} at nfe {nfe:?}"
+            );
+        }
+    }
+}

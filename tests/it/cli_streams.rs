@@ -1,0 +1,42 @@
+//! The CLI's output streams: `nsgf flow` writes each step as it is computed, and a reader that
+//! quits early (`nsgf flow … | head`) ends the command quietly with exit 0.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn a_closed_pipe_ends_nsgf_flow_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nsgf"))
+        .args([
+            "flow",
+            "--source",
+            "gaussian",
+            "--target",
+            "moons",
+            "--n",
+            "300",
+            "--steps",
+            "400",
+            "--backend",
+            "cpu",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nsgf starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    // The first step arrives long before 400 steps could be computed: it is streamed.
+    let first = lines.next().expect("a line").expect("readable");
+    assert!(first.starts_with("0,0,"), "{first}");
+    drop(lines);
+    let output = child.wait_with_output().expect("nsgf ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}
