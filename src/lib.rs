@@ -8,6 +8,8 @@ pub mod app;
 pub mod cli;
 pub mod data;
 pub mod flow;
+#[doc(hidden)]
+pub mod fuzz_checks;
 pub mod gpu;
 pub mod job;
 pub mod metrics;

@@ -12,6 +12,7 @@ mod data_cli;
 mod data_csv;
 mod data_presets;
 mod flow_pool;
+mod fuzz_replay;
 mod gif_export;
 mod gpu_parity;
 mod metrics_w2;
