@@ -40,3 +40,26 @@ fn a_closed_pipe_ends_nsgf_flow_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
 }
+
+#[test]
+fn stderr_holds_no_driver_noise_without_xdg_runtime_dir() {
+    let output = Command::new(env!("CARGO_BIN_EXE_nsgf"))
+        .args([
+            "flow", "--source", "gaussian", "--target", "moons", "--n", "20", "--steps", "1",
+        ])
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .expect("nsgf runs");
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("XDG_RUNTIME_DIR"), "{stderr}");
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .count(),
+        1,
+        "only the backend note: {stderr}"
+    );
+    assert!(stderr.starts_with("backend: "), "{stderr}");
+}
