@@ -12,6 +12,7 @@ pub mod flow;
 pub mod fuzz_checks;
 pub mod gpu;
 pub mod job;
+pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod nn;

@@ -21,6 +21,12 @@ pub struct DataArgs {
 pub fn run(args: &DataArgs) -> anyhow::Result<()> {
     let distribution = Distribution::parse(&args.distribution)?;
     let mut rng = seeded_rng(args.seed);
+    crate::limits::check(
+        "--n",
+        args.n,
+        crate::limits::MAX_POINTS,
+        crate::limits::BYTES_PER_POINT,
+    )?;
     let points = distribution.sample(args.n, &mut rng)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -66,6 +66,7 @@ pub fn evaluate(
 /// the NFE used on stderr).
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let draw = &args.draw;
+    draw.check(crate::limits::MAX_W2_POINTS, 8 * draw.n as u64)?;
     let model = TrainedModel::load(&draw.model)?;
     let evaluation = evaluate(&model, draw.n, draw.nfe, draw.seed, args.repeats)?;
     eprintln!("nfe {}", evaluation.nfe);

@@ -1,5 +1,6 @@
 //! What `nsgf sample` and `nsgf eval` share: which model, how many samples, the NFE and the seed.
 
+use crate::limits;
 use std::path::PathBuf;
 
 /// The model and the draw from it, on the command line.
@@ -18,4 +19,15 @@ pub struct ModelDrawArgs {
     /// streams).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+}
+
+impl ModelDrawArgs {
+    /// Checks `--n` against `max_n` (the cloud limit, or W2's for `eval`) and `--nfe`.
+    pub fn check(&self, max_n: usize, bytes_per_n: u64) -> anyhow::Result<()> {
+        limits::check("--n", self.n, max_n, bytes_per_n)?;
+        if let Some(nfe) = self.nfe {
+            limits::check("--nfe", nfe, limits::MAX_STEPS, 0)?;
+        }
+        Ok(())
+    }
 }

@@ -6,6 +6,7 @@ use crate::Point;
 use crate::data::{Distribution, sample_source_and_target};
 use crate::flow::{FlowConfig, FlowKind, Frame, ParticleFlow, Trajectory};
 use crate::gpu::{BackendChoice, select_backend};
+use crate::limits;
 use crate::ot::{Precision, SinkhornParams};
 
 /// The Sinkhorn options of a particle flow on the command line, shared by `nsgf flow` and
@@ -63,6 +64,8 @@ impl ParticleFlowOptions<'_> {
         if self.steps == 0 {
             anyhow::bail!("--steps must be at least 1 (got 0)");
         }
+        limits::check("--n", self.n, limits::MAX_POINTS, limits::BYTES_PER_POINT)?;
+        limits::check("--steps", self.steps, limits::MAX_STEPS, 0)?;
         if !(self.eta.is_finite() && self.eta > 0.0) {
             anyhow::bail!("--eta must be a finite number > 0 (got {})", self.eta);
         }

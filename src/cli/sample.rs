@@ -17,6 +17,7 @@ pub struct SampleArgs {
 /// Runs `nsgf sample`.
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let draw = &args.draw;
+    draw.check(crate::limits::MAX_POINTS, crate::limits::BYTES_PER_POINT)?;
     let model = TrainedModel::load(&draw.model)?;
     let points = model.sample(draw.n, draw.nfe, draw.seed)?;
     let stdout = std::io::stdout();

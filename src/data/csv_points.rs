@@ -41,6 +41,14 @@ pub fn parse_points(text: &str, origin: &str) -> Result<Vec<Point>, DataError> {
             line: index + 1,
             reason,
         })?;
+        if points.len() == crate::limits::MAX_POINTS {
+            return Err(DataError::TooLarge(crate::limits::LimitError {
+                option: format!("the points of {origin}"),
+                value: (points.len() + 1) as u64,
+                limit: crate::limits::MAX_POINTS as u64,
+                bytes: None,
+            }));
+        }
         points.push(point);
     }
     if points.is_empty() {

@@ -6,6 +6,7 @@ pub mod presets;
 pub use presets::Preset;
 
 use crate::Point;
+use crate::limits;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
@@ -88,6 +89,9 @@ pub enum DataError {
     /// A request for zero points.
     #[error("the number of points must be at least 1 (got 0)")]
     ZeroPoints,
+    /// A size beyond its limit.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::LimitError),
 }
 
 /// A distribution to sample from: a named preset, or a fixed point set (from a CSV file or drawn
@@ -133,6 +137,12 @@ impl Distribution {
         if n == 0 {
             return Err(DataError::ZeroPoints);
         }
+        limits::check(
+            "the number of points",
+            n,
+            limits::MAX_POINTS,
+            limits::BYTES_PER_POINT,
+        )?;
         match self {
             Distribution::Preset(preset) => Ok(preset.sample(n, rng)),
             Distribution::Points { label, points } => {

@@ -39,6 +39,9 @@ pub enum MetricsError {
     /// Sampling the distribution failed.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// Too many points for the dense cost matrix.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::LimitError),
 }
 
 /// The optimal pairing of two equal-size point sets under squared Euclidean cost:
@@ -78,6 +81,12 @@ pub fn noise_floor(
 
 /// Checks the inputs and builds the matrix of squared distances ‖a_i − b_j‖².
 fn squared_distances(a: &[Point], b: &[Point]) -> Result<CostMatrix, MetricsError> {
+    crate::limits::check(
+        "the points of an exact W2",
+        a.len().max(b.len()),
+        crate::limits::MAX_W2_POINTS,
+        8 * a.len().max(b.len()) as u64,
+    )?;
     if a.len() != b.len() {
         return Err(MetricsError::SizeMismatch {
             a: a.len(),

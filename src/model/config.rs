@@ -75,6 +75,7 @@ impl TrainConfig {
                 "{name} must be at least 1 (got 0)"
             )));
         }
+        self.check_sizes()?;
         if !(self.flow.eta.is_finite() && self.flow.eta > 0.0) {
             return Err(ModelError::Invalid(format!(
                 "eta must be a finite number > 0 (got {})",
@@ -107,5 +108,45 @@ impl TrainConfig {
             }
         }
         Ok(())
+    }
+
+    /// Checks every size against [`crate::limits`] before anything is allocated.
+    fn check_sizes(&self) -> Result<(), crate::limits::LimitError> {
+        use crate::limits::{
+            BYTES_PER_POINT, MAX_LAYERS, MAX_POINTS, MAX_POOL_TRIPLES, MAX_STEPS, MAX_W2_POINTS,
+            MAX_WIDTH, check,
+        };
+        let width_bytes = 12 * (self.hidden_width as u64) * self.hidden_layers.max(1) as u64;
+        check("hidden_width", self.hidden_width, MAX_WIDTH, width_bytes)?;
+        let layer_bytes = 12 * (self.hidden_width as u64).pow(2);
+        check("hidden_layers", self.hidden_layers, MAX_LAYERS, layer_bytes)?;
+        check("particles", self.particles, MAX_POINTS, BYTES_PER_POINT)?;
+        check("batch_size", self.batch_size, MAX_POINTS, BYTES_PER_POINT)?;
+        check(
+            "eval_samples",
+            self.eval_samples,
+            MAX_W2_POINTS,
+            8 * self.eval_samples as u64,
+        )?;
+        check("steps", self.flow.steps, MAX_STEPS, 0)?;
+        check("iterations", self.iterations, MAX_STEPS, 0)?;
+        check("adam_steps", self.adam_steps, MAX_STEPS, 0)?;
+        check(
+            "straight_iterations",
+            self.straight_iterations,
+            MAX_STEPS,
+            0,
+        )?;
+        check("fourier_features", self.fourier_features, MAX_WIDTH, 0)?;
+        let triples = self
+            .pool_flows
+            .saturating_mul(self.particles)
+            .saturating_mul(self.flow.steps);
+        check(
+            "pool_flows × particles × steps",
+            triples,
+            MAX_POOL_TRIPLES,
+            40,
+        )
     }
 }

@@ -71,6 +71,9 @@ pub enum ModelError {
     /// The data layer failed.
     #[error(transparent)]
     Data(#[from] crate::data::DataError),
+    /// A size beyond its limit.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::LimitError),
     /// A W2 checkpoint or an OT pairing failed.
     #[error(transparent)]
     Metrics(#[from] crate::metrics::MetricsError),

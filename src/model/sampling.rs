@@ -61,6 +61,15 @@ impl TrainedModel {
             ));
         }
         let nfe = nfe.unwrap_or_else(|| self.default_nfe());
+        crate::limits::check("nfe", nfe, crate::limits::MAX_STEPS, 0)?;
+        if keep_frames {
+            crate::limits::check(
+                "points × nfe of a whole trajectory",
+                n.saturating_mul(nfe + 1),
+                crate::limits::MAX_FRAME_POINTS,
+                32,
+            )?;
+        }
         if nfe < self.min_nfe() {
             return Err(ModelError::Invalid(format!(
                 "nfe must be at least {} for this {} model (got {nfe})",

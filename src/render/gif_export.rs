@@ -142,6 +142,13 @@ impl GifExporter {
         let started = Instant::now();
         options.validate()?;
         let renderer = AnimationRenderer::new(animation, options.look)?;
+        let pixels = u64::from(options.look.size_px).pow(2);
+        crate::limits::check_u64(
+            "GIF frames × pixels",
+            (animation.frame_count() as u64).saturating_mul(pixels),
+            crate::limits::MAX_GIF_PIXELS,
+            1,
+        )?;
         let io_error = |source: std::io::Error| RenderError::Io {
             path: path.display().to_string(),
             source,

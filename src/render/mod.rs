@@ -105,6 +105,9 @@ pub enum RenderError {
         #[source]
         source: gif::EncodingError,
     },
+    /// A size beyond its limit.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::LimitError),
     /// The export was cancelled.
     #[error("GIF export cancelled")]
     Cancelled,

@@ -5,6 +5,7 @@ mod app_state;
 #[cfg(feature = "app")]
 mod app_ui;
 mod cli_gif;
+mod cli_limits;
 mod cli_model;
 mod cli_streams;
 mod cli_velocity;
