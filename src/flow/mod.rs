@@ -114,6 +114,16 @@ impl ParticleFlow {
             x[0] += eta * v[0];
             x[1] += eta * v[1];
         }
+        if let Some(index) = self
+            .particles
+            .iter()
+            .position(|p| !(p[0].is_finite() && p[1].is_finite()))
+        {
+            return Err(OtError::LeftThePlane {
+                index,
+                step: self.step,
+            });
+        }
         self.step += 1;
         Ok(frame)
     }

@@ -85,6 +85,17 @@ pub enum OtError {
         /// Index of the offending point.
         index: usize,
     },
+    /// A particle of a flow left the plane: the Euler step overflowed.
+    #[error(
+        "particle {index} left the plane at step {step} (non-finite position): try a smaller η \
+         or rescale the data"
+    )]
+    LeftThePlane {
+        /// The first particle with a non-finite coordinate.
+        index: usize,
+        /// The Euler step that moved it there.
+        step: usize,
+    },
     /// A GPU failure (device lost, out of memory, size beyond the adapter's limits).
     #[error("GPU backend: {0}")]
     Gpu(String),

@@ -63,3 +63,33 @@ fn stderr_holds_no_driver_noise_without_xdg_runtime_dir() {
     );
     assert!(stderr.starts_with("backend: "), "{stderr}");
 }
+
+#[test]
+fn a_diverging_flow_is_an_error_not_nan_data() {
+    let output = Command::new(env!("CARGO_BIN_EXE_nsgf"))
+        .args([
+            "flow",
+            "--source",
+            "gaussian",
+            "--target",
+            "moons",
+            "--n",
+            "50",
+            "--steps",
+            "3",
+            "--eta",
+            "1e308",
+            "--backend",
+            "cpu",
+        ])
+        .output()
+        .expect("nsgf runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("left the plane at step 0"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !stdout.contains("NaN") && !stdout.contains("inf"),
+        "no non-finite value goes out as data"
+    );
+}
