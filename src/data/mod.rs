@@ -56,7 +56,7 @@ pub enum DataError {
         valid: String,
     },
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Unreadable {
         /// The file.
         path: String,
@@ -75,7 +75,7 @@ pub enum DataError {
         reason: String,
     },
     /// A file could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Unwritable {
         /// The file.
         path: String,

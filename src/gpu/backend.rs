@@ -6,7 +6,7 @@ use super::context::GpuContext;
 use super::kernels::SinkhornKernels;
 use super::plan::{Plan, Side};
 use crate::Point;
-use crate::ot::validate::check_inputs;
+use crate::ot::validate::{check_inputs, check_magnitude};
 use crate::ot::warm::{WarmStart, WarmStartable, WarmSwitch};
 use crate::ot::{
     OtError, SinkhornParams, SolveStats, VelocityBackend, epsilon_schedule, max_diameter,
@@ -397,6 +397,7 @@ impl VelocityBackend for GpuBackend {
         params: &SinkhornParams,
     ) -> Result<Vec<Point>, OtError> {
         check_inputs(particles, target, params)?;
+        check_magnitude(particles, target, crate::ot::Precision::F32)?;
         let (n, m) = (particles.len(), target.len());
         self.check_size(n, m, 0)?;
         let warm = match self.warm.take() {
@@ -459,6 +460,7 @@ impl VelocityBackend for GpuBackend {
         params: &SinkhornParams,
     ) -> Result<f64, OtError> {
         check_inputs(particles, target, params)?;
+        check_magnitude(particles, target, crate::ot::Precision::F32)?;
         let (n, m) = (particles.len(), target.len());
         // One schedule, from x ∪ y, for all three problems (GeomLoss's debiased divergence).
         let schedule = epsilon_schedule(max_diameter(particles, target), params)?;

@@ -52,7 +52,29 @@ pub enum JobError {
     Panicked(String),
 }
 
+/// An error and every cause below it, joined with ": " (how `main` prints errors, for the app's
+/// status line).
+pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let inner_text = inner.to_string();
+        // Transparent wrappers repeat their inner message: say each thing once.
+        if !text.ends_with(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        cause = inner.source();
+    }
+    text
+}
+
 impl JobError {
+    /// This error with every cause, as one line (see [`describe`]).
+    pub fn describe(&self) -> String {
+        describe(self)
+    }
+
     /// Whether this is a cancellation, wherever it was detected (the job machinery, training or
     /// the GIF export).
     pub fn is_cancelled(&self) -> bool {

@@ -9,7 +9,7 @@
 mod error;
 mod runner;
 
-pub use error::JobError;
+pub use error::{JobError, describe};
 pub use runner::{Runner, RunnerHandle};
 
 use std::sync::Arc;

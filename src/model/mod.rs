@@ -92,7 +92,7 @@ pub enum ModelError {
         reason: String,
     },
     /// A model file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: String,
@@ -101,7 +101,7 @@ pub enum ModelError {
         source: std::io::Error,
     },
     /// A model file is not valid JSON of a model.
-    #[error("{path}: {what}: {source}")]
+    #[error("{path}: {what}")]
     Json {
         /// The file.
         path: String,
@@ -112,7 +112,7 @@ pub enum ModelError {
         source: serde_json::Error,
     },
     /// A model could not be written as JSON.
-    #[error("cannot encode the model as JSON: {0}")]
+    #[error("cannot encode the model as JSON")]
     Encode(#[source] serde_json::Error),
 }
 

@@ -2,7 +2,7 @@
 //! start across consecutive Euler steps.
 
 use super::divergence::sinkhorn_divergence;
-use super::validate::check_inputs;
+use super::validate::{check_inputs, check_magnitude};
 use super::velocity::{SolvedVelocity, solve_velocity};
 use super::warm::{WarmStart, WarmStartable, WarmState, WarmSwitch};
 use super::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend};
@@ -68,6 +68,7 @@ impl VelocityBackend for CpuBackend {
         params: &SinkhornParams,
     ) -> Result<Vec<Point>, OtError> {
         check_inputs(particles, target, params)?;
+        check_magnitude(particles, target, self.precision)?;
         let warm = self
             .warm
             .state()

@@ -55,6 +55,12 @@ impl SinkhornParams {
     }
 }
 
+/// The largest |coordinate| the f32 kernels take: squared distances of the cloud stay finite
+/// (with a margin of 16 for sums and the diameter) in f32.
+pub const MAX_COORDINATE_F32: f64 = 4.0e18;
+/// The largest |coordinate| the f64 kernels (and the CSV reader) take, likewise in f64.
+pub const MAX_COORDINATE_F64: f64 = 3.0e153;
+
 /// Floating-point precision of the Sinkhorn iterations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Precision {
@@ -84,6 +90,22 @@ pub enum OtError {
         set: &'static str,
         /// Index of the offending point.
         index: usize,
+    },
+    /// Coordinates so large that squared distances overflow the precision.
+    #[error(
+        "point {index} of the {set} set is too large for {precision:?}: squared distances would \
+         overflow (|x| must be at most {limit:e}); rescale the data{}",
+        if *.precision == Precision::F32 { " or use --precision f64" } else { "" }
+    )]
+    TooLarge {
+        /// "source" or "target".
+        set: &'static str,
+        /// The index of the point.
+        index: usize,
+        /// The precision of the kernels.
+        precision: Precision,
+        /// The largest allowed |coordinate|.
+        limit: f64,
     },
     /// A particle of a flow left the plane: the Euler step overflowed.
     #[error(

@@ -1,7 +1,7 @@
 //! Input checks shared by every OT entry point.
 
 use super::schedule::{epsilon_schedule, max_diameter};
-use super::{OtError, SinkhornParams};
+use super::{OtError, Precision, SinkhornParams};
 use crate::Point;
 
 /// Checks the inputs ([`check_inputs`]) and returns GeomLoss's ε-schedule for the diameter of
@@ -21,6 +21,29 @@ pub fn check_inputs(x: &[Point], y: &[Point], params: &SinkhornParams) -> Result
     params.validate()?;
     check_set(x, "source")?;
     check_set(y, "target")
+}
+
+/// Checks that every coordinate of `x` and `y` is small enough for squared distances to stay
+/// finite in `precision` ([`super::MAX_COORDINATE_F32`], [`super::MAX_COORDINATE_F64`]).
+pub fn check_magnitude(x: &[Point], y: &[Point], precision: Precision) -> Result<(), OtError> {
+    let limit = match precision {
+        Precision::F32 => super::MAX_COORDINATE_F32,
+        Precision::F64 => super::MAX_COORDINATE_F64,
+    };
+    for (set, points) in [("source", x), ("target", y)] {
+        if let Some(index) = points
+            .iter()
+            .position(|p| p[0].abs() > limit || p[1].abs() > limit)
+        {
+            return Err(OtError::TooLarge {
+                set,
+                index,
+                precision,
+                limit,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks that `points` is non-empty and finite; `set` names it in the error.

@@ -88,7 +88,7 @@ pub enum RenderError {
         count: usize,
     },
     /// The file could not be created, written or renamed into place.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         /// The destination file.
         path: String,
@@ -97,7 +97,7 @@ pub enum RenderError {
         source: std::io::Error,
     },
     /// The GIF encoder failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Encode {
         /// The destination file.
         path: String,

@@ -10,10 +10,11 @@ fn nsgf_fails(args: &[&str], needles: &[&str]) {
         .expect("nsgf runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {stderr}");
     for needle in needles {
         assert!(
-            stderr.contains(needle),
+            errors[0].contains(needle),
             "{args:?}: '{stderr}' lacks '{needle}'"
         );
     }
@@ -59,4 +60,33 @@ fn huge_sizes_are_refused_before_any_allocation() {
         ],
         &["pool_flows × particles × steps", "limit of"],
     );
+}
+
+#[test]
+fn coordinates_too_large_for_the_precision_name_their_cause() {
+    let dir = std::env::temp_dir().join(format!("nsgf-magnitude-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let huge = dir.join("huge.csv");
+    std::fs::write(&huge, "1,2\n3,1e160\n").unwrap();
+    let huge = huge.to_str().unwrap();
+    nsgf_fails(
+        &["data", huge, "--n", "2"],
+        &["huge.csv:2:", "overflow f64", "rescale the data"],
+    );
+    let large = dir.join("large.csv");
+    std::fs::write(&large, "1,2\n3,1e20\n").unwrap();
+    let large = large.to_str().unwrap();
+    nsgf_fails(
+        &[
+            "velocity",
+            "--source",
+            large,
+            "--target",
+            large,
+            "--backend",
+            "cpu",
+        ],
+        &["point 1 of the source set", "F32", "--precision f64"],
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

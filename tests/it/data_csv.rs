@@ -59,7 +59,7 @@ fn write_then_parse_round_trips_exactly() {
     let mut points: Vec<Point> = Preset::TwoSpirals.sample(500, &mut seeded_rng(3));
     points.extend([
         [0.1, -0.0],
-        [1e-300, -1.7976931348623157e308],
+        [1e-300, -2.9999999999999997e153],
         [f64::MIN_POSITIVE, 5e-324],
         [1.0 / 3.0, 2.0f64.sqrt()],
     ]);
@@ -130,4 +130,12 @@ fn fixture_files_read() {
 fn a_first_line_with_a_number_is_data_not_a_header() {
     assert_eq!(malformed_line("1,abc\n2,3\n"), 1);
     assert_eq!(malformed_line("x,2\n2,3\n"), 1);
+}
+
+#[test]
+fn coordinates_whose_squares_overflow_are_refused_with_their_line() {
+    let error = parse_points("0,0\n1,-1.7976931348623157e308\n", "huge.csv").unwrap_err();
+    let text = error.to_string();
+    assert!(text.starts_with("huge.csv:2:"), "{text}");
+    assert!(text.contains("overflow f64"), "{text}");
 }

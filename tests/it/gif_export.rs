@@ -224,7 +224,9 @@ fn a_missing_directory_is_an_error_naming_the_path() {
         None,
     )
     .expect_err("a directory is no file");
-    assert!(error.to_string().contains("directory"), "{error}");
+    // The reason is the error's source, printed after the path.
+    let text = nsgf::job::describe(&error);
+    assert!(text.contains("is a directory"), "{text}");
     assert!(listing(&dir).is_empty());
 }
 

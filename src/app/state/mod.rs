@@ -518,7 +518,7 @@ impl AppState {
             }
             WorkerEvent::FlowFailed { generation, error } if generation == particle => {
                 self.messages
-                    .fail(format!("particle flow stopped: {error}"));
+                    .fail(format!("particle flow stopped: {}", error.describe()));
                 self.particle.fail(&error);
             }
             WorkerEvent::Metrics {
@@ -539,8 +539,10 @@ impl AppState {
             WorkerEvent::LearnedFailed { generation, error } if generation == learned => {
                 self.learned.failed();
                 self.play_when_learned_ready = false;
-                self.messages
-                    .fail(format!("sampling the learned flow failed: {error}"));
+                self.messages.fail(format!(
+                    "sampling the learned flow failed: {}",
+                    error.describe()
+                ));
             }
             WorkerEvent::TrainProgress {
                 generation,
@@ -586,7 +588,7 @@ impl AppState {
                 self.messages
                     .say("no file chosen (dialog cancelled, or no file-dialog portal)");
             }
-            WorkerEvent::WorkerFailed { error } => self.messages.fail(error.to_string()),
+            WorkerEvent::WorkerFailed { error } => self.messages.fail(error.describe()),
             // Results of superseded jobs.
             WorkerEvent::FlowStarted { .. }
             | WorkerEvent::FlowFrame { .. }
@@ -724,7 +726,8 @@ impl AppState {
             }
             Err(error) => {
                 self.messages.clear_status();
-                self.messages.fail(format!("training failed: {error}"));
+                self.messages
+                    .fail(format!("training failed: {}", error.describe()));
             }
         }
     }
@@ -780,13 +783,14 @@ impl AppState {
                 self.messages
                     .say("GIF export cancelled; nothing was written");
             } else {
-                self.messages.fail(format!("GIF export failed: {error}"));
+                self.messages
+                    .fail(format!("GIF export failed: {}", error.describe()));
             }
             return;
         }
         self.messages.fail(match op {
-            FileOp::LoadPoints => format!("{error}; the current target is kept"),
-            _ => error.to_string(),
+            FileOp::LoadPoints => format!("{}; the current target is kept", error.describe()),
+            _ => error.describe(),
         });
     }
 

@@ -99,7 +99,7 @@ impl Readouts {
     ) {
         let to_readout = |result: Result<f64, JobError>| match result {
             Ok(value) => Readout::Value(value),
-            Err(error) => Readout::Unavailable(error.to_string()),
+            Err(error) => Readout::Unavailable(error.describe()),
         };
         let w2 = match w2 {
             Some(result) => to_readout(result),

@@ -104,7 +104,7 @@ impl ParticleRun {
 
     /// The job failed.
     pub fn fail(&mut self, error: &JobError) {
-        self.failure = Some(error.to_string());
+        self.failure = Some(error.describe());
     }
 }
 
