@@ -745,3 +745,107 @@ fn an_nfe_chosen_for_nsgf_is_raised_for_an_nsgfpp_model() {
     assert_eq!(run_learned_job(&mut state).nfe, Some(least));
     assert!(state.error().is_none(), "{:?}", state.error());
 }
+
+#[test]
+fn a_large_loaded_point_set_becomes_the_target_and_flows_at_the_chosen_size() {
+    let mut state = state_with_frames(2, true);
+    let points: Vec<Point> = (0..200_000)
+        .map(|i| {
+            let a = i as f64 * 0.001;
+            [a.cos() * 3.0, a.sin() * 2.0]
+        })
+        .collect();
+    state.on_event(WorkerEvent::PointsLoaded {
+        label: "big.csv".into(),
+        points,
+    });
+    assert!(state.error().is_none(), "{:?}", state.error());
+    assert_eq!(state.settings().target, TargetChoice::Drawn);
+    assert_eq!(state.drawing().drawn().points().len(), 200_000);
+    let jobs = flow_jobs(&mut state);
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        jobs[0].particles,
+        state.settings().particles,
+        "n stays the chosen size"
+    );
+    // Undo brings back the previous (empty) drawing.
+    state.apply(DrawCommand::UndoDrawn);
+    assert!(state.drawing().drawn().is_empty());
+}
+
+#[test]
+fn drawing_tens_of_thousands_of_points_stays_consistent() {
+    let mut state = AppState::new(FlowSettings::default());
+    state.take_requests();
+    state.apply(DrawCommand::SetDrawMode(true));
+    state.apply(DrawCommand::SetBrush(Brush {
+        radius: 0.5,
+        density: 200,
+    }));
+    state.apply(DrawCommand::BeginStroke);
+    // A zig-zag whose dabs lie more than half a radius apart: every one paints.
+    for k in 0..300 {
+        let x = -4.0 + 8.0 * (k % 30) as f64 / 30.0;
+        let y = -4.0 + 0.8 * (k / 30) as f64;
+        state.apply(DrawCommand::StrokeAt([x, y]));
+    }
+    state.apply(DrawCommand::EndStroke);
+    let drawn = state.drawing().drawn().points().len();
+    assert!(drawn >= 20_000, "{drawn} points drawn");
+    assert!(
+        state
+            .drawing()
+            .drawn()
+            .points()
+            .iter()
+            .flatten()
+            .all(|c| c.is_finite())
+    );
+    // One stroke is one undo step, and the drawn target restarted the flow once.
+    assert_eq!(state.drawing().drawn().undo_depth(), 1);
+    assert_eq!(flow_jobs(&mut state).len(), 1);
+    assert_eq!(state.settings().target, TargetChoice::Drawn);
+}
+
+#[test]
+fn changing_parameters_while_training_runs_keeps_the_run_and_marks_its_model_stale() {
+    use nsgf::model::{Method, TrainConfig};
+    let mut state = AppState::new(FlowSettings {
+        particles: 60,
+        ..FlowSettings::default()
+    });
+    state.take_requests();
+    let config = TrainConfig {
+        particles: 48,
+        iterations: 2,
+        adam_steps: 2,
+        hidden_width: 8,
+        hidden_layers: 1,
+        eval_samples: 30,
+        ..TrainConfig::defaults_for(Method::Nsgf)
+    };
+    state.apply(TrainCommand::SetTrainConfig(config.clone()));
+    state.apply(TrainCommand::Train);
+    let trained_on = state.training().running().expect("running").inputs.clone();
+    // Mid-run edits: a hyperparameter and the target.
+    let mut edited = config;
+    edited.iterations = 3;
+    state.apply(TrainCommand::SetTrainConfig(edited.clone()));
+    state.apply(InputCommand::SetTarget(TargetChoice::Preset(
+        Preset::Checkerboard,
+    )));
+    let running = state.training().running().expect("still running");
+    assert_eq!(
+        running.inputs, trained_on,
+        "the run keeps what it started on"
+    );
+    assert_eq!(state.training().config(), &edited);
+    run_training_job(&mut state);
+    assert!(state.error().is_none(), "{:?}", state.error());
+    assert!(state.training().model().is_some());
+    assert!(
+        state.training().stale(),
+        "the model no longer matches the edited inputs"
+    );
+}
