@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod data;
+pub mod files;
 pub mod flow;
 #[doc(hidden)]
 pub mod fuzz_checks;

@@ -100,14 +100,13 @@ pub fn write_points(out: &mut impl Write, points: &[Point]) -> std::io::Result<(
     Ok(())
 }
 
-/// Saves points to a CSV file (created or truncated).
+/// Saves points to a CSV file, through a temporary file renamed into place: a failure (full
+/// disk, unwritable folder) leaves an existing file as it was and no temporary file behind.
 pub fn save_points(path: &Path, points: &[Point]) -> Result<(), DataError> {
-    let unwritable = |source: std::io::Error| DataError::Unwritable {
-        path: path.display().to_string(),
-        source,
-    };
-    let file = std::fs::File::create(path).map_err(unwritable)?;
-    let mut out = std::io::BufWriter::new(file);
-    write_points(&mut out, points).map_err(unwritable)?;
-    out.flush().map_err(unwritable)
+    crate::files::write_atomically(path, |out| write_points(out, points))
+        .map(drop)
+        .map_err(|source| DataError::Unwritable {
+            path: path.display().to_string(),
+            source,
+        })
 }

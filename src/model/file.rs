@@ -2,6 +2,7 @@
 //! consistency checks).
 
 use super::{FORMAT_VERSION, Method, ModelError, TrainedModel};
+use std::io::Write;
 use std::path::Path;
 
 fn file_error(path: &Path, reason: impl std::fmt::Display) -> ModelError {
@@ -67,14 +68,9 @@ impl TrainedModel {
     /// Writes the model as JSON, through a temporary file renamed into place (no partial file).
     pub fn save(&self, path: &Path) -> Result<(), ModelError> {
         let json = self.to_json()?;
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = std::path::PathBuf::from(temporary);
-        std::fs::write(&temporary, json).map_err(|error| io_error(path, error))?;
-        std::fs::rename(&temporary, path).map_err(|error| {
-            let _ = std::fs::remove_file(&temporary);
-            io_error(path, error)
-        })
+        crate::files::write_atomically(path, |out| out.write_all(json.as_bytes()))
+            .map(drop)
+            .map_err(|error| io_error(path, error))
     }
 
     /// Reads a model written by [`TrainedModel::save`]; a corrupt file or another format version

@@ -5,12 +5,13 @@
 use super::RenderError;
 use super::animation::{Animation, AnimationRenderer, LookOptions};
 use super::palette::GlobalPalette;
+use crate::files::TemporaryFile;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Allowed frame rates (GIF delays are whole hundredths of a second).
@@ -272,51 +273,5 @@ impl GifExporter {
             last_frame_delay_cs: self.options.last_frame_delay_cs(),
             seconds: self.started.elapsed().as_secs_f64(),
         })
-    }
-}
-
-/// A file beside the destination that is deleted on drop unless committed (renamed into place).
-struct TemporaryFile {
-    path: PathBuf,
-    file: File,
-    committed: bool,
-}
-
-impl TemporaryFile {
-    /// Creates `.<name>.<pid>-<export number>.partial` in the destination's directory.
-    fn create_beside(destination: &Path) -> std::io::Result<Self> {
-        static EXPORTS: AtomicUsize = AtomicUsize::new(0);
-        let name = destination.file_name().ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")
-        })?;
-        let export_number = EXPORTS.fetch_add(1, Ordering::Relaxed);
-        let mut temporary_name = std::ffi::OsString::from(".");
-        temporary_name.push(name);
-        temporary_name.push(format!(".{}-{export_number}.partial", std::process::id()));
-        let path = destination.with_file_name(temporary_name);
-        let file = File::create(&path)?;
-        Ok(Self {
-            path,
-            file,
-            committed: false,
-        })
-    }
-
-    /// Syncs, renames onto `destination`, and returns the file size.
-    fn commit(mut self, destination: &Path) -> std::io::Result<u64> {
-        self.file.sync_all()?;
-        let bytes = self.file.metadata()?.len();
-        std::fs::rename(&self.path, destination)?;
-        self.committed = true;
-        Ok(bytes)
-    }
-}
-
-impl Drop for TemporaryFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Best effort: the export already failed and reports that error.
-            let _ = std::fs::remove_file(&self.path);
-        }
     }
 }
