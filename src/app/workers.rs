@@ -131,7 +131,8 @@ impl Workers {
         };
         let compute =
             Runner::new(ComputeContext::new(device, sender.clone())).spawn("nsgf-compute", None)?;
-        // Training keeps one core's worth of threads away from the live flow and the readouts.
+        // Training gets its own pool: its parallel loops never queue behind (or hold up) the
+        // live flow's and the readouts' work in rayon's global pool.
         let training_threads =
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let training_pool = rayon::ThreadPoolBuilder::new()
@@ -329,9 +330,14 @@ impl Job<ComputeContext> for MetricsJob {
                     .then(|| crate::metrics::exact_w2(particles, &target).map_err(JobError::from));
                 (divergence, w2)
             }
+            // Both readouts need the target sample. Sampling is deterministic, so drawing again
+            // gives the W2 readout the same error (JobError is not Clone: it keeps sources).
             Err(error) => {
-                let again = crate::data::DataError::Empty(error.to_string());
-                (Err(error.into()), Some(Err(again.into())))
+                let again = request
+                    .target
+                    .sample(particles.len(), &mut seeded_rng(request.seed))
+                    .err();
+                (Err(error.into()), again.map(|e| Err(e.into())))
             }
         };
         self.sender.send(WorkerEvent::Metrics {

@@ -1,13 +1,8 @@
 //! Sizes beyond their limits are one-line errors naming the option, the value, the limit and
 //! the memory they would need, never an allocation failure (exit 134) or a hang.
 
-use std::process::Command;
-
 fn nsgf_fails(args: &[&str], needles: &[&str]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_nsgf"))
-        .args(args)
-        .output()
-        .expect("nsgf runs");
+    let output = super::support::nsgf(args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();

@@ -66,24 +66,21 @@ fn stderr_holds_no_driver_noise_without_xdg_runtime_dir() {
 
 #[test]
 fn a_diverging_flow_is_an_error_not_nan_data() {
-    let output = Command::new(env!("CARGO_BIN_EXE_nsgf"))
-        .args([
-            "flow",
-            "--source",
-            "gaussian",
-            "--target",
-            "moons",
-            "--n",
-            "50",
-            "--steps",
-            "3",
-            "--eta",
-            "1e308",
-            "--backend",
-            "cpu",
-        ])
-        .output()
-        .expect("nsgf runs");
+    let output = super::support::nsgf(&[
+        "flow",
+        "--source",
+        "gaussian",
+        "--target",
+        "moons",
+        "--n",
+        "50",
+        "--steps",
+        "3",
+        "--eta",
+        "1e308",
+        "--backend",
+        "cpu",
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("left the plane at step 0"), "{stderr}");

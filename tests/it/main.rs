@@ -26,3 +26,4 @@ mod ot_parity;
 mod ot_warm_start;
 mod render_scene;
 mod seeding;
+mod support;

@@ -5,7 +5,6 @@ use nsgf::Point;
 use nsgf::cli::particle_flow::{ParticleFlowOptions, SinkhornArgs};
 use nsgf::data::{Distribution, Preset, sample_source_and_target};
 use nsgf::gpu::BackendChoice;
-use std::process::Command;
 
 const N: usize = 40;
 const SEED: u64 = 11;
@@ -67,30 +66,27 @@ fn nsgf_flow_and_gif_flow_start_from_the_rules_clouds() {
     assert_eq!(simulated.trajectory.frames()[0].points(), source.as_slice());
     assert_eq!(simulated.target_points, target);
 
-    let output = Command::new(env!("CARGO_BIN_EXE_nsgf"))
-        .args([
-            "flow",
-            "--source",
-            "gaussian",
-            "--target",
-            "moons",
-            "--n",
-            "40",
-            "--steps",
-            "2",
-            "--eta",
-            "0.3",
-            "--blur",
-            "0.1",
-            "--scaling",
-            "0.7",
-            "--backend",
-            "cpu",
-            "--seed",
-            "11",
-        ])
-        .output()
-        .expect("nsgf runs");
+    let output = super::support::nsgf(&[
+        "flow",
+        "--source",
+        "gaussian",
+        "--target",
+        "moons",
+        "--n",
+        "40",
+        "--steps",
+        "2",
+        "--eta",
+        "0.3",
+        "--blur",
+        "0.1",
+        "--scaling",
+        "0.7",
+        "--backend",
+        "cpu",
+        "--seed",
+        "11",
+    ]);
     assert!(output.status.success(), "{output:?}");
     let printed: Vec<Point> = String::from_utf8(output.stdout)
         .unwrap()
