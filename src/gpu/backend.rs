@@ -6,7 +6,7 @@ use super::context::GpuContext;
 use super::kernels::SinkhornKernels;
 use super::plan::{Plan, Side};
 use crate::Point;
-use crate::ot::validate::{check_inputs, check_magnitude};
+use crate::ot::validate::{check_finite_points, check_finite_value, check_inputs, check_magnitude};
 use crate::ot::warm::{WarmStart, WarmStartable, WarmSwitch};
 use crate::ot::{
     OtError, SinkhornParams, SolveStats, VelocityBackend, epsilon_schedule, max_diameter,
@@ -450,6 +450,7 @@ impl VelocityBackend for GpuBackend {
             parity_xx: run.parities[1],
             generation: self.buffers.pot_xy_f[0].generation(),
         });
+        check_finite_points(&run.velocity, "velocity", crate::ot::Precision::F32)?;
         Ok(run.velocity)
     }
 
@@ -495,7 +496,11 @@ impl VelocityBackend for GpuBackend {
         let mean_diff = |a: &[f64], b: &[f64]| {
             a.iter().zip(b).map(|(p, q)| p - q).sum::<f64>() / a.len() as f64
         };
-        Ok(mean_diff(f_xy, f_xx) + mean_diff(g_xy, g_yy))
+        check_finite_value(
+            mean_diff(f_xy, f_xx) + mean_diff(g_xy, g_yy),
+            "Sinkhorn divergence",
+            crate::ot::Precision::F32,
+        )
     }
 
     fn reset_warm_start(&mut self) {

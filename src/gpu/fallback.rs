@@ -5,6 +5,7 @@
 use super::GpuBackend;
 use crate::Point;
 use crate::ot::cpu::CpuBackend;
+use crate::ot::validate::{f32_accuracy, f32_accuracy_note};
 use crate::ot::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend};
 
 /// [`GpuBackend`] with a [`CpuBackend`] behind it.
@@ -12,6 +13,8 @@ pub struct FallbackBackend {
     gpu: Option<GpuBackend>,
     cpu: CpuBackend,
     notice: Option<String>,
+    /// The parameters the last f32-accuracy warning was given for.
+    warned_for: Option<SinkhornParams>,
 }
 
 impl FallbackBackend {
@@ -21,6 +24,7 @@ impl FallbackBackend {
             gpu: Some(gpu),
             cpu: CpuBackend::new(precision),
             notice: None,
+            warned_for: None,
         }
     }
 
@@ -50,6 +54,22 @@ impl FallbackBackend {
     }
 }
 
+impl FallbackBackend {
+    /// The GPU computes in f32 only: past f32's accuracy it warns, once per parameter set.
+    fn warn_where_f32_is_inaccurate(&mut self, x: &[Point], y: &[Point], params: &SinkhornParams) {
+        if self.gpu.is_none() || self.warned_for == Some(*params) {
+            return;
+        }
+        if let Err(ratio) = f32_accuracy(x, y, params) {
+            self.warned_for = Some(*params);
+            self.notice = Some(f32_accuracy_note(
+                ratio,
+                "the GPU computes in f32 only: use --backend cpu for f64",
+            ));
+        }
+    }
+}
+
 impl VelocityBackend for FallbackBackend {
     fn name(&self) -> String {
         match &self.gpu {
@@ -64,6 +84,7 @@ impl VelocityBackend for FallbackBackend {
         target: &[Point],
         params: &SinkhornParams,
     ) -> Result<Vec<Point>, OtError> {
+        self.warn_where_f32_is_inaccurate(particles, target, params);
         self.run(|backend| backend.velocity(particles, target, params))
     }
 
@@ -73,6 +94,7 @@ impl VelocityBackend for FallbackBackend {
         target: &[Point],
         params: &SinkhornParams,
     ) -> Result<f64, OtError> {
+        self.warn_where_f32_is_inaccurate(particles, target, params);
         self.run(|backend| backend.divergence(particles, target, params))
     }
 
@@ -91,6 +113,6 @@ impl VelocityBackend for FallbackBackend {
     }
 
     fn take_notice(&mut self) -> Option<String> {
-        self.notice.take()
+        self.notice.take().or_else(|| self.cpu.take_notice())
     }
 }

@@ -34,7 +34,7 @@ pub enum MetricsError {
         y: f64,
     },
     /// Coordinates so large that a squared distance overflows f64.
-    #[error("a squared distance overflows f64: the coordinates are too large")]
+    #[error("a squared distance or their sum overflows f64: the coordinates are too large")]
     Overflow,
     /// Sampling the distribution failed.
     #[error(transparent)]
@@ -64,7 +64,12 @@ pub fn exact_w2(a: &[Point], b: &[Point]) -> Result<f64, MetricsError> {
         .enumerate()
         .map(|(row, &column)| matrix.costs[row * n + column])
         .sum();
-    Ok((total / n as f64).sqrt())
+    let w2 = (total / n as f64).sqrt();
+    if w2.is_finite() {
+        Ok(w2)
+    } else {
+        Err(MetricsError::Overflow)
+    }
 }
 
 /// The sampling noise floor of W2 at size `n`: the exact W2 between two independent size-`n`

@@ -83,6 +83,17 @@ pub enum ModelError {
     /// Training diverged (a loss became NaN or infinite).
     #[error("training diverged: the loss became {0} at iteration {1}")]
     Diverged(f64, usize),
+    /// The learned flow sent a sample to a NaN or infinite position.
+    #[error(
+        "the learned flow sent sample {index} to a non-finite position (frame {frame}): the \
+         model's networks overflow on these inputs; retrain it or check the model file"
+    )]
+    NonFiniteSample {
+        /// The first offending sample.
+        index: usize,
+        /// The frame of the trajectory where it is first non-finite.
+        frame: usize,
+    },
     /// A model file is not a model this nsgf reads (another format version, wrong shapes).
     #[error("{path}: {reason}")]
     File {

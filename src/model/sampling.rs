@@ -79,6 +79,22 @@ impl TrainedModel {
         }
         let mut rng = seeded_rng(seed);
         let start = self.source.sample(n, &mut rng)?;
+        let trajectory = self.integrate_from(start, nfe, keep_frames)?;
+        for (frame, kept) in trajectory.frames().iter().enumerate() {
+            if let Some(index) = kept.positions.first_non_finite() {
+                return Err(ModelError::NonFiniteSample { index, frame });
+            }
+        }
+        Ok(trajectory)
+    }
+
+    /// Integrates the learned flow from `start` (NSGF, or NSGF++ in two phases).
+    fn integrate_from(
+        &self,
+        start: Vec<Point>,
+        nfe: usize,
+        keep_frames: bool,
+    ) -> Result<Trajectory, ModelError> {
         match (&self.networks.straight, self.method) {
             (Some(straight), Method::NsgfPp) => {
                 Ok(self.integrate_two_phases(start, nfe, straight, keep_frames))

@@ -2,13 +2,16 @@
 //! start across consecutive Euler steps.
 
 use super::divergence::sinkhorn_divergence;
-use super::validate::{check_inputs, check_magnitude};
+use super::validate::{check_inputs, check_magnitude, f32_accuracy, f32_accuracy_note};
 use super::velocity::{SolvedVelocity, solve_velocity};
 use super::warm::{WarmStart, WarmStartable, WarmState, WarmSwitch};
 use super::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend};
 use crate::Point;
 
 /// The CPU Sinkhorn backend.
+///
+/// At f32, a call whose diameter²/ε exceeds [`super::F32_MAX_DIAMETER2_OVER_EPS`] runs in f64
+/// instead, with a notice ([`VelocityBackend::take_notice`]) once per parameter set.
 ///
 /// With warm start on, a velocity call whose sizes and parameters equal the previous call's
 /// starts both problems from the previous potentials at ε = blur² (no annealing) and iterates
@@ -17,6 +20,9 @@ pub struct CpuBackend {
     precision: Precision,
     warm: WarmStart<WarmState>,
     last_stats: SolveStats,
+    notice: Option<String>,
+    /// The parameters the last f64 notice was given for.
+    noticed_for: Option<SinkhornParams>,
 }
 
 impl CpuBackend {
@@ -28,6 +34,26 @@ impl CpuBackend {
             precision,
             warm: WarmStart::default(),
             last_stats: SolveStats::default(),
+            notice: None,
+            noticed_for: None,
+        }
+    }
+
+    /// The precision a call on `x`, `y` at `params` runs in: the chosen one, or f64 where f32
+    /// cannot be accurate (noting it the first time for these parameters).
+    fn precision_for(&mut self, x: &[Point], y: &[Point], params: &SinkhornParams) -> Precision {
+        if self.precision == Precision::F64 {
+            return Precision::F64;
+        }
+        match f32_accuracy(x, y, params) {
+            Ok(()) => Precision::F32,
+            Err(ratio) => {
+                if self.noticed_for != Some(*params) {
+                    self.noticed_for = Some(*params);
+                    self.notice = Some(f32_accuracy_note(ratio, "computing in f64"));
+                }
+                Precision::F64
+            }
         }
     }
 
@@ -68,13 +94,14 @@ impl VelocityBackend for CpuBackend {
         params: &SinkhornParams,
     ) -> Result<Vec<Point>, OtError> {
         check_inputs(particles, target, params)?;
-        check_magnitude(particles, target, self.precision)?;
+        let precision = self.precision_for(particles, target, params);
+        check_magnitude(particles, target, precision)?;
         let warm = self
             .warm
             .state()
             .filter(|state| state.fits(particles.len(), target.len(), params));
         let config = self.warm.config();
-        let SolvedVelocity { velocity, state } = match self.precision {
+        let SolvedVelocity { velocity, state } = match precision {
             Precision::F32 => solve_velocity::<f32>(particles, target, params, warm, config),
             Precision::F64 => solve_velocity::<f64>(particles, target, params, warm, config),
         }?;
@@ -89,7 +116,9 @@ impl VelocityBackend for CpuBackend {
         target: &[Point],
         params: &SinkhornParams,
     ) -> Result<f64, OtError> {
-        sinkhorn_divergence(particles, target, params, self.precision)
+        check_inputs(particles, target, params)?;
+        let precision = self.precision_for(particles, target, params);
+        sinkhorn_divergence(particles, target, params, precision)
     }
 
     fn reset_warm_start(&mut self) {
@@ -98,5 +127,9 @@ impl VelocityBackend for CpuBackend {
 
     fn last_stats(&self) -> SolveStats {
         self.last_stats
+    }
+
+    fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
     }
 }

@@ -3,7 +3,7 @@
 use super::real::Real;
 
 use super::sinkhorn::{Problem, mean};
-use super::validate::checked_schedule;
+use super::validate::{check_finite_value, checked_schedule};
 use super::{OtError, Precision, SinkhornParams};
 use crate::Point;
 
@@ -20,10 +20,11 @@ pub fn sinkhorn_divergence(
     precision: Precision,
 ) -> Result<f64, OtError> {
     let schedule = checked_schedule(x, y, params)?;
-    Ok(match precision {
+    let divergence = match precision {
         Precision::F32 => divergence_with::<f32>(x, y, &schedule),
         Precision::F64 => divergence_with::<f64>(x, y, &schedule),
-    })
+    };
+    check_finite_value(divergence, "Sinkhorn divergence", precision)
 }
 
 fn divergence_with<T: Real>(x: &[Point], y: &[Point], schedule: &[f64]) -> f64 {

@@ -61,6 +61,14 @@ pub const MAX_COORDINATE_F32: f64 = 4.0e18;
 /// The largest |coordinate| the f64 kernels (and the CSV reader) take, likewise in f64.
 pub const MAX_COORDINATE_F64: f64 = 3.0e153;
 
+/// The largest diameter²/ε at which the f32 kernels are accurate: up to it, the f32 velocity
+/// stays within 1e-3 of max|v| of the f64 one at every particle; beyond it the error grows
+/// about linearly (measured by `nsgf bench --what precision`: worst 2.5e-4–9e-4 at 3e6,
+/// 8.6e-4–5.2e-3 at 1e7, 1.5e-2–5.5e-2 at 1e8 over three preset pairs at n = 300 and 2000;
+/// the default gaussian → moons at blur 0.05 sits at about 2.5e4). Past it the CPU backend
+/// computes in f64 by itself and says so; the GPU backend (f32 only) warns.
+pub const F32_MAX_DIAMETER2_OVER_EPS: f64 = 3.0e6;
+
 /// Floating-point precision of the Sinkhorn iterations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Precision {
@@ -117,6 +125,24 @@ pub enum OtError {
         index: usize,
         /// The Euler step that moved it there.
         step: usize,
+    },
+    /// A computed velocity, potential or divergence is NaN or infinite: the kernels overflowed.
+    #[error(
+        "the {precision:?} {quantity}{} is not finite: {}",
+        index.map(|i| format!(" at point {i}")).unwrap_or_default(),
+        if *.precision == Precision::F32 {
+            "f32 overflow: rescale the data or use --precision f64"
+        } else {
+            "f64 overflow: rescale the data"
+        }
+    )]
+    NonFiniteResult {
+        /// What was computed ("velocity", "potential f", "Sinkhorn divergence").
+        quantity: &'static str,
+        /// The first offending point, for per-point results.
+        index: Option<usize>,
+        /// The precision of the kernels.
+        precision: Precision,
     },
     /// A GPU failure (device lost, out of memory, size beyond the adapter's limits).
     #[error("GPU backend: {0}")]

@@ -7,6 +7,8 @@ use std::ops::{Add, Mul, Sub};
 pub(crate) trait Real:
     Copy + Send + Sync + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
 {
+    /// The [`super::Precision`] this type is.
+    const PRECISION: super::Precision;
     /// Zero.
     const ZERO: Self;
     /// A finite value far below any log-sum-exp term, used to pad columns: its exponential
@@ -28,6 +30,7 @@ pub(crate) trait Real:
 }
 
 impl Real for f32 {
+    const PRECISION: super::Precision = super::Precision::F32;
     const ZERO: Self = 0.0;
     const PAD: Self = -1.0e30;
 
@@ -48,6 +51,7 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
+    const PRECISION: super::Precision = super::Precision::F64;
     const ZERO: Self = 0.0;
     const PAD: Self = -1.0e300;
 

@@ -6,7 +6,9 @@ use super::cloud::{Cloud, bounding_box_centre};
 use super::real::Real;
 
 use super::softmin::{Columns, barycentre, softmin};
-use super::validate::checked_schedule;
+use super::validate::{
+    check_finite_points, check_finite_value, check_finite_values, checked_schedule,
+};
 use super::{OtError, SinkhornParams};
 use crate::Point;
 
@@ -40,10 +42,13 @@ pub fn sinkhorn_potentials(
     precision: Precision,
 ) -> Result<Potentials, OtError> {
     let schedule = checked_schedule(x, y, params)?;
-    Ok(match precision {
+    let potentials = match precision {
         Precision::F32 => Problem::<f32>::new(x, Some(y)).anneal(&schedule),
         Precision::F64 => Problem::<f64>::new(x, Some(y)).anneal(&schedule),
-    })
+    };
+    check_finite_values(&potentials.f, "potential f", precision)?;
+    check_finite_values(&potentials.g, "potential g", precision)?;
+    Ok(potentials)
 }
 
 /// The biased entropic OT value `OT_ε(x, y) = ⟨a, f⟩ + ⟨b, g⟩` of GeomLoss (`debias=False`):
@@ -66,7 +71,7 @@ pub fn ot_value(
             problem.extrapolate(&problem.anneal(&schedule))
         }
     };
-    Ok(mean(&f) + mean(&g))
+    check_finite_value(mean(&f) + mean(&g), "OT value", precision)
 }
 
 /// The barycentric projection `P_{x→y}(x_i) = Σ_j w_ij y_j` at ε = blur², with
@@ -79,7 +84,7 @@ pub fn barycentric_projection(
     precision: Precision,
 ) -> Result<Vec<Point>, OtError> {
     let schedule = checked_schedule(x, y, params)?;
-    Ok(match precision {
+    let projection = match precision {
         Precision::F32 => {
             let problem = Problem::<f32>::new(x, Some(y));
             problem.project(&problem.anneal(&schedule))
@@ -88,7 +93,9 @@ pub fn barycentric_projection(
             let problem = Problem::<f64>::new(x, Some(y));
             problem.project(&problem.anneal(&schedule))
         }
-    })
+    };
+    check_finite_points(&projection, "barycentric projection", precision)?;
+    Ok(projection)
 }
 
 /// Mean of a non-empty slice (`⟨a, f⟩` for uniform `a`).

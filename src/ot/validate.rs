@@ -59,3 +59,82 @@ pub fn check_set(points: &[Point], set: &'static str) -> Result<(), OtError> {
         None => Ok(()),
     }
 }
+
+/// Checks that every point of a per-point result (a velocity, a projection) is finite.
+pub fn check_finite_points(
+    points: &[Point],
+    quantity: &'static str,
+    precision: Precision,
+) -> Result<(), OtError> {
+    match points
+        .iter()
+        .position(|p| !(p[0].is_finite() && p[1].is_finite()))
+    {
+        Some(index) => Err(OtError::NonFiniteResult {
+            quantity,
+            index: Some(index),
+            precision,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that every value of a per-point result (a potential) is finite.
+pub fn check_finite_values(
+    values: &[f64],
+    quantity: &'static str,
+    precision: Precision,
+) -> Result<(), OtError> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(OtError::NonFiniteResult {
+            quantity,
+            index: Some(index),
+            precision,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that a scalar result (an OT value, a divergence) is finite and passes it on.
+pub fn check_finite_value(
+    value: f64,
+    quantity: &'static str,
+    precision: Precision,
+) -> Result<f64, OtError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(OtError::NonFiniteResult {
+            quantity,
+            index: None,
+            precision,
+        })
+    }
+}
+
+/// diameter²/ε of the pair `x ∪ y` at `params` (ε = blur²): what bounds the f32 kernels'
+/// accuracy ([`super::F32_MAX_DIAMETER2_OVER_EPS`]).
+pub fn diameter2_over_eps(x: &[Point], y: &[Point], params: &SinkhornParams) -> f64 {
+    let diameter = max_diameter(x, y);
+    diameter * diameter / (params.blur * params.blur)
+}
+
+/// Whether f32 kernels are accurate on `x ∪ y` at `params`: `Err(diameter²/ε)` when not.
+pub fn f32_accuracy(x: &[Point], y: &[Point], params: &SinkhornParams) -> Result<(), f64> {
+    let ratio = diameter2_over_eps(x, y, params);
+    if ratio > super::F32_MAX_DIAMETER2_OVER_EPS {
+        Err(ratio)
+    } else {
+        Ok(())
+    }
+}
+
+/// The one-line note for a diameter²/ε beyond f32's accuracy; `action` says what happens
+/// ("computing in f64", "use --backend cpu --precision f64").
+pub fn f32_accuracy_note(ratio: f64, action: &str) -> String {
+    format!(
+        "f32 cannot be accurate here: diameter²/ε = {ratio:.1e} exceeds {:.0e}, past which the \
+         f32 velocity is off by more than 1e-3 of max|v|; {action}",
+        super::F32_MAX_DIAMETER2_OVER_EPS
+    )
+}

@@ -3,7 +3,7 @@
 use super::real::Real;
 use super::schedule::{epsilon_schedule, max_diameter};
 use super::sinkhorn::{Potentials, Problem};
-use super::validate::check_inputs;
+use super::validate::{check_finite_points, check_inputs};
 use super::warm::{WarmStartConfig, WarmState};
 use super::{OtError, Precision, SinkhornParams, SolveStats};
 use crate::Point;
@@ -76,11 +76,12 @@ pub(crate) fn solve_velocity<T: Real>(
     let xx = solve(&own, warm.map(|w| &w.xx), max_diameter(x, &[]))?;
     let to_target = cross.project(&xy);
     let to_self = own.project(&xx);
-    let velocity = to_target
+    let velocity: Vec<Point> = to_target
         .iter()
         .zip(&to_self)
         .map(|(p, q)| [p[0] - q[0], p[1] - q[1]])
         .collect();
+    check_finite_points(&velocity, "velocity", T::PRECISION)?;
     let stats = SolveStats {
         iterations: xy.iterations + xx.iterations,
         softmin_terms: xy.softmin_terms

@@ -23,6 +23,7 @@ mod nn_mlp;
 mod ot_divergence;
 mod ot_errors;
 mod ot_parity;
+mod ot_precision;
 mod ot_warm_start;
 mod render_scene;
 mod seeding;

@@ -4,6 +4,7 @@
 //! its function (in its own file if it grows), and a line in [`run`].
 
 pub mod gif;
+pub mod precision;
 pub mod warm_start;
 
 use super::velocity::PrecisionArg;
@@ -24,6 +25,8 @@ pub enum BenchWhat {
     Warmstart,
     /// GIF export: 100 frames of 2000 particles at 480 px, all threads versus one.
     Gif,
+    /// The f32 velocity's error against f64 as diameter²/ε grows (CPU).
+    Precision,
     /// Every benchmark.
     #[default]
     All,
@@ -59,7 +62,7 @@ pub struct BenchArgs {
     /// Timed velocity calls per size and backend (after one untimed warm-up call).
     #[arg(long, default_value_t = 3)]
     pub repeats: usize,
-    /// Points per cloud of the warm-start comparison.
+    /// Points per cloud of the warm-start comparison and of the precision study.
     #[arg(long, default_value_t = 1000)]
     pub warm_n: usize,
     /// Euler steps of the warm-start comparison.
@@ -93,6 +96,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if matches!(args.what, BenchWhat::Gif | BenchWhat::All) {
         println!("{}", gif::bench_gif_export()?);
+    }
+    if matches!(args.what, BenchWhat::Precision | BenchWhat::All) {
+        precision::bench_precision(args.warm_n, args.seed, params.scaling)?;
     }
     Ok(())
 }
