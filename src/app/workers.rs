@@ -120,6 +120,16 @@ pub struct Workers {
     files: RunnerHandle<()>,
 }
 
+impl Drop for Workers {
+    /// Closing the app: every worker is told to stop at once, then each is waited for (bounded),
+    /// so an export or a training run ends as cancelled, its temporary file removed.
+    fn drop(&mut self) {
+        self.compute.close();
+        self.training.close();
+        self.files.close();
+    }
+}
+
 impl Workers {
     /// Starts the workers; the compute worker builds its backend on `device` (eframe's), or on
     /// the CPU without one. `waker` is called after every event.

@@ -115,7 +115,7 @@ impl<C: Send + 'static> Runner<C> {
                 source,
             })?;
         Ok(RunnerHandle {
-            jobs,
+            jobs: Some(jobs),
             thread: Some(thread),
         })
     }
@@ -152,7 +152,8 @@ impl<C: Send + 'static> Runner<C> {
 
 /// The handle of a runner on a worker thread: submits jobs; dropping it ends the thread.
 pub struct RunnerHandle<C> {
-    jobs: Sender<Entry<C>>,
+    /// None once the handle is being dropped.
+    jobs: Option<Sender<Entry<C>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -161,13 +162,47 @@ impl<C> RunnerHandle<C> {
     pub fn submit(&self, job: Box<dyn Job<C>>, cancel: CancelToken) -> Result<(), JobError> {
         let name = job.name();
         self.jobs
+            .as_ref()
+            .ok_or(JobError::WorkerGone(name))?
             .send(Entry { job, cancel })
             .map_err(|_| JobError::WorkerGone(name))
+    }
+
+    /// Closes the queue and returns at once: the worker stops its jobs as cancelled and ends.
+    /// Later submits fail with [`JobError::WorkerGone`]. Closing several handles before
+    /// dropping them lets their workers stop side by side.
+    pub fn close(&mut self) {
+        drop(self.jobs.take());
     }
 
     /// The worker thread's name.
     pub fn thread_name(&self) -> Option<&str> {
         self.thread.as_ref().and_then(|t| t.thread().name())
+    }
+}
+
+/// How long dropping a [`RunnerHandle`] waits for its worker to stop its jobs: a step takes at
+/// most a few [`WORKER_STEP_BUDGET`]s, but a native file dialog can block far longer, and
+/// closing the app must not hang on it.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+
+impl<C> Drop for RunnerHandle<C> {
+    /// Closes the queue, so that the worker stops every job as cancelled (a GIF export removes
+    /// its temporary file), and waits for it, up to [`SHUTDOWN_WAIT`]: when the app closes
+    /// mid-export or mid-training the process exits only after the jobs cleaned up.
+    fn drop(&mut self) {
+        self.close();
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        let deadline = Instant::now() + SHUTDOWN_WAIT;
+        while !thread.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if thread.is_finished() {
+            // The worker catches every job's panic; a panic outside a job has been printed.
+            let _ = thread.join();
+        }
     }
 }
 
@@ -282,5 +317,25 @@ mod tests {
             .recv_timeout(Duration::from_secs(10))
             .expect("the job ends");
         assert_eq!(message, "finished 4");
+    }
+
+    #[test]
+    fn dropping_the_handle_stops_running_jobs_before_it_returns() {
+        let (log, events) = channel();
+        let handle = Runner::new(0_usize)
+            .spawn("nsgf-test-shutdown", None)
+            .expect("a thread");
+        // A job far too long to finish: only the shutdown can end it.
+        handle
+            .submit(Box::new(counter(usize::MAX, &log)), CancelToken::new())
+            .expect("the worker takes jobs");
+        std::thread::sleep(Duration::from_millis(30));
+        drop(handle);
+        // stop() ran before drop returned: its message is already there.
+        let messages: Vec<String> = events.try_iter().collect();
+        assert!(
+            messages.iter().any(|m| m.starts_with("stopped")),
+            "{messages:?}"
+        );
     }
 }

@@ -280,6 +280,51 @@ fn train_produces_a_model_and_the_learned_flow_plays() {
     assert!(harness.query_by_label_contains("stale model").is_some());
 }
 
+/// Closing the app (dropping it) while it trains and exports a GIF: the jobs stop as
+/// cancelled before the drop returns, nothing panics, and no file (GIF or temporary) is left.
+#[test]
+fn closing_the_app_during_training_and_export_leaves_no_stray_file() {
+    // A flow long enough that its export is still running at close (41 frames of 1000).
+    let mut settings = tiny_settings();
+    settings.particles = 1000;
+    settings.flow.steps = 40;
+    let mut harness = app_harness(settings);
+    wait_until(&mut harness, "the flow is recorded", flow_recorded);
+
+    let directory = std::env::temp_dir().join(format!("nsgf-app-close-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let path = directory.join("closing.gif");
+    harness
+        .state_mut()
+        .apply(FileCommand::ExportGifTo(path.clone()));
+    harness.state_mut().apply(TrainCommand::Train);
+    harness.step();
+    let state = harness.state().state();
+    assert!(state.gif_exporting(), "{:?}", state.error());
+    assert!(state.training().running().is_some(), "{:?}", state.error());
+    wait_until(&mut harness, "the export is under way", |s| {
+        s.gif_progress().is_some_and(|f| f > 0.0)
+    });
+
+    let progress = harness.state().state().gif_progress();
+    assert!(
+        progress.is_some_and(|f| f < 1.0) && !path.exists(),
+        "the export is still running at close: {progress:?}"
+    );
+    let closing = Instant::now();
+    drop(harness);
+    let took = closing.elapsed();
+    let left: Vec<_> = std::fs::read_dir(&directory)
+        .expect("the directory")
+        .map(|entry| entry.expect("an entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "closing mid-export left {left:?}");
+    assert!(took < Duration::from_secs(10), "closing took {took:?}");
+    println!("closed during training and export in {took:?}");
+    std::fs::remove_dir_all(&directory).ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Snapshots: the layout drawn from a state filled with deterministic frames (no workers).
 
