@@ -12,8 +12,9 @@ fn file_error(path: &Path, reason: impl std::fmt::Display) -> ModelError {
     }
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> ModelError {
+fn io_error(action: &'static str, path: &Path, source: std::io::Error) -> ModelError {
     ModelError::Io {
+        action,
         path: path.display().to_string(),
         source,
     }
@@ -70,13 +71,13 @@ impl TrainedModel {
         let json = self.to_json()?;
         crate::files::write_atomically(path, |out| out.write_all(json.as_bytes()))
             .map(drop)
-            .map_err(|error| io_error(path, error))
+            .map_err(|error| io_error("write", path, error))
     }
 
     /// Reads a model written by [`TrainedModel::save`]; a corrupt file or another format version
     /// is a clear error naming the file.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
-        let text = std::fs::read_to_string(path).map_err(|error| io_error(path, error))?;
+        let text = std::fs::read_to_string(path).map_err(|error| io_error("read", path, error))?;
         Self::from_json(&text, path)
     }
 

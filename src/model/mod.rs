@@ -103,8 +103,10 @@ pub enum ModelError {
         reason: String,
     },
     /// A model file could not be read or written.
-    #[error("{path}")]
+    #[error("cannot {action} {path}")]
     Io {
+        /// "read" or "write".
+        action: &'static str,
         /// The file.
         path: String,
         /// The OS error.
