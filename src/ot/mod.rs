@@ -63,7 +63,7 @@ pub const MAX_COORDINATE_F64: f64 = 3.0e153;
 
 /// The largest diameter²/ε at which the f32 kernels are accurate: up to it, the f32 velocity
 /// stays within 1e-3 of max|v| of the f64 one at every particle; beyond it the error grows
-/// about linearly (measured by `nsgf bench --what precision`: worst 2.5e-4–9e-4 at 3e6,
+/// about linearly (measured by `nsgf bench --what precision`: worst 2.7e-4–9.0e-4 at 3e6,
 /// 8.6e-4–5.2e-3 at 1e7, 1.5e-2–5.5e-2 at 1e8 over three preset pairs at n = 300 and 2000;
 /// the default gaussian → moons at blur 0.05 sits at about 2.5e4). Past it the CPU backend
 /// computes in f64 by itself and says so; the GPU backend (f32 only) warns.

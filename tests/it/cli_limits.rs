@@ -71,6 +71,7 @@ fn coordinates_too_large_for_the_precision_name_their_cause() {
     let large = dir.join("large.csv");
     std::fs::write(&large, "1,2\n3,1e20\n").unwrap();
     let large = large.to_str().unwrap();
+    // At a blur where f32 would be accurate, coordinates beyond its range are refused …
     nsgf_fails(
         &[
             "velocity",
@@ -80,8 +81,29 @@ fn coordinates_too_large_for_the_precision_name_their_cause() {
             large,
             "--backend",
             "cpu",
+            "--blur",
+            "1e20",
         ],
         &["point 1 of the source set", "F32", "--precision f64"],
+    );
+    // … and at the default blur (diameter²/ε ≈ 4e42) the CPU computes in f64 and says so.
+    let output = crate::support::nsgf(&[
+        "velocity",
+        "--source",
+        large,
+        "--target",
+        large,
+        "--backend",
+        "cpu",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("computing in f64"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(
+        !stdout.contains("NaN") && !stdout.contains("inf"),
+        "{stdout}"
     );
     std::fs::remove_dir_all(&dir).ok();
 }
