@@ -38,14 +38,22 @@ pub fn model_loader(bytes: &[u8]) {
     }
     if let Ok(points) = model.sample(4, None, 0) {
         assert_eq!(points.len(), 4);
+        assert!(
+            points.iter().flatten().all(|c| c.is_finite()),
+            "non-finite samples returned as data: {points:?}"
+        );
     }
 }
 
-/// Reads a coordinate from 2 bytes: a value in about ±2^(e−16)·m, spanning tiny to huge.
+/// Reads a coordinate from 2 bytes: a 12-bit mantissa in about ±1 times one of 16 scales,
+/// from subnormal through the everyday range to past f32's coordinate limit (2^60 ≈ 1.2e18,
+/// 2^64) and near f64's (2^500).
 fn coordinate(bytes: &[u8]) -> f64 {
+    const EXPONENTS: [i32; 16] = [
+        -1070, -120, -60, -24, -12, -8, -4, -2, 0, 2, 4, 8, 24, 60, 64, 500,
+    ];
     let mantissa = f64::from(i16::from_le_bytes([bytes[0], bytes[1] & 0x0f])) / 2048.0;
-    let exponent = i32::from(bytes[1] >> 4) * 4 - 24;
-    mantissa * 2f64.powi(exponent)
+    mantissa * 2f64.powi(EXPONENTS[usize::from(bytes[1] >> 4)])
 }
 
 /// The Sinkhorn velocity on arbitrary small clouds and parameters: either a finite velocity
@@ -80,6 +88,13 @@ pub fn velocity(bytes: &[u8]) {
         assert!(
             velocities.iter().flatten().all(|v| v.is_finite()),
             "non-finite velocity returned as data: {velocities:?} for {source:?} -> {target:?} \
+             at {params:?} {precision:?}"
+        );
+    }
+    if let Ok(divergence) = backend.divergence(source, target, &params) {
+        assert!(
+            divergence.is_finite(),
+            "non-finite divergence returned as data: {divergence} for {source:?} -> {target:?} \
              at {params:?} {precision:?}"
         );
     }

@@ -243,7 +243,8 @@ fn every_save_fails_and_keeps(dir: &Path, previous: &[(PathBuf, Vec<u8>)], expec
         assert_eq!(
             &std::fs::read(path).expect("still there"),
             bytes,
-            "{path:?} kept"
+            "{} kept",
+            path.display()
         );
     }
     assert_eq!(listing(dir), before, "no temporary file left");
