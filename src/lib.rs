@@ -19,6 +19,7 @@ pub mod model;
 pub mod nn;
 pub mod ot;
 pub mod render;
+pub mod scene;
 
 /// A point of the plane, `[x, y]`, in f64 at every API boundary.
 pub type Point = [f64; 2];

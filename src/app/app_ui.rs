@@ -66,6 +66,12 @@ impl NsgfApp {
         &mut self.options
     }
 
+    /// Takes `scene` (read from `path`) as the whole setup and starts its flows.
+    pub fn open_scene(&mut self, scene: crate::scene::Scene, path: &std::path::Path) {
+        self.state.open_scene(scene, path);
+        self.dispatch_jobs();
+    }
+
     /// Applies `command` as if the user did it, and starts any job it queues.
     pub fn apply(&mut self, command: impl Into<Command>) {
         self.state.apply(command);

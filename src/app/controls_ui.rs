@@ -281,6 +281,25 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(FileCommand::CancelGif.into());
         }
     });
+    ui.horizontal(|ui| {
+        if ui
+            .button("Save scene…")
+            .on_hover_text(
+                "Save the whole setup (source, target or drawn points, flow and training \
+                 parameters, overlays, the loaded model's path) as one JSON file",
+            )
+            .clicked()
+        {
+            commands.push(FileCommand::SaveScene.into());
+        }
+        if ui
+            .button("Open scene…")
+            .on_hover_text("Open a scene file saved by nsgf (or one of assets/scenes/)")
+            .clicked()
+        {
+            commands.push(FileCommand::OpenScene.into());
+        }
+    });
 }
 
 /// The error line (wrapped, dismissable), then the compute backend and the status message, at

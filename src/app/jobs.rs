@@ -10,6 +10,7 @@ use crate::job::{CancelToken, JobError};
 use crate::model::{TrainConfig, TrainProgress, TrainedModel};
 use crate::ot::SinkhornParams;
 use crate::render::{Animation, LookOptions};
+use crate::scene::Scene;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -211,6 +212,15 @@ pub enum FileRequest {
     LoadModelFrom(PathBuf),
     /// Save the model as JSON.
     SaveModel(Arc<TrainedModel>),
+    /// Save a scene (None: a file dialog asks where).
+    SaveScene {
+        /// The scene.
+        scene: Box<Scene>,
+        /// Where; None asks.
+        path: Option<PathBuf>,
+    },
+    /// Open a scene (None: a file dialog asks which).
+    OpenScene(Option<PathBuf>),
 }
 
 /// A request for a GIF of the shown flow.
@@ -256,6 +266,10 @@ pub enum FileOp {
     SaveModel,
     /// Exporting a GIF.
     ExportGif,
+    /// Saving a scene.
+    SaveScene,
+    /// Opening a scene.
+    OpenScene,
 }
 
 /// Results the workers send back.
@@ -348,6 +362,13 @@ pub enum WorkerEvent {
         label: String,
         /// Its points.
         points: Vec<Point>,
+    },
+    /// A scene was read from `path`.
+    SceneOpened {
+        /// The file.
+        path: PathBuf,
+        /// The scene (checked).
+        scene: Box<Scene>,
     },
     /// A model was loaded from `path`.
     ModelLoaded {

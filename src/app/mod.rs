@@ -58,8 +58,8 @@ pub fn shared_device(cc: &eframe::CreationContext<'_>) -> Option<workers::Shared
     })
 }
 
-/// Opens the desktop app window.
-pub fn run_native() -> anyhow::Result<()> {
+/// Opens the desktop app window, on `scene` (read from its path) when given.
+pub fn run_native(scene: Option<(crate::scene::Scene, std::path::PathBuf)>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(TITLE)
@@ -72,7 +72,10 @@ pub fn run_native() -> anyhow::Result<()> {
         options,
         Box::new(|cc| {
             cc.egui_ctx.set_theme(egui::Theme::Light);
-            let app = NsgfApp::new(&cc.egui_ctx, startup_settings(), shared_device(cc))?;
+            let mut app = NsgfApp::new(&cc.egui_ctx, startup_settings(), shared_device(cc))?;
+            if let Some((scene, path)) = scene {
+                app.open_scene(scene, &path);
+            }
             Ok(Box::new(app))
         }),
     )

@@ -534,6 +534,8 @@ impl Job<()> for FileJob {
             Some(FileRequest::SavePoints(_)) => FileOp::SavePoints,
             Some(FileRequest::LoadModel | FileRequest::LoadModelFrom(_)) => FileOp::LoadModel,
             Some(FileRequest::SaveModel(_)) => FileOp::SaveModel,
+            Some(FileRequest::SaveScene { .. }) => FileOp::SaveScene,
+            Some(FileRequest::OpenScene(_)) => FileOp::OpenScene,
             Some(FileRequest::LoadPoints) | None => FileOp::LoadPoints,
         };
         self.sender
@@ -541,9 +543,12 @@ impl Job<()> for FileJob {
     }
 }
 
-fn run_file_request(request: FileRequest) -> WorkerEvent {
+/// Runs one file request on the calling thread (a native dialog first, where it has no path)
+/// and returns the event it ends with (the files worker, tests and tools).
+pub fn run_file_request(request: FileRequest) -> WorkerEvent {
     let csv = || rfd::FileDialog::new().add_filter("CSV point set", &["csv", "txt"]);
     let json = || rfd::FileDialog::new().add_filter("NSGF model", &["json"]);
+    let scene_dialog = || rfd::FileDialog::new().add_filter("NSGF scene", &["json"]);
     let failed = |op, error: JobError| WorkerEvent::FileFailed { op, error };
     let load_model = |path: PathBuf| match TrainedModel::load(&path) {
         Ok(model) => WorkerEvent::ModelLoaded {
@@ -598,6 +603,36 @@ fn run_file_request(request: FileRequest) -> WorkerEvent {
                     message: format!("saved the model to {}", path.display()),
                 },
                 Err(error) => failed(FileOp::SaveModel, error.into()),
+            }
+        }
+        FileRequest::SaveScene { scene, path } => {
+            let chosen = path.or_else(|| {
+                scene_dialog()
+                    .set_title("Save scene")
+                    .set_file_name("scene.json")
+                    .save_file()
+            });
+            let Some(path) = chosen else {
+                return WorkerEvent::DialogCancelled;
+            };
+            match scene.save(&path) {
+                Ok(()) => WorkerEvent::Saved {
+                    message: format!("saved the scene to {}", path.display()),
+                },
+                Err(error) => failed(FileOp::SaveScene, error.into()),
+            }
+        }
+        FileRequest::OpenScene(path) => {
+            let chosen = path.or_else(|| scene_dialog().set_title("Open scene").pick_file());
+            let Some(path) = chosen else {
+                return WorkerEvent::DialogCancelled;
+            };
+            match crate::scene::Scene::load(&path) {
+                Ok(scene) => WorkerEvent::SceneOpened {
+                    path,
+                    scene: Box::new(scene),
+                },
+                Err(error) => failed(FileOp::OpenScene, error.into()),
             }
         }
     }

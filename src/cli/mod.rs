@@ -18,9 +18,20 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "nsgf", version, about, long_about = None)]
 pub struct Cli {
+    /// A scene file to open the app on (the same as `nsgf app --scene FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub scene: Option<std::path::PathBuf>,
     /// What to do; none opens the app.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Arguments of `nsgf app`.
+#[derive(Debug, clap::Args)]
+pub struct AppArgs {
+    /// A scene file to open (see assets/scenes/).
+    #[arg(long, value_name = "FILE")]
+    pub scene: Option<std::path::PathBuf>,
 }
 
 /// The subcommands.
@@ -43,7 +54,7 @@ pub enum Command {
     /// Benchmarks: softmin terms per second, warm-start savings, GIF export time.
     Bench(bench::BenchArgs),
     /// Open the desktop app (the same as no command).
-    App,
+    App(AppArgs),
 }
 
 /// Whether `error` comes from writing to a closed pipe (the reader, e.g. `head`, has quit).
@@ -58,7 +69,11 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None | Some(Command::App) => open_app(),
+        None => open_app(cli.scene.as_deref()),
+        Some(Command::App(args)) => open_app(args.scene.as_deref().or(cli.scene.as_deref())),
+        Some(_) if cli.scene.is_some() => anyhow::bail!(
+            "--scene opens the app: use it alone (nsgf --scene FILE) or with `nsgf app`"
+        ),
         Some(Command::Data(args)) => data::run(&args),
         Some(Command::Velocity(args)) => velocity::run(&args),
         Some(Command::Flow(args)) => flow::run(&args),
@@ -70,15 +85,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Opens the desktop app.
+/// Opens the desktop app, on `scene` when given (read and checked first, so a bad file is an
+/// error here, before any window opens).
 #[cfg(feature = "app")]
-fn open_app() -> anyhow::Result<()> {
-    crate::app::run_native()
+fn open_app(scene: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let scene = match scene {
+        Some(path) => Some((crate::scene::Scene::load(path)?, path.to_path_buf())),
+        None => None,
+    };
+    crate::app::run_native(scene)
 }
 
 /// Without the `app` feature there is no window to open.
 #[cfg(not(feature = "app"))]
-fn open_app() -> anyhow::Result<()> {
+fn open_app(_scene: Option<&std::path::Path>) -> anyhow::Result<()> {
     anyhow::bail!(
         "this nsgf was built without the desktop app (cargo feature `app`); run a subcommand \
          (nsgf --help) or rebuild with default features"

@@ -7,6 +7,7 @@ use crate::metrics::MetricsError;
 use crate::model::ModelError;
 use crate::ot::OtError;
 use crate::render::RenderError;
+use crate::scene::SceneError;
 
 /// Why a job produced no result.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,9 @@ pub enum JobError {
     /// Drawing or GIF export failed.
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// A scene file could not be read or written.
+    #[error(transparent)]
+    Scene(#[from] SceneError),
     /// A particle left the plane.
     #[error("particle {index} left the plane (non-finite position): try a smaller η")]
     NonFinite {

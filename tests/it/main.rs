@@ -26,5 +26,6 @@ mod ot_parity;
 mod ot_precision;
 mod ot_warm_start;
 mod render_scene;
+mod scenes;
 mod seeding;
 mod support;

@@ -40,6 +40,7 @@ use crate::flow::{Frame, PointCloud};
 use crate::job::JobError;
 use crate::model::{TrainProgress, TrainedModel};
 use crate::render::{Animation, LookOptions};
+use crate::scene::{SCENE_FORMAT_VERSION, Scene, SceneOverlays, SceneTarget};
 use inputs::InputChange;
 use messages::{GifExport, Messages};
 use readouts::Readouts;
@@ -74,6 +75,14 @@ pub enum FileCommand {
     ExportGifTo(std::path::PathBuf),
     /// Cancel the GIF export in progress (nothing is written).
     CancelGif,
+    /// Save the whole setup as a scene file (a file dialog asks where).
+    SaveScene,
+    /// Save the scene to this path (no dialog).
+    SaveSceneTo(std::path::PathBuf),
+    /// Open a scene file (file dialog).
+    OpenScene,
+    /// Open the scene at this path (no dialog).
+    OpenSceneFrom(std::path::PathBuf),
 }
 
 /// Every user action, as data: each part's own commands.
@@ -127,6 +136,8 @@ pub struct AppState {
     messages: Messages,
     gif: GifExport,
     play_when_learned_ready: bool,
+    /// The file the shown model was loaded from (a scene refers to it).
+    model_path: Option<std::path::PathBuf>,
     next_generation: u64,
     requests: Vec<Request>,
 }
@@ -146,6 +157,7 @@ impl AppState {
             messages: Messages::default(),
             gif: GifExport::default(),
             play_when_learned_ready: false,
+            model_path: None,
             next_generation: 0,
             requests: Vec::new(),
         };
@@ -492,6 +504,106 @@ impl AppState {
                     self.messages.say("cancelling the GIF export…");
                 }
             }
+            FileCommand::SaveScene => self.save_scene(None),
+            FileCommand::SaveSceneTo(path) => self.save_scene(Some(path)),
+            FileCommand::OpenScene => self
+                .requests
+                .push(Request::File(FileRequest::OpenScene(None))),
+            FileCommand::OpenSceneFrom(path) => {
+                self.requests
+                    .push(Request::File(FileRequest::OpenScene(Some(path))));
+            }
+        }
+    }
+
+    /// The whole setup as a scene: inputs (the drawn points themselves when the target is
+    /// drawn), flow and training parameters, overlays, and the model's file when it came from
+    /// one.
+    pub fn scene(&self) -> Scene {
+        let target = match self.settings.target {
+            TargetChoice::Preset(name) => SceneTarget::Preset { name },
+            TargetChoice::Drawn => SceneTarget::Points {
+                label: DRAWN_LABEL.to_string(),
+                points: self.drawing.drawn().points().to_vec(),
+            },
+        };
+        let overlays = self.overlays();
+        Scene {
+            format_version: SCENE_FORMAT_VERSION,
+            title: format!("{} to {}", self.settings.source.name(), self.target_label()),
+            source: self.settings.source,
+            target,
+            particles: self.settings.particles,
+            seed: self.settings.seed,
+            flow: self.settings.flow,
+            training: self.training.config().clone(),
+            overlays: SceneOverlays {
+                colors_by_start: overlays.colors_by_start,
+                trails: overlays.trails,
+                target: overlays.target,
+                particle_arrows: overlays.particle_arrows,
+                grid_arrows: overlays.grid_arrows,
+                phase_boundary: overlays.phase_boundary,
+            },
+            model: self.model_path.clone(),
+        }
+    }
+
+    fn save_scene(&mut self, path: Option<std::path::PathBuf>) {
+        if matches!(self.settings.target, TargetChoice::Drawn) && self.drawing.drawn().is_empty() {
+            self.messages
+                .fail("nothing to save: the drawn target is empty");
+            return;
+        }
+        let scene = Box::new(self.scene());
+        self.requests
+            .push(Request::File(FileRequest::SaveScene { scene, path }));
+    }
+
+    /// Takes `scene` (opened from `path`) as the whole setup: inputs, parameters and overlays,
+    /// then the flows start again and its model, if it names one, loads.
+    pub fn open_scene(&mut self, scene: Scene, path: &std::path::Path) {
+        let particles = scene.particles.clamp(1, MAX_PARTICLES);
+        self.settings.source = scene.source;
+        self.settings.particles = particles;
+        self.settings.seed = scene.seed;
+        self.settings.flow = scene.flow;
+        match &scene.target {
+            SceneTarget::Preset { name } => self.settings.target = TargetChoice::Preset(*name),
+            SceneTarget::Points { points, .. } => {
+                self.drawing.load(points.clone());
+                self.settings.target = TargetChoice::Drawn;
+            }
+        }
+        let _ = self
+            .training
+            .apply(TrainCommand::SetTrainConfig(scene.training.clone()));
+        let o = scene.overlays;
+        self.view.apply(ViewCommand::SetOverlays(Overlays {
+            colors_by_start: o.colors_by_start,
+            trails: o.trails,
+            target: o.target,
+            particle_arrows: o.particle_arrows,
+            grid_arrows: o.grid_arrows,
+            phase_boundary: o.phase_boundary,
+        }));
+        self.inputs_changed();
+        let title = if scene.title.is_empty() {
+            path.display().to_string()
+        } else {
+            scene.title.clone()
+        };
+        if particles == scene.particles {
+            self.messages.say(format!("opened scene: {title}"));
+        } else {
+            self.messages.say(format!(
+                "opened scene: {title} ({} particles lowered to the app's {MAX_PARTICLES})",
+                scene.particles
+            ));
+        }
+        if let Some(model) = scene.model_path(path) {
+            self.requests
+                .push(Request::File(FileRequest::LoadModelFrom(model)));
         }
     }
 
@@ -562,9 +674,11 @@ impl AppState {
                     self.drawn_target_changed();
                 }
             }
+            WorkerEvent::SceneOpened { path, scene } => self.open_scene(*scene, &path),
             WorkerEvent::ModelLoaded { path, model } => {
                 self.messages
                     .say(format!("loaded model {}", path.display()));
+                self.model_path = Some(path);
                 // The model's hyperparameters become the ones shown, so only a later edit (or
                 // another target) makes it stale.
                 let inputs = ModelInputs {
@@ -716,6 +830,7 @@ impl AppState {
                     model.log.seconds
                 ));
                 self.training.show_model(*model, inputs, false);
+                self.model_path = None;
                 self.refresh_staleness();
                 self.play_when_learned_ready = true;
                 self.resample_learned_flow();

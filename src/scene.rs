@@ -1,0 +1,260 @@
+//! Scenes: one versioned JSON file that holds a whole setup of the playground (the source, the
+//! target as a preset or as the drawn points themselves, the flow and training parameters, the
+//! overlays and, optionally, the path of a model), so that a setup can be saved, shared and
+//! opened again (`nsgf --scene FILE`, "Open scene…" in the app).
+
+use crate::Point;
+use crate::data::Preset;
+use crate::flow::FlowConfig;
+use crate::limits;
+use crate::model::TrainConfig;
+use crate::ot::MAX_COORDINATE_F64;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The scene format this nsgf writes and reads.
+pub const SCENE_FORMAT_VERSION: u32 = 1;
+
+/// A whole setup of the playground.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scene {
+    /// Always [`SCENE_FORMAT_VERSION`] when written by this nsgf.
+    pub format_version: u32,
+    /// A one-line description, shown when the scene opens.
+    #[serde(default)]
+    pub title: String,
+    /// The source preset.
+    pub source: Preset,
+    /// The target.
+    pub target: SceneTarget,
+    /// Particles of the flow (and target samples).
+    pub particles: usize,
+    /// Seed of the samples.
+    pub seed: u64,
+    /// Steps, η, blur and scaling of the particle flow.
+    pub flow: FlowConfig,
+    /// Method and hyperparameters of training.
+    pub training: TrainConfig,
+    /// What the plot shows.
+    #[serde(default)]
+    pub overlays: SceneOverlays,
+    /// A model file to load with the scene; a relative path is relative to the scene's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<PathBuf>,
+}
+
+/// The target of a scene.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SceneTarget {
+    /// A named preset.
+    Preset {
+        /// Its name (`moons`, `8gaussians`, …).
+        name: Preset,
+    },
+    /// Drawn or loaded points, stored in the scene.
+    Points {
+        /// Where they came from ("drawn", a file name).
+        label: String,
+        /// The points (non-empty, finite).
+        points: Vec<Point>,
+    },
+}
+
+/// The overlay toggles of the plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SceneOverlays {
+    /// Colour particles by their starting position.
+    pub colors_by_start: bool,
+    /// Trails of recent positions.
+    pub trails: bool,
+    /// The target samples.
+    pub target: bool,
+    /// Velocity arrows at the particles.
+    pub particle_arrows: bool,
+    /// Velocity arrows on a regular grid.
+    pub grid_arrows: bool,
+    /// NSGF++: mark the straight phase.
+    pub phase_boundary: bool,
+}
+
+impl Default for SceneOverlays {
+    fn default() -> Self {
+        Self {
+            colors_by_start: true,
+            trails: false,
+            target: true,
+            particle_arrows: false,
+            grid_arrows: false,
+            phase_boundary: true,
+        }
+    }
+}
+
+/// Why a scene file cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SceneError {
+    /// The file could not be read or written.
+    #[error("cannot {action} {path}")]
+    Io {
+        /// "read" or "write".
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not JSON of a scene.
+    #[error("{path}: not a valid scene file")]
+    Json {
+        /// The file.
+        path: String,
+        /// The parser's error (with line and column).
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A scene of another format version, or no scene at all.
+    #[error("{path}: {reason}")]
+    Format {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A value out of range.
+    #[error("{path}: {reason}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// The bad value, named.
+        reason: String,
+    },
+}
+
+impl Scene {
+    /// Parses and checks a scene; `origin` names the source in messages.
+    pub fn from_json(text: &str, origin: &Path) -> Result<Self, SceneError> {
+        let path = origin.display().to_string();
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|source| SceneError::Json {
+                path: path.clone(),
+                source,
+            })?;
+        match value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64)
+        {
+            Some(v) if v == u64::from(SCENE_FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(SceneError::Format {
+                    path,
+                    reason: format!(
+                        "scene format version {v}, but this nsgf reads version \
+                         {SCENE_FORMAT_VERSION}"
+                    ),
+                });
+            }
+            None => {
+                return Err(SceneError::Format {
+                    path,
+                    reason: "not an nsgf scene file (no format_version field)".into(),
+                });
+            }
+        }
+        let scene: Self = serde_json::from_value(value).map_err(|source| SceneError::Json {
+            path: path.clone(),
+            source,
+        })?;
+        scene
+            .check()
+            .map_err(|reason| SceneError::Invalid { path, reason })?;
+        Ok(scene)
+    }
+
+    /// Reads and checks the scene at `path`.
+    pub fn load(path: &Path) -> Result<Self, SceneError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io {
+            action: "read",
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_json(&text, path)
+    }
+
+    /// The scene as pretty JSON.
+    pub fn to_json(&self) -> String {
+        // A scene holds only plain numbers, strings and paths: encoding cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Writes the scene through a temporary file renamed into place.
+    pub fn save(&self, path: &Path) -> Result<(), SceneError> {
+        let json = self.to_json();
+        crate::files::write_atomically(path, |out| out.write_all(json.as_bytes()))
+            .map(drop)
+            .map_err(|source| SceneError::Io {
+                action: "write",
+                path: path.display().to_string(),
+                source,
+            })
+    }
+
+    /// The model file to load with the scene opened from `scene_path`, if any.
+    pub fn model_path(&self, scene_path: &Path) -> Option<PathBuf> {
+        let model = self.model.as_ref()?;
+        if model.is_absolute() {
+            return Some(model.clone());
+        }
+        Some(
+            scene_path
+                .parent()
+                .map_or_else(|| model.clone(), |folder| folder.join(model)),
+        )
+    }
+
+    /// Checks every value, naming the first bad one.
+    fn check(&self) -> Result<(), String> {
+        if self.particles == 0 {
+            return Err("particles must be at least 1 (got 0)".into());
+        }
+        limits::check("particles", self.particles, limits::MAX_POINTS, 16)
+            .map_err(|error| error.to_string())?;
+        self.flow
+            .sinkhorn
+            .validate()
+            .map_err(|error| format!("flow: {error}"))?;
+        if !(self.flow.eta.is_finite() && self.flow.eta > 0.0) {
+            return Err(format!("flow: eta must be > 0 (got {})", self.flow.eta));
+        }
+        if self.flow.steps == 0 {
+            return Err("flow: steps must be at least 1 (got 0)".into());
+        }
+        limits::check("flow steps", self.flow.steps, limits::MAX_STEPS, 0)
+            .map_err(|error| error.to_string())?;
+        self.training
+            .validate()
+            .map_err(|error| format!("training: {error}"))?;
+        if let SceneTarget::Points { points, .. } = &self.target {
+            if points.is_empty() {
+                return Err("the target holds no points".into());
+            }
+            limits::check("target points", points.len(), limits::MAX_POINTS, 16)
+                .map_err(|error| error.to_string())?;
+            if let Some(index) = points.iter().position(|p| {
+                !(p[0].is_finite()
+                    && p[1].is_finite()
+                    && p[0].abs() <= MAX_COORDINATE_F64
+                    && p[1].abs() <= MAX_COORDINATE_F64)
+            }) {
+                return Err(format!(
+                    "target point {index} is not a usable coordinate pair: {:?}",
+                    points[index]
+                ));
+            }
+        }
+        Ok(())
+    }
+}
