@@ -2,6 +2,7 @@
 //! the commands, starts the queued jobs, and keeps repainting while anything moves.
 
 use super::controls_ui;
+use super::file_dialog_ui::{InAppDialog, in_app_dialog_ui};
 use super::plot_view_ui::plot_view_ui;
 use super::state::{AppState, Command, FileCommand, FlowSettings, PlaybackCommand, ViewCommand};
 use super::timeline_ui::timeline_ui;
@@ -24,6 +25,7 @@ pub struct NsgfApp {
     log_frame_times: bool,
     bench_loop: bool,
     last_log_at: Instant,
+    in_app_dialog: Option<InAppDialog>,
 }
 
 impl NsgfApp {
@@ -34,6 +36,7 @@ impl NsgfApp {
         settings: FlowSettings,
         device: Option<SharedDevice>,
     ) -> Result<Self, JobError> {
+        super::fonts::install(ctx);
         let repaint_ctx = ctx.clone();
         let waker: Waker = Arc::new(move || repaint_ctx.request_repaint());
         let workers = Workers::start(waker, device)?;
@@ -45,6 +48,7 @@ impl NsgfApp {
             log_frame_times: std::env::var_os("NSGF_APP_LOG_FRAMES").is_some(),
             bench_loop: false,
             last_log_at: Instant::now(),
+            in_app_dialog: None,
         };
         app.apply_startup_environment();
         app.dispatch_jobs();
@@ -81,6 +85,8 @@ impl NsgfApp {
     /// `NSGF_APP_MODEL=<model.json>` loads a model at start; `NSGF_APP_BENCH=1` turns on the
     /// quiver grid, logs frame times and loops the playback (the frame-time measurement).
     fn apply_startup_environment(&mut self) {
+        self.state
+            .apply(FileCommand::SetDialogKind(super::startup_dialog_kind()));
         if let Some(path) = std::env::var_os("NSGF_APP_MODEL") {
             self.state
                 .apply(FileCommand::LoadModelFile(std::path::PathBuf::from(path)));
@@ -165,6 +171,13 @@ impl eframe::App for NsgfApp {
         }
 
         layout_ui(ui, &self.state, &mut self.options, &mut commands);
+        in_app_dialog_ui(
+            ui.ctx(),
+            &mut self.in_app_dialog,
+            &self.state,
+            &mut commands,
+        );
+        commands.extend(dropped_files(ui));
         for command in commands {
             self.state.apply(command);
         }
@@ -181,6 +194,19 @@ impl eframe::App for NsgfApp {
         self.options.frame_times.record(started.elapsed(), interval);
         self.log_frame_times();
     }
+}
+
+/// Files dropped on the window, as commands (a CSV becomes the drawn target, a model loads, a
+/// scene opens; the files worker tells them apart).
+fn dropped_files(ui: &Ui) -> Vec<Command> {
+    ui.input(|input| {
+        input
+            .raw
+            .dropped_files
+            .iter()
+            .map(|file| FileCommand::OpenDropped(file.path().to_path_buf()).into())
+            .collect()
+    })
 }
 
 /// The whole window: timeline and status at the bottom, controls on the left, the plot(s) in
@@ -221,6 +247,7 @@ fn side_panel_ui(
 ) {
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading("NSGF playground");
+        controls_ui::scene_ui(ui, commands);
         controls_ui::view_picker_ui(ui, state, commands);
         ui.separator();
         CollapsingHeader::new("Data")

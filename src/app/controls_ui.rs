@@ -281,6 +281,10 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(FileCommand::CancelGif.into());
         }
     });
+}
+
+/// Save and open whole setups (scenes).
+pub fn scene_ui(ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         if ui
             .button("Save scene…")
@@ -294,7 +298,10 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         }
         if ui
             .button("Open scene…")
-            .on_hover_text("Open a scene file saved by nsgf (or one of assets/scenes/)")
+            .on_hover_text(
+                "Open a scene file saved by nsgf (or one of assets/scenes/); dropping one on \
+                 the window opens it too",
+            )
             .clicked()
         {
             commands.push(FileCommand::OpenScene.into());

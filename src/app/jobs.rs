@@ -2,6 +2,7 @@
 //! [`WorkerEvent`] results that the jobs send back over a channel. Errors cross as
 //! [`JobError`]s; only the state's status line turns them into text.
 
+use super::state::DialogPurpose;
 use crate::Point;
 use crate::data::Distribution;
 use crate::flow::{FlowConfig, FlowKind, Frame, PointCloud, Trajectory};
@@ -202,16 +203,24 @@ pub struct TrainRequest {
 /// A file operation with a dialog.
 #[derive(Debug, Clone)]
 pub enum FileRequest {
-    /// Pick a CSV file and read it as the drawn target.
-    LoadPoints,
+    /// Read a CSV file as the drawn target (None: a native dialog asks which).
+    LoadPoints(Option<PathBuf>),
     /// Save the drawn points as CSV.
-    SavePoints(Vec<Point>),
-    /// Pick a model JSON file and load it.
-    LoadModel,
-    /// Load the model at this path (no dialog).
-    LoadModelFrom(PathBuf),
+    SavePoints {
+        /// The points.
+        points: Vec<Point>,
+        /// Where; None asks.
+        path: Option<PathBuf>,
+    },
+    /// Load a model (None: a native dialog asks which).
+    LoadModel(Option<PathBuf>),
     /// Save the model as JSON.
-    SaveModel(Arc<TrainedModel>),
+    SaveModel {
+        /// The model.
+        model: Arc<TrainedModel>,
+        /// Where; None asks.
+        path: Option<PathBuf>,
+    },
     /// Save a scene (None: a file dialog asks where).
     SaveScene {
         /// The scene.
@@ -221,6 +230,48 @@ pub enum FileRequest {
     },
     /// Open a scene (None: a file dialog asks which).
     OpenScene(Option<PathBuf>),
+    /// A file dropped on the window: points, a model or a scene, told apart by their content.
+    OpenDropped(PathBuf),
+}
+
+impl FileRequest {
+    /// The path the request names (None: a dialog is to ask).
+    pub fn path(&self) -> Option<&PathBuf> {
+        match self {
+            Self::LoadPoints(path)
+            | Self::LoadModel(path)
+            | Self::OpenScene(path)
+            | Self::SavePoints { path, .. }
+            | Self::SaveModel { path, .. }
+            | Self::SaveScene { path, .. } => path.as_ref(),
+            Self::OpenDropped(path) => Some(path),
+        }
+    }
+
+    /// What a dialog for this request asks for.
+    pub fn purpose(&self) -> DialogPurpose {
+        match self {
+            Self::LoadPoints(_) | Self::OpenDropped(_) => DialogPurpose::LoadPoints,
+            Self::SavePoints { .. } => DialogPurpose::SavePoints,
+            Self::LoadModel(_) => DialogPurpose::LoadModel,
+            Self::SaveModel { .. } => DialogPurpose::SaveModel,
+            Self::SaveScene { .. } => DialogPurpose::SaveScene,
+            Self::OpenScene(_) => DialogPurpose::OpenScene,
+        }
+    }
+
+    /// The operation, for failure messages.
+    pub fn op(&self) -> FileOp {
+        match self {
+            Self::LoadPoints(_) => FileOp::LoadPoints,
+            Self::SavePoints { .. } => FileOp::SavePoints,
+            Self::LoadModel(_) => FileOp::LoadModel,
+            Self::SaveModel { .. } => FileOp::SaveModel,
+            Self::SaveScene { .. } => FileOp::SaveScene,
+            Self::OpenScene(_) => FileOp::OpenScene,
+            Self::OpenDropped(_) => FileOp::OpenDropped,
+        }
+    }
 }
 
 /// A request for a GIF of the shown flow.
@@ -270,6 +321,8 @@ pub enum FileOp {
     SaveScene,
     /// Opening a scene.
     OpenScene,
+    /// Opening a dropped file.
+    OpenDropped,
 }
 
 /// Results the workers send back.
@@ -369,6 +422,11 @@ pub enum WorkerEvent {
         path: PathBuf,
         /// The scene (checked).
         scene: Box<Scene>,
+    },
+    /// The native file dialog gave up at once (no portal): the in-app dialog is to ask.
+    NativeDialogUnavailable {
+        /// What it was asked for.
+        purpose: DialogPurpose,
     },
     /// A model was loaded from `path`.
     ModelLoaded {

@@ -16,6 +16,8 @@ pub mod app_ui;
 pub mod controls_ui;
 pub mod drawing;
 pub mod field;
+pub mod file_dialog_ui;
+pub mod fonts;
 pub mod jobs;
 pub mod playback;
 pub mod plot_items;
@@ -45,6 +47,22 @@ pub fn startup_settings() -> FlowSettings {
         settings.particles = n.clamp(1, state::MAX_PARTICLES);
     }
     settings
+}
+
+/// Which file dialog the app starts with: `NSGF_FILE_DIALOG=in-app|native` decides; else the
+/// in-app one on Linux without a D-Bus session (where no xdg portal can answer), the native
+/// one otherwise. A native dialog that gives up at once switches to the in-app one too.
+pub fn startup_dialog_kind() -> state::DialogKind {
+    match std::env::var("NSGF_FILE_DIALOG").ok().as_deref() {
+        Some("in-app") => return state::DialogKind::InApp,
+        Some("native") => return state::DialogKind::Native,
+        _ => {}
+    }
+    if cfg!(target_os = "linux") && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        state::DialogKind::InApp
+    } else {
+        state::DialogKind::Native
+    }
 }
 
 /// eframe's wgpu device, queue and adapter, for the compute worker (None with another

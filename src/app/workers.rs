@@ -15,7 +15,7 @@ use super::jobs::{
     Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MetricsRequest, Request,
     ShownFlow, TrainRequest, WorkerEvent,
 };
-use super::state::MAX_W2_PARTICLES;
+use super::state::{DialogPurpose, MAX_W2_PARTICLES};
 use crate::data::{sample_source_and_target, seeded_rng};
 use crate::flow::{ParticleFlow, PointCloud};
 use crate::gpu::{BackendNote, backend_on_device};
@@ -24,10 +24,10 @@ use crate::model::{TrainStep, TrainedModel, Trainer};
 use crate::ot::cpu::CpuBackend;
 use crate::ot::{Precision, VelocityBackend};
 use crate::render::{GifExporter, GifOptions};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Called after every event is sent, to wake the UI (egui's `request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -530,112 +530,125 @@ impl Job<()> for FileJob {
     }
 
     fn stop(&mut self, reason: JobError) {
-        let op = match self.request.take() {
-            Some(FileRequest::SavePoints(_)) => FileOp::SavePoints,
-            Some(FileRequest::LoadModel | FileRequest::LoadModelFrom(_)) => FileOp::LoadModel,
-            Some(FileRequest::SaveModel(_)) => FileOp::SaveModel,
-            Some(FileRequest::SaveScene { .. }) => FileOp::SaveScene,
-            Some(FileRequest::OpenScene(_)) => FileOp::OpenScene,
-            Some(FileRequest::LoadPoints) | None => FileOp::LoadPoints,
-        };
+        let op = self
+            .request
+            .take()
+            .map_or(FileOp::LoadPoints, |request| request.op());
         self.sender
             .send(WorkerEvent::FileFailed { op, error: reason });
+    }
+}
+
+/// A native dialog that returns in less than this found no portal to ask: no person cancels a
+/// dialog that fast.
+const NATIVE_DIALOG_GAVE_UP: Duration = Duration::from_millis(400);
+
+/// Runs a native (rfd) dialog for `purpose`: the chosen path, or the event to send instead
+/// (cancelled, or no dialog at all: the in-app dialog takes over).
+pub fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>> {
+    let dialog = rfd::FileDialog::new()
+        .add_filter(purpose.kind_name(), purpose.extensions())
+        .set_title(purpose.title());
+    let started = Instant::now();
+    let chosen = if purpose.saves() {
+        dialog
+            .set_file_name(purpose.default_file_name())
+            .save_file()
+    } else {
+        dialog.pick_file()
+    };
+    match chosen {
+        Some(path) => Ok(path),
+        None if started.elapsed() < NATIVE_DIALOG_GAVE_UP => {
+            Err(Box::new(WorkerEvent::NativeDialogUnavailable { purpose }))
+        }
+        None => Err(Box::new(WorkerEvent::DialogCancelled)),
     }
 }
 
 /// Runs one file request on the calling thread (a native dialog first, where it has no path)
 /// and returns the event it ends with (the files worker, tests and tools).
 pub fn run_file_request(request: FileRequest) -> WorkerEvent {
-    let csv = || rfd::FileDialog::new().add_filter("CSV point set", &["csv", "txt"]);
-    let json = || rfd::FileDialog::new().add_filter("NSGF model", &["json"]);
-    let scene_dialog = || rfd::FileDialog::new().add_filter("NSGF scene", &["json"]);
-    let failed = |op, error: JobError| WorkerEvent::FileFailed { op, error };
-    let load_model = |path: PathBuf| match TrainedModel::load(&path) {
-        Ok(model) => WorkerEvent::ModelLoaded {
-            path,
-            model: Box::new(model),
+    let op = request.op();
+    let path = match request.path() {
+        Some(path) => path.clone(),
+        None => match native_dialog(request.purpose()) {
+            Ok(path) => path,
+            Err(event) => return *event,
         },
-        Err(error) => failed(FileOp::LoadModel, error.into()),
     };
-    match request {
-        FileRequest::LoadPoints => {
-            let Some(path) = csv().set_title("Load target points").pick_file() else {
-                return WorkerEvent::DialogCancelled;
-            };
-            match crate::data::csv_points::read_points(&path) {
-                Ok(points) => WorkerEvent::PointsLoaded {
-                    label: path.display().to_string(),
-                    points,
-                },
-                Err(error) => failed(FileOp::LoadPoints, error.into()),
-            }
-        }
-        FileRequest::SavePoints(points) => {
-            let Some(path) = csv()
-                .set_title("Save drawn points")
-                .set_file_name("drawn.csv")
-                .save_file()
-            else {
-                return WorkerEvent::DialogCancelled;
-            };
-            match crate::data::csv_points::save_points(&path, &points) {
-                Ok(()) => WorkerEvent::Saved {
-                    message: format!("saved {} points to {}", points.len(), path.display()),
-                },
-                Err(error) => failed(FileOp::SavePoints, error.into()),
-            }
-        }
-        FileRequest::LoadModel => match json().set_title("Load model").pick_file() {
-            Some(path) => load_model(path),
-            None => WorkerEvent::DialogCancelled,
-        },
-        FileRequest::LoadModelFrom(path) => load_model(path),
-        FileRequest::SaveModel(model) => {
-            let Some(path) = json()
-                .set_title("Save model")
-                .set_file_name("model.json")
-                .save_file()
-            else {
-                return WorkerEvent::DialogCancelled;
-            };
-            match model.save(&path) {
-                Ok(()) => WorkerEvent::Saved {
-                    message: format!("saved the model to {}", path.display()),
-                },
-                Err(error) => failed(FileOp::SaveModel, error.into()),
-            }
-        }
-        FileRequest::SaveScene { scene, path } => {
-            let chosen = path.or_else(|| {
-                scene_dialog()
-                    .set_title("Save scene")
-                    .set_file_name("scene.json")
-                    .save_file()
-            });
-            let Some(path) = chosen else {
-                return WorkerEvent::DialogCancelled;
-            };
-            match scene.save(&path) {
-                Ok(()) => WorkerEvent::Saved {
-                    message: format!("saved the scene to {}", path.display()),
-                },
-                Err(error) => failed(FileOp::SaveScene, error.into()),
-            }
-        }
-        FileRequest::OpenScene(path) => {
-            let chosen = path.or_else(|| scene_dialog().set_title("Open scene").pick_file());
-            let Some(path) = chosen else {
-                return WorkerEvent::DialogCancelled;
-            };
-            match crate::scene::Scene::load(&path) {
-                Ok(scene) => WorkerEvent::SceneOpened {
-                    path,
-                    scene: Box::new(scene),
-                },
-                Err(error) => failed(FileOp::OpenScene, error.into()),
-            }
-        }
+    match carry_out(request, &path) {
+        Ok(event) => event,
+        Err(error) => WorkerEvent::FileFailed { op, error },
     }
+}
+
+/// Reads or writes `path` for `request`.
+fn carry_out(request: FileRequest, path: &Path) -> Result<WorkerEvent, JobError> {
+    let path_buf = path.to_path_buf();
+    Ok(match request {
+        FileRequest::LoadPoints(_) => WorkerEvent::PointsLoaded {
+            label: path.display().to_string(),
+            points: crate::data::csv_points::read_points(path)?,
+        },
+        FileRequest::SavePoints { points, .. } => {
+            crate::data::csv_points::save_points(path, &points)?;
+            WorkerEvent::Saved {
+                message: format!("saved {} points to {}", points.len(), path.display()),
+            }
+        }
+        FileRequest::LoadModel(_) => WorkerEvent::ModelLoaded {
+            model: Box::new(TrainedModel::load(path)?),
+            path: path_buf,
+        },
+        FileRequest::SaveModel { model, .. } => {
+            model.save(path)?;
+            WorkerEvent::Saved {
+                message: format!("saved the model to {}", path.display()),
+            }
+        }
+        FileRequest::SaveScene { scene, .. } => {
+            scene.save(path)?;
+            WorkerEvent::Saved {
+                message: format!("saved the scene to {}", path.display()),
+            }
+        }
+        FileRequest::OpenScene(_) => WorkerEvent::SceneOpened {
+            scene: Box::new(crate::scene::Scene::load(path)?),
+            path: path_buf,
+        },
+        FileRequest::OpenDropped(_) => open_dropped(path)?,
+    })
+}
+
+/// A dropped file, told apart by its content: JSON with `networks` is a model, JSON with a
+/// `target` a scene, anything else is read as CSV points.
+fn open_dropped(path: &Path) -> Result<WorkerEvent, JobError> {
+    let text = std::fs::read_to_string(path).map_err(|source| {
+        JobError::from(crate::scene::SceneError::Io {
+            action: "read",
+            path: path.display().to_string(),
+            source,
+        })
+    })?;
+    let json = serde_json::from_str::<serde_json::Value>(&text).ok();
+    let path_buf = path.to_path_buf();
+    Ok(match json {
+        Some(value) if value.get("networks").is_some() => WorkerEvent::ModelLoaded {
+            model: Box::new(TrainedModel::from_json(&text, path)?),
+            path: path_buf,
+        },
+        Some(value) if value.get("target").is_some() || value.get("format_version").is_some() => {
+            WorkerEvent::SceneOpened {
+                scene: Box::new(crate::scene::Scene::from_json(&text, path)?),
+                path: path_buf,
+            }
+        }
+        _ => WorkerEvent::PointsLoaded {
+            label: path.display().to_string(),
+            points: crate::data::csv_points::parse_points(&text, &path.display().to_string())?,
+        },
+    })
 }
 
 /// GIF export: the dialog (unless a path is given), then one chunk of frames per step.
@@ -662,20 +675,10 @@ impl GifJob {
             None => {
                 let path = match &self.request.path {
                     Some(path) => path.clone(),
-                    None => {
-                        let chosen = rfd::FileDialog::new()
-                            .add_filter("GIF animation", &["gif"])
-                            .set_title("Export GIF")
-                            .set_file_name(format!(
-                                "{}.gif",
-                                self.request.animation.trajectory.kind().slug()
-                            ))
-                            .save_file();
-                        match chosen {
-                            Some(path) => path,
-                            None => return Ok(Some(WorkerEvent::DialogCancelled)),
-                        }
-                    }
+                    None => match native_dialog(DialogPurpose::ExportGif) {
+                        Ok(path) => path,
+                        Err(event) => return Ok(Some(*event)),
+                    },
                 };
                 let options = GifOptions {
                     look: self.request.look,

@@ -235,7 +235,7 @@ fn a_loaded_point_set_becomes_the_drawn_target() {
     state.apply(FileCommand::LoadPoints);
     assert!(matches!(
         state.take_requests().as_slice(),
-        [Request::File(FileRequest::LoadPoints)]
+        [Request::File(FileRequest::LoadPoints(None))]
     ));
     let points: Vec<Point> = vec![[0.0, 0.0], [1.0, 2.0], [3.0, -1.0]];
     state.on_event(WorkerEvent::PointsLoaded {

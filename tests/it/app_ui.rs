@@ -9,8 +9,8 @@ use egui_kittest::kittest::Queryable;
 use nsgf::app::app_ui::layout_ui;
 use nsgf::app::jobs::{Extent, Request, Run, WorkerEvent};
 use nsgf::app::state::{
-    AppState, DrawCommand, FileCommand, FlowSettings, FlowView, InputCommand, Overlays,
-    PlaybackCommand, TargetChoice, TrainCommand, ViewCommand,
+    AppState, DialogKind, DialogPurpose, DrawCommand, FileCommand, FlowSettings, FlowView,
+    InputCommand, Overlays, PlaybackCommand, TargetChoice, TrainCommand, ViewCommand,
 };
 use nsgf::app::view_options::ViewOptions;
 use nsgf::app::{NsgfApp, shared_device, workers};
@@ -322,6 +322,122 @@ fn closing_the_app_during_training_and_export_leaves_no_stray_file() {
     assert!(left.is_empty(), "closing mid-export left {left:?}");
     assert!(took < Duration::from_secs(10), "closing took {took:?}");
     println!("closed during training and export in {took:?}");
+    std::fs::remove_dir_all(&directory).ok();
+}
+
+/// The in-app file dialog (for desktops without a portal): a scene is saved through it, the
+/// setup changed, and the scene opened again through it, all by clicks and typing.
+#[test]
+fn the_in_app_dialog_saves_and_opens_a_scene() {
+    let directory = std::env::temp_dir().join(format!("nsgf-app-dialog-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let path = directory.join("ui-scene.json");
+
+    let mut harness = app_harness(tiny_settings());
+    harness
+        .state_mut()
+        .apply(FileCommand::SetDialogKind(DialogKind::InApp));
+    harness.state_mut().apply(InputCommand::SetSeed(7));
+    harness.step();
+    let saved = harness.state().state().scene();
+
+    harness.get_by_label("Save scene…").click_accesskit();
+    // A new egui window is laid out invisibly on its first frame.
+    harness.run_steps(4);
+    assert_eq!(
+        harness.state().state().pending_dialog(),
+        Some(DialogPurpose::SaveScene)
+    );
+    let file_name_field = |harness: &Harness<'static, NsgfApp>| {
+        harness
+            .get_all_by_role(egui::accesskit::Role::TextInput)
+            .find(|node| node.value().as_deref() == Some("scene.json"))
+            .map(|node| node.focus())
+            .expect("the dialog's file name field, proposing scene.json");
+    };
+    file_name_field(&harness);
+    harness.run_steps(1);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .find(egui_kittest::Node::is_focused)
+        .expect("the focused file name field")
+        .type_text(path.to_str().expect("a UTF-8 path"));
+    harness.run_steps(1);
+    harness.get_by_label("Save").click();
+    wait_until(&mut harness, "the scene is saved", |s| {
+        s.status().is_some_and(|m| m.contains("saved the scene"))
+    });
+    assert!(harness.state().state().pending_dialog().is_none());
+    assert_eq!(
+        nsgf::scene::Scene::load(&path).expect("a scene file"),
+        saved
+    );
+
+    harness.state_mut().apply(InputCommand::SetSeed(99));
+    harness.get_by_label("Open scene…").click_accesskit();
+    harness.run_steps(4);
+    // The dialog opens where the last file went, listing it.
+    harness.get_by_label("🗋 ui-scene.json").click();
+    harness.run_steps(1);
+    harness.get_by_label("Open").click();
+    wait_until(&mut harness, "the scene is opened", |s| {
+        s.status().is_some_and(|m| m.contains("opened scene"))
+    });
+    let state = harness.state().state();
+    assert_eq!(state.settings().seed, 7);
+    assert_eq!(state.scene(), saved);
+    std::fs::remove_dir_all(&directory).ok();
+}
+
+/// A file dropped on the window, as egui reports one.
+#[derive(Debug)]
+struct DroppedPath(std::path::PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Dropped files: a CSV becomes the drawn target, a scene opens.
+#[test]
+fn dropped_files_become_the_target_or_open_as_a_scene() {
+    let directory = std::env::temp_dir().join(format!("nsgf-app-drop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let csv = directory.join("dropped.csv");
+    std::fs::write(&csv, "0,0\n1,1\n2,0.5\n").unwrap();
+    let scene_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/scenes/8gaussians-nsgfpp.json");
+
+    let mut harness = app_harness(tiny_settings());
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(csv.clone())));
+    harness.step();
+    wait_until(&mut harness, "the dropped CSV is the target", |s| {
+        s.settings().target == TargetChoice::Drawn && s.drawing().drawn().points().len() == 3
+    });
+
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(scene_path)));
+    harness.step();
+    wait_until(&mut harness, "the dropped scene is open", |s| {
+        s.settings().target == TargetChoice::Preset(Preset::EightGaussians)
+    });
+    assert_eq!(
+        harness.state().state().training().config().method,
+        Method::NsgfPp
+    );
     std::fs::remove_dir_all(&directory).ok();
 }
 

@@ -129,7 +129,7 @@ fn a_scene_naming_a_model_loads_it_from_beside_the_scene() {
     state.open_scene(scene, Path::new("/data/scenes/a.json"));
     assert!(state.queued_requests().iter().any(|r| matches!(
         r,
-        Request::File(FileRequest::LoadModelFrom(p)) if p == Path::new("/data/scenes/models/moons.json")
+        Request::File(FileRequest::LoadModel(Some(p))) if p == Path::new("/data/scenes/models/moons.json")
     )));
 }
 

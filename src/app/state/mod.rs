@@ -14,6 +14,7 @@
 //! to; work to start is queued as [`Request`]s for the shell to take with
 //! [`AppState::take_requests`]. Nothing here touches egui or runs numerics.
 
+pub mod dialogs;
 pub mod inputs;
 pub mod messages;
 pub mod readouts;
@@ -23,6 +24,7 @@ pub mod view;
 
 pub use super::drawing::DrawCommand;
 pub use super::playback::PlaybackCommand;
+pub use dialogs::{DialogKind, DialogPurpose};
 pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, TargetChoice};
 pub use readouts::{FrameReadouts, MAX_W2_PARTICLES, Readout};
 pub use training::{MAX_NFE, ModelInputs, RunningTraining, TrainCommand};
@@ -41,10 +43,12 @@ use crate::job::JobError;
 use crate::model::{TrainProgress, TrainedModel};
 use crate::render::{Animation, LookOptions};
 use crate::scene::{SCENE_FORMAT_VERSION, Scene, SceneOverlays, SceneTarget};
+use dialogs::Dialogs;
 use inputs::InputChange;
 use messages::{GifExport, Messages};
 use readouts::Readouts;
 use runs::{LearnedRun, ParticleRun};
+use std::path::PathBuf;
 use std::sync::Arc;
 use training::{TrainEffect, Training};
 use view::ViewSettings;
@@ -56,33 +60,63 @@ pub const GRID_CELLS: usize = 32;
 /// Seed offset of the fresh target sample that readouts compare against.
 const READOUT_SEED_OFFSET: u64 = 0x5eed;
 
-/// What the user does with files.
+/// What the user does with files. The commands without a path ask for one with a file dialog
+/// (native, or the in-app one: [`dialogs`]); the in-app dialog answers with the `…To`/`…From`
+/// command of its purpose.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileCommand {
     /// Open a CSV file as the drawn target.
     LoadPoints,
+    /// Open the CSV file at this path as the drawn target.
+    LoadPointsFrom(PathBuf),
     /// Save the drawn points as CSV.
     SavePoints,
+    /// Save the drawn points to this path.
+    SavePointsTo(PathBuf),
     /// Save the model as JSON.
     SaveModel,
+    /// Save the model to this path.
+    SaveModelTo(PathBuf),
     /// Load a model from JSON (file dialog).
     LoadModel,
     /// Load the model at this path (no dialog).
-    LoadModelFile(std::path::PathBuf),
+    LoadModelFile(PathBuf),
     /// Export the shown flow as a GIF (a file dialog asks where).
     ExportGif,
     /// Export the shown flow as a GIF to this path (no dialog).
-    ExportGifTo(std::path::PathBuf),
+    ExportGifTo(PathBuf),
     /// Cancel the GIF export in progress (nothing is written).
     CancelGif,
     /// Save the whole setup as a scene file (a file dialog asks where).
     SaveScene,
     /// Save the scene to this path (no dialog).
-    SaveSceneTo(std::path::PathBuf),
+    SaveSceneTo(PathBuf),
     /// Open a scene file (file dialog).
     OpenScene,
     /// Open the scene at this path (no dialog).
-    OpenSceneFrom(std::path::PathBuf),
+    OpenSceneFrom(PathBuf),
+    /// A file dropped on the window: a CSV becomes the drawn target, a model loads, a scene
+    /// opens.
+    OpenDropped(PathBuf),
+    /// Which file dialog asks for paths.
+    SetDialogKind(DialogKind),
+    /// The in-app dialog was cancelled.
+    DialogCancelled,
+}
+
+impl DialogPurpose {
+    /// The command that carries out this purpose on `path` (the in-app dialog's answer).
+    pub fn command(self, path: PathBuf) -> FileCommand {
+        match self {
+            Self::LoadPoints => FileCommand::LoadPointsFrom(path),
+            Self::SavePoints => FileCommand::SavePointsTo(path),
+            Self::LoadModel => FileCommand::LoadModelFile(path),
+            Self::SaveModel => FileCommand::SaveModelTo(path),
+            Self::ExportGif => FileCommand::ExportGifTo(path),
+            Self::SaveScene => FileCommand::SaveSceneTo(path),
+            Self::OpenScene => FileCommand::OpenSceneFrom(path),
+        }
+    }
 }
 
 /// Every user action, as data: each part's own commands.
@@ -137,7 +171,8 @@ pub struct AppState {
     gif: GifExport,
     play_when_learned_ready: bool,
     /// The file the shown model was loaded from (a scene refers to it).
-    model_path: Option<std::path::PathBuf>,
+    model_path: Option<PathBuf>,
+    dialogs: Dialogs,
     next_generation: u64,
     requests: Vec<Request>,
 }
@@ -158,6 +193,7 @@ impl AppState {
             gif: GifExport::default(),
             play_when_learned_ready: false,
             model_path: None,
+            dialogs: Dialogs::default(),
             next_generation: 0,
             requests: Vec::new(),
         };
@@ -472,48 +508,141 @@ impl AppState {
 
     fn apply_file(&mut self, command: FileCommand) {
         match command {
-            FileCommand::LoadPoints => self.requests.push(Request::File(FileRequest::LoadPoints)),
-            FileCommand::SavePoints if self.drawing.drawn().is_empty() => {
+            FileCommand::LoadPoints => self.ask_path(DialogPurpose::LoadPoints),
+            FileCommand::LoadPointsFrom(path) => {
+                self.file_request(FileRequest::LoadPoints(Some(path)));
+            }
+            FileCommand::SavePoints | FileCommand::SavePointsTo(_)
+                if self.drawing.drawn().is_empty() =>
+            {
                 self.messages
                     .fail("nothing to save: the drawn target is empty");
             }
-            FileCommand::SavePoints => {
+            FileCommand::SavePoints => self.ask_path(DialogPurpose::SavePoints),
+            FileCommand::SavePointsTo(path) => {
                 let points = self.drawing.drawn().points().to_vec();
-                self.requests
-                    .push(Request::File(FileRequest::SavePoints(points)));
+                self.file_request(FileRequest::SavePoints {
+                    points,
+                    path: Some(path),
+                });
             }
-            FileCommand::SaveModel => match self.training.model() {
-                Some(model) => {
+            FileCommand::SaveModel | FileCommand::SaveModelTo(_)
+                if self.training.model().is_none() =>
+            {
+                self.messages
+                    .fail("no model to save: train or load one first");
+            }
+            FileCommand::SaveModel => self.ask_path(DialogPurpose::SaveModel),
+            FileCommand::SaveModelTo(path) => {
+                if let Some(model) = self.training.model() {
                     let model = Arc::clone(model);
-                    self.requests
-                        .push(Request::File(FileRequest::SaveModel(model)));
+                    self.file_request(FileRequest::SaveModel {
+                        model,
+                        path: Some(path),
+                    });
                 }
-                None => self
-                    .messages
-                    .fail("no model to save: train or load one first"),
-            },
-            FileCommand::LoadModel => self.requests.push(Request::File(FileRequest::LoadModel)),
-            FileCommand::LoadModelFile(path) => {
-                self.requests
-                    .push(Request::File(FileRequest::LoadModelFrom(path)));
             }
-            FileCommand::ExportGif => self.export_gif(None),
+            FileCommand::LoadModel => self.ask_path(DialogPurpose::LoadModel),
+            FileCommand::LoadModelFile(path) => {
+                self.file_request(FileRequest::LoadModel(Some(path)));
+            }
+            FileCommand::ExportGif => {
+                if self.gif.running() {
+                    self.messages.say("a GIF export is already running");
+                } else if self.dialogs.kind() == DialogKind::InApp {
+                    self.dialogs.ask(DialogPurpose::ExportGif);
+                } else {
+                    self.export_gif(None);
+                }
+            }
             FileCommand::ExportGifTo(path) => self.export_gif(Some(path)),
             FileCommand::CancelGif => {
                 if self.gif.cancel() {
                     self.messages.say("cancelling the GIF export…");
                 }
             }
-            FileCommand::SaveScene => self.save_scene(None),
-            FileCommand::SaveSceneTo(path) => self.save_scene(Some(path)),
-            FileCommand::OpenScene => self
-                .requests
-                .push(Request::File(FileRequest::OpenScene(None))),
+            FileCommand::SaveScene | FileCommand::SaveSceneTo(_)
+                if matches!(self.settings.target, TargetChoice::Drawn)
+                    && self.drawing.drawn().is_empty() =>
+            {
+                self.messages
+                    .fail("nothing to save: the drawn target is empty");
+            }
+            FileCommand::SaveScene => self.ask_path(DialogPurpose::SaveScene),
+            FileCommand::SaveSceneTo(path) => {
+                let scene = Box::new(self.scene());
+                self.file_request(FileRequest::SaveScene {
+                    scene,
+                    path: Some(path),
+                });
+            }
+            FileCommand::OpenScene => self.ask_path(DialogPurpose::OpenScene),
             FileCommand::OpenSceneFrom(path) => {
-                self.requests
-                    .push(Request::File(FileRequest::OpenScene(Some(path))));
+                self.file_request(FileRequest::OpenScene(Some(path)));
+            }
+            FileCommand::OpenDropped(path) => self.file_request(FileRequest::OpenDropped(path)),
+            FileCommand::SetDialogKind(kind) => self.dialogs.set_kind(kind),
+            FileCommand::DialogCancelled => {
+                if self.dialogs.close().is_some() {
+                    self.messages.say("no file chosen");
+                }
             }
         }
+    }
+
+    /// Asks for a path for `purpose`: the in-app dialog opens, or the native one runs on the
+    /// files worker (a request without a path).
+    fn ask_path(&mut self, purpose: DialogPurpose) {
+        if self.dialogs.kind() == DialogKind::InApp {
+            self.dialogs.ask(purpose);
+            return;
+        }
+        let request = match purpose {
+            DialogPurpose::LoadPoints => FileRequest::LoadPoints(None),
+            DialogPurpose::SavePoints => FileRequest::SavePoints {
+                points: self.drawing.drawn().points().to_vec(),
+                path: None,
+            },
+            DialogPurpose::LoadModel => FileRequest::LoadModel(None),
+            DialogPurpose::SaveModel => match self.training.model() {
+                Some(model) => FileRequest::SaveModel {
+                    model: Arc::clone(model),
+                    path: None,
+                },
+                None => return,
+            },
+            DialogPurpose::ExportGif => return self.export_gif(None),
+            DialogPurpose::SaveScene => FileRequest::SaveScene {
+                scene: Box::new(self.scene()),
+                path: None,
+            },
+            DialogPurpose::OpenScene => FileRequest::OpenScene(None),
+        };
+        self.file_request(request);
+    }
+
+    /// Queues `request` for the files worker; a path chosen in the in-app dialog closes it.
+    fn file_request(&mut self, request: FileRequest) {
+        if let Some(path) = request.path() {
+            self.dialogs.chose(path);
+            self.dialogs.close();
+        }
+        self.requests.push(Request::File(request));
+    }
+
+    /// The in-app dialog to show, if one is asked for.
+    pub fn pending_dialog(&self) -> Option<DialogPurpose> {
+        self.dialogs.pending()
+    }
+
+    /// Which file dialog asks for paths.
+    pub fn dialog_kind(&self) -> DialogKind {
+        self.dialogs.kind()
+    }
+
+    /// The folder the in-app dialog opens in (the last chosen one).
+    pub fn dialog_folder(&self) -> Option<&PathBuf> {
+        self.dialogs.folder()
     }
 
     /// The whole setup as a scene: inputs (the drawn points themselves when the target is
@@ -547,17 +676,6 @@ impl AppState {
             },
             model: self.model_path.clone(),
         }
-    }
-
-    fn save_scene(&mut self, path: Option<std::path::PathBuf>) {
-        if matches!(self.settings.target, TargetChoice::Drawn) && self.drawing.drawn().is_empty() {
-            self.messages
-                .fail("nothing to save: the drawn target is empty");
-            return;
-        }
-        let scene = Box::new(self.scene());
-        self.requests
-            .push(Request::File(FileRequest::SaveScene { scene, path }));
     }
 
     /// Takes `scene` (opened from `path`) as the whole setup: inputs, parameters and overlays,
@@ -603,7 +721,7 @@ impl AppState {
         }
         if let Some(model) = scene.model_path(path) {
             self.requests
-                .push(Request::File(FileRequest::LoadModelFrom(model)));
+                .push(Request::File(FileRequest::LoadModel(Some(model))));
         }
     }
 
@@ -699,8 +817,16 @@ impl AppState {
             WorkerEvent::FileFailed { op, error } => self.on_file_failed(op, &error),
             WorkerEvent::DialogCancelled => {
                 self.gif.end();
-                self.messages
-                    .say("no file chosen (dialog cancelled, or no file-dialog portal)");
+                self.messages.say("no file chosen");
+            }
+            WorkerEvent::NativeDialogUnavailable { purpose } => {
+                self.gif.end();
+                self.dialogs.set_kind(DialogKind::InApp);
+                self.dialogs.ask(purpose);
+                self.messages.say(
+                    "the desktop's file dialog did not answer (no xdg portal?): using the \
+                     in-app file dialog from now on",
+                );
             }
             WorkerEvent::WorkerFailed { error } => self.messages.fail(error.describe()),
             // Results of superseded jobs.
@@ -849,7 +975,11 @@ impl AppState {
 
     /// Queues the GIF of the shown flow: its trajectory shared, not copied, with the caption
     /// the flow's kind gives it (the same as `nsgf gif`'s).
-    fn export_gif(&mut self, path: Option<std::path::PathBuf>) {
+    fn export_gif(&mut self, path: Option<PathBuf>) {
+        if let Some(path) = &path {
+            self.dialogs.chose(path);
+            self.dialogs.close();
+        }
         if self.gif.running() {
             self.messages.say("a GIF export is already running");
             return;
