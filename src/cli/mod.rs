@@ -1,9 +1,11 @@
 //! The `nsgf` command line: a thin shell over the library. Each subcommand lives in its own file
 //! with its clap arguments and a `run` function; every error reaches `main` as one line.
 
+mod animation_args;
 pub mod bench;
 mod data;
 mod eval;
+mod figure;
 mod flow;
 mod gif;
 mod model_draw;
@@ -51,6 +53,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Export a flow (learned or particle) as a looping GIF.
     Gif(gif::GifArgs),
+    /// A strip of snapshots of a flow at chosen times, as PNG and/or SVG (figures for papers).
+    Figure(figure::FigureArgs),
     /// Benchmarks: softmin terms per second, warm-start savings, GIF export time.
     Bench(bench::BenchArgs),
     /// Open the desktop app (the same as no command).
@@ -81,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sample(args)) => sample::run(&args),
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Gif(args)) => gif::run(&args),
+        Some(Command::Figure(args)) => figure::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
     }
 }

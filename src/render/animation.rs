@@ -241,6 +241,18 @@ impl AnimationRenderer {
 
     /// Draws frame `index` (errors when it is out of range).
     pub fn render(&self, index: usize) -> Result<Pixmap, RenderError> {
+        self.with_scene(index, |scene| {
+            render_frame(scene, &self.viewport, &self.style)
+        })?
+    }
+
+    /// Calls `draw` with the description of frame `index` that [`AnimationRenderer::render`]
+    /// draws (the SVG figure writes the same one).
+    pub fn with_scene<R>(
+        &self,
+        index: usize,
+        draw: impl FnOnce(&FrameScene<'_>) -> R,
+    ) -> Result<R, RenderError> {
         let animation = &self.animation;
         let frames = animation.trajectory.frames();
         let frame = frames.get(index).ok_or(RenderError::FrameOutOfRange {
@@ -281,6 +293,6 @@ impl AnimationRenderer {
                     .map(|b| b as f64 / last as f64),
             }),
         };
-        render_frame(&scene, &self.viewport, &self.style)
+        Ok(draw(&scene))
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod animation;
 pub mod colors;
+pub mod figure;
 pub mod font;
 pub mod gif_export;
 pub mod palette;
@@ -19,6 +20,7 @@ pub mod viewport;
 
 pub use animation::{Animation, AnimationRenderer, DEFAULT_MARGIN, LookOptions};
 pub use colors::colors_by_start;
+pub use figure::{DEFAULT_TIMES, Figure};
 pub use gif_export::{FPS_RANGE, GifExporter, GifOptions, GifReport, MAX_HOLD_MS, export_gif};
 pub use raster::{SIZE_RANGE, render_frame};
 pub use scene::{FrameProgress, FrameScene, FrameStyle};
@@ -111,4 +113,7 @@ pub enum RenderError {
     /// The export was cancelled.
     #[error("GIF export cancelled")]
     Cancelled,
+    /// Figure options out of range.
+    #[error("{0}")]
+    InvalidFigure(String),
 }

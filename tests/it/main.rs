@@ -12,6 +12,7 @@ mod cli_velocity;
 mod data_cli;
 mod data_csv;
 mod data_presets;
+mod figure;
 mod files;
 mod flow_pool;
 mod fuzz_replay;
