@@ -144,6 +144,22 @@ pub enum OtError {
         /// The precision of the kernels.
         precision: Precision,
     },
+    /// GeomLoss's ε-annealing would take more than [`schedule::MAX_EPSILON_STEPS`] steps.
+    #[error(
+        "the ε-schedule would anneal through {steps:.0} steps (diameter {diameter:e}, blur \
+         {blur:e}, scaling {scaling}), beyond the limit of {}: raise --blur or lower --scaling",
+        schedule::MAX_EPSILON_STEPS
+    )]
+    ScheduleTooLong {
+        /// The steps it would take.
+        steps: f64,
+        /// The diameter of the clouds.
+        diameter: f64,
+        /// The blur.
+        blur: f64,
+        /// The annealing factor.
+        scaling: f64,
+    },
     /// A GPU failure (device lost, out of memory, size beyond the adapter's limits).
     #[error("GPU backend: {0}")]
     Gpu(String),
