@@ -281,6 +281,27 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(FileCommand::CancelGif.into());
         }
     });
+    ui.horizontal(|ui| {
+        if ui
+            .button("Save PNG…")
+            .on_hover_text("Write the shown frame as a PNG image of the chosen size")
+            .clicked()
+        {
+            commands.push(FileCommand::SavePng.into());
+        }
+        let mut size = state.png_size();
+        if ui
+            .add(
+                egui::DragValue::new(&mut size)
+                    .range(crate::render::SIZE_RANGE)
+                    .suffix(" px"),
+            )
+            .on_hover_text("Side of the saved PNG image, in pixels (64 to 2048)")
+            .changed()
+        {
+            commands.push(FileCommand::SetPngSize(size).into());
+        }
+    });
 }
 
 /// Save and open whole setups (scenes).

@@ -232,6 +232,17 @@ pub enum FileRequest {
     OpenScene(Option<PathBuf>),
     /// A file dropped on the window: points, a model or a scene, told apart by their content.
     OpenDropped(PathBuf),
+    /// Save one frame of a flow as PNG, drawn by the GIF export's renderer.
+    SavePng {
+        /// The shown flow.
+        animation: Box<Animation>,
+        /// How it looks (size, trails, arrows, target).
+        look: LookOptions,
+        /// The frame to draw.
+        frame: usize,
+        /// Where; None asks.
+        path: Option<PathBuf>,
+    },
 }
 
 impl FileRequest {
@@ -243,7 +254,8 @@ impl FileRequest {
             | Self::OpenScene(path)
             | Self::SavePoints { path, .. }
             | Self::SaveModel { path, .. }
-            | Self::SaveScene { path, .. } => path.as_ref(),
+            | Self::SaveScene { path, .. }
+            | Self::SavePng { path, .. } => path.as_ref(),
             Self::OpenDropped(path) => Some(path),
         }
     }
@@ -257,6 +269,7 @@ impl FileRequest {
             Self::SaveModel { .. } => DialogPurpose::SaveModel,
             Self::SaveScene { .. } => DialogPurpose::SaveScene,
             Self::OpenScene(_) => DialogPurpose::OpenScene,
+            Self::SavePng { .. } => DialogPurpose::SavePng,
         }
     }
 
@@ -270,6 +283,7 @@ impl FileRequest {
             Self::SaveScene { .. } => FileOp::SaveScene,
             Self::OpenScene(_) => FileOp::OpenScene,
             Self::OpenDropped(_) => FileOp::OpenDropped,
+            Self::SavePng { .. } => FileOp::SavePng,
         }
     }
 }
@@ -323,6 +337,8 @@ pub enum FileOp {
     OpenScene,
     /// Opening a dropped file.
     OpenDropped,
+    /// Saving a PNG frame.
+    SavePng,
 }
 
 /// Results the workers send back.

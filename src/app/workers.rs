@@ -618,6 +618,34 @@ fn carry_out(request: FileRequest, path: &Path) -> Result<WorkerEvent, JobError>
             path: path_buf,
         },
         FileRequest::OpenDropped(_) => open_dropped(path)?,
+        FileRequest::SavePng {
+            animation,
+            look,
+            frame,
+            ..
+        } => {
+            let image = crate::render::AnimationRenderer::new(&animation, look)?.render(frame)?;
+            let bytes = image.encode_png().map_err(|error| {
+                JobError::from(crate::render::RenderError::Io {
+                    path: path.display().to_string(),
+                    source: std::io::Error::other(error.to_string()),
+                })
+            })?;
+            crate::files::write_atomically(path, |out| std::io::Write::write_all(out, &bytes))
+                .map_err(|source| {
+                    JobError::from(crate::render::RenderError::Io {
+                        path: path.display().to_string(),
+                        source,
+                    })
+                })?;
+            WorkerEvent::Saved {
+                message: format!(
+                    "saved frame {frame} ({} px) to {}",
+                    look.size_px,
+                    path.display()
+                ),
+            }
+        }
     })
 }
 

@@ -84,7 +84,11 @@ mod tests {
         };
         let error = epsilon_schedule(1e300, &params).unwrap_err();
         assert!(matches!(error, OtError::ScheduleTooLong { .. }), "{error}");
-        assert!(error.to_string().contains("raise --blur or lower --scaling"));
+        assert!(
+            error
+                .to_string()
+                .contains("raise --blur or lower --scaling")
+        );
     }
 
     #[test]

@@ -849,3 +849,41 @@ fn changing_parameters_while_training_runs_keeps_the_run_and_marks_its_model_sta
         "the model no longer matches the edited inputs"
     );
 }
+
+#[test]
+fn save_png_writes_the_shown_frame_at_the_chosen_size() {
+    let mut state = state_with_frames(3, true);
+    state.apply(PlaybackCommand::StepForward);
+    state.apply(FileCommand::SetPngSize(5000));
+    assert_eq!(state.png_size(), 2048, "clamped to the renderer's range");
+    state.apply(FileCommand::SetPngSize(200));
+    let dir = std::env::temp_dir().join(format!("nsgf-app-png-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("frame.png");
+    state.apply(FileCommand::SavePngTo(path.clone()));
+    let requests = state.take_requests();
+    let Some(request) = requests.iter().find_map(|r| match r {
+        Request::File(request) => Some(request),
+        _ => None,
+    }) else {
+        panic!("a file request: {requests:?}");
+    };
+    assert!(
+        matches!(request, FileRequest::SavePng { frame: 1, .. }),
+        "the shown frame: {request:?}"
+    );
+    let event = nsgf::app::workers::run_file_request(request.clone());
+    assert!(
+        matches!(&event, WorkerEvent::Saved { message } if message.contains("frame.png")),
+        "{event:?}"
+    );
+    let image = tiny_skia::Pixmap::load_png(&path).expect("a PNG");
+    assert_eq!((image.width(), image.height()), (200, 200));
+
+    let mut empty = AppState::new(FlowSettings::default());
+    empty.take_requests();
+    empty.apply(FileCommand::SavePng);
+    assert!(empty.error().is_some_and(|e| e.contains("no frames")));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -17,6 +17,8 @@ pub enum DialogPurpose {
     SaveModel,
     /// Where to write the GIF.
     ExportGif,
+    /// Where to write the shown frame as PNG.
+    SavePng,
     /// Where to save the scene.
     SaveScene,
     /// A scene file to open.
@@ -32,6 +34,7 @@ impl DialogPurpose {
             Self::LoadModel => "Load model",
             Self::SaveModel => "Save model",
             Self::ExportGif => "Export GIF",
+            Self::SavePng => "Save PNG",
             Self::SaveScene => "Save scene",
             Self::OpenScene => "Open scene",
         }
@@ -41,7 +44,7 @@ impl DialogPurpose {
     pub fn saves(self) -> bool {
         matches!(
             self,
-            Self::SavePoints | Self::SaveModel | Self::ExportGif | Self::SaveScene
+            Self::SavePoints | Self::SaveModel | Self::ExportGif | Self::SavePng | Self::SaveScene
         )
     }
 
@@ -51,6 +54,7 @@ impl DialogPurpose {
             Self::LoadPoints | Self::SavePoints => "drawn.csv",
             Self::LoadModel | Self::SaveModel => "model.json",
             Self::ExportGif => "flow.gif",
+            Self::SavePng => "frame.png",
             Self::SaveScene | Self::OpenScene => "scene.json",
         }
     }
@@ -61,6 +65,7 @@ impl DialogPurpose {
             Self::LoadPoints | Self::SavePoints => &["csv", "txt"],
             Self::LoadModel | Self::SaveModel | Self::SaveScene | Self::OpenScene => &["json"],
             Self::ExportGif => &["gif"],
+            Self::SavePng => &["png"],
         }
     }
 
@@ -70,6 +75,7 @@ impl DialogPurpose {
             Self::LoadPoints | Self::SavePoints => "CSV point set",
             Self::LoadModel | Self::SaveModel => "NSGF model",
             Self::ExportGif => "GIF animation",
+            Self::SavePng => "PNG image",
             Self::SaveScene | Self::OpenScene => "NSGF scene",
         }
     }

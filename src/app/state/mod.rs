@@ -41,7 +41,7 @@ use crate::data::Distribution;
 use crate::flow::{Frame, PointCloud};
 use crate::job::JobError;
 use crate::model::{TrainProgress, TrainedModel};
-use crate::render::{Animation, LookOptions};
+use crate::render::{Animation, LookOptions, SIZE_RANGE};
 use crate::scene::{SCENE_FORMAT_VERSION, Scene, SceneOverlays, SceneTarget};
 use dialogs::Dialogs;
 use inputs::InputChange;
@@ -87,6 +87,12 @@ pub enum FileCommand {
     ExportGifTo(PathBuf),
     /// Cancel the GIF export in progress (nothing is written).
     CancelGif,
+    /// Save the shown frame as a PNG image (a file dialog asks where).
+    SavePng,
+    /// Save the shown frame as a PNG image to this path.
+    SavePngTo(PathBuf),
+    /// The side in pixels of saved PNG frames (clamped to 64..=2048).
+    SetPngSize(u32),
     /// Save the whole setup as a scene file (a file dialog asks where).
     SaveScene,
     /// Save the scene to this path (no dialog).
@@ -113,6 +119,7 @@ impl DialogPurpose {
             Self::LoadModel => FileCommand::LoadModelFile(path),
             Self::SaveModel => FileCommand::SaveModelTo(path),
             Self::ExportGif => FileCommand::ExportGifTo(path),
+            Self::SavePng => FileCommand::SavePngTo(path),
             Self::SaveScene => FileCommand::SaveSceneTo(path),
             Self::OpenScene => FileCommand::OpenSceneFrom(path),
         }
@@ -173,6 +180,7 @@ pub struct AppState {
     /// The file the shown model was loaded from (a scene refers to it).
     model_path: Option<PathBuf>,
     dialogs: Dialogs,
+    png_size: u32,
     next_generation: u64,
     requests: Vec<Request>,
 }
@@ -194,6 +202,7 @@ impl AppState {
             play_when_learned_ready: false,
             model_path: None,
             dialogs: Dialogs::default(),
+            png_size: 960,
             next_generation: 0,
             requests: Vec::new(),
         };
@@ -556,6 +565,18 @@ impl AppState {
                 }
             }
             FileCommand::ExportGifTo(path) => self.export_gif(Some(path)),
+            FileCommand::SavePng => {
+                if self.shown_animation().is_some() {
+                    self.ask_path(DialogPurpose::SavePng);
+                } else {
+                    self.messages
+                        .fail("nothing to save yet: no frames recorded");
+                }
+            }
+            FileCommand::SavePngTo(path) => self.save_png(Some(path)),
+            FileCommand::SetPngSize(size) => {
+                self.png_size = size.clamp(*SIZE_RANGE.start(), *SIZE_RANGE.end());
+            }
             FileCommand::CancelGif => {
                 if self.gif.cancel() {
                     self.messages.say("cancelling the GIF export…");
@@ -612,6 +633,7 @@ impl AppState {
                 None => return,
             },
             DialogPurpose::ExportGif => return self.export_gif(None),
+            DialogPurpose::SavePng => return self.save_png(None),
             DialogPurpose::SaveScene => FileRequest::SaveScene {
                 scene: Box::new(self.scene()),
                 path: None,
@@ -984,15 +1006,30 @@ impl AppState {
             self.messages.say("a GIF export is already running");
             return;
         }
-        let run = match self.view() {
-            FlowView::Learned => Run::Learned,
-            FlowView::Particle | FlowView::Split => Run::Particle,
-        };
-        let Some(flow) = self.flow_of(run).filter(|flow| !flow.trajectory.is_empty()) else {
+        let Some((animation, look, _)) = self.shown_animation() else {
             self.messages
                 .fail("nothing to export yet: no frames recorded");
             return;
         };
+        let cancel = self.gif.start();
+        self.requests.push(Request::ExportGif(GifRequest {
+            animation,
+            look,
+            path,
+            cancel,
+        }));
+    }
+
+    /// The shown flow as an animation (its trajectory shared, not copied, captioned as
+    /// `nsgf gif` captions it), how the overlays make it look, and the shown frame's index.
+    fn shown_animation(&self) -> Option<(Animation, LookOptions, usize)> {
+        let run = match self.view() {
+            FlowView::Learned => Run::Learned,
+            FlowView::Particle | FlowView::Split => Run::Particle,
+        };
+        let flow = self
+            .flow_of(run)
+            .filter(|flow| !flow.trajectory.is_empty())?;
         let title = format!(
             "{} to {}: {}",
             self.settings.source.name(),
@@ -1012,13 +1049,32 @@ impl AppState {
             show_target: overlays.target,
             ..LookOptions::default()
         };
-        let cancel = self.gif.start();
-        self.requests.push(Request::ExportGif(GifRequest {
-            animation,
+        let shown = self.shown_index(run).unwrap_or(0);
+        Some((animation, look, shown))
+    }
+
+    /// Queues the shown frame as a PNG of [`AppState::png_size`] pixels.
+    fn save_png(&mut self, path: Option<PathBuf>) {
+        let Some((animation, look, frame)) = self.shown_animation() else {
+            self.messages
+                .fail("nothing to save yet: no frames recorded");
+            return;
+        };
+        let look = LookOptions {
+            size_px: self.png_size,
+            ..look
+        };
+        self.file_request(FileRequest::SavePng {
+            animation: Box::new(animation),
             look,
+            frame,
             path,
-            cancel,
-        }));
+        });
+    }
+
+    /// The side in pixels of saved PNG frames.
+    pub fn png_size(&self) -> u32 {
+        self.png_size
     }
 
     fn on_file_failed(&mut self, op: FileOp, error: &JobError) {
