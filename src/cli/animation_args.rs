@@ -71,10 +71,10 @@ impl AnimationArgs {
             seed: self.seed,
         };
         options.config()?;
-        eprintln!(
+        super::progress::note(format!(
             "simulating {} steps of the Sinkhorn flow, {} particles",
             self.steps, self.n
-        );
+        ));
         let flow = options.simulate()?;
         let title = format!(
             "{} -> {}",
@@ -89,12 +89,12 @@ impl AnimationArgs {
         let model = TrainedModel::load(model_path)?;
         let trajectory = model.sample_trajectory(self.n, self.nfe, self.seed)?;
         let target_points = model.target.sample(self.n, &mut target_rng(self.seed))?;
-        eprintln!(
+        super::progress::note(format!(
             "{} model: {} frames, {} network evaluations",
             trajectory.kind(),
             trajectory.len(),
             trajectory.nfe()
-        );
+        ));
         let title = format!(
             "{} -> {}",
             short_name(&model.source.label()),

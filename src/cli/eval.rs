@@ -44,6 +44,7 @@ pub fn evaluate(
         floor: 0.0,
         nfe: 0,
     };
+    let bar = super::progress::bar(repeats as u64, "eval draws");
     for repeat in 0..repeats as u64 {
         let draw_seed = seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9));
         let trajectory = model.sample_trajectory(n, nfe, draw_seed)?;
@@ -56,7 +57,9 @@ pub fn evaluate(
         total.w2 += exact_w2(&samples, &target_samples)?;
         total.floor += noise_floor(&model.target, n, &mut rng)?;
         total.nfe = trajectory.nfe();
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     total.w2 /= repeats as f64;
     total.floor /= repeats as f64;
     Ok(total)
@@ -69,7 +72,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     draw.check(crate::limits::MAX_W2_POINTS, 8 * draw.n as u64)?;
     let model = TrainedModel::load(&draw.model)?;
     let evaluation = evaluate(&model, draw.n, draw.nfe, draw.seed, args.repeats)?;
-    eprintln!("nfe {}", evaluation.nfe);
+    super::progress::note(format!("nfe {}", evaluation.nfe));
     println!("w2 {:.6}", evaluation.w2);
     println!("floor {:.6}", evaluation.floor);
     println!("ratio {:.4}", evaluation.w2 / evaluation.floor);

@@ -71,12 +71,12 @@ pub fn run(args: &FigureArgs) -> anyhow::Result<()> {
             Format::Png => figure.save_png(path)?,
             Format::Svg => figure.save_svg(path)?,
         }
-        eprintln!(
+        super::progress::note(format!(
             "wrote {} ({} panels, frames {:?}, {width}×{height} px)",
             path.display(),
             args.times.len(),
             figure.frames()
-        );
+        ));
     }
     Ok(())
 }

@@ -3,7 +3,6 @@
 
 use super::animation_args::{AnimationArgs, check_folder_of};
 use crate::render::{GifOptions, LookOptions, export_gif};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `nsgf gif`.
@@ -54,25 +53,23 @@ pub fn run(args: &GifArgs) -> anyhow::Result<()> {
     crate::render::raster::check_size(args.size)?;
     check_folder_of(&args.out)?;
     let animation = args.flow.animation()?;
-    let mut stderr = std::io::stderr();
+    let bar = super::progress::bar(animation.frame_count() as u64, "GIF frames");
     let report = export_gif(
         &args.out,
         &animation,
         &options,
-        &mut |done, total| {
-            let _ = write!(stderr, "\rframes {done}/{total}");
-        },
+        &mut |done, _total| bar.set_position(done as u64),
         None,
     );
-    eprintln!();
+    bar.finish_and_clear();
     let report = report?;
-    eprintln!(
+    super::progress::note(format!(
         "wrote {} ({} frames, {} px, {:.0} KiB) in {:.2} s",
         report.path.display(),
         report.frames,
         report.size_px,
         report.bytes as f64 / 1024.0,
         report.seconds
-    );
+    ));
     Ok(())
 }

@@ -10,6 +10,7 @@ mod flow;
 mod gif;
 mod model_draw;
 pub mod particle_flow;
+mod progress;
 mod sample;
 mod train;
 mod velocity;
@@ -20,6 +21,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "nsgf", version, about, long_about = None)]
 pub struct Cli {
+    /// No progress bars and no notes on stderr (errors still go there).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
     /// A scene file to open the app on (the same as `nsgf app --scene FILE`).
     #[arg(long, value_name = "FILE")]
     pub scene: Option<std::path::PathBuf>,
@@ -72,6 +76,7 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    progress::set_quiet(cli.quiet);
     match cli.command {
         None => open_app(cli.scene.as_deref()),
         Some(Command::App(args)) => open_app(args.scene.as_deref().or(cli.scene.as_deref())),

@@ -110,16 +110,27 @@ impl ParticleFlowOptions<'_> {
         let (source_points, target_points) =
             sample_source_and_target(&source, &target, self.n, self.seed)?;
         let mut selected = select_backend(self.sinkhorn.backend, Precision::F32)?;
-        eprintln!("{}", selected.note);
+        super::progress::note(&selected.note);
         let backend = selected.backend.as_mut();
         backend.reset_warm_start();
         let mut flow = ParticleFlow::new(source_points, target_points.clone(), config)?;
+        let bar = super::progress::bar(self.steps as u64, "Sinkhorn flow steps");
         while !flow.finished() {
-            on_frame(flow.advance(backend)?)?;
+            let frame = flow.advance(backend);
+            bar.inc(1);
+            let frame = match frame {
+                Ok(frame) => frame,
+                Err(error) => {
+                    bar.finish_and_clear();
+                    return Err(error.into());
+                }
+            };
+            on_frame(frame)?;
             if let Some(notice) = backend.take_notice() {
-                eprintln!("{notice}");
+                bar.suspend(|| super::progress::note(&notice));
             }
         }
+        bar.finish_and_clear();
         on_frame(flow.current_frame())?;
         Ok((source, target, target_points))
     }

@@ -4,7 +4,6 @@ use crate::data::Distribution;
 use crate::model::{Method, TrainConfig, TrainProgress, TrainedModel};
 use crate::nn::Activation;
 use anyhow::Context;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -77,9 +76,6 @@ pub struct TrainArgs {
     /// W2 checkpoint every this many iterations (0: only at the end).
     #[arg(long)]
     pub eval_every: Option<usize>,
-    /// No progress line.
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 impl TrainArgs {
@@ -136,19 +132,15 @@ fn check_writable(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One progress line, rewritten in place on stderr.
+/// What the progress bar says about the stage (and each W2 checkpoint's line).
 fn progress_line(progress: &TrainProgress) -> String {
     let w2 = progress
         .w2
         .map(|w2| format!("  w2 {w2:.4}"))
         .unwrap_or_default();
     format!(
-        "\r[{:>3.0}%] {} {}/{}  loss {:.5}{w2}   ",
-        100.0 * progress.fraction_done,
-        progress.stage,
-        progress.iteration,
-        progress.total,
-        progress.loss
+        "{} {}/{}  loss {:.5}{w2}",
+        progress.stage, progress.iteration, progress.total, progress.loss
     )
 }
 
@@ -160,23 +152,20 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let target = Distribution::parse(&args.target)?;
     check_writable(&args.out)?;
     let cancel = AtomicBool::new(false);
-    let quiet = args.quiet;
+    let bar = super::progress::bar(1000, config.method.display_name());
     let mut report = |progress: &TrainProgress| {
-        if !quiet {
-            let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "{}", progress_line(progress));
-            if progress.w2.is_some() {
-                let _ = writeln!(stderr);
-            }
+        bar.set_position((progress.fraction_done * 1000.0).round() as u64);
+        bar.set_message(progress_line(progress));
+        if progress.w2.is_some() {
+            bar.println(progress_line(progress));
         }
     };
-    let model = TrainedModel::train(&config, &source, &target, &cancel, &mut report)?;
-    if !quiet {
-        eprintln!();
-    }
+    let model = TrainedModel::train(&config, &source, &target, &cancel, &mut report);
+    bar.finish_and_clear();
+    let model = model?;
     model.save(&args.out)?;
     let last = model.log.w2.last();
-    eprintln!(
+    super::progress::note(format!(
         "saved {} ({}, {:.1} s{})",
         args.out.display(),
         model.method.display_name(),
@@ -186,6 +175,6 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             c.w2, c.floor, config.eval_samples
         ))
         .unwrap_or_default()
-    );
+    ));
     Ok(())
 }

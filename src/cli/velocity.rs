@@ -62,13 +62,13 @@ pub fn run(args: &VelocityArgs) -> anyhow::Result<()> {
     let source = csv_points::read_points(&args.source)?;
     let target = csv_points::read_points(&args.target)?;
     let mut selected = select_backend(args.backend, args.precision.into())?;
-    eprintln!("{}", selected.note);
+    super::progress::note(&selected.note);
     let velocity = selected
         .backend
         .velocity(&source, &target, &params)
         .with_context(|| format!("velocity of {}", args.source.display()))?;
     if let Some(notice) = selected.backend.take_notice() {
-        eprintln!("{notice}");
+        super::progress::note(notice);
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -90,3 +90,65 @@ fn a_diverging_flow_is_an_error_not_nan_data() {
         "no non-finite value goes out as data"
     );
 }
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`) `nsgf flow` draws a progress bar
+/// with an ETA; into a pipe it prints only its one-line backend note; `--quiet` prints nothing.
+#[test]
+fn progress_bars_only_on_a_terminal_and_never_with_quiet() {
+    let args = [
+        "flow",
+        "--source",
+        "gaussian",
+        "--target",
+        "moons",
+        "--n",
+        "200",
+        "--steps",
+        "6",
+        "--backend",
+        "cpu",
+    ];
+    let piped = crate::support::nsgf(&args);
+    assert!(piped.status.success());
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "only the backend note: {stderr:?}"
+    );
+    assert!(
+        !stderr.contains("ETA") && !stderr.contains('\r'),
+        "{stderr:?}"
+    );
+
+    let mut quiet = vec!["--quiet"];
+    quiet.extend(args);
+    let output = crate::support::nsgf(&quiet);
+    assert!(output.status.success());
+    assert!(
+        output.stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!output.stdout.is_empty(), "the data still goes to stdout");
+
+    let command = format!(
+        "{} {} > /dev/null",
+        env!("CARGO_BIN_EXE_nsgf"),
+        args.join(" ")
+    );
+    match std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+    {
+        Ok(on_terminal) => {
+            let shown = String::from_utf8_lossy(&on_terminal.stdout);
+            assert!(on_terminal.status.success(), "{shown}");
+            assert!(
+                shown.contains("Sinkhorn flow steps") && shown.contains("ETA"),
+                "{shown:?}"
+            );
+        }
+        Err(error) => println!("skipped the terminal half: cannot run script ({error})"),
+    }
+}
