@@ -163,6 +163,7 @@ impl eframe::App for NsgfApp {
 
         let mut commands = Vec::new();
         Self::keyboard_commands(ui, &mut commands);
+        super::shortcuts_ui::shortcut_keys(ui, &mut self.options);
         let dt = ui.input(|input| input.stable_dt);
         if self.state.playback().playing() {
             commands.push(PlaybackCommand::Tick(f64::from(dt)).into());
@@ -223,6 +224,13 @@ pub fn layout_ui(
             ui.add_space(4.0);
             timeline_ui(ui, state, commands);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+                if ui
+                    .button("?")
+                    .on_hover_text("Keyboard shortcuts and mouse gestures (? or F1)")
+                    .clicked()
+                {
+                    options.show_shortcuts = !options.show_shortcuts;
+                }
                 debug_corner_ui(ui, options);
                 ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
                     controls_ui::status_ui(ui, state, commands);
@@ -232,11 +240,25 @@ pub fn layout_ui(
         });
     egui::Panel::left("controls")
         .resizable(true)
-        .default_size(330.0)
+        .default_size(310.0)
         .show(ui, |ui| side_panel_ui(ui, state, options, commands));
+    // Training sits in its own panel: its parameters, progress, curves, Cancel and the model's
+    // actions stay in view together while the flow plays.
+    egui::Panel::right("training")
+        .resizable(true)
+        .default_size(330.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("training_scroll")
+                .show(ui, |ui| {
+                    ui.heading("Learned flow (NSGF training)");
+                    training_ui(ui, state, commands);
+                });
+        });
     egui::CentralPanel::default().show(ui, |ui| {
         plot_view_ui(ui, state, options, commands);
     });
+    super::shortcuts_ui::shortcuts_ui(ui.ctx(), options);
 }
 
 fn side_panel_ui(
@@ -264,9 +286,6 @@ fn side_panel_ui(
             .show(ui, |ui| {
                 controls_ui::overlays_ui(ui, state, options, commands);
             });
-        CollapsingHeader::new("Learned flow (NSGF training)")
-            .default_open(true)
-            .show(ui, |ui| training_ui(ui, state, commands));
         CollapsingHeader::new("Export")
             .default_open(false)
             .show(ui, |ui| controls_ui::export_ui(ui, state, commands));

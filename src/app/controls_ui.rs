@@ -7,7 +7,7 @@ use super::state::{
     MAX_PARTICLES, TargetChoice, ViewCommand,
 };
 use super::view_options::ViewOptions;
-use super::widgets::labelled;
+use super::widgets::{self, labelled};
 use crate::data::Preset;
 use eframe::egui;
 use egui::{ComboBox, DragValue, RichText, Slider, Ui};
@@ -20,7 +20,8 @@ pub fn view_picker_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>
             (FlowView::Learned, "Learned flow"),
             (FlowView::Split, "Side by side"),
         ] {
-            if ui.selectable_label(state.view() == view, label).clicked() {
+            if widgets::with_tip(ui.selectable_label(state.view() == view, label), label).clicked()
+            {
                 commands.push(ViewCommand::SetView(view).into());
             }
         }
@@ -30,7 +31,7 @@ pub fn view_picker_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>
 /// Source, target, n, seed and "new samples".
 pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     egui::Grid::new("data_grid").num_columns(2).show(ui, |ui| {
-        let source_label = ui.label("Source");
+        let source_label = widgets::with_tip(ui.label("Source"), "Source");
         ComboBox::from_id_salt("source_preset")
             .selected_text(state.settings().source.name())
             .show_ui(ui, |ui| {
@@ -44,10 +45,11 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                 }
             })
             .response
-            .labelled_by(source_label.id);
+            .labelled_by(source_label.id)
+            .on_hover_text(widgets::tip("Source").unwrap_or_default());
         ui.end_row();
 
-        let target_label = ui.label("Target");
+        let target_label = widgets::with_tip(ui.label("Target"), "Target");
         ComboBox::from_id_salt("target_preset")
             .selected_text(state.target_label())
             .show_ui(ui, |ui| {
@@ -72,7 +74,8 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                 }
             })
             .response
-            .labelled_by(target_label.id);
+            .labelled_by(target_label.id)
+            .on_hover_text(widgets::tip("Target").unwrap_or_default());
         ui.end_row();
 
         let mut particles = state.settings().particles;
@@ -159,10 +162,10 @@ pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     }
     ui.add_enabled_ui(state.drawing().mode(), |ui| {
         ui.horizontal(|ui| {
-            if ui.radio(!state.drawing().eraser(), "Paint").clicked() {
+            if widgets::with_tip(ui.radio(!state.drawing().eraser(), "Paint"), "Paint").clicked() {
                 commands.push(DrawCommand::SetEraser(false).into());
             }
-            if ui.radio(state.drawing().eraser(), "Erase").clicked() {
+            if widgets::with_tip(ui.radio(state.drawing().eraser(), "Erase"), "Erase").clicked() {
                 commands.push(DrawCommand::SetEraser(true).into());
             }
         });
@@ -184,36 +187,42 @@ pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         }
     });
     ui.horizontal(|ui| {
-        if ui
-            .add_enabled(
+        if widgets::with_tip(
+            ui.add_enabled(
                 state.drawing().drawn().undo_depth() > 0,
                 egui::Button::new("Undo"),
-            )
-            .clicked()
+            ),
+            "Undo",
+        )
+        .clicked()
         {
             commands.push(DrawCommand::UndoDrawn.into());
         }
-        if ui
-            .add_enabled(
+        if widgets::with_tip(
+            ui.add_enabled(
                 !state.drawing().drawn().is_empty(),
                 egui::Button::new("Clear"),
-            )
-            .clicked()
+            ),
+            "Clear",
+        )
+        .clicked()
         {
             commands.push(DrawCommand::ClearDrawn.into());
         }
         ui.label(format!("{} points", state.drawing().drawn().points().len()));
     });
     ui.horizontal(|ui| {
-        if ui.button("Load CSV…").clicked() {
+        if widgets::button(ui, "Load CSV…").clicked() {
             commands.push(FileCommand::LoadPoints.into());
         }
-        if ui
-            .add_enabled(
+        if widgets::with_tip(
+            ui.add_enabled(
                 !state.drawing().drawn().is_empty(),
                 egui::Button::new("Save CSV…"),
-            )
-            .clicked()
+            ),
+            "Save CSV…",
+        )
+        .clicked()
         {
             commands.push(FileCommand::SavePoints.into());
         }
@@ -229,22 +238,20 @@ pub fn overlays_ui(
 ) {
     let mut overlays = state.overlays();
     let mut changed = false;
-    changed |= ui
-        .checkbox(&mut overlays.colors_by_start, "Colour by starting position")
-        .changed();
-    changed |= ui.checkbox(&mut overlays.trails, "Trails").changed();
-    changed |= ui
-        .checkbox(&mut overlays.target, "Target samples")
-        .changed();
-    changed |= ui
-        .checkbox(&mut overlays.particle_arrows, "Arrows at particles")
-        .changed();
-    changed |= ui
-        .checkbox(&mut overlays.grid_arrows, "Arrows on a grid (quiver)")
-        .changed();
-    changed |= ui
-        .checkbox(&mut overlays.phase_boundary, "NSGF++ phase boundary")
-        .changed();
+    changed |= widgets::checkbox(
+        ui,
+        &mut overlays.colors_by_start,
+        "Colour by starting position",
+    )
+    .changed();
+    changed |= widgets::checkbox(ui, &mut overlays.trails, "Trails").changed();
+    changed |= widgets::checkbox(ui, &mut overlays.target, "Target samples").changed();
+    changed |=
+        widgets::checkbox(ui, &mut overlays.particle_arrows, "Arrows at particles").changed();
+    changed |=
+        widgets::checkbox(ui, &mut overlays.grid_arrows, "Arrows on a grid (quiver)").changed();
+    changed |=
+        widgets::checkbox(ui, &mut overlays.phase_boundary, "NSGF++ phase boundary").changed();
     if changed {
         commands.push(ViewCommand::SetOverlays(overlays).into());
     }
@@ -261,10 +268,12 @@ pub fn overlays_ui(
 pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         let exporting = state.gif_exporting();
-        if ui
-            .add_enabled(!exporting, egui::Button::new("Export GIF…"))
-            .on_hover_text("Write the shown flow as an animated GIF")
-            .clicked()
+        if widgets::with_tip(
+            ui.add_enabled(!exporting, egui::Button::new("Export GIF…")),
+            "Export GIF…",
+        )
+        .on_hover_text("Write the shown flow as an animated GIF")
+        .clicked()
         {
             commands.push(FileCommand::ExportGif.into());
         }

@@ -1,6 +1,6 @@
 //! Fonts the app adds to egui's: a 2 KB subset of Symbola (free for any use; see
 //! `assets/fonts/README.md`) with the seven icons the in-app file dialog draws (📂 📁 💾 🗋 🗀 ⬆
-//! ⟲), which egui's bundled fonts lack.
+//! ⟲) and the arrows ← → of the shortcut list, which egui's bundled fonts lack.
 
 use eframe::egui;
 use egui::{FontData, FontInsert, FontPriority, InsertFontFamily};

@@ -25,8 +25,9 @@ pub struct Extent {
 }
 
 impl Extent {
-    /// The smallest box holding every finite point of `sets`, grown by `margin_fraction` of its
-    /// size on every side; the box [-4, 4]² when there is no finite point.
+    /// The smallest SQUARE holding every finite point of `sets`, grown by `margin_fraction` of
+    /// its side on every side; the box [-4, 4]² when there is no finite point. Square, so that
+    /// a square plot at aspect 1 shows exactly this box and the quiver grid covers all of it.
     pub fn around(sets: &[&[Point]], margin_fraction: f64) -> Self {
         let Some((min, max)) = crate::ot::finite_bounding_box(sets.iter().copied()) else {
             return Self {
@@ -35,14 +36,27 @@ impl Extent {
             };
         };
         let span = (max[0] - min[0]).max(max[1] - min[1]).max(1e-3);
-        let margin = span * margin_fraction;
+        let half = span / 2.0 + span * margin_fraction;
+        let center = [f64::midpoint(min[0], max[0]), f64::midpoint(min[1], max[1])];
         Self {
-            min: [min[0] - margin, min[1] - margin],
-            max: [max[0] + margin, max[1] + margin],
+            min: [center[0] - half, center[1] - half],
+            max: [center[0] + half, center[1] + half],
         }
     }
 
-    /// The centres of a `cells × cells` grid over the box, row by row.
+    /// This box grown by `fraction` of its size on every side.
+    pub fn grown(&self, fraction: f64) -> Self {
+        let (dx, dy) = (
+            (self.max[0] - self.min[0]) * fraction,
+            (self.max[1] - self.min[1]) * fraction,
+        );
+        Self {
+            min: [self.min[0] - dx, self.min[1] - dy],
+            max: [self.max[0] + dx, self.max[1] + dy],
+        }
+    }
+
+    /// The cells × cells centres of a regular grid over this box (row by row from the bottom).
     pub fn grid(&self, cells: usize) -> Vec<Point> {
         let cells = cells.max(1);
         let dx = (self.max[0] - self.min[0]) / cells as f64;
@@ -483,6 +497,9 @@ mod tests {
         let extent = Extent::around(&[&[[0.0, 0.0], [2.0, 1.0]], &[[-1.0, 3.0]]], 0.1);
         assert!((extent.min[0] - (-1.3)).abs() < 1e-12);
         assert!((extent.max[1] - 3.3).abs() < 1e-12);
+        let wide = Extent::around(&[&[[0.0, 0.0], [4.0, 1.0]]], 0.0);
+        assert_eq!(wide.min, [0.0, -1.5]);
+        assert_eq!(wide.max, [4.0, 2.5], "square: as tall as it is wide");
     }
 
     #[test]

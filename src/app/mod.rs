@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod playback;
 pub mod plot_items;
 pub mod plot_view_ui;
+pub mod shortcuts_ui;
 pub mod state;
 pub mod time_sync;
 pub mod timeline_ui;

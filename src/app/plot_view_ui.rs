@@ -123,16 +123,23 @@ fn flow_plot_ui(
         Run::Particle => PARTICLE_ACCENT,
         Run::Learned => LEARNED_ACCENT,
     };
+    // The plot's side, from the room before the two header lines take theirs (a long title
+    // must not widen the column).
+    let header = 2.0 * ui.text_style_height(&egui::TextStyle::Heading) + 8.0;
+    let side = ui
+        .available_width()
+        .min(ui.available_height() - header)
+        .max(64.0);
     let title = flow_title(state, kind);
     ui.horizontal(|ui| {
-        ui.label(RichText::new(&title).heading().color(accent));
+        ui.add(egui::Label::new(RichText::new(&title).heading().color(accent)).truncate());
         if kind == Run::Learned && state.training().stale() {
             ui.label(
                 RichText::new("(stale model: train again)").color(Color32::from_rgb(230, 140, 20)),
             );
         }
     });
-    ui.label(RichText::new(readouts_line(state, kind)).monospace());
+    ui.add(egui::Label::new(RichText::new(readouts_line(state, kind)).monospace()).truncate());
 
     let frames = state.frames_of(kind);
     let shown_index = state.shown_index(kind);
@@ -149,7 +156,11 @@ fn flow_plot_ui(
     let extent = state.extent();
     let arrow_scale = options.arrow_scale;
 
+    // A square plot at aspect 1 over the square extent shows exactly the box the quiver grid
+    // covers.
     let plot = Plot::new(("flow_plot", kind == Run::Particle))
+        .width(side)
+        .height(side)
         .data_aspect(1.0)
         .allow_drag(!draw_mode)
         .allow_boxed_zoom(!draw_mode)

@@ -2,7 +2,7 @@
 //! and W2 curves, the stale-model warning, model save / load and the NFE of the learned flow.
 
 use super::state::{AppState, Command, FileCommand, TrainCommand};
-use super::widgets::labelled;
+use super::widgets::{self, labelled};
 use crate::model::{Method, TrainConfig};
 use eframe::egui;
 use egui::{Color32, ComboBox, DragValue, RichText, Slider, Ui};
@@ -23,7 +23,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 
     ui.horizontal(|ui| {
         if running {
-            if ui.button("Cancel").clicked() {
+            if widgets::button(ui, "Cancel").clicked() {
                 commands.push(TrainCommand::CancelTraining.into());
             }
         } else if ui
@@ -33,13 +33,15 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         {
             commands.push(TrainCommand::Train.into());
         }
-        if ui
-            .add_enabled(training.model().is_some(), egui::Button::new("Save model…"))
-            .clicked()
+        if widgets::with_tip(
+            ui.add_enabled(training.model().is_some(), egui::Button::new("Save model…")),
+            "Save model…",
+        )
+        .clicked()
         {
             commands.push(FileCommand::SaveModel.into());
         }
-        if ui.button("Load model…").clicked() {
+        if widgets::button(ui, "Load model…").clicked() {
             commands.push(FileCommand::LoadModel.into());
         }
     });
@@ -55,8 +57,16 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             ),
             None => (0.0, "starting…".to_string()),
         };
-        ui.add(egui::ProgressBar::new(fraction).text(text).animate(true))
-            .on_hover_text("Training progress");
+        // The stage and loss on their own line, the bar below with its percentage only: the
+        // text never runs over the bar.
+        ui.label(text);
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .show_percentage()
+                .desired_height(18.0)
+                .animate(true),
+        )
+        .on_hover_text("Training progress: the fraction of all training steps done");
     }
 
     match (&training.model(), training.stale()) {
@@ -87,8 +97,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             let mut custom = training.nfe().is_some();
             let default_nfe = model.default_nfe();
-            if ui
-                .checkbox(&mut custom, "NFE")
+            if widgets::checkbox(ui, &mut custom, "NFE")
                 .on_hover_text(format!("Network evaluations (default {default_nfe})"))
                 .changed()
             {
@@ -128,7 +137,9 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
             for choice in [Method::Nsgf, Method::NsgfPp] {
                 ui.selectable_value(&mut method, choice, choice.display_name());
             }
-        });
+        })
+        .response
+        .on_hover_text(widgets::tip("Method").unwrap_or_default());
     if method != config.method {
         commands.push(TrainCommand::SetMethod(method).into());
         return;

@@ -16,6 +16,8 @@ pub struct ViewOptions {
     pub frame_times: FrameTimes,
     /// Show the fps readout in the corner.
     pub show_frame_times: bool,
+    /// Show the keyboard-shortcut overlay ("?").
+    pub show_shortcuts: bool,
 }
 
 impl Default for ViewOptions {
@@ -25,6 +27,7 @@ impl Default for ViewOptions {
             fitted_extent: None,
             frame_times: FrameTimes::default(),
             show_frame_times: true,
+            show_shortcuts: false,
         }
     }
 }

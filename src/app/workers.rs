@@ -240,7 +240,13 @@ impl FlowJob {
             request.seed,
         )?;
         let extent = Extent::around(&[&source, &target], 0.08);
-        self.grid = Arc::new(extent.grid(request.grid_cells));
+        // One cell beyond the shown box on every side: the square plot shows the box plus its
+        // axes' rounding, and the arrows reach its edges.
+        self.grid = Arc::new(
+            extent
+                .grown(1.0 / request.grid_cells.max(1) as f64)
+                .grid(request.grid_cells),
+        );
         self.bandwidth = extent.cell_size(request.grid_cells);
         self.sender.send(WorkerEvent::FlowStarted {
             generation: request.generation,
@@ -417,7 +423,12 @@ pub fn learned_flow(request: &LearnedRequest) -> Result<ShownFlow, JobError> {
         )));
     };
     let colors = Arc::new(crate::render::colors_by_start(first.points()));
-    let grid = Arc::new(request.extent.grid(request.grid_cells));
+    let grid = Arc::new(
+        request
+            .extent
+            .grown(1.0 / request.grid_cells.max(1) as f64)
+            .grid(request.grid_cells),
+    );
     let bandwidth = request.extent.cell_size(request.grid_cells);
     let grid_fields = trajectory
         .frames()

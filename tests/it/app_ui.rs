@@ -391,6 +391,26 @@ fn the_in_app_dialog_saves_and_opens_a_scene() {
     std::fs::remove_dir_all(&directory).ok();
 }
 
+#[test]
+fn the_shortcut_overlay_opens_with_f1_or_the_button_and_closes_with_escape() {
+    let mut harness = app_harness(tiny_settings());
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Keyboard shortcuts").is_none());
+    harness.key_press(egui::Key::F1);
+    harness.run_steps(3);
+    assert!(harness.query_by_label("Keyboard shortcuts").is_some());
+    for (keys, action) in nsgf::app::shortcuts_ui::SHORTCUTS {
+        assert!(harness.query_by_label(keys).is_some(), "{keys}");
+        assert!(harness.query_by_label(action).is_some(), "{action}");
+    }
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Keyboard shortcuts").is_none());
+    harness.get_by_label("?").click();
+    harness.run_steps(3);
+    assert!(harness.query_by_label("Keyboard shortcuts").is_some());
+}
+
 /// A file dropped on the window, as egui reports one.
 #[derive(Debug)]
 struct DroppedPath(std::path::PathBuf);
