@@ -188,7 +188,7 @@ const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
 
 impl<C> Drop for RunnerHandle<C> {
     /// Closes the queue, so that the worker stops every job as cancelled (a GIF export removes
-    /// its temporary file), and waits for it, up to [`SHUTDOWN_WAIT`]: when the app closes
+    /// its temporary file), and waits for it, up to 10 s: when the app closes
     /// mid-export or mid-training the process exits only after the jobs cleaned up.
     fn drop(&mut self) {
         self.close();

@@ -891,3 +891,33 @@ fn frame_time_with_10000_particles_and_the_arrow_grid() {
     );
     std::fs::remove_file(&model_path).ok();
 }
+
+/// Hovering a control shows its tooltip: the meaning and the unit.
+#[test]
+fn hovering_a_control_shows_its_meaning_and_unit() {
+    let mut harness = app_harness(tiny_settings());
+    harness.run_steps(2);
+    for (label, tip) in [
+        (
+            "Particles",
+            "Number of particles, and of target samples (count)",
+        ),
+        (
+            "Hidden width",
+            "Neurons per hidden layer of the MLPs (count)",
+        ),
+        ("Trails", "Draw each particle's recent path"),
+    ] {
+        harness
+            .get_all_by_label(label)
+            .next()
+            .expect("the control's label")
+            .hover();
+        // Tooltips wait half a second of stillness.
+        harness.run_steps(45);
+        assert!(
+            harness.query_by_label(tip).is_some(),
+            "hovering {label} shows {tip:?}"
+        );
+    }
+}
