@@ -438,7 +438,7 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_inside_the_window() {
-        assert_eq!(nice_ticks(0.5, 3.2), vec![-2.0, 0.0, 2.0]);
+        assert_eq!(nice_ticks(0.5, 3.2), vec![-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]);
         assert_eq!(nice_ticks(0.0, 0.2), vec![-0.2, -0.1, 0.0, 0.1, 0.2]);
         assert_eq!(tick_label(-0.0), "0");
         assert_eq!(tick_label(0.25), "0.25");
