@@ -14,6 +14,8 @@ mod cloud;
 mod real;
 mod softmin;
 
+pub use softmin::{kernel_in_use, use_portable_kernels};
+
 pub use cloud::finite_bounding_box;
 pub use divergence::sinkhorn_divergence;
 pub use schedule::{epsilon_schedule, max_diameter};

@@ -13,6 +13,44 @@
 use super::cloud::Cloud;
 use super::real::Real;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by [`use_portable_kernels`]: every softmin runs the portable (baseline x86-64) loop.
+static PORTABLE_ONLY: AtomicBool = AtomicBool::new(false);
+
+/// Makes every softmin and projection run the portable loop (`true`) or the version
+/// dispatched at run time for this CPU (`false`, the default). For benchmarks and parity tests:
+/// the portable loop is the reference the dispatched ones are checked against.
+pub fn use_portable_kernels(portable: bool) {
+    PORTABLE_ONLY.store(portable, Ordering::Relaxed);
+}
+
+/// The kernel the softmin runs on this CPU now: "avx512", "avx2+fma" or "portable".
+pub fn kernel_in_use() -> &'static str {
+    if PORTABLE_ONLY.load(Ordering::Relaxed) {
+        return "portable";
+    }
+    dispatched_kernel()
+}
+
+/// The kernel the run-time dispatch picks on this CPU.
+fn dispatched_kernel() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let avx2 = std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma");
+        if avx2
+            && std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            return "avx512";
+        }
+        if avx2 {
+            return "avx2+fma";
+        }
+    }
+    "portable"
+}
 
 /// Width of the manual vector lanes (two SSE registers of f32, one AVX register).
 const LANES: usize = 8;
@@ -81,9 +119,14 @@ impl<T: Real> RowSums<T> {
 
 /// `out[i] = softmin_ε(C, h)_i = ½‖x_i‖² − ε·LSE_j(u_j + x_i·s_j)` for every row of `rows`.
 pub(crate) fn softmin<T: Real>(rows: &Cloud<T>, cols: &Columns<T>, out: &mut [f64]) {
+    softmin_on(rows, cols, out, PORTABLE_ONLY.load(Ordering::Relaxed));
+}
+
+/// [`softmin`] on the portable loop or on the dispatched one.
+fn softmin_on<T: Real>(rows: &Cloud<T>, cols: &Columns<T>, out: &mut [f64], portable: bool) {
     debug_assert_eq!(out.len(), rows.len());
     let eps = cols.eps;
-    for_each_row::<T, false, f64>(rows, cols, out, |i, sums| {
+    for_each_row::<T, false, f64>(rows, cols, out, portable, |i, sums| {
         let lse = std::f64::consts::LN_2 * sums.max.to_f64() + sums.sum.to_f64().ln();
         rows.half_sq_norm[i] - eps * lse
     });
@@ -92,31 +135,88 @@ pub(crate) fn softmin<T: Real>(rows: &Cloud<T>, cols: &Columns<T>, out: &mut [f6
 /// `out[i] = Σ_j w_ij y_j` (in the clouds' shifted frame) with
 /// `w_ij = softmax_j(u_j + x_i·s_j)`: the barycentric projection of each row.
 pub(crate) fn barycentre<T: Real>(rows: &Cloud<T>, cols: &Columns<T>, out: &mut [[f64; 2]]) {
+    barycentre_on(rows, cols, out, PORTABLE_ONLY.load(Ordering::Relaxed));
+}
+
+/// [`barycentre`] on the portable loop or on the dispatched one.
+fn barycentre_on<T: Real>(
+    rows: &Cloud<T>,
+    cols: &Columns<T>,
+    out: &mut [[f64; 2]],
+    portable: bool,
+) {
     debug_assert_eq!(out.len(), rows.len());
     let eps = cols.eps;
-    for_each_row::<T, true, [f64; 2]>(rows, cols, out, |_, sums| {
+    for_each_row::<T, true, [f64; 2]>(rows, cols, out, portable, |_, sums| {
         let scale = eps * std::f64::consts::LN_2 / sums.sum.to_f64();
         [sums.sum_sx.to_f64() * scale, sums.sum_sy.to_f64() * scale]
     });
 }
 
-/// Runs the streaming reduction for every row in parallel and stores `finish(i, sums)`.
+/// Runs the streaming reduction for every row in parallel (on the portable loop, or on the
+/// version dispatched for this CPU) and stores `finish(i, sums)`.
 fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
     out: &mut [O],
+    portable: bool,
     finish: impl Fn(usize, RowSums<T>) -> O + Sync,
 ) {
     out.par_chunks_mut(ROWS_PER_TASK)
         .enumerate()
         .for_each(|(task, out_task)| {
-            let mut terms = [T::ZERO; CHUNK];
-            for (offset, slot) in out_task.iter_mut().enumerate() {
-                let row = task * ROWS_PER_TASK + offset;
-                let sums = reduce_row::<T, MOMENTS>(rows.xs[row], rows.ys[row], cols, &mut terms);
-                *slot = finish(row, sums);
+            let start = task * ROWS_PER_TASK;
+            let end = start + out_task.len();
+            let mut sums = [RowSums::<T>::EMPTY; ROWS_PER_TASK];
+            let sums = &mut sums[..out_task.len()];
+            let (xs, ys) = (&rows.xs[start..end], &rows.ys[start..end]);
+            if portable {
+                reduce_rows_portable::<T, MOMENTS>(xs, ys, cols, sums);
+            } else {
+                reduce_rows::<T, MOMENTS>(xs, ys, cols, sums);
+            }
+            for (offset, (slot, row_sums)) in out_task.iter_mut().zip(sums.iter()).enumerate() {
+                *slot = finish(start + offset, *row_sums);
             }
         });
+}
+
+/// [`reduce_row`] for a block of rows, compiled for the CPU it runs on: an AVX-512 and an
+/// AVX2 + FMA version beside the portable (SSE2) one, picked at run time by `multiversion`
+/// (the same source, so the same results up to the fused multiply-adds' rounding).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma",))]
+fn reduce_rows<T: Real, const MOMENTS: bool>(
+    xs: &[T],
+    ys: &[T],
+    cols: &Columns<T>,
+    sums: &mut [RowSums<T>],
+) {
+    reduce_block::<T, MOMENTS>(xs, ys, cols, sums);
+}
+
+/// [`reduce_rows`] compiled for baseline x86-64 only: the reference the dispatched versions
+/// are measured and checked against.
+fn reduce_rows_portable<T: Real, const MOMENTS: bool>(
+    xs: &[T],
+    ys: &[T],
+    cols: &Columns<T>,
+    sums: &mut [RowSums<T>],
+) {
+    reduce_block::<T, MOMENTS>(xs, ys, cols, sums);
+}
+
+/// [`reduce_row`] for every row of a block; inlined into each compiled version.
+#[inline(always)]
+fn reduce_block<T: Real, const MOMENTS: bool>(
+    xs: &[T],
+    ys: &[T],
+    cols: &Columns<T>,
+    sums: &mut [RowSums<T>],
+) {
+    let mut terms = [T::ZERO; CHUNK];
+    for ((&px, &py), slot) in xs.iter().zip(ys).zip(sums.iter_mut()) {
+        *slot = reduce_row::<T, MOMENTS>(px, py, cols, &mut terms);
+    }
 }
 
 /// The two-pass blocked log-sum-exp (base 2) of the row at `(px, py)` against all columns;
@@ -221,6 +321,38 @@ mod tests {
                 [a, b]
             })
             .collect()
+    }
+
+    #[test]
+    fn the_dispatched_kernel_matches_the_portable_one() {
+        println!("dispatched kernel on this CPU: {}", dispatched_kernel());
+        for (n, m) in [(5, 3), (70, 900)] {
+            let x = cloud(n, 0.9);
+            let y = cloud(m, 2.3);
+            let h: Vec<f64> = (0..m).map(|j| (j as f64 * 0.07).cos()).collect();
+            for eps in [2.0, 0.003] {
+                let rows = Cloud::<f32>::new(&x, [0.0, 0.0]);
+                let cols = Cloud::<f32>::new(&y, [0.0, 0.0]);
+                let columns = Columns::new(&cols, -(m as f64).ln(), Some(&h), eps);
+                let (mut portable, mut dispatched) = (vec![0.0; n], vec![0.0; n]);
+                softmin_on(&rows, &columns, &mut portable, true);
+                softmin_on(&rows, &columns, &mut dispatched, false);
+                for (a, b) in portable.iter().zip(&dispatched) {
+                    assert!((a - b).abs() < 1e-5 * (1.0 + a.abs()), "softmin {a} vs {b}");
+                }
+                let (mut portable, mut dispatched) = (vec![[0.0; 2]; n], vec![[0.0; 2]; n]);
+                barycentre_on(&rows, &columns, &mut portable, true);
+                barycentre_on(&rows, &columns, &mut dispatched, false);
+                for (a, b) in portable.iter().zip(&dispatched) {
+                    for k in 0..2 {
+                        assert!(
+                            (a[k] - b[k]).abs() < 1e-5 * (1.0 + a[k].abs()),
+                            "{a:?} {b:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -141,6 +141,16 @@ fn time_backend(
     })
 }
 
+/// One line of the velocity benchmark.
+fn print_rate(label: &str, n: usize, result: &Throughput) {
+    println!(
+        "  {label:<28} n = {n:>6}: {:>8.4} s/call, {:>6.3} G softmin terms/s ({} iterations)",
+        result.seconds_per_call,
+        result.terms_per_second / 1e9,
+        result.iterations
+    );
+}
+
 fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<()> {
     let precision: Precision = args.precision.into();
     let mut backends: Vec<Box<dyn VelocityBackend>> = Vec::new();
@@ -164,14 +174,28 @@ fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<(
         let (source, target) = clouds(n, args.seed);
         let mut rates = Vec::new();
         for backend in &mut backends {
+            let on_cpu = backend.name().starts_with("cpu");
+            if on_cpu {
+                // The portable loop first, in the same run: the ratio is what dispatch buys.
+                crate::ot::use_portable_kernels(true);
+                let portable =
+                    time_backend(backend.as_mut(), &source, &target, params, args.repeats);
+                crate::ot::use_portable_kernels(false);
+                let portable = portable?;
+                print_rate(&format!("{} (portable)", backend.name()), n, &portable);
+                let dispatched =
+                    time_backend(backend.as_mut(), &source, &target, params, args.repeats)?;
+                let label = format!("{} ({})", backend.name(), crate::ot::kernel_in_use());
+                print_rate(&label, n, &dispatched);
+                println!(
+                    "  dispatched/portable throughput ratio n = {n}: {:.2}",
+                    dispatched.terms_per_second / portable.terms_per_second
+                );
+                rates.push(dispatched.terms_per_second);
+                continue;
+            }
             let result = time_backend(backend.as_mut(), &source, &target, params, args.repeats)?;
-            println!(
-                "  {:<24} n = {n:>6}: {:>8.4} s/call, {:>6.3} G softmin terms/s ({} iterations)",
-                backend.name(),
-                result.seconds_per_call,
-                result.terms_per_second / 1e9,
-                result.iterations
-            );
+            print_rate(&backend.name(), n, &result);
             rates.push(result.terms_per_second);
         }
         if let [cpu, gpu] = rates[..] {
