@@ -7,7 +7,7 @@ use crate::data::{Distribution, sample_source_and_target};
 use crate::flow::{FlowConfig, FlowKind, Frame, ParticleFlow, Trajectory};
 use crate::gpu::{BackendChoice, select_backend};
 use crate::limits;
-use crate::ot::{Precision, SinkhornParams};
+use crate::ot::{ConvergedConfig, Precision, SinkhornParams, VelocityMode};
 
 /// The Sinkhorn options of a particle flow on the command line, shared by `nsgf flow` and
 /// `nsgf gif --flow` (one declaration, one set of defaults).
@@ -22,6 +22,29 @@ pub struct SinkhornArgs {
     /// Particle flow: velocity backend.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
+    /// Particle flow: how each Euler step's Sinkhorn problems are solved.
+    #[arg(long, value_enum, default_value_t = FlowModeArg::Exact)]
+    pub mode: FlowModeArg,
+}
+
+/// The `--mode` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FlowModeArg {
+    /// GeomLoss's ε-annealing at every step (GeomLoss-exact; the default).
+    #[default]
+    Exact,
+    /// Converged Sinkhorn at ε = blur², warm-started from the previous step (annealing on the
+    /// first step only; CPU backend): fewer passes per step, a slightly different flow.
+    Converged,
+}
+
+impl From<FlowModeArg> for VelocityMode {
+    fn from(arg: FlowModeArg) -> Self {
+        match arg {
+            FlowModeArg::Exact => VelocityMode::Annealed,
+            FlowModeArg::Converged => VelocityMode::Converged(ConvergedConfig::default()),
+        }
+    }
 }
 
 /// The options of a particle flow on the command line.
@@ -112,6 +135,9 @@ impl ParticleFlowOptions<'_> {
         let mut selected = select_backend(self.sinkhorn.backend, Precision::F32)?;
         super::progress::note(&selected.note);
         let backend = selected.backend.as_mut();
+        let mode = VelocityMode::from(self.sinkhorn.mode);
+        backend.set_mode(mode)?;
+        super::progress::note(format!("velocity: {}", mode.name()));
         backend.reset_warm_start();
         let mut flow = ParticleFlow::new(source_points, target_points.clone(), config)?;
         let bar = super::progress::bar(self.steps as u64, "Sinkhorn flow steps");

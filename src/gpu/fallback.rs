@@ -6,7 +6,7 @@ use super::GpuBackend;
 use crate::Point;
 use crate::ot::cpu::CpuBackend;
 use crate::ot::validate::{f32_accuracy, f32_accuracy_note};
-use crate::ot::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend};
+use crate::ot::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend, VelocityMode};
 
 /// [`GpuBackend`] with a [`CpuBackend`] behind it.
 pub struct FallbackBackend {
@@ -114,5 +114,12 @@ impl VelocityBackend for FallbackBackend {
 
     fn take_notice(&mut self) -> Option<String> {
         self.notice.take().or_else(|| self.cpu.take_notice())
+    }
+
+    fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {
+        match &mut self.gpu {
+            Some(gpu) => gpu.set_mode(mode),
+            None => self.cpu.set_mode(mode),
+        }
     }
 }

@@ -3,9 +3,9 @@
 
 use super::divergence::sinkhorn_divergence;
 use super::validate::{check_inputs, check_magnitude, f32_accuracy, f32_accuracy_note};
-use super::velocity::{SolvedVelocity, solve_velocity};
+use super::velocity::{SolvedVelocity, solve_converged, solve_velocity};
 use super::warm::{WarmStart, WarmStartable, WarmState, WarmSwitch};
-use super::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend};
+use super::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend, VelocityMode};
 use crate::Point;
 
 /// The CPU Sinkhorn backend.
@@ -23,6 +23,9 @@ pub struct CpuBackend {
     notice: Option<String>,
     /// The parameters the last f64 notice was given for.
     noticed_for: Option<SinkhornParams>,
+    mode: VelocityMode,
+    /// The converged mode's potentials of the last step.
+    converged: Option<WarmState>,
 }
 
 impl CpuBackend {
@@ -36,7 +39,14 @@ impl CpuBackend {
             last_stats: SolveStats::default(),
             notice: None,
             noticed_for: None,
+            mode: VelocityMode::Annealed,
+            converged: None,
         }
+    }
+
+    /// How velocities are solved.
+    pub fn mode(&self) -> VelocityMode {
+        self.mode
     }
 
     /// The precision a call on `x`, `y` at `params` runs in: the chosen one, or f64 where f32
@@ -80,7 +90,9 @@ impl VelocityBackend for CpuBackend {
             Precision::F32 => "f32",
             Precision::F64 => "f64",
         };
-        if self.warm.enabled() {
+        if matches!(self.mode, VelocityMode::Converged(_)) {
+            format!("cpu {precision} (converged, warm-started)")
+        } else if self.warm.enabled() {
             format!("cpu {precision} (warm start)")
         } else {
             format!("cpu {precision}")
@@ -96,6 +108,19 @@ impl VelocityBackend for CpuBackend {
         check_inputs(particles, target, params)?;
         let precision = self.precision_for(particles, target, params);
         check_magnitude(particles, target, precision)?;
+        if let VelocityMode::Converged(config) = self.mode {
+            let start = self
+                .converged
+                .as_ref()
+                .filter(|state| state.fits(particles.len(), target.len(), params));
+            let SolvedVelocity { velocity, state } = match precision {
+                Precision::F32 => solve_converged::<f32>(particles, target, params, start, config),
+                Precision::F64 => solve_converged::<f64>(particles, target, params, start, config),
+            }?;
+            self.last_stats = velocity.stats;
+            self.converged = Some(state);
+            return Ok(velocity.velocity);
+        }
         let warm = self
             .warm
             .state()
@@ -123,6 +148,13 @@ impl VelocityBackend for CpuBackend {
 
     fn reset_warm_start(&mut self) {
         self.warm.reset();
+        self.converged = None;
+    }
+
+    fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {
+        self.mode = mode;
+        self.converged = None;
+        Ok(())
     }
 
     fn last_stats(&self) -> SolveStats {

@@ -162,9 +162,53 @@ pub enum OtError {
         /// The annealing factor.
         scaling: f64,
     },
+    /// Something this backend does not do.
+    #[error("{0}")]
+    Unsupported(String),
     /// A GPU failure (device lost, out of memory, size beyond the adapter's limits).
     #[error("GPU backend: {0}")]
     Gpu(String),
+}
+
+/// How a backend solves the two Sinkhorn problems of each velocity evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum VelocityMode {
+    /// GeomLoss's ε-annealing, one update per ε (the default, and what parity is tested on):
+    /// every Euler step starts again from the diameter.
+    #[default]
+    Annealed,
+    /// Converged Sinkhorn at ε = blur², for live flows: the first Euler step anneals, then
+    /// every solve iterates to a tolerance, starting from the previous step's potentials.
+    Converged(ConvergedConfig),
+}
+
+impl VelocityMode {
+    /// A short name for notes ("annealed (GeomLoss-exact)", "converged, warm-started").
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Annealed => "annealed (GeomLoss-exact)",
+            Self::Converged(_) => "converged, warm-started",
+        }
+    }
+}
+
+/// When a converged solve stops: the largest change of either potential in one averaged update
+/// is at most `tolerance · ε`, or `max_iterations` updates ran.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConvergedConfig {
+    /// Stopping tolerance on the potentials' change, in units of ε.
+    pub tolerance: f64,
+    /// Cap on the updates of one solve at ε.
+    pub max_iterations: usize,
+}
+
+impl Default for ConvergedConfig {
+    fn default() -> Self {
+        Self {
+            tolerance: 1e-3,
+            max_iterations: 200,
+        }
+    }
 }
 
 /// Work counters of the last velocity evaluation, for benchmarks and warm-start reports.
@@ -204,5 +248,15 @@ pub trait VelocityBackend: Send {
     /// failed and the CPU took over), to show the user once.
     fn take_notice(&mut self) -> Option<String> {
         None
+    }
+    /// Chooses how velocities are solved; a backend that cannot solve in `mode` says why.
+    fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {
+        match mode {
+            VelocityMode::Annealed => Ok(()),
+            VelocityMode::Converged(_) => Err(OtError::Unsupported(format!(
+                "{} solves annealed only; the converged mode runs on the CPU (--backend cpu)",
+                self.name()
+            ))),
+        }
     }
 }

@@ -5,7 +5,7 @@ use super::schedule::{epsilon_schedule, max_diameter};
 use super::sinkhorn::{Potentials, Problem};
 use super::validate::{check_finite_points, check_inputs};
 use super::warm::{WarmStartConfig, WarmState};
-use super::{OtError, Precision, SinkhornParams, SolveStats};
+use super::{ConvergedConfig, OtError, Precision, SinkhornParams, SolveStats};
 use crate::Point;
 
 /// A velocity field at the source particles and the work it took.
@@ -74,6 +74,52 @@ pub(crate) fn solve_velocity<T: Real>(
     };
     let xy = solve(&cross, warm.map(|w| &w.xy), max_diameter(x, y))?;
     let xx = solve(&own, warm.map(|w| &w.xx), max_diameter(x, &[]))?;
+    project_both(x.len(), y.len(), params, &cross, &own, xy, xx)
+}
+
+/// Converged Sinkhorn at ε = blur² for both problems: from `start` (the previous Euler step's
+/// potentials) when given, else from GeomLoss's annealing; then averaged updates at ε until the
+/// potentials move by at most `config.tolerance · ε` (or `config.max_iterations` ran).
+pub(crate) fn solve_converged<T: Real>(
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    start: Option<&WarmState>,
+    config: ConvergedConfig,
+) -> Result<SolvedVelocity, OtError> {
+    let cross = Problem::<T>::new(x, Some(y));
+    let own = Problem::<T>::new(x, None);
+    let eps = params.blur * params.blur;
+    let solve = |problem: &Problem<T>, start: Option<&Potentials>, diameter: f64| {
+        let (f, g, iterations, terms) = match start {
+            Some(p) => (p.f.clone(), p.g.clone(), 0, 0),
+            None => {
+                let annealed = problem.anneal(&epsilon_schedule(diameter, params)?);
+                let (iterations, terms) = (annealed.iterations, annealed.softmin_terms);
+                (annealed.f, annealed.g, iterations, terms)
+            }
+        };
+        let (mut refined, _converged) =
+            problem.refine(eps, f, g, config.tolerance, config.max_iterations);
+        refined.iterations += iterations;
+        refined.softmin_terms += terms;
+        Ok::<_, OtError>(refined)
+    };
+    let xy = solve(&cross, start.map(|w| &w.xy), max_diameter(x, y))?;
+    let xx = solve(&own, start.map(|w| &w.xx), max_diameter(x, &[]))?;
+    project_both(x.len(), y.len(), params, &cross, &own, xy, xx)
+}
+
+/// Both projections from solved potentials, the velocity, its work and the state to keep.
+fn project_both<T: Real>(
+    n: usize,
+    m: usize,
+    params: &SinkhornParams,
+    cross: &Problem<T>,
+    own: &Problem<T>,
+    xy: Potentials,
+    xx: Potentials,
+) -> Result<SolvedVelocity, OtError> {
     let to_target = cross.project(&xy);
     let to_self = own.project(&xx);
     let velocity: Vec<Point> = to_target
@@ -93,8 +139,8 @@ pub(crate) fn solve_velocity<T: Real>(
         velocity: FlowVelocity { velocity, stats },
         state: WarmState {
             params: *params,
-            n: x.len(),
-            m: y.len(),
+            n,
+            m,
             xy,
             xx,
         },

@@ -58,8 +58,8 @@ fn stderr_holds_no_driver_noise_without_xdg_runtime_dir() {
             .lines()
             .filter(|line| !line.trim().is_empty())
             .count(),
-        1,
-        "only the backend note: {stderr}"
+        2,
+        "only the backend and mode notes: {stderr}"
     );
     assert!(stderr.starts_with("backend: "), "{stderr}");
 }
@@ -112,9 +112,9 @@ fn progress_bars_only_on_a_terminal_and_never_with_quiet() {
     assert!(piped.status.success());
     let stderr = String::from_utf8_lossy(&piped.stderr);
     assert_eq!(
-        stderr.lines().count(),
-        1,
-        "only the backend note: {stderr:?}"
+        stderr.lines().collect::<Vec<_>>(),
+        ["backend: cpu f32", "velocity: annealed (GeomLoss-exact)"],
+        "only the backend and mode notes"
     );
     assert!(
         !stderr.contains("ETA") && !stderr.contains('\r'),

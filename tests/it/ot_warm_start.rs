@@ -121,3 +121,66 @@ fn warm_state_is_dropped_on_reset_size_change_and_parameter_change() {
     let cold_other = cold.velocity(&x, y_small, &other).unwrap();
     assert_eq!(warm.velocity(&x, y_small, &other).unwrap(), cold_other);
 }
+
+/// The converged mode iterates at ε = blur² to its tolerance: a tighter tolerance moves the
+/// velocity by little, the warm start from the previous step saves passes, and the mode is
+/// named.
+#[test]
+fn the_converged_mode_reaches_the_fixed_point_and_reuses_the_last_step() {
+    use nsgf::ot::{ConvergedConfig, VelocityMode};
+    let x: Vec<nsgf::Point> = (0..80)
+        .map(|i| {
+            let a = f64::from(i) * 0.31;
+            [a.cos() * 1.5, a.sin()]
+        })
+        .collect();
+    let y: Vec<nsgf::Point> = (0..70)
+        .map(|i| {
+            [
+                f64::from(i) * 0.04 - 1.0,
+                2.0 + (f64::from(i) * 0.7).sin() * 0.3,
+            ]
+        })
+        .collect();
+    let params = nsgf::ot::SinkhornParams {
+        blur: 0.5,
+        scaling: 0.8,
+    };
+    let converged = |tolerance: f64| {
+        let mut backend = CpuBackend::new(Precision::F64);
+        backend
+            .set_mode(VelocityMode::Converged(ConvergedConfig {
+                tolerance,
+                max_iterations: 5000,
+            }))
+            .unwrap();
+        backend
+    };
+    let mut loose = converged(1e-3);
+    assert_eq!(loose.name(), "cpu f64 (converged, warm-started)");
+    let v_loose = loose.velocity(&x, &y, &params).unwrap();
+    let first_passes = loose.last_stats().iterations;
+    let v_tight = converged(1e-9).velocity(&x, &y, &params).unwrap();
+    let largest = v_tight
+        .iter()
+        .flat_map(|v| [v[0].abs(), v[1].abs()])
+        .fold(0.0, f64::max);
+    let worst = v_loose
+        .iter()
+        .zip(&v_tight)
+        .flat_map(|(a, b)| [(a[0] - b[0]).abs(), (a[1] - b[1]).abs()])
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-2 * largest, "{worst} of {largest}");
+    // The next Euler step starts from these potentials: fewer passes than the first.
+    let moved: Vec<nsgf::Point> = x
+        .iter()
+        .zip(&v_loose)
+        .map(|(p, v)| [p[0] + 0.05 * v[0], p[1] + 0.05 * v[1]])
+        .collect();
+    loose.velocity(&moved, &y, &params).unwrap();
+    let second_passes = loose.last_stats().iterations;
+    assert!(
+        second_passes < first_passes,
+        "warm {second_passes} vs first {first_passes}"
+    );
+}

@@ -30,6 +30,7 @@ fn options() -> ParticleFlowOptions<'static> {
             blur: 0.1,
             scaling: 0.7,
             backend: BackendChoice::Cpu,
+            mode: nsgf::cli::particle_flow::FlowModeArg::Exact,
         },
         seed: SEED,
     }

@@ -3,6 +3,7 @@
 //! Each benchmark is one [`BenchWhat`] case with its own function; to add one, add a variant,
 //! its function (in its own file if it grows), and a line in [`run`].
 
+pub mod flow_modes;
 pub mod gif;
 pub mod precision;
 pub mod warm_start;
@@ -27,6 +28,9 @@ pub enum BenchWhat {
     Gif,
     /// The f32 velocity's error against f64 as diameter²/ε grows (CPU).
     Precision,
+    /// Exact (annealed) against converged, warm-started particle flows (CPU): passes and time
+    /// per Euler step, trajectory difference.
+    Flowmodes,
     /// Every benchmark.
     #[default]
     All,
@@ -68,6 +72,15 @@ pub struct BenchArgs {
     /// Euler steps of the warm-start comparison.
     #[arg(long, default_value_t = 10)]
     pub warm_steps: usize,
+    /// Cloud sizes of the flow-mode comparison, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1000, 4000])]
+    pub flow_sizes: Vec<usize>,
+    /// Euler steps of the flow-mode comparison.
+    #[arg(long, default_value_t = 40)]
+    pub flow_steps: usize,
+    /// Blur of the flow-mode comparison.
+    #[arg(long, default_value_t = 0.05)]
+    pub flow_blur: f64,
     /// Seed of the random clouds.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -96,6 +109,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if matches!(args.what, BenchWhat::Gif | BenchWhat::All) {
         println!("{}", gif::bench_gif_export()?);
+    }
+    if matches!(args.what, BenchWhat::Flowmodes | BenchWhat::All) {
+        flow_modes::bench_flow_modes(&args.flow_sizes, args.seed, args.flow_steps, args.flow_blur)?;
     }
     if matches!(args.what, BenchWhat::Precision | BenchWhat::All) {
         precision::bench_precision(args.warm_n, args.seed, params.scaling)?;
