@@ -24,8 +24,8 @@ pub struct CpuBackend {
     /// The parameters the last f64 notice was given for.
     noticed_for: Option<SinkhornParams>,
     mode: VelocityMode,
-    /// The converged mode's potentials of the last step.
-    converged: Option<WarmState>,
+    /// The converged mode's potentials of the last step (boxed: most backends never keep any).
+    converged: Option<Box<WarmState>>,
 }
 
 impl CpuBackend {
@@ -111,14 +111,14 @@ impl VelocityBackend for CpuBackend {
         if let VelocityMode::Converged(config) = self.mode {
             let start = self
                 .converged
-                .as_ref()
+                .as_deref()
                 .filter(|state| state.fits(particles.len(), target.len(), params));
             let SolvedVelocity { velocity, state } = match precision {
                 Precision::F32 => solve_converged::<f32>(particles, target, params, start, config),
                 Precision::F64 => solve_converged::<f64>(particles, target, params, start, config),
             }?;
             self.last_stats = velocity.stats;
-            self.converged = Some(state);
+            self.converged = Some(Box::new(state));
             return Ok(velocity.velocity);
         }
         let warm = self
