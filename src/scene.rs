@@ -62,7 +62,7 @@ pub enum SceneTarget {
     },
 }
 
-/// The overlay toggles of the plot.
+/// The overlay toggles of the plot (the app's `Overlays`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SceneOverlays {

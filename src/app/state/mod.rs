@@ -42,7 +42,7 @@ use crate::flow::{Frame, PointCloud};
 use crate::job::JobError;
 use crate::model::{TrainProgress, TrainedModel};
 use crate::render::{Animation, LookOptions, SIZE_RANGE};
-use crate::scene::{SCENE_FORMAT_VERSION, Scene, SceneOverlays, SceneTarget};
+use crate::scene::{SCENE_FORMAT_VERSION, Scene, SceneTarget};
 use dialogs::Dialogs;
 use inputs::InputChange;
 use messages::{GifExport, Messages};
@@ -678,7 +678,6 @@ impl AppState {
                 points: self.drawing.drawn().points().to_vec(),
             },
         };
-        let overlays = self.overlays();
         Scene {
             format_version: SCENE_FORMAT_VERSION,
             title: format!("{} to {}", self.settings.source.name(), self.target_label()),
@@ -688,14 +687,7 @@ impl AppState {
             seed: self.settings.seed,
             flow: self.settings.flow,
             training: self.training.config().clone(),
-            overlays: SceneOverlays {
-                colors_by_start: overlays.colors_by_start,
-                trails: overlays.trails,
-                target: overlays.target,
-                particle_arrows: overlays.particle_arrows,
-                grid_arrows: overlays.grid_arrows,
-                phase_boundary: overlays.phase_boundary,
-            },
+            overlays: self.overlays(),
             model: self.model_path.clone(),
         }
     }
@@ -718,15 +710,7 @@ impl AppState {
         let _ = self
             .training
             .apply(TrainCommand::SetTrainConfig(scene.training.clone()));
-        let o = scene.overlays;
-        self.view.apply(ViewCommand::SetOverlays(Overlays {
-            colors_by_start: o.colors_by_start,
-            trails: o.trails,
-            target: o.target,
-            particle_arrows: o.particle_arrows,
-            grid_arrows: o.grid_arrows,
-            phase_boundary: o.phase_boundary,
-        }));
+        self.view.apply(ViewCommand::SetOverlays(scene.overlays));
         self.inputs_changed();
         let title = if scene.title.is_empty() {
             path.display().to_string()

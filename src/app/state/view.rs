@@ -12,35 +12,9 @@ pub enum FlowView {
     Split,
 }
 
-/// The overlays of the plot, each toggled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Overlays {
-    /// Colour particles by their starting position (else one colour).
-    pub colors_by_start: bool,
-    /// Trails of recent positions.
-    pub trails: bool,
-    /// The target samples.
-    pub target: bool,
-    /// Velocity arrows at the particles.
-    pub particle_arrows: bool,
-    /// Velocity arrows on a regular grid.
-    pub grid_arrows: bool,
-    /// NSGF++: mark the straight phase.
-    pub phase_boundary: bool,
-}
-
-impl Default for Overlays {
-    fn default() -> Self {
-        Self {
-            colors_by_start: true,
-            trails: false,
-            target: true,
-            particle_arrows: false,
-            grid_arrows: false,
-            phase_boundary: true,
-        }
-    }
-}
+/// The overlays of the plot, each toggled: the scene file's own type, so a scene keeps them
+/// as they are.
+pub use crate::scene::SceneOverlays as Overlays;
 
 /// What the user changes about the view.
 #[derive(Debug, Clone, Copy, PartialEq)]
