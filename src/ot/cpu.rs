@@ -3,7 +3,7 @@
 
 use super::divergence::sinkhorn_divergence;
 use super::validate::{check_inputs, check_magnitude, f32_accuracy, f32_accuracy_note};
-use super::velocity::{SolvedVelocity, solve_converged, solve_velocity};
+use super::velocity::{SolvedVelocity, solve_converged, solve_velocity, solve_warm_annealed};
 use super::warm::{WarmStart, WarmStartable, WarmState, WarmSwitch};
 use super::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend, VelocityMode};
 use crate::Point;
@@ -90,8 +90,8 @@ impl VelocityBackend for CpuBackend {
             Precision::F32 => "f32",
             Precision::F64 => "f64",
         };
-        if matches!(self.mode, VelocityMode::Converged(_)) {
-            format!("cpu {precision} (converged, warm-started)")
+        if self.mode != VelocityMode::Annealed {
+            format!("cpu {precision} ({})", self.mode.name())
         } else if self.warm.enabled() {
             format!("cpu {precision} (warm start)")
         } else {
@@ -108,14 +108,26 @@ impl VelocityBackend for CpuBackend {
         check_inputs(particles, target, params)?;
         let precision = self.precision_for(particles, target, params);
         check_magnitude(particles, target, precision)?;
-        if let VelocityMode::Converged(config) = self.mode {
+        if self.mode != VelocityMode::Annealed {
             let start = self
                 .converged
                 .as_deref()
                 .filter(|state| state.fits(particles.len(), target.len(), params));
-            let SolvedVelocity { velocity, state } = match precision {
-                Precision::F32 => solve_converged::<f32>(particles, target, params, start, config),
-                Precision::F64 => solve_converged::<f64>(particles, target, params, start, config),
+            let (x, y) = (particles, target);
+            let SolvedVelocity { velocity, state } = match (self.mode, precision) {
+                (VelocityMode::Converged(c), Precision::F32) => {
+                    solve_converged::<f32>(x, y, params, start, c)
+                }
+                (VelocityMode::Converged(c), Precision::F64) => {
+                    solve_converged::<f64>(x, y, params, start, c)
+                }
+                (VelocityMode::WarmAnnealed { restart }, Precision::F32) => {
+                    solve_warm_annealed::<f32>(x, y, params, start, restart)
+                }
+                (VelocityMode::WarmAnnealed { restart }, Precision::F64) => {
+                    solve_warm_annealed::<f64>(x, y, params, start, restart)
+                }
+                (VelocityMode::Annealed, _) => unreachable!("handled below"),
             }?;
             self.last_stats = velocity.stats;
             self.converged = Some(Box::new(state));

@@ -180,6 +180,13 @@ pub enum VelocityMode {
     /// Converged Sinkhorn at ε = blur², for live flows: the first Euler step anneals, then
     /// every solve iterates to a tolerance, starting from the previous step's potentials.
     Converged(ConvergedConfig),
+    /// GeomLoss's annealing restarted near the end: the first Euler step anneals from the
+    /// diameter, every later one from ε = (`restart` · blur)², starting from the previous
+    /// step's potentials (the tail of the same schedule).
+    WarmAnnealed {
+        /// Where the tail starts, in multiples of the blur (> 1).
+        restart: f64,
+    },
 }
 
 impl VelocityMode {
@@ -188,6 +195,7 @@ impl VelocityMode {
         match self {
             Self::Annealed => "annealed (GeomLoss-exact)",
             Self::Converged(_) => "converged, warm-started",
+            Self::WarmAnnealed { .. } => "annealing tail, warm-started",
         }
     }
 }
@@ -253,10 +261,12 @@ pub trait VelocityBackend: Send {
     fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {
         match mode {
             VelocityMode::Annealed => Ok(()),
-            VelocityMode::Converged(_) => Err(OtError::Unsupported(format!(
-                "{} solves annealed only; the converged mode runs on the CPU (--backend cpu)",
-                self.name()
-            ))),
+            VelocityMode::Converged(_) | VelocityMode::WarmAnnealed { .. } => {
+                Err(OtError::Unsupported(format!(
+                    "{} solves annealed only; the warm-started modes run on the CPU (--backend cpu)",
+                    self.name()
+                )))
+            }
         }
     }
 }

@@ -87,23 +87,76 @@ pub(crate) fn solve_converged<T: Real>(
     start: Option<&WarmState>,
     config: ConvergedConfig,
 ) -> Result<SolvedVelocity, OtError> {
+    solve_warm::<T>(x, y, params, start, WarmFinish::Converge(config))
+}
+
+/// How a warm-started solve finishes from its starting potentials.
+#[derive(Clone, Copy)]
+enum WarmFinish {
+    /// Iterate at ε = blur² to the tolerance.
+    Converge(ConvergedConfig),
+    /// Anneal through the schedule's entries at or below (restart · blur)².
+    Tail(f64),
+}
+
+/// GeomLoss's annealing restarted at ε = (`restart` · blur)² from the previous step's
+/// potentials (`start`), or the full schedule without them.
+pub(crate) fn solve_warm_annealed<T: Real>(
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    start: Option<&WarmState>,
+    restart: f64,
+) -> Result<SolvedVelocity, OtError> {
+    solve_warm::<T>(x, y, params, start, WarmFinish::Tail(restart))
+}
+
+/// The two problems from `start` when given (else annealed from the diameter), finished by
+/// `finish`, and projected.
+fn solve_warm<T: Real>(
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    start: Option<&WarmState>,
+    finish: WarmFinish,
+) -> Result<SolvedVelocity, OtError> {
     let cross = Problem::<T>::new(x, Some(y));
     let own = Problem::<T>::new(x, None);
     let eps = params.blur * params.blur;
     let solve = |problem: &Problem<T>, start: Option<&Potentials>, diameter: f64| {
-        let (f, g, iterations, terms) = match start {
-            Some(p) => (p.f.clone(), p.g.clone(), 0, 0),
-            None => {
-                let annealed = problem.anneal(&epsilon_schedule(diameter, params)?);
-                let (iterations, terms) = (annealed.iterations, annealed.softmin_terms);
-                (annealed.f, annealed.g, iterations, terms)
-            }
+        let schedule = epsilon_schedule(diameter, params)?;
+        let Some(start) = start else {
+            let annealed = problem.anneal(&schedule);
+            return Ok::<_, OtError>(match finish {
+                WarmFinish::Tail(_) => annealed,
+                WarmFinish::Converge(config) => {
+                    let (iterations, terms) = (annealed.iterations, annealed.softmin_terms);
+                    let (mut refined, _) = problem.refine(
+                        eps,
+                        annealed.f,
+                        annealed.g,
+                        config.tolerance,
+                        config.max_iterations,
+                    );
+                    refined.iterations += iterations;
+                    refined.softmin_terms += terms;
+                    refined
+                }
+            });
         };
-        let (mut refined, _converged) =
-            problem.refine(eps, f, g, config.tolerance, config.max_iterations);
-        refined.iterations += iterations;
-        refined.softmin_terms += terms;
-        Ok::<_, OtError>(refined)
+        let (f, g) = (start.f.clone(), start.g.clone());
+        Ok(match finish {
+            WarmFinish::Converge(config) => {
+                problem
+                    .refine(eps, f, g, config.tolerance, config.max_iterations)
+                    .0
+            }
+            WarmFinish::Tail(restart) => {
+                let from = (restart * params.blur).powi(2);
+                let tail: Vec<f64> = schedule.iter().copied().filter(|&e| e <= from).collect();
+                problem.anneal_from(&tail, f, g)
+            }
+        })
     };
     let xy = solve(&cross, start.map(|w| &w.xy), max_diameter(x, y))?;
     let xx = solve(&own, start.map(|w| &w.xx), max_diameter(x, &[]))?;

@@ -184,3 +184,51 @@ fn the_converged_mode_reaches_the_fixed_point_and_reuses_the_last_step() {
         "warm {second_passes} vs first {first_passes}"
     );
 }
+
+/// The warm annealing tail: the first step is GeomLoss's exact velocity (the full schedule,
+/// nothing to start from); the next one anneals only the tail, from the last potentials.
+#[test]
+fn the_warm_tail_mode_starts_exact_and_then_anneals_only_the_tail() {
+    use nsgf::ot::VelocityMode;
+    let x: Vec<nsgf::Point> = (0..90)
+        .map(|i| {
+            let a = f64::from(i) * 0.27;
+            [a.cos() * 2.0, a.sin() * 0.8]
+        })
+        .collect();
+    let y: Vec<nsgf::Point> = (0..60)
+        .map(|i| {
+            [
+                f64::from(i) * 0.05 - 1.5,
+                1.0 + (f64::from(i) * 0.5).cos() * 0.4,
+            ]
+        })
+        .collect();
+    let params = nsgf::ot::SinkhornParams {
+        blur: 0.05,
+        scaling: 0.9,
+    };
+    let mut warm = CpuBackend::new(Precision::F64);
+    warm.set_mode(VelocityMode::WarmAnnealed { restart: 16.0 })
+        .unwrap();
+    let first = warm.velocity(&x, &y, &params).unwrap();
+    let first_passes = warm.last_stats().iterations;
+    let mut exact = CpuBackend::new(Precision::F64);
+    assert_eq!(
+        first,
+        exact.velocity(&x, &y, &params).unwrap(),
+        "exact first step"
+    );
+    assert_eq!(first_passes, exact.last_stats().iterations);
+    let moved: Vec<nsgf::Point> = x
+        .iter()
+        .zip(&first)
+        .map(|(p, v)| [p[0] + 0.1 * v[0], p[1] + 0.1 * v[1]])
+        .collect();
+    warm.velocity(&moved, &y, &params).unwrap();
+    let tail = warm.last_stats().iterations;
+    assert!(
+        tail < first_passes,
+        "tail {tail} vs full {first_passes}"
+    );
+}

@@ -55,8 +55,40 @@ pub fn paired_rms(a: &[Point], b: &[Point]) -> f64 {
     (sum / a.len().max(1) as f64).sqrt()
 }
 
+/// One line: passes and time per step, and (beside the exact run) how far the flows end apart
+/// and the time ratio.
+fn report(n: usize, name: &str, run: &ModeRun, exact: Option<&ModeRun>, diameter: f64) {
+    let apart = exact.map_or_else(String::new, |exact| {
+        let rms = paired_rms(&exact.end, &run.end);
+        let w2 = if n <= 2000 {
+            crate::metrics::exact_w2(&exact.end, &run.end)
+                .map(|w2| format!(", W2 {:.3} %", 100.0 * w2 / diameter))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        format!(
+            "; ends {:.3} % of the diameter from exact (paired RMS ≥ W2{w2}); time ×{:.2}",
+            100.0 * rms / diameter,
+            run.seconds_per_step / exact.seconds_per_step
+        )
+    });
+    println!(
+        "  n = {n:>6} {name:<10} {:>7.1} passes/step, {:>8.4} s/step, {:>6.2} steps/s{apart}",
+        run.passes_per_step,
+        run.seconds_per_step,
+        1.0 / run.seconds_per_step
+    );
+}
+
 /// Prints the comparison for each size.
-pub fn bench_flow_modes(sizes: &[usize], seed: u64, steps: usize, blur: f64) -> anyhow::Result<()> {
+pub fn bench_flow_modes(
+    sizes: &[usize],
+    seed: u64,
+    steps: usize,
+    blur: f64,
+    restart: f64,
+) -> anyhow::Result<()> {
     let config = FlowConfig {
         steps,
         eta: 0.25,
@@ -64,7 +96,7 @@ pub fn bench_flow_modes(sizes: &[usize], seed: u64, steps: usize, blur: f64) -> 
     };
     println!(
         "\nflow modes (cpu f32, gaussian → moons, {steps} Euler steps, eta {}, blur {}, \
-         scaling {}, {} kernel):",
+         scaling {}, {} kernel, warm tail from {restart}·blur):",
         config.eta,
         config.sinkhorn.blur,
         config.sinkhorn.scaling,
@@ -73,39 +105,18 @@ pub fn bench_flow_modes(sizes: &[usize], seed: u64, steps: usize, blur: f64) -> 
     for &n in sizes {
         let (source, target) = super::clouds(n, seed);
         let exact = run_mode(&source, &target, config, VelocityMode::Annealed)?;
-        let converged = run_mode(
-            &source,
-            &target,
-            config,
-            VelocityMode::Converged(crate::ot::ConvergedConfig::default()),
-        )?;
         let diameter = max_diameter(&exact.end, &target);
-        let apart = paired_rms(&exact.end, &converged.end);
-        let w2 = if n <= 2000 {
-            let w2 = crate::metrics::exact_w2(&exact.end, &converged.end)?;
-            format!(
-                ", exact W2 {:.2e} ({:.3} % of the diameter)",
-                w2,
-                100.0 * w2 / diameter
-            )
-        } else {
-            String::new()
-        };
-        for (name, run) in [("exact", &exact), ("converged", &converged)] {
-            println!(
-                "  n = {n:>6} {name:<10} {:>7.1} passes/step, {:>8.4} s/step, {:>6.2} steps/s",
-                run.passes_per_step,
-                run.seconds_per_step,
-                1.0 / run.seconds_per_step
-            );
+        report(n, "exact", &exact, None, diameter);
+        for (name, mode) in [
+            (
+                "converged",
+                VelocityMode::Converged(crate::ot::ConvergedConfig::default()),
+            ),
+            ("warm tail", VelocityMode::WarmAnnealed { restart }),
+        ] {
+            let run = run_mode(&source, &target, config, mode)?;
+            report(n, name, &run, Some(&exact), diameter);
         }
-        println!(
-            "  n = {n:>6} trajectories after {steps} steps: paired RMS {:.2e} ({:.3} % of the \
-             diameter {diameter:.2}; ≥ W2){w2}; converged/exact time per step {:.2}",
-            apart,
-            100.0 * apart / diameter,
-            converged.seconds_per_step / exact.seconds_per_step
-        );
     }
     Ok(())
 }

@@ -81,6 +81,9 @@ pub struct BenchArgs {
     /// Blur of the flow-mode comparison.
     #[arg(long, default_value_t = 0.05)]
     pub flow_blur: f64,
+    /// Where the warm annealing tail of the flow-mode comparison restarts, in blurs.
+    #[arg(long, default_value_t = 16.0)]
+    pub flow_restart: f64,
     /// Seed of the random clouds.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -111,7 +114,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         println!("{}", gif::bench_gif_export()?);
     }
     if matches!(args.what, BenchWhat::Flowmodes | BenchWhat::All) {
-        flow_modes::bench_flow_modes(&args.flow_sizes, args.seed, args.flow_steps, args.flow_blur)?;
+        flow_modes::bench_flow_modes(
+            &args.flow_sizes,
+            args.seed,
+            args.flow_steps,
+            args.flow_blur,
+            args.flow_restart,
+        )?;
     }
     if matches!(args.what, BenchWhat::Precision | BenchWhat::All) {
         precision::bench_precision(args.warm_n, args.seed, params.scaling)?;
