@@ -227,8 +227,5 @@ fn the_warm_tail_mode_starts_exact_and_then_anneals_only_the_tail() {
         .collect();
     warm.velocity(&moved, &y, &params).unwrap();
     let tail = warm.last_stats().iterations;
-    assert!(
-        tail < first_passes,
-        "tail {tail} vs full {first_passes}"
-    );
+    assert!(tail < first_passes, "tail {tail} vs full {first_passes}");
 }
