@@ -1,4 +1,4 @@
-//! Fonts the app adds to egui's: a 2 KB subset of Symbola (free for any use; see
+//! Fonts the app adds to egui's: a 2.4 KB subset of Symbola (free for any use; see
 //! `assets/fonts/README.md`) with the seven icons the in-app file dialog draws (📂 📁 💾 🗋 🗀 ⬆
 //! ⟲) and the arrows ← → of the shortcut list, which egui's bundled fonts lack.
 

@@ -66,17 +66,11 @@ pub fn check_finite_points(
     quantity: &'static str,
     precision: Precision,
 ) -> Result<(), OtError> {
-    match points
-        .iter()
-        .position(|p| !(p[0].is_finite() && p[1].is_finite()))
-    {
-        Some(index) => Err(OtError::NonFiniteResult {
-            quantity,
-            index: Some(index),
-            precision,
-        }),
-        None => Ok(()),
-    }
+    first_non_finite(
+        points.iter().map(|p| p[0].is_finite() && p[1].is_finite()),
+        quantity,
+        precision,
+    )
 }
 
 /// Checks that every value of a per-point result (a potential) is finite.
@@ -85,7 +79,16 @@ pub fn check_finite_values(
     quantity: &'static str,
     precision: Precision,
 ) -> Result<(), OtError> {
-    match values.iter().position(|v| !v.is_finite()) {
+    first_non_finite(values.iter().map(|v| v.is_finite()), quantity, precision)
+}
+
+/// The first `false` of `finite`, as the error naming `quantity` at that point.
+fn first_non_finite(
+    mut finite: impl Iterator<Item = bool>,
+    quantity: &'static str,
+    precision: Precision,
+) -> Result<(), OtError> {
+    match finite.position(|ok| !ok) {
         Some(index) => Err(OtError::NonFiniteResult {
             quantity,
             index: Some(index),

@@ -237,3 +237,38 @@ fn sampling_the_end_alone_gives_the_trajectorys_end() {
         }
     }
 }
+
+/// A model whose weights are finite but overflow f32 on the way through the network (loaded
+/// from a file: the loader only refuses non-finite weights) samples to an error naming the
+/// sample and the frame, never to NaN points.
+#[test]
+fn a_model_that_overflows_samples_to_an_error_not_nan_points() {
+    let mut config = TrainConfig::defaults_for(Method::Nsgf);
+    config.particles = 16;
+    config.batch_size = 16;
+    config.pool_flows = 1;
+    config.iterations = 1;
+    config.adam_steps = 1;
+    config.hidden_width = 8;
+    config.hidden_layers = 1;
+    config.eval_every = 0;
+    config.flow.steps = 1;
+    let (model, _) = train(&config);
+    let mut json: serde_json::Value = serde_json::from_str(&model.to_json().unwrap()).unwrap();
+    let weights = json
+        .pointer_mut("/networks/velocity/parameters")
+        .and_then(serde_json::Value::as_array_mut)
+        .expect("the velocity network's parameters");
+    for weight in weights.iter_mut() {
+        *weight = serde_json::json!(3.0e38);
+    }
+    let text = serde_json::to_string(&json).unwrap();
+    let huge = TrainedModel::from_json(&text, std::path::Path::new("huge.json"))
+        .expect("finite weights load");
+    let error = huge.sample(10, Some(4), 0).unwrap_err();
+    assert!(
+        matches!(error, ModelError::NonFiniteSample { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("non-finite position"), "{error}");
+}

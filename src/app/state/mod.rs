@@ -558,10 +558,8 @@ impl AppState {
             FileCommand::ExportGif => {
                 if self.gif.running() {
                     self.messages.say("a GIF export is already running");
-                } else if self.dialogs.kind() == DialogKind::InApp {
-                    self.dialogs.ask(DialogPurpose::ExportGif);
                 } else {
-                    self.export_gif(None);
+                    self.ask_path(DialogPurpose::ExportGif);
                 }
             }
             FileCommand::ExportGifTo(path) => self.export_gif(Some(path)),
