@@ -47,7 +47,7 @@ impl From<FlowModeArg> for VelocityMode {
         match arg {
             FlowModeArg::Exact => VelocityMode::Annealed,
             FlowModeArg::Converged => VelocityMode::Converged(ConvergedConfig::default()),
-            FlowModeArg::Warm => VelocityMode::WarmAnnealed { restart: 16.0 },
+            FlowModeArg::Warm => VelocityMode::live(),
         }
     }
 }

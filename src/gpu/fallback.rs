@@ -6,7 +6,9 @@ use super::GpuBackend;
 use crate::Point;
 use crate::ot::cpu::CpuBackend;
 use crate::ot::validate::{f32_accuracy, f32_accuracy_note};
-use crate::ot::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend, VelocityMode};
+use crate::ot::{
+    OtError, Precision, SinkhornParams, SolveStats, Truncation, VelocityBackend, VelocityMode,
+};
 
 /// [`GpuBackend`] with a [`CpuBackend`] behind it.
 pub struct FallbackBackend {
@@ -114,6 +116,21 @@ impl VelocityBackend for FallbackBackend {
 
     fn take_notice(&mut self) -> Option<String> {
         self.notice.take().or_else(|| self.cpu.take_notice())
+    }
+
+    fn set_truncation(&mut self, truncation: Truncation) -> Result<(), OtError> {
+        self.cpu.set_truncation(truncation)?;
+        match &mut self.gpu {
+            Some(gpu) => gpu.set_truncation(truncation),
+            None => Ok(()),
+        }
+    }
+
+    fn truncation(&self) -> Truncation {
+        match &self.gpu {
+            Some(gpu) => gpu.truncation(),
+            None => self.cpu.truncation(),
+        }
     }
 
     fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {

@@ -51,12 +51,6 @@ impl<T: Real> Cloud<T> {
     }
 }
 
-/// The centre of the bounding box of `x ∪ y` (`y` may be empty).
-pub(crate) fn bounding_box_centre(x: &[Point], y: &[Point]) -> Point {
-    let (lo, hi) = bounding_box(x, y);
-    [0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])]
-}
-
 /// Lower and upper corners of the bounding box of `x ∪ y` (both non-empty together).
 pub(crate) fn bounding_box(x: &[Point], y: &[Point]) -> (Point, Point) {
     finite_bounding_box([x, y]).unwrap_or(([0.0; 2], [0.0; 2]))

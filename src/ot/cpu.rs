@@ -5,7 +5,9 @@ use super::divergence::sinkhorn_divergence;
 use super::validate::{check_inputs, check_magnitude, f32_accuracy, f32_accuracy_note};
 use super::velocity::{SolvedVelocity, solve_converged, solve_velocity, solve_warm_annealed};
 use super::warm::{WarmStart, WarmStartable, WarmState, WarmSwitch};
-use super::{OtError, Precision, SinkhornParams, SolveStats, VelocityBackend, VelocityMode};
+use super::{
+    OtError, Precision, SinkhornParams, SolveStats, Truncation, VelocityBackend, VelocityMode,
+};
 use crate::Point;
 
 /// The CPU Sinkhorn backend.
@@ -26,6 +28,7 @@ pub struct CpuBackend {
     mode: VelocityMode,
     /// The converged mode's potentials of the last step (boxed: most backends never keep any).
     converged: Option<Box<WarmState>>,
+    truncation: Truncation,
 }
 
 impl CpuBackend {
@@ -41,7 +44,14 @@ impl CpuBackend {
             noticed_for: None,
             mode: VelocityMode::Annealed,
             converged: None,
+            truncation: Truncation::default(),
         }
+    }
+
+    /// The same backend with another truncation setting (default [`Truncation::Auto`]).
+    pub fn with_truncation(mut self, truncation: Truncation) -> Self {
+        self.truncation = truncation;
+        self
     }
 
     /// How velocities are solved.
@@ -108,6 +118,7 @@ impl VelocityBackend for CpuBackend {
         check_inputs(particles, target, params)?;
         let precision = self.precision_for(particles, target, params);
         check_magnitude(particles, target, precision)?;
+        let truncated = self.truncation.applies(particles.len(), target.len());
         if self.mode != VelocityMode::Annealed {
             let start = self
                 .converged
@@ -116,16 +127,16 @@ impl VelocityBackend for CpuBackend {
             let (x, y) = (particles, target);
             let SolvedVelocity { velocity, state } = match (self.mode, precision) {
                 (VelocityMode::Converged(c), Precision::F32) => {
-                    solve_converged::<f32>(x, y, params, start, c)
+                    solve_converged::<f32>(x, y, params, start, c, truncated)
                 }
                 (VelocityMode::Converged(c), Precision::F64) => {
-                    solve_converged::<f64>(x, y, params, start, c)
+                    solve_converged::<f64>(x, y, params, start, c, truncated)
                 }
                 (VelocityMode::WarmAnnealed { restart }, Precision::F32) => {
-                    solve_warm_annealed::<f32>(x, y, params, start, restart)
+                    solve_warm_annealed::<f32>(x, y, params, start, restart, truncated)
                 }
                 (VelocityMode::WarmAnnealed { restart }, Precision::F64) => {
-                    solve_warm_annealed::<f64>(x, y, params, start, restart)
+                    solve_warm_annealed::<f64>(x, y, params, start, restart, truncated)
                 }
                 (VelocityMode::Annealed, _) => unreachable!("handled below"),
             }?;
@@ -139,8 +150,12 @@ impl VelocityBackend for CpuBackend {
             .filter(|state| state.fits(particles.len(), target.len(), params));
         let config = self.warm.config();
         let SolvedVelocity { velocity, state } = match precision {
-            Precision::F32 => solve_velocity::<f32>(particles, target, params, warm, config),
-            Precision::F64 => solve_velocity::<f64>(particles, target, params, warm, config),
+            Precision::F32 => {
+                solve_velocity::<f32>(particles, target, params, warm, config, truncated)
+            }
+            Precision::F64 => {
+                solve_velocity::<f64>(particles, target, params, warm, config, truncated)
+            }
         }?;
         self.last_stats = velocity.stats;
         self.warm.keep(state);
@@ -171,6 +186,15 @@ impl VelocityBackend for CpuBackend {
 
     fn last_stats(&self) -> SolveStats {
         self.last_stats
+    }
+
+    fn set_truncation(&mut self, truncation: Truncation) -> Result<(), OtError> {
+        self.truncation = truncation;
+        Ok(())
+    }
+
+    fn truncation(&self) -> Truncation {
+        self.truncation
     }
 
     fn take_notice(&mut self) -> Option<String> {

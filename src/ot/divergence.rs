@@ -28,11 +28,11 @@ pub fn sinkhorn_divergence(
 }
 
 fn divergence_with<T: Real>(x: &[Point], y: &[Point], schedule: &[f64]) -> f64 {
-    let cross = Problem::<T>::new(x, Some(y));
+    let cross = Problem::<T>::new(x, Some(y), false);
     let (f_xy, g_xy) = cross.extrapolate(&cross.anneal(schedule));
-    let own_x = Problem::<T>::new(x, None);
+    let own_x = Problem::<T>::new(x, None, false);
     let (f_xx, _) = own_x.extrapolate(&own_x.anneal(schedule));
-    let own_y = Problem::<T>::new(y, None);
+    let own_y = Problem::<T>::new(y, None, false);
     let (g_yy, _) = own_y.extrapolate(&own_y.anneal(schedule));
     let f_diff: Vec<f64> = f_xy.iter().zip(&f_xx).map(|(a, b)| a - b).collect();
     let g_diff: Vec<f64> = g_xy.iter().zip(&g_yy).map(|(a, b)| a - b).collect();

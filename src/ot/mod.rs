@@ -10,11 +10,12 @@ pub mod validate;
 pub mod velocity;
 pub mod warm;
 
+mod blocks;
 mod cloud;
 mod real;
 mod softmin;
 
-pub use softmin::{kernel_in_use, use_portable_kernels};
+pub use softmin::{TRUNCATION_BITS, kernel_in_use, use_portable_kernels};
 
 pub use cloud::finite_bounding_box;
 pub use divergence::sinkhorn_divergence;
@@ -170,6 +171,45 @@ pub enum OtError {
     Gpu(String),
 }
 
+/// Whether the CPU kernels skip the terms that cannot matter: column blocks whose every term
+/// is below 2^−[`TRUNCATION_BITS`] of its row's largest (a proven bound, recomputed at every ε
+/// from the current potentials; see `ot::softmin`). Truncated results equal the dense ones to
+/// about f32's resolution; the ε-schedule and the iterations are the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Truncation {
+    /// Every term of every row (the reference).
+    Off,
+    /// Truncated kernels at every size.
+    On,
+    /// Truncated kernels when n·m ≥ [`TRUNCATION_AUTO_TERMS`], where they pay (measured by
+    /// `nsgf bench --what truncation`).
+    #[default]
+    Auto,
+}
+
+/// The size n·m from which [`Truncation::Auto`] truncates.
+pub const TRUNCATION_AUTO_TERMS: usize = 1_000_000;
+
+impl Truncation {
+    /// Whether a problem of n rows and m columns runs truncated.
+    pub fn applies(self, n: usize, m: usize) -> bool {
+        match self {
+            Self::Off => false,
+            Self::On => true,
+            Self::Auto => n.saturating_mul(m) >= TRUNCATION_AUTO_TERMS,
+        }
+    }
+
+    /// A short name for notes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Off => "dense kernels",
+            Self::On => "truncated kernels",
+            Self::Auto => "truncated kernels from 1000 × 1000 points",
+        }
+    }
+}
+
 /// How a backend solves the two Sinkhorn problems of each velocity evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum VelocityMode {
@@ -196,6 +236,21 @@ impl VelocityMode {
             Self::Annealed => "annealed (GeomLoss-exact)",
             Self::Converged(_) => "converged, warm-started",
             Self::WarmAnnealed { .. } => "annealing tail, warm-started",
+        }
+    }
+}
+
+/// Where the live flows' annealing tail restarts, in blurs ([`VelocityMode::live`]): chosen
+/// by `nsgf bench --what flowmodes` as the shortest tail whose 40-step flow ends within 1 % of
+/// the diameter of the exact one.
+pub const LIVE_RESTART: f64 = 16.0;
+
+impl VelocityMode {
+    /// The mode of live flows (the app, `--mode warm`): GeomLoss's annealing tail from
+    /// [`LIVE_RESTART`]·blur, warm-started.
+    pub fn live() -> Self {
+        Self::WarmAnnealed {
+            restart: LIVE_RESTART,
         }
     }
 }
@@ -256,6 +311,21 @@ pub trait VelocityBackend: Send {
     /// failed and the CPU took over), to show the user once.
     fn take_notice(&mut self) -> Option<String> {
         None
+    }
+    /// Chooses whether the kernels skip negligible terms; a backend without truncated kernels
+    /// accepts only [`Truncation::Off`] (and `Auto`, which it takes as off).
+    fn set_truncation(&mut self, truncation: Truncation) -> Result<(), OtError> {
+        match truncation {
+            Truncation::Off | Truncation::Auto => Ok(()),
+            Truncation::On => Err(OtError::Unsupported(format!(
+                "{} has no truncated kernels; they run on the CPU (--backend cpu)",
+                self.name()
+            ))),
+        }
+    }
+    /// The truncation setting in force (`Off` for a backend without truncated kernels).
+    fn truncation(&self) -> Truncation {
+        Truncation::Off
     }
     /// Chooses how velocities are solved; a backend that cannot solve in `mode` says why.
     fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {

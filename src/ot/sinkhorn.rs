@@ -1,11 +1,13 @@
-//! GeomLoss's symmetric Sinkhorn loop with ε-scaling (`sinkhorn_loop`, balanced, no kernel
-//! truncation), its final extrapolation, and a warm-started variant at a fixed ε.
+//! GeomLoss's symmetric Sinkhorn loop with ε-scaling (`sinkhorn_loop`, balanced), its final
+//! extrapolation, and a warm-started variant at a fixed ε; on dense kernels (the reference) or
+//! on truncated ones (`softmin::Reach`).
 
 use super::Precision;
-use super::cloud::{Cloud, bounding_box_centre};
+use super::blocks::{hilbert_order, to_original, to_sorted};
+use super::cloud::{Cloud, bounding_box};
 use super::real::Real;
 
-use super::softmin::{Columns, barycentre, softmin};
+use super::softmin::{Columns, Reach, TRUNCATION_BITS, barycentre, softmin};
 use super::validate::{
     check_finite_points, check_finite_value, check_finite_values, checked_schedule,
 };
@@ -43,8 +45,8 @@ pub fn sinkhorn_potentials(
 ) -> Result<Potentials, OtError> {
     let schedule = checked_schedule(x, y, params)?;
     let potentials = match precision {
-        Precision::F32 => Problem::<f32>::new(x, Some(y)).anneal(&schedule),
-        Precision::F64 => Problem::<f64>::new(x, Some(y)).anneal(&schedule),
+        Precision::F32 => Problem::<f32>::new(x, Some(y), false).anneal(&schedule),
+        Precision::F64 => Problem::<f64>::new(x, Some(y), false).anneal(&schedule),
     };
     check_finite_values(&potentials.f, "potential f", precision)?;
     check_finite_values(&potentials.g, "potential g", precision)?;
@@ -63,11 +65,11 @@ pub fn ot_value(
     let schedule = checked_schedule(x, y, params)?;
     let (f, g) = match precision {
         Precision::F32 => {
-            let problem = Problem::<f32>::new(x, Some(y));
+            let problem = Problem::<f32>::new(x, Some(y), false);
             problem.extrapolate(&problem.anneal(&schedule))
         }
         Precision::F64 => {
-            let problem = Problem::<f64>::new(x, Some(y));
+            let problem = Problem::<f64>::new(x, Some(y), false);
             problem.extrapolate(&problem.anneal(&schedule))
         }
     };
@@ -86,12 +88,12 @@ pub fn barycentric_projection(
     let schedule = checked_schedule(x, y, params)?;
     let projection = match precision {
         Precision::F32 => {
-            let problem = Problem::<f32>::new(x, Some(y));
-            problem.project(&problem.anneal(&schedule))
+            let problem = Problem::<f32>::new(x, Some(y), false);
+            problem.project(&problem.anneal(&schedule)).0
         }
         Precision::F64 => {
-            let problem = Problem::<f64>::new(x, Some(y));
-            problem.project(&problem.anneal(&schedule))
+            let problem = Problem::<f64>::new(x, Some(y), false);
+            problem.project(&problem.anneal(&schedule)).0
         }
     };
     check_finite_points(&projection, "barycentric projection", precision)?;
@@ -105,6 +107,10 @@ pub(crate) fn mean(values: &[f64]) -> f64 {
 
 /// One OT problem in kernel precision: `x` against `y`, or `x` against itself (symmetric: one
 /// softmin per iteration, `g = f`, exactly what GeomLoss computes for `OT(α, α)`).
+///
+/// Truncated problems keep both clouds sorted along a Hilbert curve (`ot::blocks`) and skip
+/// negligible column blocks (`softmin::Reach::Truncated`); their methods take and return
+/// potentials and projections in the callers' original order all the same.
 pub(crate) struct Problem<T> {
     x: Cloud<T>,
     /// `None`: the symmetric problem `y = x`.
@@ -112,20 +118,44 @@ pub(crate) struct Problem<T> {
     centre: Point,
     log_a: f64,
     log_b: f64,
+    /// Truncated: the curve orders of `x` and of `y` (`None` for the symmetric problem);
+    /// `order[k]` is the original index of the k-th point of the sorted cloud.
+    order: Option<(Vec<usize>, Option<Vec<usize>>)>,
+    /// ½ diameter² of `x ∪ y` in bits per unit ε: no term can be negligible at ε unless
+    /// `half_diameter_sq_bits / ε` exceeds [`TRUNCATION_BITS`] (without potentials).
+    half_diameter_sq_bits: f64,
 }
 
 impl<T: Real> Problem<T> {
     /// The problem between `x` and `y` (`None`: `x` and itself), shifted to the centre of their
-    /// bounding box.
-    pub fn new(x: &[Point], y: Option<&[Point]>) -> Self {
-        let centre = bounding_box_centre(x, y.unwrap_or(&[]));
+    /// bounding box; `truncated` sorts both clouds for the truncated kernels.
+    pub fn new(x: &[Point], y: Option<&[Point]>, truncated: bool) -> Self {
+        let (lo, hi) = bounding_box(x, y.unwrap_or(&[]));
+        let centre = [0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])];
+        let diameter_sq = (hi[0] - lo[0]).powi(2) + (hi[1] - lo[1]).powi(2);
         let m = y.map_or(x.len(), <[Point]>::len);
+        let order = truncated.then(|| {
+            (
+                hilbert_order(x, lo, hi),
+                y.map(|y| hilbert_order(y, lo, hi)),
+            )
+        });
+        let (x_cloud, y_cloud) = match &order {
+            Some((x_order, y_order)) => (
+                Cloud::new(&to_sorted(x, x_order), centre),
+                y.zip(y_order.as_ref())
+                    .map(|(y, order)| Cloud::new(&to_sorted(y, order), centre)),
+            ),
+            None => (Cloud::new(x, centre), y.map(|y| Cloud::new(y, centre))),
+        };
         Self {
-            x: Cloud::new(x, centre),
-            y: y.map(|y| Cloud::new(y, centre)),
+            x: x_cloud,
+            y: y_cloud,
             centre,
             log_a: -(x.len() as f64).ln(),
             log_b: -(m as f64).ln(),
+            order,
+            half_diameter_sq_bits: 0.5 * diameter_sq * std::f64::consts::LOG2_E,
         }
     }
 
@@ -133,52 +163,95 @@ impl<T: Real> Problem<T> {
         self.y.as_ref().unwrap_or(&self.x)
     }
 
-    fn terms_per_step(&self) -> u64 {
-        let nm = (self.x.len() * self.y().len()) as u64;
-        if self.y.is_some() { 2 * nm } else { nm }
+    /// How the kernels read the columns at `eps`: truncated when the clouds are sorted and some
+    /// term could be negligible at all.
+    fn reach_at(&self, eps: f64) -> Reach {
+        if self.order.is_some() && self.half_diameter_sq_bits / eps > TRUNCATION_BITS {
+            Reach::Truncated
+        } else {
+            Reach::Dense
+        }
     }
 
-    /// The pair `(softmin_ε(C_xy, log b + g/ε), softmin_ε(C_yx, log a + f/ε))`; `None`
-    /// potentials stand for zero (the initialisation).
-    fn update(&self, eps: f64, f: Option<&[f64]>, g: Option<&[f64]>) -> (Vec<f64>, Vec<f64>) {
+    /// `(f, g)` from the callers' order to the kernels'.
+    fn sorted(&self, f: Vec<f64>, g: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
+        match &self.order {
+            None => (f, g),
+            Some((x_order, y_order)) => (
+                to_sorted(&f, x_order),
+                to_sorted(&g, y_order.as_ref().unwrap_or(x_order)),
+            ),
+        }
+    }
+
+    /// `(f, g)` from the kernels' order back to the callers'.
+    fn unsorted(&self, f: Vec<f64>, g: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
+        match &self.order {
+            None => (f, g),
+            Some((x_order, y_order)) => (
+                to_original(&f, x_order),
+                to_original(&g, y_order.as_ref().unwrap_or(x_order)),
+            ),
+        }
+    }
+
+    /// The pair `(softmin_ε(C_xy, log b + g/ε), softmin_ε(C_yx, log a + f/ε))` in the kernels'
+    /// order, and the terms evaluated; `None` potentials stand for zero (the initialisation).
+    fn update(&self, eps: f64, f: Option<&[f64]>, g: Option<&[f64]>) -> (Vec<f64>, Vec<f64>, u64) {
+        let reach = self.reach_at(eps);
         let mut f_new = vec![0.0; self.x.len()];
-        softmin(
+        let mut terms = softmin(
             &self.x,
             &Columns::new(self.y(), self.log_b, g, eps),
+            reach,
             &mut f_new,
         );
         let g_new = match &self.y {
             Some(y) => {
                 let mut g_new = vec![0.0; y.len()];
-                softmin(y, &Columns::new(&self.x, self.log_a, f, eps), &mut g_new);
+                terms += softmin(
+                    y,
+                    &Columns::new(&self.x, self.log_a, f, eps),
+                    reach,
+                    &mut g_new,
+                );
                 g_new
             }
             None => f_new.clone(),
         };
-        (f_new, g_new)
+        (f_new, g_new, terms)
     }
 
     /// GeomLoss's loop: initialise at `schedule[0]`, then one averaged update per entry.
     pub fn anneal(&self, schedule: &[f64]) -> Potentials {
-        let (f, g) = self.update(schedule[0], None, None);
-        let mut potentials = self.anneal_from(schedule, f, g);
-        potentials.softmin_terms += self.terms_per_step();
+        let (f, g, terms) = self.update(schedule[0], None, None);
+        let mut potentials = self.anneal_sorted(schedule, f, g);
+        potentials.softmin_terms += terms;
         potentials
     }
 
     /// One averaged update per entry of `schedule`, starting from `(f, g)`.
-    pub fn anneal_from(&self, schedule: &[f64], mut f: Vec<f64>, mut g: Vec<f64>) -> Potentials {
+    pub fn anneal_from(&self, schedule: &[f64], f: Vec<f64>, g: Vec<f64>) -> Potentials {
+        let (f, g) = self.sorted(f, g);
+        self.anneal_sorted(schedule, f, g)
+    }
+
+    /// [`Problem::anneal_from`] from potentials in the kernels' order.
+    fn anneal_sorted(&self, schedule: &[f64], mut f: Vec<f64>, mut g: Vec<f64>) -> Potentials {
+        let mut softmin_terms = 0;
         for &eps in schedule {
-            let (f_t, g_t) = self.update(eps, Some(&f), Some(&g));
+            let (f_t, g_t, terms) = self.update(eps, Some(&f), Some(&g));
             average_into(&mut f, &f_t);
             average_into(&mut g, &g_t);
+            softmin_terms += terms;
         }
+        let (f, g) = self.unsorted(f, g);
         Potentials {
             f,
             g,
             eps: schedule[schedule.len() - 1],
             iterations: schedule.len(),
-            softmin_terms: schedule.len() as u64 * self.terms_per_step(),
+            softmin_terms,
         }
     }
 
@@ -188,52 +261,62 @@ impl<T: Real> Problem<T> {
     pub fn refine(
         &self,
         eps: f64,
-        mut f: Vec<f64>,
-        mut g: Vec<f64>,
+        f: Vec<f64>,
+        g: Vec<f64>,
         tolerance: f64,
         max_iterations: usize,
     ) -> (Potentials, bool) {
+        let (mut f, mut g) = self.sorted(f, g);
         let mut iterations = 0;
+        let mut softmin_terms = 0;
         let mut converged = false;
         while iterations < max_iterations {
-            let (f_t, g_t) = self.update(eps, Some(&f), Some(&g));
+            let (f_t, g_t, terms) = self.update(eps, Some(&f), Some(&g));
             let change = average_into(&mut f, &f_t).max(average_into(&mut g, &g_t));
             iterations += 1;
+            softmin_terms += terms;
             if change <= tolerance * eps {
                 converged = true;
                 break;
             }
         }
+        let (f, g) = self.unsorted(f, g);
         let potentials = Potentials {
             f,
             g,
             eps,
             iterations,
-            softmin_terms: iterations as u64 * self.terms_per_step(),
+            softmin_terms,
         };
         (potentials, converged)
     }
 
     /// GeomLoss's last extrapolation: one parallel, undamped update of the loop's potentials.
     pub fn extrapolate(&self, potentials: &Potentials) -> (Vec<f64>, Vec<f64>) {
-        self.update(potentials.eps, Some(&potentials.f), Some(&potentials.g))
+        let (f, g) = self.sorted(potentials.f.clone(), potentials.g.clone());
+        let (f, g, _) = self.update(potentials.eps, Some(&f), Some(&g));
+        self.unsorted(f, g)
     }
 
-    /// `P_{x→y}(x_i)` in the original frame, from `potentials.g` at `potentials.eps`.
-    pub fn project(&self, potentials: &Potentials) -> Vec<Point> {
-        let cols = Columns::new(self.y(), self.log_b, Some(&potentials.g), potentials.eps);
+    /// `P_{x→y}(x_i)` in the original frame and order, from `potentials.g` at
+    /// `potentials.eps`, and the terms evaluated.
+    pub fn project(&self, potentials: &Potentials) -> (Vec<Point>, u64) {
+        let g = match &self.order {
+            Some((x_order, y_order)) => to_sorted(&potentials.g, y_order.as_ref().unwrap_or(x_order)),
+            None => potentials.g.clone(),
+        };
+        let cols = Columns::new(self.y(), self.log_b, Some(&g), potentials.eps);
         let mut out = vec![[0.0; 2]; self.x.len()];
-        barycentre(&self.x, &cols, &mut out);
+        let terms = barycentre(&self.x, &cols, self.reach_at(potentials.eps), &mut out);
         for p in &mut out {
             p[0] += self.centre[0];
             p[1] += self.centre[1];
         }
-        out
-    }
-
-    /// Softmin terms of one projection.
-    pub fn projection_terms(&self) -> u64 {
-        (self.x.len() * self.y().len()) as u64
+        let out = match &self.order {
+            Some((x_order, _)) => to_original(&out, x_order),
+            None => out,
+        };
+        (out, terms)
     }
 }
 

@@ -9,11 +9,18 @@
 //! `t_ij` of the chunk into a small buffer and keeps per-lane maxima, a second pass adds
 //! `2^(t_ij − max)` into per-lane sums after rescaling the running sum to the new maximum.
 //! Both passes are plain fixed-width slice loops that LLVM vectorises; rayon splits the rows.
+//!
+//! Truncated kernels (GeomLoss's "multiscale" idea, without KeOps): when both clouds are sorted
+//! along a space-filling curve (`ot::blocks`), each rayon task of [`ROWS_PER_TASK`] consecutive
+//! rows first bounds every term of its rows from above against the best term of its box's
+//! centre, and reads only the blocks of [`COLUMN_BLOCK`] columns that may hold a term within
+//! 2^−[`TRUNCATION_BITS`] of its row's maximum (see [`kept_column_ranges`] for the proof).
 
 use super::cloud::Cloud;
 use super::real::Real;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Set by [`use_portable_kernels`]: every softmin runs the portable (baseline x86-64) loop.
 static PORTABLE_ONLY: AtomicBool = AtomicBool::new(false);
@@ -57,11 +64,22 @@ const LANES: usize = 8;
 /// Columns per chunk: the terms buffer stays in L1. (Blocks of 2–8 rows sharing the column
 /// loads measured 10–40% slower than one row at a time with SSE2: register pressure.)
 const CHUNK: usize = 256;
-/// Rows per rayon task.
-const ROWS_PER_TASK: usize = 32;
+/// Rows per rayon task, and rows per block of the truncated kernels.
+pub(crate) const ROWS_PER_TASK: usize = 32;
+/// Columns per block of the truncated kernels (a multiple of [`LANES`]): the columns are
+/// padded to a multiple of it, and a row block reads whole column blocks.
+pub(crate) const COLUMN_BLOCK: usize = 16;
+/// The truncated kernels skip only terms below 2^−`TRUNCATION_BITS` of their row's largest
+/// term: each skipped term is below f32's resolution of the row sum, and a row of m columns
+/// loses at most m · 2^−30 of its sum (4e-6 at m = 4000).
+pub const TRUNCATION_BITS: f64 = 30.0;
+/// Bits added to [`TRUNCATION_BITS`] in the test, for the rounding of the kernel-precision
+/// terms the test compares (at most ~0.06 bits at the largest diameter²/ε the f32 kernels take,
+/// ~1e-3 bits at the default).
+const ROUNDING_MARGIN_BITS: f64 = 2.0;
 
 /// The per-column arrays of one softmin or projection at a given ε, padded to a multiple of
-/// [`LANES`] with columns whose terms are far below any real one.
+/// [`COLUMN_BLOCK`] with columns whose terms are far below any real one.
 pub(crate) struct Columns<T> {
     /// `u_j = log₂e · (log w_j + h_j/ε − ½‖y_j‖²/ε)`.
     u: Vec<T>,
@@ -78,7 +96,7 @@ impl<T: Real> Columns<T> {
     /// (`None`: zero), at regularisation `eps`.
     pub fn new(cloud: &Cloud<T>, log_weight: f64, potential: Option<&[f64]>, eps: f64) -> Self {
         let len = cloud.len();
-        let padded = len.div_ceil(LANES) * LANES;
+        let padded = len.div_ceil(COLUMN_BLOCK) * COLUMN_BLOCK;
         let mut u = Vec::with_capacity(padded);
         let mut sx = Vec::with_capacity(padded);
         let mut sy = Vec::with_capacity(padded);
@@ -117,51 +135,86 @@ impl<T: Real> RowSums<T> {
     };
 }
 
-/// `out[i] = softmin_ε(C, h)_i = ½‖x_i‖² − ε·LSE_j(u_j + x_i·s_j)` for every row of `rows`.
-pub(crate) fn softmin<T: Real>(rows: &Cloud<T>, cols: &Columns<T>, out: &mut [f64]) {
-    softmin_on(rows, cols, out, PORTABLE_ONLY.load(Ordering::Relaxed));
+/// Whether the kernels read every column (`Dense`) or skip the column blocks whose terms are
+/// all negligible (`Truncated`: the rows and columns must be sorted along a space-filling curve,
+/// or nothing is skipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Every column of every row.
+    Dense,
+    /// Only the column blocks that may hold a term within 2^−[`TRUNCATION_BITS`] of the row's
+    /// maximum.
+    Truncated,
+}
+
+/// `out[i] = softmin_ε(C, h)_i = ½‖x_i‖² − ε·LSE_j(u_j + x_i·s_j)` for every row of `rows`;
+/// returns the terms evaluated.
+pub(crate) fn softmin<T: Real>(
+    rows: &Cloud<T>,
+    cols: &Columns<T>,
+    reach: Reach,
+    out: &mut [f64],
+) -> u64 {
+    softmin_on(rows, cols, reach, out, PORTABLE_ONLY.load(Ordering::Relaxed))
 }
 
 /// [`softmin`] on the portable loop or on the dispatched one.
-fn softmin_on<T: Real>(rows: &Cloud<T>, cols: &Columns<T>, out: &mut [f64], portable: bool) {
+fn softmin_on<T: Real>(
+    rows: &Cloud<T>,
+    cols: &Columns<T>,
+    reach: Reach,
+    out: &mut [f64],
+    portable: bool,
+) -> u64 {
     debug_assert_eq!(out.len(), rows.len());
     let eps = cols.eps;
-    for_each_row::<T, false, f64>(rows, cols, out, portable, |i, sums| {
+    for_each_row::<T, false, f64>(rows, cols, reach, out, portable, |i, sums| {
         let lse = std::f64::consts::LN_2 * sums.max.to_f64() + sums.sum.to_f64().ln();
         rows.half_sq_norm[i] - eps * lse
-    });
+    })
 }
 
 /// `out[i] = Σ_j w_ij y_j` (in the clouds' shifted frame) with
-/// `w_ij = softmax_j(u_j + x_i·s_j)`: the barycentric projection of each row.
-pub(crate) fn barycentre<T: Real>(rows: &Cloud<T>, cols: &Columns<T>, out: &mut [[f64; 2]]) {
-    barycentre_on(rows, cols, out, PORTABLE_ONLY.load(Ordering::Relaxed));
+/// `w_ij = softmax_j(u_j + x_i·s_j)`: the barycentric projection of each row; returns the
+/// terms evaluated.
+pub(crate) fn barycentre<T: Real>(
+    rows: &Cloud<T>,
+    cols: &Columns<T>,
+    reach: Reach,
+    out: &mut [[f64; 2]],
+) -> u64 {
+    barycentre_on(rows, cols, reach, out, PORTABLE_ONLY.load(Ordering::Relaxed))
 }
 
 /// [`barycentre`] on the portable loop or on the dispatched one.
 fn barycentre_on<T: Real>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
+    reach: Reach,
     out: &mut [[f64; 2]],
     portable: bool,
-) {
+) -> u64 {
     debug_assert_eq!(out.len(), rows.len());
     let eps = cols.eps;
-    for_each_row::<T, true, [f64; 2]>(rows, cols, out, portable, |_, sums| {
+    for_each_row::<T, true, [f64; 2]>(rows, cols, reach, out, portable, |_, sums| {
         let scale = eps * std::f64::consts::LN_2 / sums.sum.to_f64();
         [sums.sum_sx.to_f64() * scale, sums.sum_sy.to_f64() * scale]
-    });
+    })
 }
 
 /// Runs the streaming reduction for every row in parallel (on the portable loop, or on the
-/// version dispatched for this CPU) and stores `finish(i, sums)`.
+/// version dispatched for this CPU), over every column or only the kept column blocks of each
+/// task, and stores `finish(i, sums)`; returns the terms evaluated.
 fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
+    reach: Reach,
     out: &mut [O],
     portable: bool,
     finish: impl Fn(usize, RowSums<T>) -> O + Sync,
-) {
+) -> u64 {
+    let terms = AtomicU64::new(0);
+    let all_columns = [0..cols.u.len()];
     out.par_chunks_mut(ROWS_PER_TASK)
         .enumerate()
         .for_each(|(task, out_task)| {
@@ -170,15 +223,109 @@ fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
             let mut sums = [RowSums::<T>::EMPTY; ROWS_PER_TASK];
             let sums = &mut sums[..out_task.len()];
             let (xs, ys) = (&rows.xs[start..end], &rows.ys[start..end]);
+            let kept;
+            let ranges: &[Range<usize>] = match reach {
+                Reach::Dense => &all_columns,
+                Reach::Truncated => {
+                    kept = if portable {
+                        kept_column_ranges_portable(xs, ys, cols)
+                    } else {
+                        kept_column_ranges(xs, ys, cols)
+                    };
+                    &kept
+                }
+            };
+            let columns: usize = ranges.iter().map(ExactSizeIterator::len).sum();
+            terms.fetch_add((columns * xs.len()) as u64, Ordering::Relaxed);
             if portable {
-                reduce_rows_portable::<T, MOMENTS>(xs, ys, cols, sums);
+                reduce_rows_portable::<T, MOMENTS>(xs, ys, cols, ranges, sums);
             } else {
-                reduce_rows::<T, MOMENTS>(xs, ys, cols, sums);
+                reduce_rows::<T, MOMENTS>(xs, ys, cols, ranges, sums);
             }
             for (offset, (slot, row_sums)) in out_task.iter_mut().zip(sums.iter()).enumerate() {
                 *slot = finish(start + offset, *row_sums);
             }
         });
+    terms.into_inner()
+}
+
+/// The column blocks a block of rows must read: the ranges of consecutive blocks of
+/// [`COLUMN_BLOCK`] columns that may hold a term within 2^−[`TRUNCATION_BITS`] of the row's
+/// largest term, for every row of the block (compiled like [`reduce_rows`]).
+///
+/// The proof. Let `c` be the centre of the rows' bounding box and `δ_i = x_i − c`, so
+/// `|δ_i,x| ≤ w_x`, `|δ_i,y| ≤ w_y` (the box's half-widths). A term is linear in the row:
+/// `t_ij = t_j(c) + δ_i·s_j`. Let `r` be the column with the largest `t_r(c)`. Row i's largest
+/// term is at least `t_ir = t_r(c) + δ_i·s_r`, so
+/// `t_ij − max_k t_ik ≤ t_j(c) − t_r(c) + δ_i·(s_j − s_r)
+///                   ≤ t_j(c) − t_r(c) + w_x |s_j,x − s_r,x| + w_y |s_j,y − s_r,y|`.
+/// A block is skipped only when this bound is below −(`TRUNCATION_BITS` + a rounding margin)
+/// for each of its columns: then every term it holds, for every row of the block, is below
+/// 2^−30 of that row's largest term (in base 2, as the kernel sums `2^t`).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma",))]
+fn kept_column_ranges<T: Real>(xs: &[T], ys: &[T], cols: &Columns<T>) -> Vec<Range<usize>> {
+    kept_ranges_of_block(xs, ys, cols)
+}
+
+/// [`kept_column_ranges`] compiled for baseline x86-64 only.
+fn kept_column_ranges_portable<T: Real>(
+    xs: &[T],
+    ys: &[T],
+    cols: &Columns<T>,
+) -> Vec<Range<usize>> {
+    kept_ranges_of_block(xs, ys, cols)
+}
+
+/// The body of [`kept_column_ranges`]; inlined into each compiled version.
+#[inline(always)]
+fn kept_ranges_of_block<T: Real>(xs: &[T], ys: &[T], cols: &Columns<T>) -> Vec<Range<usize>> {
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for (&x, &y) in xs.iter().zip(ys) {
+        let (x, y) = (x.to_f64(), y.to_f64());
+        lo = [lo[0].min(x), lo[1].min(y)];
+        hi = [hi[0].max(x), hi[1].max(y)];
+    }
+    let (cx, cy) = (T::from_f64(0.5 * (lo[0] + hi[0])), T::from_f64(0.5 * (lo[1] + hi[1])));
+    // Half-widths, rounded up so that the rounded centre's box still holds every row.
+    let wx = T::from_f64((hi[0] - lo[0]) * 0.5 * (1.0 + 1e-6) + (cx.to_f64() - 0.5 * (lo[0] + hi[0])).abs());
+    let wy = T::from_f64((hi[1] - lo[1]) * 0.5 * (1.0 + 1e-6) + (cy.to_f64() - 0.5 * (lo[1] + hi[1])).abs());
+    // The centre's terms and its best column r.
+    let (mut best, mut best_at) = (T::PAD, 0);
+    for (j, ((&u, &sx), &sy)) in cols.u.iter().zip(&cols.sx).zip(&cols.sy).enumerate() {
+        let t = u + cx * sx + cy * sy;
+        if t > best {
+            best = t;
+            best_at = j;
+        }
+    }
+    let (rx, ry) = (cols.sx[best_at], cols.sy[best_at]);
+    let floor = T::from_f64(best.to_f64() - TRUNCATION_BITS - ROUNDING_MARGIN_BITS);
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    let blocks = cols
+        .u
+        .chunks_exact(COLUMN_BLOCK)
+        .zip(cols.sx.chunks_exact(COLUMN_BLOCK))
+        .zip(cols.sy.chunks_exact(COLUMN_BLOCK));
+    for (block, ((u, sx), sy)) in blocks.enumerate() {
+        let mut bound = [T::PAD; COLUMN_BLOCK];
+        for l in 0..COLUMN_BLOCK {
+            let t = u[l] + cx * sx[l] + cy * sy[l];
+            let dx = sx[l] - rx;
+            let dy = sy[l] - ry;
+            let abs_dx = if dx > T::ZERO { dx } else { T::ZERO - dx };
+            let abs_dy = if dy > T::ZERO { dy } else { T::ZERO - dy };
+            bound[l] = t + wx * abs_dx + wy * abs_dy;
+        }
+        let block_bound = bound.iter().fold(T::PAD, |m, &b| m.max_of(b));
+        if block_bound >= floor {
+            let (start, end) = (block * COLUMN_BLOCK, (block + 1) * COLUMN_BLOCK);
+            match ranges.last_mut() {
+                Some(last) if last.end == start => last.end = end,
+                _ => ranges.push(start..end),
+            }
+        }
+    }
+    ranges
 }
 
 /// [`reduce_row`] for a block of rows, compiled for the CPU it runs on: an AVX-512 and an
@@ -189,9 +336,10 @@ fn reduce_rows<T: Real, const MOMENTS: bool>(
     xs: &[T],
     ys: &[T],
     cols: &Columns<T>,
+    ranges: &[Range<usize>],
     sums: &mut [RowSums<T>],
 ) {
-    reduce_block::<T, MOMENTS>(xs, ys, cols, sums);
+    reduce_block::<T, MOMENTS>(xs, ys, cols, ranges, sums);
 }
 
 /// [`reduce_rows`] compiled for baseline x86-64 only: the reference the dispatched versions
@@ -200,9 +348,10 @@ fn reduce_rows_portable<T: Real, const MOMENTS: bool>(
     xs: &[T],
     ys: &[T],
     cols: &Columns<T>,
+    ranges: &[Range<usize>],
     sums: &mut [RowSums<T>],
 ) {
-    reduce_block::<T, MOMENTS>(xs, ys, cols, sums);
+    reduce_block::<T, MOMENTS>(xs, ys, cols, ranges, sums);
 }
 
 /// [`reduce_row`] for every row of a block; inlined into each compiled version.
@@ -211,29 +360,32 @@ fn reduce_block<T: Real, const MOMENTS: bool>(
     xs: &[T],
     ys: &[T],
     cols: &Columns<T>,
+    ranges: &[Range<usize>],
     sums: &mut [RowSums<T>],
 ) {
     let mut terms = [T::ZERO; CHUNK];
     for ((&px, &py), slot) in xs.iter().zip(ys).zip(sums.iter_mut()) {
-        *slot = reduce_row::<T, MOMENTS>(px, py, cols, &mut terms);
+        *slot = reduce_row::<T, MOMENTS>(px, py, cols, ranges, &mut terms);
     }
 }
 
-/// The two-pass blocked log-sum-exp (base 2) of the row at `(px, py)` against all columns;
-/// `terms` is scratch space for one chunk.
+/// The two-pass blocked log-sum-exp (base 2) of the row at `(px, py)` against the columns of
+/// `ranges` (each a multiple of [`LANES`] long); `terms` is scratch space for one chunk.
 #[inline(always)]
 fn reduce_row<T: Real, const MOMENTS: bool>(
     px: T,
     py: T,
     cols: &Columns<T>,
+    ranges: &[Range<usize>],
     terms: &mut [T; CHUNK],
 ) -> RowSums<T> {
     let mut row = RowSums::<T>::EMPTY;
-    let chunks = cols
-        .u
-        .chunks(CHUNK)
-        .zip(cols.sx.chunks(CHUNK))
-        .zip(cols.sy.chunks(CHUNK));
+    let chunks = ranges.iter().flat_map(|range| {
+        cols.u[range.clone()]
+            .chunks(CHUNK)
+            .zip(cols.sx[range.clone()].chunks(CHUNK))
+            .zip(cols.sy[range.clone()].chunks(CHUNK))
+    });
     for ((u, sx), sy) in chunks {
         let terms = &mut terms[..u.len()];
         // Pass 1: the terms of the chunk and their per-lane maxima.
@@ -335,14 +487,14 @@ mod tests {
                 let cols = Cloud::<f32>::new(&y, [0.0, 0.0]);
                 let columns = Columns::new(&cols, -(m as f64).ln(), Some(&h), eps);
                 let (mut portable, mut dispatched) = (vec![0.0; n], vec![0.0; n]);
-                softmin_on(&rows, &columns, &mut portable, true);
-                softmin_on(&rows, &columns, &mut dispatched, false);
+                softmin_on(&rows, &columns, Reach::Dense, &mut portable, true);
+                softmin_on(&rows, &columns, Reach::Dense, &mut dispatched, false);
                 for (a, b) in portable.iter().zip(&dispatched) {
                     assert!((a - b).abs() < 1e-5 * (1.0 + a.abs()), "softmin {a} vs {b}");
                 }
                 let (mut portable, mut dispatched) = (vec![[0.0; 2]; n], vec![[0.0; 2]; n]);
-                barycentre_on(&rows, &columns, &mut portable, true);
-                barycentre_on(&rows, &columns, &mut dispatched, false);
+                barycentre_on(&rows, &columns, Reach::Dense, &mut portable, true);
+                barycentre_on(&rows, &columns, Reach::Dense, &mut dispatched, false);
                 for (a, b) in portable.iter().zip(&dispatched) {
                     for k in 0..2 {
                         assert!(
@@ -368,13 +520,13 @@ mod tests {
                 let rows = Cloud::<f64>::new(&x, [0.2, -0.1]);
                 let cols = Cloud::<f64>::new(&y, [0.2, -0.1]);
                 let mut got = vec![0.0; n];
-                softmin(&rows, &Columns::new(&cols, log_w, Some(&h), eps), &mut got);
+                softmin(&rows, &Columns::new(&cols, log_w, Some(&h), eps), Reach::Dense, &mut got);
                 for (a, b) in got.iter().zip(&want) {
                     assert!((a - b).abs() < 1e-10 * (1.0 + b.abs()), "f64 {a} vs {b}");
                 }
                 let rows = Cloud::<f32>::new(&x, [0.2, -0.1]);
                 let cols = Cloud::<f32>::new(&y, [0.2, -0.1]);
-                softmin(&rows, &Columns::new(&cols, log_w, Some(&h), eps), &mut got);
+                softmin(&rows, &Columns::new(&cols, log_w, Some(&h), eps), Reach::Dense, &mut got);
                 for (a, b) in got.iter().zip(&want) {
                     assert!((a - b).abs() < 2e-4 * (1.0 + b.abs()), "f32 {a} vs {b}");
                 }

@@ -29,8 +29,12 @@ pub fn flow_velocity(
 ) -> Result<FlowVelocity, OtError> {
     check_inputs(x, y, params)?;
     let solved = match precision {
-        Precision::F32 => solve_velocity::<f32>(x, y, params, None, WarmStartConfig::default()),
-        Precision::F64 => solve_velocity::<f64>(x, y, params, None, WarmStartConfig::default()),
+        Precision::F32 => {
+            solve_velocity::<f32>(x, y, params, None, WarmStartConfig::default(), false)
+        }
+        Precision::F64 => {
+            solve_velocity::<f64>(x, y, params, None, WarmStartConfig::default(), false)
+        }
     }?;
     Ok(solved.velocity)
 }
@@ -41,17 +45,18 @@ pub(crate) struct SolvedVelocity {
     pub state: WarmState,
 }
 
-/// Solves both problems (warm from `warm` when given, else cold) and projects. Inputs must
-/// already be checked.
+/// Solves both problems (warm from `warm` when given, else cold) and projects, on the
+/// truncated kernels when `truncated`. Inputs must already be checked.
 pub(crate) fn solve_velocity<T: Real>(
     x: &[Point],
     y: &[Point],
     params: &SinkhornParams,
     warm: Option<&WarmState>,
     config: WarmStartConfig,
+    truncated: bool,
 ) -> Result<SolvedVelocity, OtError> {
-    let cross = Problem::<T>::new(x, Some(y));
-    let own = Problem::<T>::new(x, None);
+    let cross = Problem::<T>::new(x, Some(y), truncated);
+    let own = Problem::<T>::new(x, None, truncated);
     let eps = params.blur * params.blur;
     let solve = |problem: &Problem<T>, start: Option<&Potentials>, diameter: f64| {
         if let Some(start) = start {
@@ -86,8 +91,9 @@ pub(crate) fn solve_converged<T: Real>(
     params: &SinkhornParams,
     start: Option<&WarmState>,
     config: ConvergedConfig,
+    truncated: bool,
 ) -> Result<SolvedVelocity, OtError> {
-    solve_warm::<T>(x, y, params, start, WarmFinish::Converge(config))
+    solve_warm::<T>(x, y, params, start, WarmFinish::Converge(config), truncated)
 }
 
 /// How a warm-started solve finishes from its starting potentials.
@@ -107,8 +113,9 @@ pub(crate) fn solve_warm_annealed<T: Real>(
     params: &SinkhornParams,
     start: Option<&WarmState>,
     restart: f64,
+    truncated: bool,
 ) -> Result<SolvedVelocity, OtError> {
-    solve_warm::<T>(x, y, params, start, WarmFinish::Tail(restart))
+    solve_warm::<T>(x, y, params, start, WarmFinish::Tail(restart), truncated)
 }
 
 /// The two problems from `start` when given (else annealed from the diameter), finished by
@@ -119,9 +126,10 @@ fn solve_warm<T: Real>(
     params: &SinkhornParams,
     start: Option<&WarmState>,
     finish: WarmFinish,
+    truncated: bool,
 ) -> Result<SolvedVelocity, OtError> {
-    let cross = Problem::<T>::new(x, Some(y));
-    let own = Problem::<T>::new(x, None);
+    let cross = Problem::<T>::new(x, Some(y), truncated);
+    let own = Problem::<T>::new(x, None, truncated);
     let eps = params.blur * params.blur;
     let solve = |problem: &Problem<T>, start: Option<&Potentials>, diameter: f64| {
         let schedule = epsilon_schedule(diameter, params)?;
@@ -173,8 +181,8 @@ fn project_both<T: Real>(
     xy: Potentials,
     xx: Potentials,
 ) -> Result<SolvedVelocity, OtError> {
-    let to_target = cross.project(&xy);
-    let to_self = own.project(&xx);
+    let (to_target, target_terms) = cross.project(&xy);
+    let (to_self, self_terms) = own.project(&xx);
     let velocity: Vec<Point> = to_target
         .iter()
         .zip(&to_self)
@@ -183,10 +191,7 @@ fn project_both<T: Real>(
     check_finite_points(&velocity, "velocity", T::PRECISION)?;
     let stats = SolveStats {
         iterations: xy.iterations + xx.iterations,
-        softmin_terms: xy.softmin_terms
-            + xx.softmin_terms
-            + cross.projection_terms()
-            + own.projection_terms(),
+        softmin_terms: xy.softmin_terms + xx.softmin_terms + target_terms + self_terms,
     };
     Ok(SolvedVelocity {
         velocity: FlowVelocity { velocity, stats },

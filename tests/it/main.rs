@@ -25,6 +25,7 @@ mod ot_divergence;
 mod ot_errors;
 mod ot_parity;
 mod ot_precision;
+mod ot_truncation;
 mod ot_warm_start;
 mod render_scene;
 mod scenes;

@@ -1,11 +1,14 @@
 //! The flow-mode comparison behind `nsgf bench --what flowmodes`: one gaussian → moons particle
-//! flow per size in the exact (annealed) and the converged, warm-started mode, with the passes
-//! and the time per Euler step and how far the two trajectories end apart.
+//! flow per size in the exact (annealed) mode, the annealing tail and the converged mode, each
+//! on dense or truncated kernels, with the passes and the time per Euler step and how far each
+//! trajectory ends from the exact one.
 
 use crate::Point;
 use crate::flow::{FlowConfig, ParticleFlow};
 use crate::ot::cpu::CpuBackend;
-use crate::ot::{Precision, SinkhornParams, VelocityBackend, VelocityMode, max_diameter};
+use crate::ot::{
+    Precision, SinkhornParams, Truncation, VelocityBackend, VelocityMode, max_diameter,
+};
 use std::time::Instant;
 
 /// One mode's run.
@@ -13,31 +16,45 @@ use std::time::Instant;
 pub struct ModeRun {
     /// Softmin passes (Sinkhorn iterations of both problems) per Euler step, on average.
     pub passes_per_step: f64,
+    /// Softmin terms evaluated per Euler step, on average.
+    pub terms_per_step: f64,
+    /// Softmin terms dense kernels would evaluate for the same passes, per step.
+    pub dense_terms_per_step: f64,
     /// Seconds per Euler step.
     pub seconds_per_step: f64,
     /// The particles after the last step.
     pub end: Vec<Point>,
 }
 
-/// Runs `config.steps` Euler steps from `source` toward `target` in `mode` on the CPU.
+/// Runs `config.steps` Euler steps from `source` toward `target` in `mode` on the CPU, with
+/// `truncation`.
 pub fn run_mode(
     source: &[Point],
     target: &[Point],
     config: FlowConfig,
     mode: VelocityMode,
+    truncation: Truncation,
 ) -> anyhow::Result<ModeRun> {
-    let mut backend = CpuBackend::new(Precision::F32);
+    let mut backend = CpuBackend::new(Precision::F32).with_truncation(truncation);
     backend.set_mode(mode)?;
     let mut flow = ParticleFlow::new(source.to_vec(), target.to_vec(), config)?;
-    let (mut passes, mut steps) = (0_usize, 0_usize);
+    let (mut passes, mut steps, mut terms) = (0_usize, 0_usize, 0_u64);
     let started = Instant::now();
     while !flow.finished() {
         flow.advance(&mut backend)?;
         passes += backend.last_stats().iterations;
+        terms += backend.last_stats().softmin_terms;
         steps += 1;
     }
     let seconds = started.elapsed().as_secs_f64();
+    // Dense: per pass of the (x, y) problem 2nm terms, of the (x, x) problem n², about half
+    // the passes each; plus the two projections (nm + n²) per step.
+    let (n, m) = (source.len() as f64, target.len() as f64);
+    let steps_f = steps.max(1) as f64;
+    let dense = passes as f64 * 0.5 * (2.0 * n * m + n * n) + steps_f * (n * m + n * n);
     Ok(ModeRun {
+        terms_per_step: terms as f64 / steps_f,
+        dense_terms_per_step: dense / steps_f,
         passes_per_step: passes as f64 / steps.max(1) as f64,
         seconds_per_step: seconds / steps.max(1) as f64,
         end: flow.current_frame().points().to_vec(),
@@ -68,26 +85,32 @@ fn report(n: usize, name: &str, run: &ModeRun, exact: Option<&ModeRun>, diameter
             String::new()
         };
         format!(
-            "; ends {:.3} % of the diameter from exact (paired RMS ≥ W2{w2}); time ×{:.2}",
+            "; ends {:.3} % of the diameter from exact (paired RMS ≥ W2{w2}); time ×{:.3}",
             100.0 * rms / diameter,
             run.seconds_per_step / exact.seconds_per_step
         )
     });
     println!(
-        "  n = {n:>6} {name:<10} {:>7.1} passes/step, {:>8.4} s/step, {:>6.2} steps/s{apart}",
+        "  n = {n:>6} {name:<22} {:>6.1} passes/step, {:>5.1} % of dense terms, {:>8.4} s/step, \
+         {:>6.2} steps/s{apart}",
         run.passes_per_step,
+        100.0 * run.terms_per_step / run.dense_terms_per_step,
         run.seconds_per_step,
         1.0 / run.seconds_per_step
     );
 }
 
-/// Prints the comparison for each size.
+/// Prints the comparison for each size. The exact dense flow (the reference) runs every step up
+/// to `dense_limit` particles; above it the exact truncated flow is the reference (it equals the
+/// dense one to f32's resolution, see `tests/it/ot_truncation.rs`) and the dense one is timed
+/// over its first 2 steps only.
 pub fn bench_flow_modes(
     sizes: &[usize],
     seed: u64,
     steps: usize,
     blur: f64,
     restart: f64,
+    dense_limit: usize,
 ) -> anyhow::Result<()> {
     let config = FlowConfig {
         steps,
@@ -102,19 +125,42 @@ pub fn bench_flow_modes(
         config.sinkhorn.scaling,
         crate::ot::kernel_in_use()
     );
+    let tail = VelocityMode::WarmAnnealed { restart };
+    let converged = VelocityMode::Converged(crate::ot::ConvergedConfig::default());
     for &n in sizes {
         let (source, target) = super::clouds(n, seed);
-        let exact = run_mode(&source, &target, config, VelocityMode::Annealed)?;
+        let exact_truncated =
+            run_mode(&source, &target, config, VelocityMode::Annealed, Truncation::On)?;
+        let exact = if n <= dense_limit {
+            let dense = run_mode(&source, &target, config, VelocityMode::Annealed, Truncation::Off)?;
+            let diameter = max_diameter(&dense.end, &target);
+            report(n, "exact, dense", &dense, None, diameter);
+            report(n, "exact, truncated", &exact_truncated, Some(&dense), diameter);
+            dense
+        } else {
+            let short = FlowConfig { steps: 2, ..config };
+            let dense = run_mode(&source, &target, short, VelocityMode::Annealed, Truncation::Off)?;
+            let diameter = max_diameter(&exact_truncated.end, &target);
+            report(n, "exact, dense (2 steps)", &dense, None, diameter);
+            report(n, "exact, truncated", &exact_truncated, None, diameter);
+            println!(
+                "  n = {n:>6} exact truncated/dense time ×{:.3} (the reference below)",
+                exact_truncated.seconds_per_step / dense.seconds_per_step
+            );
+            ModeRun {
+                seconds_per_step: dense.seconds_per_step,
+                ..exact_truncated
+            }
+        };
         let diameter = max_diameter(&exact.end, &target);
-        report(n, "exact", &exact, None, diameter);
-        for (name, mode) in [
-            (
-                "converged",
-                VelocityMode::Converged(crate::ot::ConvergedConfig::default()),
-            ),
-            ("warm tail", VelocityMode::WarmAnnealed { restart }),
-        ] {
-            let run = run_mode(&source, &target, config, mode)?;
+        let mut runs: Vec<(&str, VelocityMode, Truncation)> = Vec::new();
+        if n <= dense_limit {
+            runs.push(("warm tail, dense", tail, Truncation::Off));
+        }
+        runs.push(("warm tail, truncated", tail, Truncation::On));
+        runs.push(("converged, truncated", converged, Truncation::On));
+        for (name, mode, truncation) in runs {
+            let run = run_mode(&source, &target, config, mode, truncation)?;
             report(n, name, &run, Some(&exact), diameter);
         }
     }

@@ -13,14 +13,15 @@ use crate::Point;
 use crate::data::{Preset, seeded_rng};
 use crate::flow::FlowConfig;
 use crate::gpu::{BackendChoice, select_backend};
-use crate::ot::{Precision, SinkhornParams, VelocityBackend, WarmStartConfig};
+use crate::ot::{Precision, SinkhornParams, Truncation, VelocityBackend, WarmStartConfig};
 use std::time::Instant;
 use warm_start::compare_warm_start;
 
 /// Which benchmarks to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum BenchWhat {
-    /// Velocity throughput (softmin terms/s) per backend and size.
+    /// Velocity throughput (softmin terms/s) per backend and size, and the CPU's truncated
+    /// kernels against its dense ones.
     Velocity,
     /// Warm start versus cold schedule along a 10-step gaussian → moons flow (CPU).
     Warmstart,
@@ -73,7 +74,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10)]
     pub warm_steps: usize,
     /// Cloud sizes of the flow-mode comparison, comma-separated.
-    #[arg(long, value_delimiter = ',', default_values_t = [1000, 4000])]
+    #[arg(long, value_delimiter = ',', default_values_t = [1000, 4000, 16000])]
     pub flow_sizes: Vec<usize>,
     /// Euler steps of the flow-mode comparison.
     #[arg(long, default_value_t = 40)]
@@ -82,8 +83,12 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 0.05)]
     pub flow_blur: f64,
     /// Where the warm annealing tail of the flow-mode comparison restarts, in blurs.
-    #[arg(long, default_value_t = 16.0)]
+    #[arg(long, default_value_t = crate::ot::LIVE_RESTART)]
     pub flow_restart: f64,
+    /// The largest size at which the flow-mode comparison runs the exact dense flow in full
+    /// (above it: 2 timed steps, and the exact truncated flow is the reference).
+    #[arg(long, default_value_t = 4000)]
+    pub flow_dense_limit: usize,
     /// Seed of the random clouds.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -120,6 +125,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             args.flow_steps,
             args.flow_blur,
             args.flow_restart,
+            args.flow_dense_limit,
         )?;
     }
     if matches!(args.what, BenchWhat::Precision | BenchWhat::All) {
@@ -201,6 +207,8 @@ fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<(
         for backend in &mut backends {
             let on_cpu = backend.name().starts_with("cpu");
             if on_cpu {
+                // Dense kernels for the throughput rows: terms/s of the loops themselves.
+                backend.set_truncation(Truncation::Off)?;
                 // The portable loop first, in the same run: the ratio is what dispatch buys.
                 crate::ot::use_portable_kernels(true);
                 let portable =
@@ -217,6 +225,20 @@ fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<(
                     dispatched.terms_per_second / portable.terms_per_second
                 );
                 rates.push(dispatched.terms_per_second);
+                backend.set_truncation(Truncation::On)?;
+                let truncated =
+                    time_backend(backend.as_mut(), &source, &target, params, args.repeats)?;
+                backend.set_truncation(Truncation::default())?;
+                let kept = truncated.terms_per_second * truncated.seconds_per_call
+                    / (dispatched.terms_per_second * dispatched.seconds_per_call);
+                println!(
+                    "  {:<28} n = {n:>6}: {:>8.4} s/call, {:.1} % of the terms, \
+                     dense/truncated time ratio {:.2}",
+                    format!("{} (truncated)", backend.name()),
+                    truncated.seconds_per_call,
+                    100.0 * kept,
+                    dispatched.seconds_per_call / truncated.seconds_per_call
+                );
                 continue;
             }
             let result = time_backend(backend.as_mut(), &source, &target, params, args.repeats)?;
