@@ -5,7 +5,7 @@
 
 use crate::Point;
 use crate::data::Preset;
-use crate::flow::FlowConfig;
+use crate::flow::{FlowConfig, FlowSolver};
 use crate::limits;
 use crate::model::TrainConfig;
 use crate::ot::MAX_COORDINATE_F64;
@@ -34,6 +34,9 @@ pub struct Scene {
     pub seed: u64,
     /// Steps, η, blur and scaling of the particle flow.
     pub flow: FlowConfig,
+    /// How the particle flow's steps are solved (`exact` when absent).
+    #[serde(default)]
+    pub solver: FlowSolver,
     /// Method and hyperparameters of training.
     pub training: TrainConfig,
     /// What the plot shows.

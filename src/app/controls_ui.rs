@@ -9,6 +9,7 @@ use super::state::{
 use super::view_options::ViewOptions;
 use super::widgets::{self, labelled};
 use crate::data::Preset;
+use crate::flow::FlowSolver;
 use eframe::egui;
 use egui::{ComboBox, DragValue, RichText, Slider, Ui};
 
@@ -143,6 +144,22 @@ pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Comman
         .changed();
         ui.end_row();
         changed |= labelled(ui, "Steps", Slider::new(&mut config.steps, 1..=200)).changed();
+        ui.end_row();
+        let solver_label = ui.label("Solver");
+        let mut solver = state.settings().solver;
+        ComboBox::from_id_salt("solver")
+            .selected_text(solver.label())
+            .show_ui(ui, |ui| {
+                for choice in FlowSolver::ALL {
+                    ui.selectable_value(&mut solver, choice, choice.label());
+                }
+            })
+            .response
+            .labelled_by(solver_label.id)
+            .on_hover_text(widgets::tip("Solver").unwrap_or_default());
+        if solver != state.settings().solver {
+            commands.push(InputCommand::SetSolver(solver).into());
+        }
         ui.end_row();
     });
     if changed {

@@ -135,6 +135,8 @@ pub struct FlowRequest {
     pub seed: u64,
     /// Steps, η and Sinkhorn parameters.
     pub config: FlowConfig,
+    /// How each step is solved.
+    pub solver: crate::flow::FlowSolver,
     /// Quiver grid cells per side.
     pub grid_cells: usize,
     /// Cancels the flow (a newer one supersedes it).

@@ -17,12 +17,12 @@ use super::jobs::{
 };
 use super::state::{DialogPurpose, MAX_W2_PARTICLES};
 use crate::data::{sample_source_and_target, seeded_rng};
-use crate::flow::{ParticleFlow, PointCloud};
+use crate::flow::{FlowSolver, ParticleFlow, PointCloud};
 use crate::gpu::{BackendNote, backend_on_device};
 use crate::job::{CancelToken, Job, JobError, Progress, Runner, RunnerHandle};
 use crate::model::{TrainStep, TrainedModel, Trainer};
 use crate::ot::cpu::CpuBackend;
-use crate::ot::{Precision, VelocityBackend};
+use crate::ot::{Precision, VelocityBackend, VelocityMode};
 use crate::render::{GifExporter, GifOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -64,6 +64,8 @@ pub struct ComputeContext {
     device: Option<SharedDevice>,
     backend: Option<Box<dyn VelocityBackend>>,
     sender: EventSender,
+    /// The last backend note sent, renamed when the solver changes the backend's name.
+    note: Option<BackendNote>,
 }
 
 impl ComputeContext {
@@ -73,13 +75,39 @@ impl ComputeContext {
             device,
             backend: None,
             sender,
+            note: None,
         }
+    }
+
+    /// Sets the backend's velocity mode for `solver` (the exact one where the backend cannot
+    /// solve in it, saying why) and re-announces the backend when its name changes.
+    pub fn use_solver(&mut self, solver: FlowSolver) {
+        let before = self.backend().name();
+        let backend = self.backend.as_mut().expect("built by backend()");
+        let refused = backend.set_mode(solver.mode()).err();
+        if refused.is_some() {
+            // The GPU solves annealed only: the exact mode always works.
+            let _ = backend.set_mode(VelocityMode::Annealed);
+        }
+        let name = backend.name();
+        let mut note = self.note.clone().unwrap_or_else(|| BackendNote::plain(&name));
+        if let Some(refused) = refused {
+            note.name.clone_from(&name);
+            note.reason = Some(format!("{refused}; solving exact"));
+        } else if name == before {
+            return;
+        } else {
+            note.name = name;
+        }
+        self.note = Some(note.clone());
+        self.sender.send(WorkerEvent::BackendReady { note });
     }
 
     /// The velocity backend, built (and announced) on first use.
     pub fn backend(&mut self) -> &mut dyn VelocityBackend {
         let sender = &self.sender;
         let device = &mut self.device;
+        let last_note = &mut self.note;
         self.backend
             .get_or_insert_with(|| {
                 let selected = match device.take() {
@@ -91,6 +119,7 @@ impl ComputeContext {
                         crate::gpu::SelectedBackend { backend, note }
                     }
                 };
+                *last_note = Some(selected.note.clone());
                 sender.send(WorkerEvent::BackendReady {
                     note: selected.note,
                 });
@@ -106,6 +135,7 @@ impl ComputeContext {
         };
         if let Some(notice) = backend.take_notice() {
             let note = BackendNote::because(backend.name(), notice);
+            self.note = Some(note.clone());
             self.sender.send(WorkerEvent::BackendReady { note });
         }
     }
@@ -264,6 +294,7 @@ impl FlowJob {
     fn advance(&mut self, context: &mut ComputeContext) -> Result<bool, JobError> {
         let generation = self.request.generation;
         let Some(flow) = self.flow.as_mut() else {
+            context.use_solver(self.request.solver);
             self.start(context.backend())?;
             return Ok(false);
         };

@@ -142,7 +142,15 @@ impl ParticleFlowOptions<'_> {
         let backend = selected.backend.as_mut();
         let mode = VelocityMode::from(self.sinkhorn.mode);
         backend.set_mode(mode)?;
-        super::progress::note(format!("velocity: {}", mode.name()));
+        let kernels = if backend
+            .truncation()
+            .applies(source_points.len(), target_points.len())
+        {
+            "truncated kernels"
+        } else {
+            "dense kernels"
+        };
+        super::progress::note(format!("velocity: {}, {kernels}", mode.name()));
         backend.reset_warm_start();
         let mut flow = ParticleFlow::new(source_points, target_points.clone(), config)?;
         let bar = super::progress::bar(self.steps as u64, "Sinkhorn flow steps");

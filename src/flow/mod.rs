@@ -13,7 +13,42 @@ pub use pool::{PoolBatch, TrajectoryPool};
 pub use trajectory::{Frame, PhaseBoundary, Trajectory};
 
 use crate::Point;
-use crate::ot::{OtError, SinkhornParams, VelocityBackend};
+use crate::ot::{OtError, SinkhornParams, VelocityBackend, VelocityMode};
+
+/// How a particle flow solves each Euler step's Sinkhorn problems: the app's and the scenes'
+/// choice between the GeomLoss-exact mode and the live one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowSolver {
+    /// GeomLoss's whole ε-annealing at every step ([`VelocityMode::Annealed`]).
+    #[default]
+    Exact,
+    /// GeomLoss's annealing tail, warm-started from the previous step
+    /// ([`VelocityMode::live`]): a third of the time on truncated kernels, a flow within 1 %
+    /// of the diameter of the exact one (measured by `nsgf bench --what flowmodes`).
+    Fast,
+}
+
+impl FlowSolver {
+    /// Both choices, in the order the app lists them.
+    pub const ALL: [FlowSolver; 2] = [FlowSolver::Exact, FlowSolver::Fast];
+
+    /// The velocity mode it solves in.
+    pub fn mode(self) -> VelocityMode {
+        match self {
+            Self::Exact => VelocityMode::Annealed,
+            Self::Fast => VelocityMode::live(),
+        }
+    }
+
+    /// The name shown in the app.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Exact => "exact (GeomLoss)",
+            Self::Fast => "fast (warm tail)",
+        }
+    }
+}
 
 /// How a particle flow is integrated.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

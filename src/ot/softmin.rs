@@ -89,6 +89,8 @@ pub(crate) struct Columns<T> {
     sy: Vec<T>,
     /// ε.
     eps: f64,
+    /// The real columns (before padding).
+    len: usize,
 }
 
 impl<T: Real> Columns<T> {
@@ -112,7 +114,13 @@ impl<T: Real> Columns<T> {
         u.resize(padded, T::PAD);
         sx.resize(padded, T::ZERO);
         sy.resize(padded, T::ZERO);
-        Self { u, sx, sy, eps }
+        Self {
+            u,
+            sx,
+            sy,
+            eps,
+            len,
+        }
     }
 }
 
@@ -235,7 +243,11 @@ fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
                     &kept
                 }
             };
-            let columns: usize = ranges.iter().map(ExactSizeIterator::len).sum();
+            // Real columns only: padding is not work the counters report.
+            let columns: usize = ranges
+                .iter()
+                .map(|range| range.end.min(cols.len).saturating_sub(range.start))
+                .sum();
             terms.fetch_add((columns * xs.len()) as u64, Ordering::Relaxed);
             if portable {
                 reduce_rows_portable::<T, MOMENTS>(xs, ys, cols, ranges, sums);

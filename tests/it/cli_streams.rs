@@ -113,7 +113,10 @@ fn progress_bars_only_on_a_terminal_and_never_with_quiet() {
     let stderr = String::from_utf8_lossy(&piped.stderr);
     assert_eq!(
         stderr.lines().collect::<Vec<_>>(),
-        ["backend: cpu f32", "velocity: annealed (GeomLoss-exact)"],
+        [
+            "backend: cpu f32",
+            "velocity: annealed (GeomLoss-exact), dense kernels"
+        ],
         "only the backend and mode notes"
     );
     assert!(

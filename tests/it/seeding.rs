@@ -117,6 +117,7 @@ fn the_app_flows_from_the_rules_clouds() {
         particles: N,
         seed: SEED,
         config: options.config().unwrap(),
+        solver: nsgf::flow::FlowSolver::Exact,
         grid_cells: 4,
         cancel: nsgf::job::CancelToken::new(),
     }));
@@ -140,4 +141,61 @@ fn the_app_flows_from_the_rules_clouds() {
         app_target.expect("started first").points(),
         target.as_slice()
     );
+}
+
+#[test]
+fn the_apps_fast_solver_runs_the_warm_tail_and_says_so() {
+    use nsgf::app::jobs::{FlowRequest, Request, WorkerEvent};
+    use nsgf::app::workers::Workers;
+    use nsgf::flow::FlowSolver;
+    use std::time::{Duration, Instant};
+    let workers = Workers::start(std::sync::Arc::new(|| {}), None).expect("workers start");
+    let options = options();
+    let config = options.config().unwrap();
+    let mut names = Vec::new();
+    let mut last_frames = Vec::new();
+    for (generation, solver) in [(1, FlowSolver::Fast), (2, FlowSolver::Exact)] {
+        workers.dispatch(Request::Flow(FlowRequest {
+            generation,
+            source: Distribution::Preset(Preset::Gaussian),
+            target: Distribution::Preset(Preset::Moons),
+            particles: N,
+            seed: SEED,
+            config,
+            solver,
+            grid_cells: 4,
+            cancel: nsgf::job::CancelToken::new(),
+        }));
+        let started = Instant::now();
+        let mut last = None;
+        'flow: loop {
+            assert!(started.elapsed() < Duration::from_mins(1), "the flow did not finish");
+            for event in workers.poll() {
+                match event {
+                    WorkerEvent::BackendReady { note } => names.push(note.name),
+                    WorkerEvent::FlowFrame { frame, .. } => last = Some(frame.positions),
+                    WorkerEvent::FlowFinished { .. } => break 'flow,
+                    _ => {}
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        last_frames.push(last.expect("frames came").points().to_vec());
+    }
+    assert_eq!(
+        names,
+        ["cpu f32", "cpu f32 (annealing tail, warm-started)", "cpu f32"],
+        "the status line names the solver"
+    );
+    // The same start, two solvers: close flows, but not the same numbers.
+    let (fast, exact) = (&last_frames[0], &last_frames[1]);
+    assert_ne!(fast, exact);
+    let rms = (fast
+        .iter()
+        .zip(exact)
+        .map(|(p, q)| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2))
+        .sum::<f64>()
+        / fast.len() as f64)
+        .sqrt();
+    assert!(rms < 0.2, "paired RMS {rms}");
 }

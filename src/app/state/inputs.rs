@@ -2,7 +2,7 @@
 //! parameters, with their own [`InputCommand`]s.
 
 use crate::data::Preset;
-use crate::flow::FlowConfig;
+use crate::flow::{FlowConfig, FlowSolver};
 use crate::ot::SinkhornParams;
 
 /// The most particles the app simulates.
@@ -30,6 +30,8 @@ pub struct FlowSettings {
     pub seed: u64,
     /// Steps, η, blur and scaling.
     pub flow: FlowConfig,
+    /// How each Euler step is solved.
+    pub solver: FlowSolver,
 }
 
 impl Default for FlowSettings {
@@ -47,6 +49,7 @@ impl Default for FlowSettings {
                     scaling: 0.8,
                 },
             },
+            solver: FlowSolver::Exact,
         }
     }
 }
@@ -66,6 +69,8 @@ pub enum InputCommand {
     NewSamples,
     /// Set the particle flow's steps, η, blur and scaling.
     SetFlowConfig(FlowConfig),
+    /// Choose how the particle flow's steps are solved.
+    SetSolver(FlowSolver),
 }
 
 /// What an input command changed.
@@ -93,8 +98,9 @@ impl FlowSettings {
                 return InputChange::Samples;
             }
             InputCommand::SetFlowConfig(config) => self.flow = config,
+            InputCommand::SetSolver(solver) => self.solver = solver,
         }
-        if before.flow != self.flow {
+        if before.flow != self.flow || before.solver != self.solver {
             InputChange::FlowParameters
         } else if before != *self {
             InputChange::Samples

@@ -684,6 +684,7 @@ impl AppState {
             particles: self.settings.particles,
             seed: self.settings.seed,
             flow: self.settings.flow,
+            solver: self.settings.solver,
             training: self.training.config().clone(),
             overlays: self.overlays(),
             model: self.model_path.clone(),
@@ -698,6 +699,7 @@ impl AppState {
         self.settings.particles = particles;
         self.settings.seed = scene.seed;
         self.settings.flow = scene.flow;
+        self.settings.solver = scene.solver;
         match &scene.target {
             SceneTarget::Preset { name } => self.settings.target = TargetChoice::Preset(*name),
             SceneTarget::Points { points, .. } => {
@@ -880,6 +882,7 @@ impl AppState {
             particles: self.settings.particles,
             seed: self.settings.seed,
             config: self.settings.flow,
+            solver: self.settings.solver,
             grid_cells: GRID_CELLS,
             cancel: self.particle.cancel_token(),
         }));
