@@ -90,7 +90,10 @@ impl ComputeContext {
             let _ = backend.set_mode(VelocityMode::Annealed);
         }
         let name = backend.name();
-        let mut note = self.note.clone().unwrap_or_else(|| BackendNote::plain(&name));
+        let mut note = self
+            .note
+            .clone()
+            .unwrap_or_else(|| BackendNote::plain(&name));
         if let Some(refused) = refused {
             note.name.clone_from(&name);
             note.reason = Some(format!("{refused}; solving exact"));

@@ -302,7 +302,9 @@ impl<T: Real> Problem<T> {
     /// `potentials.eps`, and the terms evaluated.
     pub fn project(&self, potentials: &Potentials) -> (Vec<Point>, u64) {
         let g = match &self.order {
-            Some((x_order, y_order)) => to_sorted(&potentials.g, y_order.as_ref().unwrap_or(x_order)),
+            Some((x_order, y_order)) => {
+                to_sorted(&potentials.g, y_order.as_ref().unwrap_or(x_order))
+            }
             None => potentials.g.clone(),
         };
         let cols = Columns::new(self.y(), self.log_b, Some(&g), potentials.eps);

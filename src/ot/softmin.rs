@@ -163,7 +163,13 @@ pub(crate) fn softmin<T: Real>(
     reach: Reach,
     out: &mut [f64],
 ) -> u64 {
-    softmin_on(rows, cols, reach, out, PORTABLE_ONLY.load(Ordering::Relaxed))
+    softmin_on(
+        rows,
+        cols,
+        reach,
+        out,
+        PORTABLE_ONLY.load(Ordering::Relaxed),
+    )
 }
 
 /// [`softmin`] on the portable loop or on the dispatched one.
@@ -191,7 +197,13 @@ pub(crate) fn barycentre<T: Real>(
     reach: Reach,
     out: &mut [[f64; 2]],
 ) -> u64 {
-    barycentre_on(rows, cols, reach, out, PORTABLE_ONLY.load(Ordering::Relaxed))
+    barycentre_on(
+        rows,
+        cols,
+        reach,
+        out,
+        PORTABLE_ONLY.load(Ordering::Relaxed),
+    )
 }
 
 /// [`barycentre`] on the portable loop or on the dispatched one.
@@ -222,6 +234,7 @@ fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
     finish: impl Fn(usize, RowSums<T>) -> O + Sync,
 ) -> u64 {
     let terms = AtomicU64::new(0);
+    #[allow(clippy::single_range_in_vec_init)] // one range: every column
     let all_columns = [0..cols.u.len()];
     out.par_chunks_mut(ROWS_PER_TASK)
         .enumerate()
@@ -297,10 +310,17 @@ fn kept_ranges_of_block<T: Real>(xs: &[T], ys: &[T], cols: &Columns<T>) -> Vec<R
         lo = [lo[0].min(x), lo[1].min(y)];
         hi = [hi[0].max(x), hi[1].max(y)];
     }
-    let (cx, cy) = (T::from_f64(0.5 * (lo[0] + hi[0])), T::from_f64(0.5 * (lo[1] + hi[1])));
+    let (cx, cy) = (
+        T::from_f64(0.5 * (lo[0] + hi[0])),
+        T::from_f64(0.5 * (lo[1] + hi[1])),
+    );
     // Half-widths, rounded up so that the rounded centre's box still holds every row.
-    let wx = T::from_f64((hi[0] - lo[0]) * 0.5 * (1.0 + 1e-6) + (cx.to_f64() - 0.5 * (lo[0] + hi[0])).abs());
-    let wy = T::from_f64((hi[1] - lo[1]) * 0.5 * (1.0 + 1e-6) + (cy.to_f64() - 0.5 * (lo[1] + hi[1])).abs());
+    let wx = T::from_f64(
+        (hi[0] - lo[0]) * 0.5 * (1.0 + 1e-6) + (cx.to_f64() - 0.5 * (lo[0] + hi[0])).abs(),
+    );
+    let wy = T::from_f64(
+        (hi[1] - lo[1]) * 0.5 * (1.0 + 1e-6) + (cy.to_f64() - 0.5 * (lo[1] + hi[1])).abs(),
+    );
     // The centre's terms and its best column r.
     let (mut best, mut best_at) = (T::PAD, 0);
     for (j, ((&u, &sx), &sy)) in cols.u.iter().zip(&cols.sx).zip(&cols.sy).enumerate() {
@@ -532,13 +552,23 @@ mod tests {
                 let rows = Cloud::<f64>::new(&x, [0.2, -0.1]);
                 let cols = Cloud::<f64>::new(&y, [0.2, -0.1]);
                 let mut got = vec![0.0; n];
-                softmin(&rows, &Columns::new(&cols, log_w, Some(&h), eps), Reach::Dense, &mut got);
+                softmin(
+                    &rows,
+                    &Columns::new(&cols, log_w, Some(&h), eps),
+                    Reach::Dense,
+                    &mut got,
+                );
                 for (a, b) in got.iter().zip(&want) {
                     assert!((a - b).abs() < 1e-10 * (1.0 + b.abs()), "f64 {a} vs {b}");
                 }
                 let rows = Cloud::<f32>::new(&x, [0.2, -0.1]);
                 let cols = Cloud::<f32>::new(&y, [0.2, -0.1]);
-                softmin(&rows, &Columns::new(&cols, log_w, Some(&h), eps), Reach::Dense, &mut got);
+                softmin(
+                    &rows,
+                    &Columns::new(&cols, log_w, Some(&h), eps),
+                    Reach::Dense,
+                    &mut got,
+                );
                 for (a, b) in got.iter().zip(&want) {
                     assert!((a - b).abs() < 2e-4 * (1.0 + b.abs()), "f32 {a} vs {b}");
                 }

@@ -169,7 +169,10 @@ fn the_apps_fast_solver_runs_the_warm_tail_and_says_so() {
         let started = Instant::now();
         let mut last = None;
         'flow: loop {
-            assert!(started.elapsed() < Duration::from_mins(1), "the flow did not finish");
+            assert!(
+                started.elapsed() < Duration::from_mins(1),
+                "the flow did not finish"
+            );
             for event in workers.poll() {
                 match event {
                     WorkerEvent::BackendReady { note } => names.push(note.name),
@@ -184,7 +187,11 @@ fn the_apps_fast_solver_runs_the_warm_tail_and_says_so() {
     }
     assert_eq!(
         names,
-        ["cpu f32", "cpu f32 (annealing tail, warm-started)", "cpu f32"],
+        [
+            "cpu f32",
+            "cpu f32 (annealing tail, warm-started)",
+            "cpu f32"
+        ],
         "the status line names the solver"
     );
     // The same start, two solvers: close flows, but not the same numbers.
