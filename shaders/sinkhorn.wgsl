@@ -41,7 +41,7 @@ struct Params {
     threshold: f32,  // warm start: converged once max |new − old| ≤ threshold (= tol · ε)
     change_slot: u32,  // warm start: slot of `change` this iteration's max |new − old| goes to
     first_slot: u32,   // warm start: slot of the first warm iteration of this problem
-    _pad: u32,
+    truncate: u32,     // 1: read only the column tiles `plan_tiles` keeps (sorted clouds)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -61,6 +61,20 @@ var<workgroup> tile: array<vec4<f32>, WG_SIZE>;
 var<workgroup> part_max: array<f32, WG_SIZE>;
 var<workgroup> part_sum: array<f32, WG_SIZE>;
 var<workgroup> part_acc: array<vec2<f32>, WG_SIZE>;
+// Truncated dispatches (`plan_tiles`): which tiles of WG_SIZE columns this workgroup reads.
+// The host truncates only when the columns fit MAX_TILES tiles.
+const MAX_TILES: u32 = 512u;
+// Terms below 2^-TRUNCATION_BITS of their row's largest are skipped: 30 bits (as on the CPU,
+// `ot::softmin::TRUNCATION_BITS`) plus 2 for the rounding of the f32 terms compared.
+const TRUNCATION_BITS: f32 = 32.0;
+var<workgroup> keep_flags: array<atomic<u32>, MAX_TILES>;
+var<workgroup> kept: array<u32, MAX_TILES>;
+var<workgroup> part_arg: array<u32, WG_SIZE>;
+// The rows' box centre and half-widths, the centre's best term and its column's Y.
+var<workgroup> box_centre: vec2<f32>;
+var<workgroup> box_half: vec2<f32>;
+var<workgroup> best_term: f32;
+var<workgroup> best_y: vec2<f32>;
 // Warm start: this workgroup's largest change, and whether the iteration is skipped.
 var<workgroup> group_change: atomic<u32>;
 var<workgroup> group_skip: u32;
@@ -78,22 +92,111 @@ fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return wid.x + wid.y * nwg.x;
 }
 
+// Column j's potential term g_j · k_pot; k_pot = 0 (initialisation) ignores the potential,
+// even a stale non-finite one.
+fn column_potential(j: u32) -> f32 {
+    return select(col_potential[j] * params.k_pot, 0.0, params.k_pot == 0.0);
+}
+
+// Column j in the expanded form (Y.x, Y.y, u_j), see the top: its term for row x is
+// u_j + x · Y_j (plus the row constant ‖x‖² k_cost).
+fn expanded_column(j: u32) -> vec3<f32> {
+    let y = col_points[j];
+    let k = params.k_cost;
+    return vec3<f32>(2.0 * k * y, column_potential(j) - k * dot(y, y));
+}
+
 // Loads columns [start, start + WG_SIZE) of the column set into `tile`; returns how many exist.
 // Direct form: (y.x, y.y, g_j · k_pot); expanded form: (Y.x, Y.y, u_j), see the top.
 fn load_tile(start: u32, tid: u32, expanded: bool) -> u32 {
     let j = start + tid;
     if (j < params.n_cols) {
-        let y = col_points[j];
-        // k_pot = 0 (initialisation) ignores the potential, even a stale non-finite one.
-        let pot = select(col_potential[j] * params.k_pot, 0.0, params.k_pot == 0.0);
         if (expanded) {
-            let k = params.k_cost;
-            tile[tid] = vec4<f32>(2.0 * k * y, pot - k * dot(y, y), 0.0);
+            tile[tid] = vec4<f32>(expanded_column(j), 0.0);
         } else {
-            tile[tid] = vec4<f32>(y.x, y.y, pot, 0.0);
+            let y = col_points[j];
+            tile[tid] = vec4<f32>(y.x, y.y, column_potential(j), 0.0);
         }
     }
     return min(WG_SIZE, params.n_cols - start);
+}
+
+// Truncated dispatches: marks in `kept` the column tiles that may hold a term within
+// 2^-TRUNCATION_BITS of the largest term of any of this workgroup's rows (the proven bound of
+// `ot::softmin::kept_column_ranges`, on the clouds the host sorted along a Hilbert curve).
+// With c the rows' box centre, w its half-widths and r the column with the largest term at c,
+// every term t_ij = t_j(c) + (x_i − c) · Y_j of row i is at most
+// t_j(c) − t_r(c) + w.x |Y_j.x − Y_r.x| + w.y |Y_j.y − Y_r.y| below that row's largest.
+fn plan_tiles(tid: u32, first_row: u32) {
+    if (tid == 0u) {
+        var lo = vec2<f32>(3.0e38, 3.0e38);
+        var hi = vec2<f32>(-3.0e38, -3.0e38);
+        for (var r = 0u; r < ROWS; r++) {
+            let x = row_points[min(first_row + r, params.n_rows - 1u)];
+            lo = min(lo, x);
+            hi = max(hi, x);
+        }
+        box_centre = 0.5 * (lo + hi);
+        // Rounded up a little, so the rounded centre's box still holds every row.
+        box_half = 0.5 * (hi - lo) * 1.000001 + abs(box_centre - 0.5 * (lo + hi));
+    }
+    for (var t = tid; t < MAX_TILES; t += WG_SIZE) {
+        atomicStore(&keep_flags[t], 0u);
+    }
+    workgroupBarrier();
+    let c = box_centre;
+    let w = box_half;
+    // The centre's best column.
+    var best = NEG_BIG;
+    var arg = 0u;
+    for (var j = tid; j < params.n_cols; j += WG_SIZE) {
+        let col = expanded_column(j);
+        let t = col.z + dot(c, col.xy);
+        if (t > best) {
+            best = t;
+            arg = j;
+        }
+    }
+    part_max[tid] = best;
+    part_arg[tid] = arg;
+    workgroupBarrier();
+    if (tid == 0u) {
+        var b = NEG_BIG;
+        var a = 0u;
+        for (var k = 0u; k < WG_SIZE; k++) {
+            if (part_max[k] > b) {
+                b = part_max[k];
+                a = part_arg[k];
+            }
+        }
+        best_term = b;
+        best_y = expanded_column(a).xy;
+    }
+    workgroupBarrier();
+    let floor = best_term - TRUNCATION_BITS;
+    let y_r = best_y;
+    for (var j = tid; j < params.n_cols; j += WG_SIZE) {
+        let col = expanded_column(j);
+        let d = abs(col.xy - y_r);
+        let bound = col.z + dot(c, col.xy) + w.x * d.x + w.y * d.y;
+        if (bound >= floor) {
+            atomicStore(&keep_flags[j / WG_SIZE], 1u);
+        }
+    }
+    workgroupBarrier();
+    for (var t = tid; t < MAX_TILES; t += WG_SIZE) {
+        kept[t] = atomicLoad(&keep_flags[t]);
+    }
+    workgroupBarrier();
+}
+
+// Whether a truncated dispatch skips the tile of columns starting at `start` (uniform across
+// the workgroup, so the barriers around tile loads stay uniform).
+fn skip_tile(start: u32) -> bool {
+    if (params.truncate == 0u) {
+        return false;
+    }
+    return workgroupUniformLoad(&kept[start / WG_SIZE]) == 0u;
 }
 
 // Writes the softmin of row `row` from its merged (max, sum) in log2 units.
@@ -149,10 +252,16 @@ fn softmin_rows(at: Invocation) {
         }
     }
     let x = row_points[min(row, params.n_rows - 1u)];
+    if (params.truncate == 1u) {
+        plan_tiles(tid, first_row);
+    }
 
     var run_max = NEG_BIG;
     var run_sum = 0.0;
     for (var start = 0u; start < params.n_cols; start += WG_SIZE) {
+        if (skip_tile(start)) {
+            continue;
+        }
         workgroupBarrier();
         let count = load_tile(start, tid, true);
         workgroupBarrier();
@@ -228,12 +337,18 @@ fn project_rows(at: Invocation) {
     let lane = tid / ROWS;
     let x = row_points[min(row, params.n_rows - 1u)];
     let k_cost = params.k_cost;
+    if (params.truncate == 1u) {
+        plan_tiles(tid, first_row);
+    }
 
     var run_max = NEG_BIG;
     var run_sum = 0.0;
     // Σ_j exp2(s_ij − run_max) · (y_j − x_i): relative to x_i, so it is small near the end.
     var run_acc = vec2<f32>(0.0, 0.0);
     for (var start = 0u; start < params.n_cols; start += WG_SIZE) {
+        if (skip_tile(start)) {
+            continue;
+        }
         workgroupBarrier();
         let count = load_tile(start, tid, false);
         workgroupBarrier();

@@ -7,7 +7,7 @@ use crate::data::{Distribution, sample_source_and_target};
 use crate::flow::{FlowConfig, FlowKind, Frame, ParticleFlow, Trajectory};
 use crate::gpu::{BackendChoice, select_backend};
 use crate::limits;
-use crate::ot::{ConvergedConfig, Precision, SinkhornParams, VelocityMode};
+use crate::ot::{ConvergedConfig, Precision, SinkhornParams, Truncation, VelocityMode};
 
 /// The Sinkhorn options of a particle flow on the command line, shared by `nsgf flow` and
 /// `nsgf gif --flow` (one declaration, one set of defaults).
@@ -25,6 +25,22 @@ pub struct SinkhornArgs {
     /// Particle flow: how each Euler step's Sinkhorn problems are solved.
     #[arg(long, value_enum, default_value_t = FlowModeArg::Exact)]
     pub mode: FlowModeArg,
+    /// Particle flow: skip negligible terms (truncated kernels). `auto`: the backend's own
+    /// default (the CPU from 1000 × 1000 points on, the GPU never).
+    #[arg(long, value_enum, default_value_t = TruncationArg::Auto)]
+    pub truncation: TruncationArg,
+}
+
+/// The `--truncation` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TruncationArg {
+    /// The backend's default.
+    #[default]
+    Auto,
+    /// Truncated kernels at every size (CPU and GPU).
+    On,
+    /// Every term (the reference).
+    Off,
 }
 
 /// The `--mode` values.
@@ -142,6 +158,11 @@ impl ParticleFlowOptions<'_> {
         let backend = selected.backend.as_mut();
         let mode = VelocityMode::from(self.sinkhorn.mode);
         backend.set_mode(mode)?;
+        match self.sinkhorn.truncation {
+            TruncationArg::Auto => {}
+            TruncationArg::On => backend.set_truncation(Truncation::On)?,
+            TruncationArg::Off => backend.set_truncation(Truncation::Off)?,
+        }
         let kernels = if backend
             .truncation()
             .applies(source_points.len(), target_points.len())

@@ -65,8 +65,9 @@ pub(crate) struct DispatchParams {
     pub change_slot: u32,
     /// Warm start: the `change` slot of this problem's first warm iteration.
     pub first_slot: u32,
-    /// Padding to 48 bytes.
-    pub pad: u32,
+    /// 1: read only the column tiles the shader's bound keeps (the clouds are sorted along a
+    /// Hilbert curve); 0: every column.
+    pub truncate: u32,
 }
 
 impl DispatchParams {
@@ -89,7 +90,7 @@ impl DispatchParams {
             threshold: 0.0,
             change_slot: 0,
             first_slot: 0,
-            pad: 0,
+            truncate: 0,
         }
     }
 
@@ -103,6 +104,10 @@ impl DispatchParams {
         self
     }
 }
+
+/// The most columns a truncated dispatch takes (`MAX_TILES` tiles of [`WORKGROUP_SIZE`] in the
+/// shader); larger problems run dense.
+pub(crate) const MAX_TRUNCATED_COLUMNS: usize = 512 * WORKGROUP_SIZE as usize;
 
 /// Which entry point of the shader a dispatch runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -77,6 +77,8 @@ pub(crate) struct Plan {
     pub softmin_terms: u64,
     /// Warm-start change slots used so far.
     pub change_slots: usize,
+    /// Truncated: dispatches at ε below this read only the kept column tiles.
+    truncate_below: f64,
 }
 
 impl Plan {
@@ -89,7 +91,19 @@ impl Plan {
             m,
             softmin_terms: 0,
             change_slots: 0,
+            truncate_below: 0.0,
         }
+    }
+
+    /// The same plan on truncated kernels: the clouds are sorted along a Hilbert curve and
+    /// their union has diameter `diameter`; a dispatch truncates where some term could be
+    /// negligible at all (½ diameter² / ε above 30 bits, as on the CPU).
+    pub fn truncated(mut self, diameter: f64) -> Self {
+        if self.n.max(self.m) <= super::kernels::MAX_TRUNCATED_COLUMNS {
+            self.truncate_below =
+                0.5 * diameter * diameter * std::f64::consts::LOG2_E / crate::ot::TRUNCATION_BITS;
+        }
+        self
     }
 
     /// Number of dispatches (one parameter slot each).
@@ -102,7 +116,8 @@ impl Plan {
         (pick(side.rows_are_source()), pick(side.cols_are_source()))
     }
 
-    fn push(&mut self, entry: Entry, key: GroupKey, params: DispatchParams) {
+    fn push(&mut self, entry: Entry, key: GroupKey, mut params: DispatchParams) {
+        params.truncate = u32::from(f64::from(params.eps) < self.truncate_below);
         let group = match self.keys.iter().position(|k| *k == key) {
             Some(index) => index,
             None => {

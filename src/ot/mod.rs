@@ -10,7 +10,7 @@ pub mod validate;
 pub mod velocity;
 pub mod warm;
 
-mod blocks;
+pub(crate) mod blocks;
 mod cloud;
 mod real;
 mod softmin;
@@ -313,7 +313,8 @@ pub trait VelocityBackend: Send {
         None
     }
     /// Chooses whether the kernels skip negligible terms; a backend without truncated kernels
-    /// accepts only [`Truncation::Off`] (and `Auto`, which it takes as off).
+    /// accepts only [`Truncation::Off`] (and `Auto`, which it takes as off). The CPU backend
+    /// starts at `Auto`, the GPU backend at `Off`.
     fn set_truncation(&mut self, truncation: Truncation) -> Result<(), OtError> {
         match truncation {
             Truncation::Off | Truncation::Auto => Ok(()),

@@ -460,3 +460,40 @@ fn a_failing_gpu_hands_over_to_the_cpu_with_a_notice() {
     assert_eq!(after, cpu);
     assert!(backend.divergence(&x, &y, &params).is_ok());
 }
+
+#[test]
+fn gpu_truncated_kernels_match_the_dense_ones_and_the_cpu() {
+    use nsgf::data::{Preset, seeded_rng};
+    use nsgf::ot::Truncation;
+    let _serial = serial_gpu_test();
+    let Some(mut gpu) = backend_or_skip() else {
+        return;
+    };
+    // Gaussian → moons at the app's blur, and a sharper case (more tiles skipped).
+    for (n, blur) in [(1500, 0.05), (1100, 0.02)] {
+        let x = Preset::Gaussian.sample(n, &mut seeded_rng(3));
+        let y = Preset::Moons.sample(n + 37, &mut seeded_rng(4));
+        let params = SinkhornParams { blur, scaling: 0.9 };
+        let cpu = flow_velocity(&x, &y, &params, Precision::F64)
+            .unwrap()
+            .velocity;
+        gpu.set_truncation(Truncation::Off).unwrap();
+        let started = std::time::Instant::now();
+        let dense = gpu.velocity(&x, &y, &params).unwrap();
+        let dense_time = started.elapsed();
+        gpu.set_truncation(Truncation::On).unwrap();
+        let started = std::time::Instant::now();
+        let truncated = gpu.velocity(&x, &y, &params).unwrap();
+        let truncated_time = started.elapsed();
+        let (to_dense, to_cpu) = (
+            relative_error(&truncated, &dense),
+            relative_error(&truncated, &cpu),
+        );
+        println!(
+            "n = {n}, blur {blur}: truncated vs dense gpu {to_dense:.2e}, vs cpu f64 \
+             {to_cpu:.2e} ({truncated_time:?} vs {dense_time:?} dense, not a benchmark)"
+        );
+        assert!(to_dense <= VELOCITY_TOLERANCE, "{to_dense:e}");
+        assert!(to_cpu <= VELOCITY_TOLERANCE, "{to_cpu:e}");
+    }
+}

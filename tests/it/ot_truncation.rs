@@ -125,3 +125,42 @@ fn auto_truncation_turns_on_at_its_documented_size() {
         assert!(max_difference(&truncated, &dense) <= 1e-9 * (1.0 + max_norm(&dense)));
     }
 }
+
+#[test]
+fn nsgf_flow_takes_truncation_from_the_command_line_and_names_it() {
+    let run = |truncation: &str| {
+        let output = crate::support::nsgf(&[
+            "flow",
+            "--source",
+            "gaussian",
+            "--target",
+            "moons",
+            "--n",
+            "300",
+            "--steps",
+            "3",
+            "--backend",
+            "cpu",
+            "--truncation",
+            truncation,
+        ]);
+        assert!(output.status.success());
+        let rows: Vec<Vec<f64>> = String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| line.split(',').map(|v| v.parse().unwrap()).collect())
+            .collect();
+        (rows, String::from_utf8(output.stderr).unwrap())
+    };
+    let (truncated, note_on) = run("on");
+    let (dense, note_off) = run("off");
+    assert!(note_on.contains("velocity: annealed (GeomLoss-exact), truncated kernels"));
+    assert!(note_off.contains("velocity: annealed (GeomLoss-exact), dense kernels"));
+    assert_eq!(truncated.len(), dense.len());
+    assert_eq!(truncated.len(), 4 * 300, "t = 0 and three steps");
+    for (a, b) in truncated.iter().zip(&dense) {
+        for (p, q) in a.iter().zip(b) {
+            assert!((p - q).abs() < 1e-4, "{a:?} vs {b:?}");
+        }
+    }
+}

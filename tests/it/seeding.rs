@@ -31,6 +31,7 @@ fn options() -> ParticleFlowOptions<'static> {
             scaling: 0.7,
             backend: BackendChoice::Cpu,
             mode: nsgf::cli::particle_flow::FlowModeArg::Exact,
+            truncation: nsgf::cli::particle_flow::TruncationArg::Auto,
         },
         seed: SEED,
     }

@@ -182,6 +182,35 @@ fn print_rate(label: &str, n: usize, result: &Throughput) {
     );
 }
 
+/// Times `backend` on truncated kernels and prints the line beside its `dense` timing (the
+/// share of terms is the CPU's count; the GPU counts every term).
+fn time_truncated(
+    backend: &mut dyn VelocityBackend,
+    source: &[Point],
+    target: &[Point],
+    params: &SinkhornParams,
+    args: &BenchArgs,
+    dense: &Throughput,
+) -> anyhow::Result<()> {
+    let before = backend.truncation();
+    backend.set_truncation(Truncation::On)?;
+    let truncated = time_backend(backend, source, target, params, args.repeats);
+    backend.set_truncation(before)?;
+    let truncated = truncated?;
+    let kept = truncated.terms_per_second * truncated.seconds_per_call
+        / (dense.terms_per_second * dense.seconds_per_call);
+    println!(
+        "  {:<28} n = {:>6}: {:>8.4} s/call, {:.1} % of the terms, dense/truncated time ratio \
+         {:.2}",
+        format!("{} (truncated)", backend.name()),
+        source.len(),
+        truncated.seconds_per_call,
+        100.0 * kept,
+        dense.seconds_per_call / truncated.seconds_per_call
+    );
+    Ok(())
+}
+
 fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<()> {
     let precision: Precision = args.precision.into();
     let mut backends: Vec<Box<dyn VelocityBackend>> = Vec::new();
@@ -225,25 +254,23 @@ fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<(
                     dispatched.terms_per_second / portable.terms_per_second
                 );
                 rates.push(dispatched.terms_per_second);
-                backend.set_truncation(Truncation::On)?;
-                let truncated =
-                    time_backend(backend.as_mut(), &source, &target, params, args.repeats)?;
-                backend.set_truncation(Truncation::default())?;
-                let kept = truncated.terms_per_second * truncated.seconds_per_call
-                    / (dispatched.terms_per_second * dispatched.seconds_per_call);
-                println!(
-                    "  {:<28} n = {n:>6}: {:>8.4} s/call, {:.1} % of the terms, \
-                     dense/truncated time ratio {:.2}",
-                    format!("{} (truncated)", backend.name()),
-                    truncated.seconds_per_call,
-                    100.0 * kept,
-                    dispatched.seconds_per_call / truncated.seconds_per_call
-                );
+                time_truncated(
+                    backend.as_mut(),
+                    &source,
+                    &target,
+                    params,
+                    args,
+                    &dispatched,
+                )?;
                 continue;
             }
+            let before = backend.truncation();
+            backend.set_truncation(Truncation::Off)?;
             let result = time_backend(backend.as_mut(), &source, &target, params, args.repeats)?;
             print_rate(&backend.name(), n, &result);
             rates.push(result.terms_per_second);
+            time_truncated(backend.as_mut(), &source, &target, params, args, &result)?;
+            backend.set_truncation(before)?;
         }
         if let [cpu, gpu] = rates[..] {
             println!("  gpu/cpu throughput ratio n = {n}: {:.2}", gpu / cpu);
