@@ -8,10 +8,9 @@ use super::plan::{Plan, Side};
 use crate::Point;
 use crate::ot::blocks::{hilbert_order, to_original, to_sorted};
 use crate::ot::validate::{check_finite_points, check_finite_value, check_inputs, check_magnitude};
-use crate::ot::warm::{WarmStart, WarmStartable, WarmSwitch};
 use crate::ot::{
-    OtError, SinkhornParams, SolveStats, Truncation, VelocityBackend, epsilon_schedule,
-    finite_bounding_box, max_diameter,
+    OtError, SinkhornParams, SolveStats, Truncation, VelocityBackend, VelocityMode,
+    WarmStartConfig, epsilon_schedule, finite_bounding_box, max_diameter,
 };
 
 /// Bytes of one point on the GPU (`vec2<f32>`).
@@ -20,11 +19,12 @@ const POINT_BYTES: u64 = 8;
 /// The GPU Sinkhorn backend: WGSL compute shaders through wgpu, f32 arithmetic.
 ///
 /// Each velocity call is one submission (both ε-schedules, both projections) and one read-back.
-/// Buffers persist across calls; an unchanged target is not uploaded again. With warm start on
-/// (off by default, as on the CPU), a call with the same sizes and parameters as the previous
-/// one starts both problems from the previous potentials at ε = blur² and stops after the first
-/// update whose largest change is at most `tolerance · ε` ([`crate::ot::WarmStartConfig`]); if that takes
-/// more than `max_iterations`, the problem is solved again with the full schedule.
+/// Buffers persist across calls; an unchanged target is not uploaded again. It solves in the
+/// annealed mode (the default) or in [`VelocityMode::Refined`]: a call with the same sizes and
+/// parameters as the previous one starts both problems from the previous potentials at
+/// ε = blur² and stops after the first update whose largest change is at most `tolerance · ε`
+/// ([`crate::ot::WarmStartConfig`]); if that takes more than `max_iterations`, the problem is
+/// solved again with the full schedule (as on the CPU).
 ///
 /// Truncated kernels (`set_truncation`, off by default here): the host sorts both clouds along
 /// a Hilbert curve before the upload, and each workgroup of rows reads only the tiles of 256
@@ -42,7 +42,10 @@ pub struct GpuBackend {
     uploaded_target: Option<(Vec<Point>, u64)>,
     /// The parameter table as last uploaded and the buffer generation it went into.
     uploaded_params: Option<(Vec<u8>, u64)>,
-    warm: WarmStart<GpuWarmState>,
+    /// Annealed, or [`VelocityMode::Refined`] (the one warm-started mode the GPU solves).
+    mode: VelocityMode,
+    /// The refined mode's state of the last call.
+    kept: Option<GpuWarmState>,
     last_stats: SolveStats,
     truncation: Truncation,
 }
@@ -102,7 +105,8 @@ impl GpuBackend {
             buffers,
             uploaded_target: None,
             uploaded_params: None,
-            warm: WarmStart::default(),
+            mode: VelocityMode::Annealed,
+            kept: None,
             last_stats: SolveStats::default(),
             // Off until measured where it pays on real GPUs: on software adapters (llvmpipe)
             // a truncated call at 1500 points took ×1.1 the dense time (6 tiles of columns).
@@ -110,9 +114,13 @@ impl GpuBackend {
         })
     }
 
-    /// Whether warm start is on.
-    pub fn warm_start(&self) -> bool {
-        self.warm.enabled()
+    /// The refined mode's stopping rule (the default rule in the annealed mode, where it only
+    /// sizes buffers).
+    fn warm_config(&self) -> WarmStartConfig {
+        match self.mode {
+            VelocityMode::Refined(config) => config,
+            _ => WarmStartConfig::default(),
+        }
     }
 
     /// The adapter's name.
@@ -147,7 +155,7 @@ impl GpuBackend {
             )));
         }
         // The staging buffer holds both displacement sets (and the warm-start slots).
-        let staging_bytes = 2 * point_bytes + 4 * self.warm.config().max_iterations as u64 * 2;
+        let staging_bytes = 2 * point_bytes + 4 * self.warm_config().max_iterations as u64 * 2;
         if staging_bytes > buffer_limit {
             return Err(OtError::Gpu(format!(
                 "{largest} points need a {staging_bytes}-byte read-back buffer, beyond the \
@@ -211,7 +219,7 @@ impl GpuBackend {
             buffers.ensure(&context.device, n, m, params_bytes, plan.change_slots)
         })?;
         if reallocated {
-            self.warm.reset();
+            self.kept = None;
         }
         self.upload(source, target, plan);
         let total: u64 = copies.iter().map(|(_, bytes)| bytes).sum();
@@ -262,8 +270,8 @@ impl GpuBackend {
     ) -> Result<VelocityRun, OtError> {
         let (n, m) = (source.len(), target.len());
         let eps = params.blur * params.blur;
-        let threshold = self.warm.config().tolerance * eps;
-        let max_warm = self.warm.config().max_iterations.max(1);
+        let threshold = self.warm_config().tolerance * eps;
+        let max_warm = self.warm_config().max_iterations.max(1);
         let mut plan = Plan::new(n, m);
         if truncated {
             plan = plan.truncated(max_diameter(source, target));
@@ -392,16 +400,10 @@ fn to_f32_bytes(points: &[Point], centre: Point) -> Vec<u8> {
     bytemuck::cast_slice(&shifted).to_vec()
 }
 
-impl WarmStartable for GpuBackend {
-    fn warm_mut(&mut self) -> &mut dyn WarmSwitch {
-        &mut self.warm
-    }
-}
-
 impl VelocityBackend for GpuBackend {
     fn name(&self) -> String {
-        if self.warm.enabled() {
-            format!("gpu ({}, warm start)", self.context.adapter_name)
+        if self.mode != VelocityMode::Annealed {
+            format!("gpu ({}, {})", self.context.adapter_name, self.mode.name())
         } else {
             format!("gpu ({})", self.context.adapter_name)
         }
@@ -436,9 +438,9 @@ impl VelocityBackend for GpuBackend {
             None => (particles, target),
         };
         if truncated {
-            self.warm.reset();
+            self.kept = None;
         }
-        let warm = match self.warm.take() {
+        let warm = match self.kept.take() {
             Some(state)
                 if state.n == n
                     && state.m == m
@@ -482,7 +484,8 @@ impl VelocityBackend for GpuBackend {
             iterations: run.iterations,
             softmin_terms: run.softmin_terms,
         };
-        self.warm.keep(GpuWarmState {
+        let keep = matches!(self.mode, VelocityMode::Refined(_));
+        self.kept = keep.then_some(GpuWarmState {
             params: *params,
             n,
             m,
@@ -491,7 +494,7 @@ impl VelocityBackend for GpuBackend {
             generation: self.buffers.pot_xy_f[0].generation(),
         });
         if truncated {
-            self.warm.reset();
+            self.kept = None;
         }
         let velocity = match &order {
             Some((x_order, _)) => to_original(&run.velocity, x_order),
@@ -530,7 +533,7 @@ impl VelocityBackend for GpuBackend {
             (ReadBack::ExtTarget(1), mb),
         ];
         // The divergence overwrites the potentials a warm start would reuse.
-        self.warm.reset();
+        self.kept = None;
         let bytes = self.run(particles, target, &plan, &copies)?;
         let values: Vec<f64> = bytes
             .chunks_exact(4)
@@ -551,7 +554,7 @@ impl VelocityBackend for GpuBackend {
     }
 
     fn reset_warm_start(&mut self) {
-        self.warm.reset();
+        self.kept = None;
     }
 
     fn last_stats(&self) -> SolveStats {
@@ -561,6 +564,24 @@ impl VelocityBackend for GpuBackend {
     fn set_truncation(&mut self, truncation: Truncation) -> Result<(), OtError> {
         self.truncation = truncation;
         Ok(())
+    }
+
+    fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {
+        match mode {
+            VelocityMode::Annealed | VelocityMode::Refined(_) => {
+                self.mode = mode;
+                self.kept = None;
+                Ok(())
+            }
+            VelocityMode::Converged(_) | VelocityMode::WarmAnnealed { .. } => {
+                Err(OtError::Unsupported(format!(
+                    "{} solves annealed or refined only; the {} mode runs on the CPU \
+                     (--backend cpu)",
+                    self.name(),
+                    mode.name()
+                )))
+            }
+        }
     }
 
     fn truncation(&self) -> Truncation {

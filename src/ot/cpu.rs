@@ -1,10 +1,10 @@
-//! The CPU backend: the streaming rayon kernels of `ot::softmin`, with an optional warm
-//! start across consecutive Euler steps.
+//! The CPU backend: the streaming rayon kernels of `ot::softmin`, in every velocity mode.
 
 use super::divergence::sinkhorn_divergence;
+use super::real::Real;
 use super::validate::{check_inputs, check_magnitude, f32_accuracy, f32_accuracy_note};
 use super::velocity::{SolvedVelocity, solve_converged, solve_velocity, solve_warm_annealed};
-use super::warm::{WarmStart, WarmStartable, WarmState, WarmSwitch};
+use super::warm::{WarmStartConfig, WarmState};
 use super::{
     OtError, Precision, SinkhornParams, SolveStats, Truncation, VelocityBackend, VelocityMode,
 };
@@ -15,35 +15,33 @@ use crate::Point;
 /// At f32, a call whose diameter²/ε exceeds [`super::F32_MAX_DIAMETER2_OVER_EPS`] runs in f64
 /// instead, with a notice ([`VelocityBackend::take_notice`]) once per parameter set.
 ///
-/// With warm start on, a velocity call whose sizes and parameters equal the previous call's
-/// starts both problems from the previous potentials at ε = blur² (no annealing) and iterates
-/// until converged (see [`super::WarmStartConfig`]); anything else runs GeomLoss's full schedule.
+/// Every mode but [`VelocityMode::Annealed`] keeps the potentials of the last call and starts
+/// the next call from them when its sizes and parameters are the same (the next Euler step);
+/// anything else runs GeomLoss's full schedule.
 pub struct CpuBackend {
     precision: Precision,
-    warm: WarmStart<WarmState>,
     last_stats: SolveStats,
     notice: Option<String>,
     /// The parameters the last f64 notice was given for.
     noticed_for: Option<SinkhornParams>,
     mode: VelocityMode,
-    /// The converged mode's potentials of the last step (boxed: most backends never keep any).
-    converged: Option<Box<WarmState>>,
+    /// The last call's potentials, for the warm-started modes (boxed: most backends never keep
+    /// any).
+    kept: Option<Box<WarmState>>,
     truncation: Truncation,
 }
 
 impl CpuBackend {
-    /// A CPU backend at the given precision. Warm start is off: every call reproduces
-    /// GeomLoss's cold schedule exactly; a warm start converges toward a different (more
-    /// converged) velocity and saved no work in measurements (see [`super::warm`]).
+    /// A CPU backend at the given precision, in the annealed (GeomLoss-exact) mode, on truncated
+    /// kernels from n·m = 10⁶ on ([`Truncation::Auto`]).
     pub fn new(precision: Precision) -> Self {
         Self {
             precision,
-            warm: WarmStart::default(),
             last_stats: SolveStats::default(),
             notice: None,
             noticed_for: None,
             mode: VelocityMode::Annealed,
-            converged: None,
+            kept: None,
             truncation: Truncation::default(),
         }
     }
@@ -51,6 +49,13 @@ impl CpuBackend {
     /// The same backend with another truncation setting (default [`Truncation::Auto`]).
     pub fn with_truncation(mut self, truncation: Truncation) -> Self {
         self.truncation = truncation;
+        self
+    }
+
+    /// The same backend solving in `mode` (every mode runs on the CPU).
+    pub fn with_mode(mut self, mode: VelocityMode) -> Self {
+        self.mode = mode;
+        self.kept = None;
         self
     }
 
@@ -81,16 +86,30 @@ impl CpuBackend {
     pub fn precision(&self) -> Precision {
         self.precision
     }
-
-    /// Whether warm start is on.
-    pub fn warm_start(&self) -> bool {
-        self.warm.enabled()
-    }
 }
 
-impl WarmStartable for CpuBackend {
-    fn warm_mut(&mut self) -> &mut dyn WarmSwitch {
-        &mut self.warm
+/// One velocity in `mode` at precision `T`, from `start` where the mode is warm-started.
+fn solve_in_mode<T: Real>(
+    mode: VelocityMode,
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    start: Option<&WarmState>,
+    truncated: bool,
+) -> Result<SolvedVelocity, OtError> {
+    match mode {
+        VelocityMode::Annealed => {
+            solve_velocity::<T>(x, y, params, None, WarmStartConfig::default(), truncated)
+        }
+        VelocityMode::Refined(config) => {
+            solve_velocity::<T>(x, y, params, start, config, truncated)
+        }
+        VelocityMode::Converged(config) => {
+            solve_converged::<T>(x, y, params, start, config, truncated)
+        }
+        VelocityMode::WarmAnnealed { restart } => {
+            solve_warm_annealed::<T>(x, y, params, start, restart, truncated)
+        }
     }
 }
 
@@ -100,12 +119,10 @@ impl VelocityBackend for CpuBackend {
             Precision::F32 => "f32",
             Precision::F64 => "f64",
         };
-        if self.mode != VelocityMode::Annealed {
-            format!("cpu {precision} ({})", self.mode.name())
-        } else if self.warm.enabled() {
-            format!("cpu {precision} (warm start)")
-        } else {
+        if self.mode == VelocityMode::Annealed {
             format!("cpu {precision}")
+        } else {
+            format!("cpu {precision} ({})", self.mode.name())
         }
     }
 
@@ -118,47 +135,19 @@ impl VelocityBackend for CpuBackend {
         check_inputs(particles, target, params)?;
         let precision = self.precision_for(particles, target, params);
         check_magnitude(particles, target, precision)?;
-        let truncated = self.truncation.applies(particles.len(), target.len());
-        if self.mode != VelocityMode::Annealed {
-            let start = self
-                .converged
-                .as_deref()
-                .filter(|state| state.fits(particles.len(), target.len(), params));
-            let (x, y) = (particles, target);
-            let SolvedVelocity { velocity, state } = match (self.mode, precision) {
-                (VelocityMode::Converged(c), Precision::F32) => {
-                    solve_converged::<f32>(x, y, params, start, c, truncated)
-                }
-                (VelocityMode::Converged(c), Precision::F64) => {
-                    solve_converged::<f64>(x, y, params, start, c, truncated)
-                }
-                (VelocityMode::WarmAnnealed { restart }, Precision::F32) => {
-                    solve_warm_annealed::<f32>(x, y, params, start, restart, truncated)
-                }
-                (VelocityMode::WarmAnnealed { restart }, Precision::F64) => {
-                    solve_warm_annealed::<f64>(x, y, params, start, restart, truncated)
-                }
-                (VelocityMode::Annealed, _) => unreachable!("handled below"),
-            }?;
-            self.last_stats = velocity.stats;
-            self.converged = Some(Box::new(state));
-            return Ok(velocity.velocity);
-        }
-        let warm = self
-            .warm
-            .state()
-            .filter(|state| state.fits(particles.len(), target.len(), params));
-        let config = self.warm.config();
+        let (n, m) = (particles.len(), target.len());
+        let truncated = self.truncation.applies(n, m);
+        let start = self
+            .kept
+            .as_deref()
+            .filter(|state| state.fits(n, m, params));
+        let (x, y, mode) = (particles, target, self.mode);
         let SolvedVelocity { velocity, state } = match precision {
-            Precision::F32 => {
-                solve_velocity::<f32>(particles, target, params, warm, config, truncated)
-            }
-            Precision::F64 => {
-                solve_velocity::<f64>(particles, target, params, warm, config, truncated)
-            }
+            Precision::F32 => solve_in_mode::<f32>(mode, x, y, params, start, truncated),
+            Precision::F64 => solve_in_mode::<f64>(mode, x, y, params, start, truncated),
         }?;
         self.last_stats = velocity.stats;
-        self.warm.keep(state);
+        self.kept = (mode != VelocityMode::Annealed).then(|| Box::new(state));
         Ok(velocity.velocity)
     }
 
@@ -174,13 +163,12 @@ impl VelocityBackend for CpuBackend {
     }
 
     fn reset_warm_start(&mut self) {
-        self.warm.reset();
-        self.converged = None;
+        self.kept = None;
     }
 
     fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {
         self.mode = mode;
-        self.converged = None;
+        self.kept = None;
         Ok(())
     }
 

@@ -22,7 +22,7 @@ pub use divergence::sinkhorn_divergence;
 pub use schedule::{epsilon_schedule, max_diameter};
 pub use sinkhorn::{Potentials, barycentric_projection, ot_value, sinkhorn_potentials};
 pub use velocity::{FlowVelocity, flow_velocity};
-pub use warm::{WarmStart, WarmStartConfig, WarmStartable};
+pub use warm::WarmStartConfig;
 
 use crate::Point;
 
@@ -217,6 +217,11 @@ pub enum VelocityMode {
     /// every Euler step starts again from the diameter.
     #[default]
     Annealed,
+    /// The previous step's potentials refined at ε = blur² until the largest change of an
+    /// update is at most `tolerance · ε`; a problem that misses it within `max_iterations` is
+    /// solved again with the full schedule, so the answer is always a converged or an exact one.
+    /// The first step anneals.
+    Refined(WarmStartConfig),
     /// Converged Sinkhorn at ε = blur², for live flows: the first Euler step anneals, then
     /// every solve iterates to a tolerance, starting from the previous step's potentials.
     Converged(ConvergedConfig),
@@ -234,6 +239,7 @@ impl VelocityMode {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Annealed => "annealed (GeomLoss-exact)",
+            Self::Refined(_) => "refined from the previous step",
             Self::Converged(_) => "converged, warm-started",
             Self::WarmAnnealed { .. } => "annealing tail, warm-started",
         }
@@ -332,12 +338,12 @@ pub trait VelocityBackend: Send {
     fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {
         match mode {
             VelocityMode::Annealed => Ok(()),
-            VelocityMode::Converged(_) | VelocityMode::WarmAnnealed { .. } => {
-                Err(OtError::Unsupported(format!(
-                    "{} solves annealed only; the warm-started modes run on the CPU (--backend cpu)",
-                    self.name()
-                )))
-            }
+            VelocityMode::Refined(_)
+            | VelocityMode::Converged(_)
+            | VelocityMode::WarmAnnealed { .. } => Err(OtError::Unsupported(format!(
+                "{} solves annealed only; the warm-started modes run on the CPU (--backend cpu)",
+                self.name()
+            ))),
         }
     }
 }

@@ -8,12 +8,11 @@
 use nsgf::Point;
 use nsgf::gpu::test_support::{backend_or_skip, device_with_limits, serial_gpu_test};
 use nsgf::gpu::{BackendChoice, FallbackBackend, GpuBackend, select_backend};
-use nsgf::ot::WarmStartable as _;
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::warm::WarmStartConfig;
 use nsgf::ot::{
-    OtError, Precision, SinkhornParams, VelocityBackend, epsilon_schedule, flow_velocity,
-    max_diameter, sinkhorn_divergence,
+    OtError, Precision, SinkhornParams, VelocityBackend, VelocityMode, epsilon_schedule,
+    flow_velocity, max_diameter, sinkhorn_divergence,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -213,10 +212,9 @@ fn gpu_warm_start_follows_the_cpu_rule() {
         tolerance: 1e-2,
         max_iterations: 40,
     };
-    let mut gpu = gpu.with_warm_start(true).with_warm_config(config);
-    let mut cpu = CpuBackend::new(Precision::F64)
-        .with_warm_start(true)
-        .with_warm_config(config);
+    let mut gpu = gpu;
+    gpu.set_mode(VelocityMode::Refined(config)).unwrap();
+    let mut cpu = CpuBackend::new(Precision::F64).with_mode(VelocityMode::Refined(config));
     let params = SinkhornParams {
         blur: 0.5,
         scaling: 0.8,

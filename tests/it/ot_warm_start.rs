@@ -2,10 +2,10 @@
 
 use nsgf::Point;
 use nsgf::cli::bench::warm_start::compare_warm_start;
-use nsgf::ot::WarmStartable as _;
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::{
-    Precision, SinkhornParams, VelocityBackend, WarmStartConfig, epsilon_schedule, max_diameter,
+    Precision, SinkhornParams, VelocityBackend, VelocityMode, WarmStartConfig, epsilon_schedule,
+    max_diameter,
 };
 
 fn cloud(n: usize, seed: f64, centre: Point, spread: f64) -> Vec<Point> {
@@ -80,7 +80,7 @@ fn warm_start_is_off_by_default_and_every_call_is_cold() {
     let x = cloud(40, 0.0, [0.0, 0.0], 1.0);
     let y = cloud(30, 4.0, [1.0, 0.0], 1.0);
     let mut backend = CpuBackend::new(Precision::F64);
-    assert!(!backend.warm_start());
+    assert_eq!(backend.mode(), VelocityMode::Annealed);
     let first = backend.velocity(&x, &y, &EASY).unwrap();
     let second = backend.velocity(&x, &y, &EASY).unwrap();
     assert_eq!(first, second);
@@ -95,12 +95,11 @@ fn warm_state_is_dropped_on_reset_size_change_and_parameter_change() {
     let x = cloud(40, 0.0, [0.0, 0.0], 1.0);
     let y = cloud(30, 4.0, [1.0, 0.0], 1.0);
     let mut cold = CpuBackend::new(Precision::F64);
-    let mut warm = CpuBackend::new(Precision::F64)
-        .with_warm_start(true)
-        .with_warm_config(WarmStartConfig {
+    let mut warm =
+        CpuBackend::new(Precision::F64).with_mode(VelocityMode::Refined(WarmStartConfig {
             tolerance: 1e-6,
             max_iterations: 400,
-        });
+        }));
     let reference = cold.velocity(&x, &y, &EASY).unwrap();
     assert_eq!(warm.velocity(&x, &y, &EASY).unwrap(), reference);
     // The same problem again: solved warm at ε = blur², close to the cold answer.

@@ -4,7 +4,7 @@
 use crate::Point;
 use crate::ot::cpu::CpuBackend;
 use crate::ot::{
-    OtError, Precision, SinkhornParams, VelocityBackend, WarmStartConfig, WarmStartable,
+    OtError, Precision, SinkhornParams, VelocityBackend, VelocityMode, WarmStartConfig,
 };
 
 /// One Euler step of a warm-versus-cold comparison.
@@ -65,10 +65,8 @@ pub fn compare_warm_start(
     eta: f64,
     config: WarmStartConfig,
 ) -> Result<WarmStartReport, OtError> {
-    let mut cold = CpuBackend::new(precision).with_warm_start(false);
-    let mut warm = CpuBackend::new(precision)
-        .with_warm_start(true)
-        .with_warm_config(config);
+    let mut cold = CpuBackend::new(precision);
+    let mut warm = CpuBackend::new(precision).with_mode(VelocityMode::Refined(config));
     let mut particles = source.to_vec();
     let mut report = WarmStartReport { steps: Vec::new() };
     for _ in 0..steps {
