@@ -402,10 +402,10 @@ fn to_f32_bytes(points: &[Point], centre: Point) -> Vec<u8> {
 
 impl VelocityBackend for GpuBackend {
     fn name(&self) -> String {
-        if self.mode != VelocityMode::Annealed {
-            format!("gpu ({}, {})", self.context.adapter_name, self.mode.name())
-        } else {
+        if self.mode == VelocityMode::Annealed {
             format!("gpu ({})", self.context.adapter_name)
+        } else {
+            format!("gpu ({}, {})", self.context.adapter_name, self.mode.name())
         }
     }
 
