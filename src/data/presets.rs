@@ -1,14 +1,15 @@
 //! The named preset distributions and their samplers (formulas in `docs/presets.md`).
 //!
 //! Every sampler draws from the RNG it is given and nothing else, so the same seed gives the same
-//! points on every machine. All presets live roughly in [-5, 5]².
+//! points on every machine. The presets live roughly in [-5, 5]², TorchCFM's 8 Gaussians
+//! (`cfm-8gaussians`, radius 5) in [-7, 7]², its moons (`cfm-moons`) in [-4, 5.6] × [-2.5, 2.6].
 
 use super::DataError;
 use crate::Point;
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
-use std::f64::consts::{PI, TAU};
+use std::f64::consts::{FRAC_1_SQRT_2, PI, TAU};
 
 /// A named 2D distribution. The serde and CLI name of each variant is [`Preset::name`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,11 +55,26 @@ pub enum Preset {
     /// + N(0, 0.1²·I).
     #[serde(rename = "heart")]
     Heart,
+    /// `cfm-8gaussians`: TorchCFM's `sample_8gaussians` (the paper's Table 1): k ~ U{0..7},
+    /// centre 5·c_k with c_k ∈ {(±1, 0), (0, ±1), (±1/√2, ±1/√2)}, plus noise of covariance
+    /// √0.1·I (standard deviation 0.1^¼ ≈ 0.562 per coordinate).
+    #[serde(rename = "cfm-8gaussians")]
+    CfmEightGaussians,
+    /// `cfm-moons`: TorchCFM's `sample_moons` = torchdyn's `generate_moons(n, noise=0.2)·3 − 1`:
+    /// ⌊n/2⌋ points at evenly spaced t ∈ [0, π] on (cos t, sin t), the rest on
+    /// (1 − cos t, 0.5 − sin t), each shifted by one u ~ U(0, 0.2) on both coordinates, then
+    /// 3·p − 1. Not i.i.d.: the angles are a grid over the whole sample.
+    #[serde(rename = "cfm-moons")]
+    CfmMoons,
+    /// `scurve`: scikit-learn's `make_s_curve(noise=0.05)`, columns (0, 2), times 1.5:
+    /// t = 3π·(U(0, 1) − ½); 1.5·(sin t, sign(t)·(cos t − 1)) + 1.5·N(0, 0.05²·I).
+    #[serde(rename = "scurve")]
+    SCurve,
 }
 
 impl Preset {
     /// Every preset, in the order menus and messages list them.
-    pub const ALL: [Preset; 12] = [
+    pub const ALL: [Preset; 15] = [
         Preset::Gaussian,
         Preset::EightGaussians,
         Preset::Moons,
@@ -71,6 +87,9 @@ impl Preset {
         Preset::Uniform,
         Preset::Ring,
         Preset::Heart,
+        Preset::CfmEightGaussians,
+        Preset::CfmMoons,
+        Preset::SCurve,
     ];
 
     /// The CLI and file name of the preset (the same as its serde name).
@@ -88,6 +107,9 @@ impl Preset {
             Preset::Uniform => "uniform",
             Preset::Ring => "ring",
             Preset::Heart => "heart",
+            Preset::CfmEightGaussians => "cfm-8gaussians",
+            Preset::CfmMoons => "cfm-moons",
+            Preset::SCurve => "scurve",
         }
     }
 
@@ -141,11 +163,26 @@ impl Preset {
             Preset::Heart => {
                 "heart: t ~ U(0, 2π), (16 sin³t, 13 cos t − 5 cos 2t − 2 cos 3t − cos 4t)/5 + N(0, 0.1²·I)"
             }
+            Preset::CfmEightGaussians => {
+                "TorchCFM's 8 Gaussians: 5·(±1, 0), 5·(0, ±1), 5·(±1/√2, ±1/√2) + N(0, √0.1·I)"
+            }
+            Preset::CfmMoons => {
+                "TorchCFM's moons: torchdyn generate_moons(noise=0.2)·3 − 1 (evenly spaced angles, \
+                 one U(0, 0.2) shift per point on both coordinates)"
+            }
+            Preset::SCurve => {
+                "S-curve: scikit-learn make_s_curve(noise=0.05) columns (0, 2) · 1.5, \
+                 t = 3π·(U − ½), (sin t, sign t·(cos t − 1))"
+            }
         }
     }
 
     /// `n` independent points of the preset, drawn from `rng`.
+    /// (`cfm-moons` is not i.i.d., as in torchdyn: its angles are a grid over the n points.)
     pub fn sample<R: Rng + ?Sized>(self, n: usize, rng: &mut R) -> Vec<Point> {
+        if self == Preset::CfmMoons {
+            return torchdyn_moons(n, rng);
+        }
         (0..n).map(|_| self.sample_one(rng)).collect()
     }
 
@@ -220,6 +257,29 @@ impl Preset {
                 let noise = gaussian(rng, 0.15);
                 [2.5 * theta.cos() + noise[0], 2.5 * theta.sin() + noise[1]]
             }
+            Preset::CfmEightGaussians => {
+                const CENTRES: [Point; 8] = [
+                    [1.0, 0.0],
+                    [-1.0, 0.0],
+                    [0.0, 1.0],
+                    [0.0, -1.0],
+                    [FRAC_1_SQRT_2, FRAC_1_SQRT_2],
+                    [FRAC_1_SQRT_2, -FRAC_1_SQRT_2],
+                    [-FRAC_1_SQRT_2, FRAC_1_SQRT_2],
+                    [-FRAC_1_SQRT_2, -FRAC_1_SQRT_2],
+                ];
+                let centre = CENTRES[rng.random_range(0usize..8)];
+                // Covariance √0.1·I: standard deviation 0.1^¼.
+                let noise = gaussian(rng, 0.1_f64.powf(0.25));
+                [5.0 * centre[0] + noise[0], 5.0 * centre[1] + noise[1]]
+            }
+            Preset::CfmMoons => torchdyn_moons(1, rng)[0],
+            Preset::SCurve => {
+                let t = 3.0 * PI * (rng.random::<f64>() - 0.5);
+                let noise = gaussian(rng, 0.05);
+                let z = t.signum() * (t.cos() - 1.0);
+                [1.5 * (t.sin() + noise[0]), 1.5 * (z + noise[1])]
+            }
             Preset::Heart => {
                 let t = rng.random_range(0.0..TAU);
                 let x = 16.0 * t.sin().powi(3);
@@ -238,6 +298,31 @@ impl std::fmt::Display for Preset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// torchdyn's `generate_moons(n, noise=0.2)`, then `·3 − 1` (TorchCFM's `sample_moons`):
+/// ⌊n/2⌋ points on the outer half circle at `linspace(0, π)`, the rest on the inner one, every
+/// point shifted by one `U(0, 0.2)` draw on both coordinates.
+fn torchdyn_moons<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<Point> {
+    let outer = n / 2;
+    let inner = n - outer;
+    let angles = |count: usize| {
+        (0..count).map(move |i| {
+            if count > 1 {
+                PI * i as f64 / (count - 1) as f64
+            } else {
+                0.0
+            }
+        })
+    };
+    let base = angles(outer)
+        .map(|t| [t.cos(), t.sin()])
+        .chain(angles(inner).map(|t| [1.0 - t.cos(), 1.0 - t.sin() - 0.5]));
+    base.map(|[x, y]| {
+        let shift = rng.random_range(0.0..0.2);
+        [3.0 * (x + shift) - 1.0, 3.0 * (y + shift) - 1.0]
+    })
+    .collect()
 }
 
 /// A draw of N(0, std²·I).

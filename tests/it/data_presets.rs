@@ -92,10 +92,16 @@ fn presets_are_finite_and_within_the_plot_range() {
         for p in &points {
             assert!(p[0].is_finite() && p[1].is_finite(), "{preset}");
         }
-        // 99% of the points within [-5, 5]² (Gaussian tails may leave it).
+        // 99% of the points within [-5, 5]² (Gaussian tails may leave it); TorchCFM's 8
+        // Gaussians sit at radius 5 and its moons reach x = 5.6, so within [-7.5, 7.5]².
+        let half = if matches!(preset, Preset::CfmEightGaussians | Preset::CfmMoons) {
+            7.5
+        } else {
+            5.0
+        };
         let inside = points
             .iter()
-            .filter(|p| p[0].abs() <= 5.0 && p[1].abs() <= 5.0)
+            .filter(|p| p[0].abs() <= half && p[1].abs() <= half)
             .count();
         assert!(inside as f64 >= 0.99 * 5000.0, "{preset}: {inside} inside");
         // Not degenerate: spread in both coordinates.
@@ -288,4 +294,70 @@ fn point_sets_are_subsampled_without_and_resampled_with_replacement() {
         empty.sample(3, &mut seeded_rng(0)),
         Err(DataError::Empty(_))
     ));
+}
+
+/// The 2000 reference samples of `name` made by the original generator
+/// (`tests/fixtures/presets/README.md`).
+fn reference_samples(name: &str) -> Vec<Point> {
+    let path = format!(
+        "{}/tests/fixtures/presets/{name}.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    nsgf::data::csv_points::read_points(std::path::Path::new(&path))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn table_one_presets_match_their_original_generators() {
+    use nsgf::metrics::exact_w2;
+    // W2 between samples of a thin curve varies a lot from draw to draw (how many points fall on
+    // each arc), so both sides are averaged: the floor over the 6 pairs of disjoint quarters of
+    // the reference, nsgf over its 4 draws against those quarters.
+    const QUARTER: usize = 500;
+    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+    for (preset, impostor) in [
+        (Preset::CfmEightGaussians, Preset::EightGaussians),
+        (Preset::CfmMoons, Preset::Moons),
+        (Preset::SCurve, Preset::Moons),
+    ] {
+        let reference = reference_samples(preset.name());
+        assert_eq!(reference.len(), 4 * QUARTER);
+        // Interleaved quarters (cfm-moons lists its outer arc first).
+        let quarters: Vec<Vec<Point>> = (0..4)
+            .map(|k| reference.iter().skip(k).step_by(4).copied().collect())
+            .collect();
+        let mut floors = Vec::new();
+        for i in 0..4 {
+            for j in i + 1..4 {
+                floors.push(exact_w2(&quarters[i], &quarters[j]).unwrap());
+            }
+        }
+        let against = |sampler: Preset| {
+            let distances: Vec<f64> = quarters
+                .iter()
+                .enumerate()
+                .map(|(k, quarter)| {
+                    let draw = sampler.sample(QUARTER, &mut seeded_rng(100 + k as u64));
+                    exact_w2(&draw, quarter).unwrap()
+                })
+                .collect();
+            mean(&distances)
+        };
+        let (floor, ours, other) = (mean(&floors), against(preset), against(impostor));
+        println!(
+            "{preset}: mean W2 to the original generator's samples {ours:.4}, floor {floor:.4} \
+             (ratio {:.2}); {impostor} {other:.4} (ratio {:.2})",
+            ours / floor,
+            other / floor
+        );
+        assert!(
+            ours < 1.3 * floor,
+            "{preset}: {ours} against a floor of {floor}"
+        );
+        // The test tells distributions apart: a look-alike preset is far off.
+        assert!(
+            other > 1.4 * floor,
+            "{impostor} passes for {preset}: {other}"
+        );
+    }
 }
