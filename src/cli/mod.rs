@@ -4,7 +4,7 @@
 mod animation_args;
 pub mod bench;
 mod data;
-mod eval;
+pub mod eval;
 mod figure;
 mod flow;
 mod gif;
@@ -12,6 +12,7 @@ mod model_draw;
 pub mod particle_flow;
 mod progress;
 mod sample;
+pub mod table;
 mod train;
 mod velocity;
 
@@ -61,6 +62,9 @@ pub enum Command {
     Figure(figure::FigureArgs),
     /// Benchmarks: softmin terms per second, warm-start savings, GIF export time.
     Bench(bench::BenchArgs),
+    /// The paper's Table 1 protocol: train on its five pairs, W2 at 10 and 100 steps beside
+    /// the noise floor and the paper's numbers (Markdown on stdout).
+    Table(table::TableArgs),
     /// Open the desktop app (the same as no command).
     App(AppArgs),
 }
@@ -92,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Gif(args)) => gif::run(&args),
         Some(Command::Figure(args)) => figure::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Table(args)) => table::run(&args),
     }
 }
 

@@ -8,6 +8,7 @@ mod cli_gif;
 mod cli_limits;
 mod cli_model;
 mod cli_streams;
+mod cli_table;
 mod cli_velocity;
 mod data_cli;
 mod data_csv;

@@ -1,0 +1,78 @@
+//! `nsgf table`: the paper's Table 1 protocol as a Markdown table.
+
+use crate::support::nsgf;
+
+#[test]
+fn the_table_has_every_pair_both_step_counts_the_floor_and_the_paper_row() {
+    let models = std::env::temp_dir().join(format!("nsgf-table-{}", std::process::id()));
+    let output = nsgf(&[
+        "table",
+        "--iterations",
+        "2",
+        "--repeats",
+        "1",
+        "--n",
+        "96",
+        "--models",
+        models.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .filter(|line| line.starts_with('|') && !line.starts_with("|---"))
+        .map(|line| line.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    assert_eq!(
+        rows.len(),
+        7,
+        "header, 2 × (ours, paper), floor, time:\n{stdout}"
+    );
+    assert_eq!(
+        rows[0][1..],
+        [
+            "gaussian → cfm-8gaussians",
+            "cfm-8gaussians → cfm-moons",
+            "gaussian → cfm-moons",
+            "gaussian → scurve",
+            "gaussian → checkerboard"
+        ]
+    );
+    assert_eq!(rows[2][0], "paper NSGF, 10 steps");
+    assert_eq!(rows[2][1].trim_end_matches('*'), "0.285");
+    assert_eq!(rows[4][5].trim_end_matches('*'), "0.147");
+    // Our W2 and the floor are real positive numbers; a paper value below the floor is starred.
+    let floor: Vec<f64> = rows[5][1..].iter().map(|c| c.parse().unwrap()).collect();
+    for (row, paper) in [(1, 2), (3, 4)] {
+        for column in 1..=5 {
+            let ours: f64 = rows[row][column].parse().unwrap();
+            assert!(ours > 0.0 && ours.is_finite());
+            let cell = rows[paper][column];
+            let value: f64 = cell.trim_end_matches('*').parse().unwrap();
+            assert_eq!(cell.ends_with('*'), value < floor[column - 1], "{cell}");
+        }
+    }
+    assert!(stdout.contains("arXiv 2401.14069"));
+    // The ten models were saved and load; the 100-step ones flowed 100 Euler steps.
+    for (source, target) in nsgf::cli::table::PAIRS {
+        for steps in nsgf::cli::table::STEPS {
+            let path = models.join(format!("{source}-to-{target}-{steps}.json"));
+            let model = nsgf::model::TrainedModel::load(&path).unwrap();
+            assert_eq!(model.config.flow.steps, steps);
+        }
+    }
+    std::fs::remove_dir_all(&models).ok();
+}
+
+#[test]
+fn bad_table_options_are_errors() {
+    for args in [["--n", "0"], ["--repeats", "0"], ["--n", "100000000"]] {
+        let mut full = vec!["table"];
+        full.extend(args);
+        let output = nsgf(&full);
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(args[0]), "{args:?}: {stderr}");
+    }
+}
