@@ -8,6 +8,7 @@ pub mod eval;
 mod figure;
 mod flow;
 mod gif;
+pub mod meanfield;
 mod model_draw;
 pub mod particle_flow;
 mod progress;
@@ -65,6 +66,9 @@ pub enum Command {
     /// The paper's Table 1 protocol: train on its five pairs, W2 at 10 and 100 steps beside
     /// the noise floor and the paper's numbers (Markdown on stdout).
     Table(table::TableArgs),
+    /// The mean-field limit: the empirical velocity field on a grid against a large-n
+    /// reference as n grows, with the fitted log–log slope.
+    Meanfield(meanfield::MeanfieldArgs),
     /// Open the desktop app (the same as no command).
     App(AppArgs),
 }
@@ -97,6 +101,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Figure(args)) => figure::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Table(args)) => table::run(&args),
+        Some(Command::Meanfield(args)) => meanfield::run(&args),
     }
 }
 

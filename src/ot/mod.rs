@@ -21,7 +21,7 @@ pub use cloud::finite_bounding_box;
 pub use divergence::sinkhorn_divergence;
 pub use schedule::{epsilon_schedule, max_diameter};
 pub use sinkhorn::{Potentials, barycentric_projection, ot_value, sinkhorn_potentials};
-pub use velocity::{FlowVelocity, flow_velocity};
+pub use velocity::{FlowVelocity, flow_velocity, velocity_field};
 pub use warm::WarmStartConfig;
 
 use crate::Point;
@@ -97,7 +97,7 @@ pub enum OtError {
     /// A non-finite coordinate.
     #[error("the {set} point set holds a non-finite coordinate at index {index}")]
     NonFinite {
-        /// "source" or "target".
+        /// "source", "target" or "query".
         set: &'static str,
         /// Index of the offending point.
         index: usize,

@@ -298,6 +298,27 @@ impl<T: Real> Problem<T> {
         self.unsorted(f, g)
     }
 
+    /// The barycentric projection of points `queries` that are not part of the problem,
+    /// `P(z) = Σ_j softmax_j(log b + g_j/ε − C(z, y_j)/ε) y_j`, from `potentials.g` at
+    /// `potentials.eps`, in the original frame (dense kernels: queries are few).
+    pub fn project_queries(&self, queries: &[Point], potentials: &Potentials) -> Vec<Point> {
+        let g = match &self.order {
+            Some((x_order, y_order)) => {
+                to_sorted(&potentials.g, y_order.as_ref().unwrap_or(x_order))
+            }
+            None => potentials.g.clone(),
+        };
+        let cols = Columns::new(self.y(), self.log_b, Some(&g), potentials.eps);
+        let rows = Cloud::new(queries, self.centre);
+        let mut out = vec![[0.0; 2]; queries.len()];
+        barycentre(&rows, &cols, Reach::Dense, &mut out);
+        for p in &mut out {
+            p[0] += self.centre[0];
+            p[1] += self.centre[1];
+        }
+        out
+    }
+
     /// `P_{x→y}(x_i)` in the original frame and order, from `potentials.g` at
     /// `potentials.eps`, and the terms evaluated.
     pub fn project(&self, potentials: &Potentials) -> (Vec<Point>, u64) {

@@ -39,6 +39,59 @@ pub fn flow_velocity(
     Ok(solved.velocity)
 }
 
+/// The empirical Sinkhorn-flow velocity *field* at any points `queries`:
+/// `v(z) = P_{x→y}(z) − P_{x→x}(z)`, each projection with the potentials of GeomLoss's loop on
+/// the particles `x` and the target `y` (as [`flow_velocity`], whose values it takes at
+/// `z = x_i`). As n grows, this field converges to the mean-field velocity of the measures
+/// (`nsgf meanfield`). Truncated kernels solve the potentials from n·m = 10⁶ on.
+pub fn velocity_field(
+    queries: &[Point],
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    precision: Precision,
+) -> Result<Vec<Point>, OtError> {
+    check_inputs(x, y, params)?;
+    super::validate::check_magnitude(x, y, precision)?;
+    if let Some(index) = queries
+        .iter()
+        .position(|p| !(p[0].is_finite() && p[1].is_finite()))
+    {
+        return Err(OtError::NonFinite {
+            set: "query",
+            index,
+        });
+    }
+    let truncated = super::Truncation::Auto.applies(x.len(), y.len());
+    let field = match precision {
+        Precision::F32 => field_with::<f32>(queries, x, y, params, truncated),
+        Precision::F64 => field_with::<f64>(queries, x, y, params, truncated),
+    }?;
+    check_finite_points(&field, "velocity field", precision)?;
+    Ok(field)
+}
+
+/// [`velocity_field`] in precision `T`.
+fn field_with<T: Real>(
+    queries: &[Point],
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    truncated: bool,
+) -> Result<Vec<Point>, OtError> {
+    let cross = Problem::<T>::new(x, Some(y), truncated);
+    let own = Problem::<T>::new(x, None, truncated);
+    let xy = cross.anneal(&epsilon_schedule(max_diameter(x, y), params)?);
+    let xx = own.anneal(&epsilon_schedule(max_diameter(x, &[]), params)?);
+    let to_target = cross.project_queries(queries, &xy);
+    let to_self = own.project_queries(queries, &xx);
+    Ok(to_target
+        .iter()
+        .zip(&to_self)
+        .map(|(p, q)| [p[0] - q[0], p[1] - q[1]])
+        .collect())
+}
+
 /// A velocity and the potentials that produced it (for the next warm start).
 pub(crate) struct SolvedVelocity {
     pub velocity: FlowVelocity,

@@ -1,0 +1,70 @@
+//! The mean-field limit: the empirical velocity field at query points, and its convergence.
+
+use nsgf::cli::meanfield::{MeanfieldArgs, study};
+use nsgf::data::{Preset, seeded_rng};
+use nsgf::ot::{Precision, SinkhornParams, flow_velocity, velocity_field};
+
+#[test]
+fn the_field_at_the_particles_is_the_particle_velocity() {
+    let x = Preset::Gaussian.sample(300, &mut seeded_rng(1));
+    let y = Preset::Moons.sample(250, &mut seeded_rng(2));
+    let params = SinkhornParams::default();
+    let at_particles = velocity_field(&x, &x, &y, &params, Precision::F64).unwrap();
+    let velocity = flow_velocity(&x, &y, &params, Precision::F64)
+        .unwrap()
+        .velocity;
+    for (a, b) in at_particles.iter().zip(&velocity) {
+        assert!((a[0] - b[0]).abs() < 1e-12 && (a[1] - b[1]).abs() < 1e-12);
+    }
+    // Off the particles it is defined too, and bad query points are named.
+    let field = velocity_field(&[[0.3, -0.2], [9.0, 9.0]], &x, &y, &params, Precision::F32);
+    assert!(
+        field
+            .unwrap()
+            .iter()
+            .all(|v| v[0].is_finite() && v[1].is_finite())
+    );
+    let error = velocity_field(&[[0.0, f64::NAN]], &x, &y, &params, Precision::F32).unwrap_err();
+    assert!(error.to_string().contains("query"), "{error}");
+}
+
+#[test]
+fn the_mean_field_error_decreases_with_n() {
+    let args = MeanfieldArgs {
+        source: "gaussian".into(),
+        target: "moons".into(),
+        sizes: vec![50, 200, 800, 3200],
+        seeds: 2,
+        grid: 8,
+        blur: 0.2,
+        scaling: 0.9,
+    };
+    let result = study(&args).unwrap();
+    for e in &result.errors {
+        println!(
+            "n {:>5}: error {:.4} ({:.4} … {:.4})",
+            e.n, e.mean, e.min, e.max
+        );
+    }
+    println!("slope {:.3}", result.slope);
+    assert_eq!(result.reference_n, 3200);
+    assert_eq!(result.grid.len(), 64);
+    for pair in result.errors.windows(2) {
+        assert!(pair[1].mean < pair[0].mean, "{pair:?}");
+    }
+    assert!(result.slope < -0.25, "slope {}", result.slope);
+}
+
+#[test]
+fn bad_meanfield_options_are_errors() {
+    for args in [
+        vec!["meanfield", "--sizes", "100,200"],
+        vec!["meanfield", "--seeds", "0"],
+        vec!["meanfield", "--blur", "0"],
+        vec!["meanfield", "--target", "nowhere"],
+    ] {
+        let output = crate::support::nsgf(&args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(!output.stderr.is_empty());
+    }
+}
