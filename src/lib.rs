@@ -14,6 +14,7 @@ pub mod fuzz_checks;
 pub mod gpu;
 pub mod job;
 pub mod limits;
+pub mod meanfield;
 pub mod metrics;
 pub mod model;
 pub mod nn;

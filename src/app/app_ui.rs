@@ -259,6 +259,7 @@ pub fn layout_ui(
         plot_view_ui(ui, state, options, commands);
     });
     super::shortcuts_ui::shortcuts_ui(ui.ctx(), options);
+    super::meanfield_ui::meanfield_ui(ui.ctx(), state, commands);
 }
 
 fn side_panel_ui(

@@ -163,6 +163,17 @@ pub struct MetricsKey {
     pub frame: usize,
 }
 
+/// A request for a mean-field study (one field a step, on the training worker).
+#[derive(Debug, Clone)]
+pub struct MeanfieldRequest {
+    /// Results tagged with an older generation are dropped.
+    pub generation: u64,
+    /// What to compare.
+    pub config: crate::meanfield::MeanfieldConfig,
+    /// Cancels the study.
+    pub cancel: CancelToken,
+}
+
 /// A request for S_ε and W2 of one frame against the target.
 #[derive(Debug, Clone)]
 pub struct MetricsRequest {
@@ -332,6 +343,8 @@ pub enum Request {
     File(FileRequest),
     /// Export a GIF.
     ExportGif(GifRequest),
+    /// Study the mean-field limit.
+    Meanfield(MeanfieldRequest),
 }
 
 /// Which file operation failed.
@@ -422,6 +435,22 @@ pub enum WorkerEvent {
     },
     /// Sampling the learned flow failed.
     LearnedFailed {
+        /// The request's generation.
+        generation: u64,
+        /// Why.
+        error: JobError,
+    },
+    /// A snapshot of a mean-field study after one more field.
+    MeanfieldUpdate {
+        /// The request's generation.
+        generation: u64,
+        /// The study so far.
+        study: Box<crate::meanfield::MeanfieldStudy>,
+        /// Whether it is the last.
+        finished: bool,
+    },
+    /// A mean-field study failed or was cancelled.
+    MeanfieldFailed {
         /// The request's generation.
         generation: u64,
         /// Why.

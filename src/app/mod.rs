@@ -19,6 +19,7 @@ pub mod field;
 pub mod file_dialog_ui;
 pub mod fonts;
 pub mod jobs;
+pub mod meanfield_ui;
 pub mod playback;
 pub mod plot_items;
 pub mod plot_view_ui;

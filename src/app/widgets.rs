@@ -10,6 +10,10 @@ pub fn tip(label: &str) -> Option<&'static str> {
         "Source" => "The distribution the particles start from",
         "Target" => "The distribution the particles flow to (a preset, or the drawn points)",
         "Particles" => "Number of particles, and of target samples (count)",
+        "Mean-field limit…" => {
+            "How the empirical velocity field approaches its large-n limit as the number of \
+             samples grows: error against n, and the field at a chosen n beside the reference"
+        }
         "Solver" => {
             "How each Euler step is solved: exact runs GeomLoss's whole ε-annealing; fast \
              restarts its tail at 16·blur from the previous step (about a third of the time, \

@@ -12,14 +12,15 @@
 
 use super::field::{empirical_field, scaled};
 use super::jobs::{
-    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MetricsRequest, Request,
-    ShownFlow, TrainRequest, WorkerEvent,
+    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MeanfieldRequest,
+    MetricsRequest, Request, ShownFlow, TrainRequest, WorkerEvent,
 };
 use super::state::{DialogPurpose, MAX_W2_PARTICLES};
 use crate::data::{sample_source_and_target, seeded_rng};
 use crate::flow::{FlowSolver, ParticleFlow, PointCloud};
 use crate::gpu::{BackendNote, backend_on_device};
 use crate::job::{CancelToken, Job, JobError, Progress, Runner, RunnerHandle};
+use crate::meanfield::MeanfieldStudy;
 use crate::model::{TrainStep, TrainedModel, Trainer};
 use crate::ot::cpu::CpuBackend;
 use crate::ot::{Precision, VelocityBackend, VelocityMode};
@@ -230,6 +231,18 @@ impl Workers {
                 let cancel = request.cancel.clone();
                 self.files
                     .submit(Box::new(GifJob::new(request, sender)), cancel)
+            }
+            // CPU work of seconds a step: beside training, not in the live flow's way.
+            Request::Meanfield(request) => {
+                let cancel = request.cancel.clone();
+                self.training.submit(
+                    Box::new(MeanfieldJob {
+                        request,
+                        study: None,
+                        sender,
+                    }),
+                    cancel,
+                )
             }
         };
         if let Err(error) = submitted {
@@ -552,6 +565,56 @@ impl Job<()> for TrainJob {
         self.sender.send(WorkerEvent::TrainFinished {
             generation: self.request.generation,
             result: Err(reason),
+        });
+    }
+}
+
+/// A mean-field study, one velocity field a step, with a snapshot sent after each.
+pub struct MeanfieldJob {
+    request: MeanfieldRequest,
+    study: Option<MeanfieldStudy>,
+    sender: EventSender,
+}
+
+impl Job<()> for MeanfieldJob {
+    fn name(&self) -> &'static str {
+        "mean-field study"
+    }
+
+    fn step(&mut self, _context: &mut (), _budget: Duration) -> Progress {
+        let generation = self.request.generation;
+        let outcome = match self.study.as_mut() {
+            None => MeanfieldStudy::new(self.request.config.clone()).map(|study| {
+                self.study = Some(study);
+                false
+            }),
+            Some(study) => study.step(),
+        };
+        match outcome {
+            Ok(finished) => {
+                let study = self.study.as_ref().expect("made above");
+                self.sender.send(WorkerEvent::MeanfieldUpdate {
+                    generation,
+                    study: Box::new(study.clone()),
+                    finished,
+                });
+                if finished {
+                    return Progress::Finished;
+                }
+                let (done, total) = study.progress();
+                Progress::Running(Some(done as f64 / total as f64))
+            }
+            Err(error) => {
+                self.stop(error.into());
+                Progress::Finished
+            }
+        }
+    }
+
+    fn stop(&mut self, reason: JobError) {
+        self.sender.send(WorkerEvent::MeanfieldFailed {
+            generation: self.request.generation,
+            error: reason,
         });
     }
 }

@@ -7,6 +7,7 @@
 use super::eval::{Evaluation, evaluate};
 use crate::data::Distribution;
 use crate::model::{Method, TrainConfig, TrainedModel};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -143,11 +144,12 @@ pub fn markdown(results: &[PairResult], method: Method, n: usize, repeats: usize
         .iter()
         .map(|r| format!("{} → {}", r.pair.0, r.pair.1))
         .collect();
-    out.push_str(&format!(
-        "| W2 ({n} test samples, mean of {repeats} draws) | {} |\n",
+    let _ = writeln!(
+        out,
+        "| W2 ({n} test samples, mean of {repeats} draws) | {} |",
         header.join(" | ")
-    ));
-    out.push_str(&format!("|---|{}\n", "---|".repeat(results.len())));
+    );
+    let _ = writeln!(out, "|---|{}", "---|".repeat(results.len()));
     let row = |label: String, cells: Vec<String>| format!("| {label} | {} |\n", cells.join(" | "));
     for (k, steps) in STEPS.iter().enumerate() {
         out.push_str(&row(

@@ -33,6 +33,9 @@ pub enum JobError {
     /// A scene file could not be read or written.
     #[error(transparent)]
     Scene(#[from] SceneError),
+    /// A mean-field study failed.
+    #[error(transparent)]
+    Meanfield(#[from] crate::meanfield::MeanfieldError),
     /// A particle left the plane.
     #[error("particle {index} left the plane (non-finite position): try a smaller η")]
     NonFinite {

@@ -921,3 +921,78 @@ fn hovering_a_control_shows_its_meaning_and_unit() {
         );
     }
 }
+
+/// The mean-field panel: opened from the side panel, Run computes every field on a worker, the
+/// chart's slope is shown, and picking a size shows its field beside the reference.
+#[test]
+fn the_mean_field_panel_runs_a_study_and_shows_the_field_beside_the_reference() {
+    // A blur where the fields are quick (the tiny settings' 0.1).
+    let mut harness = app_harness(tiny_settings());
+    harness.run_steps(2);
+    harness.get_by_label("Mean-field limit…").click();
+    harness.run_steps(3);
+    assert!(harness.query_by_label("Mean-field limit").is_some());
+    harness.get_by_label("Run").click();
+    wait_until(&mut harness, "the mean-field study", |state| {
+        state
+            .meanfield()
+            .study()
+            .is_some_and(|study| study.finished())
+            && !state.meanfield().running()
+    });
+    harness.run_steps(3);
+    let panel = harness.state().state().meanfield();
+    assert!(panel.error().is_none(), "{:?}", panel.error());
+    let study = panel.study().unwrap();
+    let slope = study.slope().unwrap();
+    assert!(slope < -0.2, "slope {slope}");
+    let errors = study.errors();
+    assert!(errors.first().unwrap().mean > errors.last().unwrap().mean);
+    // The largest studied size is shown first; pick the smallest.
+    assert_eq!(panel.shown(), study.sizes().len() - 1);
+    assert!(harness.query_by_label_contains("fitted slope").is_some());
+    harness.get_by_label("100").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state().meanfield().shown(), 0);
+    assert!(
+        harness
+            .query_by_label_contains("n = 100 (seed 0)")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("reference, n = 10000")
+            .is_some()
+    );
+}
+
+/// Writes the mean-field window after a study to `$NSGF_SHOT_DIR/meanfield_panel.png` (for the
+/// README; run by hand with `--ignored`).
+#[test]
+#[ignore = "writes a screenshot for the README"]
+fn meanfield_panel_screenshot() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let dir = std::env::var("NSGF_SHOT_DIR").unwrap_or_else(|_| "assets".into());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .wgpu()
+        .build_eframe(move |cc| {
+            NsgfApp::new(&cc.egui_ctx, FlowSettings::default(), shared_device(cc))
+                .expect("workers start")
+        });
+    harness.run_steps(2);
+    harness.get_by_label("Mean-field limit…").click();
+    harness.run_steps(6);
+    harness.get_by_label("Run").click();
+    wait_until(&mut harness, "the mean-field study", |state| {
+        state.meanfield().study().is_some_and(|s| s.finished()) && !state.meanfield().running()
+    });
+    harness.get_by_label("300").click();
+    harness.run_steps(4);
+    let image = harness.render().expect("rendered");
+    image
+        .save(format!("{dir}/meanfield_panel.png"))
+        .expect("saved");
+}

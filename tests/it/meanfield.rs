@@ -40,19 +40,35 @@ fn the_mean_field_error_decreases_with_n() {
         scaling: 0.9,
     };
     let result = study(&args).unwrap();
-    for e in &result.errors {
+    let errors = result.errors();
+    for e in &errors {
         println!(
             "n {:>5}: error {:.4} ({:.4} … {:.4})",
             e.n, e.mean, e.min, e.max
         );
     }
-    println!("slope {:.3}", result.slope);
-    assert_eq!(result.reference_n, 3200);
-    assert_eq!(result.grid.len(), 64);
-    for pair in result.errors.windows(2) {
+    let slope = result.slope().unwrap();
+    println!("slope {slope:.3}");
+    assert_eq!(result.reference_n(), 3200);
+    assert_eq!(result.grid().len(), 64);
+    assert_eq!(errors.len(), 3);
+    assert!(result.finished());
+    for pair in errors.windows(2) {
         assert!(pair[1].mean < pair[0].mean, "{pair:?}");
     }
-    assert!(result.slope < -0.25, "slope {}", result.slope);
+    assert!(slope < -0.25, "slope {slope}");
+    // The shown field at the smallest size is further from the reference than at the largest.
+    let reference = result.reference().unwrap();
+    let off = |index: usize| {
+        let field = result.field_at(index).unwrap();
+        let difference: Vec<[f64; 2]> = field
+            .iter()
+            .zip(reference)
+            .map(|(a, b)| [a[0] - b[0], a[1] - b[1]])
+            .collect();
+        nsgf::meanfield::mean_norm(&difference)
+    };
+    assert!(off(2) < off(0));
 }
 
 #[test]

@@ -16,6 +16,7 @@
 
 pub mod dialogs;
 pub mod inputs;
+pub mod meanfield;
 pub mod messages;
 pub mod readouts;
 pub mod runs;
@@ -26,14 +27,15 @@ pub use super::drawing::DrawCommand;
 pub use super::playback::PlaybackCommand;
 pub use dialogs::{DialogKind, DialogPurpose};
 pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, TargetChoice};
+pub use meanfield::{MeanfieldCommand, MeanfieldPanel};
 pub use readouts::{FrameReadouts, MAX_W2_PARTICLES, Readout};
 pub use training::{MAX_NFE, ModelInputs, RunningTraining, TrainCommand};
 pub use view::{FlowView, Overlays, ViewCommand};
 
 use super::drawing::Drawing;
 use super::jobs::{
-    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MetricsKey, Request, Run,
-    ShownFlow, TrainRequest, WorkerEvent,
+    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MeanfieldRequest,
+    MetricsKey, Request, Run, ShownFlow, TrainRequest, WorkerEvent,
 };
 use super::playback::{FrameSupply, Playback};
 use super::time_sync::nearest_frame;
@@ -141,6 +143,8 @@ pub enum Command {
     Train(TrainCommand),
     /// Files and exports.
     File(FileCommand),
+    /// The mean-field panel.
+    Meanfield(MeanfieldCommand),
     /// Hide the error message.
     DismissError,
 }
@@ -157,6 +161,7 @@ macro_rules! command_from {
 
 command_from!(
     InputCommand => Input,
+    MeanfieldCommand => Meanfield,
     DrawCommand => Draw,
     PlaybackCommand => Playback,
     ViewCommand => View,
@@ -181,6 +186,7 @@ pub struct AppState {
     model_path: Option<PathBuf>,
     dialogs: Dialogs,
     png_size: u32,
+    meanfield: MeanfieldPanel,
     next_generation: u64,
     requests: Vec<Request>,
 }
@@ -203,6 +209,7 @@ impl AppState {
             model_path: None,
             dialogs: Dialogs::default(),
             png_size: 960,
+            meanfield: MeanfieldPanel::default(),
             next_generation: 0,
             requests: Vec::new(),
         };
@@ -481,6 +488,35 @@ impl AppState {
             || self.readouts.pending()
     }
 
+    /// The mean-field panel.
+    pub fn meanfield(&self) -> &MeanfieldPanel {
+        &self.meanfield
+    }
+
+    /// Queues a mean-field study of the current source, target and blur.
+    fn start_meanfield(&mut self) {
+        if self.settings.target == TargetChoice::Drawn && self.drawing.drawn().points().is_empty() {
+            self.messages
+                .fail("the drawn target is empty: draw or load points first");
+            return;
+        }
+        let target = self.target_distribution();
+        let generation = self.fresh_generation();
+        let cancel = self.meanfield.start(generation);
+        self.requests.push(Request::Meanfield(MeanfieldRequest {
+            generation,
+            config: crate::meanfield::MeanfieldConfig {
+                source: self.source_distribution(),
+                target,
+                sizes: meanfield::APP_SIZES.to_vec(),
+                seeds: meanfield::APP_SEEDS,
+                grid: meanfield::APP_GRID,
+                params: self.settings.flow.sinkhorn,
+            },
+            cancel,
+        }));
+    }
+
     /// Applies one user action: routes it to its part, then acts on what the part reports.
     pub fn apply(&mut self, command: impl Into<Command>) {
         match command.into() {
@@ -510,6 +546,11 @@ impl AppState {
                 TrainEffect::NfeChanged => self.resample_learned_flow(),
             },
             Command::File(command) => self.apply_file(command),
+            Command::Meanfield(command) => {
+                if self.meanfield.apply(command) == meanfield::MeanfieldEffect::Start {
+                    self.start_meanfield();
+                }
+            }
             Command::DismissError => self.messages.dismiss_error(),
         }
         self.request_shown_metrics();
@@ -835,6 +876,15 @@ impl AppState {
                 );
             }
             WorkerEvent::WorkerFailed { error } => self.messages.fail(error.describe()),
+            WorkerEvent::MeanfieldUpdate {
+                generation,
+                study,
+                finished,
+            } => self.meanfield.update(generation, *study, finished),
+            WorkerEvent::MeanfieldFailed { generation, error } => {
+                let message = (!error.is_cancelled()).then(|| error.describe());
+                self.meanfield.fail(generation, message);
+            }
             // Results of superseded jobs.
             WorkerEvent::FlowStarted { .. }
             | WorkerEvent::FlowFrame { .. }
