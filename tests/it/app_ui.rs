@@ -937,7 +937,7 @@ fn the_mean_field_panel_runs_a_study_and_shows_the_field_beside_the_reference() 
         state
             .meanfield()
             .study()
-            .is_some_and(|study| study.finished())
+            .is_some_and(nsgf::meanfield::MeanfieldStudy::finished)
             && !state.meanfield().running()
     });
     harness.run_steps(3);
@@ -987,7 +987,11 @@ fn meanfield_panel_screenshot() {
     harness.run_steps(6);
     harness.get_by_label("Run").click();
     wait_until(&mut harness, "the mean-field study", |state| {
-        state.meanfield().study().is_some_and(|s| s.finished()) && !state.meanfield().running()
+        state
+            .meanfield()
+            .study()
+            .is_some_and(nsgf::meanfield::MeanfieldStudy::finished)
+            && !state.meanfield().running()
     });
     harness.get_by_label("300").click();
     harness.run_steps(4);
