@@ -177,29 +177,38 @@ impl GpuBackend {
     /// Uploads the clouds (the target only when it changed) and the parameter table (only when
     /// it changed), recentred on the middle of the target's bounding box: the cost is
     /// translation invariant, and the target stays put along a flow, so its upload is reused.
-    fn upload(&mut self, source: &[Point], target: &[Point], plan: &Plan) {
+    fn upload(&mut self, source: &[Point], target: &[Point], plan: &Plan) -> Result<(), OtError> {
         let centre = box_centre(target);
-        let queue = &self.context.queue;
-        queue.write_buffer(self.buffers.source.get(), 0, &to_f32_bytes(source, centre));
         let target_generation = self.buffers.target.generation();
         let target_current = self
             .uploaded_target
             .as_ref()
             .is_some_and(|(t, g)| *g == target_generation && t.as_slice() == target);
-        if !target_current {
-            queue.write_buffer(self.buffers.target.get(), 0, &to_f32_bytes(target, centre));
-            self.uploaded_target = Some((target.to_vec(), target_generation));
-        }
         let params = plan.params_bytes(self.kernels.params_stride);
         let params_generation = self.buffers.params.generation();
         let params_current = self
             .uploaded_params
             .as_ref()
             .is_some_and(|(p, g)| *g == params_generation && *p == params);
+        // Inside error scopes: on a device lost since the buffers were (re)allocated, a write
+        // is an error to fall back on, not a panic.
+        let (queue, buffers) = (&self.context.queue, &self.buffers);
+        self.context.scoped("uploading the clouds", || {
+            queue.write_buffer(buffers.source.get(), 0, &to_f32_bytes(source, centre));
+            if !target_current {
+                queue.write_buffer(buffers.target.get(), 0, &to_f32_bytes(target, centre));
+            }
+            if !params_current {
+                queue.write_buffer(buffers.params.get(), 0, &params);
+            }
+        })?;
+        if !target_current {
+            self.uploaded_target = Some((target.to_vec(), target_generation));
+        }
         if !params_current {
-            queue.write_buffer(self.buffers.params.get(), 0, &params);
             self.uploaded_params = Some((params, params_generation));
         }
+        Ok(())
     }
 
     /// Sizes the buffers, uploads, records `plan` and `copies` (source buffer selector, bytes)
@@ -221,7 +230,7 @@ impl GpuBackend {
         if reallocated {
             self.kept = None;
         }
-        self.upload(source, target, plan);
+        self.upload(source, target, plan)?;
         let total: u64 = copies.iter().map(|(_, bytes)| bytes).sum();
         let context = &self.context;
         let buffers = &self.buffers;

@@ -14,7 +14,8 @@ use crate::ot::{
 pub struct FallbackBackend {
     gpu: Option<GpuBackend>,
     cpu: CpuBackend,
-    notice: Option<String>,
+    /// What happened since the last `take_notice`, oldest first (a call can warn and fail).
+    notices: Vec<String>,
     /// The parameters the last f32-accuracy warning was given for.
     warned_for: Option<SinkhornParams>,
 }
@@ -25,7 +26,7 @@ impl FallbackBackend {
         Self {
             gpu: Some(gpu),
             cpu: CpuBackend::new(precision),
-            notice: None,
+            notices: Vec::new(),
             warned_for: None,
         }
     }
@@ -43,7 +44,7 @@ impl FallbackBackend {
         if let Some(gpu) = self.gpu.as_mut() {
             match call(gpu) {
                 Err(OtError::Gpu(reason)) => {
-                    self.notice = Some(format!(
+                    self.notices.push(format!(
                         "the GPU backend failed ({reason}); continuing on the {}",
                         self.cpu.name()
                     ));
@@ -64,7 +65,7 @@ impl FallbackBackend {
         }
         if let Err(ratio) = f32_accuracy(x, y, params) {
             self.warned_for = Some(*params);
-            self.notice = Some(f32_accuracy_note(
+            self.notices.push(f32_accuracy_note(
                 ratio,
                 "the GPU computes in f32 only: use --backend cpu for f64",
             ));
@@ -115,7 +116,9 @@ impl VelocityBackend for FallbackBackend {
     }
 
     fn take_notice(&mut self) -> Option<String> {
-        self.notice.take().or_else(|| self.cpu.take_notice())
+        let mut notices = std::mem::take(&mut self.notices);
+        notices.extend(self.cpu.take_notice());
+        (!notices.is_empty()).then(|| notices.join("; "))
     }
 
     fn set_truncation(&mut self, truncation: Truncation) -> Result<(), OtError> {

@@ -459,6 +459,35 @@ fn a_failing_gpu_hands_over_to_the_cpu_with_a_notice() {
     assert!(backend.divergence(&x, &y, &params).is_ok());
 }
 
+/// A call that warns about f32's accuracy and then loses the GPU reports both, in order.
+#[test]
+fn a_warning_and_a_failure_in_one_call_are_both_reported() {
+    let _serial = serial_gpu_test();
+    let Some((device, queue, name)) = device_with_limits(wgpu::Limits::default()) else {
+        return;
+    };
+    let gpu = GpuBackend::from_device(device.clone(), queue, name).unwrap();
+    let mut backend = FallbackBackend::new(gpu, Precision::F64);
+    // diameter²/ε ≈ 4e8, far past f32's accurate range.
+    let params = SinkhornParams::default();
+    let (near_x, near_y) = ([[0.0, 0.0], [1.0, 0.0]], [[2.0, 1.0], [0.5, -1.0]]);
+    assert!(backend.velocity(&near_x, &near_y, &params).is_ok());
+    assert_eq!(backend.take_notice(), None);
+    device.destroy();
+    let (x, y) = (
+        [[0.0, 0.0], [1000.0, 0.0]],
+        [[0.0, 1000.0], [1000.0, 1000.0]],
+    );
+    assert!(backend.velocity(&x, &y, &params).is_ok(), "the CPU answers");
+    let notice = backend.take_notice().expect("a notice");
+    let (warning, failure) = (notice.find("f32"), notice.find("continuing on the cpu"));
+    assert!(
+        warning.is_some() && failure.is_some() && warning < failure,
+        "{notice}"
+    );
+    assert_eq!(backend.take_notice(), None);
+}
+
 #[test]
 fn gpu_truncated_kernels_match_the_dense_ones_and_the_cpu() {
     use nsgf::data::{Preset, seeded_rng};
