@@ -17,8 +17,8 @@ pub fn tip(label: &str) -> Option<&'static str> {
         "Solver" => {
             "How each Euler step is solved: exact runs GeomLoss's whole ε-annealing; fast \
              restarts its tail at 16·blur from the previous step (about a third of the time, \
-             within 1 % of the diameter of the exact flow; CPU only). Both skip negligible \
-             terms from 1000 × 1000 points"
+             within 1 % of the diameter of the exact flow; CPU only). On the CPU both skip \
+             negligible terms from 1000 × 1000 points"
         }
         "Seed" => "Seed of the source and target samples (integer)",
         "Step η" => "Euler step size η of x ← x + η·v(x) (dimensionless)",

@@ -199,15 +199,6 @@ impl Truncation {
             Self::Auto => n.saturating_mul(m) >= TRUNCATION_AUTO_TERMS,
         }
     }
-
-    /// A short name for notes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Off => "dense kernels",
-            Self::On => "truncated kernels",
-            Self::Auto => "truncated kernels from 1000 × 1000 points",
-        }
-    }
 }
 
 /// How a backend solves the two Sinkhorn problems of each velocity evaluation.

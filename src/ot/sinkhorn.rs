@@ -173,6 +173,18 @@ impl<T: Real> Problem<T> {
         }
     }
 
+    /// The columns a projection reads: `y` with `potentials.g` (in the callers' order) at
+    /// `potentials.eps`.
+    fn projection_columns(&self, potentials: &Potentials) -> Columns<T> {
+        let g = match &self.order {
+            Some((x_order, y_order)) => {
+                to_sorted(&potentials.g, y_order.as_ref().unwrap_or(x_order))
+            }
+            None => potentials.g.clone(),
+        };
+        Columns::new(self.y(), self.log_b, Some(&g), potentials.eps)
+    }
+
     /// `(f, g)` from the callers' order to the kernels'.
     fn sorted(&self, f: Vec<f64>, g: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
         match &self.order {
@@ -302,13 +314,7 @@ impl<T: Real> Problem<T> {
     /// `P(z) = Σ_j softmax_j(log b + g_j/ε − C(z, y_j)/ε) y_j`, from `potentials.g` at
     /// `potentials.eps`, in the original frame (dense kernels: queries are few).
     pub fn project_queries(&self, queries: &[Point], potentials: &Potentials) -> Vec<Point> {
-        let g = match &self.order {
-            Some((x_order, y_order)) => {
-                to_sorted(&potentials.g, y_order.as_ref().unwrap_or(x_order))
-            }
-            None => potentials.g.clone(),
-        };
-        let cols = Columns::new(self.y(), self.log_b, Some(&g), potentials.eps);
+        let cols = self.projection_columns(potentials);
         let rows = Cloud::new(queries, self.centre);
         let mut out = vec![[0.0; 2]; queries.len()];
         barycentre(&rows, &cols, Reach::Dense, &mut out);
@@ -322,13 +328,7 @@ impl<T: Real> Problem<T> {
     /// `P_{x→y}(x_i)` in the original frame and order, from `potentials.g` at
     /// `potentials.eps`, and the terms evaluated.
     pub fn project(&self, potentials: &Potentials) -> (Vec<Point>, u64) {
-        let g = match &self.order {
-            Some((x_order, y_order)) => {
-                to_sorted(&potentials.g, y_order.as_ref().unwrap_or(x_order))
-            }
-            None => potentials.g.clone(),
-        };
-        let cols = Columns::new(self.y(), self.log_b, Some(&g), potentials.eps);
+        let cols = self.projection_columns(potentials);
         let mut out = vec![[0.0; 2]; self.x.len()];
         let terms = barycentre(&self.x, &cols, self.reach_at(potentials.eps), &mut out);
         for p in &mut out {

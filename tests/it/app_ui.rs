@@ -922,6 +922,15 @@ fn hovering_a_control_shows_its_meaning_and_unit() {
     }
 }
 
+/// Whether the mean-field window's study has finished.
+fn meanfield_done(state: &AppState) -> bool {
+    let panel = state.meanfield();
+    panel
+        .study()
+        .is_some_and(nsgf::meanfield::MeanfieldStudy::finished)
+        && !panel.running()
+}
+
 /// The mean-field panel: opened from the side panel, Run computes every field on a worker, the
 /// chart's slope is shown, and picking a size shows its field beside the reference.
 #[test]
@@ -933,13 +942,7 @@ fn the_mean_field_panel_runs_a_study_and_shows_the_field_beside_the_reference() 
     harness.run_steps(3);
     assert!(harness.query_by_label("Mean-field limit").is_some());
     harness.get_by_label("Run").click();
-    wait_until(&mut harness, "the mean-field study", |state| {
-        state
-            .meanfield()
-            .study()
-            .is_some_and(nsgf::meanfield::MeanfieldStudy::finished)
-            && !state.meanfield().running()
-    });
+    wait_until(&mut harness, "the mean-field study", meanfield_done);
     harness.run_steps(3);
     let panel = harness.state().state().meanfield();
     assert!(panel.error().is_none(), "{:?}", panel.error());
@@ -986,13 +989,7 @@ fn meanfield_panel_screenshot() {
     harness.get_by_label("Mean-field limit…").click();
     harness.run_steps(6);
     harness.get_by_label("Run").click();
-    wait_until(&mut harness, "the mean-field study", |state| {
-        state
-            .meanfield()
-            .study()
-            .is_some_and(nsgf::meanfield::MeanfieldStudy::finished)
-            && !state.meanfield().running()
-    });
+    wait_until(&mut harness, "the mean-field study", meanfield_done);
     harness.get_by_label("300").click();
     harness.run_steps(4);
     let image = harness.render().expect("rendered");

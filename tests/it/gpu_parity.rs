@@ -433,14 +433,19 @@ fn gpu_reports_a_lost_device_as_an_error() {
     ));
 }
 
+/// A fallback backend over a GPU device the test can destroy (None: no adapter, skipped).
+fn fallback_on_own_device() -> Option<(wgpu::Device, FallbackBackend)> {
+    let (device, queue, name) = device_with_limits(wgpu::Limits::default())?;
+    let gpu = GpuBackend::from_device(device.clone(), queue, name).unwrap();
+    Some((device, FallbackBackend::new(gpu, Precision::F64)))
+}
+
 #[test]
 fn a_failing_gpu_hands_over_to_the_cpu_with_a_notice() {
     let _serial = serial_gpu_test();
-    let Some((device, queue, name)) = device_with_limits(wgpu::Limits::default()) else {
+    let Some((device, mut backend)) = fallback_on_own_device() else {
         return;
     };
-    let gpu = GpuBackend::from_device(device.clone(), queue, name).unwrap();
-    let mut backend = FallbackBackend::new(gpu, Precision::F64);
     let params = SinkhornParams::default();
     let (x, y) = ([[0.0, 0.0], [1.0, 0.0]], [[2.0, 1.0], [0.5, -1.0]]);
     assert!(backend.velocity(&x, &y, &params).is_ok());
@@ -463,11 +468,9 @@ fn a_failing_gpu_hands_over_to_the_cpu_with_a_notice() {
 #[test]
 fn a_warning_and_a_failure_in_one_call_are_both_reported() {
     let _serial = serial_gpu_test();
-    let Some((device, queue, name)) = device_with_limits(wgpu::Limits::default()) else {
+    let Some((device, mut backend)) = fallback_on_own_device() else {
         return;
     };
-    let gpu = GpuBackend::from_device(device.clone(), queue, name).unwrap();
-    let mut backend = FallbackBackend::new(gpu, Precision::F64);
     // diameter²/ε ≈ 4e8, far past f32's accurate range.
     let params = SinkhornParams::default();
     let (near_x, near_y) = ([[0.0, 0.0], [1.0, 0.0]], [[2.0, 1.0], [0.5, -1.0]]);
