@@ -223,6 +223,8 @@ pub struct TrainRequest {
     pub source: Distribution,
     /// Target distribution.
     pub target: Distribution,
+    /// A distilled one-step generator's teacher (the model shown when training started).
+    pub teacher: Option<Arc<TrainedModel>>,
     /// Cancels training.
     pub cancel: CancelToken,
 }

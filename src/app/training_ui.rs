@@ -3,7 +3,7 @@
 
 use super::state::{AppState, Command, FileCommand, TrainCommand};
 use super::widgets::{self, labelled};
-use crate::model::{Method, TrainConfig};
+use crate::model::{Method, OneStepMode, TrainConfig};
 use eframe::egui;
 use egui::{Color32, ComboBox, DragValue, RichText, Slider, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
@@ -93,7 +93,13 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         (None, _) => {}
     }
 
-    if let Some(model) = &training.model() {
+    if let Some(model) = training.model().filter(|m| m.max_nfe() == Some(1)) {
+        ui.label(format!(
+            "NFE 1: one jump from {} to G(z)",
+            model.source.label()
+        ))
+        .on_hover_text("A one-step generator takes exactly one network evaluation");
+    } else if let Some(model) = &training.model() {
         ui.horizontal(|ui| {
             let mut custom = training.nfe().is_some();
             let default_nfe = model.default_nfe();
@@ -115,6 +121,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                      straight steps (at least {least})",
                     model.config.flow.steps
                 ),
+                Method::OneStep => "A one-step generator takes one network evaluation".to_string(),
             };
             if ui
                 .add_enabled(custom, Slider::new(&mut nfe, least..=most))
@@ -134,7 +141,7 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
     ComboBox::from_label("Method")
         .selected_text(method.display_name())
         .show_ui(ui, |ui| {
-            for choice in [Method::Nsgf, Method::NsgfPp] {
+            for choice in [Method::Nsgf, Method::NsgfPp, Method::OneStep] {
                 ui.selectable_value(&mut method, choice, choice.display_name());
             }
         })
@@ -145,6 +152,17 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
         return;
     }
     let mut edited = config.clone();
+    if config.method == Method::OneStep {
+        ComboBox::from_label("Mode")
+            .selected_text(mode_name(edited.onestep_mode))
+            .show_ui(ui, |ui| {
+                for choice in [OneStepMode::Direct, OneStepMode::Distilled] {
+                    ui.selectable_value(&mut edited.onestep_mode, choice, mode_name(choice));
+                }
+            })
+            .response
+            .on_hover_text(widgets::tip("Mode").unwrap_or_default());
+    }
     egui::Grid::new("train_grid").num_columns(2).show(ui, |ui| {
         labelled(
             ui,
@@ -152,17 +170,19 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
             DragValue::new(&mut edited.iterations).range(1..=10_000),
         );
         ui.end_row();
-        let max_steps = if config.method == Method::NsgfPp {
-            5
-        } else {
-            100
-        };
-        labelled(
-            ui,
-            "Flow steps T",
-            DragValue::new(&mut edited.flow.steps).range(1..=max_steps),
-        );
-        ui.end_row();
+        if config.method != Method::OneStep {
+            let max_steps = if config.method == Method::NsgfPp {
+                5
+            } else {
+                100
+            };
+            labelled(
+                ui,
+                "Flow steps T",
+                DragValue::new(&mut edited.flow.steps).range(1..=max_steps),
+            );
+            ui.end_row();
+        }
         labelled(
             ui,
             "Step η",
@@ -217,6 +237,14 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
     });
     if edited != *config {
         commands.push(TrainCommand::SetTrainConfig(edited).into());
+    }
+}
+
+/// A one-step mode as the Mode menu shows it.
+fn mode_name(mode: OneStepMode) -> &'static str {
+    match mode {
+        OneStepMode::Direct => "direct (Sinkhorn flow)",
+        OneStepMode::Distilled => "distilled (shown model)",
     }
 }
 

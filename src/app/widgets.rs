@@ -42,7 +42,14 @@ pub fn tip(label: &str) -> Option<&'static str> {
         "Particle flow" => "Show the Sinkhorn particle flow",
         "Learned flow" => "Show the flow the trained network generates",
         "Side by side" => "Show both flows next to each other, synchronised by t",
-        "Method" => "NSGF (velocity field) or NSGF++ (≤ 5 Sinkhorn steps, then a straight flow)",
+        "Method" => {
+            "NSGF (velocity field), NSGF++ (≤ 5 Sinkhorn steps, then a straight flow) or one-step \
+             (a generator G(z) that jumps in one network evaluation)"
+        }
+        "Mode" => {
+            "direct: G learns from the debiased Sinkhorn-flow velocity of its own samples (no \
+             teacher); distilled: G learns the endpoints of the shown NSGF or NSGF++ model"
+        }
         "Iterations" => "Outer training iterations: flows simulated into the pool, then Adam steps",
         "Flow steps T" => "Euler steps of each simulated training flow (count)",
         "Particles / flow" => "Particles of each simulated training flow (count)",

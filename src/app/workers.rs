@@ -520,10 +520,11 @@ impl TrainJob {
         let request = &self.request;
         let trainer = match &mut self.trainer {
             Some(trainer) => trainer,
-            None => self.trainer.insert(Trainer::new(
+            None => self.trainer.insert(Trainer::guided(
                 &request.config,
                 &request.source,
                 &request.target,
+                request.teacher.clone(),
             )?),
         };
         match trainer.step()? {

@@ -10,6 +10,7 @@ mod flow;
 mod gif;
 pub mod meanfield;
 mod model_draw;
+pub mod onestep;
 pub mod particle_flow;
 mod progress;
 mod sample;
@@ -51,7 +52,7 @@ pub enum Command {
     Velocity(velocity::VelocityArgs),
     /// Simulate the particle flow: CSV `step,t,x,y` per particle per step on stdout.
     Flow(flow::FlowArgs),
-    /// Train an NSGF or NSGF++ model and save it as JSON.
+    /// Train an NSGF, NSGF++ or one-step model and save it as JSON.
     Train(train::TrainArgs),
     /// Sample from a trained model: CSV points on stdout.
     Sample(sample::SampleArgs),
@@ -69,6 +70,9 @@ pub enum Command {
     /// The mean-field limit: the empirical velocity field on a grid against a large-n
     /// reference as n grows, with the fitted log–log slope.
     Meanfield(meanfield::MeanfieldArgs),
+    /// One-step generators (distilled, direct, both) against NSGF at 10 NFE: W2 beside the
+    /// floor and the training time (Markdown on stdout).
+    Onestep(onestep::OnestepArgs),
     /// Open the desktop app (the same as no command).
     App(AppArgs),
 }
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Table(args)) => table::run(&args),
         Some(Command::Meanfield(args)) => meanfield::run(&args),
+        Some(Command::Onestep(args)) => onestep::run(&args),
     }
 }
 

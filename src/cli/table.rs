@@ -79,6 +79,12 @@ pub fn run_protocol(args: &TableArgs) -> anyhow::Result<Vec<PairResult>> {
         crate::limits::MAX_W2_POINTS,
         8 * args.n as u64,
     )?;
+    if args.method == Method::OneStep {
+        anyhow::bail!(
+            "the Table 1 protocol samples at 10 and 100 steps: --method nsgf or nsgfpp (one-step \
+             generators are compared by `nsgf onestep`)"
+        );
+    }
     if let Some(folder) = &args.models {
         std::fs::create_dir_all(folder)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", folder.display()))?;

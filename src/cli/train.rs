@@ -1,24 +1,38 @@
-//! `nsgf train`: train an NSGF or NSGF++ model with a progress line on stderr, save it as JSON.
+//! `nsgf train`: train an NSGF, NSGF++ or one-step model with a progress line on stderr, save it
+//! as JSON.
 
 use crate::data::Distribution;
-use crate::model::{Method, TrainConfig, TrainProgress, TrainedModel};
+use crate::model::{Method, OneStepMode, TrainConfig, TrainProgress, TrainedModel};
 use crate::nn::Activation;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 /// Arguments of `nsgf train`; every hyperparameter defaults to the method's tuned value.
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
-    /// Source distribution: a preset name or a CSV file.
-    #[arg(long)]
-    pub source: String,
-    /// Target distribution: a preset name or a CSV file.
-    #[arg(long)]
-    pub target: String,
-    /// NSGF or NSGF++.
+    /// Source distribution: a preset name or a CSV file (default with --teacher or --init:
+    /// that model's).
+    #[arg(long, required_unless_present_any = ["teacher", "init"])]
+    pub source: Option<String>,
+    /// Target distribution: a preset name or a CSV file (default with --teacher or --init:
+    /// that model's).
+    #[arg(long, required_unless_present_any = ["teacher", "init"])]
+    pub target: Option<String>,
+    /// NSGF, NSGF++, or a one-step generator.
     #[arg(long, value_enum, default_value_t = Method::Nsgf)]
     pub method: Method,
+    /// One-step generators: distilled from a teacher, or direct on the Sinkhorn flow.
+    #[arg(long, value_enum, default_value_t = OneStepMode::Direct)]
+    pub mode: OneStepMode,
+    /// One-step, distilled: the trained NSGF or NSGF++ model (JSON) whose endpoints G learns.
+    #[arg(long, conflicts_with = "init")]
+    pub teacher: Option<PathBuf>,
+    /// One-step, direct: a one-step model (JSON, e.g. a distilled one) whose generator the run
+    /// continues, so the student is no longer bounded by its teacher.
+    #[arg(long)]
+    pub init: Option<PathBuf>,
     /// Random seed of the whole run.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -83,6 +97,7 @@ impl TrainArgs {
     pub fn config(&self) -> TrainConfig {
         let mut config = TrainConfig::defaults_for(self.method);
         config.seed = self.seed;
+        config.onestep_mode = self.mode;
         let set = |slot: &mut usize, value: Option<usize>| {
             if let Some(value) = value {
                 *slot = value;
@@ -144,12 +159,57 @@ fn progress_line(progress: &TrainProgress) -> String {
     )
 }
 
+/// The model given by `--teacher` or `--init`, checked against the method and mode.
+fn load_guide(args: &TrainArgs) -> anyhow::Result<Option<Arc<TrainedModel>>> {
+    let (path, flag, mode) = match (&args.teacher, &args.init) {
+        (Some(path), _) => (path, "--teacher", OneStepMode::Distilled),
+        (None, Some(path)) => (path, "--init", OneStepMode::Direct),
+        (None, None) => return Ok(None),
+    };
+    if args.method != Method::OneStep || args.mode != mode {
+        anyhow::bail!(
+            "{flag} belongs to --method onestep --mode {} (got --method {}{})",
+            mode.cli_name(),
+            args.method.cli_name(),
+            if args.method == Method::OneStep {
+                format!(" --mode {}", args.mode.cli_name())
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(Some(Arc::new(TrainedModel::load(path)?)))
+}
+
+/// A distribution given on the command line, or else the guide's.
+fn distribution_or_guides(
+    given: Option<&str>,
+    guide: Option<&TrainedModel>,
+    pick: fn(&TrainedModel) -> &Distribution,
+) -> anyhow::Result<Distribution> {
+    match (given, guide) {
+        (Some(spec), _) => Ok(Distribution::parse(spec)?),
+        (None, Some(guide)) => Ok(pick(guide).clone()),
+        (None, None) => anyhow::bail!("--source and --target are required"),
+    }
+}
+
 /// Runs `nsgf train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let config = args.config();
     config.validate()?;
-    let source = Distribution::parse(&args.source)?;
-    let target = Distribution::parse(&args.target)?;
+    if config.method == Method::OneStep
+        && config.onestep_mode == OneStepMode::Distilled
+        && args.teacher.is_none()
+    {
+        anyhow::bail!(
+            "--mode distilled needs --teacher MODEL.json: a trained NSGF or NSGF++ model whose \
+             endpoints the generator learns"
+        );
+    }
+    let guide = load_guide(args)?;
+    let source = distribution_or_guides(args.source.as_deref(), guide.as_deref(), |m| &m.source)?;
+    let target = distribution_or_guides(args.target.as_deref(), guide.as_deref(), |m| &m.target)?;
     check_writable(&args.out)?;
     let cancel = AtomicBool::new(false);
     let bar = super::progress::bar(1000, config.method.display_name());
@@ -160,13 +220,29 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             bar.println(progress_line(progress));
         }
     };
-    let model = TrainedModel::train(&config, &source, &target, &cancel, &mut report);
+    let model = TrainedModel::train_guided(&config, &source, &target, guide, &cancel, &mut report);
     bar.finish_and_clear();
     let model = model?;
     model.save(&args.out)?;
     let last = model.log.w2.last();
+    let guide_note = model
+        .guide
+        .as_ref()
+        .map(|g| {
+            format!(
+                "; {} {} {:.1} s",
+                if g.method == Method::OneStep {
+                    "started from"
+                } else {
+                    "teacher"
+                },
+                g.method.display_name(),
+                g.seconds
+            )
+        })
+        .unwrap_or_default();
     super::progress::note(format!(
-        "saved {} ({}, {:.1} s{})",
+        "saved {} ({}, {:.1} s{guide_note}{})",
         args.out.display(),
         model.method.display_name(),
         model.log.seconds,

@@ -9,36 +9,43 @@ pub enum FlowKind {
     Nsgf,
     /// NSGF++: ≤ 5 NSGF steps, the phase-transition time t_φ(x), then the straight flow u_δ.
     NsgfPlusPlus,
+    /// A one-step generator G(z): one jump from the source samples to their images.
+    OneStep,
 }
 
 impl FlowKind {
-    /// The name shown to people: "Sinkhorn", "NSGF", "NSGF++".
+    /// The name shown to people: "Sinkhorn", "NSGF", "NSGF++", "one-step".
     pub fn display_name(self) -> &'static str {
         match self {
             FlowKind::Sinkhorn => "Sinkhorn",
             FlowKind::Nsgf => "NSGF",
             FlowKind::NsgfPlusPlus => "NSGF++",
+            FlowKind::OneStep => "one-step",
         }
     }
 
-    /// The short lower-case name in captions and file names: "sinkhorn", "nsgf", "nsgfpp".
+    /// The short lower-case name in captions and file names: "sinkhorn", "nsgf", "nsgfpp",
+    /// "onestep".
     pub fn slug(self) -> &'static str {
         match self {
             FlowKind::Sinkhorn => "sinkhorn",
             FlowKind::Nsgf => "nsgf",
             FlowKind::NsgfPlusPlus => "nsgfpp",
+            FlowKind::OneStep => "onestep",
         }
     }
 
-    /// What the flow is, as a title: "Sinkhorn particle flow", "learned NSGF", "learned NSGF++".
+    /// What the flow is, as a title: "Sinkhorn particle flow", "learned NSGF", "learned NSGF++",
+    /// "learned one-step generator".
     pub fn title(self) -> String {
         match self {
             FlowKind::Sinkhorn => "Sinkhorn particle flow".to_string(),
+            FlowKind::OneStep => "learned one-step generator".to_string(),
             learned => format!("learned {}", learned.display_name()),
         }
     }
 
-    /// Whether the flow integrates a trained network (NSGF, NSGF++).
+    /// Whether the flow comes from a trained network (NSGF, NSGF++, one-step).
     pub fn is_learned(self) -> bool {
         self != FlowKind::Sinkhorn
     }

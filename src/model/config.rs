@@ -1,12 +1,15 @@
 //! Default hyperparameters and their validation.
 
-use super::{Method, ModelError, TrainConfig};
+use super::{Method, ModelError, OneStepMode, TrainConfig};
 use crate::flow::FlowConfig;
 use crate::nn::Activation;
 use crate::ot::SinkhornParams;
 
 /// The most Sinkhorn-flow steps NSGF++ takes before its straight flow.
 pub const NSGFPP_MAX_FLOW_STEPS: usize = 5;
+
+/// A direct one-step generator's step η along the debiased velocity per outer iteration.
+pub const ONESTEP_ETA: f64 = 1.0;
 
 impl TrainConfig {
     /// Good defaults for `method` on the 2D presets (tuned on gaussian → moons, 8gaussians and
@@ -39,6 +42,7 @@ impl TrainConfig {
             eval_samples: 500,
             fourier_features: 16,
             fourier_scale: 1.0,
+            onestep_mode: OneStepMode::Direct,
             seed: 0,
         };
         match method {
@@ -51,6 +55,18 @@ impl TrainConfig {
                 },
                 iterations: 40,
                 straight_iterations: 1500,
+                ..nsgf
+            },
+            Method::OneStep => Self {
+                flow: FlowConfig {
+                    steps: 1,
+                    eta: ONESTEP_ETA,
+                    ..nsgf.flow
+                },
+                iterations: 400,
+                adam_steps: 8,
+                pool_flows: 1,
+                learning_rate: 1e-3,
                 ..nsgf
             },
         }

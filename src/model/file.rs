@@ -84,17 +84,25 @@ impl TrainedModel {
     /// Checks the networks' shapes and values against the method.
     fn check_consistent(&self) -> Result<(), String> {
         self.config.validate().map_err(|error| error.to_string())?;
-        let position_width = self.networks.encoding.width();
-        let velocity = self.networks.velocity.config();
-        if velocity.input != position_width + 1 || velocity.output != 2 {
-            return Err("the velocity network must map (x, y, t) to 2 values".into());
+        let networks = &self.networks;
+        let position_width = networks.encoding.width();
+        if let Some(velocity) = &networks.velocity {
+            let shape = velocity.config();
+            if shape.input != position_width + 1 || shape.output != 2 {
+                return Err("the velocity network must map (x, y, t) to 2 values".into());
+            }
+            if !velocity.is_finite() {
+                return Err("the velocity network holds non-finite weights".into());
+            }
         }
-        if !self.networks.velocity.is_finite() {
-            return Err("the velocity network holds non-finite weights".into());
-        }
-        match (self.method, &self.networks.straight) {
-            (Method::Nsgf, None) => Ok(()),
-            (Method::NsgfPp, Some(straight)) => {
+        match (
+            self.method,
+            &networks.velocity,
+            &networks.straight,
+            &networks.generator,
+        ) {
+            (Method::Nsgf, Some(_), None, None) => Ok(()),
+            (Method::NsgfPp, Some(_), Some(straight), None) => {
                 let flow = straight.straight_flow.config();
                 let time = straight.time_predictor.config();
                 if flow.input != position_width + 1
@@ -106,6 +114,16 @@ impl TrainedModel {
                 }
                 if !(straight.straight_flow.is_finite() && straight.time_predictor.is_finite()) {
                     return Err("an NSGF++ network holds non-finite weights".into());
+                }
+                Ok(())
+            }
+            (Method::OneStep, None, None, Some(generator)) => {
+                let shape = generator.config();
+                if shape.input != position_width || shape.output != 2 {
+                    return Err("the generator network must map (x, y) to 2 values".into());
+                }
+                if !generator.is_finite() {
+                    return Err("the generator network holds non-finite weights".into());
                 }
                 Ok(())
             }

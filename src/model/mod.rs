@@ -9,6 +9,7 @@ mod config;
 mod file;
 mod inputs;
 mod nsgf;
+mod onestep;
 mod sampling;
 mod setup;
 mod straight;
@@ -34,6 +35,11 @@ pub enum Method {
     #[serde(rename = "nsgfpp")]
     #[value(name = "nsgfpp")]
     NsgfPp,
+    /// A one-step generator G(z): a source sample to a target sample in one network evaluation,
+    /// distilled from an NSGF/NSGF++ teacher or trained directly on the Sinkhorn flow.
+    #[serde(rename = "onestep")]
+    #[value(name = "onestep")]
+    OneStep,
 }
 
 impl Method {
@@ -42,6 +48,7 @@ impl Method {
         match self {
             Method::Nsgf => "nsgf",
             Method::NsgfPp => "nsgfpp",
+            Method::OneStep => "onestep",
         }
     }
 
@@ -50,6 +57,7 @@ impl Method {
         match self {
             Method::Nsgf => FlowKind::Nsgf,
             Method::NsgfPp => FlowKind::NsgfPlusPlus,
+            Method::OneStep => FlowKind::OneStep,
         }
     }
 
@@ -57,6 +65,58 @@ impl Method {
     pub fn display_name(self) -> &'static str {
         self.flow_kind().display_name()
     }
+}
+
+/// How a one-step generator learns.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+pub enum OneStepMode {
+    /// Regress G(z) on the endpoint Φ(z) of a trained NSGF or NSGF++ teacher (fresh pairs each
+    /// outer iteration).
+    #[serde(rename = "distilled")]
+    #[value(name = "distilled")]
+    Distilled,
+    /// No teacher (W-Flow style): x = G(z), an independent x′ = G(z′) and target samples y give
+    /// the debiased Sinkhorn-flow velocity v(x) = P_{x→y}(x) − P_{x→x′}(x); G(z) is regressed on
+    /// the frozen x + η·v(x).
+    #[default]
+    #[serde(rename = "direct")]
+    #[value(name = "direct")]
+    Direct,
+}
+
+impl OneStepMode {
+    /// The name on the command line and in files: "distilled", "direct".
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            OneStepMode::Distilled => "distilled",
+            OneStepMode::Direct => "direct",
+        }
+    }
+}
+
+/// The teacher of a distilled one-step generator, or the one-step model a direct run started
+/// from, as recorded in the model file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Guide {
+    /// The guide's method.
+    pub method: Method,
+    /// Network evaluations of the guide's flow behind each distilled pair (1 for a one-step
+    /// start).
+    pub nfe: usize,
+    /// The guide's own last W2 checkpoint and floor, if it has one.
+    pub w2: Option<W2Checkpoint>,
+    /// The guide's training time, in seconds (the student's total cost is both).
+    pub seconds: f64,
 }
 
 /// Errors of training, sampling, saving and loading models.
@@ -205,6 +265,9 @@ pub struct TrainConfig {
     /// Standard deviation of the Fourier-feature frequencies.
     #[serde(default = "default_fourier_scale")]
     pub fourier_scale: f64,
+    /// One-step generators: how G learns (ignored by NSGF and NSGF++).
+    #[serde(default)]
+    pub onestep_mode: OneStepMode,
     /// Seed of every random draw of the run.
     pub seed: u64,
 }
@@ -228,20 +291,41 @@ pub struct TrainedModel {
     pub target: Distribution,
     /// Loss and W2 checkpoints.
     pub log: TrainingLog,
+    /// One-step generators: the teacher it was distilled from, or the model a direct run
+    /// started from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<Guide>,
     /// The trained networks.
     networks: Networks,
 }
 
-/// The networks of a model: v_θ for both methods; for NSGF++ also u_δ and t_φ.
+/// The networks of a model: v_θ for NSGF and NSGF++, with u_δ and t_φ for NSGF++; the
+/// generator G alone for a one-step model.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Networks {
     /// The position encoding every network reads its input through.
     #[serde(default)]
     encoding: inputs::PositionEncoding,
-    /// The velocity field v_θ(x, y, t) → (vx, vy) of the NSGF phase.
-    velocity: Mlp,
+    /// The velocity field v_θ(x, y, t) → (vx, vy) of the NSGF phase (NSGF, NSGF++).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    velocity: Option<Mlp>,
     /// NSGF++ only: the straight flow u_δ and the time predictor t_φ.
     straight: Option<StraightNetworks>,
+    /// One-step models only: the displacement network, G(z) = z + g(z).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    generator: Option<Mlp>,
+}
+
+impl Networks {
+    /// NSGF's networks: v_θ alone.
+    fn velocity_only(encoding: inputs::PositionEncoding, velocity: Mlp) -> Self {
+        Self {
+            encoding,
+            velocity: Some(velocity),
+            straight: None,
+            generator: None,
+        }
+    }
 }
 
 /// NSGF++'s second-phase networks.

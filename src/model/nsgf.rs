@@ -73,11 +73,8 @@ impl VelocityStage {
         self.iteration += 1;
         let velocity_net = &self.velocity_net;
         run.record("velocity field", iteration, total, loss, || {
-            (method == Method::Nsgf).then(|| Networks {
-                encoding: encoding.clone(),
-                velocity: velocity_net.clone(),
-                straight: None,
-            })
+            (method == Method::Nsgf)
+                .then(|| Networks::velocity_only(encoding.clone(), velocity_net.clone()))
         })
     }
 

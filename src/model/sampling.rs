@@ -1,30 +1,77 @@
 //! Sampling: integrating the learned flow from fresh source samples.
 
 use super::inputs::rows_to_points;
+use super::onestep::generate;
 use super::{Method, ModelError, StraightNetworks, TrainedModel};
 use crate::Point;
 use crate::data::seeded_rng;
 use crate::flow::{FlowKind, Frame, PhaseBoundary, PointCloud, Trajectory};
+use crate::nn::Mlp;
 
 /// NSGF++'s default number of straight-flow Euler steps.
 pub const NSGFPP_DEFAULT_STRAIGHT_STEPS: usize = 4;
 
 impl TrainedModel {
     /// The default number of network evaluations for sampling: T for NSGF; for NSGF++ the total
-    /// budget T₁ (v_θ) + 1 (t_φ) + the straight-flow steps.
+    /// budget T₁ (v_θ) + 1 (t_φ) + the straight-flow steps; 1 for a one-step generator.
     pub fn default_nfe(&self) -> usize {
         match self.method {
             Method::Nsgf => self.config.flow.steps,
             Method::NsgfPp => self.config.flow.steps + 1 + NSGFPP_DEFAULT_STRAIGHT_STEPS,
+            Method::OneStep => 1,
         }
     }
 
     /// The smallest NFE budget sampling accepts.
     pub fn min_nfe(&self) -> usize {
         match self.method {
-            Method::Nsgf => 1,
+            Method::Nsgf | Method::OneStep => 1,
             Method::NsgfPp => self.config.flow.steps + 2,
         }
+    }
+
+    /// The largest NFE budget sampling accepts, where there is one (a one-step generator: 1).
+    pub fn max_nfe(&self) -> Option<usize> {
+        (self.method == Method::OneStep).then_some(1)
+    }
+
+    /// The endpoints of the learned flow from the given `start` points at `nfe` network
+    /// evaluations (what a one-step generator distils from its teacher).
+    pub fn push_forward(&self, start: Vec<Point>, nfe: usize) -> Result<Vec<Point>, ModelError> {
+        self.check_nfe(nfe)?;
+        let trajectory = self.integrate_from(start, nfe, false)?;
+        let end = trajectory
+            .end_points()
+            .map(PointCloud::to_vec)
+            .ok_or_else(|| ModelError::Invalid("the trajectory has no frame".into()))?;
+        if let Some(index) = end
+            .iter()
+            .position(|p| !(p[0].is_finite() && p[1].is_finite()))
+        {
+            return Err(ModelError::NonFiniteSample {
+                index,
+                frame: trajectory.len().saturating_sub(1),
+            });
+        }
+        Ok(end)
+    }
+
+    /// Checks `nfe` against the model's budget limits.
+    fn check_nfe(&self, nfe: usize) -> Result<(), ModelError> {
+        crate::limits::check("nfe", nfe, crate::limits::MAX_STEPS, 0)?;
+        if nfe < self.min_nfe() {
+            return Err(ModelError::Invalid(format!(
+                "nfe must be at least {} for this {} model (got {nfe})",
+                self.min_nfe(),
+                self.method.cli_name()
+            )));
+        }
+        if let Some(most) = self.max_nfe().filter(|&most| nfe > most) {
+            return Err(ModelError::Invalid(format!(
+                "a one-step generator takes exactly {most} network evaluation (got nfe = {nfe})"
+            )));
+        }
+        Ok(())
     }
 
     /// Integrates the learned flow from `n` fresh source samples (seeded), keeping every frame.
@@ -61,7 +108,7 @@ impl TrainedModel {
             ));
         }
         let nfe = nfe.unwrap_or_else(|| self.default_nfe());
-        crate::limits::check("nfe", nfe, crate::limits::MAX_STEPS, 0)?;
+        self.check_nfe(nfe)?;
         if keep_frames {
             crate::limits::check(
                 "points × nfe of a whole trajectory",
@@ -69,13 +116,6 @@ impl TrainedModel {
                 crate::limits::MAX_FRAME_POINTS,
                 32,
             )?;
-        }
-        if nfe < self.min_nfe() {
-            return Err(ModelError::Invalid(format!(
-                "nfe must be at least {} for this {} model (got {nfe})",
-                self.min_nfe(),
-                self.method.cli_name()
-            )));
         }
         let mut rng = seeded_rng(seed);
         let start = self.source.sample(n, &mut rng)?;
@@ -88,28 +128,62 @@ impl TrainedModel {
         Ok(trajectory)
     }
 
-    /// Integrates the learned flow from `start` (NSGF, or NSGF++ in two phases).
+    /// Integrates the learned flow from `start` (NSGF, NSGF++ in two phases, or the one jump
+    /// of a one-step generator).
     fn integrate_from(
         &self,
         start: Vec<Point>,
         nfe: usize,
         keep_frames: bool,
     ) -> Result<Trajectory, ModelError> {
-        match (&self.networks.straight, self.method) {
-            (Some(straight), Method::NsgfPp) => {
-                Ok(self.integrate_two_phases(start, nfe, straight, keep_frames))
+        let networks = &self.networks;
+        match (
+            self.method,
+            &networks.velocity,
+            &networks.straight,
+            &networks.generator,
+        ) {
+            (Method::NsgfPp, Some(velocity), Some(straight), None) => {
+                Ok(self.integrate_two_phases(start, nfe, velocity, straight, keep_frames))
             }
-            (None, Method::Nsgf) => {
+            (Method::Nsgf, Some(velocity), None, None) => {
                 let mut trajectory = Trajectory::new(FlowKind::Nsgf);
-                let end =
-                    self.integrate_velocity_field(&mut trajectory, start, nfe, 1.0, keep_frames);
+                let end = self.integrate_velocity_field(
+                    velocity,
+                    &mut trajectory,
+                    start,
+                    nfe,
+                    1.0,
+                    keep_frames,
+                );
                 trajectory.push(Frame::resting(1.0, end));
                 Ok(trajectory)
+            }
+            (Method::OneStep, None, None, Some(generator)) => {
+                Ok(self.jump(generator, start, keep_frames))
             }
             _ => Err(ModelError::Invalid(
                 "the model's networks do not match its method".into(),
             )),
         }
+    }
+
+    /// A one-step generator's trajectory: the sources at t = 0 with the jump G(z) − z as their
+    /// velocity (step size 1), and G(z) at t = 1.
+    fn jump(&self, generator: &Mlp, start: Vec<Point>, keep_frames: bool) -> Trajectory {
+        let end = generate(generator, &self.networks.encoding, &start);
+        let mut trajectory = Trajectory::new(FlowKind::OneStep);
+        if keep_frames {
+            let jumps: Vec<Point> = start
+                .iter()
+                .zip(&end)
+                .map(|(z, x)| [x[0] - z[0], x[1] - z[1]])
+                .collect();
+            trajectory.push(Frame::moving(0.0, start, jumps, 1.0));
+        }
+        trajectory.add_nfe(1);
+        trajectory.push(Frame::resting(1.0, end));
+        trajectory
     }
 
     /// The final positions of [`TrainedModel::sample_trajectory`] (no intermediate frame is
@@ -127,13 +201,21 @@ impl TrainedModel {
             .ok_or_else(|| ModelError::Invalid("the trajectory has no frame".into()))
     }
 
-    /// The learned velocity field v_θ(·, t) of the NSGF phase at `points` (for quiver plots).
+    /// The learned velocity field v_θ(·, t) of the NSGF phase at `points` (for quiver plots);
+    /// for a one-step generator, its jump G(z) − z (t is ignored).
     pub fn velocity_field(&self, points: &[Point], t: f64) -> Vec<Point> {
-        let output = self
-            .networks
-            .velocity
-            .forward(self.networks.encoding.at_time(points, t).view());
-        rows_to_points(&output)
+        let encoding = &self.networks.encoding;
+        match (&self.networks.velocity, &self.networks.generator) {
+            (Some(velocity), _) => {
+                rows_to_points(&velocity.forward(encoding.at_time(points, t).view()))
+            }
+            (None, Some(generator)) => generate(generator, encoding, points)
+                .iter()
+                .zip(points)
+                .map(|(x, z)| [x[0] - z[0], x[1] - z[1]])
+                .collect(),
+            (None, None) => vec![[0.0; 2]; points.len()],
+        }
     }
 
     /// The model's own time of frame `index` of a trajectory it sampled, when v_θ moves that
@@ -151,6 +233,7 @@ impl TrainedModel {
     /// the end positions.
     fn integrate_velocity_field(
         &self,
+        velocity: &Mlp,
         trajectory: &mut Trajectory,
         start: Vec<Point>,
         steps: usize,
@@ -162,7 +245,8 @@ impl TrainedModel {
         let mut current = start;
         for j in 0..steps {
             let t = j as f64 / steps as f64;
-            let velocities = self.velocity_field(&current, t);
+            let encoded = self.networks.encoding.at_time(&current, t);
+            let velocities = rows_to_points(&velocity.forward(encoded.view()));
             if keep_frames {
                 trajectory.push(Frame::moving(
                     t * timeline_end,
@@ -185,6 +269,7 @@ impl TrainedModel {
         &self,
         start: Vec<Point>,
         nfe: usize,
+        velocity: &Mlp,
         straight: &StraightNetworks,
         keep_frames: bool,
     ) -> Trajectory {
@@ -192,8 +277,14 @@ impl TrainedModel {
         // The Sinkhorn phase runs first, but its place on the timeline ([0, τ̄]) is known only
         // after t_φ: integrate it into a scratch trajectory, then rescale its times.
         let mut sinkhorn_phase = Trajectory::new(FlowKind::NsgfPlusPlus);
-        let mut current =
-            self.integrate_velocity_field(&mut sinkhorn_phase, start, flow_steps, 1.0, keep_frames);
+        let mut current = self.integrate_velocity_field(
+            velocity,
+            &mut sinkhorn_phase,
+            start,
+            flow_steps,
+            1.0,
+            keep_frames,
+        );
         // t_φ only sees a position, and the blurred output of the Sinkhorn phase looks like an
         // earlier point of a straight path than it is: an underestimated τ makes u_δ overshoot by
         // (1 − τ̂)/(1 − τ). The Sinkhorn phase provably covered `covered` of the way, so τ ≥ covered.

@@ -3,8 +3,8 @@
 //! [`super::straight`]) and the driver ([`super::training`]) use this module; it uses none of them.
 
 use super::{
-    FORMAT_VERSION, ModelError, Networks, TrainConfig, TrainProgress, TrainedModel, TrainingLog,
-    W2Checkpoint,
+    FORMAT_VERSION, Guide, ModelError, Networks, TrainConfig, TrainProgress, TrainedModel,
+    TrainingLog, W2Checkpoint,
 };
 use crate::data::{Distribution, seeded_rng};
 use crate::metrics;
@@ -27,6 +27,8 @@ pub(super) struct TrainingRun {
     pub source: Distribution,
     pub target: Distribution,
     pub log: TrainingLog,
+    /// One-step runs: the teacher or starting model, as recorded in the model.
+    pub guide: Option<Guide>,
     units_done: usize,
     units_total: usize,
     noise_floor: Option<f64>,
@@ -45,6 +47,7 @@ impl TrainingRun {
             source,
             target,
             log: TrainingLog::default(),
+            guide: None,
             units_done: 0,
             units_total,
             noise_floor: None,
@@ -109,6 +112,7 @@ impl TrainingRun {
             source: self.source.clone(),
             target: self.target.clone(),
             log: self.log.clone(),
+            guide: self.guide.clone(),
             networks,
         }
     }

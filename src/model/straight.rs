@@ -106,12 +106,11 @@ impl StraightStage {
         let loss = loss_sum / unit_steps.max(1) as f64;
         let networks = || {
             Some(Networks {
-                encoding: encoding.clone(),
-                velocity: self.velocity.clone(),
                 straight: Some(StraightNetworks {
                     straight_flow: self.straight_flow.clone(),
                     time_predictor: self.time_predictor.clone(),
                 }),
+                ..Networks::velocity_only(encoding.clone(), self.velocity.clone())
             })
         };
         run.record("straight flow", unit, units, loss, networks)

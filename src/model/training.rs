@@ -4,10 +4,12 @@
 
 use super::inputs::PositionEncoding;
 use super::nsgf::VelocityStage;
+use super::onestep::{GeneratorStage, check_guide, guide_record};
 use super::setup::{STRAIGHT_STEPS_PER_UNIT, TrainingRun};
 use super::straight::StraightStage;
 use super::{Method, ModelError, Networks, TrainConfig, TrainProgress, TrainedModel};
 use crate::data::{Distribution, SeededRng, seeded_rng};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -17,6 +19,8 @@ enum Stage {
     Velocity(VelocityStage),
     /// NSGF++'s straight flow u_δ and time predictor t_φ.
     Straight(StraightStage),
+    /// A one-step generator G.
+    Generator(GeneratorStage),
     /// Every stage is done; the model was handed out.
     Done,
 }
@@ -30,8 +34,8 @@ pub enum TrainStep {
     Finished(Box<TrainedModel>),
 }
 
-/// A training run advanced in bounded steps: one outer iteration of the velocity-field stage,
-/// or 50 Adam steps of the straight stage, per [`Trainer::step`].
+/// A training run advanced in bounded steps: one outer iteration of the velocity-field stage or
+/// of a one-step generator, or 50 Adam steps of the straight stage, per [`Trainer::step`].
 /// Stepping a trainer to the end gives exactly the model [`TrainedModel::train`] gives.
 pub struct Trainer {
     run: TrainingRun,
@@ -42,27 +46,55 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// A run of `config` from `source` to `target` (validated; nothing is trained yet).
+    /// A run of `config` from `source` to `target` (validated; nothing is trained yet). A
+    /// distilled one-step generator needs a teacher: see [`Trainer::guided`].
     pub fn new(
         config: &TrainConfig,
         source: &Distribution,
         target: &Distribution,
     ) -> Result<Self, ModelError> {
+        Self::guided(config, source, target, None)
+    }
+
+    /// A run that learns from another model, `guide`: the teacher of a distilled one-step
+    /// generator (an NSGF or NSGF++ model), or the one-step generator a direct run starts from
+    /// (so that the student is no longer bounded by its teacher). The guide must have been
+    /// trained from `source` to `target`; NSGF and NSGF++ take none.
+    pub fn guided(
+        config: &TrainConfig,
+        source: &Distribution,
+        target: &Distribution,
+        guide: Option<Arc<TrainedModel>>,
+    ) -> Result<Self, ModelError> {
         config.validate()?;
+        check_guide(config, source, target, guide.as_deref())?;
         let mut rng: SeededRng = seeded_rng(config.seed);
         let straight_units = match config.method {
-            Method::Nsgf => 0,
+            Method::Nsgf | Method::OneStep => 0,
             Method::NsgfPp => config.straight_iterations.div_ceil(STRAIGHT_STEPS_PER_UNIT),
         };
-        let run = TrainingRun::new(
+        let mut run = TrainingRun::new(
             config.clone(),
             source.clone(),
             target.clone(),
             config.iterations + straight_units,
         );
-        let encoding =
+        let mut encoding =
             PositionEncoding::random(config.fourier_features, config.fourier_scale, &mut rng);
-        let stage = Stage::Velocity(VelocityStage::new(&run, &encoding, &mut rng));
+        let stage = if config.method == Method::OneStep {
+            run.guide = guide.as_deref().map(guide_record);
+            // A direct run from a one-step model continues its generator, encoding and all.
+            let start = guide.as_deref().filter(|g| g.method == Method::OneStep);
+            if let Some(start) = start {
+                encoding = start.networks.encoding.clone();
+            }
+            let teacher = guide.clone().filter(|g| g.method != Method::OneStep);
+            Stage::Generator(GeneratorStage::new(
+                &run, &encoding, teacher, start, &mut rng,
+            )?)
+        } else {
+            Stage::Velocity(VelocityStage::new(&run, &encoding, &mut rng))
+        };
         Ok(Self {
             run,
             encoding,
@@ -101,19 +133,25 @@ impl Trainer {
             Stage::Straight(stage) if !stage.finished(run) => {
                 return stage.step(run, encoding, rng).map(TrainStep::Progress);
             }
+            Stage::Generator(stage) if !stage.finished(run) => {
+                return stage.step(run, encoding, rng).map(TrainStep::Progress);
+            }
             Stage::Done => {
                 return Err(ModelError::Invalid(
                     "the training run has already finished".into(),
                 ));
             }
-            Stage::Velocity(_) | Stage::Straight(_) => {}
+            Stage::Velocity(_) | Stage::Straight(_) | Stage::Generator(_) => {}
         }
         // The current stage is finished: move on to the next one.
         match std::mem::replace(&mut self.stage, Stage::Done) {
             Stage::Velocity(stage) => {
                 let velocity = stage.into_network();
                 match run.config.method {
-                    Method::Nsgf => Ok(self.finish(velocity, None)),
+                    Method::Nsgf | Method::OneStep => {
+                        let networks = Networks::velocity_only(encoding.clone(), velocity);
+                        Ok(self.finish(networks))
+                    }
                     Method::NsgfPp => {
                         let next = StraightStage::new(run, encoding, velocity, rng)?;
                         self.stage = Stage::Straight(next);
@@ -123,23 +161,26 @@ impl Trainer {
             }
             Stage::Straight(stage) => {
                 let (velocity, straight) = stage.into_networks();
-                Ok(self.finish(velocity, Some(straight)))
+                let networks = Networks {
+                    straight: Some(straight),
+                    ..Networks::velocity_only(encoding.clone(), velocity)
+                };
+                Ok(self.finish(networks))
             }
+            Stage::Generator(stage) => Ok(self.finish(Networks {
+                encoding: encoding.clone(),
+                velocity: None,
+                straight: None,
+                generator: Some(stage.into_network()),
+            })),
             Stage::Done => unreachable!("handled above"),
         }
     }
 
-    fn finish(
-        &mut self,
-        velocity: crate::nn::Mlp,
-        straight: Option<super::StraightNetworks>,
-    ) -> TrainStep {
+    /// Hands out the model of `networks` with the run's log and time.
+    fn finish(&mut self, networks: Networks) -> TrainStep {
         self.run.log.seconds = self.elapsed_s;
-        TrainStep::Finished(Box::new(self.run.model(Networks {
-            encoding: self.encoding.clone(),
-            velocity,
-            straight,
-        })))
+        TrainStep::Finished(Box::new(self.run.model(networks)))
     }
 }
 
@@ -153,7 +194,19 @@ impl TrainedModel {
         cancel: &AtomicBool,
         progress: &mut dyn FnMut(&TrainProgress),
     ) -> Result<Self, ModelError> {
-        let mut trainer = Trainer::new(config, source, target)?;
+        Self::train_guided(config, source, target, None, cancel, progress)
+    }
+
+    /// [`TrainedModel::train`] learning from `guide` (see [`Trainer::guided`]).
+    pub fn train_guided(
+        config: &TrainConfig,
+        source: &Distribution,
+        target: &Distribution,
+        guide: Option<Arc<TrainedModel>>,
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(&TrainProgress),
+    ) -> Result<Self, ModelError> {
+        let mut trainer = Trainer::guided(config, source, target, guide)?;
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Err(ModelError::Cancelled);

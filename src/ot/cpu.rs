@@ -162,6 +162,27 @@ impl VelocityBackend for CpuBackend {
         sinkhorn_divergence(particles, target, params, precision)
     }
 
+    fn debiased_velocity(
+        &mut self,
+        particles: &[Point],
+        independent: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Result<Vec<Point>, OtError> {
+        check_inputs(particles, target, params)?;
+        let precision = self.precision_for(particles, target, params);
+        let truncated = self.truncation.applies(particles.len(), target.len());
+        self.kept = None;
+        super::velocity::debiased_velocity(
+            particles,
+            independent,
+            target,
+            params,
+            precision,
+            truncated,
+        )
+    }
+
     fn reset_warm_start(&mut self) {
         self.kept = None;
     }

@@ -21,7 +21,7 @@ pub use cloud::finite_bounding_box;
 pub use divergence::sinkhorn_divergence;
 pub use schedule::{epsilon_schedule, max_diameter};
 pub use sinkhorn::{Potentials, barycentric_projection, ot_value, sinkhorn_potentials};
-pub use velocity::{FlowVelocity, flow_velocity, velocity_field};
+pub use velocity::{FlowVelocity, debiased_velocity, flow_velocity, velocity_field};
 pub use warm::WarmStartConfig;
 
 use crate::Point;
@@ -300,6 +300,29 @@ pub trait VelocityBackend: Send {
         target: &[Point],
         params: &SinkhornParams,
     ) -> Result<f64, OtError>;
+    /// The debiased velocity of a one-step generator's batch,
+    /// `v(x_i) = P_{x→y}(x_i) − P_{x→x′}(x_i)` with `independent` = x′ a second batch of the same
+    /// generator (see [`velocity::debiased_velocity`]), solved cold. The default takes it as the
+    /// difference of two [`VelocityBackend::velocity`] calls, `(P_{x→y} − P_{x→x}) −
+    /// (P_{x→x′} − P_{x→x})`, so that every backend has it; it forgets the warm-start state.
+    fn debiased_velocity(
+        &mut self,
+        particles: &[Point],
+        independent: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Result<Vec<Point>, OtError> {
+        self.reset_warm_start();
+        let to_target = self.velocity(particles, target, params)?;
+        self.reset_warm_start();
+        let to_independent = self.velocity(particles, independent, params)?;
+        self.reset_warm_start();
+        Ok(to_target
+            .iter()
+            .zip(&to_independent)
+            .map(|(p, q)| [p[0] - q[0], p[1] - q[1]])
+            .collect())
+    }
     /// Forget any warm-start state (call when the target or the parameters change).
     fn reset_warm_start(&mut self);
     /// Counters of the last [`VelocityBackend::velocity`] call.

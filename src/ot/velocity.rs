@@ -92,6 +92,74 @@ fn field_with<T: Real>(
         .collect())
 }
 
+/// The debiased velocity of a one-step generator's batch (W-Flow style):
+/// `v(x_i) = P_{x→y}(x_i) − P_{x→x′}(x_i)`, where `x′` is a second, independent batch of the same
+/// generator. Each projection uses the potentials of GeomLoss's ε-scaling loop on its own pair
+/// of clouds (the schedule of `x ∪ y`, of `x ∪ x′`). Projecting onto an independent batch rather
+/// than onto `x` itself removes the self-interaction bias of `P_{x→x}`; with `x′ = x` it is
+/// [`flow_velocity`] (the cross loop on two copies of a cloud runs the symmetric loop's
+/// recurrence). Truncated kernels when `truncated`.
+pub fn debiased_velocity(
+    x: &[Point],
+    independent: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    precision: Precision,
+    truncated: bool,
+) -> Result<Vec<Point>, OtError> {
+    check_inputs(x, y, params)?;
+    let as_independent = |error: OtError| match error {
+        OtError::EmptySet(_) => OtError::EmptySet("independent"),
+        OtError::NonFinite { index, .. } => OtError::NonFinite {
+            set: "independent",
+            index,
+        },
+        OtError::TooLarge {
+            index,
+            precision,
+            limit,
+            ..
+        } => OtError::TooLarge {
+            set: "independent",
+            index,
+            precision,
+            limit,
+        },
+        other => other,
+    };
+    check_inputs(x, independent, params).map_err(as_independent)?;
+    super::validate::check_magnitude(x, y, precision)?;
+    super::validate::check_magnitude(x, independent, precision).map_err(as_independent)?;
+    let velocity = match precision {
+        Precision::F32 => debiased_with::<f32>(x, independent, y, params, truncated),
+        Precision::F64 => debiased_with::<f64>(x, independent, y, params, truncated),
+    }?;
+    check_finite_points(&velocity, "debiased velocity", precision)?;
+    Ok(velocity)
+}
+
+/// [`debiased_velocity`] in precision `T`.
+fn debiased_with<T: Real>(
+    x: &[Point],
+    independent: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    truncated: bool,
+) -> Result<Vec<Point>, OtError> {
+    let projection = |other: &[Point]| -> Result<Vec<Point>, OtError> {
+        let problem = Problem::<T>::new(x, Some(other), truncated);
+        let potentials = problem.anneal(&epsilon_schedule(max_diameter(x, other), params)?);
+        Ok(problem.project(&potentials).0)
+    };
+    let to_target = projection(y)?;
+    let to_independent = projection(independent)?;
+    Ok(to_target
+        .iter()
+        .zip(&to_independent)
+        .map(|(p, q)| [p[0] - q[0], p[1] - q[1]])
+        .collect())
+}
+
 /// A velocity and the potentials that produced it (for the next warm start).
 pub(crate) struct SolvedVelocity {
     pub velocity: FlowVelocity,

@@ -582,10 +582,11 @@ fn run_training_job(state: &mut AppState) {
             _ => None,
         })
         .expect("Train queues a training job");
-    let result = nsgf::model::TrainedModel::train(
+    let result = nsgf::model::TrainedModel::train_guided(
         &job.config,
         &job.source,
         &job.target,
+        job.teacher.clone(),
         job.cancel.flag(),
         &mut |_| {},
     )
@@ -886,4 +887,89 @@ fn save_png_writes_the_shown_frame_at_the_chosen_size() {
     empty.apply(FileCommand::SavePng);
     assert!(empty.error().is_some_and(|e| e.contains("no frames")));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_distilled_generator_learns_from_the_shown_model_and_jumps_in_one_frame() {
+    use nsgf::model::{Method, OneStepMode, TrainConfig};
+    let mut state = AppState::new(FlowSettings {
+        particles: 120,
+        ..FlowSettings::default()
+    });
+    state.take_requests();
+    feed_particle_frames(&mut state, 41);
+    let tiny = |method| TrainConfig {
+        particles: 64,
+        iterations: 3,
+        adam_steps: 3,
+        batch_size: 64,
+        hidden_width: 16,
+        hidden_layers: 1,
+        eval_samples: 50,
+        ..TrainConfig::defaults_for(method)
+    };
+    let distilled = TrainConfig {
+        onestep_mode: OneStepMode::Distilled,
+        ..tiny(Method::OneStep)
+    };
+    // No model to learn from yet: a message, and no run.
+    state.apply(TrainCommand::SetMethod(Method::OneStep));
+    state.apply(TrainCommand::SetTrainConfig(distilled.clone()));
+    state.apply(TrainCommand::Train);
+    assert!(
+        state.error().unwrap_or("").contains("train one first"),
+        "{:?}",
+        state.error()
+    );
+    assert!(
+        state
+            .take_requests()
+            .iter()
+            .all(|r| !matches!(r, Request::Train(_)))
+    );
+    state.apply(nsgf::app::state::Command::DismissError);
+
+    // An NSGF teacher, then the student learns from it.
+    state.apply(TrainCommand::SetMethod(Method::Nsgf));
+    state.apply(TrainCommand::SetTrainConfig(tiny(Method::Nsgf)));
+    state.apply(TrainCommand::Train);
+    run_training_job(&mut state);
+    state.apply(TrainCommand::SetNfe(Some(7)));
+    state.apply(TrainCommand::SetMethod(Method::OneStep));
+    state.apply(TrainCommand::SetTrainConfig(distilled));
+    state.apply(TrainCommand::Train);
+    let teacher_method = state.take_requests().iter().find_map(|r| match r {
+        Request::Train(job) => Some(job.teacher.as_ref().map(|t| t.method)),
+        _ => None,
+    });
+    assert_eq!(teacher_method, Some(Some(Method::Nsgf)));
+    // Run it (the queue was taken: queue it again).
+    state.apply(TrainCommand::CancelTraining);
+    state.on_event(WorkerEvent::TrainFinished {
+        generation: state.training().running().unwrap().generation,
+        result: Err(JobError::Cancelled),
+    });
+    state.apply(TrainCommand::Train);
+    run_training_job(&mut state);
+    assert!(state.error().is_none(), "{:?}", state.error());
+    let model = state.training().model().expect("the generator");
+    assert_eq!(model.method, Method::OneStep);
+    assert_eq!(model.guide.as_ref().map(|g| g.method), Some(Method::Nsgf));
+    // The NFE chosen for NSGF is lowered to the generator's one evaluation.
+    assert_eq!(state.effective_nfe(), Some(1));
+    run_learned_job(&mut state);
+    let trajectory = &state.learned().flow().expect("sampled").trajectory;
+    assert_eq!(trajectory.kind(), nsgf::flow::FlowKind::OneStep);
+    assert_eq!((trajectory.len(), trajectory.nfe()), (2, 1));
+    assert_eq!(state.view(), FlowView::Learned);
+    // Distilling from a one-step model is refused with the reason.
+    state.apply(TrainCommand::Train);
+    assert!(
+        state
+            .error()
+            .unwrap_or("")
+            .contains("is a one-step generator"),
+        "{:?}",
+        state.error()
+    );
 }

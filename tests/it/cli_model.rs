@@ -216,3 +216,153 @@ fn train_and_sample_reject_bad_input() {
         "/no/such/model.json",
     );
 }
+
+#[test]
+fn train_onestep_distils_from_a_teacher_file_and_samples_at_one_nfe() {
+    let teacher = scratch("teacher.json");
+    let student = scratch("student.json");
+    let continued = scratch("continued.json");
+    let small = [
+        "--particles",
+        "64",
+        "--batch",
+        "64",
+        "--width",
+        "16",
+        "--layers",
+        "1",
+        "--eval-every",
+        "0",
+    ];
+    let mut args = vec![
+        "-q",
+        "train",
+        "--source",
+        "gaussian",
+        "--target",
+        "moons",
+        "--iterations",
+        "3",
+        "--out",
+        teacher.to_str().unwrap(),
+    ];
+    args.extend(small);
+    let output = nsgf(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    // Distilled without a teacher, or a teacher with the wrong method: one-line errors.
+    assert_clean_failure(
+        &nsgf(&[
+            "train",
+            "--source",
+            "gaussian",
+            "--target",
+            "moons",
+            "--method",
+            "onestep",
+            "--mode",
+            "distilled",
+            "--out",
+            student.to_str().unwrap(),
+        ]),
+        "--mode distilled needs --teacher",
+    );
+    assert_clean_failure(
+        &nsgf(&[
+            "train",
+            "--method",
+            "nsgf",
+            "--teacher",
+            teacher.to_str().unwrap(),
+            "--out",
+            student.to_str().unwrap(),
+        ]),
+        "--teacher belongs to --method onestep --mode distilled",
+    );
+    assert_clean_failure(
+        &nsgf(&[
+            "train",
+            "--method",
+            "onestep",
+            "--mode",
+            "direct",
+            "--init",
+            teacher.to_str().unwrap(),
+            "--out",
+            student.to_str().unwrap(),
+        ]),
+        "starts from a one-step generator",
+    );
+
+    // The source and target come from the teacher.
+    let mut args = vec![
+        "-q",
+        "train",
+        "--method",
+        "onestep",
+        "--mode",
+        "distilled",
+        "--teacher",
+        teacher.to_str().unwrap(),
+        "--iterations",
+        "4",
+        "--out",
+        student.to_str().unwrap(),
+    ];
+    args.extend(small);
+    let output = nsgf(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&student).unwrap()).unwrap();
+    assert_eq!(model["method"], "onestep");
+    assert_eq!(model["config"]["onestep_mode"], "distilled");
+    assert_eq!(model["guide"]["method"], "nsgf");
+    assert_eq!(model["target"]["Preset"], "moons");
+
+    // A direct run continues the student.
+    let mut args = vec![
+        "-q",
+        "train",
+        "--method",
+        "onestep",
+        "--init",
+        student.to_str().unwrap(),
+        "--iterations",
+        "2",
+        "--out",
+        continued.to_str().unwrap(),
+    ];
+    args.extend(small);
+    let output = nsgf(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let output = nsgf(&["sample", "--model", continued.to_str().unwrap(), "--n", "7"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 7);
+    let output = nsgf(&[
+        "eval",
+        "--model",
+        student.to_str().unwrap(),
+        "--n",
+        "50",
+        "--repeats",
+        "1",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("w2 "));
+    assert_clean_failure(
+        &nsgf(&[
+            "sample",
+            "--model",
+            student.to_str().unwrap(),
+            "--n",
+            "7",
+            "--nfe",
+            "3",
+        ]),
+        "exactly 1 network evaluation",
+    );
+    for path in [teacher, student, continued] {
+        std::fs::remove_file(path).ok();
+    }
+}

@@ -22,6 +22,7 @@ mod gpu_parity;
 mod meanfield;
 mod metrics_w2;
 mod model_nsgf;
+mod model_onestep;
 mod nn_mlp;
 mod ot_divergence;
 mod ot_errors;

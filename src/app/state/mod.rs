@@ -985,6 +985,13 @@ impl AppState {
                 .fail("cannot train: the drawn target is empty");
             return;
         }
+        let teacher = match self.training.teacher() {
+            Ok(teacher) => teacher,
+            Err(reason) => {
+                self.messages.fail(format!("cannot train: {reason}"));
+                return;
+            }
+        };
         let generation = self.fresh_generation();
         let cancel = self.training.begin(generation, inputs.clone());
         self.messages.say("training…");
@@ -993,6 +1000,7 @@ impl AppState {
             config: inputs.config,
             source: inputs.source,
             target: inputs.target,
+            teacher,
             cancel,
         }));
     }

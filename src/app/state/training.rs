@@ -4,7 +4,7 @@
 
 use crate::data::Distribution;
 use crate::job::CancelToken;
-use crate::model::{Method, TrainConfig, TrainProgress, TrainedModel};
+use crate::model::{Method, OneStepMode, TrainConfig, TrainProgress, TrainedModel};
 use std::sync::Arc;
 
 /// The most network evaluations the learned flow may use.
@@ -74,6 +74,9 @@ pub struct Training {
     model: Option<Arc<TrainedModel>>,
     model_inputs: Option<ModelInputs>,
     stale: bool,
+    /// Whether the model was trained on the current source and target (a teacher must be;
+    /// its hyperparameters are its own).
+    same_distributions: bool,
     nfe: Option<usize>,
 }
 
@@ -87,6 +90,7 @@ impl Default for Training {
             model: None,
             model_inputs: None,
             stale: false,
+            same_distributions: true,
             nfe: None,
         }
     }
@@ -134,13 +138,43 @@ impl Training {
     }
 
     /// The NFE budget the learned flow is sampled with: the chosen one, raised to what the model
-    /// needs (NSGF++ needs its flow steps + 2), or None for the model's default.
+    /// needs (NSGF++ needs its flow steps + 2) and lowered to what it takes (a one-step
+    /// generator takes 1), or None for the model's default.
     pub fn effective_nfe(&self) -> Option<usize> {
         let nfe = self.nfe?;
         Some(match &self.model {
-            Some(model) => nfe.max(model.min_nfe()),
+            Some(model) => nfe
+                .max(model.min_nfe())
+                .min(model.max_nfe().unwrap_or(usize::MAX)),
             None => nfe,
         })
+    }
+
+    /// The teacher the next run needs: the shown NSGF or NSGF++ model, when the next run is a
+    /// distilled one-step generator (None for every other run); why not, when there is none.
+    pub fn teacher(&self) -> Result<Option<Arc<TrainedModel>>, String> {
+        if self.config.method != Method::OneStep
+            || self.config.onestep_mode != OneStepMode::Distilled
+        {
+            return Ok(None);
+        }
+        match &self.model {
+            Some(model) if model.method == Method::OneStep => Err(
+                "a distilled generator learns from an NSGF or NSGF++ model, and the shown model is \
+                 a one-step generator: train NSGF first, or choose the direct mode"
+                    .into(),
+            ),
+            Some(_) if !self.same_distributions => Err(
+                "the NSGF model was trained on another source or target: train it again first"
+                    .into(),
+            ),
+            Some(model) => Ok(Some(Arc::clone(model))),
+            None => Err(
+                "a distilled generator learns from a trained NSGF or NSGF++ model: train one \
+                 first, or choose the direct mode"
+                    .into(),
+            ),
+        }
     }
 
     /// Applies one command; says what else must happen.
@@ -248,5 +282,8 @@ impl Training {
             .model_inputs
             .as_ref()
             .is_some_and(|inputs| inputs != current);
+        self.same_distributions = self.model_inputs.as_ref().is_none_or(|inputs| {
+            inputs.source == current.source && inputs.target == current.target
+        });
     }
 }
