@@ -251,7 +251,7 @@ pub fn layout_ui(
             egui::ScrollArea::vertical()
                 .id_salt("training_scroll")
                 .show(ui, |ui| {
-                    ui.heading("Learned flow (NSGF training)");
+                    ui.heading("Learned flow (training)");
                     training_ui(ui, state, commands);
                 });
         });

@@ -997,3 +997,105 @@ fn meanfield_panel_screenshot() {
         .save(format!("{dir}/meanfield_panel.png"))
         .expect("saved");
 }
+
+/// A tiny direct one-step configuration for the app tests.
+fn tiny_onestep() -> TrainConfig {
+    TrainConfig {
+        particles: 48,
+        iterations: 4,
+        adam_steps: 3,
+        batch_size: 48,
+        hidden_width: 16,
+        hidden_layers: 1,
+        eval_every: 0,
+        eval_samples: 48,
+        ..TrainConfig::defaults_for(Method::OneStep)
+    }
+}
+
+#[test]
+fn the_one_step_method_trains_from_the_menu_and_shows_a_single_jump() {
+    let mut harness = app_harness(tiny_settings());
+    harness.step();
+    // The Method menu offers the one-step generator; picking it shows its Mode menu and hides
+    // the flow steps, which a generator does not have.
+    harness.get_by_label("Method").click();
+    harness.run_steps(2);
+    harness.get_by_label("one-step").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().state().training().config().method,
+        Method::OneStep
+    );
+    assert!(harness.query_by_label("Mode").is_some());
+    assert!(harness.query_by_label("Flow steps T").is_none());
+    harness
+        .state_mut()
+        .apply(TrainCommand::SetTrainConfig(tiny_onestep()));
+    harness.step();
+    harness.get_by_label("Train").click_accesskit();
+    harness.step();
+    wait_until(&mut harness, "training finishes", |s| {
+        s.training().running().is_none()
+    });
+    wait_until(&mut harness, "the generator is sampled", |s| {
+        s.learned().flow().is_some()
+    });
+    harness.run_steps(2);
+    let state = harness.state().state();
+    assert!(state.error().is_none(), "{:?}", state.error());
+    let trajectory = &state.learned().flow().expect("sampled").trajectory;
+    assert_eq!((trajectory.len(), trajectory.nfe()), (2, 1));
+    assert!(
+        harness
+            .query_by_label_contains("Learned flow · one-step")
+            .is_some()
+    );
+    assert!(harness.query_by_label_contains("NFE 1: one jump").is_some());
+}
+
+/// Writes the app after a direct one-step run, at the jump with its arrows, to
+/// `$NSGF_SHOT_DIR/onestep.png` (for the README; run by hand with `--ignored`).
+#[test]
+#[ignore = "writes a screenshot for the README"]
+fn onestep_screenshot() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let dir = std::env::var("NSGF_SHOT_DIR").unwrap_or_else(|_| "assets".into());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_theme(egui::Theme::Light)
+        .wgpu()
+        .build_eframe(move |cc| {
+            cc.egui_ctx.set_theme(egui::Theme::Light);
+            let settings = FlowSettings {
+                particles: 300,
+                ..FlowSettings::default()
+            };
+            NsgfApp::new(&cc.egui_ctx, settings, shared_device(cc)).expect("workers start")
+        });
+    harness.state_mut().view_options_mut().show_frame_times = false;
+    let app = harness.state_mut();
+    app.apply(TrainCommand::SetMethod(Method::OneStep));
+    app.apply(TrainCommand::Train);
+    wait_until(&mut harness, "the generator is sampled", |s| {
+        s.learned().flow().is_some()
+    });
+    let app = harness.state_mut();
+    app.apply(ViewCommand::SetOverlays(Overlays {
+        particle_arrows: true,
+        ..Overlays::default()
+    }));
+    app.apply(PlaybackCommand::Pause);
+    app.apply(PlaybackCommand::Seek(0));
+    wait_until(&mut harness, "the readouts are computed", |s| {
+        s.readouts(Run::Learned).is_some_and(|r| {
+            !matches!(r.divergence, nsgf::app::state::Readout::Pending)
+                && !matches!(r.w2, nsgf::app::state::Readout::Pending)
+        })
+    });
+    harness.run_steps(4);
+    let image = harness.render().expect("rendered");
+    image.save(format!("{dir}/onestep.png")).expect("saved");
+}

@@ -76,3 +76,64 @@ fn bad_table_options_are_errors() {
         assert!(stderr.contains(args[0]), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_onestep_comparison_has_four_models_per_target_and_saves_them() {
+    let models = std::env::temp_dir().join(format!("nsgf-onestep-{}", std::process::id()));
+    let output = nsgf(&[
+        "onestep",
+        "--targets",
+        "moons,checkerboard",
+        "--iterations",
+        "3",
+        "--teacher-iterations",
+        "2",
+        "--repeats",
+        "1",
+        "--n",
+        "64",
+        "--models",
+        models.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .filter(|line| line.starts_with('|') && !line.starts_with("|---"))
+        .map(|line| line.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    assert_eq!(rows.len(), 1 + 2 * 4, "{stdout}");
+    for row in &rows[1..] {
+        let nfe: usize = row[2].parse().unwrap();
+        assert_eq!(
+            nfe,
+            if row[1].starts_with("NSGF") { 10 } else { 1 },
+            "{row:?}"
+        );
+        let (w2, floor, ratio): (f64, f64, f64) = (
+            row[3].parse().unwrap(),
+            row[4].parse().unwrap(),
+            row[5].parse().unwrap(),
+        );
+        assert!(
+            w2 > 0.0 && floor > 0.0 && (w2 / floor - ratio).abs() < 0.01,
+            "{row:?}"
+        );
+        // A student's cost names its teacher's.
+        assert_eq!(
+            row[6].contains("before"),
+            row[1].contains("distilled"),
+            "{row:?}"
+        );
+    }
+    let saved = std::fs::read_dir(&models).unwrap().count();
+    assert_eq!(saved, 8, "every model is saved");
+    std::fs::remove_dir_all(&models).ok();
+
+    // The Table 1 protocol refuses one-step generators and says where they are compared.
+    let output = nsgf(&["table", "--method", "onestep"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("nsgf onestep"), "{stderr}");
+}

@@ -123,6 +123,30 @@ fn gpu_velocity_matches_cpu_f64_on_random_clouds_of_uneven_sizes() {
 }
 
 #[test]
+fn gpu_debiased_velocity_of_a_one_step_batch_matches_the_cpu() {
+    let _serial = serial_gpu_test();
+    let Some(mut gpu) = backend_or_skip() else {
+        return;
+    };
+    let params = SinkhornParams {
+        blur: 0.2,
+        scaling: 0.8,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let x = cloud(&mut rng, 300, [0.0, 0.0], 1.0);
+    let independent = cloud(&mut rng, 300, [0.1, 0.0], 1.0);
+    let y = cloud(&mut rng, 280, [1.0, -0.5], 2.0);
+    let cpu =
+        nsgf::ot::debiased_velocity(&x, &independent, &y, &params, Precision::F64, false).unwrap();
+    let v = gpu
+        .debiased_velocity(&x, &independent, &y, &params)
+        .unwrap();
+    let error = relative_error(&v, &cpu);
+    println!("debiased: gpu vs cpu f64 {error:.2e}");
+    assert!(error <= VELOCITY_TOLERANCE, "{error:e}");
+}
+
+#[test]
 fn gpu_velocity_between_single_points_is_their_difference() {
     let _serial = serial_gpu_test();
     let Some(mut gpu) = backend_or_skip() else {
