@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 /// `n` points in `dim` dimensions, stored flat (`x₀ y₀ x₁ y₁ …` in 2D) behind an [`Arc`]: cloning
 /// a cloud shares its buffer, so frames travel between the flow, the app, the renderer and the
-/// CLI without copying. Every cloud built today is planar (`dim = 2`), read through
-/// [`PointCloud::points`]; the flat layout is what a dimension-generic core extends.
+/// CLI without copying. Planar clouds (`dim = 2`) are read through [`PointCloud::points`]; the
+/// d-dimensional flows of [`crate::highdim`] keep their frames here too
+/// ([`PointCloud::from_flat`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointCloud {
     dim: usize,
@@ -19,6 +20,17 @@ impl PointCloud {
         Self {
             dim: 2,
             coords: Arc::from(bytemuck::cast_slice::<Point, f64>(points)),
+        }
+    }
+
+    /// A cloud of `coords.len() / dim` points in `dim` dimensions, coordinates point after
+    /// point (`dim` ≥ 1; trailing coordinates that do not fill a point are dropped).
+    pub fn from_flat(dim: usize, mut coords: Vec<f64>) -> Self {
+        let dim = dim.max(1);
+        coords.truncate(coords.len() / dim * dim);
+        Self {
+            dim,
+            coords: Arc::from(coords),
         }
     }
 

@@ -56,7 +56,26 @@ pub fn assignment(a: &[Point], b: &[Point]) -> Result<Vec<usize>, MetricsError> 
 /// The exact 2-Wasserstein distance between two equal-size point sets with uniform weights:
 /// sqrt(min over permutations σ of (1/n)·Σᵢ ‖a_i − b_σ(i)‖²).
 pub fn exact_w2(a: &[Point], b: &[Point]) -> Result<f64, MetricsError> {
-    let matrix = squared_distances(a, b)?;
+    w2_of_costs(squared_distances(a, b)?)
+}
+
+/// The exact W2 of an `n × n` row-major matrix of finite squared distances (any dimension).
+pub(crate) fn exact_w2_of_squared_distances(
+    n: usize,
+    costs: Vec<f64>,
+) -> Result<f64, MetricsError> {
+    debug_assert_eq!(costs.len(), n * n);
+    w2_of_costs(CostMatrix { n, costs })
+}
+
+/// The pairing of an `n × n` row-major cost matrix (any dimension): `result[i]` is the column
+/// given to row `i` in a minimum-cost perfect matching.
+pub(crate) fn assignment_of_costs(n: usize, costs: Vec<f64>) -> Vec<usize> {
+    assignment::solve(&CostMatrix { n, costs })
+}
+
+/// W2 from the matrix of squared distances.
+fn w2_of_costs(matrix: CostMatrix) -> Result<f64, MetricsError> {
     let pairing = assignment::solve(&matrix);
     let n = matrix.n;
     let total: f64 = pairing

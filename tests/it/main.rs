@@ -19,6 +19,7 @@ mod flow_pool;
 mod fuzz_replay;
 mod gif_export;
 mod gpu_parity;
+mod highdim;
 mod meanfield;
 mod metrics_w2;
 mod model_nsgf;

@@ -1,0 +1,157 @@
+//! Grids of 8×8 images: a frame of a 64-dimensional flow drawn as `columns × rows` small grey
+//! images (each pixel a `scale`×`scale` square, −1 black, 1 white) under a caption, and a whole
+//! trajectory written as a looping GIF with a 256-level grey palette.
+
+use super::digits::{SIDE, grey_level};
+use crate::flow::{PointCloud, Trajectory};
+use crate::render::font::{draw_text, text_size};
+use std::io::Write;
+use std::path::Path;
+use tiny_skia::Pixmap;
+
+/// Gap between two images, in output pixels.
+const GAP: u32 = 2;
+/// Caption height and margin, in output pixels.
+const CAPTION_SCALE: u32 = 2;
+
+/// How a grid is laid out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GridLayout {
+    /// Images per row.
+    pub columns: usize,
+    /// Output pixels per image pixel.
+    pub scale: u32,
+}
+
+impl Default for GridLayout {
+    fn default() -> Self {
+        Self {
+            columns: 8,
+            scale: 5,
+        }
+    }
+}
+
+/// Width and height of the grid of `images` images, caption band included.
+pub fn grid_size(images: usize, layout: GridLayout) -> (u32, u32) {
+    let columns = layout.columns.max(1) as u32;
+    let rows = images.div_ceil(layout.columns.max(1)) as u32;
+    let cell = SIDE as u32 * layout.scale.max(1);
+    let (_, caption) = text_size("X", CAPTION_SCALE);
+    let width = columns * cell + (columns + 1) * GAP;
+    let height = caption + 2 * GAP + rows * cell + (rows + 1) * GAP;
+    (width, height)
+}
+
+/// The images of `cloud` (one 64-dimensional point each) drawn as a grid with `caption` above,
+/// as grey levels 0–255, row-major. None when the points are not 8×8 images.
+pub fn render_grid(
+    cloud: &PointCloud,
+    caption: &str,
+    layout: GridLayout,
+) -> Option<(u32, u32, Vec<u8>)> {
+    if cloud.dim() != SIDE * SIDE || cloud.is_empty() {
+        return None;
+    }
+    let (width, height) = grid_size(cloud.len(), layout);
+    let mut pixmap = Pixmap::new(width, height)?;
+    pixmap.fill(tiny_skia::Color::from_rgba8(40, 40, 40, 255));
+    let (_, caption_height) = text_size("X", CAPTION_SCALE);
+    draw_text(
+        &mut pixmap,
+        caption,
+        GAP + 2,
+        GAP,
+        CAPTION_SCALE,
+        [230, 230, 230],
+    );
+    let mut grey: Vec<u8> = pixmap.pixels().iter().map(|p| p.red()).collect();
+    let scale = layout.scale.max(1);
+    let cell = SIDE as u32 * scale;
+    let top = caption_height + 2 * GAP;
+    let columns = layout.columns.max(1);
+    for (index, image) in cloud.coords().chunks(SIDE * SIDE).enumerate() {
+        let left = GAP + (index % columns) as u32 * (cell + GAP);
+        let image_top = top + GAP + (index / columns) as u32 * (cell + GAP);
+        for (pixel, &value) in image.iter().enumerate() {
+            let level = grey_level(value);
+            let (px, py) = ((pixel % SIDE) as u32, (pixel / SIDE) as u32);
+            for y in 0..scale {
+                let row = (image_top + py * scale + y) * width;
+                for x in 0..scale {
+                    grey[(row + left + px * scale + x) as usize] = level;
+                }
+            }
+        }
+    }
+    Some((width, height, grey))
+}
+
+/// The caption of frame `index` of `trajectory`: its flow, t, NFE so far and, for NSGF++, the
+/// phase.
+pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {
+    let frame = &trajectory.frames()[index];
+    let phase = match trajectory.boundary_frame() {
+        Some(boundary) if index >= boundary => " STRAIGHT",
+        Some(_) => " SINKHORN",
+        None => "",
+    };
+    format!(
+        "{} T={:.2} NFE {}/{}{phase}",
+        trajectory.kind().display_name(),
+        frame.t,
+        trajectory.nfe_at(index),
+        trajectory.nfe()
+    )
+}
+
+/// Writes `trajectory` (64-dimensional frames) as a looping GIF of image grids at `fps`, the
+/// last frame held for a second; atomically, so a failure leaves no partial file.
+pub fn export_grid_gif(
+    trajectory: &Trajectory,
+    path: &Path,
+    layout: GridLayout,
+    fps: u16,
+) -> Result<usize, super::HighDimError> {
+    let invalid = |reason: String| super::HighDimError::Invalid(reason);
+    let frames: Vec<(u32, u32, Vec<u8>)> = (0..trajectory.len())
+        .map(|index| {
+            render_grid(
+                &trajectory.frames()[index].positions,
+                &frame_caption(trajectory, index),
+                layout,
+            )
+            .ok_or_else(|| invalid("the grid GIF draws 64-dimensional (8×8) points".into()))
+        })
+        .collect::<Result<_, _>>()?;
+    let Some((width, height, _)) = frames.first() else {
+        return Err(invalid("the trajectory has no frame".into()));
+    };
+    let (width, height) = (
+        u16::try_from(*width).map_err(|_| invalid("the grid is too wide for a GIF".into()))?,
+        u16::try_from(*height).map_err(|_| invalid("the grid is too tall for a GIF".into()))?,
+    );
+    let palette: Vec<u8> = (0..=255u8).flat_map(|g| [g, g, g]).collect();
+    let delay = (100 / fps.max(1)).max(2);
+    let count = frames.len();
+    crate::files::write_atomically(path, |out| {
+        {
+            let mut encoder = gif::Encoder::new(&mut *out, width, height, &palette)
+                .map_err(std::io::Error::other)?;
+            encoder
+                .set_repeat(gif::Repeat::Infinite)
+                .map_err(std::io::Error::other)?;
+            for (index, (_, _, pixels)) in frames.into_iter().enumerate() {
+                let mut frame = gif::Frame::from_indexed_pixels(width, height, pixels, None);
+                frame.delay = if index + 1 == count { 100 } else { delay };
+                encoder.write_frame(&frame).map_err(std::io::Error::other)?;
+            }
+        }
+        out.flush()
+    })
+    .map_err(|source| super::HighDimError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(count)
+}

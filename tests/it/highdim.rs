@@ -1,0 +1,209 @@
+//! The d-dimensional core: GeomLoss parity in 64 dimensions, CSV files of any width, a small
+//! digits run that lowers W2, the image-grid GIF, and model files.
+
+use nsgf::highdim::csv_rows::read_table;
+use nsgf::highdim::model::{WideConfig, WideModel, train};
+use nsgf::highdim::{Rows, WideDistribution, image_grid, metrics, sinkhorn};
+use nsgf::model::Method;
+use nsgf::ot::SinkhornParams;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+fn fixture(name: &str) -> Rows {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    read_table(&path).expect("the fixture reads").rows
+}
+
+#[test]
+fn the_64_dimensional_velocity_matches_geomloss() {
+    let x = fixture("digits64.source.csv");
+    let y = fixture("digits64.target.csv");
+    let reference = fixture("digits64.velocity.csv");
+    assert_eq!((x.dim(), y.dim()), ((200, 64), (300, 64)));
+    let params = SinkhornParams {
+        blur: 1.0,
+        scaling: 0.9,
+    };
+    let velocity = sinkhorn::flow_velocity(x.view(), y.view(), &params).unwrap();
+    let scale = reference.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let error = (&velocity - &reference)
+        .iter()
+        .fold(0.0_f64, |m, v| m.max(v.abs()))
+        / scale;
+    println!("digits64: velocity vs GeomLoss, largest error / largest component {error:.2e}");
+    assert!(error < 1e-10, "{error:e}");
+}
+
+#[test]
+fn the_velocity_between_single_points_is_their_difference() {
+    let x = ndarray::array![[0.0, 1.0, 2.0]];
+    let y = ndarray::array![[1.0, -1.0, 4.0]];
+    let params = SinkhornParams {
+        blur: 0.5,
+        scaling: 0.5,
+    };
+    let velocity = sinkhorn::flow_velocity(x.view(), y.view(), &params).unwrap();
+    assert!((&velocity - &(&y - &x)).iter().all(|d| d.abs() < 1e-12));
+    // Clouds of different dimensions are refused, naming both.
+    let wrong = ndarray::array![[1.0, 2.0]];
+    let error = sinkhorn::flow_velocity(x.view(), wrong.view(), &params)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(error, "the target cloud: dimension 2, expected 3");
+}
+
+#[test]
+fn exact_w2_in_64_dimensions_agrees_with_a_permutation() {
+    let x = fixture("digits64.target.csv");
+    let first = x.slice(ndarray::s![..50, ..]).to_owned();
+    // The same points in reverse order: W2 is zero, and the pairing finds the permutation.
+    let reversed = first.slice(ndarray::s![..;-1, ..]).to_owned();
+    assert!(metrics::exact_w2(first.view(), reversed.view()).unwrap() < 1e-12);
+    let pairing = metrics::assignment(first.view(), reversed.view()).unwrap();
+    assert!(pairing.iter().enumerate().all(|(i, &j)| j == 49 - i));
+    // A shift by a constant vector c moves W2 to |c|.
+    let shifted = &first + 0.25;
+    let w2 = metrics::exact_w2(first.view(), shifted.view()).unwrap();
+    assert!((w2 - 0.25 * 8.0).abs() < 1e-9, "{w2}");
+    let nearest = metrics::nearest_distances(shifted.view(), first.view());
+    assert!(nearest.iter().all(|&d| d <= 2.0 + 1e-9));
+}
+
+#[test]
+fn a_csv_of_any_width_reads_and_a_bad_line_is_named() {
+    let dir = std::env::temp_dir().join(format!("nsgf-highdim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("five.csv");
+    std::fs::write(&good, "label,a,b,c,d,e\n3,1,2,3,4,5\n4,6,7,8,9,10\n").unwrap();
+    let target = WideDistribution::parse_target(good.to_str().unwrap()).unwrap();
+    assert_eq!(target.dim(), 5, "the label column is dropped");
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "1,2,3\n4,5,6\n7,8\n").unwrap();
+    let error = WideDistribution::parse_target(bad.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        format!("{}:3: expected 3 values, found 2", bad.display())
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn small(method: Method) -> WideConfig {
+    WideConfig {
+        particles: 128,
+        iterations: 20,
+        adam_steps: 20,
+        batch_size: 128,
+        hidden_width: 128,
+        hidden_layers: 2,
+        straight_iterations: 300,
+        eval_samples: 100,
+        ..WideConfig::defaults_for(method)
+    }
+}
+
+fn digits_run(method: Method) -> WideModel {
+    train(
+        &small(method),
+        &WideDistribution::StandardNormal { dim: 64 },
+        &WideDistribution::Digits,
+        &AtomicBool::new(false),
+        &mut |_| {},
+    )
+    .expect("training succeeds")
+}
+
+#[test]
+fn small_digits_runs_lower_w2_and_their_files_round_trip() {
+    let target = WideDistribution::Digits;
+    let mut rng = nsgf::data::seeded_rng(3);
+    let (held_out, floor) =
+        nsgf::highdim::model::held_out_and_floor(&target, 100, &mut rng).unwrap();
+    let noise = WideDistribution::StandardNormal { dim: 64 }.sample(100, &mut rng);
+    let before = metrics::exact_w2(noise.view(), held_out.view()).unwrap();
+    for method in [Method::Nsgf, Method::NsgfPp] {
+        let model = digits_run(method);
+        let samples = model.sample(100, None, 5).unwrap();
+        let after = metrics::exact_w2(samples.view(), held_out.view()).unwrap();
+        println!("{method:?}: W2 {before:.3} → {after:.3} (floor {floor:.3})");
+        assert!(
+            after < 0.7 * before,
+            "{method:?}: W2 went from {before} to {after}"
+        );
+        let logged = model.log.w2.expect("the final checkpoint");
+        assert!(logged.w2 > 0.0 && logged.floor > 0.0);
+        let trajectory = model.sample_trajectory(16, None, 1).unwrap();
+        assert_eq!(trajectory.nfe(), model.default_nfe());
+        assert_eq!(trajectory.frames()[0].positions.dim(), 64);
+        if method == Method::NsgfPp {
+            assert_eq!(trajectory.boundary_frame(), Some(model.config.flow.steps));
+        }
+
+        let dir = std::env::temp_dir().join(format!("nsgf-highdim-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("digits.json");
+        model.save(&path).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let loaded = WideModel::from_value(value.clone(), &path).unwrap();
+        assert_eq!(
+            loaded.sample(8, None, 2).unwrap(),
+            model.sample(8, None, 2).unwrap()
+        );
+        // A file whose dimension disagrees with its networks is refused, naming the file.
+        let mut broken = value;
+        broken["dim"] = serde_json::json!(32);
+        let error = WideModel::from_value(broken, &path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("digits.json") && error.contains("32 dimensions"),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+#[test]
+fn a_grid_gif_has_one_frame_per_trajectory_frame_and_draws_the_pixels() {
+    let model = digits_run(Method::Nsgf);
+    let trajectory = model.sample_trajectory(16, Some(4), 0).unwrap();
+    let dir = std::env::temp_dir().join(format!("nsgf-highdim-gif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("grid.gif");
+    let layout = image_grid::GridLayout {
+        columns: 4,
+        scale: 3,
+    };
+    let frames = image_grid::export_grid_gif(&trajectory, &path, layout, 10).unwrap();
+    assert_eq!(frames, 5);
+    let mut decoder = gif::DecodeOptions::new();
+    decoder.set_color_output(gif::ColorOutput::Indexed);
+    let mut decoder = decoder
+        .read_info(std::fs::File::open(&path).unwrap())
+        .unwrap();
+    let (width, height) = image_grid::grid_size(16, layout);
+    assert_eq!(
+        (u32::from(decoder.width()), u32::from(decoder.height())),
+        (width, height)
+    );
+    let mut decoded = 0;
+    let mut last = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        decoded += 1;
+        last = frame.buffer.to_vec();
+    }
+    assert_eq!(decoded, 5);
+    // The last frame's grid is the trajectory's end, pixel for pixel (grey index = level).
+    let (_, _, expected) = image_grid::render_grid(
+        &trajectory.frames()[4].positions,
+        &image_grid::frame_caption(&trajectory, 4),
+        layout,
+    )
+    .unwrap();
+    assert_eq!(last, expected);
+    std::fs::remove_dir_all(&dir).ok();
+}
