@@ -52,6 +52,12 @@ pub fn run(args: &GifArgs) -> anyhow::Result<()> {
     options.validate()?;
     crate::render::raster::check_size(args.size)?;
     check_folder_of(&args.out)?;
+    if let Some(path) = &args.flow.model
+        && let super::wide::AnyModel::Wide(model) = super::wide::load_any(path)?
+    {
+        let flow = &args.flow;
+        return super::wide::gif_command(&model, flow.n, flow.nfe, flow.seed, &args.out, args.fps);
+    }
     let animation = args.flow.animation()?;
     let bar = super::progress::bar(animation.frame_count() as u64, "GIF frames");
     let report = export_gif(

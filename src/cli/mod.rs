@@ -17,6 +17,7 @@ mod sample;
 pub mod table;
 mod train;
 mod velocity;
+pub mod wide;
 
 use clap::{Parser, Subcommand};
 

@@ -2,7 +2,6 @@
 
 use super::model_draw::ModelDrawArgs;
 use crate::data::csv_points::write_points;
-use crate::model::TrainedModel;
 use anyhow::Context;
 use std::io::Write;
 
@@ -18,7 +17,12 @@ pub struct SampleArgs {
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let draw = &args.draw;
     draw.check(crate::limits::MAX_POINTS, crate::limits::BYTES_PER_POINT)?;
-    let model = TrainedModel::load(&draw.model)?;
+    let model = match super::wide::load_any(&draw.model)? {
+        super::wide::AnyModel::Planar(model) => model,
+        super::wide::AnyModel::Wide(model) => {
+            return super::wide::sample_command(&model, draw.n, draw.nfe, draw.seed);
+        }
+    };
     let points = model.sample(draw.n, draw.nfe, draw.seed)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -13,11 +13,12 @@ use std::sync::atomic::AtomicBool;
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
     /// Source distribution: a preset name or a CSV file (default with --teacher or --init:
-    /// that model's).
-    #[arg(long, required_unless_present_any = ["teacher", "init"])]
+    /// that model's; with a d-dimensional target: the standard normal).
+    #[arg(long)]
     pub source: Option<String>,
     /// Target distribution: a preset name or a CSV file (default with --teacher or --init:
-    /// that model's).
+    /// that model's), or `digits` or a CSV file of more than two columns for a d-dimensional
+    /// model.
     #[arg(long, required_unless_present_any = ["teacher", "init"])]
     pub target: Option<String>,
     /// NSGF, NSGF++, or a one-step generator.
@@ -137,7 +138,7 @@ impl TrainArgs {
 }
 
 /// Fails early when `path` cannot be written, so no training time is lost on a bad `--out`.
-fn check_writable(path: &Path) -> anyhow::Result<()> {
+pub(super) fn check_writable(path: &Path) -> anyhow::Result<()> {
     let mut probe = path.as_os_str().to_owned();
     probe.push(".probe");
     let probe = PathBuf::from(probe);
@@ -190,12 +191,22 @@ fn distribution_or_guides(
     match (given, guide) {
         (Some(spec), _) => Ok(Distribution::parse(spec)?),
         (None, Some(guide)) => Ok(pick(guide).clone()),
-        (None, None) => anyhow::bail!("--source and --target are required"),
+        (None, None) => anyhow::bail!(
+            "--source and --target are required (a preset name or a CSV file; with --teacher or \
+             --init they default to that model's)"
+        ),
     }
 }
 
 /// Runs `nsgf train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    if let Some(target) = args
+        .target
+        .as_deref()
+        .filter(|t| super::wide::is_wide_target(t))
+    {
+        return super::wide::train_command(args, target);
+    }
     let config = args.config();
     config.validate()?;
     if config.method == Method::OneStep

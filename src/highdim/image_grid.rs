@@ -37,7 +37,7 @@ pub fn grid_size(images: usize, layout: GridLayout) -> (u32, u32) {
     let columns = layout.columns.max(1) as u32;
     let rows = images.div_ceil(layout.columns.max(1)) as u32;
     let cell = SIDE as u32 * layout.scale.max(1);
-    let (_, caption) = text_size("X", CAPTION_SCALE);
+    let (_, caption) = text_size("X\nX", CAPTION_SCALE);
     let width = columns * cell + (columns + 1) * GAP;
     let height = caption + 2 * GAP + rows * cell + (rows + 1) * GAP;
     (width, height)
@@ -56,7 +56,7 @@ pub fn render_grid(
     let (width, height) = grid_size(cloud.len(), layout);
     let mut pixmap = Pixmap::new(width, height)?;
     pixmap.fill(tiny_skia::Color::from_rgba8(40, 40, 40, 255));
-    let (_, caption_height) = text_size("X", CAPTION_SCALE);
+    let (_, caption_height) = text_size("X\nX", CAPTION_SCALE);
     draw_text(
         &mut pixmap,
         caption,
@@ -87,8 +87,8 @@ pub fn render_grid(
     Some((width, height, grey))
 }
 
-/// The caption of frame `index` of `trajectory`: its flow, t, NFE so far and, for NSGF++, the
-/// phase.
+/// The caption of frame `index` of `trajectory`, on two lines: its flow and t, then the NFE so
+/// far and, for NSGF++, the phase.
 pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {
     let frame = &trajectory.frames()[index];
     let phase = match trajectory.boundary_frame() {
@@ -97,7 +97,7 @@ pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {
         None => "",
     };
     format!(
-        "{} T={:.2} NFE {}/{}{phase}",
+        "{} T={:.2}\nNFE {}/{}{phase}",
         trajectory.kind().display_name(),
         frame.t,
         trajectory.nfe_at(index),

@@ -8,8 +8,8 @@
 use super::distribution::WideDistribution;
 use super::{HighDimError, Rows, metrics, sinkhorn};
 use crate::data::{SeededRng, seeded_rng};
-use crate::limits::{MAX_LAYERS, MAX_STEPS, MAX_W2_POINTS, MAX_WIDTH, check};
 use crate::flow::{FlowConfig, FlowKind, Frame, PhaseBoundary, PointCloud, Trajectory};
+use crate::limits::{MAX_LAYERS, MAX_STEPS, MAX_W2_POINTS, MAX_WIDTH, check};
 use crate::model::{Method, TrainProgress, W2Checkpoint};
 use crate::nn::{Activation, Adam, Mlp, MlpConfig, train_step};
 use crate::ot::SinkhornParams;
@@ -572,13 +572,17 @@ impl WideTrainer {
             log: self.log.clone(),
             networks,
         };
-        let evaluation =
-            model.evaluate(self.config.eval_samples, None, self.config.seed ^ 0xe7a1)?;
-        model.log.w2 = Some(W2Checkpoint {
-            iteration: self.units_done,
-            w2: evaluation.w2,
-            floor: evaluation.floor,
+        let n = most_judged(&self.target).map_or(self.config.eval_samples, |most| {
+            most.min(self.config.eval_samples)
         });
+        if n >= 2 {
+            let evaluation = model.evaluate(n, None, self.config.seed ^ 0xe7a1)?;
+            model.log.w2 = Some(W2Checkpoint {
+                iteration: self.units_done,
+                w2: evaluation.w2,
+                floor: evaluation.floor,
+            });
+        }
         Ok(model)
     }
 }
@@ -885,6 +889,16 @@ impl WideModel {
     }
 }
 
+/// The most samples a model of `target` can be judged on (half its held-out points; None: no
+/// limit).
+pub fn most_judged(target: &WideDistribution) -> Option<usize> {
+    match target {
+        WideDistribution::Digits => Some(super::digits::held_out().nrows() / 2),
+        WideDistribution::Rows { rows, .. } => Some(rows.nrows() / 2),
+        WideDistribution::StandardNormal { .. } => None,
+    }
+}
+
 /// `n` held-out target points and the floor: W2 between them and `n` other held-out points
 /// (two disjoint halves of the held-out digits when there are enough, else two draws).
 pub fn held_out_and_floor(
@@ -892,6 +906,14 @@ pub fn held_out_and_floor(
     n: usize,
     rng: &mut SeededRng,
 ) -> Result<(Rows, f64), HighDimError> {
+    if let Some(most) = most_judged(target).filter(|&most| n > most) {
+        return Err(HighDimError::Invalid(format!(
+            "judging {} takes at most {most} samples: the floor needs two disjoint samples of \
+             the same size from its {} held-out points (got n = {n})",
+            target.label(),
+            2 * most
+        )));
+    }
     let pool = target.held_out(2 * n, rng);
     let first = pool.slice(s![..n, ..]).to_owned();
     let second = pool.slice(s![n.., ..]);

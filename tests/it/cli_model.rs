@@ -1,5 +1,6 @@
 //! `nsgf flow`, `train`, `sample` and `eval` from the command line: outputs and error paths.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -363,6 +364,178 @@ fn train_onestep_distils_from_a_teacher_file_and_samples_at_one_nfe() {
         "exactly 1 network evaluation",
     );
     for path in [teacher, student, continued] {
+        std::fs::remove_file(path).ok();
+    }
+}
+
+#[test]
+fn digits_train_sample_eval_and_gif_work_through_the_same_commands() {
+    let model = scratch("digits.json");
+    let gif = scratch("digits.gif");
+    let small = [
+        "--particles",
+        "32",
+        "--batch",
+        "32",
+        "--width",
+        "16",
+        "--layers",
+        "1",
+        "--iterations",
+        "2",
+        "--adam-steps",
+        "2",
+        "--steps",
+        "3",
+    ];
+    let mut args = vec![
+        "-q",
+        "train",
+        "--target",
+        "digits",
+        "--out",
+        model.to_str().unwrap(),
+    ];
+    args.extend(small);
+    let output = nsgf(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(saved["dim"], 64);
+
+    let output = nsgf(&["sample", "--model", model.to_str().unwrap(), "--n", "5"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 5);
+    assert!(text.lines().all(|line| line.split(',').count() == 64));
+
+    let output = nsgf(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--n",
+        "40",
+        "--repeats",
+        "1",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for key in ["w2 ", "floor ", "ratio ", "nearest_training_median "] {
+        assert!(text.contains(key), "{text}");
+    }
+
+    let output = nsgf(&[
+        "gif",
+        "--model",
+        model.to_str().unwrap(),
+        "--n",
+        "100",
+        "--out",
+        gif.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("a grid of 64 images"),
+        "{}",
+        stderr(&output)
+    );
+    let bytes = std::fs::read(&gif).unwrap();
+    assert!(bytes.starts_with(b"GIF89a"));
+
+    // 2D-only options and sources are refused with the reason.
+    assert_clean_failure(
+        &nsgf(&[
+            "train",
+            "--target",
+            "digits",
+            "--source",
+            "moons",
+            "--out",
+            model.to_str().unwrap(),
+        ]),
+        "the source is the standard normal",
+    );
+    assert_clean_failure(
+        &nsgf(&[
+            "train",
+            "--target",
+            "digits",
+            "--method",
+            "onestep",
+            "--out",
+            model.to_str().unwrap(),
+        ]),
+        "2D only",
+    );
+    assert_clean_failure(
+        &nsgf(&[
+            "sample",
+            "--model",
+            model.to_str().unwrap(),
+            "--n",
+            "5",
+            "--nfe",
+            "0",
+        ]),
+        "nfe must be at least 1",
+    );
+    for path in [model, gif] {
+        std::fs::remove_file(path).ok();
+    }
+}
+
+#[test]
+fn a_wide_csv_target_trains_in_its_dimension_and_a_bad_line_is_named() {
+    let csv = scratch("three.csv");
+    let bad = scratch("three-bad.csv");
+    let model = scratch("three.json");
+    let mut lines = String::new();
+    for i in 0..40 {
+        let (a, b, c) = (i % 3, f64::from(i % 5) * 0.5, f64::from(i % 7) * -0.3);
+        writeln!(lines, "{a},{b},{c}").unwrap();
+    }
+    std::fs::write(&csv, &lines).unwrap();
+    std::fs::write(&bad, "1,2,3\n4,5,6\n7,x,9\n").unwrap();
+    let output = nsgf(&[
+        "-q",
+        "train",
+        "--target",
+        csv.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--particles",
+        "16",
+        "--batch",
+        "16",
+        "--width",
+        "8",
+        "--layers",
+        "1",
+        "--iterations",
+        "1",
+        "--adam-steps",
+        "1",
+        "--steps",
+        "2",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = nsgf(&["sample", "--model", model.to_str().unwrap(), "--n", "3"]);
+    assert!(
+        stdout(&output)
+            .lines()
+            .all(|line| line.split(',').count() == 3)
+    );
+    assert_clean_failure(
+        &nsgf(&[
+            "train",
+            "--target",
+            bad.to_str().unwrap(),
+            "--out",
+            model.to_str().unwrap(),
+        ]),
+        "three-bad.csv:3: column 2: \"x\" is not a number",
+    );
+    for path in [csv, bad, model] {
         std::fs::remove_file(path).ok();
     }
 }

@@ -1,0 +1,250 @@
+//! The d-dimensional path of `train`, `sample`, `eval` and `gif`: taken when the target is
+//! `digits` or a CSV file wider than two columns, or when a model file says `"dim"`. The
+//! commands and their options stay the same.
+
+use super::train::TrainArgs;
+use crate::highdim::image_grid::{GridLayout, export_grid_gif};
+use crate::highdim::model::{WideConfig, WideModel, train};
+use crate::highdim::{Rows, WideDistribution};
+use crate::model::{TrainProgress, TrainedModel};
+use anyhow::Context;
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+/// Images of a grid GIF at most (an 8×8 grid).
+pub const GRID_IMAGES: usize = 64;
+
+/// Whether `spec` names a d-dimensional target: `digits`, or a CSV file whose rows (without a
+/// `label` column) hold more than two numbers.
+pub fn is_wide_target(spec: &str) -> bool {
+    if spec == "digits" {
+        return true;
+    }
+    let Ok(text) = std::fs::read_to_string(spec) else {
+        return false;
+    };
+    // The first line decides (a malformed later line is then reported by the d-dimensional
+    // reader, with its number).
+    text.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .is_some_and(|line| {
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            let label = usize::from(fields.contains(&"label"));
+            fields.len() - label > 2
+        })
+}
+
+/// A model file of either kind.
+pub enum AnyModel {
+    /// A 2D NSGF, NSGF++ or one-step model.
+    Planar(Box<TrainedModel>),
+    /// A d-dimensional NSGF or NSGF++ model.
+    Wide(Box<WideModel>),
+}
+
+/// Reads a model file, d-dimensional when it says `"dim"`.
+pub fn load_any(path: &Path) -> anyhow::Result<AnyModel> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(value) => value,
+        // Let the 2D reader word the error (it names the file and the parser's complaint).
+        Err(_) => return Ok(AnyModel::Planar(Box::new(TrainedModel::load(path)?))),
+    };
+    if value.get("dim").is_some() {
+        return Ok(AnyModel::Wide(Box::new(WideModel::from_value(
+            value, path,
+        )?)));
+    }
+    Ok(AnyModel::Planar(Box::new(TrainedModel::from_json(
+        &text, path,
+    )?)))
+}
+
+/// The hyperparameters of `args` for the d-dimensional run.
+fn wide_config(args: &TrainArgs) -> anyhow::Result<WideConfig> {
+    if args.method == crate::model::Method::OneStep {
+        anyhow::bail!("one-step generators are 2D only for now: --method nsgf or nsgfpp");
+    }
+    if args.fourier_features.is_some() || args.fourier_scale.is_some() {
+        anyhow::bail!(
+            "--fourier-features and --fourier-scale are 2D options: in d dimensions the networks \
+             read the coordinates as they are"
+        );
+    }
+    let mut config = WideConfig::defaults_for(args.method);
+    config.seed = args.seed;
+    let set = |slot: &mut usize, value: Option<usize>| {
+        if let Some(value) = value {
+            *slot = value;
+        }
+    };
+    set(&mut config.flow.steps, args.steps);
+    set(&mut config.particles, args.particles);
+    set(&mut config.pool_flows, args.pool);
+    set(&mut config.iterations, args.iterations);
+    set(&mut config.adam_steps, args.adam_steps);
+    set(&mut config.batch_size, args.batch);
+    set(&mut config.hidden_width, args.width);
+    set(&mut config.hidden_layers, args.layers);
+    set(&mut config.straight_iterations, args.straight_iterations);
+    if let Some(eta) = args.eta {
+        config.flow.eta = eta;
+    }
+    if let Some(blur) = args.blur {
+        config.flow.sinkhorn.blur = blur;
+    }
+    if let Some(scaling) = args.scaling {
+        config.flow.sinkhorn.scaling = scaling;
+    }
+    if let Some(lr) = args.lr {
+        config.learning_rate = lr;
+    }
+    if let Some(activation) = args.activation {
+        config.activation = activation;
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+/// `nsgf train` toward a d-dimensional target (from the standard normal of its dimension).
+pub fn train_command(args: &TrainArgs, target_spec: &str) -> anyhow::Result<()> {
+    let config = wide_config(args)?;
+    let target = WideDistribution::parse_target(target_spec)?;
+    let source = match args.source.as_deref() {
+        None | Some("gaussian" | "normal") => {
+            WideDistribution::StandardNormal { dim: target.dim() }
+        }
+        Some(other) => anyhow::bail!(
+            "in {} dimensions the source is the standard normal (--source gaussian), not {other}",
+            target.dim()
+        ),
+    };
+    super::train::check_writable(&args.out)?;
+    let bar = super::progress::bar(1000, config.method.display_name());
+    let mut report = |progress: &TrainProgress| {
+        bar.set_position((progress.fraction_done * 1000.0).round() as u64);
+        bar.set_message(format!(
+            "{} {}/{}  loss {:.4}",
+            progress.stage, progress.iteration, progress.total, progress.loss
+        ));
+    };
+    let model = train(
+        &config,
+        &source,
+        &target,
+        &AtomicBool::new(false),
+        &mut report,
+    );
+    bar.finish_and_clear();
+    let model = model?;
+    model.save(&args.out)?;
+    super::progress::note(format!(
+        "saved {} ({} in {} dimensions, {:.1} s{})",
+        args.out.display(),
+        model.method.display_name(),
+        model.dim,
+        model.log.seconds,
+        model
+            .log
+            .w2
+            .map(|c| format!(
+                ", w2 {:.4} vs floor {:.4} at n = {}",
+                c.w2, c.floor, config.eval_samples
+            ))
+            .unwrap_or_default()
+    ));
+    Ok(())
+}
+
+/// Rows as CSV, one point per line.
+fn write_rows(rows: &Rows) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for row in rows.rows() {
+        let line: Vec<String> = row.iter().map(f64::to_string).collect();
+        writeln!(out, "{}", line.join(",")).context("writing to stdout")?;
+    }
+    out.flush().context("writing to stdout")
+}
+
+/// `nsgf sample` of a d-dimensional model: `n` rows of d numbers.
+pub fn sample_command(
+    model: &WideModel,
+    n: usize,
+    nfe: Option<usize>,
+    seed: u64,
+) -> anyhow::Result<()> {
+    write_rows(&model.sample(n, nfe, seed)?)
+}
+
+/// `nsgf eval` of a d-dimensional model: W2 against held-out data beside the floor (two disjoint
+/// held-out samples), averaged over `repeats` draws, and the nearest-training-point medians.
+pub fn eval_command(
+    model: &WideModel,
+    n: usize,
+    nfe: Option<usize>,
+    seed: u64,
+    repeats: usize,
+) -> anyhow::Result<()> {
+    if repeats == 0 {
+        anyhow::bail!("--repeats must be at least 1 (got 0)");
+    }
+    let mut sums = [0.0; 5];
+    let mut used_nfe = 0;
+    for repeat in 0..repeats as u64 {
+        let draw = seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9));
+        let e = model.evaluate(n, nfe, draw)?;
+        for (sum, value) in sums.iter_mut().zip([
+            e.w2,
+            e.floor,
+            e.nearest_median,
+            e.held_out_nearest_median,
+            e.seconds,
+        ]) {
+            *sum += value;
+        }
+        used_nfe = e.nfe;
+    }
+    let [w2, floor, nearest, held_out_nearest, seconds] = sums.map(|s| s / repeats as f64);
+    super::progress::note(format!(
+        "nfe {used_nfe}, {seconds:.3} s to generate {n} samples"
+    ));
+    println!("w2 {w2:.6}");
+    println!("floor {floor:.6}");
+    println!("ratio {:.4}", w2 / floor);
+    println!("nearest_training_median {nearest:.6}");
+    println!("held_out_nearest_training_median {held_out_nearest:.6}");
+    Ok(())
+}
+
+/// `nsgf gif` of a d-dimensional model: a grid of up to [`GRID_IMAGES`] 8×8 images flowing
+/// from noise to digits, one GIF frame per trajectory frame.
+pub fn gif_command(
+    model: &WideModel,
+    n: usize,
+    nfe: Option<usize>,
+    seed: u64,
+    out: &Path,
+    fps: u32,
+) -> anyhow::Result<()> {
+    let images = n.clamp(1, GRID_IMAGES);
+    let trajectory = model.sample_trajectory(images, nfe, seed)?;
+    let layout = GridLayout {
+        columns: (images as f64).sqrt().ceil() as usize,
+        ..GridLayout::default()
+    };
+    let frames = export_grid_gif(&trajectory, out, layout, fps.clamp(1, 50) as u16)?;
+    super::progress::note(format!(
+        "wrote {} ({frames} frames, a grid of {images} images{})",
+        out.display(),
+        if n > GRID_IMAGES {
+            format!("; --n {n} is more than a grid shows")
+        } else {
+            String::new()
+        }
+    ));
+    Ok(())
+}
