@@ -4,7 +4,7 @@
 use super::drawing::Brush;
 use super::state::{
     AppState, Command, DRAWN_LABEL, DrawCommand, FileCommand, FlowView, InputCommand,
-    MAX_PARTICLES, MeanfieldCommand, TargetChoice, ViewCommand,
+    DigitsCommand, MAX_PARTICLES, MeanfieldCommand, TargetChoice, ViewCommand,
 };
 use super::view_options::ViewOptions;
 use super::widgets::{self, labelled};
@@ -165,13 +165,22 @@ pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Comman
     if changed {
         commands.push(InputCommand::SetFlowConfig(config).into());
     }
-    if ui
-        .button("Mean-field limit…")
-        .on_hover_text(widgets::tip("Mean-field limit…").unwrap_or_default())
-        .clicked()
-    {
-        commands.push(MeanfieldCommand::SetOpen(true).into());
-    }
+    ui.horizontal(|ui| {
+        if ui
+            .button("Mean-field limit…")
+            .on_hover_text(widgets::tip("Mean-field limit…").unwrap_or_default())
+            .clicked()
+        {
+            commands.push(MeanfieldCommand::SetOpen(true).into());
+        }
+        if ui
+            .button("Digits (64-D)…")
+            .on_hover_text(widgets::tip("Digits (64-D)…").unwrap_or_default())
+            .clicked()
+        {
+            commands.push(DigitsCommand::SetOpen(true).into());
+        }
+    });
 }
 
 /// Draw mode: paint or erase target points, brush, clear, undo, CSV load and save.

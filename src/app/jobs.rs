@@ -174,6 +174,28 @@ pub struct MeanfieldRequest {
     pub cancel: CancelToken,
 }
 
+/// What a request about the digits asks for.
+#[derive(Debug, Clone)]
+pub enum DigitsWork {
+    /// Train a d-dimensional model on the digits, then sample its learned flow.
+    Train(crate::highdim::model::WideConfig),
+    /// Simulate the 64-dimensional particle flow of the grid's samples.
+    ParticleFlow,
+}
+
+/// A request about the digits (on the training worker).
+#[derive(Debug, Clone)]
+pub struct DigitsRequest {
+    /// Results tagged with an older generation are dropped.
+    pub generation: u64,
+    /// What to do.
+    pub work: DigitsWork,
+    /// Seed of the samples shown.
+    pub seed: u64,
+    /// Cancels it.
+    pub cancel: CancelToken,
+}
+
 /// A request for S_ε and W2 of one frame against the target.
 #[derive(Debug, Clone)]
 pub struct MetricsRequest {
@@ -347,6 +369,8 @@ pub enum Request {
     ExportGif(GifRequest),
     /// Study the mean-field limit.
     Meanfield(MeanfieldRequest),
+    /// Train on the digits or simulate their particle flow.
+    Digits(DigitsRequest),
 }
 
 /// Which file operation failed.
@@ -450,6 +474,38 @@ pub enum WorkerEvent {
         study: Box<crate::meanfield::MeanfieldStudy>,
         /// Whether it is the last.
         finished: bool,
+    },
+    /// Progress of a digits run.
+    DigitsProgress {
+        /// The request's generation.
+        generation: u64,
+        /// The progress report.
+        progress: TrainProgress,
+    },
+    /// A digits run ended: the model and its learned flow of the grid's samples.
+    DigitsTrained {
+        /// The request's generation.
+        generation: u64,
+        /// The model.
+        model: Arc<crate::highdim::model::WideModel>,
+        /// Its learned flow.
+        learned: Arc<crate::flow::Trajectory>,
+    },
+    /// The digits' particle flow, with the projection on the digits' principal components.
+    DigitsFlow {
+        /// The request's generation.
+        generation: u64,
+        /// The flow.
+        flow: Arc<crate::flow::Trajectory>,
+        /// The PCA projection.
+        projection: Arc<crate::highdim::pca::Projection>,
+    },
+    /// A digits run or flow failed or was cancelled.
+    DigitsFailed {
+        /// The request's generation.
+        generation: u64,
+        /// Why.
+        error: JobError,
     },
     /// A mean-field study failed or was cancelled.
     MeanfieldFailed {

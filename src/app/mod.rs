@@ -20,6 +20,7 @@ pub mod file_dialog_ui;
 pub mod fonts;
 pub mod jobs;
 pub mod meanfield_ui;
+pub mod digits_ui;
 pub mod playback;
 pub mod plot_items;
 pub mod plot_view_ui;

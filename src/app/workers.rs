@@ -12,14 +12,19 @@
 
 use super::field::{empirical_field, scaled};
 use super::jobs::{
-    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MeanfieldRequest,
-    MetricsRequest, Request, ShownFlow, TrainRequest, WorkerEvent,
+    DigitsRequest, DigitsWork, Extent, FileOp, FileRequest, FlowRequest, GifRequest,
+    LearnedRequest, MeanfieldRequest, MetricsRequest, Request, ShownFlow, TrainRequest,
+    WorkerEvent,
 };
+use super::state::digits::GRID_SAMPLES;
 use super::state::{DialogPurpose, MAX_W2_PARTICLES};
 use crate::data::{sample_source_and_target, seeded_rng};
 use crate::flow::{FlowSolver, ParticleFlow, PointCloud};
 use crate::gpu::{BackendNote, backend_on_device};
 use crate::job::{CancelToken, Job, JobError, Progress, Runner, RunnerHandle};
+use crate::highdim::WideDistribution;
+use crate::highdim::model::{WideConfig, WideStep, WideTrainer, particle_trajectory};
+use crate::highdim::pca::Projection;
 use crate::meanfield::MeanfieldStudy;
 use crate::model::{TrainStep, TrainedModel, Trainer};
 use crate::ot::cpu::CpuBackend;
@@ -231,6 +236,11 @@ impl Workers {
                 let cancel = request.cancel.clone();
                 self.files
                     .submit(Box::new(GifJob::new(request, sender)), cancel)
+            }
+            Request::Digits(request) => {
+                let cancel = request.cancel.clone();
+                self.training
+                    .submit(Box::new(DigitsJob::new(request, sender)), cancel)
             }
             // CPU work of seconds a step: beside training, not in the live flow's way.
             Request::Meanfield(request) => {
@@ -614,6 +624,105 @@ impl Job<()> for MeanfieldJob {
 
     fn stop(&mut self, reason: JobError) {
         self.sender.send(WorkerEvent::MeanfieldFailed {
+            generation: self.request.generation,
+            error: reason,
+        });
+    }
+}
+
+/// Work on the digits: a training run one unit a step (then its learned flow of the grid's
+/// samples), or the particle flow of the grid's samples in one step.
+pub struct DigitsJob {
+    request: DigitsRequest,
+    trainer: Option<WideTrainer>,
+    sender: EventSender,
+}
+
+impl DigitsJob {
+    /// The job for `request`, sending to `sender`.
+    pub fn new(request: DigitsRequest, sender: EventSender) -> Self {
+        Self {
+            request,
+            trainer: None,
+            sender,
+        }
+    }
+
+    /// One step of the work: Ok(true) when it is done.
+    fn advance(&mut self) -> Result<bool, JobError> {
+        let generation = self.request.generation;
+        let seed = self.request.seed;
+        match &self.request.work {
+            DigitsWork::ParticleFlow => {
+                let config = WideConfig::defaults_for(crate::model::Method::Nsgf);
+                let target = WideDistribution::Digits;
+                let source = WideDistribution::StandardNormal { dim: target.dim() };
+                let mut rng = seeded_rng(seed);
+                let start = source.sample(GRID_SAMPLES, &mut rng);
+                let goal = target.sample(GRID_SAMPLES, &mut rng);
+                let flow = particle_trajectory(start, &goal, &config.flow)?;
+                let projection = Projection::fit(crate::highdim::digits::training().view())
+                    .ok_or_else(|| {
+                        crate::highdim::HighDimError::Invalid("the digits have no spread".into())
+                    })?;
+                self.sender.send(WorkerEvent::DigitsFlow {
+                    generation,
+                    flow: Arc::new(flow),
+                    projection: Arc::new(projection),
+                });
+                Ok(true)
+            }
+            DigitsWork::Train(config) => {
+                let trainer = match &mut self.trainer {
+                    Some(trainer) => trainer,
+                    None => {
+                        let target = WideDistribution::Digits;
+                        let source = WideDistribution::StandardNormal { dim: target.dim() };
+                        self.trainer
+                            .insert(WideTrainer::new(config, &source, &target)?)
+                    }
+                };
+                match trainer.step()? {
+                    WideStep::Progress(progress) => {
+                        self.sender.send(WorkerEvent::DigitsProgress {
+                            generation,
+                            progress,
+                        });
+                        Ok(false)
+                    }
+                    WideStep::Finished(model) => {
+                        let learned = model.sample_trajectory(GRID_SAMPLES, None, seed)?;
+                        self.sender.send(WorkerEvent::DigitsTrained {
+                            generation,
+                            model: Arc::from(model),
+                            learned: Arc::new(learned),
+                        });
+                        Ok(true)
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Job<()> for DigitsJob {
+    fn name(&self) -> &'static str {
+        "digits"
+    }
+
+    fn step(&mut self, _context: &mut (), _budget: Duration) -> Progress {
+        match self.advance() {
+            Ok(true) => Progress::Finished,
+            Ok(false) => Progress::Running(self.trainer.as_ref().map(WideTrainer::fraction_done)),
+            Err(error) => {
+                self.stop(error);
+                Progress::Finished
+            }
+        }
+    }
+
+    fn stop(&mut self, reason: JobError) {
+        self.sender.send(WorkerEvent::DigitsFailed {
             generation: self.request.generation,
             error: reason,
         });

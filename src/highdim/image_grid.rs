@@ -88,9 +88,18 @@ pub fn render_grid(
 }
 
 /// The caption of frame `index` of `trajectory`, on two lines: its flow and t, then the NFE so
-/// far and, for NSGF++, the phase.
+/// far and, for NSGF++, the phase (for the particle flow: the Euler step).
 pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {
     let frame = &trajectory.frames()[index];
+    let kind = trajectory.kind();
+    if !kind.is_learned() {
+        return format!(
+            "{} T={:.2}\nSTEP {index}/{}",
+            kind.display_name(),
+            frame.t,
+            trajectory.len().saturating_sub(1)
+        );
+    }
     let phase = match trajectory.boundary_frame() {
         Some(boundary) if index >= boundary => " STRAIGHT",
         Some(_) => " SINKHORN",
@@ -98,7 +107,7 @@ pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {
     };
     format!(
         "{} T={:.2}\nNFE {}/{}{phase}",
-        trajectory.kind().display_name(),
+        kind.display_name(),
         frame.t,
         trajectory.nfe_at(index),
         trajectory.nfe()

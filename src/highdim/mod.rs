@@ -11,6 +11,7 @@ pub mod distribution;
 pub mod image_grid;
 pub mod metrics;
 pub mod model;
+pub mod pca;
 pub mod sinkhorn;
 
 pub use distribution::WideDistribution;

@@ -951,3 +951,24 @@ pub fn train(
         }
     }
 }
+
+/// The d-dimensional Sinkhorn particle flow of `source` toward `target` as a [`Trajectory`]:
+/// `flow.steps` Euler steps at times `k / steps`, each frame with its velocity.
+pub fn particle_trajectory(
+    source: Rows,
+    target: &Rows,
+    flow: &FlowConfig,
+) -> Result<Trajectory, HighDimError> {
+    let (positions, velocities, end) = simulate(source, target, flow)?;
+    let mut trajectory = Trajectory::new(FlowKind::Sinkhorn);
+    for (k, (x, v)) in positions.iter().zip(&velocities).enumerate() {
+        trajectory.push(Frame::moving(
+            k as f64 / flow.steps as f64,
+            cloud(x),
+            cloud(v),
+            flow.eta,
+        ));
+    }
+    trajectory.push(Frame::resting(1.0, cloud(&end)));
+    Ok(trajectory)
+}

@@ -36,6 +36,9 @@ pub enum JobError {
     /// A mean-field study failed.
     #[error(transparent)]
     Meanfield(#[from] crate::meanfield::MeanfieldError),
+    /// A d-dimensional run, flow or export failed.
+    #[error(transparent)]
+    HighDim(#[from] crate::highdim::HighDimError),
     /// A particle left the plane.
     #[error("particle {index} left the plane (non-finite position): try a smaller η")]
     NonFinite {

@@ -1099,3 +1099,137 @@ fn onestep_screenshot() {
     let image = harness.render().expect("rendered");
     image.save(format!("{dir}/onestep.png")).expect("saved");
 }
+
+/// The state of `recorded_state` with the digits window open on its particle flow (computed
+/// here as the worker computes it), at frame `frame`.
+fn digits_state(frame: usize) -> AppState {
+    use nsgf::app::state::DigitsCommand;
+    use nsgf::highdim::WideDistribution;
+    use nsgf::highdim::model::{WideConfig, particle_trajectory};
+    let mut state = recorded_state();
+    state.apply(DigitsCommand::SetOpen(true));
+    let request = state
+        .take_requests()
+        .into_iter()
+        .find_map(|r| match r {
+            Request::Digits(request) => Some(request),
+            _ => None,
+        })
+        .expect("opening the window asks for the particle flow");
+    let target = WideDistribution::Digits;
+    let mut rng = seeded_rng(request.seed);
+    let start = WideDistribution::StandardNormal { dim: 64 }.sample(64, &mut rng);
+    let goal = target.sample(64, &mut rng);
+    let flow = particle_trajectory(start, &goal, &WideConfig::defaults_for(Method::Nsgf).flow)
+        .expect("the flow");
+    let projection =
+        nsgf::highdim::pca::Projection::fit(nsgf::highdim::digits::training().view()).unwrap();
+    state.on_event(WorkerEvent::DigitsFlow {
+        generation: request.generation,
+        flow: Arc::new(flow),
+        projection: Arc::new(projection),
+    });
+    state.apply(DigitsCommand::Seek(frame));
+    state.take_requests();
+    state
+}
+
+#[test]
+fn snapshot_digits_window_particle_flow() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let state = digits_state(6);
+    let options = ViewOptions {
+        show_frame_times: false,
+        ..ViewOptions::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1100.0, 820.0))
+        .with_theme(egui::Theme::Light)
+        .wgpu()
+        .build_ui_state(
+            |ui, (state, options): &mut (AppState, ViewOptions)| {
+                ui.ctx().set_theme(egui::Theme::Light);
+                let mut commands = Vec::new();
+                layout_ui(ui, state, options, &mut commands);
+                for command in commands {
+                    state.apply(command);
+                }
+                state.take_requests();
+            },
+            (state, options),
+        );
+    harness.run_steps(3);
+    assert!(harness.query_by_label_contains("Digits (64 dimensions)").is_some());
+    assert!(harness.query_by_label_contains("t = 0.60 · step 6/10").is_some());
+    harness.snapshot("app_digits_particle_flow");
+}
+
+#[test]
+fn the_digits_window_trains_and_shows_both_flows_side_by_side() {
+    use nsgf::app::state::{DigitsCommand, DigitsView};
+    let mut harness = app_harness(tiny_settings());
+    harness.step();
+    harness.get_by_label("Digits (64-D)…").click_accesskit();
+    harness.step();
+    wait_until(&mut harness, "the digits' particle flow", |s| {
+        s.digits().particle().is_some()
+    });
+    let app = harness.state_mut();
+    app.apply(DigitsCommand::SetMethod(Method::Nsgf));
+    app.apply(DigitsCommand::SetIterations(2));
+    harness.step();
+    harness.get_by_label("Train on digits").click_accesskit();
+    harness.step();
+    wait_until(&mut harness, "the digits model", |s| {
+        s.digits().learned().is_some()
+    });
+    harness.run_steps(3);
+    let digits = harness.state().state().digits();
+    assert!(digits.error().is_none(), "{:?}", digits.error());
+    assert_eq!(digits.view(), DigitsView::SideBySide);
+    let learned = digits.learned().expect("the learned flow");
+    assert_eq!(learned.frames()[0].positions.dim(), 64);
+    assert_eq!(learned.nfe(), 10);
+    assert!(harness.query_by_label_contains("learned NSGF").is_some());
+    assert!(harness.query_by_label_contains("Sinkhorn particle flow").is_some());
+    assert!(harness.query_by_label_contains("against held-out digits").is_some());
+}
+
+/// Writes the digits window after an NSGF++ run with its defaults, side by side in the straight
+/// phase, to `$NSGF_SHOT_DIR/digits_window.png` (for the README; run by hand with `--ignored`).
+#[test]
+#[ignore = "writes a screenshot for the README"]
+fn digits_window_screenshot() {
+    use nsgf::app::state::DigitsCommand;
+    if !adapter_or_skip() {
+        return;
+    }
+    let dir = std::env::var("NSGF_SHOT_DIR").unwrap_or_else(|_| "assets".into());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .with_theme(egui::Theme::Light)
+        .wgpu()
+        .build_eframe(move |cc| {
+            cc.egui_ctx.set_theme(egui::Theme::Light);
+            NsgfApp::new(&cc.egui_ctx, FlowSettings::default(), shared_device(cc))
+                .expect("workers start")
+        });
+    harness.state_mut().view_options_mut().show_frame_times = false;
+    harness.state_mut().apply(DigitsCommand::SetOpen(true));
+    wait_until(&mut harness, "the digits' particle flow", |s| {
+        s.digits().particle().is_some()
+    });
+    harness.state_mut().apply(DigitsCommand::Train);
+    wait_until(&mut harness, "the digits model", |s| {
+        s.digits().learned().is_some()
+    });
+    harness.run_steps(2);
+    harness.state_mut().apply(DigitsCommand::Seek(7));
+    harness.run_steps(4);
+    let image = harness.render().expect("rendered");
+    image
+        .save(format!("{dir}/digits_window.png"))
+        .expect("saved");
+}

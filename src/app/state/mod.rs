@@ -15,6 +15,7 @@
 //! [`AppState::take_requests`]. Nothing here touches egui or runs numerics.
 
 pub mod dialogs;
+pub mod digits;
 pub mod inputs;
 pub mod meanfield;
 pub mod messages;
@@ -27,6 +28,7 @@ pub use super::drawing::DrawCommand;
 pub use super::playback::PlaybackCommand;
 pub use dialogs::{DialogKind, DialogPurpose};
 pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, TargetChoice};
+pub use digits::{DigitsCommand, DigitsPanel, DigitsView};
 pub use meanfield::{MeanfieldCommand, MeanfieldPanel};
 pub use readouts::{FrameReadouts, MAX_W2_PARTICLES, Readout};
 pub use training::{MAX_NFE, ModelInputs, RunningTraining, TrainCommand};
@@ -34,8 +36,9 @@ pub use view::{FlowView, Overlays, ViewCommand};
 
 use super::drawing::Drawing;
 use super::jobs::{
-    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MeanfieldRequest,
-    MetricsKey, Request, Run, ShownFlow, TrainRequest, WorkerEvent,
+    DigitsRequest, DigitsWork, Extent, FileOp, FileRequest, FlowRequest, GifRequest,
+    LearnedRequest, MeanfieldRequest, MetricsKey, Request, Run, ShownFlow, TrainRequest,
+    WorkerEvent,
 };
 use super::playback::{FrameSupply, Playback};
 use super::time_sync::nearest_frame;
@@ -145,6 +148,8 @@ pub enum Command {
     File(FileCommand),
     /// The mean-field panel.
     Meanfield(MeanfieldCommand),
+    /// The digits window.
+    Digits(DigitsCommand),
     /// Hide the error message.
     DismissError,
 }
@@ -162,6 +167,7 @@ macro_rules! command_from {
 command_from!(
     InputCommand => Input,
     MeanfieldCommand => Meanfield,
+    DigitsCommand => Digits,
     DrawCommand => Draw,
     PlaybackCommand => Playback,
     ViewCommand => View,
@@ -187,6 +193,7 @@ pub struct AppState {
     dialogs: Dialogs,
     png_size: u32,
     meanfield: MeanfieldPanel,
+    digits: DigitsPanel,
     next_generation: u64,
     requests: Vec<Request>,
 }
@@ -210,6 +217,7 @@ impl AppState {
             dialogs: Dialogs::default(),
             png_size: 960,
             meanfield: MeanfieldPanel::default(),
+            digits: DigitsPanel::default(),
             next_generation: 0,
             requests: Vec::new(),
         };
@@ -493,6 +501,31 @@ impl AppState {
         &self.meanfield
     }
 
+    /// The digits window.
+    pub fn digits(&self) -> &DigitsPanel {
+        &self.digits
+    }
+
+    /// Queues digits work (a training run, or the particle flow of the grid's samples).
+    fn start_digits(&mut self, effect: digits::DigitsEffect) {
+        let generation = self.fresh_generation();
+        let work = match effect {
+            digits::DigitsEffect::None => return,
+            digits::DigitsEffect::Train => DigitsWork::Train(self.digits.config().clone()),
+            digits::DigitsEffect::ParticleFlow => DigitsWork::ParticleFlow,
+        };
+        let cancel = match work {
+            DigitsWork::Train(_) => self.digits.begin_training(generation),
+            DigitsWork::ParticleFlow => self.digits.begin_flow(generation),
+        };
+        self.requests.push(Request::Digits(DigitsRequest {
+            generation,
+            work,
+            seed: self.digits.seed(),
+            cancel,
+        }));
+    }
+
     /// Queues a mean-field study of the current source, target and blur.
     fn start_meanfield(&mut self) {
         if self.settings.target == TargetChoice::Drawn && self.drawing.drawn().points().is_empty() {
@@ -550,6 +583,10 @@ impl AppState {
                 if self.meanfield.apply(command) == meanfield::MeanfieldEffect::Start {
                     self.start_meanfield();
                 }
+            }
+            Command::Digits(command) => {
+                let effect = self.digits.apply(command);
+                self.start_digits(effect);
             }
             Command::DismissError => self.messages.dismiss_error(),
         }
@@ -884,6 +921,24 @@ impl AppState {
             WorkerEvent::MeanfieldFailed { generation, error } => {
                 let message = (!error.is_cancelled()).then(|| error.describe());
                 self.meanfield.fail(generation, message);
+            }
+            WorkerEvent::DigitsProgress {
+                generation,
+                progress,
+            } => self.digits.on_progress(generation, progress),
+            WorkerEvent::DigitsTrained {
+                generation,
+                model,
+                learned,
+            } => self.digits.on_trained(generation, model, learned),
+            WorkerEvent::DigitsFlow {
+                generation,
+                flow,
+                projection,
+            } => self.digits.on_particle_flow(generation, flow, projection),
+            WorkerEvent::DigitsFailed { generation, error } => {
+                let message = (!error.is_cancelled()).then(|| error.describe());
+                self.digits.on_failed(generation, message);
             }
             // Results of superseded jobs.
             WorkerEvent::FlowStarted { .. }
