@@ -3,8 +3,8 @@
 
 use super::drawing::Brush;
 use super::state::{
-    AppState, Command, DRAWN_LABEL, DrawCommand, FileCommand, FlowView, InputCommand,
-    DigitsCommand, MAX_PARTICLES, MeanfieldCommand, TargetChoice, ViewCommand,
+    AppState, Command, DRAWN_LABEL, DigitsCommand, DrawCommand, FileCommand, FlowView,
+    InputCommand, MAX_PARTICLES, MeanfieldCommand, TargetChoice, ViewCommand,
 };
 use super::view_options::ViewOptions;
 use super::widgets::{self, labelled};

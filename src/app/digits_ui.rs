@@ -60,7 +60,10 @@ fn window_ui(ui: &mut Ui, state: &AppState, now: f64, commands: &mut Vec<Command
             (DigitsView::SideBySide, "Side by side", has_model),
         ] {
             if ui
-                .add_enabled(enabled, egui::Button::selectable(panel.view() == view, label))
+                .add_enabled(
+                    enabled,
+                    egui::Button::selectable(panel.view() == view, label),
+                )
                 .clicked()
             {
                 commands.push(DigitsCommand::SetView(view).into());
@@ -73,10 +76,22 @@ fn window_ui(ui: &mut Ui, state: &AppState, now: f64, commands: &mut Vec<Command
         {
             commands.push(DigitsCommand::NewParticleFlow.into());
         }
+        if ui
+            .add_enabled(
+                panel.gif_trajectory().is_some(),
+                egui::Button::new("Export grid GIF…"),
+            )
+            .on_hover_text("The shown flow (the learned one when shown) as a GIF of image grids")
+            .clicked()
+        {
+            commands.push(super::state::FileCommand::ExportDigitsGif.into());
+        }
         let mut projection = panel.show_projection();
         if ui
             .checkbox(&mut projection, "PCA view")
-            .on_hover_text("The same frame as particles on the digits' first two principal components")
+            .on_hover_text(
+                "The same frame as particles on the digits' first two principal components",
+            )
             .changed()
         {
             commands.push(DigitsCommand::SetProjection(projection).into());
@@ -92,8 +107,14 @@ fn window_ui(ui: &mut Ui, state: &AppState, now: f64, commands: &mut Vec<Command
     timeline_row(ui, state, timeline, now, commands);
     let (particle_index, learned_index) = panel.frames_at(now);
     let shown: Vec<(&Arc<Trajectory>, usize, Color32)> = [
-        panel.particle().zip(particle_index).map(|(t, i)| (t, i, SINKHORN_COLOR)),
-        panel.learned().zip(learned_index).map(|(t, i)| (t, i, STRAIGHT_COLOR)),
+        panel
+            .particle()
+            .zip(particle_index)
+            .map(|(t, i)| (t, i, SINKHORN_COLOR)),
+        panel
+            .learned()
+            .zip(learned_index)
+            .map(|(t, i)| (t, i, STRAIGHT_COLOR)),
     ]
     .into_iter()
     .flatten()
@@ -214,8 +235,7 @@ fn timeline_row(
     });
     if let Some(boundary) = timeline.boundary_frame() {
         let width = ui.available_width().min(420.0);
-        let (rect, response) =
-            ui.allocate_exact_size(egui::vec2(width, 8.0), egui::Sense::hover());
+        let (rect, response) = ui.allocate_exact_size(egui::vec2(width, 8.0), egui::Sense::hover());
         let split = rect.left() + width * boundary as f32 / last.max(1) as f32;
         let painter = ui.painter();
         painter.rect_filled(
@@ -229,7 +249,11 @@ fn timeline_row(
             STRAIGHT_COLOR,
         );
         let marker = rect.left() + width * index as f32 / last.max(1) as f32;
-        painter.vline(marker, rect.y_range(), egui::Stroke::new(2.0, Color32::WHITE));
+        painter.vline(
+            marker,
+            rect.y_range(),
+            egui::Stroke::new(2.0, Color32::WHITE),
+        );
         response.on_hover_text(format!(
             "Sinkhorn phase: frames 0–{}; straight phase from frame {boundary}",
             boundary.saturating_sub(1)

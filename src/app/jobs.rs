@@ -294,6 +294,13 @@ pub enum FileRequest {
         /// Where; None asks.
         path: Option<PathBuf>,
     },
+    /// Write a 64-dimensional flow as a GIF of 8×8 image grids.
+    ExportDigitsGif {
+        /// The flow (shared with the digits window).
+        trajectory: Arc<Trajectory>,
+        /// Where; None asks.
+        path: Option<PathBuf>,
+    },
 }
 
 impl FileRequest {
@@ -306,7 +313,8 @@ impl FileRequest {
             | Self::SavePoints { path, .. }
             | Self::SaveModel { path, .. }
             | Self::SaveScene { path, .. }
-            | Self::SavePng { path, .. } => path.as_ref(),
+            | Self::SavePng { path, .. }
+            | Self::ExportDigitsGif { path, .. } => path.as_ref(),
             Self::OpenDropped(path) => Some(path),
         }
     }
@@ -321,6 +329,7 @@ impl FileRequest {
             Self::SaveScene { .. } => DialogPurpose::SaveScene,
             Self::OpenScene(_) => DialogPurpose::OpenScene,
             Self::SavePng { .. } => DialogPurpose::SavePng,
+            Self::ExportDigitsGif { .. } => DialogPurpose::ExportDigitsGif,
         }
     }
 
@@ -335,6 +344,7 @@ impl FileRequest {
             Self::OpenScene(_) => FileOp::OpenScene,
             Self::OpenDropped(_) => FileOp::OpenDropped,
             Self::SavePng { .. } => FileOp::SavePng,
+            Self::ExportDigitsGif { .. } => FileOp::ExportDigitsGif,
         }
     }
 }
@@ -394,6 +404,8 @@ pub enum FileOp {
     OpenDropped,
     /// Saving a PNG frame.
     SavePng,
+    /// Exporting the digits' grid GIF.
+    ExportDigitsGif,
 }
 
 /// Results the workers send back.

@@ -14,13 +14,13 @@
 use eframe::egui;
 pub mod app_ui;
 pub mod controls_ui;
+pub mod digits_ui;
 pub mod drawing;
 pub mod field;
 pub mod file_dialog_ui;
 pub mod fonts;
 pub mod jobs;
 pub mod meanfield_ui;
-pub mod digits_ui;
 pub mod playback;
 pub mod plot_items;
 pub mod plot_view_ui;

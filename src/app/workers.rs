@@ -21,10 +21,10 @@ use super::state::{DialogPurpose, MAX_W2_PARTICLES};
 use crate::data::{sample_source_and_target, seeded_rng};
 use crate::flow::{FlowSolver, ParticleFlow, PointCloud};
 use crate::gpu::{BackendNote, backend_on_device};
-use crate::job::{CancelToken, Job, JobError, Progress, Runner, RunnerHandle};
 use crate::highdim::WideDistribution;
 use crate::highdim::model::{WideConfig, WideStep, WideTrainer, particle_trajectory};
 use crate::highdim::pca::Projection;
+use crate::job::{CancelToken, Job, JobError, Progress, Runner, RunnerHandle};
 use crate::meanfield::MeanfieldStudy;
 use crate::model::{TrainStep, TrainedModel, Trainer};
 use crate::ot::cpu::CpuBackend;
@@ -862,6 +862,17 @@ fn carry_out(request: FileRequest, path: &Path) -> Result<WorkerEvent, JobError>
                     look.size_px,
                     path.display()
                 ),
+            }
+        }
+        FileRequest::ExportDigitsGif { trajectory, .. } => {
+            let frames = crate::highdim::image_grid::export_grid_gif(
+                &trajectory,
+                path,
+                crate::highdim::image_grid::GridLayout::default(),
+                super::state::digits::DIGITS_FPS as u16,
+            )?;
+            WorkerEvent::Saved {
+                message: format!("wrote {frames} frames of digits to {}", path.display()),
             }
         }
     })

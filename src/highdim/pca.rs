@@ -68,7 +68,11 @@ impl Projection {
     pub fn project(&self, cloud: ArrayView2<f64>) -> Vec<crate::Point> {
         let centred = &cloud - &self.mean;
         let coordinates = centred.dot(&self.components.t());
-        coordinates.rows().into_iter().map(|r| [r[0], r[1]]).collect()
+        coordinates
+            .rows()
+            .into_iter()
+            .map(|r| [r[0], r[1]])
+            .collect()
     }
 
     /// Half the side of a square centred on the origin that holds every projected reference

@@ -1161,8 +1161,16 @@ fn snapshot_digits_window_particle_flow() {
             (state, options),
         );
     harness.run_steps(3);
-    assert!(harness.query_by_label_contains("Digits (64 dimensions)").is_some());
-    assert!(harness.query_by_label_contains("t = 0.60 · step 6/10").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("Digits (64 dimensions)")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("t = 0.60 · step 6/10")
+            .is_some()
+    );
     harness.snapshot("app_digits_particle_flow");
 }
 
@@ -1193,8 +1201,16 @@ fn the_digits_window_trains_and_shows_both_flows_side_by_side() {
     assert_eq!(learned.frames()[0].positions.dim(), 64);
     assert_eq!(learned.nfe(), 10);
     assert!(harness.query_by_label_contains("learned NSGF").is_some());
-    assert!(harness.query_by_label_contains("Sinkhorn particle flow").is_some());
-    assert!(harness.query_by_label_contains("against held-out digits").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("Sinkhorn particle flow")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("against held-out digits")
+            .is_some()
+    );
 }
 
 /// Writes the digits window after an NSGF++ run with its defaults, side by side in the straight
@@ -1232,4 +1248,35 @@ fn digits_window_screenshot() {
     image
         .save(format!("{dir}/digits_window.png"))
         .expect("saved");
+}
+
+#[test]
+fn the_digits_window_exports_its_flow_as_a_grid_gif() {
+    let mut state = digits_state(0);
+    let path = std::env::temp_dir().join(format!("nsgf-digits-{}.gif", std::process::id()));
+    state.apply(FileCommand::ExportDigitsGifTo(path.clone()));
+    let request = state
+        .take_requests()
+        .into_iter()
+        .find_map(|r| match r {
+            Request::File(request) => Some(request),
+            _ => None,
+        })
+        .expect("the export is queued for the files worker");
+    match workers::run_file_request(request) {
+        WorkerEvent::Saved { message } => assert!(message.contains("11 frames"), "{message}"),
+        other => panic!("expected Saved, got {other:?}"),
+    }
+    let mut decoder = gif::DecodeOptions::new()
+        .read_info(std::fs::File::open(&path).unwrap())
+        .unwrap();
+    let mut frames = 0;
+    while decoder.read_next_frame().unwrap().is_some() {
+        frames += 1;
+    }
+    assert_eq!(
+        frames, 11,
+        "one GIF frame per frame of the 10-step particle flow"
+    );
+    std::fs::remove_file(&path).ok();
 }

@@ -23,6 +23,8 @@ pub enum DialogPurpose {
     SaveScene,
     /// A scene file to open.
     OpenScene,
+    /// Where to write the digits window's grid GIF.
+    ExportDigitsGif,
 }
 
 impl DialogPurpose {
@@ -37,6 +39,7 @@ impl DialogPurpose {
             Self::SavePng => "Save PNG",
             Self::SaveScene => "Save scene",
             Self::OpenScene => "Open scene",
+            Self::ExportDigitsGif => "Export digits GIF",
         }
     }
 
@@ -44,7 +47,12 @@ impl DialogPurpose {
     pub fn saves(self) -> bool {
         matches!(
             self,
-            Self::SavePoints | Self::SaveModel | Self::ExportGif | Self::SavePng | Self::SaveScene
+            Self::SavePoints
+                | Self::SaveModel
+                | Self::ExportGif
+                | Self::SavePng
+                | Self::SaveScene
+                | Self::ExportDigitsGif
         )
     }
 
@@ -56,6 +64,7 @@ impl DialogPurpose {
             Self::ExportGif => "flow.gif",
             Self::SavePng => "frame.png",
             Self::SaveScene | Self::OpenScene => "scene.json",
+            Self::ExportDigitsGif => "digits.gif",
         }
     }
 
@@ -64,7 +73,7 @@ impl DialogPurpose {
         match self {
             Self::LoadPoints | Self::SavePoints => &["csv", "txt"],
             Self::LoadModel | Self::SaveModel | Self::SaveScene | Self::OpenScene => &["json"],
-            Self::ExportGif => &["gif"],
+            Self::ExportGif | Self::ExportDigitsGif => &["gif"],
             Self::SavePng => &["png"],
         }
     }
@@ -74,7 +83,7 @@ impl DialogPurpose {
         match self {
             Self::LoadPoints | Self::SavePoints => "CSV point set",
             Self::LoadModel | Self::SaveModel => "NSGF model",
-            Self::ExportGif => "GIF animation",
+            Self::ExportGif | Self::ExportDigitsGif => "GIF animation",
             Self::SavePng => "PNG image",
             Self::SaveScene | Self::OpenScene => "NSGF scene",
         }

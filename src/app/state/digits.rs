@@ -201,6 +201,12 @@ impl DigitsPanel {
         index.min(last)
     }
 
+    /// The flow a grid GIF exports: the learned flow when it is shown (alone or beside the
+    /// particle flow), else the particle flow.
+    pub fn gif_trajectory(&self) -> Option<&Arc<Trajectory>> {
+        self.timeline()
+    }
+
     /// Whether playback runs.
     pub fn playing(&self) -> bool {
         self.playing.is_some()

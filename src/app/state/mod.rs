@@ -27,8 +27,8 @@ pub mod view;
 pub use super::drawing::DrawCommand;
 pub use super::playback::PlaybackCommand;
 pub use dialogs::{DialogKind, DialogPurpose};
-pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, TargetChoice};
 pub use digits::{DigitsCommand, DigitsPanel, DigitsView};
+pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, TargetChoice};
 pub use meanfield::{MeanfieldCommand, MeanfieldPanel};
 pub use readouts::{FrameReadouts, MAX_W2_PARTICLES, Readout};
 pub use training::{MAX_NFE, ModelInputs, RunningTraining, TrainCommand};
@@ -113,6 +113,10 @@ pub enum FileCommand {
     SetDialogKind(DialogKind),
     /// The in-app dialog was cancelled.
     DialogCancelled,
+    /// Export the digits window's shown flow as a grid GIF (a file dialog asks where).
+    ExportDigitsGif,
+    /// Export the digits window's shown flow as a grid GIF to this path.
+    ExportDigitsGifTo(PathBuf),
 }
 
 impl DialogPurpose {
@@ -127,6 +131,7 @@ impl DialogPurpose {
             Self::SavePng => FileCommand::SavePngTo(path),
             Self::SaveScene => FileCommand::SaveSceneTo(path),
             Self::OpenScene => FileCommand::OpenSceneFrom(path),
+            Self::ExportDigitsGif => FileCommand::ExportDigitsGifTo(path),
         }
     }
 }
@@ -678,6 +683,22 @@ impl AppState {
                 self.file_request(FileRequest::OpenScene(Some(path)));
             }
             FileCommand::OpenDropped(path) => self.file_request(FileRequest::OpenDropped(path)),
+            FileCommand::ExportDigitsGif => {
+                if self.digits.gif_trajectory().is_some() {
+                    self.ask_path(DialogPurpose::ExportDigitsGif);
+                } else {
+                    self.messages.fail("nothing to export yet: no digits flow");
+                }
+            }
+            FileCommand::ExportDigitsGifTo(path) => {
+                if let Some(trajectory) = self.digits.gif_trajectory() {
+                    let trajectory = Arc::clone(trajectory);
+                    self.file_request(FileRequest::ExportDigitsGif {
+                        trajectory,
+                        path: Some(path),
+                    });
+                }
+            }
             FileCommand::SetDialogKind(kind) => self.dialogs.set_kind(kind),
             FileCommand::DialogCancelled => {
                 if self.dialogs.close().is_some() {
@@ -715,6 +736,13 @@ impl AppState {
                 path: None,
             },
             DialogPurpose::OpenScene => FileRequest::OpenScene(None),
+            DialogPurpose::ExportDigitsGif => match self.digits.gif_trajectory() {
+                Some(trajectory) => FileRequest::ExportDigitsGif {
+                    trajectory: Arc::clone(trajectory),
+                    path: None,
+                },
+                None => return,
+            },
         };
         self.file_request(request);
     }
