@@ -88,6 +88,10 @@ pub struct TrainArgs {
     /// Standard deviation of the Fourier-feature frequencies.
     #[arg(long)]
     pub fourier_scale: Option<f64>,
+    /// d-dimensional targets: where the simulated flows' velocities run (`auto`: a hardware GPU
+    /// when there is one, else the CPU). 2D training runs on the CPU.
+    #[arg(long, value_enum, default_value_t = crate::gpu::BackendChoice::Auto)]
+    pub backend: crate::gpu::BackendChoice,
     /// W2 checkpoint every this many iterations (0: only at the end).
     #[arg(long)]
     pub eval_every: Option<usize>,

@@ -3,8 +3,9 @@
 //! commands and their options stay the same.
 
 use super::train::TrainArgs;
+use crate::gpu::{BackendChoice, WideGpu};
 use crate::highdim::image_grid::{GridLayout, export_grid_gif};
-use crate::highdim::model::{WideConfig, WideModel, train};
+use crate::highdim::model::{WideConfig, WideKernels, WideModel, train_on};
 use crate::highdim::{Rows, WideDistribution};
 use crate::model::{TrainProgress, TrainedModel};
 use anyhow::Context;
@@ -123,6 +124,8 @@ pub fn train_command(args: &TrainArgs, target_spec: &str) -> anyhow::Result<()> 
         ),
     };
     super::train::check_writable(&args.out)?;
+    let kernels = kernels_for(args.backend)?;
+    super::progress::note(format!("velocity: {}", kernels.name()));
     let bar = super::progress::bar(1000, config.method.display_name());
     let mut report = |progress: &TrainProgress| {
         bar.set_position((progress.fraction_done * 1000.0).round() as u64);
@@ -131,7 +134,8 @@ pub fn train_command(args: &TrainArgs, target_spec: &str) -> anyhow::Result<()> 
             progress.stage, progress.iteration, progress.total, progress.loss
         ));
     };
-    let model = train(
+    let model = train_on(
+        kernels,
         &config,
         &source,
         &target,
@@ -157,6 +161,21 @@ pub fn train_command(args: &TrainArgs, target_spec: &str) -> anyhow::Result<()> 
             .unwrap_or_default()
     ));
     Ok(())
+}
+
+/// The kernels `choice` asks for: `gpu` an error without an adapter; `auto` a hardware GPU
+/// when there is one (a software adapter is slower than the CPU), else the CPU.
+fn kernels_for(choice: BackendChoice) -> anyhow::Result<WideKernels> {
+    match choice {
+        BackendChoice::Cpu => Ok(WideKernels::Cpu),
+        BackendChoice::Gpu => Ok(WideKernels::Gpu(std::sync::Arc::new(
+            WideGpu::new_blocking()?,
+        ))),
+        BackendChoice::Auto => Ok(match WideGpu::new_blocking() {
+            Ok(gpu) if !gpu.is_software() => WideKernels::Gpu(std::sync::Arc::new(gpu)),
+            _ => WideKernels::Cpu,
+        }),
+    }
 }
 
 /// Rows as CSV, one point per line.

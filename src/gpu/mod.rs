@@ -11,10 +11,12 @@ mod context;
 mod fallback;
 mod kernels;
 mod plan;
+mod wide;
 
 pub use backend::GpuBackend;
 pub use context::devices_opened;
 pub use fallback::FallbackBackend;
+pub use wide::WideGpu;
 
 use crate::ot::cpu::CpuBackend;
 use crate::ot::{OtError, Precision, VelocityBackend};
@@ -219,6 +221,18 @@ pub mod test_support {
                 skip_or_fail(&reason)
             }
             Err(err) => panic!("a GPU adapter exists but the GPU backend failed: {err}"),
+        }
+    }
+
+    /// The d-dimensional kernels on their own device, or `None` (skip) when no adapter exists
+    /// (a panic when `NSGF_REQUIRE_GPU=1`, and when an adapter exists but they cannot start).
+    pub fn wide_or_skip() -> Option<super::WideGpu> {
+        match super::WideGpu::new_blocking() {
+            Ok(wide) => Some(wide),
+            Err(crate::ot::OtError::Gpu(reason)) if reason.starts_with(super::NO_ADAPTER) => {
+                skip_or_fail(&reason)
+            }
+            Err(err) => panic!("a GPU adapter exists but the d-dimensional kernels failed: {err}"),
         }
     }
 

@@ -271,8 +271,52 @@ impl Pool {
     }
 }
 
-/// One d-dimensional Sinkhorn particle flow: the positions before each step and the velocities.
+/// Which kernels compute the d-dimensional velocity.
+#[derive(Clone, Default)]
+pub enum WideKernels {
+    /// The dense f64 kernel on the CPU ([`sinkhorn::flow_velocity`]).
+    #[default]
+    Cpu,
+    /// The tiled f32 kernels on a GPU ([`crate::gpu::WideGpu`]).
+    Gpu(std::sync::Arc<crate::gpu::WideGpu>),
+}
+
+impl WideKernels {
+    /// The velocity at every row of `x` toward `y`.
+    pub fn velocity(
+        &self,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        params: &SinkhornParams,
+    ) -> Result<Rows, HighDimError> {
+        match self {
+            WideKernels::Cpu => sinkhorn::flow_velocity(x, y, params),
+            WideKernels::Gpu(gpu) => Ok(gpu.flow_velocity(x, y, params)?),
+        }
+    }
+
+    /// "cpu f64" or the GPU's name.
+    pub fn name(&self) -> String {
+        match self {
+            WideKernels::Cpu => "cpu f64".into(),
+            WideKernels::Gpu(gpu) => gpu.name(),
+        }
+    }
+}
+
+/// One d-dimensional Sinkhorn particle flow on the CPU: the positions before each step and the
+/// velocities.
 pub fn simulate(
+    source: Rows,
+    target: &Rows,
+    flow: &FlowConfig,
+) -> Result<(Vec<Rows>, Vec<Rows>, Rows), HighDimError> {
+    simulate_on(&WideKernels::Cpu, source, target, flow)
+}
+
+/// [`simulate`] on `kernels`.
+pub fn simulate_on(
+    kernels: &WideKernels,
     source: Rows,
     target: &Rows,
     flow: &FlowConfig,
@@ -281,7 +325,7 @@ pub fn simulate(
     let mut positions = Vec::with_capacity(flow.steps);
     let mut velocities = Vec::with_capacity(flow.steps);
     for _ in 0..flow.steps {
-        let velocity = sinkhorn::flow_velocity(current.view(), target.view(), &flow.sinkhorn)?;
+        let velocity = kernels.velocity(current.view(), target.view(), &flow.sinkhorn)?;
         positions.push(current.clone());
         current.scaled_add(flow.eta, &velocity);
         velocities.push(velocity);
@@ -317,9 +361,15 @@ pub struct WideTrainer {
     units_total: usize,
     log: WideLog,
     elapsed_s: f64,
+    kernels: WideKernels,
 }
 
 impl WideTrainer {
+    /// Computes the simulated flows' velocities on `kernels` (the CPU by default).
+    pub fn set_kernels(&mut self, kernels: WideKernels) {
+        self.kernels = kernels;
+    }
+
     /// A run of `config` from `source` to `target` (same dimension; validated).
     pub fn new(
         config: &WideConfig,
@@ -375,6 +425,7 @@ impl WideTrainer {
             units_total: config.iterations + straight_units,
             log: WideLog::default(),
             elapsed_s: 0.0,
+            kernels: WideKernels::Cpu,
         })
     }
 
@@ -454,7 +505,8 @@ impl WideTrainer {
         let config = &self.config;
         let sources = self.source.sample(config.particles, &mut self.rng);
         let targets = self.target.sample(config.particles, &mut self.rng);
-        let (positions, velocities, _) = simulate(sources, &targets, &config.flow)?;
+        let (positions, velocities, _) =
+            simulate_on(&self.kernels, sources, &targets, &config.flow)?;
         self.pool.push(positions, velocities);
         self.velocity_adam.set_learning_rate(cosine_rate(
             config.learning_rate,
@@ -932,7 +984,8 @@ pub fn rows(cloud: &PointCloud) -> Result<Rows, HighDimError> {
         .map_err(|error| HighDimError::Invalid(error.to_string()))
 }
 
-/// Trains to the end, reporting progress after every unit; `cancel` stops it between units.
+/// Trains to the end on the CPU, reporting progress after every unit; `cancel` stops it
+/// between units.
 pub fn train(
     config: &WideConfig,
     source: &WideDistribution,
@@ -940,7 +993,20 @@ pub fn train(
     cancel: &std::sync::atomic::AtomicBool,
     progress: &mut dyn FnMut(&TrainProgress),
 ) -> Result<WideModel, HighDimError> {
+    train_on(WideKernels::Cpu, config, source, target, cancel, progress)
+}
+
+/// [`train`] with the flows' velocities on `kernels`.
+pub fn train_on(
+    kernels: WideKernels,
+    config: &WideConfig,
+    source: &WideDistribution,
+    target: &WideDistribution,
+    cancel: &std::sync::atomic::AtomicBool,
+    progress: &mut dyn FnMut(&TrainProgress),
+) -> Result<WideModel, HighDimError> {
     let mut trainer = WideTrainer::new(config, source, target)?;
+    trainer.set_kernels(kernels);
     loop {
         if cancel.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(HighDimError::Model(crate::model::ModelError::Cancelled));

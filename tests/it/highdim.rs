@@ -207,3 +207,44 @@ fn a_grid_gif_has_one_frame_per_trajectory_frame_and_draws_the_pixels() {
     assert_eq!(last, expected);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_gpu_kernels_match_geomloss_in_64_dimensions() {
+    let _serial = nsgf::gpu::test_support::serial_gpu_test();
+    let Some(gpu) = nsgf::gpu::test_support::wide_or_skip() else {
+        return;
+    };
+    let x = fixture("digits64.source.csv");
+    let y = fixture("digits64.target.csv");
+    let reference = fixture("digits64.velocity.csv");
+    let params = SinkhornParams {
+        blur: 1.0,
+        scaling: 0.9,
+    };
+    let velocity = gpu.flow_velocity(x.view(), y.view(), &params).unwrap();
+    let scale = reference.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let error = (&velocity - &reference)
+        .iter()
+        .fold(0.0_f64, |m, v| m.max(v.abs()))
+        / scale;
+    println!(
+        "digits64 on {}: largest error / largest component {error:.2e}",
+        gpu.name()
+    );
+    assert!(error < 5e-3, "{error:e}");
+    // Sizes off the 16-point tiles and the 64-thread groups, and dimensions off 16.
+    let mut rng = nsgf::data::seeded_rng(4);
+    for (n, m, dim) in [(1, 1, 3), (37, 70, 5), (130, 17, 33)] {
+        let x = WideDistribution::StandardNormal { dim }.sample(n, &mut rng);
+        let y = WideDistribution::StandardNormal { dim }.sample(m, &mut rng) + 1.5;
+        let cpu = sinkhorn::flow_velocity(x.view(), y.view(), &params).unwrap();
+        let gpu_v = gpu.flow_velocity(x.view(), y.view(), &params).unwrap();
+        let scale = cpu.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let error = (&gpu_v - &cpu).iter().fold(0.0_f64, |m, v| m.max(v.abs())) / scale;
+        println!("n {n}, m {m}, d {dim}: gpu vs cpu f64 {error:.2e}");
+        assert!(error < 5e-3, "n {n}, m {m}, d {dim}: {error:e}");
+    }
+    // Mismatched dimensions are refused.
+    let wrong = ndarray::Array2::<f64>::zeros((3, 2));
+    assert!(gpu.flow_velocity(x.view(), wrong.view(), &params).is_err());
+}

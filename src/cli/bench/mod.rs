@@ -7,6 +7,7 @@ pub mod flow_modes;
 pub mod gif;
 pub mod precision;
 pub mod warm_start;
+pub mod wide;
 
 use super::velocity::PrecisionArg;
 use crate::Point;
@@ -32,6 +33,8 @@ pub enum BenchWhat {
     /// Exact (annealed) against converged, warm-started particle flows (CPU): passes and time
     /// per Euler step, trajectory difference.
     Flowmodes,
+    /// The d-dimensional velocity (64-D digits) on the CPU and the GPU.
+    Wide,
     /// Every benchmark.
     #[default]
     All,
@@ -89,6 +92,9 @@ pub struct BenchArgs {
     /// (above it: 2 timed steps, and the exact truncated flow is the reference).
     #[arg(long, default_value_t = 4000)]
     pub flow_dense_limit: usize,
+    /// Cloud sizes n = m of the d-dimensional benchmark, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [256, 1024])]
+    pub wide_sizes: Vec<usize>,
     /// Seed of the random clouds.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -130,6 +136,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if matches!(args.what, BenchWhat::Precision | BenchWhat::All) {
         precision::bench_precision(args.warm_n, args.seed, params.scaling)?;
+    }
+    if matches!(args.what, BenchWhat::Wide | BenchWhat::All) {
+        if args.wide_sizes.contains(&0) {
+            anyhow::bail!("--wide-sizes must be at least 1");
+        }
+        wide::bench_wide(&args.wide_sizes, args.repeats, args.seed)?;
     }
     Ok(())
 }

@@ -1,0 +1,65 @@
+//! The d-dimensional velocity (noise → digits, 64 dimensions, blur 1, scaling 0.9): seconds a
+//! call on the CPU's dense f64 kernel and on the GPU's tiled f32 kernels, their ratio, and the
+//! GPU's largest difference from the CPU relative to max |v|.
+
+use crate::data::seeded_rng;
+use crate::highdim::{WideDistribution, sinkhorn};
+use crate::ot::SinkhornParams;
+use std::time::Instant;
+
+/// Times `repeats` calls at every size n = m (after one untimed call), on the CPU and, where an
+/// adapter exists, on the GPU.
+pub fn bench_wide(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<()> {
+    let params = SinkhornParams {
+        blur: 1.0,
+        scaling: 0.9,
+    };
+    println!(
+        "\nd-dimensional velocity (N(0, I) → digits, d = 64, blur 1, scaling 0.9, {repeats} timed \
+         calls):"
+    );
+    let gpu = match crate::gpu::WideGpu::new_blocking() {
+        Ok(gpu) => Some(gpu),
+        Err(error) => {
+            println!("  no GPU figures: {error}");
+            None
+        }
+    };
+    for &n in sizes {
+        let mut rng = seeded_rng(seed);
+        let x = WideDistribution::StandardNormal { dim: 64 }.sample(n, &mut rng);
+        let y = WideDistribution::Digits.sample(n, &mut rng);
+        let time = |call: &mut dyn FnMut() -> anyhow::Result<()>| -> anyhow::Result<f64> {
+            call()?;
+            let started = Instant::now();
+            for _ in 0..repeats {
+                call()?;
+            }
+            Ok(started.elapsed().as_secs_f64() / repeats as f64)
+        };
+        let mut cpu_velocity = None;
+        let cpu = time(&mut || {
+            cpu_velocity = Some(sinkhorn::flow_velocity(x.view(), y.view(), &params)?);
+            Ok(())
+        })?;
+        println!("  cpu f64 (dense)         n = {n:5}: {cpu:.4} s/call");
+        if let (Some(gpu), Some(reference)) = (&gpu, &cpu_velocity) {
+            let mut gpu_velocity = None;
+            let seconds = time(&mut || {
+                gpu_velocity = Some(gpu.flow_velocity(x.view(), y.view(), &params)?);
+                Ok(())
+            })?;
+            let scale = reference.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            let difference = gpu_velocity.map_or(f64::NAN, |v| {
+                (&v - reference).iter().fold(0.0_f64, |m, d| m.max(d.abs())) / scale
+            });
+            println!(
+                "  {:<23} n = {n:5}: {seconds:.4} s/call, cpu/gpu time ratio {:.2}, \
+                 vs cpu {difference:.1e} of max|v|",
+                gpu.name(),
+                cpu / seconds
+            );
+        }
+    }
+    Ok(())
+}
