@@ -247,4 +247,21 @@ fn the_gpu_kernels_match_geomloss_in_64_dimensions() {
     // Mismatched dimensions are refused.
     let wrong = ndarray::Array2::<f64>::zeros((3, 2));
     assert!(gpu.flow_velocity(x.view(), wrong.view(), &params).is_err());
+    // A particle flow on the GPU follows the CPU's (what `--backend gpu` trains on).
+    let flow = nsgf::flow::FlowConfig {
+        steps: 3,
+        eta: 0.35,
+        sinkhorn: params,
+    };
+    let source = fixture("digits64.source.csv");
+    let target = fixture("digits64.target.csv");
+    let kernels = nsgf::highdim::model::WideKernels::Gpu(std::sync::Arc::new(gpu));
+    let (_, _, on_gpu) =
+        nsgf::highdim::model::simulate_on(&kernels, source.clone(), &target, &flow).unwrap();
+    let (_, _, on_cpu) = nsgf::highdim::model::simulate(source, &target, &flow).unwrap();
+    let gap = (&on_gpu - &on_cpu)
+        .iter()
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    println!("3-step flow: gpu vs cpu, largest coordinate gap {gap:.2e}");
+    assert!(gap < 1e-3, "{gap:e}");
 }
