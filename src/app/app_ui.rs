@@ -14,7 +14,7 @@ use crate::job::JobError;
 use eframe::egui;
 use egui::{CollapsingHeader, Key, RichText, Ui};
 use std::sync::Arc;
-use std::time::Instant;
+use web_time::Instant;
 
 /// The desktop app: the [`AppState`] plus the workers that compute for it.
 pub struct NsgfApp {

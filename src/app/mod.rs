@@ -11,6 +11,7 @@
 //! - egui code that only draws state and turns input into commands: [`app_ui`] (the eframe shell),
 //!   [`plot_view_ui`], [`plot_items`], [`controls_ui`], [`timeline_ui`], [`training_ui`].
 
+#[cfg(not(target_arch = "wasm32"))]
 use eframe::egui;
 pub mod app_ui;
 pub mod controls_ui;
@@ -80,6 +81,7 @@ pub fn shared_device(cc: &eframe::CreationContext<'_>) -> Option<workers::Shared
 }
 
 /// Opens the desktop app window, on `scene` (read from its path) when given.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn run_native(scene: Option<(crate::scene::Scene, std::path::PathBuf)>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

@@ -33,7 +33,7 @@ use crate::render::{GifExporter, GifOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Called after every event is sent, to wake the UI (egui's `request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -759,15 +759,23 @@ impl Job<()> for FileJob {
 
 /// A native dialog that returns in less than this found no portal to ask: no person cancels a
 /// dialog that fast.
+#[cfg(not(target_arch = "wasm32"))]
 const NATIVE_DIALOG_GAVE_UP: Duration = Duration::from_millis(400);
+
+/// In the browser there is no blocking native dialog: the in-app dialog takes over.
+#[cfg(target_arch = "wasm32")]
+pub fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>> {
+    Err(Box::new(WorkerEvent::NativeDialogUnavailable { purpose }))
+}
 
 /// Runs a native (rfd) dialog for `purpose`: the chosen path, or the event to send instead
 /// (cancelled, or no dialog at all: the in-app dialog takes over).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>> {
     let dialog = rfd::FileDialog::new()
         .add_filter(purpose.kind_name(), purpose.extensions())
         .set_title(purpose.title());
-    let started = Instant::now();
+    let started = web_time::Instant::now();
     let chosen = if purpose.saves() {
         dialog
             .set_file_name(purpose.default_file_name())

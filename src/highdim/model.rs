@@ -17,7 +17,7 @@ use ndarray::{Array2, ArrayView2, Axis, s};
 use rand::RngExt;
 use std::io::Write;
 use std::path::Path;
-use std::time::Instant;
+use web_time::Instant;
 
 /// The file-format version of d-dimensional model files.
 pub const WIDE_FORMAT_VERSION: u32 = 1;

@@ -5,7 +5,8 @@ use super::{CancelToken, Job, JobError, Progress};
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use web_time::Instant;
 
 /// The budget of one step on a worker thread: long enough to do real work, short enough that
 /// a cancel or a newer job is seen within a blink.

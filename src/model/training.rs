@@ -11,7 +11,7 @@ use super::{Method, ModelError, Networks, TrainConfig, TrainProgress, TrainedMod
 use crate::data::{Distribution, SeededRng, seeded_rng};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use web_time::Instant;
 
 /// Where a run stands.
 enum Stage {

@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use web_time::Instant;
 
 /// Allowed frame rates (GIF delays are whole hundredths of a second).
 pub const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=50;
