@@ -1,7 +1,16 @@
-//! The `nsgf` binary: the desktop app with no arguments, else the command line.
+//! The `nsgf` binary: the desktop app with no arguments, else the command line; built for the
+//! browser (wasm32), the app in the page's canvas `nsgf_canvas`.
 
+#[cfg(not(target_arch = "wasm32"))]
 use clap::Parser;
 
+/// The browser's entry point: the app in the page's canvas.
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    nsgf::app::platform::start_web("nsgf_canvas");
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     let runtime_dir = quiet_gpu_drivers();
     let cli = nsgf::cli::Cli::parse();
@@ -25,6 +34,7 @@ fn main() -> std::process::ExitCode {
 /// on every GPU probe when the variable is missing (headless machines, CI, cron): give the
 /// process a private one (mode 0700, removed at exit). Returns the directory it made.
 #[allow(unsafe_code)]
+#[cfg(not(target_arch = "wasm32"))]
 fn quiet_gpu_drivers() -> Option<std::path::PathBuf> {
     let valid =
         std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).is_dir());

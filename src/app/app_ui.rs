@@ -157,9 +157,15 @@ impl NsgfApp {
 impl eframe::App for NsgfApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let started = Instant::now();
+        // In the browser the jobs run here, within a frame budget; elsewhere on their threads.
+        if cfg!(target_arch = "wasm32") {
+            self.workers.pump(super::platform::JOB_BUDGET_PER_FRAME);
+            ui.ctx().request_repaint();
+        }
         for event in self.workers.poll() {
             self.state.on_event(event);
         }
+        super::platform::publish(&self.state);
 
         let mut commands = Vec::new();
         Self::keyboard_commands(ui, &mut commands);

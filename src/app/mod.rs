@@ -22,6 +22,7 @@ pub mod file_dialog_ui;
 pub mod fonts;
 pub mod jobs;
 pub mod meanfield_ui;
+pub mod platform;
 pub mod playback;
 pub mod plot_items;
 pub mod plot_view_ui;

@@ -178,19 +178,34 @@ impl Workers {
             events: events_tx,
             waker,
         };
-        let compute =
-            Runner::new(ComputeContext::new(device, sender.clone())).spawn("nsgf-compute", None)?;
-        // Training gets its own pool: its parallel loops never queue behind (or hold up) the
-        // live flow's and the readouts' work in rayon's global pool.
-        let training_threads =
-            std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let training_pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(training_threads)
-            .thread_name(|index| format!("nsgf-train-{index}"))
-            .build()
-            .ok();
-        let training = Runner::new(()).spawn("nsgf-train", training_pool)?;
-        let files = Runner::new(()).spawn("nsgf-files", None)?;
+        #[cfg(target_arch = "wasm32")]
+        let (compute, training, files) = {
+            // No threads in the browser: every job is stepped on the UI thread ([`Workers::pump`]),
+            // and the GPU's blocking read-back cannot run there, so the CPU computes.
+            let _ = device;
+            (
+                Runner::new(ComputeContext::new(None, sender.clone())).local(),
+                Runner::new(()).local(),
+                Runner::new(()).local(),
+            )
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let (compute, training, files) = {
+            let compute = Runner::new(ComputeContext::new(device, sender.clone()))
+                .spawn("nsgf-compute", None)?;
+            // Training gets its own pool: its parallel loops never queue behind (or hold up)
+            // the live flow's and the readouts' work in rayon's global pool.
+            let training_threads =
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+            let training_pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(training_threads)
+                .thread_name(|index| format!("nsgf-train-{index}"))
+                .build()
+                .ok();
+            let training = Runner::new(()).spawn("nsgf-train", training_pool)?;
+            let files = Runner::new(()).spawn("nsgf-files", None)?;
+            (compute, training, files)
+        };
         Ok(Self {
             sender,
             events,
@@ -260,9 +275,38 @@ impl Workers {
         }
     }
 
+    /// Where the workers live on the UI thread (the browser): steps their jobs for up to
+    /// `budget` in all, the live flow first; a no-op where they have threads of their own.
+    pub fn pump(&self, budget: Duration) {
+        // The live flow first, with half the budget; training and files share the rest.
+        let started = web_time::Instant::now();
+        for (runner, share) in [
+            (&self.compute as &dyn Pump, 2),
+            (&self.training as &dyn Pump, 1),
+            (&self.files as &dyn Pump, 1),
+        ] {
+            let left = budget.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return;
+            }
+            runner.pump_for(left / share);
+        }
+    }
+
     /// Every event sent since the last call.
     pub fn poll(&self) -> Vec<WorkerEvent> {
         self.events.try_iter().collect()
+    }
+}
+
+/// Pumping runners of different contexts through one list.
+trait Pump {
+    fn pump_for(&self, budget: Duration);
+}
+
+impl<C> Pump for RunnerHandle<C> {
+    fn pump_for(&self, budget: Duration) {
+        self.pump(budget);
     }
 }
 

@@ -118,6 +118,7 @@ impl<C: Send + 'static> Runner<C> {
         Ok(RunnerHandle {
             jobs: Some(jobs),
             thread: Some(thread),
+            local: None,
         })
     }
 
@@ -151,17 +152,40 @@ impl<C: Send + 'static> Runner<C> {
     }
 }
 
-/// The handle of a runner on a worker thread: submits jobs; dropping it ends the thread.
+/// The handle of a runner: on a worker thread (submits go over a channel; dropping the handle
+/// ends the thread), or kept on the caller's thread where threads do not exist (the browser),
+/// stepped by [`RunnerHandle::pump`] within a budget.
 pub struct RunnerHandle<C> {
     /// None once the handle is being dropped.
     jobs: Option<Sender<Entry<C>>>,
     thread: Option<JoinHandle<()>>,
+    /// The runner itself, when it lives on the caller's thread.
+    local: Option<std::cell::RefCell<Runner<C>>>,
+}
+
+impl<C> Runner<C> {
+    /// Keeps the runner on the caller's thread behind a handle, to be stepped by
+    /// [`RunnerHandle::pump`] (where threads cannot be spawned: the browser).
+    pub fn local(self) -> RunnerHandle<C> {
+        RunnerHandle {
+            jobs: None,
+            thread: None,
+            local: Some(std::cell::RefCell::new(self)),
+        }
+    }
 }
 
 impl<C> RunnerHandle<C> {
     /// Queues `job` on the worker. Fails when the worker thread is gone.
     pub fn submit(&self, job: Box<dyn Job<C>>, cancel: CancelToken) -> Result<(), JobError> {
         let name = job.name();
+        if let Some(local) = &self.local {
+            let mut runner = local
+                .try_borrow_mut()
+                .map_err(|_| JobError::WorkerGone(name))?;
+            runner.submit(job, cancel);
+            return Ok(());
+        }
         self.jobs
             .as_ref()
             .ok_or(JobError::WorkerGone(name))?
@@ -169,11 +193,26 @@ impl<C> RunnerHandle<C> {
             .map_err(|_| JobError::WorkerGone(name))
     }
 
+    /// A runner on the caller's thread steps its jobs for up to `budget`; a worker thread's
+    /// handle does nothing (its thread steps them).
+    pub fn pump(&self, budget: Duration) {
+        if let Some(local) = &self.local
+            && let Ok(mut runner) = local.try_borrow_mut()
+        {
+            runner.run_for(budget);
+        }
+    }
+
     /// Closes the queue and returns at once: the worker stops its jobs as cancelled and ends.
     /// Later submits fail with [`JobError::WorkerGone`]. Closing several handles before
     /// dropping them lets their workers stop side by side.
     pub fn close(&mut self) {
         drop(self.jobs.take());
+        if let Some(local) = self.local.take() {
+            for entry in &mut local.into_inner().entries {
+                entry.job.stop(JobError::Cancelled);
+            }
+        }
     }
 
     /// The worker thread's name.

@@ -1,0 +1,85 @@
+// Drives the browser build (dist/, served at URL) in Debian's headless Chromium:
+//   node web/test/check.mjs webgpu|webgl2 URL SCREENSHOT.png
+// Loads the page, waits for the app's first frames, reads which compute backend it uses (the
+// `window.nsgf_backend` hook), checks that the particle flow records frames and that Play (the
+// space bar) advances the playback frame, and fails on any page error or panic.
+import puppeteer from "puppeteer-core";
+
+const [mode, url, screenshot] = process.argv.slice(2);
+if (!["webgpu", "webgl2"].includes(mode) || !url) {
+  console.error("usage: node check.mjs webgpu|webgl2 URL [SCREENSHOT.png]");
+  process.exit(2);
+}
+
+const base = [
+  "--no-sandbox", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage",
+];
+const webgpu = [
+  "--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader", "--enable-unsafe-swiftshader",
+  "--use-angle=vulkan", "--enable-features=Vulkan", "--use-vulkan=swiftshader",
+];
+
+const browser = await puppeteer.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: mode === "webgpu" ? [...base, ...webgpu] : base,
+});
+const problems = [];
+let failed = false;
+try {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    const text = message.text();
+    if (message.type() === "error" || /panicked/.test(text)) {
+      problems.push(`console ${message.type()}: ${text}`);
+    }
+  });
+  await page.goto(url, { waitUntil: "load" });
+
+  const waitFor = async (what, predicate, seconds, ...args) => {
+    const deadline = Date.now() + seconds * 1000;
+    while (Date.now() < deadline) {
+      if (problems.length > 0) throw new Error(`${what}: ${problems.join("; ")}`);
+      const value = await page.evaluate(predicate, ...args);
+      if (value) return value;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+  };
+
+  const hasWebGpu = await page.evaluate(async () =>
+    Boolean(navigator.gpu && (await navigator.gpu.requestAdapter())));
+  console.log(`${mode}: WebGPU adapter in the page: ${hasWebGpu}`);
+
+  const backend = await waitFor("the app's first frames and its backend",
+    () => window.nsgf_backend && window.nsgf_backend !== "starting" && window.nsgf_backend, 120);
+  console.log(`${mode}: compute backend: ${backend}`);
+
+  const frames = await waitFor("the particle flow's frames", () => window.nsgf_frames > 5 && window.nsgf_frames, 120);
+  console.log(`${mode}: particle flow frames recorded: ${frames}`);
+
+  // Pause whatever plays, rewind (Home), then Play with the space bar: the frame must advance.
+  await page.mouse.click(640, 400);
+  await page.keyboard.press("Home");
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const before = await page.evaluate(() => window.nsgf_frame);
+  await page.keyboard.press("Space");
+  const after = await waitFor("Play to advance the frame",
+    (start) => window.nsgf_frame > start && window.nsgf_frame, 30, before);
+  console.log(`${mode}: Play advanced the frame from ${before} to ${after}`);
+
+  if (screenshot) {
+    await page.screenshot({ path: screenshot });
+    console.log(`${mode}: screenshot ${screenshot}`);
+  }
+  if (problems.length > 0) throw new Error(problems.join("; "));
+} catch (error) {
+  console.error(`${mode}: FAILED: ${error.message}`);
+  failed = true;
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
