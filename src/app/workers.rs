@@ -123,8 +123,12 @@ impl ComputeContext {
                     Some(shared) => backend_on_device(shared.device, shared.queue, &shared.adapter),
                     None => {
                         let backend = Box::new(CpuBackend::new(Precision::F32));
-                        let note =
-                            BackendNote::because(backend.name(), "no GPU device in this window");
+                        let reason = if cfg!(target_arch = "wasm32") {
+                            "in the browser the CPU computes, single-threaded, within each frame"
+                        } else {
+                            "no GPU device in this window"
+                        };
+                        let note = BackendNote::because(backend.name(), reason);
                         crate::gpu::SelectedBackend { backend, note }
                     }
                 };

@@ -1,8 +1,9 @@
 // Drives the browser build (dist/, served at URL) in Debian's headless Chromium:
 //   node web/test/check.mjs webgpu|webgl2 URL SCREENSHOT.png
 // Loads the page, waits for the app's first frames, reads which compute backend it uses (the
-// `window.nsgf_backend` hook), checks that the particle flow records frames and that Play (the
-// space bar) advances the playback frame, and fails on any page error or panic.
+// `window.nsgf_backend` hook), checks that the particle flow records frames, that Play (the
+// space bar) advances the playback frame and that the canvas is not blank, and fails on any
+// page error or panic.
 import puppeteer from "puppeteer-core";
 
 const [mode, url, screenshot] = process.argv.slice(2);
@@ -71,9 +72,12 @@ try {
     (start) => window.nsgf_frame > start && window.nsgf_frame, 30, before);
   console.log(`${mode}: Play advanced the frame from ${before} to ${after}`);
 
-  if (screenshot) {
-    await page.screenshot({ path: screenshot });
-    console.log(`${mode}: screenshot ${screenshot}`);
+  // The canvas shows the app: a blank page compresses to a few kilobytes of PNG, the app's
+  // panels, plot and particles to far more.
+  const image = await page.screenshot(screenshot ? { path: screenshot } : {});
+  console.log(`${mode}: screenshot of ${image.length} bytes${screenshot ? ` in ${screenshot}` : ""}`);
+  if (image.length < 30000) {
+    throw new Error(`the canvas looks blank (a ${image.length}-byte screenshot)`);
   }
   if (problems.length > 0) throw new Error(problems.join("; "));
 } catch (error) {

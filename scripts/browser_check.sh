@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the browser version (scripts/build_web.sh), serves dist/ on 127.0.0.1 and drives it in
+# Debian's headless Chromium with puppeteer-core (web/test/check.mjs), once per flag set given
+# (webgl2, webgpu). Needs: chromium, node + npm, the wasm32 target, wasm-bindgen-cli.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+modes=("${@:-webgl2}")
+scripts/build_web.sh
+(cd web/test && npm install --no-audit --no-fund --silent)
+port=8765
+python3 -m http.server "$port" --bind 127.0.0.1 -d dist >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:$port/" >/dev/null && break
+  sleep 0.1
+done
+for mode in "${modes[@]}"; do
+  node web/test/check.mjs "$mode" "http://127.0.0.1:$port/"
+done
