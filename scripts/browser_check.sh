@@ -16,6 +16,9 @@ for _ in $(seq 50); do
   curl -sf "http://127.0.0.1:$port/" >/dev/null && break
   sleep 0.1
 done
+# A share link of a scene with drawn points must restore that scene in the page.
+NSGF_LINK=$(cargo run --release --quiet -- link --scene assets/scenes/heart-drawn.json)
+export NSGF_LINK NSGF_EXPECT_TARGET=drawn NSGF_EXPECT_PARTICLES=1000
 for mode in "${modes[@]}"; do
   node web/test/check.mjs "$mode" "http://127.0.0.1:$port/"
 done

@@ -23,6 +23,7 @@ pub mod nn;
 pub mod ot;
 pub mod render;
 pub mod scene;
+pub mod scene_link;
 
 /// A point of the plane, `[x, y]`, in f64 at every API boundary.
 pub type Point = [f64; 2];

@@ -76,6 +76,11 @@ impl NsgfApp {
         self.dispatch_jobs();
     }
 
+    /// Shows `error` in the status line (a bad share link at start, for example).
+    pub fn say_error(&mut self, error: &str) {
+        self.state.report_error(error);
+    }
+
     /// Applies `command` as if the user did it, and starts any job it queues.
     pub fn apply(&mut self, command: impl Into<Command>) {
         self.state.apply(command);
@@ -277,7 +282,7 @@ fn side_panel_ui(
 ) {
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading("NSGF playground");
-        controls_ui::scene_ui(ui, commands);
+        controls_ui::scene_ui(ui, state, commands);
         controls_ui::view_picker_ui(ui, state, commands);
         ui.separator();
         CollapsingHeader::new("Data")

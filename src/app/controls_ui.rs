@@ -346,8 +346,8 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     });
 }
 
-/// Save and open whole setups (scenes).
-pub fn scene_ui(ui: &mut Ui, commands: &mut Vec<Command>) {
+/// Save and open whole setups (scenes), and copy the share link of the current one.
+pub fn scene_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         if ui
             .button("Save scene…")
@@ -368,6 +368,22 @@ pub fn scene_ui(ui: &mut Ui, commands: &mut Vec<Command>) {
             .clicked()
         {
             commands.push(FileCommand::OpenScene.into());
+        }
+        if ui
+            .button("Copy link")
+            .on_hover_text(
+                "Copy a link that opens this setup (drawn points included) in the browser \
+                 version, or on the desktop with nsgf --scene 'LINK'",
+            )
+            .clicked()
+        {
+            let link =
+                crate::scene_link::scene_link(&state.scene(), &super::platform::share_base());
+            let length = link.len();
+            ui.ctx().copy_text(link);
+            commands.push(Command::Say(format!(
+                "copied the share link ({length} characters) to the clipboard"
+            )));
         }
     });
 }

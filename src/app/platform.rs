@@ -17,6 +17,36 @@ pub fn default_particles() -> usize {
     }
 }
 
+/// The address a share link starts with: the page's own in the browser; on the desktop
+/// `NSGF_SHARE_BASE` (where the browser build is served), else nothing (the link is then its
+/// `#scene=…` part, which `nsgf --scene` opens and any page of the browser build takes).
+pub fn share_base() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|window| window.location().href().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::env::var("NSGF_SHARE_BASE").unwrap_or_default()
+    }
+}
+
+/// In the browser, the scene of the page's own link, if it carries one (`#scene=…`); a bad
+/// link is reported in the status line by the caller.
+pub fn page_scene() -> Option<Result<crate::scene::Scene, crate::scene::SceneError>> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let href = web_sys::window()?.location().href().ok()?;
+        crate::scene_link::is_scene_link(&href).then(|| crate::scene_link::scene_from_link(&href))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        None
+    }
+}
+
 /// Starts the app in the page's canvas `canvas_id` (the browser's entry point).
 #[cfg(target_arch = "wasm32")]
 pub fn start_web(canvas_id: &str) {
@@ -40,7 +70,14 @@ pub fn start_web(canvas_id: &str) {
                         particles: default_particles(),
                         ..super::state::FlowSettings::default()
                     };
-                    let app = super::NsgfApp::new(&cc.egui_ctx, settings, None)?;
+                    let mut app = super::NsgfApp::new(&cc.egui_ctx, settings, None)?;
+                    match page_scene() {
+                        Some(Ok(scene)) => {
+                            app.open_scene(scene, std::path::Path::new("the share link"));
+                        }
+                        Some(Err(error)) => app.say_error(&error.to_string()),
+                        None => {}
+                    }
                     Ok(Box::new(app))
                 }),
             )
@@ -53,7 +90,9 @@ pub fn start_web(canvas_id: &str) {
 
 /// In the browser, what a page's script (the browser test, a course page) can read of the app:
 /// `window.nsgf_backend` (the compute backend in use, as the status line says it),
-/// `window.nsgf_frame` (the playback frame) and `window.nsgf_frames` (frames recorded).
+/// `window.nsgf_frame` (the playback frame), `window.nsgf_frames` (frames recorded),
+/// `window.nsgf_target` (the target's name, "drawn" for drawn points) and
+/// `window.nsgf_particles`.
 /// Elsewhere nothing.
 pub fn publish(state: &super::state::AppState) {
     #[cfg(target_arch = "wasm32")]
@@ -66,7 +105,16 @@ pub fn publish(state: &super::state::AppState) {
             crate::gpu::BackendNote::status_text,
         );
         let frames = state.particle().flow().trajectory.len();
+        let settings = state.settings();
         for (key, value) in [
+            (
+                "nsgf_target",
+                wasm_bindgen::JsValue::from_str(state.target_label()),
+            ),
+            (
+                "nsgf_particles",
+                wasm_bindgen::JsValue::from_f64(settings.particles as f64),
+            ),
             ("nsgf_backend", wasm_bindgen::JsValue::from_str(&backend)),
             (
                 "nsgf_frame",

@@ -28,8 +28,9 @@ pub struct Cli {
     /// No progress bars and no notes on stderr (errors still go there).
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
-    /// A scene file to open the app on (the same as `nsgf app --scene FILE`).
-    #[arg(long, value_name = "FILE")]
+    /// A scene file, or a share link (`…#scene=v1.…`), to open the app on (the same as
+    /// `nsgf app --scene FILE`).
+    #[arg(long, value_name = "FILE|LINK")]
     pub scene: Option<std::path::PathBuf>,
     /// What to do; none opens the app.
     #[command(subcommand)]
@@ -39,9 +40,20 @@ pub struct Cli {
 /// Arguments of `nsgf app`.
 #[derive(Debug, clap::Args)]
 pub struct AppArgs {
-    /// A scene file to open (see assets/scenes/).
-    #[arg(long, value_name = "FILE")]
+    /// A scene file (see assets/scenes/) or a share link to open.
+    #[arg(long, value_name = "FILE|LINK")]
     pub scene: Option<std::path::PathBuf>,
+}
+
+/// Arguments of `nsgf link`.
+#[derive(Debug, clap::Args)]
+pub struct LinkArgs {
+    /// The scene file to share.
+    #[arg(long, value_name = "FILE")]
+    pub scene: std::path::PathBuf,
+    /// The address of the page that serves the browser build (the link's part before `#`).
+    #[arg(long, default_value = "")]
+    pub base: String,
 }
 
 /// The subcommands.
@@ -74,6 +86,9 @@ pub enum Command {
     /// One-step generators (distilled, direct, both) against NSGF at 10 NFE: W2 beside the
     /// floor and the training time (Markdown on stdout).
     Onestep(onestep::OnestepArgs),
+    /// The share link of a scene file (`BASE#scene=v1.…`), which opens the same scene in the
+    /// browser build or in `nsgf --scene 'LINK'`.
+    Link(LinkArgs),
     /// Open the desktop app (the same as no command).
     App(AppArgs),
 }
@@ -108,6 +123,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Table(args)) => table::run(&args),
         Some(Command::Meanfield(args)) => meanfield::run(&args),
         Some(Command::Onestep(args)) => onestep::run(&args),
+        Some(Command::Link(args)) => {
+            let scene = crate::scene::Scene::load(&args.scene)?;
+            println!("{}", crate::scene_link::scene_link(&scene, &args.base));
+            Ok(())
+        }
     }
 }
 
@@ -116,6 +136,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 #[cfg(feature = "app")]
 fn open_app(scene: Option<&std::path::Path>) -> anyhow::Result<()> {
     let scene = match scene {
+        Some(link) if crate::scene_link::is_scene_link(&link.to_string_lossy()) => Some((
+            crate::scene_link::scene_from_link(&link.to_string_lossy())?,
+            std::path::PathBuf::from("share link"),
+        )),
         Some(path) => Some((crate::scene::Scene::load(path)?, path.to_path_buf())),
         None => None,
     };

@@ -32,6 +32,7 @@ mod ot_precision;
 mod ot_truncation;
 mod ot_warm_start;
 mod render_scene;
+mod scene_links;
 mod scenes;
 mod seeding;
 mod support;

@@ -1,5 +1,7 @@
 // Drives the browser build (dist/, served at URL) in Debian's headless Chromium:
-//   node web/test/check.mjs webgpu|webgl2 URL SCREENSHOT.png
+//   node web/test/check.mjs webgpu|webgl2 URL [SCREENSHOT.png]
+// With NSGF_LINK (a share link's `#scene=…` part), NSGF_EXPECT_TARGET and
+// NSGF_EXPECT_PARTICLES set, it also opens URL + NSGF_LINK and checks that the scene came back.
 // Loads the page, waits for the app's first frames, reads which compute backend it uses (the
 // `window.nsgf_backend` hook), checks that the particle flow records frames, that Play (the
 // space bar) advances the playback frame and that the canvas is not blank, and fails on any
@@ -78,6 +80,22 @@ try {
   console.log(`${mode}: screenshot of ${image.length} bytes${screenshot ? ` in ${screenshot}` : ""}`);
   if (image.length < 30000) {
     throw new Error(`the canvas looks blank (a ${image.length}-byte screenshot)`);
+  }
+  if (process.env.NSGF_LINK) {
+    await page.goto("about:blank");
+    await page.goto(url + process.env.NSGF_LINK, { waitUntil: "load" });
+    const restored = await waitFor("the shared scene",
+      () => window.nsgf_backend && window.nsgf_backend !== "starting" &&
+        [window.nsgf_target, window.nsgf_particles], 120);
+    console.log(`${mode}: the share link opened target ${restored[0]} with ${restored[1]} particles`);
+    if (screenshot) {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await page.screenshot({ path: screenshot.replace(/\.png$/, "-link.png") });
+    }
+    const expected = [process.env.NSGF_EXPECT_TARGET, Number(process.env.NSGF_EXPECT_PARTICLES)];
+    if (restored[0] !== expected[0] || restored[1] !== expected[1]) {
+      throw new Error(`the share link restored ${restored}, expected ${expected}`);
+    }
   }
   if (problems.length > 0) throw new Error(problems.join("; "));
 } catch (error) {

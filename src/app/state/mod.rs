@@ -155,6 +155,8 @@ pub enum Command {
     Meanfield(MeanfieldCommand),
     /// The digits window.
     Digits(DigitsCommand),
+    /// Show a message in the status line.
+    Say(String),
     /// Hide the error message.
     DismissError,
 }
@@ -283,6 +285,11 @@ impl AppState {
     /// The status line: backend, error, message.
     pub fn messages(&self) -> &Messages {
         &self.messages
+    }
+
+    /// Shows `error` in the status line.
+    pub fn report_error(&mut self, error: &str) {
+        self.messages.fail(error.to_string());
     }
 
     /// The error shown, if any.
@@ -593,6 +600,7 @@ impl AppState {
                 let effect = self.digits.apply(command);
                 self.start_digits(effect);
             }
+            Command::Say(message) => self.messages.say(message),
             Command::DismissError => self.messages.dismiss_error(),
         }
         self.request_shown_metrics();
