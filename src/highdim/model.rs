@@ -232,12 +232,6 @@ fn as_f64(x: &Array2<f32>) -> Rows {
     x.mapv(f64::from)
 }
 
-/// The cosine learning rate at `step` of `total`, from `base` to `base / 10`.
-fn cosine_rate(base: f64, step: usize, total: usize) -> f32 {
-    let progress = step as f64 / total.max(1) as f64;
-    (base * (0.1 + 0.45 * (1.0 + (std::f64::consts::PI * progress).cos()))) as f32
-}
-
 /// The last flows' (x, t, v) triples.
 struct Pool {
     flows: std::collections::VecDeque<(Vec<Rows>, Vec<Rows>)>,
@@ -508,7 +502,7 @@ impl WideTrainer {
         let (positions, velocities, _) =
             simulate_on(&self.kernels, sources, &targets, &config.flow)?;
         self.pool.push(positions, velocities);
-        self.velocity_adam.set_learning_rate(cosine_rate(
+        self.velocity_adam.set_learning_rate(crate::model::cosine_learning_rate(
             config.learning_rate,
             self.iteration,
             config.iterations,
@@ -593,7 +587,7 @@ impl WideTrainer {
         let flow_input = with_time(positions.view(), &times);
         let time_input = as_f32(positions.view());
         let time_target = Array2::from_shape_fn((n, 1), |(i, _)| times[i] as f32);
-        let rate = cosine_rate(self.config.learning_rate, step, total);
+        let rate = crate::model::cosine_learning_rate(self.config.learning_rate, step, total);
         let Some((flow, flow_adam, time, time_adam)) = self.straight.as_mut() else {
             return 0.0;
         };
@@ -784,8 +778,7 @@ impl WideModel {
         let flow_steps = self.config.flow.steps;
         let mut sinkhorn_phase = Trajectory::new(FlowKind::NsgfPlusPlus);
         let mut current = self.velocity_phase(&mut sinkhorn_phase, start, flow_steps, 1.0);
-        let eta = self.config.flow.eta.min(1.0);
-        let covered = 1.0 - (1.0 - eta).powi(flow_steps as i32);
+        let covered = crate::model::sinkhorn_phase_coverage(self.config.flow.eta, flow_steps);
         let taus: Vec<f64> = time
             .forward(as_f32(current.view()).view())
             .column(0)

@@ -362,7 +362,12 @@ impl TrainedModel {
     /// The fraction of the straight source→target path the Sinkhorn phase covers:
     /// `1 − (1 − η)^T₁` (Euler steps toward the OT map move along McCann's displacement line).
     pub fn sinkhorn_phase_coverage(&self) -> f64 {
-        let eta = self.config.flow.eta.min(1.0);
-        1.0 - (1.0 - eta).powi(self.config.flow.steps as i32)
+        sinkhorn_phase_coverage(self.config.flow.eta, self.config.flow.steps)
     }
+}
+
+/// The share of the straight source→target path that `steps` Euler steps of size `eta` cover:
+/// `1 − (1 − η)^steps` (the lower bound of NSGF++'s transition time, in any dimension).
+pub fn sinkhorn_phase_coverage(eta: f64, steps: usize) -> f64 {
+    1.0 - (1.0 - eta.min(1.0)).powi(steps as i32)
 }

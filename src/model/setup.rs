@@ -14,7 +14,7 @@ use crate::nn::MlpConfig;
 pub(super) const STRAIGHT_STEPS_PER_UNIT: usize = 50;
 
 /// The learning rate at `iteration` of `total`: cosine decay from `base` to `base / 10`.
-pub(super) fn cosine_learning_rate(base: f64, iteration: usize, total: usize) -> f32 {
+pub(crate) fn cosine_learning_rate(base: f64, iteration: usize, total: usize) -> f32 {
     let progress = iteration as f64 / total.max(1) as f64;
     let factor = 0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
     (base * factor) as f32
