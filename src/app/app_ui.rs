@@ -189,6 +189,11 @@ impl eframe::App for NsgfApp {
             &self.state,
             &mut commands,
         );
+        #[cfg(target_arch = "wasm32")]
+        for file in ui.input(|input| input.raw.dropped_files.clone()) {
+            self.workers.open_dropped_web(file);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
         commands.extend(dropped_files(ui));
         for command in commands {
             self.state.apply(command);
@@ -210,6 +215,7 @@ impl eframe::App for NsgfApp {
 
 /// Files dropped on the window, as commands (a CSV becomes the drawn target, a model loads, a
 /// scene opens; the files worker tells them apart).
+#[cfg(not(target_arch = "wasm32"))]
 fn dropped_files(ui: &Ui) -> Vec<Command> {
     ui.input(|input| {
         input

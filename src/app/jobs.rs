@@ -571,6 +571,12 @@ pub enum WorkerEvent {
         /// What was written where, for the status line.
         message: String,
     },
+    /// Something to tell the user that is neither a result nor an error (in the browser: how
+    /// to load a file).
+    Notice {
+        /// For the status line.
+        message: String,
+    },
     /// GIF export progress in [0, 1].
     GifProgress(f64),
     /// A file operation or export failed (or was cancelled); the current state is kept.

@@ -33,6 +33,38 @@ pub fn share_base() -> String {
     }
 }
 
+/// In the browser, offers `bytes` as a download named `name` (a Blob behind a clicked link);
+/// elsewhere there is nowhere to download to.
+pub fn download(name: &str, bytes: Vec<u8>) -> Result<(), String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast as _;
+        let describe = |error: wasm_bindgen::JsValue| format!("{error:?}");
+        let array = js_sys::Uint8Array::from(bytes.as_slice());
+        let parts = js_sys::Array::of1(&array);
+        let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(describe)?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(describe)?;
+        let document = web_sys::window()
+            .and_then(|window| window.document())
+            .ok_or("no document")?;
+        let anchor = document
+            .create_element("a")
+            .map_err(describe)?
+            .dyn_into::<web_sys::HtmlAnchorElement>()
+            .map_err(|_| "not an anchor".to_string())?;
+        anchor.set_href(&url);
+        anchor.set_download(name);
+        anchor.click();
+        web_sys::Url::revoke_object_url(&url).map_err(describe)?;
+        Ok(())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (name, bytes);
+        Err("downloads exist only in the browser".into())
+    }
+}
+
 /// In the browser, the scene of the page's own link, if it carries one (`#scene=…`); a bad
 /// link is reported in the status line by the caller.
 pub fn page_scene() -> Option<Result<crate::scene::Scene, crate::scene::SceneError>> {

@@ -297,6 +297,35 @@ impl Workers {
         }
     }
 
+    /// In the browser, reads a dropped file (asynchronously, as browsers do) and loads it like
+    /// the desktop does: a CSV becomes the drawn target, a model loads, a scene opens.
+    #[cfg(target_arch = "wasm32")]
+    pub fn open_dropped_web(&self, file: eframe::egui::DroppedFileHandle) {
+        let sender = self.sender.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let name = file.path().to_path_buf();
+            let event = match file.bytes_async().await {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    open_dropped_text(&text, &name).unwrap_or_else(|error| {
+                        WorkerEvent::FileFailed {
+                            op: FileOp::OpenDropped,
+                            error,
+                        }
+                    })
+                }
+                Err(reason) => WorkerEvent::FileFailed {
+                    op: FileOp::OpenDropped,
+                    error: JobError::Panicked(format!(
+                        "the browser could not read {}: {reason}",
+                        name.display()
+                    )),
+                },
+            };
+            sender.send(event);
+        });
+    }
+
     /// Every event sent since the last call.
     pub fn poll(&self) -> Vec<WorkerEvent> {
         self.events.try_iter().collect()
@@ -810,10 +839,16 @@ impl Job<()> for FileJob {
 #[cfg(not(target_arch = "wasm32"))]
 const NATIVE_DIALOG_GAVE_UP: Duration = Duration::from_millis(400);
 
-/// In the browser there is no blocking native dialog: the in-app dialog takes over.
+/// In the browser there is no blocking native dialog: saves become downloads (before this is
+/// reached), and files load by being dropped on the page.
 #[cfg(target_arch = "wasm32")]
 pub fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>> {
-    Err(Box::new(WorkerEvent::NativeDialogUnavailable { purpose }))
+    Err(Box::new(WorkerEvent::Notice {
+        message: format!(
+            "{}: in the browser, drop the file on the page to load it",
+            purpose.title()
+        ),
+    }))
 }
 
 /// Runs a native (rfd) dialog for `purpose`: the chosen path, or the event to send instead
@@ -844,6 +879,24 @@ pub fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>
 /// and returns the event it ends with (the files worker, tests and tools).
 pub fn run_file_request(request: FileRequest) -> WorkerEvent {
     let op = request.op();
+    // In the browser a save without a path is a download.
+    if cfg!(target_arch = "wasm32") && request.path().is_none() && request.purpose().saves() {
+        return match download_bytes(request) {
+            Ok((name, bytes)) => {
+                let size = bytes.len();
+                match super::platform::download(&name, bytes) {
+                    Ok(()) => WorkerEvent::Saved {
+                        message: format!("downloaded {name} ({size} bytes)"),
+                    },
+                    Err(reason) => WorkerEvent::FileFailed {
+                        op,
+                        error: JobError::Panicked(format!("the download failed: {reason}")),
+                    },
+                }
+            }
+            Err(error) => WorkerEvent::FileFailed { op, error },
+        };
+    }
     let path = match request.path() {
         Some(path) => path.clone(),
         None => match native_dialog(request.purpose()) {
@@ -855,6 +908,56 @@ pub fn run_file_request(request: FileRequest) -> WorkerEvent {
         Ok(event) => event,
         Err(error) => WorkerEvent::FileFailed { op, error },
     }
+}
+
+/// What a save request writes, in memory, with the file name a download proposes.
+pub fn download_bytes(request: FileRequest) -> Result<(String, Vec<u8>), JobError> {
+    let name = request.purpose().default_file_name().to_string();
+    let bytes = match request {
+        FileRequest::SavePoints { points, .. } => {
+            let mut out = Vec::new();
+            crate::data::csv_points::write_points(&mut out, &points).map_err(|source| {
+                JobError::from(crate::data::DataError::Unwritable {
+                    path: name.clone(),
+                    source,
+                })
+            })?;
+            out
+        }
+        FileRequest::SaveModel { model, .. } => model.to_json()?.into_bytes(),
+        FileRequest::SaveScene { scene, .. } => scene.to_json().into_bytes(),
+        FileRequest::SavePng {
+            animation,
+            look,
+            frame,
+            ..
+        } => {
+            let image = crate::render::AnimationRenderer::new(&animation, look)?.render(frame)?;
+            image.encode_png().map_err(|error| {
+                JobError::from(crate::render::RenderError::Io {
+                    path: name.clone(),
+                    source: std::io::Error::other(error.to_string()),
+                })
+            })?
+        }
+        FileRequest::ExportDigitsGif { trajectory, .. } => {
+            crate::highdim::image_grid::grid_gif_bytes(
+                &trajectory,
+                crate::highdim::image_grid::GridLayout::default(),
+                super::state::digits::DIGITS_FPS as u16,
+            )?
+            .0
+        }
+        FileRequest::LoadPoints(_)
+        | FileRequest::LoadModel(_)
+        | FileRequest::OpenScene(_)
+        | FileRequest::OpenDropped(_) => {
+            return Err(JobError::Panicked(
+                "a load is not a download: drop the file on the page".into(),
+            ));
+        }
+    };
+    Ok((name, bytes))
 }
 
 /// Reads or writes `path` for `request`.
@@ -944,22 +1047,27 @@ fn open_dropped(path: &Path) -> Result<WorkerEvent, JobError> {
             source,
         })
     })?;
-    let json = serde_json::from_str::<serde_json::Value>(&text).ok();
+    open_dropped_text(&text, path)
+}
+
+/// A dropped file's `text` (from `path`, or a browser's file name), told apart by its content.
+pub fn open_dropped_text(text: &str, path: &Path) -> Result<WorkerEvent, JobError> {
+    let json = serde_json::from_str::<serde_json::Value>(text).ok();
     let path_buf = path.to_path_buf();
     Ok(match json {
         Some(value) if value.get("networks").is_some() => WorkerEvent::ModelLoaded {
-            model: Box::new(TrainedModel::from_json(&text, path)?),
+            model: Box::new(TrainedModel::from_json(text, path)?),
             path: path_buf,
         },
         Some(value) if value.get("target").is_some() || value.get("format_version").is_some() => {
             WorkerEvent::SceneOpened {
-                scene: Box::new(crate::scene::Scene::from_json(&text, path)?),
+                scene: Box::new(crate::scene::Scene::from_json(text, path)?),
                 path: path_buf,
             }
         }
         _ => WorkerEvent::PointsLoaded {
             label: path.display().to_string(),
-            points: crate::data::csv_points::parse_points(&text, &path.display().to_string())?,
+            points: crate::data::csv_points::parse_points(text, &path.display().to_string())?,
         },
     })
 }

@@ -115,13 +115,31 @@ pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {
 }
 
 /// Writes `trajectory` (64-dimensional frames) as a looping GIF of image grids at `fps`, the
-/// last frame held for a second; atomically, so a failure leaves no partial file.
+/// last frame held for a second; atomically, so a failure leaves no partial file. Returns the
+/// number of frames.
 pub fn export_grid_gif(
     trajectory: &Trajectory,
     path: &Path,
     layout: GridLayout,
     fps: u16,
 ) -> Result<usize, super::HighDimError> {
+    let (bytes, count) = grid_gif_bytes(trajectory, layout, fps)?;
+    crate::files::write_atomically(path, |out| out.write_all(&bytes)).map_err(|source| {
+        super::HighDimError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    })?;
+    Ok(count)
+}
+
+/// The GIF of [`export_grid_gif`] in memory, and its number of frames (the browser downloads
+/// it).
+pub fn grid_gif_bytes(
+    trajectory: &Trajectory,
+    layout: GridLayout,
+    fps: u16,
+) -> Result<(Vec<u8>, usize), super::HighDimError> {
     let invalid = |reason: String| super::HighDimError::Invalid(reason);
     let frames: Vec<(u32, u32, Vec<u8>)> = (0..trajectory.len())
         .map(|index| {
@@ -143,24 +161,16 @@ pub fn export_grid_gif(
     let palette: Vec<u8> = (0..=255u8).flat_map(|g| [g, g, g]).collect();
     let delay = (100 / fps.max(1)).max(2);
     let count = frames.len();
-    crate::files::write_atomically(path, |out| {
-        {
-            let mut encoder = gif::Encoder::new(&mut *out, width, height, &palette)
-                .map_err(std::io::Error::other)?;
-            encoder
-                .set_repeat(gif::Repeat::Infinite)
-                .map_err(std::io::Error::other)?;
-            for (index, (_, _, pixels)) in frames.into_iter().enumerate() {
-                let mut frame = gif::Frame::from_indexed_pixels(width, height, pixels, None);
-                frame.delay = if index + 1 == count { 100 } else { delay };
-                encoder.write_frame(&frame).map_err(std::io::Error::other)?;
-            }
+    let mut bytes = Vec::new();
+    {
+        let encode = |error: gif::EncodingError| invalid(format!("GIF encoding failed: {error}"));
+        let mut encoder = gif::Encoder::new(&mut bytes, width, height, &palette).map_err(encode)?;
+        encoder.set_repeat(gif::Repeat::Infinite).map_err(encode)?;
+        for (index, (_, _, pixels)) in frames.into_iter().enumerate() {
+            let mut frame = gif::Frame::from_indexed_pixels(width, height, pixels, None);
+            frame.delay = if index + 1 == count { 100 } else { delay };
+            encoder.write_frame(&frame).map_err(encode)?;
         }
-        out.flush()
-    })
-    .map_err(|source| super::HighDimError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    Ok(count)
+    }
+    Ok((bytes, count))
 }

@@ -502,11 +502,12 @@ impl WideTrainer {
         let (positions, velocities, _) =
             simulate_on(&self.kernels, sources, &targets, &config.flow)?;
         self.pool.push(positions, velocities);
-        self.velocity_adam.set_learning_rate(crate::model::cosine_learning_rate(
-            config.learning_rate,
-            self.iteration,
-            config.iterations,
-        ));
+        self.velocity_adam
+            .set_learning_rate(crate::model::cosine_learning_rate(
+                config.learning_rate,
+                self.iteration,
+                config.iterations,
+            ));
         let mut loss = 0.0;
         for _ in 0..config.adam_steps {
             let (x, times, v) = self.pool.sample(config.batch_size, &mut self.rng);

@@ -15,8 +15,8 @@ mod setup;
 mod straight;
 mod training;
 
-pub(crate) use setup::cosine_learning_rate;
 pub use sampling::sinkhorn_phase_coverage;
+pub(crate) use setup::cosine_learning_rate;
 pub use training::{TrainStep, Trainer};
 
 use crate::nn::Mlp;

@@ -1280,3 +1280,44 @@ fn the_digits_window_exports_its_flow_as_a_grid_gif() {
     );
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn a_save_without_a_path_becomes_download_bytes_that_read_back() {
+    use nsgf::app::jobs::FileRequest;
+    let state = digits_state(0);
+    let scene = Box::new(state.scene());
+    let (name, bytes) = workers::download_bytes(FileRequest::SaveScene {
+        scene: scene.clone(),
+        path: None,
+    })
+    .unwrap();
+    assert_eq!(name, "scene.json");
+    let back = nsgf::scene::Scene::from_json(
+        std::str::from_utf8(&bytes).unwrap(),
+        std::path::Path::new(&name),
+    )
+    .unwrap();
+    assert_eq!(back, *scene);
+    let points = vec![[0.5, -1.25], [2.0, 3.0]];
+    let (name, bytes) = workers::download_bytes(FileRequest::SavePoints {
+        points: points.clone(),
+        path: None,
+    })
+    .unwrap();
+    let parsed =
+        nsgf::data::csv_points::parse_points(std::str::from_utf8(&bytes).unwrap(), &name).unwrap();
+    assert_eq!(parsed, points);
+    let trajectory = Arc::clone(state.digits().particle().expect("the digits' flow"));
+    let (name, bytes) = workers::download_bytes(FileRequest::ExportDigitsGif {
+        trajectory,
+        path: None,
+    })
+    .unwrap();
+    assert_eq!(name, "digits.gif");
+    assert!(bytes.starts_with(b"GIF89a"));
+    // A dropped file's text is told apart by its content, as on the desktop.
+    match workers::open_dropped_text("0.5,1\n2,3\n", std::path::Path::new("dropped.csv")) {
+        Ok(WorkerEvent::PointsLoaded { points, .. }) => assert_eq!(points.len(), 2),
+        other => panic!("expected points, got {other:?}"),
+    }
+}

@@ -933,6 +933,7 @@ impl AppState {
                 self.gif.end();
                 self.messages.say(message);
             }
+            WorkerEvent::Notice { message } => self.messages.say(message),
             WorkerEvent::GifProgress(fraction) => self.gif.advance(fraction),
             WorkerEvent::FileFailed { op, error } => self.on_file_failed(op, &error),
             WorkerEvent::DialogCancelled => {
