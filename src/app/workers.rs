@@ -819,6 +819,13 @@ impl Job<()> for FileJob {
 
     fn step(&mut self, _context: &mut (), _budget: Duration) -> Progress {
         if let Some(request) = self.request.take() {
+            // In the browser a load without a path asks through the browser's file picker,
+            // which answers asynchronously.
+            #[cfg(target_arch = "wasm32")]
+            if request.path().is_none() && !request.purpose().saves() {
+                pick_and_load_web(request.purpose(), self.sender.clone());
+                return Progress::Finished;
+            }
             self.sender.send(run_file_request(request));
         }
         Progress::Finished
@@ -839,16 +846,50 @@ impl Job<()> for FileJob {
 #[cfg(not(target_arch = "wasm32"))]
 const NATIVE_DIALOG_GAVE_UP: Duration = Duration::from_millis(400);
 
-/// In the browser there is no blocking native dialog: saves become downloads (before this is
-/// reached), and files load by being dropped on the page.
+/// In the browser: the browser's file picker (rfd's asynchronous dialog) for `purpose`, then the
+/// chosen file loaded like a dropped one; the event goes to `sender` when the person answers.
+#[cfg(target_arch = "wasm32")]
+fn pick_and_load_web(purpose: DialogPurpose, sender: EventSender) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let picked = rfd::AsyncFileDialog::new()
+            .add_filter(purpose.kind_name(), purpose.extensions())
+            .set_title(purpose.title())
+            .pick_file()
+            .await;
+        let event = match picked {
+            None => WorkerEvent::DialogCancelled,
+            Some(handle) => {
+                let name = PathBuf::from(handle.file_name());
+                let bytes = handle.read().await;
+                open_dropped_text(&String::from_utf8_lossy(&bytes), &name).unwrap_or_else(|error| {
+                    WorkerEvent::FileFailed {
+                        op: FileOp::OpenDropped,
+                        error,
+                    }
+                })
+            }
+        };
+        sender.send(event);
+    });
+}
+
+/// In the browser there is no blocking native dialog: saves become downloads and loads use the
+/// browser's picker (both before this is reached).
 #[cfg(target_arch = "wasm32")]
 pub fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>> {
-    Err(Box::new(WorkerEvent::Notice {
-        message: format!(
+    let message = if purpose.saves() {
+        format!(
+            "{}: not available in the browser yet (scenes, models, CSV, PNG frames and the \
+             digits' GIF download)",
+            purpose.title()
+        )
+    } else {
+        format!(
             "{}: in the browser, drop the file on the page to load it",
             purpose.title()
-        ),
-    }))
+        )
+    };
+    Err(Box::new(WorkerEvent::Notice { message }))
 }
 
 /// Runs a native (rfd) dialog for `purpose`: the chosen path, or the event to send instead
@@ -1094,25 +1135,52 @@ impl GifJob {
         let exporter = match &mut self.exporter {
             Some(exporter) => exporter,
             None => {
-                let path = match &self.request.path {
-                    Some(path) => path.clone(),
-                    None => match native_dialog(DialogPurpose::ExportGif) {
-                        Ok(path) => path,
-                        Err(event) => return Ok(Some(*event)),
-                    },
-                };
                 let options = GifOptions {
                     look: self.request.look,
                     ..GifOptions::default()
                 };
-                self.sender.send(WorkerEvent::GifProgress(0.0));
-                self.exporter
-                    .insert(GifExporter::new(&path, &self.request.animation, &options)?)
+                // In the browser the GIF is made in memory and downloaded.
+                if cfg!(target_arch = "wasm32") && self.request.path.is_none() {
+                    let name = Path::new(DialogPurpose::ExportGif.default_file_name());
+                    self.sender.send(WorkerEvent::GifProgress(0.0));
+                    let exporter = GifExporter::in_memory(name, &self.request.animation, &options)?;
+                    self.exporter.insert(exporter)
+                } else {
+                    let path = match &self.request.path {
+                        Some(path) => path.clone(),
+                        None => match native_dialog(DialogPurpose::ExportGif) {
+                            Ok(path) => path,
+                            Err(event) => return Ok(Some(*event)),
+                        },
+                    };
+                    self.sender.send(WorkerEvent::GifProgress(0.0));
+                    self.exporter.insert(GifExporter::new(
+                        &path,
+                        &self.request.animation,
+                        &options,
+                    )?)
+                }
             }
         };
         let report = exporter.step()?;
         let fraction = exporter.frames_done() as f64 / exporter.total_frames().max(1) as f64;
         self.sender.send(WorkerEvent::GifProgress(fraction));
+        if let (Some(report), Some(bytes)) = (&report, exporter.take_bytes()) {
+            let name = report.path.display().to_string();
+            return Ok(Some(match super::platform::download(&name, bytes) {
+                Ok(()) => WorkerEvent::Saved {
+                    message: format!(
+                        "downloaded {name} ({} frames, {} KB)",
+                        report.frames,
+                        report.bytes / 1024
+                    ),
+                },
+                Err(reason) => WorkerEvent::FileFailed {
+                    op: FileOp::ExportGif,
+                    error: JobError::Panicked(format!("the download failed: {reason}")),
+                },
+            }));
+        }
         Ok(report.map(|report| WorkerEvent::Saved {
             message: format!(
                 "wrote {} frames ({} KB) to {}",

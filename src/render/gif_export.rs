@@ -127,18 +127,80 @@ pub struct GifExporter {
     options: GifOptions,
     palette: &'static GlobalPalette,
     side: u16,
-    encoder: Option<gif::Encoder<BufWriter<File>>>,
+    encoder: Option<gif::Encoder<Sink>>,
     temporary: Option<TemporaryFile>,
     frames_done: usize,
     started: Instant,
+    /// In-memory exports: the finished GIF, until [`GifExporter::take_bytes`].
+    finished_bytes: Option<Vec<u8>>,
+}
+
+/// Where the encoder writes: the temporary file beside the destination, or memory (the browser
+/// downloads the bytes).
+enum Sink {
+    File(BufWriter<File>),
+    Memory(Vec<u8>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::File(file) => file.write(bytes),
+            Sink::Memory(memory) => memory.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(file) => file.flush(),
+            Sink::Memory(_) => Ok(()),
+        }
+    }
 }
 
 impl GifExporter {
+    /// An export into memory (`path` only names it in messages and reports); after the last
+    /// step, [`GifExporter::take_bytes`] hands out the GIF.
+    pub fn in_memory(
+        path: &Path,
+        animation: &Animation,
+        options: &GifOptions,
+    ) -> Result<Self, RenderError> {
+        Self::with_sink(path, animation, options, None)
+    }
+
+    /// The finished GIF of an in-memory export (None before the last step, or for a file).
+    pub fn take_bytes(&mut self) -> Option<Vec<u8>> {
+        self.finished_bytes.take()
+    }
+
     /// Checks the options and the animation and opens the temporary file beside `path`.
     pub fn new(
         path: &Path,
         animation: &Animation,
         options: &GifOptions,
+    ) -> Result<Self, RenderError> {
+        let io_error = |source: std::io::Error| RenderError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        if path.is_dir() {
+            return Err(io_error(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            )));
+        }
+        options.validate()?;
+        let temporary = TemporaryFile::create_beside(path).map_err(io_error)?;
+        Self::with_sink(path, animation, options, Some(temporary))
+    }
+
+    /// The exporter writing into `temporary` (None: into memory).
+    fn with_sink(
+        path: &Path,
+        animation: &Animation,
+        options: &GifOptions,
+        temporary: Option<TemporaryFile>,
     ) -> Result<Self, RenderError> {
         let started = Instant::now();
         options.validate()?;
@@ -154,14 +216,12 @@ impl GifExporter {
             path: path.display().to_string(),
             source,
         };
-        if path.is_dir() {
-            return Err(io_error(std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "is a directory",
-            )));
-        }
-        let temporary = TemporaryFile::create_beside(path).map_err(io_error)?;
-        let file = temporary.file.try_clone().map_err(io_error)?;
+        let sink = match &temporary {
+            Some(temporary) => Sink::File(BufWriter::new(
+                temporary.file.try_clone().map_err(io_error)?,
+            )),
+            None => Sink::Memory(Vec::new()),
+        };
         let size = options.look.size_px;
         let side = u16::try_from(size).map_err(|_| RenderError::InvalidSize {
             size,
@@ -173,8 +233,8 @@ impl GifExporter {
             path: path.display().to_string(),
             source,
         };
-        let mut encoder = gif::Encoder::new(BufWriter::new(file), side, side, &palette.rgb_bytes())
-            .map_err(encode_error)?;
+        let mut encoder =
+            gif::Encoder::new(sink, side, side, &palette.rgb_bytes()).map_err(encode_error)?;
         encoder
             .set_repeat(gif::Repeat::Infinite)
             .map_err(encode_error)?;
@@ -185,9 +245,10 @@ impl GifExporter {
             palette,
             side,
             encoder: Some(encoder),
-            temporary: Some(temporary),
+            temporary,
             frames_done: 0,
             started,
+            finished_bytes: None,
         })
     }
 
@@ -254,7 +315,7 @@ impl GifExporter {
             path: self.path.display().to_string(),
             source,
         };
-        let (Some(encoder), Some(temporary)) = (self.encoder.take(), self.temporary.take()) else {
+        let Some(encoder) = self.encoder.take() else {
             return Err(RenderError::NoFrames);
         };
         let mut writer = encoder.into_inner().map_err(|source| RenderError::Encode {
@@ -262,8 +323,18 @@ impl GifExporter {
             source,
         })?;
         writer.flush().map_err(io_error)?;
-        drop(writer);
-        let bytes = temporary.commit(&self.path).map_err(io_error)?;
+        let bytes = match (writer, self.temporary.take()) {
+            (Sink::Memory(memory), _) => {
+                let size = memory.len() as u64;
+                self.finished_bytes = Some(memory);
+                size
+            }
+            (Sink::File(file), Some(temporary)) => {
+                drop(file);
+                temporary.commit(&self.path).map_err(io_error)?
+            }
+            (Sink::File(_), None) => return Err(RenderError::NoFrames),
+        };
         Ok(GifReport {
             path: self.path.clone(),
             frames: self.total_frames(),

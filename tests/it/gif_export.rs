@@ -299,3 +299,28 @@ fn a_single_frame_animation_holds_that_frame() {
     assert_eq!(decoded.frames.len(), 1);
     assert_eq!(decoded.frames[0].0, 4 + 200);
 }
+
+#[test]
+fn an_in_memory_export_is_the_same_gif_as_the_file() {
+    let dir = scratch_dir("memory");
+    let path = dir.join("flow.gif");
+    let animation = moving_animation(7);
+    let options = small_options();
+    export_gif(&path, &animation, &options, &mut |_, _| {}, None).unwrap();
+    let on_disk = std::fs::read(&path).unwrap();
+    let mut exporter =
+        nsgf::render::GifExporter::in_memory(Path::new("flow.gif"), &animation, &options).unwrap();
+    let report = loop {
+        if let Some(report) = exporter.step().unwrap() {
+            break report;
+        }
+        assert!(exporter.take_bytes().is_none(), "no bytes before the end");
+    };
+    let in_memory = exporter.take_bytes().expect("the finished GIF");
+    assert_eq!(report.bytes, in_memory.len() as u64);
+    assert_eq!(in_memory, on_disk);
+    // Nothing was written beside the name the in-memory export carries.
+    assert!(!Path::new("flow.gif").exists());
+    assert_eq!(listing(&dir), vec!["flow.gif".to_string()]);
+    std::fs::remove_dir_all(&dir).ok();
+}
