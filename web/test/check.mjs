@@ -4,9 +4,12 @@
 // NSGF_EXPECT_PARTICLES set, it also opens URL + NSGF_LINK and checks that the scene came back.
 // Loads the page, waits for the app's first frames, reads which compute backend it uses (the
 // `window.nsgf_backend` hook), checks that the particle flow records frames, that Play (the
-// space bar) advances the playback frame and that the canvas is not blank, and fails on any
-// page error or panic.
+// space bar) advances the playback frame, that the canvas is not blank and that "Save scene…"
+// downloads the scene, and fails on any page error or panic.
 import puppeteer from "puppeteer-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 const [mode, url, screenshot] = process.argv.slice(2);
 if (!["webgpu", "webgl2"].includes(mode) || !url) {
@@ -81,6 +84,24 @@ try {
   if (image.length < 30000) {
     throw new Error(`the canvas looks blank (a ${image.length}-byte screenshot)`);
   }
+  // "Save scene…" (top left) downloads the scene as JSON.
+  const downloads = fs.mkdtempSync(path.join(os.tmpdir(), "nsgf-downloads-"));
+  const session = await page.createCDPSession();
+  await session.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads });
+  await page.mouse.click(55, 36);
+  const saved = path.join(downloads, "scene.json");
+  const deadline = Date.now() + 20000;
+  while (!fs.existsSync(saved) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (!fs.existsSync(saved)) throw new Error("Save scene… downloaded no scene.json");
+  const scene = JSON.parse(fs.readFileSync(saved, "utf8"));
+  if (scene.format_version !== 1 || scene.particles !== 300) {
+    throw new Error(`the downloaded scene is not the page's: ${JSON.stringify(scene).slice(0, 120)}`);
+  }
+  console.log(`${mode}: Save scene… downloaded scene.json (${fs.statSync(saved).size} bytes)`);
+  fs.rmSync(downloads, { recursive: true, force: true });
+
   if (process.env.NSGF_LINK) {
     await page.goto("about:blank");
     await page.goto(url + process.env.NSGF_LINK, { waitUntil: "load" });
