@@ -79,6 +79,26 @@ pub fn page_scene() -> Option<Result<crate::scene::Scene, crate::scene::SceneErr
     }
 }
 
+/// Training's starting hyperparameters: the desktop's tuned NSGF defaults, or in the browser a
+/// lighter run (fewer and smaller flows, fewer Adam steps, a narrower network) for one thread.
+pub fn default_train_config() -> crate::model::TrainConfig {
+    let desktop = crate::model::TrainConfig::defaults_for(crate::model::Method::Nsgf);
+    if cfg!(target_arch = "wasm32") {
+        crate::model::TrainConfig {
+            particles: 256,
+            iterations: 40,
+            adam_steps: 20,
+            batch_size: 256,
+            hidden_width: 64,
+            eval_every: 0,
+            eval_samples: 300,
+            ..desktop
+        }
+    } else {
+        desktop
+    }
+}
+
 /// Starts the app in the page's canvas `canvas_id` (the browser's entry point).
 #[cfg(target_arch = "wasm32")]
 pub fn start_web(canvas_id: &str) {
@@ -103,6 +123,9 @@ pub fn start_web(canvas_id: &str) {
                         ..super::state::FlowSettings::default()
                     };
                     let mut app = super::NsgfApp::new(&cc.egui_ctx, settings, None)?;
+                    app.apply(super::state::TrainCommand::SetTrainConfig(
+                        default_train_config(),
+                    ));
                     match page_scene() {
                         Some(Ok(scene)) => {
                             app.open_scene(scene, std::path::Path::new("the share link"));
@@ -123,8 +146,8 @@ pub fn start_web(canvas_id: &str) {
 /// In the browser, what a page's script (the browser test, a course page) can read of the app:
 /// `window.nsgf_backend` (the compute backend in use, as the status line says it),
 /// `window.nsgf_frame` (the playback frame), `window.nsgf_frames` (frames recorded),
-/// `window.nsgf_target` (the target's name, "drawn" for drawn points) and
-/// `window.nsgf_particles`.
+/// `window.nsgf_target` (the target's name, "drawn" for drawn points), `window.nsgf_particles`
+/// and `window.nsgf_model` (the trained model's method, empty before one exists).
 /// Elsewhere nothing.
 pub fn publish(state: &super::state::AppState) {
     #[cfg(target_arch = "wasm32")]
@@ -155,6 +178,15 @@ pub fn publish(state: &super::state::AppState) {
             (
                 "nsgf_frames",
                 wasm_bindgen::JsValue::from_f64(frames as f64),
+            ),
+            (
+                "nsgf_model",
+                wasm_bindgen::JsValue::from_str(
+                    state
+                        .training()
+                        .model()
+                        .map_or("", |model| model.method.display_name()),
+                ),
             ),
         ] {
             let _ = js_sys::Reflect::set(&window, &key.into(), &value);

@@ -84,6 +84,16 @@ try {
   if (image.length < 30000) {
     throw new Error(`the canvas looks blank (a ${image.length}-byte screenshot)`);
   }
+  // Train (right panel) with the browser's lighter defaults, timed until the model exists.
+  await page.mouse.click(1040, 243);
+  const trainingStarted = Date.now();
+  const method = await waitFor("training to finish", () => window.nsgf_model || false, 300);
+  console.log(`${mode}: trained ${method} in the page in ${((Date.now() - trainingStarted) / 1000).toFixed(1)} s`);
+  if (screenshot) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await page.screenshot({ path: screenshot.replace(/\.png$/, "-trained.png") });
+  }
+
   // "Save scene…" (top left) downloads the scene as JSON.
   const downloads = fs.mkdtempSync(path.join(os.tmpdir(), "nsgf-downloads-"));
   const session = await page.createCDPSession();
