@@ -123,7 +123,7 @@ fn window_ui(ui: &mut Ui, state: &AppState, now: f64, commands: &mut Vec<Command
         for (ui, (trajectory, index, color)) in columns.iter_mut().zip(&shown) {
             let index = (*index).min(trajectory.len() - 1);
             ui.label(RichText::new(trajectory.kind().title()).color(*color));
-            grid_image(ui, trajectory, index);
+            grid_image(ui, trajectory, index, panel.flows_version());
             if panel.show_projection() {
                 projection_plot(ui, state, trajectory, index, *color);
             }
@@ -262,8 +262,8 @@ fn timeline_row(
 }
 
 /// The grid of 8×8 images of frame `index`, from a texture made once per frame.
-fn grid_image(ui: &mut Ui, trajectory: &Arc<Trajectory>, index: usize) {
-    let id = egui::Id::unique(("digits_grid", Arc::as_ptr(trajectory) as usize, index));
+fn grid_image(ui: &mut Ui, trajectory: &Arc<Trajectory>, index: usize, version: u64) {
+    let id = egui::Id::unique(("digits_grid", trajectory.kind().slug(), version, index));
     let cached: Option<TextureHandle> = ui.ctx().data(|d| d.get_temp(id));
     let texture = match cached {
         Some(texture) => texture,

@@ -316,8 +316,8 @@ impl Workers {
                 }
                 Err(reason) => WorkerEvent::FileFailed {
                     op: FileOp::OpenDropped,
-                    error: JobError::Panicked(format!(
-                        "the browser could not read {}: {reason}",
+                    error: JobError::Browser(format!(
+                        "could not read {}: {reason}",
                         name.display()
                     )),
                 },
@@ -931,7 +931,7 @@ pub fn run_file_request(request: FileRequest) -> WorkerEvent {
                     },
                     Err(reason) => WorkerEvent::FileFailed {
                         op,
-                        error: JobError::Panicked(format!("the download failed: {reason}")),
+                        error: JobError::Browser(format!("refused the download: {reason}")),
                     },
                 }
             }
@@ -993,8 +993,8 @@ pub fn download_bytes(request: FileRequest) -> Result<(String, Vec<u8>), JobErro
         | FileRequest::LoadModel(_)
         | FileRequest::OpenScene(_)
         | FileRequest::OpenDropped(_) => {
-            return Err(JobError::Panicked(
-                "a load is not a download: drop the file on the page".into(),
+            return Err(JobError::Browser(
+                "cannot download a load: pick or drop the file instead".into(),
             ));
         }
     };
@@ -1177,7 +1177,7 @@ impl GifJob {
                 },
                 Err(reason) => WorkerEvent::FileFailed {
                     op: FileOp::ExportGif,
-                    error: JobError::Panicked(format!("the download failed: {reason}")),
+                    error: JobError::Browser(format!("refused the download: {reason}")),
                 },
             }));
         }

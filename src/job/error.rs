@@ -39,6 +39,9 @@ pub enum JobError {
     /// A d-dimensional run, flow or export failed.
     #[error(transparent)]
     HighDim(#[from] crate::highdim::HighDimError),
+    /// The browser refused something (a download, reading a file).
+    #[error("the browser {0}")]
+    Browser(String),
     /// A particle left the plane.
     #[error("particle {index} left the plane (non-finite position): try a smaller η")]
     NonFinite {

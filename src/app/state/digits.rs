@@ -87,6 +87,9 @@ pub struct DigitsPanel {
     playing: Option<(f64, usize)>,
     show_projection: bool,
     autoplay: bool,
+    /// Bumped whenever a flow is replaced: it keys the window's cached image textures, so a
+    /// new flow never shows an old one's frames.
+    flows_version: u64,
     seed: u64,
     error: Option<String>,
 }
@@ -107,6 +110,7 @@ impl Default for DigitsPanel {
             playing: None,
             show_projection: true,
             autoplay: false,
+            flows_version: 0,
             seed: 0,
             error: None,
         }
@@ -162,6 +166,11 @@ impl DigitsPanel {
     /// Which flow is shown.
     pub fn view(&self) -> DigitsView {
         self.view
+    }
+
+    /// Changes whenever a shown flow is replaced (keys cached renderings of its frames).
+    pub fn flows_version(&self) -> u64 {
+        self.flows_version
     }
 
     /// Whether the PCA view is shown.
@@ -323,6 +332,7 @@ impl DigitsPanel {
         self.training = None;
         self.model = Some(model);
         self.learned = Some(learned);
+        self.flows_version += 1;
         self.view = DigitsView::SideBySide;
         self.shown = 0;
         self.playing = None;
@@ -346,6 +356,7 @@ impl DigitsPanel {
         }
         self.flow_running = None;
         self.particle = Some(flow);
+        self.flows_version += 1;
         self.projection = Some(projection);
         self.shown = 0;
     }
