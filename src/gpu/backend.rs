@@ -2,7 +2,7 @@
 //! same algorithm as the CPU backend (GeomLoss 0.3.1) in f32.
 
 use super::buffers::SolverBuffers;
-use super::context::GpuContext;
+use super::context::{GpuContext, PendingRead};
 use super::kernels::SinkhornKernels;
 use super::plan::{Plan, Side};
 use crate::Point;
@@ -212,14 +212,14 @@ impl GpuBackend {
     }
 
     /// Sizes the buffers, uploads, records `plan` and `copies` (source buffer selector, bytes)
-    /// into one submission, and reads the copied bytes back in order.
-    fn run(
+    /// into one submission, and starts reading the copied bytes back (in order).
+    fn submit(
         &mut self,
         source: &[Point],
         target: &[Point],
         plan: &Plan,
         copies: &[(ReadBack, u64)],
-    ) -> Result<Vec<u8>, OtError> {
+    ) -> Result<PendingRead, OtError> {
         let (n, m) = (source.len(), target.len());
         let params_bytes = plan.params_bytes(self.kernels.params_stride).len() as u64;
         let context = &self.context;
@@ -261,14 +261,13 @@ impl GpuBackend {
             context.queue.submit([encoder.finish()]);
             Ok::<(), OtError>(())
         })??;
-        context.read_back(buffers.staging.get(), total.max(4))
+        Ok(context.start_read(buffers.staging.get(), total.max(4)))
     }
 
-    /// One velocity solve (a submission); `solve_xy` / `solve_xx` say cold or warm. Returns the
-    /// velocity and, per problem, the warm iterations run and whether they converged.
-    /// With `truncated`, the clouds must be sorted along a Hilbert curve; every dispatch at
-    /// small enough ε reads only the column tiles the shader's bound keeps.
-    fn solve_velocity(
+    /// Submits one velocity solve; `solve_xy` / `solve_xx` say cold or warm. With `truncated`,
+    /// the clouds must be sorted along a Hilbert curve; every dispatch at small enough ε reads
+    /// only the column tiles the shader's bound keeps.
+    fn submit_velocity(
         &mut self,
         source: &[Point],
         target: &[Point],
@@ -276,7 +275,7 @@ impl GpuBackend {
         solve_xy: Solve,
         solve_xx: Solve,
         truncated: bool,
-    ) -> Result<VelocityRun, OtError> {
+    ) -> Result<Submission, OtError> {
         let (n, m) = (source.len(), target.len());
         let eps = params.blur * params.blur;
         let threshold = self.warm_config().tolerance * eps;
@@ -320,7 +319,24 @@ impl GpuBackend {
         if plan.change_slots > 0 {
             copies.push((ReadBack::Change, plan.change_slots as u64 * 4));
         }
-        let bytes = self.run(source, target, &plan, &copies)?;
+        let read = self.submit(source, target, &plan, &copies)?;
+        Ok(Submission {
+            read,
+            n,
+            m,
+            iterations,
+            softmin_terms: plan.softmin_terms,
+            parities,
+            warm_slots,
+            threshold,
+            max_warm,
+        })
+    }
+
+    /// The velocity and, per problem, the warm iterations run and whether they converged, from
+    /// the bytes `submission` read back.
+    fn finish_velocity(submission: &Submission, bytes: &[u8]) -> VelocityRun {
+        let Submission { n, m, .. } = *submission;
         let floats: Vec<f32> = bytes
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -339,26 +355,189 @@ impl GpuBackend {
             .collect();
         // Warm problems: the iterations that ran are those up to the first converged one.
         let mut warm = [None, None];
-        let mut softmin_terms = plan.softmin_terms;
-        for (k, first) in warm_slots {
+        let mut iterations = submission.iterations;
+        let mut softmin_terms = submission.softmin_terms;
+        let max_warm = submission.max_warm;
+        for &(k, first) in &submission.warm_slots {
             let slots = &changes[first..first + max_warm];
             let ran = slots
                 .iter()
-                .position(|&c| f64::from(c) <= threshold)
+                .position(|&c| f64::from(c) <= submission.threshold)
                 .map_or((max_warm, false), |i| (i + 1, true));
             let per_iteration = if k == 0 { 2 * n * m } else { n * n } as u64;
             softmin_terms += ran.0 as u64 * per_iteration;
             iterations += ran.0;
             warm[k] = Some(ran);
         }
-        Ok(VelocityRun {
+        VelocityRun {
             velocity,
             iterations,
             softmin_terms,
-            parities,
+            parities: submission.parities,
             warm,
+        }
+    }
+
+    /// Starts a velocity call (the same checks and algorithm as [`VelocityBackend::velocity`])
+    /// and returns without waiting for the GPU: [`GpuBackend::poll_velocity`] collects the
+    /// result. This is how the browser computes, where waiting would block the page. Until the
+    /// result is collected, no other call may use this backend.
+    pub fn start_velocity(
+        &mut self,
+        particles: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Result<PendingVelocity, OtError> {
+        check_inputs(particles, target, params)?;
+        check_magnitude(particles, target, crate::ot::Precision::F32)?;
+        let (n, m) = (particles.len(), target.len());
+        self.check_size(n, m, 0)?;
+        // Truncated kernels read the clouds sorted along a Hilbert curve (sorted here, on the
+        // host, since the points come from the host at every call). The order changes as the
+        // particles move, so the potentials on the GPU cannot start the next call.
+        let truncated = self.truncation.applies(n, m);
+        let (particles, target, order) = if truncated {
+            let (lo, hi) = finite_bounding_box([particles, target]).unwrap_or(([0.0; 2], [0.0; 2]));
+            let (x_order, y_order) = (
+                hilbert_order(particles, lo, hi),
+                hilbert_order(target, lo, hi),
+            );
+            (
+                to_sorted(particles, &x_order),
+                to_sorted(target, &y_order),
+                Some(x_order),
+            )
+        } else {
+            (particles.to_vec(), target.to_vec(), None)
+        };
+        if truncated {
+            self.kept = None;
+        }
+        let warm = match self.kept.take() {
+            Some(state)
+                if state.n == n
+                    && state.m == m
+                    && state.params == *params
+                    && state.generation == self.buffers.pot_xy_f[0].generation() =>
+            {
+                Some(state)
+            }
+            _ => None,
+        };
+        let (solve_xy, solve_xx) = match warm {
+            Some(state) => (Solve::Warm(state.parity_xy), Solve::Warm(state.parity_xx)),
+            None => (Solve::Cold, Solve::Cold),
+        };
+        let submission =
+            self.submit_velocity(&particles, &target, params, solve_xy, solve_xx, truncated)?;
+        Ok(PendingVelocity {
+            particles,
+            target,
+            params: *params,
+            order,
+            truncated,
+            submission,
+            spent: None,
         })
     }
+
+    /// The velocity of `pending` once the GPU has finished it, `None` while it is still
+    /// working; never blocks. A warm problem that did not converge is submitted again from
+    /// scratch (as on the CPU), which takes another `None`.
+    pub fn poll_velocity(
+        &mut self,
+        pending: &mut PendingVelocity,
+    ) -> Result<Option<Vec<Point>>, OtError> {
+        let Some(bytes) = self
+            .context
+            .try_read(self.buffers.staging.get(), &pending.submission.read)?
+        else {
+            return Ok(None);
+        };
+        let mut run = Self::finish_velocity(&pending.submission, &bytes);
+        if let Some(spent) = pending.spent {
+            run.iterations += spent.0;
+            run.softmin_terms += spent.1;
+        } else {
+            let redo_xy = matches!(run.warm[0], Some((_, false)));
+            let redo_xx = matches!(run.warm[1], Some((_, false)));
+            if redo_xy || redo_xx {
+                let pick = |redo: bool, parity: usize| {
+                    if redo {
+                        Solve::Cold
+                    } else {
+                        Solve::Solved(parity)
+                    }
+                };
+                pending.submission = self.submit_velocity(
+                    &pending.particles,
+                    &pending.target,
+                    &pending.params,
+                    pick(redo_xy, run.parities[0]),
+                    pick(redo_xx, run.parities[1]),
+                    pending.truncated,
+                )?;
+                pending.spent = Some((run.iterations, run.softmin_terms));
+                return Ok(None);
+            }
+        }
+        self.last_stats = SolveStats {
+            iterations: run.iterations,
+            softmin_terms: run.softmin_terms,
+        };
+        let keep = matches!(self.mode, VelocityMode::Refined(_)) && !pending.truncated;
+        self.kept = keep.then_some(GpuWarmState {
+            params: pending.params,
+            n: pending.submission.n,
+            m: pending.submission.m,
+            parity_xy: run.parities[0],
+            parity_xx: run.parities[1],
+            generation: self.buffers.pot_xy_f[0].generation(),
+        });
+        let velocity = match &pending.order {
+            Some(x_order) => to_original(&run.velocity, x_order),
+            None => run.velocity,
+        };
+        check_finite_points(&velocity, "velocity", crate::ot::Precision::F32)?;
+        Ok(Some(velocity))
+    }
+}
+
+/// A velocity call submitted to the GPU whose result has not been collected yet
+/// ([`GpuBackend::start_velocity`], [`GpuBackend::poll_velocity`]).
+pub struct PendingVelocity {
+    /// The particles in the order the GPU solves them (sorted along a Hilbert curve when
+    /// truncated).
+    particles: Vec<Point>,
+    /// The target, in the same order as on the GPU.
+    target: Vec<Point>,
+    params: SinkhornParams,
+    /// The particles' sort order, when truncated.
+    order: Option<Vec<usize>>,
+    truncated: bool,
+    /// What is on the GPU now.
+    submission: Submission,
+    /// Iterations and softmin terms of a first submission that had to be redone.
+    spent: Option<(usize, u64)>,
+}
+
+/// One submitted velocity solve: its read-back and what is needed to read the result.
+struct Submission {
+    read: PendingRead,
+    n: usize,
+    m: usize,
+    /// Iterations of the cold problems.
+    iterations: usize,
+    /// Softmin terms of the recorded plan (warm iterations are counted as they ran).
+    softmin_terms: u64,
+    /// Parity of the final potentials, (x, y) then (x, x).
+    parities: [usize; 2],
+    /// Per warm problem: which one (0: (x, y), 1: (x, x)) and its first change slot.
+    warm_slots: Vec<(usize, usize)>,
+    /// The warm stopping threshold on the largest potential change.
+    threshold: f64,
+    /// The warm iterations recorded per problem.
+    max_warm: usize,
 }
 
 /// The result of one velocity submission.
@@ -424,93 +603,19 @@ impl VelocityBackend for GpuBackend {
         target: &[Point],
         params: &SinkhornParams,
     ) -> Result<Vec<Point>, OtError> {
-        check_inputs(particles, target, params)?;
-        check_magnitude(particles, target, crate::ot::Precision::F32)?;
-        let (n, m) = (particles.len(), target.len());
-        self.check_size(n, m, 0)?;
-        // Truncated kernels read the clouds sorted along a Hilbert curve (sorted here, on the
-        // host, since the points come from the host at every call). The order changes as the
-        // particles move, so the potentials on the GPU cannot start the next call.
-        let truncated = self.truncation.applies(n, m);
-        let order = truncated.then(|| {
-            let (lo, hi) = finite_bounding_box([particles, target]).unwrap_or(([0.0; 2], [0.0; 2]));
-            (
-                hilbert_order(particles, lo, hi),
-                hilbert_order(target, lo, hi),
-            )
-        });
-        let sorted = order
-            .as_ref()
-            .map(|(x_order, y_order)| (to_sorted(particles, x_order), to_sorted(target, y_order)));
-        let (particles, target) = match &sorted {
-            Some((x, y)) => (x.as_slice(), y.as_slice()),
-            None => (particles, target),
-        };
-        if truncated {
-            self.kept = None;
-        }
-        let warm = match self.kept.take() {
-            Some(state)
-                if state.n == n
-                    && state.m == m
-                    && state.params == *params
-                    && state.generation == self.buffers.pot_xy_f[0].generation() =>
-            {
-                Some(state)
+        let mut pending = self.start_velocity(particles, target, params)?;
+        // At most two submissions (a warm start that did not converge is redone cold), each
+        // finished by one wait.
+        for _ in 0..2 {
+            self.context.wait()?;
+            if let Some(velocity) = self.poll_velocity(&mut pending)? {
+                return Ok(velocity);
             }
-            _ => None,
-        };
-        let (solve_xy, solve_xx) = match warm {
-            Some(state) => (Solve::Warm(state.parity_xy), Solve::Warm(state.parity_xx)),
-            None => (Solve::Cold, Solve::Cold),
-        };
-        let mut run =
-            self.solve_velocity(particles, target, params, solve_xy, solve_xx, truncated)?;
-        // A warm problem that did not converge is solved again from scratch (as on the CPU).
-        let redo_xy = matches!(run.warm[0], Some((_, false)));
-        let redo_xx = matches!(run.warm[1], Some((_, false)));
-        if redo_xy || redo_xx {
-            let pick = |redo: bool, parity: usize| {
-                if redo {
-                    Solve::Cold
-                } else {
-                    Solve::Solved(parity)
-                }
-            };
-            let spent = (run.iterations, run.softmin_terms);
-            run = self.solve_velocity(
-                particles,
-                target,
-                params,
-                pick(redo_xy, run.parities[0]),
-                pick(redo_xx, run.parities[1]),
-                truncated,
-            )?;
-            run.iterations += spent.0;
-            run.softmin_terms += spent.1;
         }
-        self.last_stats = SolveStats {
-            iterations: run.iterations,
-            softmin_terms: run.softmin_terms,
-        };
-        let keep = matches!(self.mode, VelocityMode::Refined(_));
-        self.kept = keep.then_some(GpuWarmState {
-            params: *params,
-            n,
-            m,
-            parity_xy: run.parities[0],
-            parity_xx: run.parities[1],
-            generation: self.buffers.pot_xy_f[0].generation(),
-        });
-        if truncated {
-            self.kept = None;
-        }
-        let velocity = match &order {
-            Some((x_order, _)) => to_original(&run.velocity, x_order),
-            None => run.velocity,
-        };
-        check_finite_points(&velocity, "velocity", crate::ot::Precision::F32)?;
-        Ok(velocity)
+        Err(OtError::Gpu(format!(
+            "the read-back on {} never completed",
+            self.context.adapter_name
+        )))
     }
 
     fn divergence(
@@ -543,7 +648,8 @@ impl VelocityBackend for GpuBackend {
         ];
         // The divergence overwrites the potentials a warm start would reuse.
         self.kept = None;
-        let bytes = self.run(particles, target, &plan, &copies)?;
+        let read = self.submit(particles, target, &plan, &copies)?;
+        let bytes = self.context.wait_read(self.buffers.staging.get(), &read)?;
         let values: Vec<f64> = bytes
             .chunks_exact(4)
             .map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]])))

@@ -1,8 +1,9 @@
 //! The wgpu device the GPU backend runs on: creation (own instance, or a device shared with the
 //! app), device-loss tracking, error scopes that turn wgpu errors into [`OtError::Gpu`], and the
-//! blocking read-back of a staging buffer.
+//! read-back of a staging buffer: blocking on the desktop, or started now and polled later
+//! ([`PendingRead`]), which is how the browser reads results without ever blocking.
 
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 
 use crate::ot::OtError;
 
@@ -85,6 +86,17 @@ impl GpuContext {
                 });
             }
         });
+        // In the browser, errors cannot be caught by scopes without waiting for the page
+        // ([`GpuContext::scoped`]): they are recorded here instead, and the compute falls back.
+        #[cfg(target_arch = "wasm32")]
+        {
+            let slot = Arc::clone(&lost_reason);
+            device.on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
+                if let Ok(mut slot) = slot.lock() {
+                    slot.get_or_insert_with(|| format!("uncaptured wgpu error: {error}"));
+                }
+            }));
+        }
         Self {
             device,
             queue,
@@ -108,8 +120,18 @@ impl GpuContext {
 
     /// Runs `work` inside out-of-memory, validation and internal error scopes and turns the
     /// first captured error into [`OtError::Gpu`] naming `what`.
+    ///
+    /// In the browser an error scope resolves only after control returns to the page, so there
+    /// `work` runs unscoped and errors arrive through the uncaptured-error handler that
+    /// [`GpuContext::from_device`] installs (reported by the next [`GpuContext::check_alive`]).
     pub fn scoped<T>(&self, what: &str, work: impl FnOnce() -> T) -> Result<T, OtError> {
         self.check_alive()?;
+        if cfg!(target_arch = "wasm32") {
+            let _ = what;
+            let value = work();
+            self.check_alive()?;
+            return Ok(value);
+        }
         let internal = self.device.push_error_scope(wgpu::ErrorFilter::Internal);
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let out_of_memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
@@ -138,26 +160,78 @@ impl GpuContext {
     /// Maps `staging` (a MAP_READ buffer whose copy was already submitted), waits for the GPU,
     /// and returns its first `bytes` bytes.
     pub fn read_back(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>, OtError> {
-        let (sender, receiver) = mpsc::channel();
-        staging.map_async(wgpu::MapMode::Read, 0..bytes, move |result| {
-            // The receiver outlives the poll below; a send error cannot be acted on anyway.
-            let _ = sender.send(result);
-        });
+        let pending = self.start_read(staging, bytes);
+        self.wait_read(staging, &pending)
+    }
+
+    /// Waits for the GPU and returns the bytes of `pending` (blocking; never in the browser).
+    pub fn wait_read(
+        &self,
+        staging: &wgpu::Buffer,
+        pending: &PendingRead,
+    ) -> Result<Vec<u8>, OtError> {
+        self.wait()?;
+        self.try_read(staging, pending)?
+            .ok_or_else(|| OtError::Gpu("the read-back callback never ran".into()))
+    }
+
+    /// Blocks until the GPU has finished all submitted work (never in the browser).
+    pub fn wait(&self) -> Result<(), OtError> {
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|err| OtError::Gpu(format!("waiting for {}: {err}", self.adapter_name)))?;
+            .map(|_| ())
+            .map_err(|err| OtError::Gpu(format!("waiting for {}: {err}", self.adapter_name)))
+    }
+
+    /// Starts mapping the first `bytes` bytes of `staging` (whose copy was already submitted)
+    /// and returns at once; [`GpuContext::try_read`] collects the bytes once the GPU is done.
+    pub fn start_read(&self, staging: &wgpu::Buffer, bytes: u64) -> PendingRead {
+        let slot = Arc::new(Mutex::new(None));
+        let filled = Arc::clone(&slot);
+        staging.map_async(wgpu::MapMode::Read, 0..bytes, move |result| {
+            if let Ok(mut filled) = filled.lock() {
+                *filled = Some(result);
+            }
+        });
+        PendingRead { slot, bytes }
+    }
+
+    /// The bytes of `pending` if the map has completed (then `staging` is unmapped again),
+    /// `None` while the GPU is still working; never blocks. Natively it lets wgpu process
+    /// finished work first; in the browser the map completes between animation frames.
+    pub fn try_read(
+        &self,
+        staging: &wgpu::Buffer,
+        pending: &PendingRead,
+    ) -> Result<Option<Vec<u8>>, OtError> {
+        self.device
+            .poll(wgpu::PollType::Poll)
+            .map_err(|err| OtError::Gpu(format!("polling {}: {err}", self.adapter_name)))?;
         self.check_alive()?;
-        let mapped = receiver
-            .recv()
-            .map_err(|_| OtError::Gpu("the read-back callback never ran".into()))?;
+        let mapped = match pending.slot.lock() {
+            Ok(mut slot) => slot.take(),
+            Err(_) => return Err(OtError::Gpu("the read-back state was poisoned".into())),
+        };
+        let Some(mapped) = mapped else {
+            return Ok(None);
+        };
         mapped.map_err(|err| OtError::Gpu(format!("mapping the result buffer failed: {err}")))?;
         let data = {
             let view = staging
-                .get_mapped_range(0..bytes)
+                .get_mapped_range(0..pending.bytes)
                 .map_err(|err| OtError::Gpu(format!("reading the result buffer failed: {err}")))?;
             view.to_vec()
         };
         staging.unmap();
-        Ok(data)
+        Ok(Some(data))
     }
+}
+
+/// A read-back that was started ([`GpuContext::start_read`]) and not yet collected.
+#[derive(Debug)]
+pub(crate) struct PendingRead {
+    /// Filled by the map callback with its outcome.
+    slot: Arc<Mutex<Option<Result<(), wgpu::BufferAsyncError>>>>,
+    /// How many leading bytes were mapped.
+    bytes: u64,
 }

@@ -13,7 +13,7 @@ mod kernels;
 mod plan;
 mod wide;
 
-pub use backend::GpuBackend;
+pub use backend::{GpuBackend, PendingVelocity};
 pub use context::devices_opened;
 pub use fallback::FallbackBackend;
 pub use wide::WideGpu;

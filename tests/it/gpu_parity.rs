@@ -551,3 +551,80 @@ fn gpu_truncated_kernels_match_the_dense_ones_and_the_cpu() {
         assert!(to_cpu <= VELOCITY_TOLERANCE, "{to_cpu:e}");
     }
 }
+
+/// Polls `pending` without ever blocking (as the browser does each frame) until it finishes.
+fn poll_until_done(gpu: &mut GpuBackend, pending: &mut nsgf::gpu::PendingVelocity) -> Vec<Point> {
+    for _ in 0..200_000 {
+        if let Some(velocity) = gpu.poll_velocity(pending).unwrap() {
+            return velocity;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+    panic!("the GPU never finished the velocity");
+}
+
+#[test]
+fn gpu_velocity_started_now_and_polled_later_equals_the_blocking_call() {
+    let _serial = serial_gpu_test();
+    let (Some(mut polled), Some(mut blocking)) = (backend_or_skip(), backend_or_skip()) else {
+        return;
+    };
+    let params = SinkhornParams {
+        blur: 0.3,
+        scaling: 0.8,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let y = cloud(&mut rng, 350, [2.0, 1.0], 2.0);
+    let x0 = cloud(&mut rng, 300, [-1.0, 0.0], 2.0);
+    // Annealed, refined (warm starts and their cold redo) and truncated: a short flow each,
+    // one backend polled, one blocking; the same submissions give the same numbers.
+    let refined = VelocityMode::Refined(WarmStartConfig {
+        tolerance: 1e-3,
+        max_iterations: 3,
+    });
+    for (mode, truncated) in [
+        (VelocityMode::Annealed, false),
+        (refined, false),
+        (VelocityMode::Annealed, true),
+    ] {
+        for gpu in [&mut polled, &mut blocking] {
+            gpu.set_mode(mode).unwrap();
+            let truncation = if truncated {
+                nsgf::ot::Truncation::On
+            } else {
+                nsgf::ot::Truncation::Off
+            };
+            gpu.set_truncation(truncation).unwrap();
+            gpu.reset_warm_start();
+        }
+        let mut x = x0.clone();
+        for step in 0..4 {
+            let mut pending = polled.start_velocity(&x, &y, &params).unwrap();
+            let v = poll_until_done(&mut polled, &mut pending);
+            let reference = blocking.velocity(&x, &y, &params).unwrap();
+            let error = relative_error(&v, &reference);
+            assert!(
+                error <= 1e-6,
+                "{} (truncated {truncated}), step {step}: {error:e}",
+                mode.name()
+            );
+            assert_eq!(polled.last_stats(), blocking.last_stats(), "step {step}");
+            for (p, d) in x.iter_mut().zip(&v) {
+                p[0] += 0.05 * d[0];
+                p[1] += 0.05 * d[1];
+            }
+        }
+    }
+    // Bad input is refused when the call starts, with the blocking call's error.
+    let bad = vec![[f64::NAN, 0.0]];
+    let started = polled
+        .start_velocity(&bad, &y, &params)
+        .err()
+        .map(|e| e.to_string());
+    let blocked = blocking
+        .velocity(&bad, &y, &params)
+        .err()
+        .map(|e| e.to_string());
+    assert!(started.is_some());
+    assert_eq!(started, blocked);
+}
