@@ -79,14 +79,6 @@ var<workgroup> best_y: vec2<f32>;
 var<workgroup> group_change: atomic<u32>;
 var<workgroup> group_skip: u32;
 
-// What every entry point is told about its thread: its index in the workgroup, the
-// workgroup's index and the dispatch size (both entry points read the same three builtins).
-struct Invocation {
-    @builtin(local_invocation_index) tid: u32,
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-}
-
 // The workgroup index over a 2D dispatch (x up to the per-dimension limit, y for the rest).
 fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return wid.x + wid.y * nwg.x;
@@ -228,13 +220,17 @@ fn converged_before() -> bool {
 
 // softmin_i (optionally averaged with the old potential) for every row.
 @compute @workgroup_size(256)
-fn softmin_rows(at: Invocation) {
+fn softmin_rows(
+    @builtin(local_invocation_index) local_index: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
     // The early return depends on the workgroup alone, so barriers below stay uniform.
-    let first_row = group_index(at.wid, at.nwg) * ROWS;
+    let first_row = group_index(wid, nwg) * ROWS;
     if (first_row >= params.n_rows) {
         return;
     }
-    let tid = at.tid;
+    let tid = local_index;
     let local_row = tid % ROWS;
     let lane = tid / ROWS;
     let row = first_row + local_row;
@@ -326,12 +322,16 @@ fn softmin_rows(at: Invocation) {
 // digits to cancellation), plus the softmin (extrapolated potential, `average` = 0) in
 // `row_potential_new`.
 @compute @workgroup_size(256)
-fn project_rows(at: Invocation) {
-    let first_row = group_index(at.wid, at.nwg) * ROWS;
+fn project_rows(
+    @builtin(local_invocation_index) local_index: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let first_row = group_index(wid, nwg) * ROWS;
     if (first_row >= params.n_rows) {
         return;
     }
-    let tid = at.tid;
+    let tid = local_index;
     let row = first_row + tid % ROWS;
     let local_row = tid % ROWS;
     let lane = tid / ROWS;

@@ -26,6 +26,7 @@ pub mod platform;
 pub mod playback;
 pub mod plot_items;
 pub mod plot_view_ui;
+pub mod polled_gpu;
 pub mod shortcuts_ui;
 pub mod state;
 pub mod time_sync;
@@ -78,6 +79,11 @@ pub fn shared_device(cc: &eframe::CreationContext<'_>) -> Option<workers::Shared
         device: render_state.device.clone(),
         queue: render_state.queue.clone(),
         adapter: render_state.adapter.get_info(),
+        compute_shaders: render_state
+            .adapter
+            .get_downlevel_capabilities()
+            .flags
+            .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS),
     })
 }
 

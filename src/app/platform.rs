@@ -122,7 +122,8 @@ pub fn start_web(canvas_id: &str) {
                         particles: default_particles(),
                         ..super::state::FlowSettings::default()
                     };
-                    let mut app = super::NsgfApp::new(&cc.egui_ctx, settings, None)?;
+                    let device = super::shared_device(cc);
+                    let mut app = super::NsgfApp::new(&cc.egui_ctx, settings, device)?;
                     app.apply(super::state::TrainCommand::SetTrainConfig(
                         default_train_config(),
                     ));

@@ -16,6 +16,7 @@ use super::jobs::{
     LearnedRequest, MeanfieldRequest, MetricsRequest, Request, ShownFlow, TrainRequest,
     WorkerEvent,
 };
+use super::polled_gpu::PolledGpu;
 use super::state::digits::GRID_SAMPLES;
 use super::state::{DialogPurpose, MAX_W2_PARTICLES};
 use crate::data::{sample_source_and_target, seeded_rng};
@@ -63,12 +64,26 @@ pub struct SharedDevice {
     pub queue: wgpu::Queue,
     /// What adapter it runs on.
     pub adapter: wgpu::AdapterInfo,
+    /// Whether the adapter runs compute shaders (WebGL2 does not).
+    pub compute_shaders: bool,
 }
 
 /// What the compute worker lends its jobs: the one velocity backend, made on first use.
+///
+/// Where the jobs are stepped on the UI thread (the browser), nothing may wait for the GPU or
+/// hold the thread for a whole solve: the particle flow then polls the GPU, or steps the CPU a
+/// few Sinkhorn iterations a frame ([`ComputeContext::ui_thread_velocity`]), while the calls
+/// that return at once (readouts, learned flows) use the CPU.
 pub struct ComputeContext {
     device: Option<SharedDevice>,
     backend: Option<Box<dyn VelocityBackend>>,
+    /// The polled GPU, in polling mode when the device computes.
+    polled: Option<PolledGpu>,
+    /// In polling mode on the CPU: the velocity being computed a step at a time, and the job
+    /// it is for.
+    stepping: Option<(u64, crate::ot::stepped::SteppedVelocity)>,
+    /// Whether the GPU is polled rather than waited for.
+    polling: bool,
     sender: EventSender,
     /// The last backend note sent, renamed when the solver changes the backend's name.
     note: Option<BackendNote>,
@@ -80,22 +95,94 @@ impl ComputeContext {
         Self {
             device,
             backend: None,
+            polled: None,
+            stepping: None,
+            polling: false,
             sender,
             note: None,
+        }
+    }
+
+    /// A context for jobs stepped on the UI thread: the particle flow polls the GPU of
+    /// `device` (when it has compute shaders), everything else computes on the CPU.
+    pub fn polling(device: Option<SharedDevice>, sender: EventSender) -> Self {
+        Self {
+            polling: true,
+            ..Self::new(device, sender)
+        }
+    }
+
+    /// The particle flow's next velocity for job `owner`, where jobs run on the UI thread:
+    /// polled from the GPU, or computed on the CPU a few Sinkhorn iterations at a time within
+    /// `budget` (the annealed mode). [`UiVelocity::Direct`] where neither applies (on a worker
+    /// thread, or in a warm-started mode): compute it with [`ComputeContext::backend`]. A GPU
+    /// failure hands over to the CPU for good, with a notice.
+    pub fn ui_thread_velocity(
+        &mut self,
+        owner: u64,
+        particles: &[crate::Point],
+        target: &[crate::Point],
+        params: &crate::ot::SinkhornParams,
+        budget: Duration,
+    ) -> Result<UiVelocity, JobError> {
+        if !self.polling {
+            return Ok(UiVelocity::Direct);
+        }
+        self.backend();
+        if let Some(polled) = self.polled.as_mut() {
+            match polled.velocity(owner, particles, target, params) {
+                Ok(Some(velocity)) => return Ok(UiVelocity::Ready(velocity)),
+                Ok(None) => return Ok(UiVelocity::Waiting),
+                Err(crate::ot::OtError::Gpu(reason)) => {
+                    self.polled = None;
+                    let backend = self.backend();
+                    let note = BackendNote::because(
+                        backend.name(),
+                        format!("the GPU failed ({reason}); continuing on the CPU"),
+                    );
+                    self.note = Some(note.clone());
+                    self.sender.send(WorkerEvent::BackendReady { note });
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        if self.stepping.as_ref().is_none_or(|(by, _)| *by != owner) {
+            let started = self.backend().start_stepped(particles, target, params);
+            self.stepping = match started {
+                None => return Ok(UiVelocity::Direct),
+                Some(stepped) => Some((owner, stepped?)),
+            };
+        }
+        let Some((_, stepped)) = self.stepping.as_mut() else {
+            return Ok(UiVelocity::Direct);
+        };
+        match stepped.run_for(budget) {
+            None => Ok(UiVelocity::Working(stepped.progress())),
+            Some(done) => {
+                self.stepping = None;
+                Ok(UiVelocity::Ready(done?.velocity))
+            }
         }
     }
 
     /// Sets the backend's velocity mode for `solver` (the exact one where the backend cannot
     /// solve in it, saying why) and re-announces the backend when its name changes.
     pub fn use_solver(&mut self, solver: FlowSolver) {
-        let before = self.backend().name();
+        let before = self.shown_name();
         let backend = self.backend.as_mut().expect("built by backend()");
-        let refused = backend.set_mode(solver.mode()).err();
+        let mut refused = backend.set_mode(solver.mode()).err();
         if refused.is_some() {
             // The GPU solves annealed only: the exact mode always works.
             let _ = backend.set_mode(VelocityMode::Annealed);
         }
-        let name = backend.name();
+        if let Some(polled) = self.polled.as_mut() {
+            let gpu = polled.backend_mut();
+            refused = gpu.set_mode(solver.mode()).err();
+            if refused.is_some() {
+                let _ = gpu.set_mode(VelocityMode::Annealed);
+            }
+        }
+        let name = self.shown_name();
         let mut note = self
             .note
             .clone()
@@ -112,19 +199,44 @@ impl ComputeContext {
         self.sender.send(WorkerEvent::BackendReady { note });
     }
 
+    /// The name of the backend the particle flow computes on.
+    fn shown_name(&mut self) -> String {
+        self.backend();
+        match self.polled.as_mut() {
+            Some(polled) => polled.backend_mut().name(),
+            None => self.backend.as_ref().map(|b| b.name()).unwrap_or_default(),
+        }
+    }
+
     /// The velocity backend, built (and announced) on first use.
     pub fn backend(&mut self) -> &mut dyn VelocityBackend {
         let sender = &self.sender;
         let device = &mut self.device;
         let last_note = &mut self.note;
+        let polled = &mut self.polled;
+        let polling = self.polling;
         self.backend
             .get_or_insert_with(|| {
                 let selected = match device.take() {
+                    Some(shared) if polling => {
+                        let (gpu, note) = polled_gpu_on(shared);
+                        *polled = gpu;
+                        let backend = Box::new(CpuBackend::new(Precision::F32));
+                        crate::gpu::SelectedBackend { backend, note }
+                    }
+                    Some(shared) if !shared.compute_shaders => {
+                        let backend = Box::new(CpuBackend::new(Precision::F32));
+                        let reason =
+                            format!("the adapter {} has no compute shaders", shared.adapter.name);
+                        let note = BackendNote::because(backend.name(), reason);
+                        crate::gpu::SelectedBackend { backend, note }
+                    }
                     Some(shared) => backend_on_device(shared.device, shared.queue, &shared.adapter),
                     None => {
                         let backend = Box::new(CpuBackend::new(Precision::F32));
                         let reason = if cfg!(target_arch = "wasm32") {
-                            "in the browser the CPU computes, single-threaded, within each frame"
+                            "in the browser the CPU computes, single-threaded, a few Sinkhorn \
+                             iterations a frame"
                         } else {
                             "no GPU device in this window"
                         };
@@ -151,6 +263,57 @@ impl ComputeContext {
             self.note = Some(note.clone());
             self.sender.send(WorkerEvent::BackendReady { note });
         }
+    }
+}
+
+/// Where a flow's velocity stands when jobs run on the UI thread
+/// ([`ComputeContext::ui_thread_velocity`]).
+#[derive(Debug)]
+pub enum UiVelocity {
+    /// Computed.
+    Ready(Vec<crate::Point>),
+    /// The GPU is working on it: nothing to do until a later frame.
+    Waiting,
+    /// The CPU spent the budget on it: (steps done, steps in all).
+    Working((usize, usize)),
+    /// Neither: compute it now with the backend.
+    Direct,
+}
+
+/// The polled GPU on `shared` and the note saying what computes where (the CPU alone when the
+/// adapter has no compute shaders, as under WebGL2, or refuses the kernels).
+fn polled_gpu_on(shared: SharedDevice) -> (Option<PolledGpu>, BackendNote) {
+    let cpu_name = CpuBackend::new(Precision::F32).name();
+    if !shared.compute_shaders {
+        let renderer = if shared.adapter.backend == wgpu::Backend::Gl {
+            "WebGL2".to_string()
+        } else {
+            shared.adapter.name.clone()
+        };
+        let reason = format!(
+            "{renderer} has no compute shaders: the CPU computes, single-threaded, a few \
+             Sinkhorn iterations a frame"
+        );
+        return (None, BackendNote::because(cpu_name, reason));
+    }
+    let name = if shared.adapter.name.is_empty() {
+        "WebGPU".to_string()
+    } else {
+        shared.adapter.name.clone()
+    };
+    match crate::gpu::GpuBackend::from_device(shared.device, shared.queue, name) {
+        Ok(gpu) => {
+            let note = BackendNote::because(
+                gpu.name(),
+                "the particle flow computes on the GPU, polled each frame; readouts, learned \
+                 flows and training on the CPU",
+            );
+            (Some(PolledGpu::new(gpu)), note)
+        }
+        Err(error) => (
+            None,
+            BackendNote::because(cpu_name, format!("{error}; the CPU computes")),
+        ),
     }
 }
 
@@ -183,18 +346,12 @@ impl Workers {
             waker,
         };
         #[cfg(target_arch = "wasm32")]
-        let (compute, training, files) = {
-            // No threads in the browser: every job is stepped on the UI thread ([`Workers::pump`]),
-            // and the GPU's blocking read-back cannot run there, so the CPU computes.
-            let _ = device;
-            (
-                Runner::new(ComputeContext::new(None, sender.clone())).local(),
-                Runner::new(()).local(),
-                Runner::new(()).local(),
-            )
-        };
+        {
+            // No threads in the browser: every job is stepped on the UI thread.
+            Ok(Self::on_ui_thread(sender, events, device))
+        }
         #[cfg(not(target_arch = "wasm32"))]
-        let (compute, training, files) = {
+        {
             let compute = Runner::new(ComputeContext::new(device, sender.clone()))
                 .spawn("nsgf-compute", None)?;
             // Training gets its own pool: its parallel loops never queue behind (or hold up)
@@ -208,15 +365,40 @@ impl Workers {
                 .ok();
             let training = Runner::new(()).spawn("nsgf-train", training_pool)?;
             let files = Runner::new(()).spawn("nsgf-files", None)?;
-            (compute, training, files)
+            Ok(Self {
+                sender,
+                events,
+                compute,
+                training,
+                files,
+            })
+        }
+    }
+
+    /// Workers without threads, as in the browser: every job is stepped on the caller's thread
+    /// by [`Workers::pump`], and the particle flow polls the GPU of `device` (when it computes)
+    /// instead of waiting for it. `waker` is called after every event.
+    pub fn on_the_callers_thread(waker: Waker, device: Option<SharedDevice>) -> Self {
+        let (events_tx, events) = channel();
+        let sender = EventSender {
+            events: events_tx,
+            waker,
         };
-        Ok(Self {
+        Self::on_ui_thread(sender, events, device)
+    }
+
+    fn on_ui_thread(
+        sender: EventSender,
+        events: Receiver<WorkerEvent>,
+        device: Option<SharedDevice>,
+    ) -> Self {
+        Self {
+            compute: Runner::new(ComputeContext::polling(device, sender.clone())).local(),
+            training: Runner::new(()).local(),
+            files: Runner::new(()).local(),
             sender,
             events,
-            compute,
-            training,
-            files,
-        })
+        }
     }
 
     /// Starts the job for `request` on its worker; a worker that is gone is reported as an
@@ -350,7 +532,12 @@ pub struct FlowJob {
     flow: Option<ParticleFlow>,
     grid: Arc<Vec<crate::Point>>,
     bandwidth: f64,
+    /// This job's number, which owns its submissions to a polled GPU.
+    owner: u64,
 }
+
+/// The next [`FlowJob`]'s number.
+static NEXT_FLOW_JOB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl FlowJob {
     /// The job for `request`, sending to `sender`.
@@ -361,6 +548,7 @@ impl FlowJob {
             flow: None,
             grid: Arc::new(Vec::new()),
             bandwidth: 1.0,
+            owner: NEXT_FLOW_JOB.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -393,13 +581,18 @@ impl FlowJob {
         Ok(())
     }
 
-    /// One Euler step, or the last frame; Ok(true) once finished.
-    fn advance(&mut self, context: &mut ComputeContext) -> Result<bool, JobError> {
+    /// One Euler step, or the last frame, or (on a polled GPU) a look whether the step's
+    /// velocity is ready.
+    fn advance(
+        &mut self,
+        context: &mut ComputeContext,
+        budget: Duration,
+    ) -> Result<Progress, JobError> {
         let generation = self.request.generation;
         let Some(flow) = self.flow.as_mut() else {
             context.use_solver(self.request.solver);
             self.start(context.backend())?;
-            return Ok(false);
+            return Ok(Progress::Running(None));
         };
         if flow.finished() {
             let last = flow.current_frame();
@@ -412,9 +605,16 @@ impl FlowJob {
                 grid_field: Arc::new(Vec::new()),
             });
             self.sender.send(WorkerEvent::FlowFinished { generation });
-            return Ok(true);
+            return Ok(Progress::Finished);
         }
-        let frame = flow.advance(context.backend())?;
+        let (particles, target, params) = flow.velocity_inputs();
+        let frame =
+            match context.ui_thread_velocity(self.owner, particles, target, params, budget)? {
+                UiVelocity::Ready(velocity) => flow.apply_velocity(&velocity)?,
+                UiVelocity::Waiting => return Ok(Progress::Waiting),
+                UiVelocity::Working(_) => return Ok(Progress::Running(None)),
+                UiVelocity::Direct => flow.advance(context.backend())?,
+            };
         context.report_notice();
         let moves = frame.displacements().unwrap_or_default();
         let grid_field = empirical_field(&self.grid, frame.points(), &moves, self.bandwidth);
@@ -423,7 +623,7 @@ impl FlowJob {
             frame,
             grid_field: Arc::new(grid_field),
         });
-        Ok(false)
+        Ok(Progress::Running(None))
     }
 }
 
@@ -432,10 +632,9 @@ impl Job<ComputeContext> for FlowJob {
         "particle flow"
     }
 
-    fn step(&mut self, context: &mut ComputeContext, _budget: Duration) -> Progress {
-        match self.advance(context) {
-            Ok(false) => Progress::Running(None),
-            Ok(true) => Progress::Finished,
+    fn step(&mut self, context: &mut ComputeContext, budget: Duration) -> Progress {
+        match self.advance(context, budget) {
+            Ok(progress) => progress,
             Err(error) => {
                 self.stop(error);
                 Progress::Finished

@@ -138,14 +138,33 @@ impl ParticleFlow {
     /// particles, and returns the frame `(x_k, t_k, v_k)` of the positions before the move.
     pub fn advance(&mut self, backend: &mut dyn VelocityBackend) -> Result<Frame, OtError> {
         let velocities = backend.velocity(&self.particles, &self.target, &self.config.sinkhorn)?;
+        self.apply_velocity(&velocities)
+    }
+
+    /// What the next step's velocity is computed from: the particles, the target and the
+    /// Sinkhorn parameters (for a velocity computed elsewhere, e.g. polled from the GPU).
+    pub fn velocity_inputs(&self) -> (&[Point], &[Point], &SinkhornParams) {
+        (&self.particles, &self.target, &self.config.sinkhorn)
+    }
+
+    /// The second half of [`ParticleFlow::advance`]: moves the particles by `velocities`
+    /// (computed at [`ParticleFlow::velocity_inputs`]) and returns the frame before the move.
+    pub fn apply_velocity(&mut self, velocities: &[Point]) -> Result<Frame, OtError> {
+        if velocities.len() != self.particles.len() {
+            return Err(OtError::Unsupported(format!(
+                "a velocity of {} points cannot move {} particles",
+                velocities.len(),
+                self.particles.len()
+            )));
+        }
         let eta = self.config.eta;
         let frame = Frame::moving(
             self.config.time_of_step(self.step),
             self.particles.as_slice(),
-            velocities.as_slice(),
+            velocities,
             eta,
         );
-        for (x, v) in self.particles.iter_mut().zip(&velocities) {
+        for (x, v) in self.particles.iter_mut().zip(velocities) {
             x[0] += eta * v[0];
             x[1] += eta * v[1];
         }

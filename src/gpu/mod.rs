@@ -260,6 +260,33 @@ pub mod test_support {
         }
     }
 
+    /// A device and queue with the adapter's own limits, and the adapter's description, as an
+    /// app gets them from its renderer; `None` (skip) when no adapter exists, a panic when
+    /// `NSGF_REQUIRE_GPU=1`.
+    pub fn device_or_skip() -> Option<(wgpu::Device, wgpu::Queue, wgpu::AdapterInfo)> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = match pollster::block_on(
+            instance.request_adapter(&wgpu::RequestAdapterOptions::default()),
+        ) {
+            Ok(adapter) => adapter,
+            Err(err) => return skip_or_fail(&format!("{} ({err})", super::NO_ADAPTER)),
+        };
+        let info = adapter.get_info();
+        let descriptor = wgpu::DeviceDescriptor {
+            label: Some("test device"),
+            required_limits: adapter.limits(),
+            ..Default::default()
+        };
+        match pollster::block_on(adapter.request_device(&descriptor)) {
+            Ok((device, queue)) => Some((device, queue, info)),
+            Err(err) => skip_or_fail(&format!(
+                "the adapter {} refused a device: {err}",
+                info.name
+            )),
+        }
+    }
+
     fn skip_or_fail<T>(reason: &str) -> Option<T> {
         assert!(
             !gpu_required(),

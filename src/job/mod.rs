@@ -21,6 +21,9 @@ use std::time::Duration;
 pub enum Progress {
     /// More steps to go; the fraction done in [0, 1] when the job knows it.
     Running(Option<f64>),
+    /// More to do, but nothing until something outside the job happens (the GPU finishing a
+    /// submission): the runner steps the other jobs, or rests, before stepping it again.
+    Waiting,
     /// The job is done (it has sent its result or its error).
     Finished,
 }

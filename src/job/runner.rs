@@ -59,23 +59,30 @@ impl<C> Runner<C> {
     /// least one step when the budget allows one. This is how the UI thread drives jobs.
     pub fn run_for(&mut self, budget: Duration) {
         let started = Instant::now();
-        while !self.entries.is_empty() {
+        let mut waiting_in_a_row = 0;
+        while !self.entries.is_empty() && waiting_in_a_row < self.entries.len() {
             let left = budget.saturating_sub(started.elapsed());
             if left.is_zero() {
                 return;
             }
             let slice = left / self.entries.len() as u32;
-            self.step_next(slice.max(Duration::from_micros(100)));
+            if self.step_next(slice.max(Duration::from_micros(100))) {
+                waiting_in_a_row += 1;
+            } else {
+                waiting_in_a_row = 0;
+            }
         }
     }
 
-    /// One step of the next job in turn (a cancelled job is stopped instead).
-    pub fn step_next(&mut self, budget: Duration) {
+    /// One step of the next job in turn (a cancelled job is stopped instead). Returns whether
+    /// the job is waiting ([`Progress::Waiting`]).
+    pub fn step_next(&mut self, budget: Duration) -> bool {
         if self.entries.is_empty() {
-            return;
+            return false;
         }
         let index = self.next % self.entries.len();
         let entry = &mut self.entries[index];
+        let mut waiting = false;
         let finished = if entry.cancel.is_cancelled() {
             entry.job.stop(JobError::Cancelled);
             true
@@ -83,6 +90,10 @@ impl<C> Runner<C> {
             let (job, context) = (&mut entry.job, &mut self.context);
             match std::panic::catch_unwind(AssertUnwindSafe(|| job.step(context, budget))) {
                 Ok(Progress::Running(_)) => false,
+                Ok(Progress::Waiting) => {
+                    waiting = true;
+                    false
+                }
                 Ok(Progress::Finished) => true,
                 Err(payload) => {
                     let error = JobError::from_panic(&*payload);
@@ -96,6 +107,7 @@ impl<C> Runner<C> {
         } else {
             self.next = index + 1;
         }
+        waiting
     }
 }
 
@@ -125,6 +137,7 @@ impl<C: Send + 'static> Runner<C> {
     /// The worker loop: waits while idle, takes new jobs, steps the queued ones; ends when the
     /// handle is dropped (after stopping what is left as cancelled).
     fn serve(mut self, incoming: &Receiver<Entry<C>>, pool: Option<&rayon::ThreadPool>) {
+        let mut waiting_in_a_row = 0;
         loop {
             if self.entries.is_empty() {
                 match incoming.recv() {
@@ -144,9 +157,15 @@ impl<C: Send + 'static> Runner<C> {
                     }
                 }
             }
-            match pool {
+            let waiting = match pool {
                 Some(pool) => pool.install(|| self.step_next(WORKER_STEP_BUDGET)),
                 None => self.step_next(WORKER_STEP_BUDGET),
+            };
+            waiting_in_a_row = if waiting { waiting_in_a_row + 1 } else { 0 };
+            if waiting_in_a_row >= self.entries.len() {
+                // Every job waits on something outside: rest instead of spinning.
+                std::thread::sleep(Duration::from_millis(1));
+                waiting_in_a_row = 0;
             }
         }
     }
@@ -249,6 +268,8 @@ impl<C> Drop for RunnerHandle<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::mpsc::channel;
 
     /// Counts to `steps`, reporting each step and how it ended.
@@ -279,6 +300,53 @@ mod tests {
         fn stop(&mut self, reason: JobError) {
             let _ = self.log.send(format!("stopped: {reason}"));
         }
+    }
+
+    /// Waits (on nothing) at every step until `ready` is set, then finishes.
+    struct Waiter {
+        ready: Arc<AtomicBool>,
+    }
+
+    impl Job<usize> for Waiter {
+        fn name(&self) -> &'static str {
+            "waiter"
+        }
+
+        fn step(&mut self, calls: &mut usize, _budget: Duration) -> Progress {
+            *calls += 1;
+            if self.ready.load(Ordering::Relaxed) {
+                Progress::Finished
+            } else {
+                Progress::Waiting
+            }
+        }
+
+        fn stop(&mut self, _reason: JobError) {}
+    }
+
+    #[test]
+    fn a_waiting_job_ends_the_turn_instead_of_spinning_through_the_budget() {
+        let ready = Arc::new(AtomicBool::new(false));
+        let mut runner = Runner::new(0_usize);
+        runner.submit(
+            Box::new(Waiter {
+                ready: Arc::clone(&ready),
+            }),
+            CancelToken::new(),
+        );
+        let started = Instant::now();
+        runner.run_for(Duration::from_secs(30));
+        assert!(started.elapsed() < Duration::from_secs(5), "it spun");
+        assert_eq!(*runner.context_mut(), 1, "one step, then the turn ended");
+        // Beside a working job, the working one keeps its steps.
+        let (log, events) = channel();
+        runner.submit(Box::new(counter(3, &log)), CancelToken::new());
+        runner.run_for(Duration::from_secs(30));
+        assert_eq!(events.try_recv().as_deref(), Ok("finished 3"));
+        assert_eq!(runner.pending(), 1, "the waiter still waits");
+        ready.store(true, Ordering::Relaxed);
+        runner.run_for(Duration::from_secs(30));
+        assert!(runner.is_idle());
     }
 
     fn counter(steps: usize, log: &Sender<String>) -> Counter {

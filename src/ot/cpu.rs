@@ -2,6 +2,7 @@
 
 use super::divergence::sinkhorn_divergence;
 use super::real::Real;
+use super::stepped::SteppedVelocity;
 use super::validate::{check_inputs, check_magnitude, f32_accuracy, f32_accuracy_note};
 use super::velocity::{SolvedVelocity, solve_converged, solve_velocity, solve_warm_annealed};
 use super::warm::{WarmStartConfig, WarmState};
@@ -149,6 +150,25 @@ impl VelocityBackend for CpuBackend {
         self.last_stats = velocity.stats;
         self.kept = (mode != VelocityMode::Annealed).then(|| Box::new(state));
         Ok(velocity.velocity)
+    }
+
+    fn start_stepped(
+        &mut self,
+        particles: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Option<Result<SteppedVelocity, OtError>> {
+        if self.mode != VelocityMode::Annealed {
+            return None;
+        }
+        if let Err(error) = check_inputs(particles, target, params) {
+            return Some(Err(error));
+        }
+        let precision = self.precision_for(particles, target, params);
+        let truncated = self.truncation.applies(particles.len(), target.len());
+        Some(SteppedVelocity::new(
+            particles, target, params, precision, truncated,
+        ))
     }
 
     fn divergence(

@@ -6,6 +6,7 @@ pub mod cpu;
 pub mod divergence;
 pub mod schedule;
 pub mod sinkhorn;
+pub mod stepped;
 pub mod validate;
 pub mod velocity;
 pub mod warm;
@@ -330,6 +331,17 @@ pub trait VelocityBackend: Send {
     /// A message about something the backend did on its own since the last call (e.g. the GPU
     /// failed and the CPU took over), to show the user once.
     fn take_notice(&mut self) -> Option<String> {
+        None
+    }
+    /// The next velocity as a computation that runs a step at a time
+    /// ([`stepped::SteppedVelocity`]; the browser's CPU path), where this backend can pause
+    /// one: the CPU in the annealed mode. `None` where it cannot (call `velocity` instead).
+    fn start_stepped(
+        &mut self,
+        _particles: &[Point],
+        _target: &[Point],
+        _params: &SinkhornParams,
+    ) -> Option<Result<stepped::SteppedVelocity, OtError>> {
         None
     }
     /// Chooses whether the kernels skip negligible terms; a backend without truncated kernels

@@ -197,7 +197,7 @@ impl<T: Real> Problem<T> {
     }
 
     /// `(f, g)` from the kernels' order back to the callers'.
-    fn unsorted(&self, f: Vec<f64>, g: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
+    pub(crate) fn unsorted(&self, f: Vec<f64>, g: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
         match &self.order {
             None => (f, g),
             Some((x_order, y_order)) => (
@@ -209,7 +209,12 @@ impl<T: Real> Problem<T> {
 
     /// The pair `(softmin_ε(C_xy, log b + g/ε), softmin_ε(C_yx, log a + f/ε))` in the kernels'
     /// order, and the terms evaluated; `None` potentials stand for zero (the initialisation).
-    fn update(&self, eps: f64, f: Option<&[f64]>, g: Option<&[f64]>) -> (Vec<f64>, Vec<f64>, u64) {
+    pub(crate) fn update(
+        &self,
+        eps: f64,
+        f: Option<&[f64]>,
+        g: Option<&[f64]>,
+    ) -> (Vec<f64>, Vec<f64>, u64) {
         let reach = self.reach_at(eps);
         let mut f_new = vec![0.0; self.x.len()];
         let mut terms = softmin(
@@ -344,7 +349,7 @@ impl<T: Real> Problem<T> {
 }
 
 /// `current ← ½(current + update)`; returns the largest absolute change.
-fn average_into(current: &mut [f64], update: &[f64]) -> f64 {
+pub(crate) fn average_into(current: &mut [f64], update: &[f64]) -> f64 {
     let mut change = 0.0_f64;
     for (c, &u) in current.iter_mut().zip(update) {
         let next = 0.5 * (*c + u);

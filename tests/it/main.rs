@@ -4,6 +4,7 @@
 mod app_state;
 #[cfg(feature = "app")]
 mod app_ui;
+mod app_ui_thread;
 mod cli_gif;
 mod cli_limits;
 mod cli_model;
@@ -29,6 +30,7 @@ mod ot_divergence;
 mod ot_errors;
 mod ot_parity;
 mod ot_precision;
+mod ot_stepped;
 mod ot_truncation;
 mod ot_warm_start;
 mod render_scene;

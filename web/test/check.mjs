@@ -63,6 +63,28 @@ try {
   const backend = await waitFor("the app's first frames and its backend",
     () => window.nsgf_backend && window.nsgf_backend !== "starting" && window.nsgf_backend, 120);
   console.log(`${mode}: compute backend: ${backend}`);
+  // WebGPU computes the flow on the GPU; WebGL2 has no compute shaders, so the CPU does.
+  const expected = mode === "webgpu" ? "gpu" : "cpu";
+  if (!backend.startsWith(expected)) {
+    throw new Error(`the ${mode} run must compute on the ${expected}, the page says: ${backend}`);
+  }
+
+  // How often the page gets an animation frame (the main thread's responsiveness) while the
+  // particle flow computes: requestAnimationFrame callbacks over two seconds.
+  const pageFps = () => new Promise((resolve) => {
+    let frames = 0;
+    const started = performance.now();
+    const tick = () => {
+      frames += 1;
+      if (performance.now() - started < 2000) requestAnimationFrame(tick);
+      else resolve(frames / ((performance.now() - started) / 1000));
+    };
+    requestAnimationFrame(tick);
+  });
+  const computing = await page.evaluate(() => window.nsgf_frames);
+  const flowFps = await page.evaluate(pageFps);
+  const computed = await page.evaluate(() => window.nsgf_frames);
+  console.log(`${mode}: page at ${flowFps.toFixed(1)} animation frames/s while the flow computed (frames ${computing} → ${computed})`);
 
   const frames = await waitFor("the particle flow's frames", () => window.nsgf_frames > 5 && window.nsgf_frames, 120);
   console.log(`${mode}: particle flow frames recorded: ${frames}`);
@@ -87,6 +109,9 @@ try {
   // Train (right panel) with the browser's lighter defaults, timed until the model exists.
   await page.mouse.click(1040, 243);
   const trainingStarted = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const trainFps = await page.evaluate(pageFps);
+  console.log(`${mode}: page at ${trainFps.toFixed(1)} animation frames/s while training`);
   const method = await waitFor("training to finish", () => window.nsgf_model || false, 300);
   console.log(`${mode}: trained ${method} in the page in ${((Date.now() - trainingStarted) / 1000).toFixed(1)} s`);
   if (screenshot) {

@@ -1,0 +1,64 @@
+//! The GPU as the browser uses it: a velocity is submitted in one frame and collected in a
+//! later one, never waited for. One submission is in flight at a time; it belongs to the job
+//! that started it, and one left behind by a cancelled job is drained before the next starts
+//! (its read-back still holds the staging buffer).
+
+use crate::Point;
+use crate::gpu::{GpuBackend, PendingVelocity};
+use crate::ot::{OtError, SinkhornParams};
+
+/// A [`GpuBackend`] driven by polling, with its one submission in flight.
+pub struct PolledGpu {
+    gpu: GpuBackend,
+    /// The submission on the GPU and the job (its owner number) that started it.
+    in_flight: Option<(u64, PendingVelocity)>,
+}
+
+impl PolledGpu {
+    /// Polls `gpu`'s work instead of waiting for it.
+    pub fn new(gpu: GpuBackend) -> Self {
+        Self {
+            gpu,
+            in_flight: None,
+        }
+    }
+
+    /// The backend (for its name and mode).
+    pub fn backend_mut(&mut self) -> &mut GpuBackend {
+        &mut self.gpu
+    }
+
+    /// The velocity at `particles` for job `owner`: `Some` once the GPU has computed it, `None`
+    /// while it works (the first call submits it; a submission of another job is drained
+    /// first). Never blocks.
+    pub fn velocity(
+        &mut self,
+        owner: u64,
+        particles: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Result<Option<Vec<Point>>, OtError> {
+        if let Some((started_by, pending)) = self.in_flight.as_mut() {
+            let result = self.gpu.poll_velocity(pending);
+            let mine = *started_by == owner;
+            match result {
+                Ok(None) => return Ok(None),
+                Ok(Some(velocity)) => {
+                    self.in_flight = None;
+                    if mine {
+                        return Ok(Some(velocity));
+                    }
+                }
+                Err(error) => {
+                    self.in_flight = None;
+                    if mine || matches!(error, OtError::Gpu(_)) {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+        let pending = self.gpu.start_velocity(particles, target, params)?;
+        self.in_flight = Some((owner, pending));
+        Ok(None)
+    }
+}
