@@ -14,6 +14,7 @@ use crate::job::JobError;
 use eframe::egui;
 use egui::{CollapsingHeader, Key, RichText, Ui};
 use std::sync::Arc;
+use std::time::Duration;
 use web_time::Instant;
 
 /// The desktop app: the [`AppState`] plus the workers that compute for it.
@@ -23,6 +24,8 @@ pub struct NsgfApp {
     options: ViewOptions,
     last_frame_at: Option<Instant>,
     log_frame_times: bool,
+    /// How long the last frame spent stepping jobs (the browser).
+    last_jobs: Duration,
     bench_loop: bool,
     last_log_at: Instant,
     in_app_dialog: Option<InAppDialog>,
@@ -46,6 +49,7 @@ impl NsgfApp {
             options: ViewOptions::default(),
             last_frame_at: None,
             log_frame_times: std::env::var_os("NSGF_APP_LOG_FRAMES").is_some(),
+            last_jobs: Duration::ZERO,
             bench_loop: false,
             last_log_at: Instant::now(),
             in_app_dialog: None,
@@ -164,13 +168,21 @@ impl eframe::App for NsgfApp {
         let started = Instant::now();
         // In the browser the jobs run here, within a frame budget; elsewhere on their threads.
         if cfg!(target_arch = "wasm32") {
-            self.workers.pump(super::platform::JOB_BUDGET_PER_FRAME);
-            ui.ctx().request_repaint();
+            let since_last = self
+                .last_frame_at
+                .map_or(Duration::ZERO, |last| started.duration_since(last));
+            let budget = super::platform::job_budget(since_last, self.last_jobs);
+            self.workers.pump(budget);
+            self.last_jobs = started.elapsed();
+            self.options.frame_times.record_jobs(self.last_jobs);
+            if self.workers.busy() {
+                ui.ctx().request_repaint();
+            }
         }
         for event in self.workers.poll() {
             self.state.on_event(event);
         }
-        super::platform::publish(&self.state);
+        super::platform::publish(&self.state, &self.options.frame_times);
 
         let mut commands = Vec::new();
         Self::keyboard_commands(ui, &mut commands);

@@ -3,9 +3,21 @@
 
 use std::time::Duration;
 
-/// In the browser, the jobs' share of each frame (the page stays above 30 fps: 8 ms of jobs
-/// plus drawing fit in 33 ms).
+/// In the browser, the jobs' least share of each frame (the page stays above 30 fps where
+/// drawing is quick: 8 ms of jobs plus drawing fit in 33 ms).
 pub const JOB_BUDGET_PER_FRAME: Duration = Duration::from_millis(8);
+
+/// The most time jobs take in one frame, however slow the drawing.
+pub const JOB_BUDGET_MAX: Duration = Duration::from_millis(50);
+
+/// The jobs' budget for the next frame, from the last frame: [`JOB_BUDGET_PER_FRAME`], or as
+/// long as the rest of that frame took (up to [`JOB_BUDGET_MAX`]) when drawing is slow. Jobs
+/// then take at most about half of each frame: where a software renderer draws a frame in
+/// 120 ms, a flow or a training run still gets half the time, not 8 ms in 128.
+pub fn job_budget(last_interval: Duration, last_jobs: Duration) -> Duration {
+    let rest = last_interval.saturating_sub(last_jobs);
+    rest.clamp(JOB_BUDGET_PER_FRAME, JOB_BUDGET_MAX)
+}
 
 /// Particles of the first flow: the desktop's default, fewer in the browser, where one thread
 /// computes everything.
@@ -147,10 +159,12 @@ pub fn start_web(canvas_id: &str) {
 /// In the browser, what a page's script (the browser test, a course page) can read of the app:
 /// `window.nsgf_backend` (the compute backend in use, as the status line says it),
 /// `window.nsgf_frame` (the playback frame), `window.nsgf_frames` (frames recorded),
+/// `window.nsgf_jobs_ms_max` and `window.nsgf_ui_ms_max` (the longest time one of the last 120
+/// frames spent stepping jobs, and in the app's whole update),
 /// `window.nsgf_target` (the target's name, "drawn" for drawn points), `window.nsgf_particles`
 /// and `window.nsgf_model` (the trained model's method, empty before one exists).
 /// Elsewhere nothing.
-pub fn publish(state: &super::state::AppState) {
+pub fn publish(state: &super::state::AppState, frame_times: &super::view_options::FrameTimes) {
     #[cfg(target_arch = "wasm32")]
     {
         let Some(window) = web_sys::window() else {
@@ -177,6 +191,14 @@ pub fn publish(state: &super::state::AppState) {
                 wasm_bindgen::JsValue::from_f64(state.playback().position() as f64),
             ),
             (
+                "nsgf_jobs_ms_max",
+                wasm_bindgen::JsValue::from_f64(frame_times.max_jobs_ms()),
+            ),
+            (
+                "nsgf_ui_ms_max",
+                wasm_bindgen::JsValue::from_f64(frame_times.max_ui_ms()),
+            ),
+            (
                 "nsgf_frames",
                 wasm_bindgen::JsValue::from_f64(frames as f64),
             ),
@@ -194,5 +216,5 @@ pub fn publish(state: &super::state::AppState) {
         }
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = state;
+    let _ = (state, frame_times);
 }

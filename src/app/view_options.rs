@@ -40,6 +40,8 @@ const WINDOW: usize = 120;
 pub struct FrameTimes {
     ui_seconds: std::collections::VecDeque<f64>,
     intervals: std::collections::VecDeque<f64>,
+    /// Time spent stepping jobs inside each frame (only where jobs run on the UI thread).
+    job_seconds: std::collections::VecDeque<f64>,
 }
 
 impl FrameTimes {
@@ -49,6 +51,18 @@ impl FrameTimes {
         if interval_seconds.is_finite() && interval_seconds > 0.0 {
             push_bounded(&mut self.intervals, interval_seconds);
         }
+    }
+
+    /// Records the time one frame spent stepping jobs (the browser, where they share the UI
+    /// thread).
+    pub fn record_jobs(&mut self, job_time: Duration) {
+        push_bounded(&mut self.job_seconds, job_time.as_secs_f64());
+    }
+
+    /// Worst time a frame in the window spent stepping jobs, in milliseconds (0 where jobs
+    /// have threads of their own).
+    pub fn max_jobs_ms(&self) -> f64 {
+        self.job_seconds.iter().copied().fold(0.0, f64::max) * 1e3
     }
 
     /// Mean UI time per frame, in milliseconds.
@@ -103,5 +117,13 @@ mod tests {
         assert!((times.fps() - 50.0).abs() < 1e-9);
         times.record(Duration::from_millis(10), 0.0);
         assert!((times.max_ui_ms() - 10.0).abs() < 1e-9);
+        assert_eq!(times.max_jobs_ms(), 0.0);
+        times.record_jobs(Duration::from_millis(9));
+        for _ in 0..WINDOW - 1 {
+            times.record_jobs(Duration::from_millis(3));
+        }
+        assert!((times.max_jobs_ms() - 9.0).abs() < 1e-9);
+        times.record_jobs(Duration::from_millis(3));
+        assert!((times.max_jobs_ms() - 3.0).abs() < 1e-9, "the 9 ms left the window");
     }
 }

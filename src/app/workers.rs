@@ -463,20 +463,37 @@ impl Workers {
 
     /// Where the workers live on the UI thread (the browser): steps their jobs for up to
     /// `budget` in all, the live flow first; a no-op where they have threads of their own.
+    /// The live flow gets half the budget when other work waits, training and files share the
+    /// rest; alone, a runner gets it all.
     pub fn pump(&self, budget: Duration) {
-        // The live flow first, with half the budget; training and files share the rest.
         let started = web_time::Instant::now();
-        for (runner, share) in [
-            (&self.compute as &dyn Pump, 2),
-            (&self.training as &dyn Pump, 1),
-            (&self.files as &dyn Pump, 1),
-        ] {
+        let runners = [
+            &self.compute as &dyn Pump,
+            &self.training as &dyn Pump,
+            &self.files as &dyn Pump,
+        ];
+        for (index, runner) in runners.iter().enumerate() {
+            if !runner.busy() {
+                continue;
+            }
             let left = budget.saturating_sub(started.elapsed());
             if left.is_zero() {
                 return;
             }
-            runner.pump_for(left / share);
+            let others_busy = runners[index + 1..].iter().any(|other| other.busy());
+            runner.pump_for(if others_busy { left / 2 } else { left });
         }
+    }
+
+    /// Whether a job is queued on a runner of the caller's thread (so the UI must keep
+    /// repainting to step it); false where the workers have threads.
+    pub fn busy(&self) -> bool {
+        [
+            self.compute.is_busy(),
+            self.training.is_busy(),
+            self.files.is_busy(),
+        ]
+        .contains(&true)
     }
 
     /// In the browser, reads a dropped file (asynchronously, as browsers do) and loads it like
@@ -517,11 +534,16 @@ impl Workers {
 /// Pumping runners of different contexts through one list.
 trait Pump {
     fn pump_for(&self, budget: Duration);
+    fn busy(&self) -> bool;
 }
 
 impl<C> Pump for RunnerHandle<C> {
     fn pump_for(&self, budget: Duration) {
         self.pump(budget);
+    }
+
+    fn busy(&self) -> bool {
+        self.is_busy()
     }
 }
 
@@ -802,7 +824,8 @@ impl TrainJob {
         }
     }
 
-    fn advance(&mut self) -> Result<Option<Box<TrainedModel>>, JobError> {
+    /// Trains for about `budget`; the model once the run is done.
+    fn advance(&mut self, budget: Duration) -> Result<Option<Box<TrainedModel>>, JobError> {
         let request = &self.request;
         let trainer = match &mut self.trainer {
             Some(trainer) => trainer,
@@ -813,7 +836,10 @@ impl TrainJob {
                 request.teacher.clone(),
             )?),
         };
-        match trainer.step()? {
+        let Some(step) = trainer.step_for(budget)? else {
+            return Ok(None);
+        };
+        match step {
             TrainStep::Progress(progress) => {
                 self.sender.send(WorkerEvent::TrainProgress {
                     generation: request.generation,
@@ -831,8 +857,10 @@ impl Job<()> for TrainJob {
         "training"
     }
 
-    fn step(&mut self, _context: &mut (), _budget: Duration) -> Progress {
-        match self.advance() {
+    fn step(&mut self, _context: &mut (), budget: Duration) -> Progress {
+        // A unit pauses within the budget: a frame's share on the UI thread (the browser), a
+        // worker step elsewhere (so a cancel is seen soon); the model is the same.
+        match self.advance(budget) {
             Ok(None) => Progress::Running(self.trainer.as_ref().map(Trainer::fraction_done)),
             Ok(Some(model)) => {
                 self.sender.send(WorkerEvent::TrainFinished {

@@ -222,6 +222,15 @@ impl<C> RunnerHandle<C> {
         }
     }
 
+    /// Whether a runner on the caller's thread has jobs queued (false for a worker thread's
+    /// handle, whose thread steps them).
+    pub fn is_busy(&self) -> bool {
+        self.local
+            .as_ref()
+            .and_then(|local| local.try_borrow().ok())
+            .is_some_and(|runner| !runner.is_idle())
+    }
+
     /// Closes the queue and returns at once: the worker stops its jobs as cancelled and ends.
     /// Later submits fail with [`JobError::WorkerGone`]. Closing several handles before
     /// dropping them lets their workers stop side by side.

@@ -1,15 +1,19 @@
 //! NSGF's velocity-field stage: simulate Sinkhorn particle flows from fresh minibatches into the
 //! trajectory pool and regress v_θ(x, t) on its `(x_k, t_k, v_k)` triples, one outer iteration
-//! per step.
+//! per step, which can pause at a deadline (the browser trains a few milliseconds a frame).
 
 use super::inputs::{PositionEncoding, vectors};
 use super::setup::{TrainingRun, cosine_learning_rate};
 use super::{Method, ModelError, Networks, TrainProgress};
 use crate::data::SeededRng;
-use crate::flow::{TrajectoryPool, simulate_flow};
+use crate::flow::{FlowKind, ParticleFlow, Trajectory, TrajectoryPool};
 use crate::nn::{Adam, Mlp, train_step};
 use crate::ot::Precision;
 use crate::ot::cpu::CpuBackend;
+use crate::ot::stepped::SteppedVelocity;
+use crate::ot::VelocityBackend;
+use std::time::Duration;
+use web_time::Instant;
 
 /// The velocity-field stage in progress.
 pub(super) struct VelocityStage {
@@ -18,6 +22,19 @@ pub(super) struct VelocityStage {
     velocity_net: Mlp,
     adam: Adam,
     iteration: usize,
+    /// The outer iteration under way, when a deadline paused it.
+    current: Option<Iteration>,
+}
+
+/// An outer iteration in progress: its flow, then its Adam steps.
+struct Iteration {
+    flow: ParticleFlow,
+    trajectory: Trajectory,
+    /// The velocity of the flow's next Euler step, a few Sinkhorn iterations at a time.
+    velocity: Option<SteppedVelocity>,
+    /// Adam steps done (after the flow joined the pool) and their summed loss.
+    adam_done: usize,
+    loss_sum: f64,
 }
 
 impl VelocityStage {
@@ -31,6 +48,7 @@ impl VelocityStage {
             velocity_net,
             adam,
             iteration: 0,
+            current: None,
         }
     }
 
@@ -40,35 +58,89 @@ impl VelocityStage {
     }
 
     /// One outer iteration: a fresh flow into the pool, then `adam_steps` minibatch steps.
+    /// With a `deadline`, it pauses once the deadline has passed (after at least one piece of
+    /// work: a few Sinkhorn iterations, an Euler step or an Adam step) and answers `None`; the
+    /// next call resumes it. Paused or not, the numbers are the same.
     pub fn step(
         &mut self,
         run: &mut TrainingRun,
         encoding: &PositionEncoding,
         rng: &mut SeededRng,
-    ) -> Result<TrainProgress, ModelError> {
+        deadline: Option<Instant>,
+    ) -> Result<Option<TrainProgress>, ModelError> {
         let config = &run.config;
-        let source_batch = run.source.sample(config.particles, rng)?;
-        let target_batch = run.target.sample(config.particles, rng)?;
-        let trajectory = simulate_flow(source_batch, target_batch, config.flow, &mut self.backend)?;
-        self.pool.push_flow(&trajectory);
-        self.adam.set_learning_rate(cosine_learning_rate(
-            config.learning_rate,
-            self.iteration,
-            config.iterations,
-        ));
-        let mut loss_sum = 0.0;
-        for _ in 0..config.adam_steps {
+        let past = || deadline.is_some_and(|deadline| Instant::now() >= deadline);
+        let current = match self.current.as_mut() {
+            Some(current) => current,
+            None => {
+                let source_batch = run.source.sample(config.particles, rng)?;
+                let target_batch = run.target.sample(config.particles, rng)?;
+                self.backend.reset_warm_start();
+                let flow = ParticleFlow::new(source_batch, target_batch, config.flow)?;
+                self.current.insert(Iteration {
+                    flow,
+                    trajectory: Trajectory::new(FlowKind::Sinkhorn),
+                    velocity: None,
+                    adam_done: 0,
+                    loss_sum: 0.0,
+                })
+            }
+        };
+        // The flow, an Euler step at a time (as `simulate_flow`), each velocity in pieces.
+        while !current.flow.finished() {
+            if current.velocity.is_none() {
+                let (particles, target, params) = current.flow.velocity_inputs();
+                current.velocity = match self.backend.start_stepped(particles, target, params) {
+                    Some(stepped) => Some(stepped?),
+                    None => {
+                        let frame = current.flow.advance(&mut self.backend)?;
+                        current.trajectory.push(frame);
+                        continue;
+                    }
+                };
+            }
+            let stepped = current.velocity.as_mut().expect("set above");
+            let slice = deadline.map_or(Duration::MAX, |deadline| {
+                deadline.saturating_duration_since(Instant::now())
+            });
+            match stepped.run_for(slice) {
+                None => return Ok(None),
+                Some(velocity) => {
+                    current.velocity = None;
+                    let frame = current.flow.apply_velocity(&velocity?.velocity)?;
+                    current.trajectory.push(frame);
+                }
+            }
+            if past() {
+                return Ok(None);
+            }
+        }
+        if current.adam_done == 0 && current.trajectory.len() == config.flow.steps {
+            current.trajectory.push(current.flow.current_frame());
+            self.pool.push_flow(&current.trajectory);
+            self.adam.set_learning_rate(cosine_learning_rate(
+                config.learning_rate,
+                self.iteration,
+                config.iterations,
+            ));
+        }
+        while current.adam_done < config.adam_steps {
             let batch = self.pool.sample(config.batch_size, rng);
             let input = encoding.with_times(&batch.positions, &batch.times);
             let target = vectors(&batch.velocities);
-            loss_sum += f64::from(train_step(
+            current.loss_sum += f64::from(train_step(
                 &mut self.velocity_net,
                 &mut self.adam,
                 input.view(),
                 target.view(),
             ));
+            current.adam_done += 1;
+            if current.adam_done < config.adam_steps && past() {
+                return Ok(None);
+            }
         }
-        let loss = loss_sum / config.adam_steps as f64;
+        let loss = current.loss_sum / config.adam_steps as f64;
+        self.current = None;
         let (iteration, total, method) = (self.iteration, config.iterations, config.method);
         self.iteration += 1;
         let velocity_net = &self.velocity_net;
@@ -76,6 +148,7 @@ impl VelocityStage {
             (method == Method::Nsgf)
                 .then(|| Networks::velocity_only(encoding.clone(), velocity_net.clone()))
         })
+        .map(Some)
     }
 
     /// The trained v_θ.

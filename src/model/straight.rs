@@ -12,6 +12,7 @@ use crate::metrics;
 use crate::nn::{Adam, Mlp, train_step};
 use ndarray::Array2;
 use rand::RngExt;
+use web_time::Instant;
 
 /// Adam steps that reuse one OT-paired minibatch (with fresh times `s` each step).
 const STEPS_PER_PAIRING: usize = 4;
@@ -41,6 +42,9 @@ pub(super) struct StraightStage {
     time_adam: Adam,
     batch: PairedBatch,
     step: usize,
+    /// The unit under way: its Adam steps and their summed loss (paused at a deadline).
+    unit_steps: usize,
+    loss_sum: f64,
 }
 
 impl StraightStage {
@@ -66,6 +70,8 @@ impl StraightStage {
             time_adam,
             batch,
             step: 0,
+            unit_steps: 0,
+            loss_sum: 0.0,
         })
     }
 
@@ -75,17 +81,17 @@ impl StraightStage {
     }
 
     /// Up to [`STRAIGHT_STEPS_PER_UNIT`] Adam steps of both networks (a new OT pairing every
-    /// few steps), then one unit of progress.
+    /// few steps), then one unit of progress. With a `deadline`, it pauses after the Adam step
+    /// that passes it and answers `None`; the next call resumes the unit.
     pub fn step(
         &mut self,
         run: &mut TrainingRun,
         encoding: &PositionEncoding,
         rng: &mut SeededRng,
-    ) -> Result<TrainProgress, ModelError> {
+        deadline: Option<Instant>,
+    ) -> Result<Option<TrainProgress>, ModelError> {
         let total = run.config.straight_iterations;
         let base_rate = run.config.learning_rate;
-        let mut loss_sum = 0.0;
-        let mut unit_steps = 0;
         while self.step < total {
             let step = self.step;
             if step.is_multiple_of(STEPS_PER_PAIRING) && step > 0 {
@@ -94,16 +100,21 @@ impl StraightStage {
             let rate = cosine_learning_rate(base_rate, step, total);
             self.flow_adam.set_learning_rate(rate);
             self.time_adam.set_learning_rate(rate);
-            loss_sum += f64::from(self.adam_step(encoding, rng));
-            unit_steps += 1;
+            self.loss_sum += f64::from(self.adam_step(encoding, rng));
+            self.unit_steps += 1;
             self.step += 1;
-            if unit_steps == STRAIGHT_STEPS_PER_UNIT {
+            if self.unit_steps == STRAIGHT_STEPS_PER_UNIT {
                 break;
+            }
+            if self.step < total && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Ok(None);
             }
         }
         let unit = (self.step - 1) / STRAIGHT_STEPS_PER_UNIT;
         let units = total.div_ceil(STRAIGHT_STEPS_PER_UNIT);
-        let loss = loss_sum / unit_steps.max(1) as f64;
+        let loss = self.loss_sum / self.unit_steps.max(1) as f64;
+        self.loss_sum = 0.0;
+        self.unit_steps = 0;
         let networks = || {
             Some(Networks {
                 straight: Some(StraightNetworks {
@@ -114,6 +125,7 @@ impl StraightStage {
             })
         };
         run.record("straight flow", unit, units, loss, networks)
+            .map(Some)
     }
 
     /// One Adam step of u_δ and of t_φ on the current pairing with fresh times s; returns u_δ's

@@ -11,6 +11,7 @@ use super::{Method, ModelError, Networks, TrainConfig, TrainProgress, TrainedMod
 use crate::data::{Distribution, SeededRng, seeded_rng};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 use web_time::Instant;
 
 /// Where a run stands.
@@ -118,23 +119,37 @@ impl Trainer {
     /// done. Errors once finished, and on divergence or bad data.
     pub fn step(&mut self) -> Result<TrainStep, ModelError> {
         let started = Instant::now();
-        let outcome = self.advance();
+        let outcome = self.advance(None);
+        self.elapsed_s += started.elapsed().as_secs_f64();
+        outcome.and_then(|step| {
+            step.ok_or_else(|| ModelError::Invalid("a step without a deadline paused".into()))
+        })
+    }
+
+    /// [`Trainer::step`] that pauses once `budget` is spent (after at least one piece of work:
+    /// a few Sinkhorn iterations, an Euler step or an Adam step) and answers `None`; the next
+    /// call resumes the same unit. This is how the browser trains, a few milliseconds a frame;
+    /// the model is the one [`Trainer::step`] gives. A one-step generator's unit does not pause.
+    pub fn step_for(&mut self, budget: Duration) -> Result<Option<TrainStep>, ModelError> {
+        let started = Instant::now();
+        let outcome = self.advance(Some(started + budget));
         self.elapsed_s += started.elapsed().as_secs_f64();
         outcome
     }
 
-    fn advance(&mut self) -> Result<TrainStep, ModelError> {
+    fn advance(&mut self, deadline: Option<Instant>) -> Result<Option<TrainStep>, ModelError> {
         let run = &mut self.run;
         let (encoding, rng) = (&self.encoding, &mut self.rng);
+        let progress = |step: Option<TrainProgress>| step.map(TrainStep::Progress);
         match &mut self.stage {
             Stage::Velocity(stage) if !stage.finished(run) => {
-                return stage.step(run, encoding, rng).map(TrainStep::Progress);
+                return stage.step(run, encoding, rng, deadline).map(progress);
             }
             Stage::Straight(stage) if !stage.finished(run) => {
-                return stage.step(run, encoding, rng).map(TrainStep::Progress);
+                return stage.step(run, encoding, rng, deadline).map(progress);
             }
             Stage::Generator(stage) if !stage.finished(run) => {
-                return stage.step(run, encoding, rng).map(TrainStep::Progress);
+                return stage.step(run, encoding, rng).map(TrainStep::Progress).map(Some);
             }
             Stage::Done => {
                 return Err(ModelError::Invalid(
@@ -150,12 +165,12 @@ impl Trainer {
                 match run.config.method {
                     Method::Nsgf | Method::OneStep => {
                         let networks = Networks::velocity_only(encoding.clone(), velocity);
-                        Ok(self.finish(networks))
+                        Ok(Some(self.finish(networks)))
                     }
                     Method::NsgfPp => {
                         let next = StraightStage::new(run, encoding, velocity, rng)?;
                         self.stage = Stage::Straight(next);
-                        self.advance()
+                        self.advance(deadline)
                     }
                 }
             }
@@ -165,14 +180,14 @@ impl Trainer {
                     straight: Some(straight),
                     ..Networks::velocity_only(encoding.clone(), velocity)
                 };
-                Ok(self.finish(networks))
+                Ok(Some(self.finish(networks)))
             }
-            Stage::Generator(stage) => Ok(self.finish(Networks {
+            Stage::Generator(stage) => Ok(Some(self.finish(Networks {
                 encoding: encoding.clone(),
                 velocity: None,
                 straight: None,
                 generator: Some(stage.into_network()),
-            })),
+            }))),
             Stage::Done => unreachable!("handled above"),
         }
     }

@@ -272,3 +272,46 @@ fn a_model_that_overflows_samples_to_an_error_not_nan_points() {
     );
     assert!(error.to_string().contains("non-finite position"), "{error}");
 }
+
+#[test]
+fn a_run_paused_every_few_microseconds_trains_the_same_model() {
+    use nsgf::model::{TrainStep, Trainer};
+    use std::time::Duration;
+    for method in [Method::Nsgf, Method::NsgfPp] {
+        let mut config = small_config(method);
+        config.iterations = 3;
+        config.straight_iterations = 60;
+        let (whole, reports) = train(&config);
+        let mut trainer = Trainer::new(
+            &config,
+            &Distribution::Preset(Preset::Gaussian),
+            &Distribution::Preset(Preset::EightGaussians),
+        )
+        .unwrap();
+        let (mut calls, mut paused_reports) = (0, Vec::new());
+        let paused = loop {
+            calls += 1;
+            assert!(calls < 1_000_000, "it never finished");
+            match trainer.step_for(Duration::from_micros(50)).unwrap() {
+                None => {}
+                Some(TrainStep::Progress(report)) => paused_reports.push(report),
+                Some(TrainStep::Finished(model)) => break *model,
+            }
+        };
+        assert!(
+            calls > 2 * reports.len(),
+            "{method:?}: {calls} calls for {} units: the units did pause",
+            reports.len()
+        );
+        assert_eq!(paused.log.losses, whole.log.losses, "{method:?}");
+        let units = |reports: &[TrainProgress]| -> Vec<(usize, usize)> {
+            reports.iter().map(|r| (r.iteration, r.total)).collect()
+        };
+        assert_eq!(units(&paused_reports), units(&reports));
+        assert_eq!(
+            paused.sample_trajectory(64, None, 9).unwrap(),
+            whole.sample_trajectory(64, None, 9).unwrap(),
+            "{method:?}: the same networks"
+        );
+    }
+}

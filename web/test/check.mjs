@@ -84,7 +84,8 @@ try {
   const computing = await page.evaluate(() => window.nsgf_frames);
   const flowFps = await page.evaluate(pageFps);
   const computed = await page.evaluate(() => window.nsgf_frames);
-  console.log(`${mode}: page at ${flowFps.toFixed(1)} animation frames/s while the flow computed (frames ${computing} → ${computed})`);
+  const flowJobs = await page.evaluate(() => [window.nsgf_jobs_ms_max, window.nsgf_ui_ms_max]);
+  console.log(`${mode}: page at ${flowFps.toFixed(1)} animation frames/s while the flow computed (frames ${computing} → ${computed}); the longest frame spent ${flowJobs[0].toFixed(1)} ms on jobs, ${flowJobs[1].toFixed(1)} ms in the app`);
 
   const frames = await waitFor("the particle flow's frames", () => window.nsgf_frames > 5 && window.nsgf_frames, 120);
   console.log(`${mode}: particle flow frames recorded: ${frames}`);
@@ -111,7 +112,8 @@ try {
   const trainingStarted = Date.now();
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const trainFps = await page.evaluate(pageFps);
-  console.log(`${mode}: page at ${trainFps.toFixed(1)} animation frames/s while training`);
+  const trainJobs = await page.evaluate(() => [window.nsgf_jobs_ms_max, window.nsgf_ui_ms_max]);
+  console.log(`${mode}: page at ${trainFps.toFixed(1)} animation frames/s while training; the longest frame spent ${trainJobs[0].toFixed(1)} ms on jobs, ${trainJobs[1].toFixed(1)} ms in the app`);
   const method = await waitFor("training to finish", () => window.nsgf_model || false, 300);
   console.log(`${mode}: trained ${method} in the page in ${((Date.now() - trainingStarted) / 1000).toFixed(1)} s`);
   if (screenshot) {
