@@ -152,8 +152,10 @@ fn an_adapter_without_compute_shaders_leaves_the_flow_to_the_cpu_and_says_why() 
 fn jobs_take_eight_milliseconds_a_frame_or_half_a_slow_frame() {
     use nsgf::app::platform::{JOB_BUDGET_MAX, JOB_BUDGET_PER_FRAME, job_budget};
     let ms = Duration::from_millis;
-    // A 60 Hz page: 8 ms of jobs.
-    assert_eq!(job_budget(ms(17), ms(8)), JOB_BUDGET_PER_FRAME);
+    // A 60 Hz page: about 8 ms of jobs, the rest of the frame drawing.
+    assert_eq!(job_budget(ms(16), ms(8)), JOB_BUDGET_PER_FRAME);
+    assert_eq!(job_budget(ms(17), ms(8)), ms(9));
+    assert_eq!(job_budget(ms(10), ms(8)), JOB_BUDGET_PER_FRAME);
     assert_eq!(job_budget(Duration::ZERO, Duration::ZERO), JOB_BUDGET_PER_FRAME);
     // Drawing took 112 ms of a 120 ms frame: jobs may take as long, up to the cap.
     assert_eq!(job_budget(ms(120), ms(8)), JOB_BUDGET_MAX);
