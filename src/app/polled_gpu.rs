@@ -6,12 +6,15 @@
 use crate::Point;
 use crate::gpu::{GpuBackend, PendingVelocity};
 use crate::ot::{OtError, SinkhornParams};
+use web_time::Instant;
 
 /// A [`GpuBackend`] driven by polling, with its one submission in flight.
 pub struct PolledGpu {
     gpu: GpuBackend,
-    /// The submission on the GPU and the job (its owner number) that started it.
-    in_flight: Option<(u64, PendingVelocity)>,
+    /// The submission on the GPU, the job (its owner number) that started it, and when.
+    in_flight: Option<(u64, PendingVelocity, Instant)>,
+    /// Velocities computed so far (the first few are timed in the browser's console).
+    solved: usize,
 }
 
 impl PolledGpu {
@@ -20,6 +23,7 @@ impl PolledGpu {
         Self {
             gpu,
             in_flight: None,
+            solved: 0,
         }
     }
 
@@ -38,13 +42,22 @@ impl PolledGpu {
         target: &[Point],
         params: &SinkhornParams,
     ) -> Result<Option<Vec<Point>>, OtError> {
-        if let Some((started_by, pending)) = self.in_flight.as_mut() {
+        if let Some((started_by, pending, started)) = self.in_flight.as_mut() {
             let result = self.gpu.poll_velocity(pending);
             let mine = *started_by == owner;
+            let took = started.elapsed();
             match result {
                 Ok(None) => return Ok(None),
                 Ok(Some(velocity)) => {
                     self.in_flight = None;
+                    self.solved += 1;
+                    if self.solved <= 3 {
+                        console_note(&format!(
+                            "nsgf: GPU velocity of {} particles in {:.0} ms",
+                            velocity.len(),
+                            took.as_secs_f64() * 1e3
+                        ));
+                    }
                     if mine {
                         return Ok(Some(velocity));
                     }
@@ -58,7 +71,15 @@ impl PolledGpu {
             }
         }
         let pending = self.gpu.start_velocity(particles, target, params)?;
-        self.in_flight = Some((owner, pending));
+        self.in_flight = Some((owner, pending, Instant::now()));
         Ok(None)
     }
+}
+
+/// A line in the browser's console (the browser test prints it); nothing elsewhere.
+fn console_note(line: &str) {
+    #[cfg(target_arch = "wasm32")]
+    web_sys::console::log_1(&line.into());
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = line;
 }

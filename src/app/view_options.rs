@@ -124,6 +124,9 @@ mod tests {
         }
         assert!((times.max_jobs_ms() - 9.0).abs() < 1e-9);
         times.record_jobs(Duration::from_millis(3));
-        assert!((times.max_jobs_ms() - 3.0).abs() < 1e-9, "the 9 ms left the window");
+        assert!(
+            (times.max_jobs_ms() - 3.0).abs() < 1e-9,
+            "the 9 ms left the window"
+        );
     }
 }

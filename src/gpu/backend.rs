@@ -261,7 +261,7 @@ impl GpuBackend {
             context.queue.submit([encoder.finish()]);
             Ok::<(), OtError>(())
         })??;
-        Ok(context.start_read(buffers.staging.get(), total.max(4)))
+        Ok(PendingRead::start(buffers.staging.get(), total.max(4)))
     }
 
     /// Submits one velocity solve; `solve_xy` / `solve_xx` say cold or warm. With `truncated`,

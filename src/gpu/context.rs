@@ -160,7 +160,7 @@ impl GpuContext {
     /// Maps `staging` (a MAP_READ buffer whose copy was already submitted), waits for the GPU,
     /// and returns its first `bytes` bytes.
     pub fn read_back(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>, OtError> {
-        let pending = self.start_read(staging, bytes);
+        let pending = PendingRead::start(staging, bytes);
         self.wait_read(staging, &pending)
     }
 
@@ -181,19 +181,6 @@ impl GpuContext {
             .poll(wgpu::PollType::wait_indefinitely())
             .map(|_| ())
             .map_err(|err| OtError::Gpu(format!("waiting for {}: {err}", self.adapter_name)))
-    }
-
-    /// Starts mapping the first `bytes` bytes of `staging` (whose copy was already submitted)
-    /// and returns at once; [`GpuContext::try_read`] collects the bytes once the GPU is done.
-    pub fn start_read(&self, staging: &wgpu::Buffer, bytes: u64) -> PendingRead {
-        let slot = Arc::new(Mutex::new(None));
-        let filled = Arc::clone(&slot);
-        staging.map_async(wgpu::MapMode::Read, 0..bytes, move |result| {
-            if let Ok(mut filled) = filled.lock() {
-                *filled = Some(result);
-            }
-        });
-        PendingRead { slot, bytes }
     }
 
     /// The bytes of `pending` if the map has completed (then `staging` is unmapped again),
@@ -227,11 +214,26 @@ impl GpuContext {
     }
 }
 
-/// A read-back that was started ([`GpuContext::start_read`]) and not yet collected.
+/// A read-back that was started ([`PendingRead::start`]) and not yet collected.
 #[derive(Debug)]
 pub(crate) struct PendingRead {
     /// Filled by the map callback with its outcome.
     slot: Arc<Mutex<Option<Result<(), wgpu::BufferAsyncError>>>>,
     /// How many leading bytes were mapped.
     bytes: u64,
+}
+
+impl PendingRead {
+    /// Starts mapping the first `bytes` bytes of `staging` (whose copy was already submitted)
+    /// and returns at once; [`GpuContext::try_read`] collects the bytes once the GPU is done.
+    pub fn start(staging: &wgpu::Buffer, bytes: u64) -> Self {
+        let slot = Arc::new(Mutex::new(None));
+        let filled = Arc::clone(&slot);
+        staging.map_async(wgpu::MapMode::Read, 0..bytes, move |result| {
+            if let Ok(mut filled) = filled.lock() {
+                *filled = Some(result);
+            }
+        });
+        Self { slot, bytes }
+    }
 }

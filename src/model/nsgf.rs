@@ -9,9 +9,9 @@ use crate::data::SeededRng;
 use crate::flow::{FlowKind, ParticleFlow, Trajectory, TrajectoryPool};
 use crate::nn::{Adam, Mlp, train_step};
 use crate::ot::Precision;
+use crate::ot::VelocityBackend;
 use crate::ot::cpu::CpuBackend;
 use crate::ot::stepped::SteppedVelocity;
-use crate::ot::VelocityBackend;
 use std::time::Duration;
 use web_time::Instant;
 
@@ -23,7 +23,7 @@ pub(super) struct VelocityStage {
     adam: Adam,
     iteration: usize,
     /// The outer iteration under way, when a deadline paused it.
-    current: Option<Iteration>,
+    current: Option<Box<Iteration>>,
 }
 
 /// An outer iteration in progress: its flow, then its Adam steps.
@@ -77,13 +77,13 @@ impl VelocityStage {
                 let target_batch = run.target.sample(config.particles, rng)?;
                 self.backend.reset_warm_start();
                 let flow = ParticleFlow::new(source_batch, target_batch, config.flow)?;
-                self.current.insert(Iteration {
+                self.current.insert(Box::new(Iteration {
                     flow,
                     trajectory: Trajectory::new(FlowKind::Sinkhorn),
                     velocity: None,
                     adam_done: 0,
                     loss_sum: 0.0,
-                })
+                }))
             }
         };
         // The flow, an Euler step at a time (as `simulate_flow`), each velocity in pieces.

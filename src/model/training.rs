@@ -149,7 +149,10 @@ impl Trainer {
                 return stage.step(run, encoding, rng, deadline).map(progress);
             }
             Stage::Generator(stage) if !stage.finished(run) => {
-                return stage.step(run, encoding, rng).map(TrainStep::Progress).map(Some);
+                return stage
+                    .step(run, encoding, rng)
+                    .map(TrainStep::Progress)
+                    .map(Some);
             }
             Stage::Done => {
                 return Err(ModelError::Invalid(

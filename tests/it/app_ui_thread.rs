@@ -156,7 +156,10 @@ fn jobs_take_eight_milliseconds_a_frame_or_half_a_slow_frame() {
     assert_eq!(job_budget(ms(16), ms(8)), JOB_BUDGET_PER_FRAME);
     assert_eq!(job_budget(ms(17), ms(8)), ms(9));
     assert_eq!(job_budget(ms(10), ms(8)), JOB_BUDGET_PER_FRAME);
-    assert_eq!(job_budget(Duration::ZERO, Duration::ZERO), JOB_BUDGET_PER_FRAME);
+    assert_eq!(
+        job_budget(Duration::ZERO, Duration::ZERO),
+        JOB_BUDGET_PER_FRAME
+    );
     // Drawing took 112 ms of a 120 ms frame: jobs may take as long, up to the cap.
     assert_eq!(job_budget(ms(120), ms(8)), JOB_BUDGET_MAX);
     assert_eq!(job_budget(ms(38), ms(8)), ms(30));

@@ -39,6 +39,7 @@ try {
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("console", (message) => {
     const text = message.text();
+    if (text.startsWith("nsgf:")) console.log(`${mode}: page says: ${text}`);
     if (message.type() === "error" || /panicked/.test(text)) {
       problems.push(`console ${message.type()}: ${text}`);
     }
@@ -97,7 +98,7 @@ try {
   const before = await page.evaluate(() => window.nsgf_frame);
   await page.keyboard.press("Space");
   const after = await waitFor("Play to advance the frame",
-    (start) => window.nsgf_frame > start && window.nsgf_frame, 30, before);
+    (start) => window.nsgf_frame > start && window.nsgf_frame, 90, before);
   console.log(`${mode}: Play advanced the frame from ${before} to ${after}`);
 
   // The canvas shows the app: a blank page compresses to a few kilobytes of PNG, the app's
