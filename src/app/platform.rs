@@ -218,3 +218,12 @@ pub fn publish(state: &super::state::AppState, frame_times: &super::view_options
     #[cfg(not(target_arch = "wasm32"))]
     let _ = (state, frame_times);
 }
+
+/// A line in the browser's console (the browser check prints the ones starting "nsgf:");
+/// nothing elsewhere.
+pub fn console_note(line: &str) {
+    #[cfg(target_arch = "wasm32")]
+    web_sys::console::log_1(&line.into());
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = line;
+}

@@ -52,7 +52,7 @@ impl PolledGpu {
                     self.in_flight = None;
                     self.solved += 1;
                     if self.solved <= 3 {
-                        console_note(&format!(
+                        super::platform::console_note(&format!(
                             "nsgf: GPU velocity of {} particles in {:.0} ms",
                             velocity.len(),
                             took.as_secs_f64() * 1e3
@@ -74,12 +74,4 @@ impl PolledGpu {
         self.in_flight = Some((owner, pending, Instant::now()));
         Ok(None)
     }
-}
-
-/// A line in the browser's console (the browser test prints it); nothing elsewhere.
-fn console_note(line: &str) {
-    #[cfg(target_arch = "wasm32")]
-    web_sys::console::log_1(&line.into());
-    #[cfg(not(target_arch = "wasm32"))]
-    let _ = line;
 }

@@ -81,7 +81,9 @@ pub struct ComputeContext {
     polled: Option<PolledGpu>,
     /// In polling mode on the CPU: the velocity being computed a step at a time, and the job
     /// it is for.
-    stepping: Option<(u64, crate::ot::stepped::SteppedVelocity)>,
+    stepping: Option<(u64, crate::ot::stepped::SteppedVelocity, StepTimes)>,
+    /// Stepped velocities finished so far (the first few are timed in the browser's console).
+    stepped_done: usize,
     /// Whether the GPU is polled rather than waited for.
     polling: bool,
     sender: EventSender,
@@ -97,6 +99,7 @@ impl ComputeContext {
             backend: None,
             polled: None,
             stepping: None,
+            stepped_done: 0,
             polling: false,
             sender,
             note: None,
@@ -146,19 +149,32 @@ impl ComputeContext {
                 Err(error) => return Err(error.into()),
             }
         }
-        if self.stepping.as_ref().is_none_or(|(by, _)| *by != owner) {
+        if self.stepping.as_ref().is_none_or(|(by, _, _)| *by != owner) {
             let started = self.backend().start_stepped(particles, target, params);
             self.stepping = match started {
                 None => return Ok(UiVelocity::Direct),
-                Some(stepped) => Some((owner, stepped?)),
+                Some(stepped) => Some((owner, stepped?, StepTimes::default())),
             };
         }
-        let Some((_, stepped)) = self.stepping.as_mut() else {
+        let Some((_, stepped, times)) = self.stepping.as_mut() else {
             return Ok(UiVelocity::Direct);
         };
-        match stepped.run_for(budget) {
+        let started = web_time::Instant::now();
+        let outcome = stepped.run_for(budget);
+        times.work += started.elapsed();
+        times.calls += 1;
+        match outcome {
             None => Ok(UiVelocity::Working(stepped.progress())),
             Some(done) => {
+                self.stepped_done += 1;
+                if self.stepped_done <= 3 {
+                    super::platform::console_note(&format!(
+                        "nsgf: CPU velocity of {} particles in {:.0} ms of work over {} frames",
+                        particles.len(),
+                        times.work.as_secs_f64() * 1e3,
+                        times.calls
+                    ));
+                }
                 self.stepping = None;
                 Ok(UiVelocity::Ready(done?.velocity))
             }
@@ -264,6 +280,13 @@ impl ComputeContext {
             self.sender.send(WorkerEvent::BackendReady { note });
         }
     }
+}
+
+/// The work a stepped velocity took: its time and the calls it was spread over.
+#[derive(Debug, Default)]
+struct StepTimes {
+    work: Duration,
+    calls: usize,
 }
 
 /// Where a flow's velocity stands when jobs run on the UI thread
