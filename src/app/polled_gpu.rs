@@ -1,11 +1,13 @@
 //! The GPU as the browser uses it: a velocity is submitted in one frame and collected in a
 //! later one, never waited for. One submission is in flight at a time; it belongs to the job
 //! that started it, and one left behind by a cancelled job is drained before the next starts
-//! (its read-back still holds the staging buffer).
+//! (its read-back still holds the staging buffer). Between two submissions the GPU rests as long
+//! as the last one took, so the page keeps drawing on a slow adapter.
 
 use crate::Point;
 use crate::gpu::{GpuBackend, PendingVelocity};
 use crate::ot::{OtError, SinkhornParams};
+use std::time::Duration;
 use web_time::Instant;
 
 /// A [`GpuBackend`] driven by polling, with its one submission in flight.
@@ -15,7 +17,14 @@ pub struct PolledGpu {
     in_flight: Option<(u64, PendingVelocity, Instant)>,
     /// Velocities computed so far (the first few are timed in the browser's console).
     solved: usize,
+    /// No new submission before this: the GPU rests as long as its last velocity took (up to
+    /// [`MAX_REST`]), so the page's own drawing, queued behind the compute on the same GPU,
+    /// gets half the GPU's time even on a slow (software) adapter.
+    rest_until: Option<Instant>,
 }
+
+/// The longest rest between two submissions.
+const MAX_REST: Duration = Duration::from_secs(2);
 
 impl PolledGpu {
     /// Polls `gpu`'s work instead of waiting for it.
@@ -24,6 +33,7 @@ impl PolledGpu {
             gpu,
             in_flight: None,
             solved: 0,
+            rest_until: None,
         }
     }
 
@@ -50,6 +60,7 @@ impl PolledGpu {
                 Ok(None) => return Ok(None),
                 Ok(Some(velocity)) => {
                     self.in_flight = None;
+                    self.rest_until = Some(Instant::now() + took.min(MAX_REST));
                     self.solved += 1;
                     if self.solved <= 3 {
                         super::platform::console_note(&format!(
@@ -69,6 +80,12 @@ impl PolledGpu {
                     }
                 }
             }
+        }
+        if self
+            .rest_until
+            .is_some_and(|rest_until| Instant::now() < rest_until)
+        {
+            return Ok(None);
         }
         let pending = self.gpu.start_velocity(particles, target, params)?;
         self.in_flight = Some((owner, pending, Instant::now()));
