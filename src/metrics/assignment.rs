@@ -33,6 +33,72 @@ pub(crate) fn solve(matrix: &CostMatrix) -> Vec<usize> {
     state.column_of_row
 }
 
+/// [`solve`] a row at a time: the column reduction first, then one augmenting path per step, so
+/// that a caller with a time budget (the browser, between two frames) can pause between rows.
+/// The pairing is the one [`solve`] gives.
+pub(crate) struct SteppedSolve {
+    matrix: CostMatrix,
+    /// None until the column reduction ran.
+    state: Option<DualState>,
+    search: PathSearch,
+    free_rows: Vec<usize>,
+    next: usize,
+}
+
+impl SteppedSolve {
+    /// The problem of `matrix`, nothing solved yet.
+    pub(crate) fn new(matrix: CostMatrix) -> Self {
+        let n = matrix.n;
+        Self {
+            matrix,
+            state: None,
+            search: PathSearch::new(n),
+            free_rows: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// One step: the column reduction, or one augmenting path. True once every row is
+    /// assigned.
+    pub(crate) fn step(&mut self) -> bool {
+        let n = self.matrix.n;
+        let Some(state) = self.state.as_mut() else {
+            if n == 1 {
+                self.state = Some(DualState {
+                    row_potential: vec![0.0],
+                    column_potential: vec![0.0],
+                    column_of_row: vec![0],
+                    row_of_column: vec![0],
+                });
+                return true;
+            }
+            let mut state = DualState::column_reduction(&self.matrix);
+            self.free_rows = (0..n)
+                .filter(|&row| state.column_of_row[row] == FREE)
+                .collect();
+            state.set_row_potentials(&self.matrix);
+            self.state = Some(state);
+            return self.free_rows.is_empty();
+        };
+        if let Some(&row) = self.free_rows.get(self.next) {
+            self.search.augment(&self.matrix, state, row);
+            self.next += 1;
+        }
+        self.next >= self.free_rows.len()
+    }
+
+    /// The cost matrix.
+    pub(crate) fn matrix(&self) -> &CostMatrix {
+        &self.matrix
+    }
+
+    /// The column of every row, once [`SteppedSolve::step`] said true.
+    pub(crate) fn pairing(&self) -> Option<&[usize]> {
+        let state = self.state.as_ref()?;
+        (self.next >= self.free_rows.len()).then_some(state.column_of_row.as_slice())
+    }
+}
+
 /// An unassigned row or column.
 const FREE: usize = usize::MAX;
 

@@ -77,6 +77,11 @@ pub(crate) fn assignment_of_costs(n: usize, costs: Vec<f64>) -> Vec<usize> {
 /// W2 from the matrix of squared distances.
 fn w2_of_costs(matrix: CostMatrix) -> Result<f64, MetricsError> {
     let pairing = assignment::solve(&matrix);
+    w2_of_pairing(&matrix, &pairing)
+}
+
+/// W2 of `pairing` on the matrix of squared distances.
+fn w2_of_pairing(matrix: &CostMatrix, pairing: &[usize]) -> Result<f64, MetricsError> {
     let n = matrix.n;
     let total: f64 = pairing
         .iter()
@@ -88,6 +93,35 @@ fn w2_of_costs(matrix: CostMatrix) -> Result<f64, MetricsError> {
         Ok(w2)
     } else {
         Err(MetricsError::Overflow)
+    }
+}
+
+/// [`exact_w2`] a step at a time (one augmenting path per step), for callers that must pause
+/// between steps: the browser computes between two frames. The value is [`exact_w2`]'s.
+pub struct SteppedW2 {
+    solve: assignment::SteppedSolve,
+}
+
+impl SteppedW2 {
+    /// The W2 between `a` and `b`, checked (as [`exact_w2`]) but not yet computed.
+    pub fn new(a: &[Point], b: &[Point]) -> Result<Self, MetricsError> {
+        Ok(Self {
+            solve: assignment::SteppedSolve::new(squared_distances(a, b)?),
+        })
+    }
+
+    /// Runs steps until `budget` is spent (at least one); the distance once done.
+    pub fn run_for(&mut self, budget: std::time::Duration) -> Option<Result<f64, MetricsError>> {
+        let started = web_time::Instant::now();
+        loop {
+            if self.solve.step() {
+                let pairing = self.solve.pairing()?;
+                return Some(w2_of_pairing(self.solve.matrix(), pairing));
+            }
+            if started.elapsed() >= budget {
+                return None;
+            }
+        }
     }
 }
 

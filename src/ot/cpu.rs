@@ -2,7 +2,7 @@
 
 use super::divergence::sinkhorn_divergence;
 use super::real::Real;
-use super::stepped::SteppedVelocity;
+use super::stepped::{SteppedDivergence, SteppedVelocity};
 use super::validate::{check_inputs, check_magnitude, f32_accuracy, f32_accuracy_note};
 use super::velocity::{SolvedVelocity, solve_converged, solve_velocity, solve_warm_annealed};
 use super::warm::{WarmStartConfig, WarmState};
@@ -169,6 +169,19 @@ impl VelocityBackend for CpuBackend {
         Some(SteppedVelocity::new(
             particles, target, params, precision, truncated,
         ))
+    }
+
+    fn start_stepped_divergence(
+        &mut self,
+        particles: &[Point],
+        target: &[Point],
+        params: &SinkhornParams,
+    ) -> Option<Result<SteppedDivergence, OtError>> {
+        if let Err(error) = check_inputs(particles, target, params) {
+            return Some(Err(error));
+        }
+        let precision = self.precision_for(particles, target, params);
+        Some(SteppedDivergence::new(particles, target, params, precision))
     }
 
     fn divergence(

@@ -344,6 +344,17 @@ pub trait VelocityBackend: Send {
     ) -> Option<Result<stepped::SteppedVelocity, OtError>> {
         None
     }
+    /// The next divergence as a computation that runs a step at a time
+    /// ([`stepped::SteppedDivergence`]), where this backend can pause one: the CPU. `None`
+    /// where it cannot (call `divergence` instead).
+    fn start_stepped_divergence(
+        &mut self,
+        _particles: &[Point],
+        _target: &[Point],
+        _params: &SinkhornParams,
+    ) -> Option<Result<stepped::SteppedDivergence, OtError>> {
+        None
+    }
     /// Chooses whether the kernels skip negligible terms; a backend without truncated kernels
     /// accepts only [`Truncation::Off`] (and `Auto`, which it takes as off). The CPU backend
     /// starts at `Auto`, the GPU backend at `Off`.

@@ -1,13 +1,15 @@
-//! The annealed (GeomLoss-exact) flow velocity in small steps: one Sinkhorn iteration of one
-//! problem, or one projection, per step. The browser computes on its only thread between two
+//! The annealed (GeomLoss-exact) flow velocity and the Sinkhorn divergence in small steps: one
+//! Sinkhorn iteration of one problem, or one projection, per step. The browser computes on its only thread between two
 //! frames, so a velocity must be able to pause after a few milliseconds and resume in the next
 //! frame. Step for step it is the computation of [`super::flow_velocity`], with the same
 //! result to the last bit.
 
 use super::real::Real;
 use super::schedule::{epsilon_schedule, max_diameter};
-use super::sinkhorn::{Potentials, Problem, average_into};
-use super::validate::{check_finite_points, check_inputs, check_magnitude};
+use super::sinkhorn::{Potentials, Problem, average_into, mean};
+use super::validate::{
+    check_finite_points, check_finite_value, check_inputs, check_magnitude, checked_schedule,
+};
 use super::velocity::FlowVelocity;
 use super::{OtError, Precision, SinkhornParams, SolveStats};
 use crate::Point;
@@ -230,5 +232,95 @@ impl<T: Real> Stepper<T> {
         };
         self.stage = next;
         result
+    }
+}
+
+/// The debiased Sinkhorn divergence ([`super::sinkhorn_divergence`]) a step at a time: one
+/// Sinkhorn iteration of one of its three problems per step, each finished by its
+/// extrapolation. The value is the whole call's, to the last bit.
+pub struct SteppedDivergence {
+    inner: DivergencePrecisioned,
+}
+
+/// The divergence in its kernel precision.
+enum DivergencePrecisioned {
+    F32(DivergenceStepper<f32>),
+    F64(DivergenceStepper<f64>),
+}
+
+impl SteppedDivergence {
+    /// S_ε(`x`, `y`), checked (as [`super::sinkhorn_divergence`]) but not yet computed.
+    pub fn new(
+        x: &[Point],
+        y: &[Point],
+        params: &SinkhornParams,
+        precision: Precision,
+    ) -> Result<Self, OtError> {
+        check_inputs(x, y, params)?;
+        let schedule = checked_schedule(x, y, params)?;
+        let inner = match precision {
+            Precision::F32 => DivergencePrecisioned::F32(DivergenceStepper::new(x, y, schedule)),
+            Precision::F64 => DivergencePrecisioned::F64(DivergenceStepper::new(x, y, schedule)),
+        };
+        Ok(Self { inner })
+    }
+
+    /// Runs steps until `budget` is spent (at least one); the divergence once done.
+    pub fn run_for(&mut self, budget: Duration) -> Option<Result<f64, OtError>> {
+        let started = Instant::now();
+        loop {
+            let done = match &mut self.inner {
+                DivergencePrecisioned::F32(stepper) => stepper.step(),
+                DivergencePrecisioned::F64(stepper) => stepper.step(),
+            };
+            if done.is_some() || started.elapsed() >= budget {
+                return done;
+            }
+        }
+    }
+}
+
+/// [`SteppedDivergence`] in precision `T`: the problems (x, y), (x, x), (y, y) in turn.
+struct DivergenceStepper<T> {
+    problems: Vec<Problem<T>>,
+    schedule: Vec<f64>,
+    annealing: Annealing,
+    /// The extrapolated potentials of the problems done: (f_xy, g_xy), (f_xx, _), (g_yy, _).
+    extrapolated: Vec<(Vec<f64>, Vec<f64>)>,
+}
+
+impl<T: Real> DivergenceStepper<T> {
+    fn new(x: &[Point], y: &[Point], schedule: Vec<f64>) -> Self {
+        Self {
+            problems: vec![
+                Problem::new(x, Some(y), false),
+                Problem::new(x, None, false),
+                Problem::new(y, None, false),
+            ],
+            annealing: Annealing::new(schedule.clone()),
+            schedule,
+            extrapolated: Vec::with_capacity(3),
+        }
+    }
+
+    fn step(&mut self) -> Option<Result<f64, OtError>> {
+        let k = self.extrapolated.len();
+        if k < 3 {
+            let problem = &self.problems[k];
+            if let Some(potentials) = self.annealing.step(problem) {
+                self.extrapolated.push(problem.extrapolate(&potentials));
+                self.annealing = Annealing::new(self.schedule.clone());
+            }
+            return None;
+        }
+        let (f_xy, g_xy) = &self.extrapolated[0];
+        let (f_xx, g_yy) = (&self.extrapolated[1].0, &self.extrapolated[2].0);
+        let f_diff: Vec<f64> = f_xy.iter().zip(f_xx).map(|(a, b)| a - b).collect();
+        let g_diff: Vec<f64> = g_xy.iter().zip(g_yy).map(|(a, b)| a - b).collect();
+        Some(check_finite_value(
+            mean(&f_diff) + mean(&g_diff),
+            "Sinkhorn divergence",
+            T::PRECISION,
+        ))
     }
 }

@@ -164,3 +164,61 @@ fn jobs_take_eight_milliseconds_a_frame_or_half_a_slow_frame() {
     assert_eq!(job_budget(ms(120), ms(8)), JOB_BUDGET_MAX);
     assert_eq!(job_budget(ms(38), ms(8)), ms(30));
 }
+
+#[test]
+fn on_the_callers_thread_the_readouts_are_computed_in_pieces_with_the_same_values() {
+    use nsgf::app::jobs::{MetricsKey, MetricsRequest, Run};
+    use nsgf::flow::PointCloud;
+    let workers = Workers::on_the_callers_thread(Arc::new(|| {}), None);
+    let (particles, _) = sample_source_and_target(
+        &Distribution::Preset(Preset::Gaussian),
+        &Distribution::Preset(Preset::Moons),
+        200,
+        4,
+    )
+    .unwrap();
+    let params = SinkhornParams {
+        blur: 0.05,
+        scaling: 0.8,
+    };
+    let key = MetricsKey {
+        run: Run::Particle,
+        generation: 3,
+        frame: 2,
+    };
+    workers.dispatch(Request::Metrics(MetricsRequest {
+        key,
+        particles: PointCloud::from_points(&particles),
+        target: Distribution::Preset(Preset::Moons),
+        params,
+        seed: 5,
+        cancel: CancelToken::new(),
+    }));
+    let target = Distribution::Preset(Preset::Moons)
+        .sample(200, &mut nsgf::data::seeded_rng(5))
+        .unwrap();
+    let divergence =
+        nsgf::ot::sinkhorn_divergence(&particles, &target, &params, Precision::F32).unwrap();
+    let w2 = nsgf::metrics::exact_w2(&particles, &target).unwrap();
+    for pumps in 1..=100_000 {
+        workers.pump(Duration::from_micros(200));
+        for event in workers.poll() {
+            if let WorkerEvent::Metrics {
+                key: got,
+                divergence: d,
+                w2: w,
+            } = event
+            {
+                assert_eq!(got, key);
+                assert_eq!(d.unwrap().to_bits(), divergence.to_bits());
+                assert_eq!(
+                    w.expect("W2 at 200 points").unwrap().to_bits(),
+                    w2.to_bits()
+                );
+                println!("readouts in {pumps} pumps of 0.2 ms");
+                return;
+            }
+        }
+    }
+    panic!("the readouts never came");
+}

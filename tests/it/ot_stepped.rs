@@ -128,3 +128,74 @@ fn stepped_velocities_refuse_what_the_whole_call_refuses() {
         .with_mode(VelocityMode::Refined(nsgf::ot::WarmStartConfig::default()));
     assert!(refined.start_stepped(&good, &good, &params).is_none());
 }
+
+#[test]
+fn a_stepped_divergence_is_the_whole_call_bit_for_bit() {
+    use nsgf::ot::sinkhorn_divergence;
+    use nsgf::ot::stepped::SteppedDivergence;
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let x = cloud(&mut rng, 150, [-1.0, 0.5], 1.0);
+    let y = cloud(&mut rng, 170, [1.5, -0.5], 0.7);
+    let params = SinkhornParams {
+        blur: 0.05,
+        scaling: 0.8,
+    };
+    for precision in [Precision::F32, Precision::F64] {
+        let whole = sinkhorn_divergence(&x, &y, &params, precision).unwrap();
+        let mut stepped = SteppedDivergence::new(&x, &y, &params, precision).unwrap();
+        let mut steps = 1;
+        let value = loop {
+            if let Some(done) = stepped.run_for(Duration::ZERO) {
+                break done.unwrap();
+            }
+            steps += 1;
+        };
+        assert_eq!(value.to_bits(), whole.to_bits(), "{precision:?}");
+        assert!(steps > 30, "{steps} steps: one Sinkhorn iteration each");
+    }
+    // The backend's stepped divergence is its own call's, and bad input is refused alike.
+    let mut backend = CpuBackend::new(Precision::F32);
+    let whole = backend.divergence(&x, &y, &params).unwrap();
+    let mut stepped = backend
+        .start_stepped_divergence(&x, &y, &params)
+        .expect("the CPU steps")
+        .unwrap();
+    let value = stepped.run_for(Duration::from_mins(10)).unwrap().unwrap();
+    assert_eq!(value.to_bits(), whole.to_bits());
+    let bad = vec![[f64::INFINITY, 0.0]];
+    let refused = backend
+        .start_stepped_divergence(&bad, &y, &params)
+        .expect("answered")
+        .err();
+    assert!(refused.is_some());
+    assert_eq!(refused, backend.divergence(&bad, &y, &params).err());
+}
+
+#[test]
+fn a_stepped_w2_is_the_exact_w2() {
+    use nsgf::metrics::{SteppedW2, exact_w2};
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    for n in [1, 2, 60, 257] {
+        let a = cloud(&mut rng, n, [0.0, 0.0], 1.0);
+        let b = cloud(&mut rng, n, [1.0, -1.0], 2.0);
+        let whole = exact_w2(&a, &b).unwrap();
+        let mut stepped = SteppedW2::new(&a, &b).unwrap();
+        let mut steps = 1;
+        let value = loop {
+            if let Some(done) = stepped.run_for(Duration::ZERO) {
+                break done.unwrap();
+            }
+            steps += 1;
+        };
+        assert_eq!(value.to_bits(), whole.to_bits(), "n = {n}");
+        if n > 2 {
+            assert!(steps > 1, "n = {n}: one augmenting path a step");
+        }
+    }
+    let a = cloud(&mut rng, 3, [0.0, 0.0], 1.0);
+    let b = cloud(&mut rng, 4, [0.0, 0.0], 1.0);
+    assert_eq!(
+        SteppedW2::new(&a, &b).err().map(|e| e.to_string()),
+        exact_w2(&a, &b).err().map(|e| e.to_string())
+    );
+}
