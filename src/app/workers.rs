@@ -782,12 +782,10 @@ impl MetricsJob {
         if self.stepped.is_none() {
             let request = &self.request;
             let particles = request.particles.points();
-            let target = match self.target() {
-                Ok(target) => target,
-                Err(_) => {
-                    self.whole(context);
-                    return true;
-                }
+            // A target that cannot be sampled: both readouts report why, at once.
+            let Ok(target) = self.target() else {
+                self.whole(context);
+                return true;
             };
             let divergence = match context.backend().start_stepped_divergence(
                 particles,
