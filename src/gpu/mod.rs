@@ -240,30 +240,21 @@ pub mod test_support {
     /// tiny buffer limits to test the size checks), plus the adapter's name; `None` (skip) when
     /// no adapter exists, a panic when `NSGF_REQUIRE_GPU=1`.
     pub fn device_with_limits(limits: wgpu::Limits) -> Option<(wgpu::Device, wgpu::Queue, String)> {
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-        let adapter = match pollster::block_on(
-            instance.request_adapter(&wgpu::RequestAdapterOptions::default()),
-        ) {
-            Ok(adapter) => adapter,
-            Err(err) => return skip_or_fail(&format!("{} ({err})", super::NO_ADAPTER)),
-        };
-        let name = adapter.get_info().name;
-        let descriptor = wgpu::DeviceDescriptor {
-            label: Some("test device"),
-            required_limits: limits,
-            ..Default::default()
-        };
-        match pollster::block_on(adapter.request_device(&descriptor)) {
-            Ok((device, queue)) => Some((device, queue, name)),
-            Err(err) => skip_or_fail(&format!("the adapter {name} refused a device: {err}")),
-        }
+        device_on_adapter(|_| limits).map(|(device, queue, info)| (device, queue, info.name))
     }
 
     /// A device and queue with the adapter's own limits, and the adapter's description, as an
     /// app gets them from its renderer; `None` (skip) when no adapter exists, a panic when
     /// `NSGF_REQUIRE_GPU=1`.
     pub fn device_or_skip() -> Option<(wgpu::Device, wgpu::Queue, wgpu::AdapterInfo)> {
+        device_on_adapter(wgpu::Adapter::limits)
+    }
+
+    /// A device on the default adapter with the limits `limits` picks for it, and the adapter's
+    /// description; `None` (skip) when no adapter exists, a panic when `NSGF_REQUIRE_GPU=1`.
+    fn device_on_adapter(
+        limits: impl FnOnce(&wgpu::Adapter) -> wgpu::Limits,
+    ) -> Option<(wgpu::Device, wgpu::Queue, wgpu::AdapterInfo)> {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = match pollster::block_on(
@@ -275,7 +266,7 @@ pub mod test_support {
         let info = adapter.get_info();
         let descriptor = wgpu::DeviceDescriptor {
             label: Some("test device"),
-            required_limits: adapter.limits(),
+            required_limits: limits(&adapter),
             ..Default::default()
         };
         match pollster::block_on(adapter.request_device(&descriptor)) {

@@ -78,6 +78,22 @@ fn reference(request: &FlowRequest, precision: Precision) -> Vec<Vec<Point>> {
         .collect()
 }
 
+/// The browser's workers on a device of the test machine's adapter, told whether it runs
+/// compute shaders (a renderer's device, as eframe hands it over); None: no adapter, skip.
+fn workers_on_a_device(compute_shaders: bool) -> Option<Workers> {
+    let (device, queue, adapter) = device_or_skip()?;
+    let shared = SharedDevice {
+        device,
+        queue,
+        adapter,
+        compute_shaders,
+    };
+    Some(Workers::on_the_callers_thread(
+        Arc::new(|| {}),
+        Some(shared),
+    ))
+}
+
 #[test]
 fn on_the_callers_thread_the_cpu_computes_the_same_flow_a_few_iterations_a_frame() {
     let workers = Workers::on_the_callers_thread(Arc::new(|| {}), None);
@@ -92,16 +108,9 @@ fn on_the_callers_thread_the_cpu_computes_the_same_flow_a_few_iterations_a_frame
 #[test]
 fn on_the_callers_thread_the_gpu_is_polled_and_computes_the_same_flow() {
     let _serial = serial_gpu_test();
-    let Some((device, queue, adapter)) = device_or_skip() else {
+    let Some(workers) = workers_on_a_device(true) else {
         return;
     };
-    let shared = SharedDevice {
-        device,
-        queue,
-        adapter,
-        compute_shaders: true,
-    };
-    let workers = Workers::on_the_callers_thread(Arc::new(|| {}), Some(shared));
     let flow = request(300, 4);
     workers.dispatch(Request::Flow(flow.clone()));
     let (frames, note, _) = run_flow(&workers, Duration::from_millis(8));
@@ -125,16 +134,9 @@ fn on_the_callers_thread_the_gpu_is_polled_and_computes_the_same_flow() {
 #[test]
 fn an_adapter_without_compute_shaders_leaves_the_flow_to_the_cpu_and_says_why() {
     let _serial = serial_gpu_test();
-    let Some((device, queue, adapter)) = device_or_skip() else {
+    let Some(workers) = workers_on_a_device(false) else {
         return;
     };
-    let shared = SharedDevice {
-        device,
-        queue,
-        adapter,
-        compute_shaders: false,
-    };
-    let workers = Workers::on_the_callers_thread(Arc::new(|| {}), Some(shared));
     let flow = request(100, 2);
     workers.dispatch(Request::Flow(flow.clone()));
     let (frames, note, _) = run_flow(&workers, Duration::from_millis(8));
