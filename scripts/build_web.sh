@@ -34,7 +34,7 @@ if [[ "${NSGF_WASM_OPT:-0}" == "1" ]]; then
     (cd web/test && npm install --no-audit --no-fund --silent --no-save binaryen@132)
   fi
   "$wasm_opt" -Oz --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-multivalue --enable-mutable-globals \
+    --enable-sign-ext --enable-multivalue --enable-mutable-globals --enable-simd \
     dist/nsgf_bg.wasm -o dist/nsgf_bg.opt.wasm
   mv dist/nsgf_bg.opt.wasm dist/nsgf_bg.wasm
 fi
