@@ -164,7 +164,7 @@ impl ComputeContext {
         times.work += started.elapsed();
         times.calls += 1;
         match outcome {
-            None => Ok(UiVelocity::Working(stepped.progress())),
+            None => Ok(UiVelocity::Working),
             Some(done) => {
                 self.stepped_done += 1;
                 if self.stepped_done <= 3 {
@@ -297,8 +297,8 @@ pub enum UiVelocity {
     Ready(Vec<crate::Point>),
     /// The GPU is working on it: nothing to do until a later frame.
     Waiting,
-    /// The CPU spent the budget on it: (steps done, steps in all).
-    Working((usize, usize)),
+    /// The CPU spent the budget on it; more to do.
+    Working,
     /// Neither: compute it now with the backend.
     Direct,
 }
@@ -657,7 +657,7 @@ impl FlowJob {
             match context.ui_thread_velocity(self.owner, particles, target, params, budget)? {
                 UiVelocity::Ready(velocity) => flow.apply_velocity(&velocity)?,
                 UiVelocity::Waiting => return Ok(Progress::Waiting),
-                UiVelocity::Working(_) => return Ok(Progress::Running(None)),
+                UiVelocity::Working => return Ok(Progress::Running(None)),
                 UiVelocity::Direct => flow.advance(context.backend())?,
             };
         context.report_notice();
@@ -1333,15 +1333,7 @@ pub fn download_bytes(request: FileRequest) -> Result<(String, Vec<u8>), JobErro
             look,
             frame,
             ..
-        } => {
-            let image = crate::render::AnimationRenderer::new(&animation, look)?.render(frame)?;
-            image.encode_png().map_err(|error| {
-                JobError::from(crate::render::RenderError::Io {
-                    path: name.clone(),
-                    source: std::io::Error::other(error.to_string()),
-                })
-            })?
-        }
+        } => frame_png(&animation, look, frame, &name)?,
         FileRequest::ExportDigitsGif { trajectory, .. } => {
             crate::highdim::image_grid::grid_gif_bytes(
                 &trajectory,
@@ -1360,6 +1352,22 @@ pub fn download_bytes(request: FileRequest) -> Result<(String, Vec<u8>), JobErro
         }
     };
     Ok((name, bytes))
+}
+
+/// Frame `frame` of `animation` drawn with `look`, as PNG bytes; errors name `destination`.
+fn frame_png(
+    animation: &crate::render::Animation,
+    look: crate::render::LookOptions,
+    frame: usize,
+    destination: &str,
+) -> Result<Vec<u8>, JobError> {
+    let image = crate::render::AnimationRenderer::new(animation, look)?.render(frame)?;
+    image.encode_png().map_err(|error| {
+        JobError::from(crate::render::RenderError::Io {
+            path: destination.to_string(),
+            source: std::io::Error::other(error.to_string()),
+        })
+    })
 }
 
 /// Reads or writes `path` for `request`.
@@ -1403,13 +1411,7 @@ fn carry_out(request: FileRequest, path: &Path) -> Result<WorkerEvent, JobError>
             frame,
             ..
         } => {
-            let image = crate::render::AnimationRenderer::new(&animation, look)?.render(frame)?;
-            let bytes = image.encode_png().map_err(|error| {
-                JobError::from(crate::render::RenderError::Io {
-                    path: path.display().to_string(),
-                    source: std::io::Error::other(error.to_string()),
-                })
-            })?;
+            let bytes = frame_png(&animation, look, frame, &path.display().to_string())?;
             crate::files::write_atomically(path, |out| std::io::Write::write_all(out, &bytes))
                 .map_err(|source| {
                     JobError::from(crate::render::RenderError::Io {
