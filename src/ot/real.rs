@@ -27,6 +27,12 @@ pub(crate) trait Real:
     fn max_of(self, other: Self) -> Self {
         if other > self { other } else { self }
     }
+
+    /// The smaller of two values (`self` when equal), as a select LLVM turns into `min`.
+    #[inline(always)]
+    fn min_of(self, other: Self) -> Self {
+        if other < self { other } else { self }
+    }
 }
 
 impl Real for f32 {

@@ -217,10 +217,12 @@ impl<T: Real> Problem<T> {
     ) -> (Vec<f64>, Vec<f64>, u64) {
         let reach = self.reach_at(eps);
         let mut f_new = vec![0.0; self.x.len()];
+        // The current potentials estimate the new ones: one-pass rows (`softmin::RowShifts`).
         let mut terms = softmin(
             &self.x,
             &Columns::new(self.y(), self.log_b, g, eps),
             reach,
+            f,
             &mut f_new,
         );
         let g_new = match &self.y {
@@ -230,6 +232,7 @@ impl<T: Real> Problem<T> {
                     y,
                     &Columns::new(&self.x, self.log_a, f, eps),
                     reach,
+                    g,
                     &mut g_new,
                 );
                 g_new
@@ -322,7 +325,7 @@ impl<T: Real> Problem<T> {
         let cols = self.projection_columns(potentials);
         let rows = Cloud::new(queries, self.centre);
         let mut out = vec![[0.0; 2]; queries.len()];
-        barycentre(&rows, &cols, Reach::Dense, &mut out);
+        barycentre(&rows, &cols, Reach::Dense, None, &mut out);
         for p in &mut out {
             p[0] += self.centre[0];
             p[1] += self.centre[1];
@@ -334,8 +337,19 @@ impl<T: Real> Problem<T> {
     /// `potentials.eps`, and the terms evaluated.
     pub fn project(&self, potentials: &Potentials) -> (Vec<Point>, u64) {
         let cols = self.projection_columns(potentials);
+        // f is the rows' log-sum-exp up to the loop's last change: one-pass rows.
+        let f = match &self.order {
+            Some((x_order, _)) => to_sorted(&potentials.f, x_order),
+            None => potentials.f.clone(),
+        };
         let mut out = vec![[0.0; 2]; self.x.len()];
-        let terms = barycentre(&self.x, &cols, self.reach_at(potentials.eps), &mut out);
+        let terms = barycentre(
+            &self.x,
+            &cols,
+            self.reach_at(potentials.eps),
+            Some(&f),
+            &mut out,
+        );
         for p in &mut out {
             p[0] += self.centre[0];
             p[1] += self.centre[1];

@@ -61,12 +61,16 @@ fn dispatched_kernel() -> &'static str {
 
 /// Width of the manual vector lanes (two SSE registers of f32, one AVX register).
 const LANES: usize = 8;
+/// Width of the manual vector lanes of the AVX-512 kernel (one 512-bit register of f32): the
+/// flow at n = 4000 measured ×1.35 faster than with [`LANES`]; the AVX2 kernel measured
+/// slightly slower with 16 lanes than with 8.
+const WIDE_LANES: usize = 16;
 /// Columns per chunk: the terms buffer stays in L1. (Blocks of 2–8 rows sharing the column
 /// loads measured 10–40% slower than one row at a time with SSE2: register pressure.)
 const CHUNK: usize = 256;
 /// Rows per rayon task, and rows per block of the truncated kernels.
 pub(crate) const ROWS_PER_TASK: usize = 32;
-/// Columns per block of the truncated kernels (a multiple of [`LANES`]): the columns are
+/// Columns per block of the truncated kernels (a multiple of [`WIDE_LANES`] and [`LANES`]): the columns are
 /// padded to a multiple of it, and a row block reads whole column blocks.
 pub(crate) const COLUMN_BLOCK: usize = 16;
 /// The truncated kernels skip only terms below 2^−`TRUNCATION_BITS` of their row's largest
@@ -77,6 +81,38 @@ pub const TRUNCATION_BITS: f64 = 30.0;
 /// terms the test compares (at most ~0.06 bits at the largest diameter²/ε the f32 kernels take,
 /// ~1e-3 bits at the default).
 const ROUNDING_MARGIN_BITS: f64 = 2.0;
+
+/// A one-pass row (see [`reduce_row_shifted`]) is kept only when its sum about the estimate
+/// lies within 2^±`SHIFT_RANGE_BITS`; otherwise the row is summed again in two passes.
+const SHIFT_RANGE_BITS: f64 = 60.0;
+/// Exponents above this are clamped before `2^t` (beyond f32's range); any clamped term alone
+/// exceeds 2^[`SHIFT_RANGE_BITS`], so a row with one is summed again.
+const SHIFT_CLAMP_BITS: f64 = 100.0;
+
+/// Each row's estimated log-sum-exp in kernel units (base 2, about the same terms
+/// `u_j + x_i·s_j`): `(½‖x_i‖² − estimate_i) · log₂e / ε` from an estimate of the row's
+/// softmin (the previous iteration's potential), or nothing.
+pub(crate) struct RowShifts<T>(Option<Vec<T>>);
+
+impl<T: Real> RowShifts<T> {
+    /// The shifts of `rows` from `estimate` (in the rows' order) at `eps`.
+    fn new(rows: &Cloud<T>, estimate: Option<&[f64]>, eps: f64) -> Self {
+        Self(estimate.map(|estimate| {
+            debug_assert_eq!(estimate.len(), rows.len());
+            let scale = std::f64::consts::LOG2_E / eps;
+            rows.half_sq_norm
+                .iter()
+                .zip(estimate)
+                .map(|(&half_sq_norm, &f)| T::from_f64((half_sq_norm - f) * scale))
+                .collect()
+        }))
+    }
+
+    /// The shifts of the rows in `range`.
+    fn of(&self, range: Range<usize>) -> Option<&[T]> {
+        self.0.as_ref().map(|shifts| &shifts[range])
+    }
+}
 
 /// The per-column arrays of one softmin or projection at a given ε, padded to a multiple of
 /// [`COLUMN_BLOCK`] with columns whose terms are far below any real one.
@@ -124,6 +160,67 @@ impl<T: Real> Columns<T> {
     }
 }
 
+impl<T: Real> Columns<T> {
+    /// Every column (padding included).
+    fn all(&self) -> ColumnView<'_, T> {
+        ColumnView {
+            u: &self.u,
+            sx: &self.sx,
+            sy: &self.sy,
+        }
+    }
+}
+
+/// The per-column arrays a block of rows streams through: all of [`Columns`], or the kept
+/// blocks gathered side by side ([`KeptColumns`]); a multiple of [`COLUMN_BLOCK`] long.
+#[derive(Clone, Copy)]
+struct ColumnView<'a, T> {
+    /// See [`Columns::u`].
+    u: &'a [T],
+    /// See [`Columns::sx`].
+    sx: &'a [T],
+    /// See [`Columns::sy`].
+    sy: &'a [T],
+}
+
+/// The column blocks one block of rows keeps, copied side by side so that its rows stream
+/// through whole chunks instead of many short ranges (the copy is shared by the block's rows).
+struct KeptColumns<T> {
+    /// `u` of the kept columns.
+    u: Vec<T>,
+    /// `sx` of the kept columns.
+    sx: Vec<T>,
+    /// `sy` of the kept columns.
+    sy: Vec<T>,
+}
+
+impl<T: Real> KeptColumns<T> {
+    /// The columns of `ranges` (whole column blocks) in order.
+    fn gather(cols: &Columns<T>, ranges: &[Range<usize>]) -> Self {
+        let len = ranges.iter().map(ExactSizeIterator::len).sum();
+        let mut kept = Self {
+            u: Vec::with_capacity(len),
+            sx: Vec::with_capacity(len),
+            sy: Vec::with_capacity(len),
+        };
+        for range in ranges {
+            kept.u.extend_from_slice(&cols.u[range.clone()]);
+            kept.sx.extend_from_slice(&cols.sx[range.clone()]);
+            kept.sy.extend_from_slice(&cols.sy[range.clone()]);
+        }
+        kept
+    }
+
+    /// The kept columns as the kernels read them.
+    fn view(&self) -> ColumnView<'_, T> {
+        ColumnView {
+            u: &self.u,
+            sx: &self.sx,
+            sy: &self.sy,
+        }
+    }
+}
+
 /// Running log-sum-exp state of one row (base 2): `Σ_j 2^(t_ij − max)` and, for projections,
 /// the same sums weighted by `s_j`.
 #[derive(Clone, Copy)]
@@ -157,16 +254,21 @@ pub(crate) enum Reach {
 
 /// `out[i] = softmin_ε(C, h)_i = ½‖x_i‖² − ε·LSE_j(u_j + x_i·s_j)` for every row of `rows`;
 /// returns the terms evaluated.
+///
+/// `estimate`: an estimate of the result (the row potential of the previous Sinkhorn
+/// iteration), which lets each row sum in one pass (see [`RowShifts`]); `None`: two passes.
 pub(crate) fn softmin<T: Real>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
     reach: Reach,
+    estimate: Option<&[f64]>,
     out: &mut [f64],
 ) -> u64 {
     softmin_on(
         rows,
         cols,
         reach,
+        estimate,
         out,
         PORTABLE_ONLY.load(Ordering::Relaxed),
     )
@@ -177,12 +279,14 @@ fn softmin_on<T: Real>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
     reach: Reach,
+    estimate: Option<&[f64]>,
     out: &mut [f64],
     portable: bool,
 ) -> u64 {
     debug_assert_eq!(out.len(), rows.len());
     let eps = cols.eps;
-    for_each_row::<T, false, f64>(rows, cols, reach, out, portable, |i, sums| {
+    let shifts = RowShifts::new(rows, estimate, eps);
+    for_each_row::<T, false, f64>(rows, cols, reach, &shifts, out, portable, |i, sums| {
         let lse = std::f64::consts::LN_2 * sums.max.to_f64() + sums.sum.to_f64().ln();
         rows.half_sq_norm[i] - eps * lse
     })
@@ -190,17 +294,19 @@ fn softmin_on<T: Real>(
 
 /// `out[i] = Σ_j w_ij y_j` (in the clouds' shifted frame) with
 /// `w_ij = softmax_j(u_j + x_i·s_j)`: the barycentric projection of each row; returns the
-/// terms evaluated.
+/// terms evaluated. `estimate`: the rows' potential, as for [`softmin`].
 pub(crate) fn barycentre<T: Real>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
     reach: Reach,
+    estimate: Option<&[f64]>,
     out: &mut [[f64; 2]],
 ) -> u64 {
     barycentre_on(
         rows,
         cols,
         reach,
+        estimate,
         out,
         PORTABLE_ONLY.load(Ordering::Relaxed),
     )
@@ -211,12 +317,14 @@ fn barycentre_on<T: Real>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
     reach: Reach,
+    estimate: Option<&[f64]>,
     out: &mut [[f64; 2]],
     portable: bool,
 ) -> u64 {
     debug_assert_eq!(out.len(), rows.len());
     let eps = cols.eps;
-    for_each_row::<T, true, [f64; 2]>(rows, cols, reach, out, portable, |_, sums| {
+    let shifts = RowShifts::new(rows, estimate, eps);
+    for_each_row::<T, true, [f64; 2]>(rows, cols, reach, &shifts, out, portable, |_, sums| {
         let scale = eps * std::f64::consts::LN_2 / sums.sum.to_f64();
         [sums.sum_sx.to_f64() * scale, sums.sum_sy.to_f64() * scale]
     })
@@ -229,13 +337,12 @@ fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
     reach: Reach,
+    shifts: &RowShifts<T>,
     out: &mut [O],
     portable: bool,
     finish: impl Fn(usize, RowSums<T>) -> O + Sync,
 ) -> u64 {
     let terms = AtomicU64::new(0);
-    #[allow(clippy::single_range_in_vec_init)] // one range: every column
-    let all_columns = [0..cols.u.len()];
     out.par_chunks_mut(ROWS_PER_TASK)
         .enumerate()
         .for_each(|(task, out_task)| {
@@ -245,27 +352,30 @@ fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
             let sums = &mut sums[..out_task.len()];
             let (xs, ys) = (&rows.xs[start..end], &rows.ys[start..end]);
             let kept;
-            let ranges: &[Range<usize>] = match reach {
-                Reach::Dense => &all_columns,
+            let (columns, real_columns) = match reach {
+                Reach::Dense => (cols.all(), cols.len),
                 Reach::Truncated => {
-                    kept = if portable {
+                    let ranges = if portable {
                         kept_column_ranges_portable(xs, ys, cols)
                     } else {
                         kept_column_ranges(xs, ys, cols)
                     };
-                    &kept
+                    // Padding is not work the counters report.
+                    let real = ranges
+                        .iter()
+                        .map(|range| range.end.min(cols.len).saturating_sub(range.start))
+                        .sum();
+                    // The kept blocks side by side: the rows then stream through whole chunks.
+                    kept = KeptColumns::gather(cols, &ranges);
+                    (kept.view(), real)
                 }
             };
-            // Real columns only: padding is not work the counters report.
-            let columns: usize = ranges
-                .iter()
-                .map(|range| range.end.min(cols.len).saturating_sub(range.start))
-                .sum();
-            terms.fetch_add((columns * xs.len()) as u64, Ordering::Relaxed);
+            terms.fetch_add((real_columns * xs.len()) as u64, Ordering::Relaxed);
+            let shifts = shifts.of(start..end);
             if portable {
-                reduce_rows_portable::<T, MOMENTS>(xs, ys, cols, ranges, sums);
+                reduce_rows_portable::<T, MOMENTS>(xs, ys, shifts, columns, sums);
             } else {
-                reduce_rows::<T, MOMENTS>(xs, ys, cols, ranges, sums);
+                reduce_rows::<T, MOMENTS>(xs, ys, shifts, columns, sums);
             }
             for (offset, (slot, row_sums)) in out_task.iter_mut().zip(sums.iter()).enumerate() {
                 *slot = finish(start + offset, *row_sums);
@@ -321,13 +431,30 @@ fn kept_ranges_of_block<T: Real>(xs: &[T], ys: &[T], cols: &Columns<T>) -> Vec<R
     let wy = T::from_f64(
         (hi[1] - lo[1]) * 0.5 * (1.0 + 1e-6) + (cy.to_f64() - 0.5 * (lo[1] + hi[1])).abs(),
     );
-    // The centre's terms and its best column r.
+    // The centre's terms and its best column r: per-lane maxima with the block they were
+    // met in (a loop LLVM vectorises), then the best lane.
+    let mut lane_best = [T::PAD; COLUMN_BLOCK];
+    let mut lane_block = [0_u32; COLUMN_BLOCK];
+    let centre_blocks = cols
+        .u
+        .chunks_exact(COLUMN_BLOCK)
+        .zip(cols.sx.chunks_exact(COLUMN_BLOCK))
+        .zip(cols.sy.chunks_exact(COLUMN_BLOCK));
+    for (block, ((u, sx), sy)) in centre_blocks.enumerate() {
+        #[allow(clippy::cast_possible_truncation)] // at most limits::MAX_POINTS / 16 blocks
+        let block = block as u32;
+        for l in 0..COLUMN_BLOCK {
+            let t = u[l] + cx * sx[l] + cy * sy[l];
+            let better = t > lane_best[l];
+            lane_best[l] = if better { t } else { lane_best[l] };
+            lane_block[l] = if better { block } else { lane_block[l] };
+        }
+    }
     let (mut best, mut best_at) = (T::PAD, 0);
-    for (j, ((&u, &sx), &sy)) in cols.u.iter().zip(&cols.sx).zip(&cols.sy).enumerate() {
-        let t = u + cx * sx + cy * sy;
+    for (l, (&t, &block)) in lane_best.iter().zip(&lane_block).enumerate() {
         if t > best {
             best = t;
-            best_at = j;
+            best_at = block as usize * COLUMN_BLOCK + l;
         }
     }
     let (rx, ry) = (cols.sx[best_at], cols.sy[best_at]);
@@ -360,18 +487,22 @@ fn kept_ranges_of_block<T: Real>(xs: &[T], ys: &[T], cols: &Columns<T>) -> Vec<R
     ranges
 }
 
-/// [`reduce_row`] for a block of rows, compiled for the CPU it runs on: an AVX-512 and an
-/// AVX2 + FMA version beside the portable (SSE2) one, picked at run time by `multiversion`
-/// (the same source, so the same results up to the fused multiply-adds' rounding).
+/// [`reduce_row`] for a block of rows, compiled for the CPU it runs on: an AVX-512 version
+/// ([`WIDE_LANES`] lanes, 512-bit vectors) and an AVX2 + FMA one ([`LANES`]) beside the
+/// portable (SSE2) one, picked at run time by `multiversion` (the same source, so the same
+/// results up to the fused multiply-adds' rounding and the lanes' order of summation).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma",))]
 fn reduce_rows<T: Real, const MOMENTS: bool>(
     xs: &[T],
     ys: &[T],
-    cols: &Columns<T>,
-    ranges: &[Range<usize>],
+    shifts: Option<&[T]>,
+    cols: ColumnView<'_, T>,
     sums: &mut [RowSums<T>],
 ) {
-    reduce_block::<T, MOMENTS>(xs, ys, cols, ranges, sums);
+    multiversion::target::match_target! {
+        "x86_64+avx512f" => reduce_block::<T, MOMENTS, WIDE_LANES>(xs, ys, shifts, cols, sums),
+        _ => reduce_block::<T, MOMENTS, LANES>(xs, ys, shifts, cols, sums),
+    }
 }
 
 /// [`reduce_rows`] compiled for baseline x86-64 only: the reference the dispatched versions
@@ -379,56 +510,102 @@ fn reduce_rows<T: Real, const MOMENTS: bool>(
 fn reduce_rows_portable<T: Real, const MOMENTS: bool>(
     xs: &[T],
     ys: &[T],
-    cols: &Columns<T>,
-    ranges: &[Range<usize>],
+    shifts: Option<&[T]>,
+    cols: ColumnView<'_, T>,
     sums: &mut [RowSums<T>],
 ) {
-    reduce_block::<T, MOMENTS>(xs, ys, cols, ranges, sums);
+    reduce_block::<T, MOMENTS, LANES>(xs, ys, shifts, cols, sums);
 }
 
 /// [`reduce_row`] for every row of a block; inlined into each compiled version.
 #[inline(always)]
-fn reduce_block<T: Real, const MOMENTS: bool>(
+fn reduce_block<T: Real, const MOMENTS: bool, const L: usize>(
     xs: &[T],
     ys: &[T],
-    cols: &Columns<T>,
-    ranges: &[Range<usize>],
+    shifts: Option<&[T]>,
+    cols: ColumnView<'_, T>,
     sums: &mut [RowSums<T>],
 ) {
     let mut terms = [T::ZERO; CHUNK];
-    for ((&px, &py), slot) in xs.iter().zip(ys).zip(sums.iter_mut()) {
-        *slot = reduce_row::<T, MOMENTS>(px, py, cols, ranges, &mut terms);
+    for (k, ((&px, &py), slot)) in xs.iter().zip(ys).zip(sums.iter_mut()).enumerate() {
+        let shifted =
+            shifts.and_then(|shifts| reduce_row_shifted::<T, MOMENTS, L>(px, py, shifts[k], cols));
+        *slot = shifted.unwrap_or_else(|| reduce_row::<T, MOMENTS, L>(px, py, cols, &mut terms));
     }
 }
 
-/// The two-pass blocked log-sum-exp (base 2) of the row at `(px, py)` against the columns of
-/// `ranges` (each a multiple of [`LANES`] long); `terms` is scratch space for one chunk.
+/// The one-pass log-sum-exp (base 2) of the row at `(px, py)` about a given `shift` (an
+/// estimate of the row's log-sum-exp): `Σ_j 2^(t_ij − shift)` with no maximum taken and no
+/// terms stored. `None` when the estimate is too far off for the sum to be trusted: the sum
+/// must lie in [2^−[`SHIFT_RANGE_BITS`], 2^[`SHIFT_RANGE_BITS`]]. Then no exponent exceeded
+/// [`SHIFT_RANGE_BITS`] (the sum would, so none was clamped), and the terms raised to the
+/// clamp floor 2^−125 add at most m · 2^−(125 − [`SHIFT_RANGE_BITS`]) of the sum.
 #[inline(always)]
-fn reduce_row<T: Real, const MOMENTS: bool>(
+fn reduce_row_shifted<T: Real, const MOMENTS: bool, const L: usize>(
     px: T,
     py: T,
-    cols: &Columns<T>,
-    ranges: &[Range<usize>],
+    shift: T,
+    cols: ColumnView<'_, T>,
+) -> Option<RowSums<T>> {
+    let mut lane_sum = [T::ZERO; L];
+    let mut lane_sx = [T::ZERO; L];
+    let mut lane_sy = [T::ZERO; L];
+    let ceiling = T::from_f64(SHIFT_CLAMP_BITS);
+    for ((u8, sx8), sy8) in cols
+        .u
+        .chunks_exact(L)
+        .zip(cols.sx.chunks_exact(L))
+        .zip(cols.sy.chunks_exact(L))
+    {
+        for l in 0..L {
+            let t = u8[l] + px * sx8[l] + py * sy8[l] - shift;
+            let e = t.min_of(ceiling).exp2_nonpositive();
+            lane_sum[l] = lane_sum[l] + e;
+            if MOMENTS {
+                lane_sx[l] = lane_sx[l] + e * sx8[l];
+                lane_sy[l] = lane_sy[l] + e * sy8[l];
+            }
+        }
+    }
+    let sum = lane_sum.iter().fold(T::ZERO, |a, &b| a + b).to_f64();
+    let range = SHIFT_RANGE_BITS.exp2();
+    if !(sum >= 1.0 / range && sum <= range) {
+        return None;
+    }
+    Some(RowSums {
+        max: shift,
+        sum: T::from_f64(sum),
+        sum_sx: lane_sx.iter().fold(T::ZERO, |a, &b| a + b),
+        sum_sy: lane_sy.iter().fold(T::ZERO, |a, &b| a + b),
+    })
+}
+
+/// The two-pass blocked log-sum-exp (base 2) of the row at `(px, py)` against the columns of
+/// `cols` (a multiple of `L`, the vector lanes, long); `terms` is scratch space for one chunk.
+#[inline(always)]
+fn reduce_row<T: Real, const MOMENTS: bool, const L: usize>(
+    px: T,
+    py: T,
+    cols: ColumnView<'_, T>,
     terms: &mut [T; CHUNK],
 ) -> RowSums<T> {
     let mut row = RowSums::<T>::EMPTY;
-    let chunks = ranges.iter().flat_map(|range| {
-        cols.u[range.clone()]
-            .chunks(CHUNK)
-            .zip(cols.sx[range.clone()].chunks(CHUNK))
-            .zip(cols.sy[range.clone()].chunks(CHUNK))
-    });
+    let chunks = cols
+        .u
+        .chunks(CHUNK)
+        .zip(cols.sx.chunks(CHUNK))
+        .zip(cols.sy.chunks(CHUNK));
     for ((u, sx), sy) in chunks {
         let terms = &mut terms[..u.len()];
         // Pass 1: the terms of the chunk and their per-lane maxima.
-        let mut lane_max = [T::PAD; LANES];
+        let mut lane_max = [T::PAD; L];
         for (((t8, u8), sx8), sy8) in terms
-            .chunks_exact_mut(LANES)
-            .zip(u.chunks_exact(LANES))
-            .zip(sx.chunks_exact(LANES))
-            .zip(sy.chunks_exact(LANES))
+            .chunks_exact_mut(L)
+            .zip(u.chunks_exact(L))
+            .zip(sx.chunks_exact(L))
+            .zip(sy.chunks_exact(L))
         {
-            for l in 0..LANES {
+            for l in 0..L {
                 let t = u8[l] + px * sx8[l] + py * sy8[l];
                 t8[l] = t;
                 lane_max[l] = lane_max[l].max_of(t);
@@ -446,16 +623,16 @@ fn reduce_row<T: Real, const MOMENTS: bool>(
             row.max = chunk_max;
         }
         let max = row.max;
-        let mut lane_sum = [T::ZERO; LANES];
+        let mut lane_sum = [T::ZERO; L];
         if MOMENTS {
-            let mut lane_sx = [T::ZERO; LANES];
-            let mut lane_sy = [T::ZERO; LANES];
+            let mut lane_sx = [T::ZERO; L];
+            let mut lane_sy = [T::ZERO; L];
             for ((t8, sx8), sy8) in terms
-                .chunks_exact(LANES)
-                .zip(sx.chunks_exact(LANES))
-                .zip(sy.chunks_exact(LANES))
+                .chunks_exact(L)
+                .zip(sx.chunks_exact(L))
+                .zip(sy.chunks_exact(L))
             {
-                for l in 0..LANES {
+                for l in 0..L {
                     let e = (t8[l] - max).exp2_nonpositive();
                     lane_sum[l] = lane_sum[l] + e;
                     lane_sx[l] = lane_sx[l] + e * sx8[l];
@@ -465,8 +642,8 @@ fn reduce_row<T: Real, const MOMENTS: bool>(
             row.sum_sx = row.sum_sx + lane_sx.iter().fold(T::ZERO, |a, &b| a + b);
             row.sum_sy = row.sum_sy + lane_sy.iter().fold(T::ZERO, |a, &b| a + b);
         } else {
-            for t8 in terms.chunks_exact(LANES) {
-                for l in 0..LANES {
+            for t8 in terms.chunks_exact(L) {
+                for l in 0..L {
                     lane_sum[l] = lane_sum[l] + (t8[l] - max).exp2_nonpositive();
                 }
             }
@@ -519,20 +696,84 @@ mod tests {
                 let cols = Cloud::<f32>::new(&y, [0.0, 0.0]);
                 let columns = Columns::new(&cols, -(m as f64).ln(), Some(&h), eps);
                 let (mut portable, mut dispatched) = (vec![0.0; n], vec![0.0; n]);
-                softmin_on(&rows, &columns, Reach::Dense, &mut portable, true);
-                softmin_on(&rows, &columns, Reach::Dense, &mut dispatched, false);
+                softmin_on(&rows, &columns, Reach::Dense, None, &mut portable, true);
+                softmin_on(&rows, &columns, Reach::Dense, None, &mut dispatched, false);
                 for (a, b) in portable.iter().zip(&dispatched) {
                     assert!((a - b).abs() < 1e-5 * (1.0 + a.abs()), "softmin {a} vs {b}");
                 }
                 let (mut portable, mut dispatched) = (vec![[0.0; 2]; n], vec![[0.0; 2]; n]);
-                barycentre_on(&rows, &columns, Reach::Dense, &mut portable, true);
-                barycentre_on(&rows, &columns, Reach::Dense, &mut dispatched, false);
+                barycentre_on(&rows, &columns, Reach::Dense, None, &mut portable, true);
+                barycentre_on(&rows, &columns, Reach::Dense, None, &mut dispatched, false);
                 for (a, b) in portable.iter().zip(&dispatched) {
                     for k in 0..2 {
                         assert!(
                             (a[k] - b[k]).abs() < 1e-5 * (1.0 + a[k].abs()),
                             "{a:?} {b:?}"
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_pass_rows_about_an_estimate_match_two_pass_rows_and_fall_back_when_it_is_far_off() {
+        let (n, m) = (70, 500);
+        let x = cloud(n, 0.4);
+        let y = cloud(m, 1.1);
+        let h: Vec<f64> = (0..m).map(|j| (j as f64 * 0.03).sin()).collect();
+        let log_w = -(m as f64).ln();
+        for eps in [3.0, 0.02] {
+            let want = naive_softmin(&x, &y, &h, log_w, eps);
+            // Near estimates (the exact values moved by up to ±5 ε), and estimates so far off
+            // (±500 ε: 700 bits) that every row must be summed again in two passes.
+            let near: Vec<f64> = want
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v + (i as f64 % 11.0 - 5.0) * eps)
+                .collect();
+            let far_low: Vec<f64> = want.iter().map(|v| v - 500.0 * eps).collect();
+            let far_high: Vec<f64> = want.iter().map(|v| v + 500.0 * eps).collect();
+            for portable in [true, false] {
+                let rows = Cloud::<f32>::new(&x, [0.1, 0.3]);
+                let cols = Cloud::<f32>::new(&y, [0.1, 0.3]);
+                let columns = Columns::new(&cols, log_w, Some(&h), eps);
+                let mut plain = vec![0.0; n];
+                softmin_on(&rows, &columns, Reach::Dense, None, &mut plain, portable);
+                for estimate in [&near, &far_low, &far_high] {
+                    let mut got = vec![0.0; n];
+                    softmin_on(
+                        &rows,
+                        &columns,
+                        Reach::Dense,
+                        Some(estimate),
+                        &mut got,
+                        portable,
+                    );
+                    for ((a, b), c) in got.iter().zip(&want).zip(&plain) {
+                        assert!((a - b).abs() < 2e-4 * (1.0 + b.abs()), "f32 {a} vs {b}");
+                        assert!(
+                            (a - c).abs() < 1e-5 * (1.0 + c.abs()),
+                            "{a} vs two-pass {c}"
+                        );
+                    }
+                    let (mut moved, mut still) = (vec![[0.0; 2]; n], vec![[0.0; 2]; n]);
+                    barycentre_on(
+                        &rows,
+                        &columns,
+                        Reach::Dense,
+                        Some(estimate),
+                        &mut moved,
+                        portable,
+                    );
+                    barycentre_on(&rows, &columns, Reach::Dense, None, &mut still, portable);
+                    for (a, b) in moved.iter().zip(&still) {
+                        for k in 0..2 {
+                            assert!(
+                                (a[k] - b[k]).abs() < 1e-5 * (1.0 + b[k].abs()),
+                                "{a:?} {b:?}"
+                            );
+                        }
                     }
                 }
             }
@@ -556,6 +797,7 @@ mod tests {
                     &rows,
                     &Columns::new(&cols, log_w, Some(&h), eps),
                     Reach::Dense,
+                    None,
                     &mut got,
                 );
                 for (a, b) in got.iter().zip(&want) {
@@ -567,6 +809,7 @@ mod tests {
                     &rows,
                     &Columns::new(&cols, log_w, Some(&h), eps),
                     Reach::Dense,
+                    None,
                     &mut got,
                 );
                 for (a, b) in got.iter().zip(&want) {

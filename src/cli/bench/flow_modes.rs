@@ -77,7 +77,7 @@ pub fn paired_rms(a: &[Point], b: &[Point]) -> f64 {
 fn report(n: usize, name: &str, run: &ModeRun, exact: Option<&ModeRun>, diameter: f64) {
     let apart = exact.map_or_else(String::new, |exact| {
         let rms = paired_rms(&exact.end, &run.end);
-        let w2 = if n <= 2000 {
+        let w2 = if n <= 4000 {
             crate::metrics::exact_w2(&exact.end, &run.end)
                 .map(|w2| format!(", W2 {:.3} %", 100.0 * w2 / diameter))
                 .unwrap_or_default()
