@@ -188,7 +188,7 @@ impl ComputeContext {
         let backend = self.backend.as_mut().expect("built by backend()");
         let mut refused = backend.set_mode(solver.mode()).err();
         if refused.is_some() {
-            // The GPU solves annealed only: the exact mode always works.
+            // The GPU does not solve the converged mode: the exact mode always works.
             let _ = backend.set_mode(VelocityMode::Annealed);
         }
         if let Some(polled) = self.polled.as_mut() {

@@ -20,11 +20,13 @@ const POINT_BYTES: u64 = 8;
 ///
 /// Each velocity call is one submission (both ε-schedules, both projections) and one read-back.
 /// Buffers persist across calls; an unchanged target is not uploaded again. It solves in the
-/// annealed mode (the default) or in [`VelocityMode::Refined`]: a call with the same sizes and
+/// annealed mode (the default), in [`VelocityMode::Refined`]: a call with the same sizes and
 /// parameters as the previous one starts both problems from the previous potentials at
 /// ε = blur² and stops after the first update whose largest change is at most `tolerance · ε`
 /// ([`crate::ot::WarmStartConfig`]); if that takes more than `max_iterations`, the problem is
-/// solved again with the full schedule (as on the CPU).
+/// solved again with the full schedule (as on the CPU); or in [`VelocityMode::WarmAnnealed`]:
+/// such a call runs only the schedule's tail from (restart · blur)², from the previous
+/// potentials (as on the CPU). The converged mode runs on the CPU only.
 ///
 /// Truncated kernels (`set_truncation`, off by default here): the host sorts both clouds along
 /// a Hilbert curve before the upload, and each workgroup of rows reads only the tiles of 256
@@ -42,9 +44,10 @@ pub struct GpuBackend {
     uploaded_target: Option<(Vec<Point>, u64)>,
     /// The parameter table as last uploaded and the buffer generation it went into.
     uploaded_params: Option<(Vec<u8>, u64)>,
-    /// Annealed, or [`VelocityMode::Refined`] (the one warm-started mode the GPU solves).
+    /// Annealed, [`VelocityMode::Refined`] or [`VelocityMode::WarmAnnealed`] (the
+    /// warm-started modes the GPU solves).
     mode: VelocityMode,
-    /// The refined mode's state of the last call.
+    /// The warm-started modes' state of the last call.
     kept: Option<GpuWarmState>,
     last_stats: SolveStats,
     truncation: Truncation,
@@ -74,6 +77,14 @@ enum Solve {
     Warm(usize),
     /// Already solved (converged warm start): only project from this parity.
     Solved(usize),
+    /// The schedule's entries at or below (`restart` · blur)² from the potentials in this
+    /// parity ([`VelocityMode::WarmAnnealed`]).
+    Tail {
+        /// The parity holding the previous call's potentials.
+        parity: usize,
+        /// Where the tail starts, in blurs.
+        restart: f64,
+    },
 }
 
 impl GpuBackend {
@@ -306,6 +317,15 @@ impl GpuBackend {
                     parity
                 }
                 Solve::Solved(parity) => parity,
+                Solve::Tail { parity, restart } => {
+                    let from = (restart * params.blur).powi(2);
+                    let tail: Vec<f64> = epsilon_schedule(diameter, params)?
+                        .into_iter()
+                        .filter(|&e| e <= from)
+                        .collect();
+                    iterations += tail.len();
+                    plan.anneal_tail(side, &tail, parity)
+                }
             };
             parities[k] = parity;
             plan.finish(side, eps, parity, 0, true);
@@ -424,9 +444,19 @@ impl GpuBackend {
             }
             _ => None,
         };
-        let (solve_xy, solve_xx) = match warm {
-            Some(state) => (Solve::Warm(state.parity_xy), Solve::Warm(state.parity_xx)),
-            None => (Solve::Cold, Solve::Cold),
+        let (solve_xy, solve_xx) = match (warm, self.mode) {
+            (Some(state), VelocityMode::WarmAnnealed { restart }) => (
+                Solve::Tail {
+                    parity: state.parity_xy,
+                    restart,
+                },
+                Solve::Tail {
+                    parity: state.parity_xx,
+                    restart,
+                },
+            ),
+            (Some(state), _) => (Solve::Warm(state.parity_xy), Solve::Warm(state.parity_xx)),
+            (None, _) => (Solve::Cold, Solve::Cold),
         };
         let submission =
             self.submit_velocity(&particles, &target, params, solve_xy, solve_xx, truncated)?;
@@ -485,7 +515,10 @@ impl GpuBackend {
             iterations: run.iterations,
             softmin_terms: run.softmin_terms,
         };
-        let keep = matches!(self.mode, VelocityMode::Refined(_)) && !pending.truncated;
+        let keep = matches!(
+            self.mode,
+            VelocityMode::Refined(_) | VelocityMode::WarmAnnealed { .. }
+        ) && !pending.truncated;
         self.kept = keep.then_some(GpuWarmState {
             params: pending.params,
             n: pending.submission.n,
@@ -683,19 +716,19 @@ impl VelocityBackend for GpuBackend {
 
     fn set_mode(&mut self, mode: VelocityMode) -> Result<(), OtError> {
         match mode {
-            VelocityMode::Annealed | VelocityMode::Refined(_) => {
+            VelocityMode::Annealed
+            | VelocityMode::Refined(_)
+            | VelocityMode::WarmAnnealed { .. } => {
                 self.mode = mode;
                 self.kept = None;
                 Ok(())
             }
-            VelocityMode::Converged(_) | VelocityMode::WarmAnnealed { .. } => {
-                Err(OtError::Unsupported(format!(
-                    "{} solves annealed or refined only; the {} mode runs on the CPU \
-                     (--backend cpu)",
-                    self.name(),
-                    mode.name()
-                )))
-            }
+            VelocityMode::Converged(_) => Err(OtError::Unsupported(format!(
+                "{} solves annealed, refined or as an annealing tail only; the {} mode runs on \
+                 the CPU (--backend cpu)",
+                self.name(),
+                mode.name()
+            ))),
         }
     }
 

@@ -172,6 +172,31 @@ impl Plan {
         parity
     }
 
+    /// One averaged update per entry of `schedule` for `side`'s problem, starting from the
+    /// potentials in `start_parity` (the previous call's, left in the buffers): the warm
+    /// annealing tail. Returns the parity holding the result.
+    pub fn anneal_tail(&mut self, side: Side, schedule: &[f64], start_parity: usize) -> usize {
+        let mut parity = start_parity;
+        for &eps in schedule {
+            for &s in side.problem() {
+                let (rows, cols) = self.rows_cols(s);
+                let key = GroupKey {
+                    side: s,
+                    parity,
+                    write: Write::Next,
+                };
+                self.push(
+                    Entry::Softmin,
+                    key,
+                    DispatchParams::new(eps, rows, cols, true, true),
+                );
+                self.softmin_terms += (rows * cols) as u64;
+            }
+            parity ^= 1;
+        }
+        parity
+    }
+
     /// Up to `max_iterations` averaged updates at the fixed `eps` from the potentials in
     /// `parity`, stopping (on the GPU) after the first whose largest change is at most
     /// `threshold`. Returns the parity holding the result and the first change slot; the host

@@ -305,6 +305,62 @@ fn gpu_warm_start_follows_the_cpu_rule() {
 }
 
 #[test]
+fn gpu_annealing_tail_follows_the_cpu_tail_along_a_flow() {
+    let _serial = serial_gpu_test();
+    let Some(mut gpu) = backend_or_skip() else {
+        return;
+    };
+    let mode = VelocityMode::WarmAnnealed { restart: 4.0 };
+    gpu.set_mode(mode).unwrap();
+    assert!(gpu.name().contains("annealing tail"), "{}", gpu.name());
+    let mut cpu = CpuBackend::new(Precision::F64).with_mode(mode);
+    let params = SinkhornParams {
+        blur: 0.3,
+        scaling: 0.8,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let y = cloud(&mut rng, 300, [2.0, 1.0], 2.0);
+    let mut x = cloud(&mut rng, 250, [-1.0, 0.0], 2.0);
+    let mut cold_iterations = 0;
+    for step in 0..6 {
+        let v = gpu.velocity(&x, &y, &params).unwrap();
+        let reference = cpu.velocity(&x, &y, &params).unwrap();
+        let error = relative_error(&v, &reference);
+        println!(
+            "step {step}: {} iterations (cpu {}), vs the cpu tail {error:.2e}",
+            gpu.last_stats().iterations,
+            cpu.last_stats().iterations
+        );
+        assert!(error <= VELOCITY_TOLERANCE, "step {step}: {error:e}");
+        // The same schedule: the whole one first, then its tail.
+        assert_eq!(gpu.last_stats(), cpu.last_stats(), "step {step}");
+        if step == 0 {
+            cold_iterations = gpu.last_stats().iterations;
+        } else {
+            assert!(gpu.last_stats().iterations < cold_iterations, "step {step}");
+        }
+        for (p, d) in x.iter_mut().zip(&v) {
+            p[0] += 0.1 * d[0];
+            p[1] += 0.1 * d[1];
+        }
+    }
+    // Other sizes start again from the whole schedule.
+    gpu.velocity(&x[..200], &y, &params).unwrap();
+    assert_eq!(gpu.last_stats().iterations, cold_iterations_of(&x[..200], &y, &params));
+    // The converged mode stays on the CPU, with a message naming it.
+    let refused = gpu
+        .set_mode(VelocityMode::Converged(nsgf::ot::ConvergedConfig::default()))
+        .unwrap_err();
+    assert!(refused.to_string().contains("converged"), "{refused}");
+}
+
+/// Iterations of both problems' whole ε-schedules.
+fn cold_iterations_of(x: &[Point], y: &[Point], params: &SinkhornParams) -> usize {
+    epsilon_schedule(max_diameter(x, y), params).unwrap().len()
+        + epsilon_schedule(max_diameter(x, &[]), params).unwrap().len()
+}
+
+#[test]
 fn gpu_rejects_clouds_beyond_the_device_limits() {
     let _serial = serial_gpu_test();
     let limits = wgpu::Limits {
