@@ -114,6 +114,10 @@ fn frame_counter_text(state: &AppState) -> String {
             state.particle().flow().trajectory.len(),
             state.particle_frames_expected()
         );
+        // The rate the flow computes at: 10 steps/s and more is live.
+        if let Some(rate) = state.particle().steps_per_second() {
+            let _ = write!(text, " {rate:.1} steps/s");
+        }
     }
     if state.learned().computing() && state.view() != FlowView::Particle {
         text.push_str(" · sampling the learned flow…");

@@ -56,6 +56,10 @@ pub enum FlowModeArg {
     /// (the full schedule on the first step only; CPU, or GPU with dense kernels): about half
     /// the passes, a flow within 1 % of the diameter of the exact one (measured at blur 0.05).
     Warm,
+    /// GeomLoss's annealing at every step, coarse-to-fine: the ε above (12·blur)² on clusters
+    /// of 4 points along a Hilbert curve, the rest on the points (CPU backend; no state
+    /// between steps).
+    Multiscale,
 }
 
 impl From<FlowModeArg> for VelocityMode {
@@ -64,6 +68,7 @@ impl From<FlowModeArg> for VelocityMode {
             FlowModeArg::Exact => VelocityMode::Annealed,
             FlowModeArg::Converged => VelocityMode::Converged(ConvergedConfig::default()),
             FlowModeArg::Warm => VelocityMode::live(),
+            FlowModeArg::Multiscale => VelocityMode::multiscale(),
         }
     }
 }

@@ -723,12 +723,14 @@ impl VelocityBackend for GpuBackend {
                 self.kept = None;
                 Ok(())
             }
-            VelocityMode::Converged(_) => Err(OtError::Unsupported(format!(
-                "{} solves annealed, refined or as an annealing tail only; the {} mode runs on \
+            VelocityMode::Converged(_) | VelocityMode::Multiscale { .. } => {
+                Err(OtError::Unsupported(format!(
+                    "{} solves annealed, refined or as an annealing tail only; the {} mode runs on \
                  the CPU (--backend cpu)",
-                self.name(),
-                mode.name()
-            ))),
+                    self.name(),
+                    mode.name()
+                )))
+            }
         }
     }
 

@@ -4,7 +4,9 @@ use super::divergence::sinkhorn_divergence;
 use super::real::Real;
 use super::stepped::{SteppedDivergence, SteppedVelocity};
 use super::validate::{check_inputs, check_magnitude, f32_accuracy, f32_accuracy_note};
-use super::velocity::{SolvedVelocity, solve_converged, solve_velocity, solve_warm_annealed};
+use super::velocity::{
+    SolvedVelocity, solve_converged, solve_multiscale, solve_velocity, solve_warm_annealed,
+};
 use super::warm::{WarmStartConfig, WarmState};
 use super::{
     OtError, Precision, SinkhornParams, SolveStats, Truncation, VelocityBackend, VelocityMode,
@@ -111,6 +113,7 @@ fn solve_in_mode<T: Real>(
         VelocityMode::WarmAnnealed { restart } => {
             solve_warm_annealed::<T>(x, y, params, start, restart, truncated)
         }
+        VelocityMode::Multiscale { jump } => solve_multiscale::<T>(x, y, params, jump, truncated),
     }
 }
 
@@ -148,7 +151,12 @@ impl VelocityBackend for CpuBackend {
             Precision::F64 => solve_in_mode::<f64>(mode, x, y, params, start, truncated),
         }?;
         self.last_stats = velocity.stats;
-        self.kept = (mode != VelocityMode::Annealed).then(|| Box::new(state));
+        // The modes that start from the previous step keep its potentials.
+        let warm = !matches!(
+            mode,
+            VelocityMode::Annealed | VelocityMode::Multiscale { .. }
+        );
+        self.kept = warm.then(|| Box::new(state));
         Ok(velocity.velocity)
     }
 

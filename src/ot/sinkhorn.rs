@@ -7,7 +7,7 @@ use super::blocks::{hilbert_order, to_original, to_sorted};
 use super::cloud::{Cloud, bounding_box};
 use super::real::Real;
 
-use super::softmin::{Columns, Reach, TRUNCATION_BITS, barycentre, softmin};
+use super::softmin::{Columns, LogWeights, Reach, TRUNCATION_BITS, barycentre, softmin};
 use super::validate::{
     check_finite_points, check_finite_value, check_finite_values, checked_schedule,
 };
@@ -116,11 +116,13 @@ pub(crate) struct Problem<T> {
     /// `None`: the symmetric problem `y = x`.
     y: Option<Cloud<T>>,
     centre: Point,
-    log_a: f64,
-    log_b: f64,
-    /// Truncated: the curve orders of `x` and of `y` (`None` for the symmetric problem);
+    log_a: LogWeights,
+    log_b: LogWeights,
+    /// Sorted: the curve orders of `x` and of `y` (`None` for the symmetric problem);
     /// `order[k]` is the original index of the k-th point of the sorted cloud.
     order: Option<(Vec<usize>, Option<Vec<usize>>)>,
+    /// Whether the kernels skip negligible column blocks (the clouds are then sorted).
+    truncated: bool,
     /// ½ diameter² of `x ∪ y` in bits per unit ε: no term can be negligible at ε unless
     /// `half_diameter_sq_bits / ε` exceeds [`TRUNCATION_BITS`] (without potentials).
     half_diameter_sq_bits: f64,
@@ -130,11 +132,22 @@ impl<T: Real> Problem<T> {
     /// The problem between `x` and `y` (`None`: `x` and itself), shifted to the centre of their
     /// bounding box; `truncated` sorts both clouds for the truncated kernels.
     pub fn new(x: &[Point], y: Option<&[Point]>, truncated: bool) -> Self {
+        Self::build(x, y, truncated, truncated)
+    }
+
+    /// [`Problem::new`] with both clouds sorted along the Hilbert curve whether or not the
+    /// kernels are `truncated` (what [`Problem::coarsened`] needs).
+    pub fn sorted_along_curve(x: &[Point], y: Option<&[Point]>, truncated: bool) -> Self {
+        Self::build(x, y, true, truncated)
+    }
+
+    /// The problem, its clouds sorted along the curve when `sorted` (always when `truncated`).
+    fn build(x: &[Point], y: Option<&[Point]>, sorted: bool, truncated: bool) -> Self {
         let (lo, hi) = bounding_box(x, y.unwrap_or(&[]));
         let centre = [0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])];
         let diameter_sq = (hi[0] - lo[0]).powi(2) + (hi[1] - lo[1]).powi(2);
         let m = y.map_or(x.len(), <[Point]>::len);
-        let order = truncated.then(|| {
+        let order = (sorted || truncated).then(|| {
             (
                 hilbert_order(x, lo, hi),
                 y.map(|y| hilbert_order(y, lo, hi)),
@@ -152,11 +165,73 @@ impl<T: Real> Problem<T> {
             x: x_cloud,
             y: y_cloud,
             centre,
-            log_a: -(x.len() as f64).ln(),
-            log_b: -(m as f64).ln(),
+            log_a: LogWeights::Uniform(-(x.len() as f64).ln()),
+            log_b: LogWeights::Uniform(-(m as f64).ln()),
             order,
+            truncated,
             half_diameter_sq_bits: 0.5 * diameter_sq * std::f64::consts::LOG2_E,
         }
+    }
+
+    /// The coarse problem of a sorted one (GeomLoss's "multiscale" idea): runs of at most
+    /// `cluster` consecutive points along the curve whose bounding box has a diagonal of at most
+    /// `extent` become one point at their (weighted) centroid, weighing as much as they do
+    /// together (points far from their neighbours, as in a distribution's tails, stay alone).
+    /// Dense kernels, in the same frame; a coarse problem's clusters keep the curve's order, so
+    /// it can be coarsened again.
+    pub fn coarsened(&self, cluster: usize, extent: f64) -> CoarseProblem<T> {
+        let (x, log_a, x_members) = clusters(&self.x, &self.log_a, cluster, extent);
+        let y = self
+            .y
+            .as_ref()
+            .map(|y| clusters(y, &self.log_b, cluster, extent));
+        let (y, log_b, y_members) = match y {
+            Some((y, log_b, members)) => (Some(y), log_b, Some(members)),
+            None => (None, log_a.clone(), None),
+        };
+        CoarseProblem {
+            problem: Self {
+                x,
+                y,
+                centre: self.centre,
+                log_a,
+                log_b,
+                order: None,
+                truncated: false,
+                half_diameter_sq_bits: self.half_diameter_sq_bits,
+            },
+            x_members,
+            y_members,
+        }
+    }
+
+    /// Coarser and coarser problems for [`Problem::anneal_multiscale`], each with the
+    /// cluster extent it was built with: level 0 coarsens this problem with clusters of at most
+    /// `cluster` points and diagonal `extent`; the extent doubles from try to try, and a try
+    /// that shrinks the larger cloud by less than a third is passed over (the next, wider one
+    /// coarsens the same level). Stops below [`MIN_COARSE_POINTS`] points or at `widest`.
+    pub fn coarse_levels(
+        &self,
+        cluster: usize,
+        extent: f64,
+        widest: f64,
+    ) -> Vec<(CoarseProblem<T>, f64)> {
+        let mut levels: Vec<(CoarseProblem<T>, f64)> = Vec::new();
+        let mut extent = extent;
+        while extent <= widest {
+            let finer = levels.last().map_or(self, |(level, _)| &level.problem);
+            let finer_size = finer.x.len().max(finer.y().len());
+            if finer_size < MIN_COARSE_POINTS {
+                break;
+            }
+            let level = finer.coarsened(cluster, extent);
+            let size = level.problem.x.len().max(level.problem.y().len());
+            if 3 * size <= 2 * finer_size {
+                levels.push((level, extent));
+            }
+            extent *= 2.0;
+        }
+        levels
     }
 
     fn y(&self) -> &Cloud<T> {
@@ -166,7 +241,7 @@ impl<T: Real> Problem<T> {
     /// How the kernels read the columns at `eps`: truncated when the clouds are sorted and some
     /// term could be negligible at all.
     fn reach_at(&self, eps: f64) -> Reach {
-        if self.order.is_some() && self.half_diameter_sq_bits / eps > TRUNCATION_BITS {
+        if self.truncated && self.half_diameter_sq_bits / eps > TRUNCATION_BITS {
             Reach::Truncated
         } else {
             Reach::Dense
@@ -182,7 +257,7 @@ impl<T: Real> Problem<T> {
             }
             None => potentials.g.clone(),
         };
-        Columns::new(self.y(), self.log_b, Some(&g), potentials.eps)
+        Columns::new(self.y(), &self.log_b, Some(&g), potentials.eps)
     }
 
     /// `(f, g)` from the callers' order to the kernels'.
@@ -220,7 +295,7 @@ impl<T: Real> Problem<T> {
         // The current potentials estimate the new ones: one-pass rows (`softmin::RowShifts`).
         let mut terms = softmin(
             &self.x,
-            &Columns::new(self.y(), self.log_b, g, eps),
+            &Columns::new(self.y(), &self.log_b, g, eps),
             reach,
             f,
             &mut f_new,
@@ -230,7 +305,7 @@ impl<T: Real> Problem<T> {
                 let mut g_new = vec![0.0; y.len()];
                 terms += softmin(
                     y,
-                    &Columns::new(&self.x, self.log_a, f, eps),
+                    &Columns::new(&self.x, &self.log_a, f, eps),
                     reach,
                     g,
                     &mut g_new,
@@ -254,6 +329,94 @@ impl<T: Real> Problem<T> {
     pub fn anneal_from(&self, schedule: &[f64], f: Vec<f64>, g: Vec<f64>) -> Potentials {
         let (f, g) = self.sorted(f, g);
         self.anneal_sorted(schedule, f, g)
+    }
+
+    /// GeomLoss's loop coarse-to-fine: the entries of `schedule` above `jumps[0]` on
+    /// `levels[0]` (this problem's [`Problem::coarsened`]; which runs its own entries above
+    /// `jumps[1]` on `levels[1]`, and so on), then this problem's potentials extrapolated from
+    /// the coarse ones at the last coarse ε, then the entries at or below `jumps[0]` here. The
+    /// whole schedule on this problem when no entry lies above `jumps[0]` or there is no level.
+    ///
+    /// The extrapolation is GeomLoss's jump (one softmin of the points against the clusters)
+    /// plus each cluster's lag: the averaged loop's potentials trail its next update by
+    /// `f − T(g)`, and a point starts with its cluster's. With one point per cluster this
+    /// reproduces the loop on the points exactly; with four, the 40-step flow at n = 4000 ends
+    /// W2 0.15 % of the diameter from the exact one (0.23 % without the lag).
+    pub fn anneal_multiscale(
+        &self,
+        levels: &[&CoarseProblem<T>],
+        schedule: &[f64],
+        jumps: &[f64],
+    ) -> Potentials {
+        let (Some(&level), Some(&jump)) = (levels.first(), jumps.first()) else {
+            return self.anneal(schedule);
+        };
+        let CoarseProblem {
+            problem: coarse,
+            x_members,
+            y_members,
+        } = level;
+        let split = schedule.iter().take_while(|&&eps| eps > jump).count();
+        let (head, tail) = schedule.split_at(split);
+        let Some(&eps) = head.last() else {
+            return self.anneal(schedule);
+        };
+        // The coarse problem's own head runs on the next level, and so on.
+        let rough = coarse.anneal_multiscale(&levels[1..], head, &jumps[1..]);
+        // The loop's potentials lag its next update (the averaging): the points inherit their
+        // cluster's lag, so the tail starts where the loop on the points would stand.
+        let (next_f, next_g, lag_terms) = coarse.update(eps, Some(&rough.f), Some(&rough.g));
+        let lag_f: Vec<f64> = rough.f.iter().zip(&next_f).map(|(a, b)| a - b).collect();
+        let lag_g: Vec<f64> = rough.g.iter().zip(&next_g).map(|(a, b)| a - b).collect();
+        let mut f = vec![0.0; self.x.len()];
+        let mut terms = softmin(
+            &self.x,
+            &Columns::new(coarse.y(), &coarse.log_b, Some(&rough.g), eps),
+            Reach::Dense,
+            None,
+            &mut f,
+        );
+        let g = match &self.y {
+            Some(y) => {
+                let mut g = vec![0.0; y.len()];
+                terms += softmin(
+                    y,
+                    &Columns::new(&coarse.x, &coarse.log_a, Some(&rough.f), eps),
+                    Reach::Dense,
+                    None,
+                    &mut g,
+                );
+                g
+            }
+            None => f.clone(),
+        };
+        let add_lag = |values: &mut [f64], lag: &[f64], members: &[usize]| {
+            for (value, &cluster) in values.iter_mut().zip(members) {
+                *value += lag[cluster];
+            }
+        };
+        let (mut f, mut g) = (f, g);
+        add_lag(&mut f, &lag_f, x_members);
+        match y_members {
+            Some(members) => add_lag(&mut g, &lag_g, members),
+            None => add_lag(&mut g, &lag_f, x_members),
+        }
+        terms += lag_terms;
+        let mut potentials = if tail.is_empty() {
+            let (f, g) = self.unsorted(f, g);
+            Potentials {
+                f,
+                g,
+                eps,
+                iterations: 0,
+                softmin_terms: 0,
+            }
+        } else {
+            self.anneal_sorted(tail, f, g)
+        };
+        potentials.iterations += rough.iterations;
+        potentials.softmin_terms += rough.softmin_terms + terms;
+        potentials
     }
 
     /// [`Problem::anneal_from`] from potentials in the kernels' order.
@@ -362,6 +525,70 @@ impl<T: Real> Problem<T> {
     }
 }
 
+/// A problem's clusters ([`Problem::coarsened`]) and which cluster each point belongs to.
+pub(crate) struct CoarseProblem<T> {
+    /// The problem between the clusters' centroids.
+    problem: Problem<T>,
+    /// The cluster of each point of `x`, in the sorted order.
+    x_members: Vec<usize>,
+    /// The cluster of each point of `y` (`None`: the symmetric problem).
+    y_members: Option<Vec<usize>>,
+}
+
+/// Problems with fewer points are not coarsened further ([`Problem::coarse_levels`]).
+pub(crate) const MIN_COARSE_POINTS: usize = 64;
+
+/// Greedy clusters of a sorted cloud whose points weigh `exp(log_weights)`: runs of at most
+/// `cluster` consecutive points whose bounding box has a diagonal of at most `extent`.
+/// Returns their weighted centroids, their log-weights (the log of their summed weights) and
+/// the cluster of each point.
+fn clusters<T: Real>(
+    cloud: &Cloud<T>,
+    log_weights: &LogWeights,
+    cluster: usize,
+    extent: f64,
+) -> (Cloud<T>, LogWeights, Vec<usize>) {
+    let len = cloud.len();
+    let point = |k: usize| [cloud.xs[k].to_f64(), cloud.ys[k].to_f64()];
+    let weight = |k: usize| log_weights.of(k).exp();
+    let mut centroids = Vec::with_capacity(len.div_ceil(cluster.max(1)));
+    let mut cluster_log_weights = Vec::with_capacity(centroids.capacity());
+    let mut members = Vec::with_capacity(len);
+    let mut start = 0;
+    while start < len {
+        let first = point(start);
+        let (mut lo, mut hi) = (first, first);
+        let mut total = weight(start);
+        let mut sum = [total * first[0], total * first[1]];
+        let mut end = start + 1;
+        while end < len && end - start < cluster {
+            let next = point(end);
+            let (lo2, hi2) = (
+                [lo[0].min(next[0]), lo[1].min(next[1])],
+                [hi[0].max(next[0]), hi[1].max(next[1])],
+            );
+            if (hi2[0] - lo2[0]).hypot(hi2[1] - lo2[1]) > extent {
+                break;
+            }
+            (lo, hi) = (lo2, hi2);
+            let w = weight(end);
+            total += w;
+            sum = [sum[0] + w * next[0], sum[1] + w * next[1]];
+            end += 1;
+        }
+        members.extend(std::iter::repeat_n(centroids.len(), end - start));
+        centroids.push([sum[0] / total, sum[1] / total]);
+        cluster_log_weights.push(total.ln());
+        start = end;
+    }
+    // The clouds are already shifted: the centroids keep that frame.
+    (
+        Cloud::new(&centroids, [0.0, 0.0]),
+        LogWeights::Each(cluster_log_weights),
+        members,
+    )
+}
+
 /// `current ← ½(current + update)`; returns the largest absolute change.
 pub(crate) fn average_into(current: &mut [f64], update: &[f64]) -> f64 {
     let mut change = 0.0_f64;
@@ -371,4 +598,88 @@ pub(crate) fn average_into(current: &mut [f64], update: &[f64]) -> f64 {
         *c = next;
     }
     change
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ot::epsilon_schedule;
+
+    fn cloud(n: usize, seed: f64) -> Vec<Point> {
+        (0..n)
+            .map(|i| {
+                let t = i as f64 * 0.61 + seed;
+                [t.sin() * 2.0 + (3.0 * t).cos(), (1.7 * t).cos() * 1.5]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn clusters_of_one_point_reproduce_the_loop_on_the_points() {
+        let (x, y) = (cloud(300, 0.2), cloud(250, 1.3));
+        let params = SinkhornParams {
+            blur: 0.1,
+            scaling: 0.8,
+        };
+        for (problem, diameter) in [
+            (
+                Problem::<f64>::sorted_along_curve(&x, Some(&y), false),
+                crate::ot::max_diameter(&x, &y),
+            ),
+            (
+                Problem::<f64>::sorted_along_curve(&x, None, true),
+                crate::ot::max_diameter(&x, &[]),
+            ),
+        ] {
+            let schedule = epsilon_schedule(diameter, &params).unwrap();
+            let exact = problem.anneal(&schedule);
+            let single = problem.coarsened(1, f64::INFINITY);
+            let jump = schedule[schedule.len() / 2];
+            let coarse_to_fine = problem.anneal_multiscale(&[&single], &schedule, &[jump]);
+            assert_eq!(coarse_to_fine.iterations, exact.iterations);
+            for (a, b) in coarse_to_fine
+                .f
+                .iter()
+                .zip(&exact.f)
+                .chain(coarse_to_fine.g.iter().zip(&exact.g))
+            {
+                assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn clusters_hold_their_points_weight_and_stay_within_their_extent() {
+        let points = cloud(500, 0.7);
+        let problem = Problem::<f64>::sorted_along_curve(&points, None, false);
+        let level = problem.coarsened(4, 0.3);
+        let members = &level.x_members;
+        let LogWeights::Each(log_weights) = &level.problem.log_a else {
+            panic!("clusters carry one weight each");
+        };
+        let total: f64 = log_weights.iter().map(|w| w.exp()).sum();
+        assert!((total - 1.0).abs() < 1e-12, "{total}");
+        assert!(level.problem.x.len() < points.len());
+        for (cluster, log_weight) in log_weights.iter().enumerate() {
+            let inside: Vec<usize> = (0..points.len())
+                .filter(|&k| members[k] == cluster)
+                .collect();
+            assert!(!inside.is_empty() && inside.len() <= 4);
+            assert!((log_weight.exp() * 500.0 - inside.len() as f64).abs() < 1e-9);
+            let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+            for &k in &inside {
+                let p = [problem.x.xs[k], problem.x.ys[k]];
+                lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+                hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+            }
+            assert!((hi[0] - lo[0]).hypot(hi[1] - lo[1]) <= 0.3 + 1e-12);
+            let centroid = [level.problem.x.xs[cluster], level.problem.x.ys[cluster]];
+            let mean = inside.iter().fold([0.0, 0.0], |m, &k| {
+                [m[0] + problem.x.xs[k], m[1] + problem.x.ys[k]]
+            });
+            let n = inside.len() as f64;
+            assert!((centroid[0] - mean[0] / n).abs() < 1e-12);
+            assert!((centroid[1] - mean[1] / n).abs() < 1e-12);
+        }
+    }
 }

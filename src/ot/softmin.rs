@@ -129,10 +129,35 @@ pub(crate) struct Columns<T> {
     len: usize,
 }
 
+/// The log-weights of a cloud's points: one for all (a uniform cloud), or one per point (the
+/// clusters of a coarse problem, `ot::multiscale`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LogWeights {
+    /// Every point weighs `exp(value)`.
+    Uniform(f64),
+    /// Point j weighs `exp(values[j])`.
+    Each(Vec<f64>),
+}
+
+impl LogWeights {
+    /// The log-weight of point `j`.
+    pub fn of(&self, j: usize) -> f64 {
+        match self {
+            Self::Uniform(value) => *value,
+            Self::Each(values) => values[j],
+        }
+    }
+}
+
 impl<T: Real> Columns<T> {
-    /// Columns of `cloud` with uniform log-weight `log_weight` and dual potential `potential`
+    /// Columns of `cloud` with log-weights `log_weights` and dual potential `potential`
     /// (`None`: zero), at regularisation `eps`.
-    pub fn new(cloud: &Cloud<T>, log_weight: f64, potential: Option<&[f64]>, eps: f64) -> Self {
+    pub fn new(
+        cloud: &Cloud<T>,
+        log_weights: &LogWeights,
+        potential: Option<&[f64]>,
+        eps: f64,
+    ) -> Self {
         let len = cloud.len();
         let padded = len.div_ceil(COLUMN_BLOCK) * COLUMN_BLOCK;
         let mut u = Vec::with_capacity(padded);
@@ -142,7 +167,7 @@ impl<T: Real> Columns<T> {
         for j in 0..len {
             let h = potential.map_or(0.0, |p| p[j]);
             u.push(T::from_f64(
-                std::f64::consts::LOG2_E * log_weight + (h - cloud.half_sq_norm[j]) * scale,
+                std::f64::consts::LOG2_E * log_weights.of(j) + (h - cloud.half_sq_norm[j]) * scale,
             ));
             sx.push(T::from_f64(cloud.xs[j].to_f64() * scale));
             sy.push(T::from_f64(cloud.ys[j].to_f64() * scale));
@@ -694,7 +719,8 @@ mod tests {
             for eps in [2.0, 0.003] {
                 let rows = Cloud::<f32>::new(&x, [0.0, 0.0]);
                 let cols = Cloud::<f32>::new(&y, [0.0, 0.0]);
-                let columns = Columns::new(&cols, -(m as f64).ln(), Some(&h), eps);
+                let columns =
+                    Columns::new(&cols, &LogWeights::Uniform(-(m as f64).ln()), Some(&h), eps);
                 let (mut portable, mut dispatched) = (vec![0.0; n], vec![0.0; n]);
                 softmin_on(&rows, &columns, Reach::Dense, None, &mut portable, true);
                 softmin_on(&rows, &columns, Reach::Dense, None, &mut dispatched, false);
@@ -737,7 +763,7 @@ mod tests {
             for portable in [true, false] {
                 let rows = Cloud::<f32>::new(&x, [0.1, 0.3]);
                 let cols = Cloud::<f32>::new(&y, [0.1, 0.3]);
-                let columns = Columns::new(&cols, log_w, Some(&h), eps);
+                let columns = Columns::new(&cols, &LogWeights::Uniform(log_w), Some(&h), eps);
                 let mut plain = vec![0.0; n];
                 softmin_on(&rows, &columns, Reach::Dense, None, &mut plain, portable);
                 for estimate in [&near, &far_low, &far_high] {
@@ -795,7 +821,7 @@ mod tests {
                 let mut got = vec![0.0; n];
                 softmin(
                     &rows,
-                    &Columns::new(&cols, log_w, Some(&h), eps),
+                    &Columns::new(&cols, &LogWeights::Uniform(log_w), Some(&h), eps),
                     Reach::Dense,
                     None,
                     &mut got,
@@ -807,7 +833,7 @@ mod tests {
                 let cols = Cloud::<f32>::new(&y, [0.2, -0.1]);
                 softmin(
                     &rows,
-                    &Columns::new(&cols, log_w, Some(&h), eps),
+                    &Columns::new(&cols, &LogWeights::Uniform(log_w), Some(&h), eps),
                     Reach::Dense,
                     None,
                     &mut got,

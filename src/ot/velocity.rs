@@ -2,10 +2,13 @@
 
 use super::real::Real;
 use super::schedule::{epsilon_schedule, max_diameter};
-use super::sinkhorn::{Potentials, Problem};
+use super::sinkhorn::{CoarseProblem, Potentials, Problem};
 use super::validate::{check_finite_points, check_inputs};
 use super::warm::{WarmStartConfig, WarmState};
-use super::{ConvergedConfig, OtError, Precision, SinkhornParams, SolveStats};
+use super::{
+    ConvergedConfig, MULTISCALE_CLUSTER, MULTISCALE_EXTENT, OtError, Precision, SinkhornParams,
+    SolveStats,
+};
 use crate::Point;
 
 /// A velocity field at the source particles and the work it took.
@@ -289,6 +292,40 @@ fn solve_warm<T: Real>(
     };
     let xy = solve(&cross, start.map(|w| &w.xy), max_diameter(x, y))?;
     let xx = solve(&own, start.map(|w| &w.xx), max_diameter(x, &[]))?;
+    project_both(x.len(), y.len(), params, &cross, &own, xy, xx)
+}
+
+/// Both problems coarse-to-fine ([`Problem::anneal_multiscale`], leaving the clusters at
+/// ε = (`jump` · blur)²) and projected; on the truncated kernels after the jump when
+/// `truncated`.
+pub(crate) fn solve_multiscale<T: Real>(
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+    jump: f64,
+    truncated: bool,
+) -> Result<SolvedVelocity, OtError> {
+    let cross = Problem::<T>::sorted_along_curve(x, Some(y), truncated);
+    let own = Problem::<T>::sorted_along_curve(x, None, truncated);
+    let solve = |problem: &Problem<T>, diameter: f64| {
+        let schedule = epsilon_schedule(diameter, params)?;
+        // Each level hands over to the finer one at ε = (its extent / MULTISCALE_EXTENT)²:
+        // its clusters are then at most MULTISCALE_EXTENT of the kernel's width across.
+        let extent = MULTISCALE_EXTENT;
+        let built = problem.coarse_levels(
+            MULTISCALE_CLUSTER,
+            extent * jump * params.blur,
+            extent * diameter,
+        );
+        let levels: Vec<&CoarseProblem<T>> = built.iter().map(|(level, _)| level).collect();
+        let jumps: Vec<f64> = built
+            .iter()
+            .map(|(_, width)| (width / extent).powi(2))
+            .collect();
+        Ok::<_, OtError>(problem.anneal_multiscale(&levels, &schedule, &jumps))
+    };
+    let xy = solve(&cross, max_diameter(x, y))?;
+    let xx = solve(&own, max_diameter(x, &[]))?;
     project_both(x.len(), y.len(), params, &cross, &own, xy, xx)
 }
 

@@ -346,7 +346,10 @@ fn gpu_annealing_tail_follows_the_cpu_tail_along_a_flow() {
     }
     // Other sizes start again from the whole schedule.
     gpu.velocity(&x[..200], &y, &params).unwrap();
-    assert_eq!(gpu.last_stats().iterations, cold_iterations_of(&x[..200], &y, &params));
+    assert_eq!(
+        gpu.last_stats().iterations,
+        cold_iterations_of(&x[..200], &y, &params)
+    );
     // The converged mode stays on the CPU, with a message naming it.
     let refused = gpu
         .set_mode(VelocityMode::Converged(nsgf::ot::ConvergedConfig::default()))
@@ -357,7 +360,9 @@ fn gpu_annealing_tail_follows_the_cpu_tail_along_a_flow() {
 /// Iterations of both problems' whole ε-schedules.
 fn cold_iterations_of(x: &[Point], y: &[Point], params: &SinkhornParams) -> usize {
     epsilon_schedule(max_diameter(x, y), params).unwrap().len()
-        + epsilon_schedule(max_diameter(x, &[]), params).unwrap().len()
+        + epsilon_schedule(max_diameter(x, &[]), params)
+            .unwrap()
+            .len()
 }
 
 #[test]

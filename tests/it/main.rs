@@ -28,6 +28,7 @@ mod model_onestep;
 mod nn_mlp;
 mod ot_divergence;
 mod ot_errors;
+mod ot_multiscale;
 mod ot_parity;
 mod ot_precision;
 mod ot_stepped;

@@ -7,6 +7,7 @@ use crate::app::jobs::{Extent, ShownFlow};
 use crate::flow::{Frame, PointCloud};
 use crate::job::{CancelToken, JobError};
 use std::sync::Arc;
+use web_time::Instant;
 
 /// The recorded particle flow of the current inputs.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +19,9 @@ pub struct ParticleRun {
     finished: bool,
     failure: Option<String>,
     cancel: CancelToken,
+    /// When the first and the latest frame arrived (the first step anneals the whole
+    /// schedule, so the rate is timed from the first frame on).
+    frame_times: Option<(Instant, Instant)>,
 }
 
 impl ParticleRun {
@@ -95,6 +99,20 @@ impl ParticleRun {
     pub fn push(&mut self, frame: Frame, grid_field: Arc<Vec<Point>>) {
         self.flow.trajectory.push(frame);
         self.flow.grid_fields.push(grid_field);
+        let now = Instant::now();
+        self.frame_times = Some(
+            self.frame_times
+                .map_or((now, now), |(first, _)| (first, now)),
+        );
+    }
+
+    /// Euler steps per second since the first frame (what a live flow sustains, the first
+    /// step's whole annealing left out); `None` before three frames.
+    pub fn steps_per_second(&self) -> Option<f64> {
+        let (first, last) = self.frame_times?;
+        let steps = self.flow.trajectory.len().checked_sub(1)?;
+        let seconds = last.duration_since(first).as_secs_f64();
+        (steps >= 2 && seconds > 0.0).then(|| steps as f64 / seconds)
     }
 
     /// The last frame arrived.

@@ -181,6 +181,11 @@ pub fn bench_flow_modes(
             runs.push(("warm tail, dense", tail, Truncation::Off));
         }
         runs.push(("warm tail, truncated", tail, Truncation::On));
+        runs.push((
+            "multiscale, truncated",
+            VelocityMode::multiscale(),
+            Truncation::On,
+        ));
         if n <= dense_limit {
             // It loses at every size measured; above the limit it would take minutes.
             runs.push(("converged, truncated", converged, Truncation::On));

@@ -5,6 +5,7 @@
 
 pub mod flow_modes;
 pub mod gif;
+pub mod live;
 pub mod precision;
 pub mod warm_start;
 pub mod wide;
@@ -35,6 +36,9 @@ pub enum BenchWhat {
     Flowmodes,
     /// The d-dimensional velocity (64-D digits) on the CPU and the GPU.
     Wide,
+    /// Live flows: Euler steps/s of the fast solver per size on the CPU and the GPU, and the
+    /// largest size at 10 steps/s.
+    Live,
     /// Every benchmark.
     #[default]
     All,
@@ -92,6 +96,9 @@ pub struct BenchArgs {
     /// (above it: 2 timed steps, and the exact truncated flow is the reference).
     #[arg(long, default_value_t = 4000)]
     pub flow_dense_limit: usize,
+    /// Particle counts of the live-flow benchmark, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [2000, 3000, 4000, 5000, 6000, 8000])]
+    pub live_sizes: Vec<usize>,
     /// Cloud sizes n = m of the d-dimensional benchmark, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [256, 1024])]
     pub wide_sizes: Vec<usize>,
@@ -133,6 +140,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             args.flow_restart,
             args.flow_dense_limit,
         )?;
+    }
+    if matches!(args.what, BenchWhat::Live | BenchWhat::All) {
+        if args.live_sizes.contains(&0) {
+            anyhow::bail!("--live-sizes must be at least 1");
+        }
+        live::bench_live(&args.live_sizes, args.seed, args.flow_blur)?;
     }
     if matches!(args.what, BenchWhat::Precision | BenchWhat::All) {
         precision::bench_precision(args.warm_n, args.seed, params.scaling)?;
