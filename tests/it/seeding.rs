@@ -145,7 +145,7 @@ fn the_app_flows_from_the_rules_clouds() {
 }
 
 #[test]
-fn the_apps_fast_solver_runs_the_warm_tail_and_says_so() {
+fn the_apps_fast_and_multiscale_solvers_run_their_modes_and_say_so() {
     use nsgf::app::jobs::{FlowRequest, Request, WorkerEvent};
     use nsgf::app::workers::Workers;
     use nsgf::flow::FlowSolver;
@@ -155,7 +155,11 @@ fn the_apps_fast_solver_runs_the_warm_tail_and_says_so() {
     let config = options.config().unwrap();
     let mut names = Vec::new();
     let mut last_frames = Vec::new();
-    for (generation, solver) in [(1, FlowSolver::Fast), (2, FlowSolver::Exact)] {
+    for (generation, solver) in [
+        (1, FlowSolver::Fast),
+        (2, FlowSolver::Exact),
+        (3, FlowSolver::Multiscale),
+    ] {
         workers.dispatch(Request::Flow(FlowRequest {
             generation,
             source: Distribution::Preset(Preset::Gaussian),
@@ -191,19 +195,25 @@ fn the_apps_fast_solver_runs_the_warm_tail_and_says_so() {
         [
             "cpu f32",
             "cpu f32 (annealing tail, warm-started)",
-            "cpu f32"
+            "cpu f32",
+            "cpu f32 (annealed coarse-to-fine (multiscale))"
         ],
         "the status line names the solver"
     );
-    // The same start, two solvers: close flows, but not the same numbers.
-    let (fast, exact) = (&last_frames[0], &last_frames[1]);
+    // The same start, three solvers: close flows (40 points are too few for clusters: the
+    // multiscale solve is the exact loop on sorted points; the warm tail differs).
+    let (fast, exact, multiscale) = (&last_frames[0], &last_frames[1], &last_frames[2]);
     assert_ne!(fast, exact);
-    let rms = (fast
-        .iter()
-        .zip(exact)
-        .map(|(p, q)| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2))
-        .sum::<f64>()
-        / fast.len() as f64)
-        .sqrt();
-    assert!(rms < 0.2, "paired RMS {rms}");
+    let paired_rms = |a: &[nsgf::Point], b: &[nsgf::Point]| {
+        (a.iter()
+            .zip(b)
+            .map(|(p, q)| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2))
+            .sum::<f64>()
+            / a.len() as f64)
+            .sqrt()
+    };
+    for other in [fast, multiscale] {
+        let rms = paired_rms(other, exact);
+        assert!(rms < 0.2, "paired RMS {rms}");
+    }
 }

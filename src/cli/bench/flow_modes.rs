@@ -1,7 +1,7 @@
 //! The flow-mode comparison behind `nsgf bench --what flowmodes`: one gaussian → moons particle
-//! flow per size in the exact (annealed) mode, the annealing tail and the converged mode, each
-//! on dense or truncated kernels, with the passes and the time per Euler step and how far each
-//! trajectory ends from the exact one.
+//! flow per size in the exact (annealed) mode, the annealing tail, the multiscale and the
+//! converged mode, each on dense or truncated kernels, with the passes and the time per Euler
+//! step and how far each trajectory ends from the exact one.
 
 use crate::Point;
 use crate::flow::{FlowConfig, ParticleFlow};
@@ -119,11 +119,15 @@ pub fn bench_flow_modes(
     };
     println!(
         "\nflow modes (cpu f32, gaussian → moons, {steps} Euler steps, eta {}, blur {}, \
-         scaling {}, {} kernel, warm tail from {restart}·blur):",
+         scaling {}, {} kernel, warm tail from {restart}·blur, multiscale to {}·blur on clusters \
+         of ≤ {} points at most {}·√ε across):",
         config.eta,
         config.sinkhorn.blur,
         config.sinkhorn.scaling,
-        crate::ot::kernel_in_use()
+        crate::ot::kernel_in_use(),
+        crate::ot::MULTISCALE_JUMP,
+        crate::ot::MULTISCALE_CLUSTER,
+        crate::ot::MULTISCALE_EXTENT,
     );
     let tail = VelocityMode::WarmAnnealed { restart };
     let converged = VelocityMode::Converged(crate::ot::ConvergedConfig::default());

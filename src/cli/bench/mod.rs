@@ -31,8 +31,8 @@ pub enum BenchWhat {
     Gif,
     /// The f32 velocity's error against f64 as diameter²/ε grows (CPU).
     Precision,
-    /// Exact (annealed) against converged, warm-started particle flows (CPU): passes and time
-    /// per Euler step, trajectory difference.
+    /// Exact (annealed) particle flows against the warm annealing tail, the multiscale and the
+    /// converged modes (CPU): passes and time per Euler step, trajectory difference.
     Flowmodes,
     /// The d-dimensional velocity (64-D digits) on the CPU and the GPU.
     Wide,
