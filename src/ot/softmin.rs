@@ -64,6 +64,7 @@ const LANES: usize = 8;
 /// Width of the manual vector lanes of the AVX-512 kernel (one 512-bit register of f32): the
 /// flow at n = 4000 measured ×1.35 faster than with [`LANES`]; the AVX2 kernel measured
 /// slightly slower with 16 lanes than with 8.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // the AVX-512 kernel only
 const WIDE_LANES: usize = 16;
 /// Columns per chunk: the terms buffer stays in L1. (Blocks of 2–8 rows sharing the column
 /// loads measured 10–40% slower than one row at a time with SSE2: register pressure.)
