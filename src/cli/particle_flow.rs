@@ -57,8 +57,8 @@ pub enum FlowModeArg {
     /// the passes, a flow within 1 % of the diameter of the exact one (measured at blur 0.05).
     Warm,
     /// GeomLoss's annealing at every step, coarse-to-fine: the ε above (12·blur)² on clusters
-    /// of 4 points along a Hilbert curve, the rest on the points (CPU backend; no state
-    /// between steps).
+    /// of up to 4 nearby points along a Hilbert curve (and clusters of clusters), the rest on
+    /// the points (CPU backend; no state between steps).
     Multiscale,
 }
 

@@ -24,7 +24,7 @@ pub enum FlowSolver {
     #[default]
     Exact,
     /// GeomLoss's annealing tail, warm-started from the previous step
-    /// ([`VelocityMode::live`]): a third of the time on truncated kernels, a flow within 1 %
+    /// ([`VelocityMode::live`]): a quarter of the time on truncated kernels, a flow within 1 %
     /// of the diameter of the exact one (measured by `nsgf bench --what flowmodes`).
     Fast,
     /// GeomLoss's whole annealing at every step, coarse-to-fine ([`VelocityMode::multiscale`]):
@@ -34,7 +34,7 @@ pub enum FlowSolver {
 }
 
 impl FlowSolver {
-    /// Both choices, in the order the app lists them.
+    /// Every choice, in the order the app lists them.
     pub const ALL: [FlowSolver; 3] = [FlowSolver::Exact, FlowSolver::Fast, FlowSolver::Multiscale];
 
     /// The velocity mode it solves in.

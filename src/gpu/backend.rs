@@ -7,6 +7,7 @@ use super::kernels::SinkhornKernels;
 use super::plan::{Plan, Side};
 use crate::Point;
 use crate::ot::blocks::{hilbert_order, to_original, to_sorted};
+use crate::ot::schedule::annealing_tail;
 use crate::ot::validate::{check_finite_points, check_finite_value, check_inputs, check_magnitude};
 use crate::ot::{
     OtError, SinkhornParams, SolveStats, Truncation, VelocityBackend, VelocityMode,
@@ -318,11 +319,7 @@ impl GpuBackend {
                 }
                 Solve::Solved(parity) => parity,
                 Solve::Tail { parity, restart } => {
-                    let from = (restart * params.blur).powi(2);
-                    let tail: Vec<f64> = epsilon_schedule(diameter, params)?
-                        .into_iter()
-                        .filter(|&e| e <= from)
-                        .collect();
+                    let tail = annealing_tail(diameter, params, restart)?;
                     iterations += tail.len();
                     plan.anneal_tail(side, &tail, parity)
                 }

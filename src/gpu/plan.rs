@@ -135,9 +135,8 @@ impl Plan {
     /// GeomLoss's loop for `side`'s problem: initialisation at `schedule[0]` (written into
     /// parity 0), then one averaged update per entry. Returns the parity holding the result.
     pub fn anneal(&mut self, side: Side, schedule: &[f64]) -> usize {
-        let sides = side.problem();
         let eps0 = schedule.first().copied().unwrap_or(1.0);
-        for &s in sides {
+        for &s in side.problem() {
             let (rows, cols) = self.rows_cols(s);
             let key = GroupKey {
                 side: s,
@@ -151,30 +150,12 @@ impl Plan {
             );
             self.softmin_terms += (rows * cols) as u64;
         }
-        let mut parity = 0;
-        for &eps in schedule {
-            for &s in sides {
-                let (rows, cols) = self.rows_cols(s);
-                let key = GroupKey {
-                    side: s,
-                    parity,
-                    write: Write::Next,
-                };
-                self.push(
-                    Entry::Softmin,
-                    key,
-                    DispatchParams::new(eps, rows, cols, true, true),
-                );
-                self.softmin_terms += (rows * cols) as u64;
-            }
-            parity ^= 1;
-        }
-        parity
+        self.anneal_tail(side, schedule, 0)
     }
 
     /// One averaged update per entry of `schedule` for `side`'s problem, starting from the
-    /// potentials in `start_parity` (the previous call's, left in the buffers): the warm
-    /// annealing tail. Returns the parity holding the result.
+    /// potentials in `start_parity` (after the initialisation, or the previous call's left in
+    /// the buffers: the warm annealing tail). Returns the parity holding the result.
     pub fn anneal_tail(&mut self, side: Side, schedule: &[f64], start_parity: usize) -> usize {
         let mut parity = start_parity;
         for &eps in schedule {

@@ -283,10 +283,11 @@ impl VelocityMode {
     }
 }
 
-/// Where [`VelocityMode::multiscale`] leaves the clusters for the points, in blurs: chosen by
-/// `nsgf bench --what flowmodes` (n = 4000: at 12·blur the flow ends W2 0.15 % of the diameter
-/// from the exact one at 11.7 steps/s; at 16·blur 0.15 % at 10.0 steps/s; at 8·blur, n = 1000,
-/// 0.33 %).
+/// Where [`VelocityMode::multiscale`] leaves the clusters for the points, in blurs. Chosen with
+/// `nsgf bench --what flowmodes` in trials with one level of wider clusters (at n = 4000, 12
+/// and 16·blur ended equally close to the exact flow, 12 faster; at n = 1000, 8·blur ended
+/// twice as far as 16). With the shipped clusters, at 12·blur the 40-step flow at n = 4000
+/// ends W2 0.088 % of the diameter from the exact one.
 pub const MULTISCALE_JUMP: f64 = 12.0;
 
 /// When a converged solve stops: the largest change of either potential in one averaged update
@@ -415,7 +416,7 @@ pub trait VelocityBackend: Send {
             | VelocityMode::Converged(_)
             | VelocityMode::WarmAnnealed { .. }
             | VelocityMode::Multiscale { .. } => Err(OtError::Unsupported(format!(
-                "{} solves annealed only; the warm-started modes run on the CPU (--backend cpu)",
+                "{} solves annealed only; the other modes run on the CPU (--backend cpu)",
                 self.name()
             ))),
         }

@@ -55,6 +55,21 @@ pub fn epsilon_schedule(diameter: f64, params: &SinkhornParams) -> Result<Vec<f6
     Ok(schedule)
 }
 
+/// The entries of [`epsilon_schedule`] at or below (`restart` · blur)²: what the warm
+/// annealing tail ([`super::VelocityMode::WarmAnnealed`]) runs from the previous step's
+/// potentials, on the CPU and the GPU alike.
+pub(crate) fn annealing_tail(
+    diameter: f64,
+    params: &SinkhornParams,
+    restart: f64,
+) -> Result<Vec<f64>, OtError> {
+    let from = (restart * params.blur).powi(2);
+    Ok(epsilon_schedule(diameter, params)?
+        .into_iter()
+        .filter(|&eps| eps <= from)
+        .collect())
+}
+
 /// numpy's `arange(start, stop, step)` for floats, element by element as numpy fills it.
 fn numpy_arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
     let count = ((stop - start) / step).ceil();

@@ -71,8 +71,8 @@ const WIDE_LANES: usize = 16;
 const CHUNK: usize = 256;
 /// Rows per rayon task, and rows per block of the truncated kernels.
 pub(crate) const ROWS_PER_TASK: usize = 32;
-/// Columns per block of the truncated kernels (a multiple of [`WIDE_LANES`] and [`LANES`]): the columns are
-/// padded to a multiple of it, and a row block reads whole column blocks.
+/// Columns per block of the truncated kernels (a multiple of [`WIDE_LANES`] and [`LANES`]):
+/// the columns are padded to a multiple of it, and a row block reads whole column blocks.
 pub(crate) const COLUMN_BLOCK: usize = 16;
 /// The truncated kernels skip only terms below 2^−`TRUNCATION_BITS` of their row's largest
 /// term: each skipped term is below f32's resolution of the row sum, and a row of m columns
@@ -93,7 +93,7 @@ const SHIFT_CLAMP_BITS: f64 = 100.0;
 /// Each row's estimated log-sum-exp in kernel units (base 2, about the same terms
 /// `u_j + x_i·s_j`): `(½‖x_i‖² − estimate_i) · log₂e / ε` from an estimate of the row's
 /// softmin (the previous iteration's potential), or nothing.
-pub(crate) struct RowShifts<T>(Option<Vec<T>>);
+struct RowShifts<T>(Option<Vec<T>>);
 
 impl<T: Real> RowShifts<T> {
     /// The shifts of `rows` from `estimate` (in the rows' order) at `eps`.
@@ -131,7 +131,7 @@ pub(crate) struct Columns<T> {
 }
 
 /// The log-weights of a cloud's points: one for all (a uniform cloud), or one per point (the
-/// clusters of a coarse problem, `ot::multiscale`).
+/// clusters of a coarse problem, `ot::sinkhorn`'s `Problem::coarsened`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum LogWeights {
     /// Every point weighs `exp(value)`.
@@ -184,9 +184,7 @@ impl<T: Real> Columns<T> {
             len,
         }
     }
-}
 
-impl<T: Real> Columns<T> {
     /// Every column (padding included).
     fn all(&self) -> ColumnView<'_, T> {
         ColumnView {

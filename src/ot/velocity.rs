@@ -1,7 +1,7 @@
 //! The empirical Sinkhorn-flow velocity `v(x_i) = P_{x→y}(x_i) − P_{x→x}(x_i)`.
 
 use super::real::Real;
-use super::schedule::{epsilon_schedule, max_diameter};
+use super::schedule::{annealing_tail, epsilon_schedule, max_diameter};
 use super::sinkhorn::{CoarseProblem, Potentials, Problem};
 use super::validate::{check_finite_points, check_inputs};
 use super::warm::{WarmStartConfig, WarmState};
@@ -256,9 +256,8 @@ fn solve_warm<T: Real>(
     let own = Problem::<T>::new(x, None, truncated);
     let eps = params.blur * params.blur;
     let solve = |problem: &Problem<T>, start: Option<&Potentials>, diameter: f64| {
-        let schedule = epsilon_schedule(diameter, params)?;
         let Some(start) = start else {
-            let annealed = problem.anneal(&schedule);
+            let annealed = problem.anneal(&epsilon_schedule(diameter, params)?);
             return Ok::<_, OtError>(match finish {
                 WarmFinish::Tail(_) => annealed,
                 WarmFinish::Converge(config) => {
@@ -284,9 +283,7 @@ fn solve_warm<T: Real>(
                     .0
             }
             WarmFinish::Tail(restart) => {
-                let from = (restart * params.blur).powi(2);
-                let tail: Vec<f64> = schedule.iter().copied().filter(|&e| e <= from).collect();
-                problem.anneal_from(&tail, f, g)
+                problem.anneal_from(&annealing_tail(diameter, params, restart)?, f, g)
             }
         })
     };

@@ -243,9 +243,7 @@ fn gpu_warm_start_follows_the_cpu_rule() {
         blur: 0.5,
         scaling: 0.8,
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let y = cloud(&mut rng, 300, [2.0, 1.0], 2.0);
-    let mut x = cloud(&mut rng, 250, [-1.0, 0.0], 2.0);
+    let (mut x, y) = flow_clouds(5);
     let mut cold_iterations = 0;
     for step in 0..6 {
         let v = gpu.velocity(&x, &y, &params).unwrap();
@@ -295,13 +293,10 @@ fn gpu_warm_start_follows_the_cpu_rule() {
     // After a reset the next call is cold again.
     gpu.reset_warm_start();
     gpu.velocity(&x, &y, &params).unwrap();
-    let cold = epsilon_schedule(max_diameter(&x, &y), &params)
-        .unwrap()
-        .len()
-        + epsilon_schedule(max_diameter(&x, &[]), &params)
-            .unwrap()
-            .len();
-    assert_eq!(gpu.last_stats().iterations, cold);
+    assert_eq!(
+        gpu.last_stats().iterations,
+        cold_iterations_of(&x, &y, &params)
+    );
 }
 
 #[test]
@@ -318,9 +313,7 @@ fn gpu_annealing_tail_follows_the_cpu_tail_along_a_flow() {
         blur: 0.3,
         scaling: 0.8,
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(9);
-    let y = cloud(&mut rng, 300, [2.0, 1.0], 2.0);
-    let mut x = cloud(&mut rng, 250, [-1.0, 0.0], 2.0);
+    let (mut x, y) = flow_clouds(9);
     let mut cold_iterations = 0;
     for step in 0..6 {
         let v = gpu.velocity(&x, &y, &params).unwrap();
@@ -355,6 +348,14 @@ fn gpu_annealing_tail_follows_the_cpu_tail_along_a_flow() {
         .set_mode(VelocityMode::Converged(nsgf::ot::ConvergedConfig::default()))
         .unwrap_err();
     assert!(refused.to_string().contains("converged"), "{refused}");
+}
+
+/// The particles (250 around (−1, 0)) and target (300 around (2, 1)) of the warm-start flows.
+fn flow_clouds(seed: u64) -> (Vec<Point>, Vec<Point>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let y = cloud(&mut rng, 300, [2.0, 1.0], 2.0);
+    let x = cloud(&mut rng, 250, [-1.0, 0.0], 2.0);
+    (x, y)
 }
 
 /// Iterations of both problems' whole ε-schedules.

@@ -1,29 +1,12 @@
 //! The coarse-to-fine (multiscale) velocity: close to GeomLoss's annealed one at a fraction of
 //! the terms, with no state between calls.
 
+use crate::support::{max_difference, max_norm, pair};
 use nsgf::Point;
-use nsgf::data::{Preset, seeded_rng};
+use nsgf::data::Preset;
 use nsgf::gpu::test_support::{backend_or_skip, serial_gpu_test};
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::{OtError, Precision, SinkhornParams, Truncation, VelocityBackend, VelocityMode};
-
-fn pair(source: Preset, target: Preset, n: usize, seed: u64) -> (Vec<Point>, Vec<Point>) {
-    (
-        source.sample(n, &mut seeded_rng(seed)),
-        target.sample(n, &mut seeded_rng(seed + 1)),
-    )
-}
-
-fn max_norm(v: &[Point]) -> f64 {
-    v.iter().map(|p| p[0].hypot(p[1])).fold(0.0, f64::max)
-}
-
-fn max_difference(a: &[Point], b: &[Point]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1]))
-        .fold(0.0, f64::max)
-}
 
 /// The velocity, the softmin terms and the iterations it took.
 fn velocity(
@@ -108,4 +91,60 @@ fn multiscale_calls_keep_no_state_and_the_gpu_refuses_them_by_name() {
     let refused = gpu.set_mode(VelocityMode::multiscale()).unwrap_err();
     assert!(matches!(refused, OtError::Unsupported(_)), "{refused:?}");
     assert!(refused.to_string().contains("multiscale"), "{refused}");
+}
+
+#[test]
+fn nsgf_flow_names_the_multiscale_mode_and_the_gpu_refusal_names_the_cpu() {
+    let output = crate::support::nsgf(&[
+        "flow",
+        "--source",
+        "gaussian",
+        "--target",
+        "moons",
+        "--n",
+        "300",
+        "--steps",
+        "2",
+        "--backend",
+        "cpu",
+        "--mode",
+        "multiscale",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("velocity: annealed coarse-to-fine (multiscale)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).lines().count(),
+        3 * 300
+    );
+
+    let _serial = serial_gpu_test();
+    if backend_or_skip().is_none() {
+        return;
+    }
+    let output = crate::support::nsgf(&[
+        "flow",
+        "--source",
+        "gaussian",
+        "--target",
+        "moons",
+        "--n",
+        "50",
+        "--steps",
+        "1",
+        "--backend",
+        "gpu",
+        "--mode",
+        "multiscale",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("mode runs on the CPU (--backend cpu)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -1,27 +1,10 @@
 //! Truncated kernels: the same velocities as the dense kernels, with fewer terms.
 
+use crate::support::{max_difference, max_norm, pair};
 use nsgf::Point;
-use nsgf::data::{Preset, seeded_rng};
+use nsgf::data::Preset;
 use nsgf::ot::cpu::CpuBackend;
 use nsgf::ot::{Precision, SinkhornParams, Truncation, VelocityBackend, VelocityMode};
-
-fn pair(source: Preset, target: Preset, n: usize, seed: u64) -> (Vec<Point>, Vec<Point>) {
-    (
-        source.sample(n, &mut seeded_rng(seed)),
-        target.sample(n, &mut seeded_rng(seed + 1)),
-    )
-}
-
-fn max_norm(v: &[Point]) -> f64 {
-    v.iter().map(|p| p[0].hypot(p[1])).fold(0.0, f64::max)
-}
-
-fn max_difference(a: &[Point], b: &[Point]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1]))
-        .fold(0.0, f64::max)
-}
 
 /// The velocity and the softmin terms it took, on dense or truncated kernels.
 fn velocity(

@@ -1,5 +1,7 @@
 //! What several test modules share.
 
+use nsgf::Point;
+use nsgf::data::{Preset, seeded_rng};
 use std::process::{Command, Output};
 
 /// Runs the built `nsgf` binary with `args` and returns what it printed.
@@ -8,4 +10,25 @@ pub fn nsgf(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("nsgf runs")
+}
+
+/// `n` points of `source` (seed `seed`) and of `target` (seed `seed + 1`).
+pub fn pair(source: Preset, target: Preset, n: usize, seed: u64) -> (Vec<Point>, Vec<Point>) {
+    (
+        source.sample(n, &mut seeded_rng(seed)),
+        target.sample(n, &mut seeded_rng(seed + 1)),
+    )
+}
+
+/// The largest norm of the vectors `v`.
+pub fn max_norm(v: &[Point]) -> f64 {
+    v.iter().map(|p| p[0].hypot(p[1])).fold(0.0, f64::max)
+}
+
+/// The largest distance between the same points of `a` and `b`.
+pub fn max_difference(a: &[Point], b: &[Point]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1]))
+        .fold(0.0, f64::max)
 }

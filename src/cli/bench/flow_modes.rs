@@ -6,9 +6,7 @@
 use crate::Point;
 use crate::flow::{FlowConfig, ParticleFlow};
 use crate::ot::cpu::CpuBackend;
-use crate::ot::{
-    Precision, SinkhornParams, Truncation, VelocityBackend, VelocityMode, max_diameter,
-};
+use crate::ot::{Precision, Truncation, VelocityBackend, VelocityMode, max_diameter};
 use std::time::Instant;
 
 /// One mode's run.
@@ -112,11 +110,7 @@ pub fn bench_flow_modes(
     restart: f64,
     dense_limit: usize,
 ) -> anyhow::Result<()> {
-    let config = FlowConfig {
-        steps,
-        eta: 0.25,
-        sinkhorn: SinkhornParams { blur, scaling: 0.9 },
-    };
+    let config = super::flow_config(steps, blur);
     println!(
         "\nflow modes (cpu f32, gaussian → moons, {steps} Euler steps, eta {}, blur {}, \
          scaling {}, {} kernel, warm tail from {restart}·blur, multiscale to {}·blur on clusters \

@@ -2,10 +2,10 @@
 //! annealing tail) carries at 10 Euler steps a second, on the CPU and on the GPU where one
 //! exists.
 
-use crate::flow::{FlowConfig, ParticleFlow};
+use crate::flow::ParticleFlow;
 use crate::gpu::GpuBackend;
 use crate::ot::cpu::CpuBackend;
-use crate::ot::{Precision, SinkhornParams, VelocityBackend, VelocityMode};
+use crate::ot::{Precision, VelocityBackend, VelocityMode};
 use std::time::{Duration, Instant};
 
 /// The rate a flow counts as live at.
@@ -17,9 +17,9 @@ const TIMED_STEPS: usize = 20;
 /// A size stops being timed after this long (slow adapters).
 const TIME_LIMIT: Duration = Duration::from_secs(20);
 
-/// Warm-tail steps per second of a gaussian → moons flow of `n` particles on `backend`, over
-/// at most [`TIMED_STEPS`] steps after the first; `None` when not even one step fitted in
-/// [`TIME_LIMIT`] besides the first.
+/// Warm-tail steps per second of a gaussian → moons flow of `n` particles on `backend` and the
+/// steps timed: at most [`TIMED_STEPS`] after the first, fewer once [`TIME_LIMIT`] has passed
+/// (at least one).
 fn steps_per_second(
     backend: &mut dyn VelocityBackend,
     n: usize,
@@ -27,11 +27,7 @@ fn steps_per_second(
     blur: f64,
 ) -> anyhow::Result<(f64, usize)> {
     let (source, target) = super::clouds(n, seed);
-    let config = FlowConfig {
-        steps: TIMED_STEPS + 1,
-        eta: 0.25,
-        sinkhorn: SinkhornParams { blur, scaling: 0.9 },
-    };
+    let config = super::flow_config(TIMED_STEPS + 1, blur);
     backend.set_mode(VelocityMode::live())?;
     backend.reset_warm_start();
     let mut flow = ParticleFlow::new(source, target, config)?;
@@ -49,11 +45,14 @@ fn steps_per_second(
 /// Prints steps/s per size on the CPU (f32, its default truncation) and on the GPU when an
 /// adapter exists, and the largest size at or above [`LIVE_STEPS_PER_SECOND`].
 pub fn bench_live(sizes: &[usize], seed: u64, blur: f64) -> anyhow::Result<()> {
+    let config = super::flow_config(TIMED_STEPS + 1, blur);
     println!(
         "\nlive flows (the fast solver: annealing tail from {}·blur, warm-started; gaussian → \
-         moons, blur {blur}, scaling 0.9, eta 0.25; steps/s over up to {TIMED_STEPS} steps \
-         after the first):",
-        crate::ot::LIVE_RESTART
+         moons, blur {blur}, scaling {}, eta {}; steps/s over up to {TIMED_STEPS} steps after \
+         the first):",
+        crate::ot::LIVE_RESTART,
+        config.sinkhorn.scaling,
+        config.eta
     );
     let mut backends: Vec<(String, Box<dyn VelocityBackend>)> = vec![(
         format!("cpu f32 ({} kernel)", crate::ot::kernel_in_use()),

@@ -115,6 +115,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.sizes.contains(&0) || args.warm_n == 0 {
         anyhow::bail!("cloud sizes must be at least 1");
     }
+    if args.live_sizes.contains(&0) {
+        anyhow::bail!("--live-sizes must be at least 1");
+    }
     let params = SinkhornParams::default();
     println!(
         "nsgf bench: blur {}, scaling {}, {} rayon threads",
@@ -142,9 +145,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         )?;
     }
     if matches!(args.what, BenchWhat::Live | BenchWhat::All) {
-        if args.live_sizes.contains(&0) {
-            anyhow::bail!("--live-sizes must be at least 1");
-        }
         live::bench_live(&args.live_sizes, args.seed, args.flow_blur)?;
     }
     if matches!(args.what, BenchWhat::Precision | BenchWhat::All) {
@@ -157,6 +157,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         wide::bench_wide(&args.wide_sizes, args.repeats, args.seed)?;
     }
     Ok(())
+}
+
+/// The particle flow the flow benchmarks time: `steps` Euler steps of η 0.25 at `blur`,
+/// scaling 0.9 (`flowmodes`, `live`, and `scripts/geomloss_flow.py`'s GeomLoss run).
+fn flow_config(steps: usize, blur: f64) -> FlowConfig {
+    FlowConfig {
+        steps,
+        eta: 0.25,
+        sinkhorn: SinkhornParams { blur, scaling: 0.9 },
+    }
 }
 
 /// Gaussian source and moons target clouds of `n` points each.
