@@ -21,9 +21,12 @@ pub mod metrics;
 pub mod model;
 pub mod nn;
 pub mod ot;
+pub mod point_cloud;
 pub mod render;
 pub mod scene;
 pub mod scene_link;
 
 /// A point of the plane, `[x, y]`, in f64 at every API boundary.
 pub type Point = [f64; 2];
+
+pub use point_cloud::PointCloud;

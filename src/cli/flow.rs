@@ -32,8 +32,13 @@ pub struct FlowArgs {
 }
 
 /// Runs `nsgf flow`: prints `step,t,x,y` for every particle at every step (0..=steps), each
-/// step as soon as it is computed (memory stays bounded whatever the number of steps).
+/// step as soon as it is computed (memory stays bounded whatever the number of steps). A
+/// target of another dimension (`digits`, a CSV file of d ≠ 2 columns) flows in d dimensions
+/// and prints `step,t,x1,…,xd`.
 pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
+    if let Some(dim) = super::any_dim_flow::dimension_of(&args.target)? {
+        return super::any_dim_flow::run(args, dim);
+    }
     let options = ParticleFlowOptions {
         source: &args.source,
         target: &args.target,

@@ -2,6 +2,7 @@
 //! with its clap arguments and a `run` function; every error reaches `main` as one line.
 
 mod animation_args;
+mod any_dim_flow;
 pub mod bench;
 mod data;
 pub mod eval;

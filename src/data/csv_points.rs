@@ -68,15 +68,16 @@ fn parse_line(line: &str) -> Result<Point, String> {
     let fields: Vec<&str> = line.split(',').map(str::trim).collect();
     if fields.len() != 2 {
         return Err(format!(
-            "expected 2 comma-separated numbers (x,y), found {} field(s) in '{line}'",
-            fields.len()
+            "expected 2 comma-separated numbers (x,y), found {} field(s) in '{}'",
+            fields.len(),
+            excerpt(line)
         ));
     }
     let mut point = [0.0; 2];
     for (coordinate, field) in point.iter_mut().zip(&fields) {
         let value: f64 = field
             .parse()
-            .map_err(|_| format!("'{field}' is not a number"))?;
+            .map_err(|_| format!("'{}' is not a number", excerpt(field)))?;
         if !value.is_finite() {
             return Err(format!("'{field}' is not a finite number"));
         }
@@ -90,6 +91,20 @@ fn parse_line(line: &str) -> Result<Point, String> {
         *coordinate = value;
     }
     Ok(point)
+}
+
+/// The characters of a CSV line or field quoted in an error message at most (about 60).
+pub const EXCERPT_CHARS: usize = 60;
+
+/// `text` as an error message quotes it: whole up to [`EXCERPT_CHARS`] characters, else its
+/// first ones and "…" with the length (a 64-column line would otherwise fill the terminal).
+pub fn excerpt(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= EXCERPT_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(EXCERPT_CHARS - 1).collect();
+    format!("{head}… ({length} characters)")
 }
 
 /// Writes `x,y` lines, one per point, with enough digits to read back the same `f64`s.

@@ -1,6 +1,7 @@
 //! Seeded, reproducible 2D distributions: named presets and point sets read from CSV.
 
 pub mod csv_points;
+pub mod csv_rows;
 pub mod presets;
 
 pub use presets::Preset;

@@ -2,12 +2,11 @@
 //! the one [`Trajectory`] type every flow is recorded in, and the trajectory pool of aligned
 //! `(x_k, t_k, v_k)` triples that NSGF trains on.
 
-mod cloud;
 mod kind;
 mod pool;
 mod trajectory;
 
-pub use cloud::PointCloud;
+pub use crate::point_cloud::PointCloud;
 pub use kind::FlowKind;
 pub use pool::{PoolBatch, TrajectoryPool};
 pub use trajectory::{Frame, PhaseBoundary, Trajectory};

@@ -1,5 +1,5 @@
 //! The d-dimensional Sinkhorn-flow velocity on the GPU (`shaders/sinkhorn_wide*.wgsl`): the
-//! same algorithm as `highdim::sinkhorn` (GeomLoss's ε-schedule, symmetric averaged updates,
+//! same algorithm as `ot::any_dim` (GeomLoss's ε-schedule, symmetric averaged updates,
 //! projections) in f32. The three cost matrices (x–y, y–x, x–x) are built once per call by a
 //! kernel that tiles the points through workgroup memory; the whole annealing of both problems
 //! and both projections is recorded into one submission, with one read-back at the end.

@@ -4,7 +4,7 @@
 //! images train, odd-numbered ones are held out for evaluation.
 
 use super::Rows;
-use super::csv_rows::parse_table;
+use crate::data::csv_rows::parse_table;
 use std::sync::OnceLock;
 
 /// Pixels per image side.

@@ -59,7 +59,7 @@ impl WideDistribution {
             return Ok(WideDistribution::Digits);
         }
         let table =
-            super::csv_rows::read_table(std::path::Path::new(spec))?.without_column("label");
+            crate::data::csv_rows::read_table(std::path::Path::new(spec))?.without_column("label");
         Ok(WideDistribution::Rows {
             label: spec.to_string(),
             rows: table.rows,

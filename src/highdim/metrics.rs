@@ -42,8 +42,29 @@ fn check_pair(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Result<(), HighDimError
             b.nrows()
         )));
     }
-    super::sinkhorn::check_cloud(a, "first", a.ncols())?;
-    super::sinkhorn::check_cloud(b, "second", a.ncols())
+    check_cloud(a, "first", a.ncols())?;
+    check_cloud(b, "second", a.ncols())
+}
+
+/// Checks that `cloud` is non-empty, finite and of dimension `dim`.
+fn check_cloud(cloud: ArrayView2<f64>, what: &str, dim: usize) -> Result<(), HighDimError> {
+    if cloud.nrows() == 0 {
+        return Err(HighDimError::Invalid(format!("the {what} cloud is empty")));
+    }
+    if cloud.ncols() != dim {
+        return Err(HighDimError::Dimension {
+            what: format!("the {what} cloud"),
+            got: cloud.ncols(),
+            expected: dim,
+        });
+    }
+    if let Some(index) = cloud.iter().position(|v| !v.is_finite()) {
+        return Err(HighDimError::Invalid(format!(
+            "point {} of the {what} cloud holds a non-finite coordinate",
+            index / dim.max(1)
+        )));
+    }
+    Ok(())
 }
 
 /// The exact 2-Wasserstein distance between two equal-size clouds with uniform weights.

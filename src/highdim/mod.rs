@@ -1,23 +1,20 @@
-//! Point clouds in any dimension d: the 64-dimensional digits, a standard-normal source, the
-//! GeomLoss-exact Sinkhorn-flow velocity with a dense kernel for d > 2 (beside the specialised 2D
-//! kernels of [`crate::ot`], which stay as they are), exact W2 and nearest-neighbour distances,
+//! Point clouds in any dimension d: the 64-dimensional digits, a standard-normal source (the
+//! velocity comes from [`crate::ot::cloud_velocity`], the one core for every dimension), exact W2 and nearest-neighbour distances,
 //! NSGF and NSGF++ trained and sampled in d dimensions, and grids of 8×8 images.
 //!
 //! A cloud is an `ndarray::Array2<f64>`: one point per row.
 
-pub mod csv_rows;
 pub mod digits;
 pub mod distribution;
 pub mod image_grid;
 pub mod metrics;
 pub mod model;
 pub mod pca;
-pub mod sinkhorn;
 
 pub use distribution::WideDistribution;
 
 /// A cloud of points in d dimensions, one per row.
-pub type Rows = ndarray::Array2<f64>;
+pub type Rows = crate::data::csv_rows::Rows;
 
 /// Errors of the d-dimensional layer.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +57,21 @@ pub enum HighDimError {
     /// A size beyond its limit.
     #[error(transparent)]
     TooLarge(#[from] crate::limits::LimitError),
+    /// A data file problem.
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
     /// A model file problem.
     #[error(transparent)]
     Model(#[from] crate::model::ModelError),
+}
+
+/// `rows` as a [`crate::PointCloud`] (one copy).
+pub fn rows_to_cloud(rows: ndarray::ArrayView2<f64>) -> crate::PointCloud {
+    crate::PointCloud::from_flat(rows.ncols(), rows.iter().copied().collect())
+}
+
+/// `cloud` as rows (one copy).
+pub fn cloud_to_rows(cloud: &crate::PointCloud) -> Rows {
+    Rows::from_shape_vec((cloud.len(), cloud.dim()), cloud.coords().to_vec())
+        .expect("n × d coordinates")
 }

@@ -6,7 +6,7 @@
 //! are d-dimensional [`crate::flow::PointCloud`]s.
 
 use super::distribution::WideDistribution;
-use super::{HighDimError, Rows, metrics, sinkhorn};
+use super::{HighDimError, Rows, metrics};
 use crate::data::{SeededRng, seeded_rng};
 use crate::flow::{FlowConfig, FlowKind, Frame, PhaseBoundary, PointCloud, Trajectory};
 use crate::limits::{MAX_LAYERS, MAX_STEPS, MAX_W2_POINTS, MAX_WIDTH, check};
@@ -268,7 +268,7 @@ impl Pool {
 /// Which kernels compute the d-dimensional velocity.
 #[derive(Clone, Default)]
 pub enum WideKernels {
-    /// The dense f64 kernel on the CPU ([`sinkhorn::flow_velocity`]).
+    /// The streaming f64 kernels of the CPU ([`crate::ot::cloud_velocity`]).
     #[default]
     Cpu,
     /// The tiled f32 kernels on a GPU ([`crate::gpu::WideGpu`]).
@@ -284,7 +284,16 @@ impl WideKernels {
         params: &SinkhornParams,
     ) -> Result<Rows, HighDimError> {
         match self {
-            WideKernels::Cpu => sinkhorn::flow_velocity(x, y, params),
+            WideKernels::Cpu => {
+                let velocity = crate::ot::cloud_velocity(
+                    &super::rows_to_cloud(x),
+                    &super::rows_to_cloud(y),
+                    params,
+                    crate::ot::Precision::F64,
+                )?
+                .velocity;
+                Ok(super::cloud_to_rows(&velocity))
+            }
             WideKernels::Gpu(gpu) => Ok(gpu.flow_velocity(x, y, params)?),
         }
     }

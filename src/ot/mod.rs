@@ -1,4 +1,5 @@
-//! Entropic optimal transport on 2D point clouds: GeomLoss-exact Sinkhorn potentials, barycentric
+//! Entropic optimal transport on point clouds (2D kernels, and streaming kernels for any
+//! dimension d in [`any_dim`]): GeomLoss-exact Sinkhorn potentials, barycentric
 //! projections, the Sinkhorn-flow velocity and the Sinkhorn divergence (CPU backend), plus the
 //! [`VelocityBackend`] interface that the GPU backend implements too.
 
@@ -11,13 +12,16 @@ pub mod validate;
 pub mod velocity;
 pub mod warm;
 
+pub mod any_dim;
 pub(crate) mod blocks;
 mod cloud;
 mod real;
 mod softmin;
+mod softmin_nd;
 
 pub use softmin::{TRUNCATION_BITS, kernel_in_use, use_portable_kernels};
 
+pub use any_dim::{CloudVelocity, cloud_diameter, cloud_divergence, cloud_velocity};
 pub use cloud::finite_bounding_box;
 pub use divergence::sinkhorn_divergence;
 pub use schedule::{epsilon_schedule, max_diameter};
@@ -163,6 +167,17 @@ pub enum OtError {
         blur: f64,
         /// The annealing factor.
         scaling: f64,
+    },
+    /// Two clouds of different dimensions.
+    #[error(
+        "the source points have {source_dim} coordinates and the target points {target_dim}: \
+         both must have the same dimension"
+    )]
+    DimensionMismatch {
+        /// Coordinates per source point.
+        source_dim: usize,
+        /// Coordinates per target point.
+        target_dim: usize,
     },
     /// Something this backend does not do.
     #[error("{0}")]

@@ -22,6 +22,9 @@ pub(crate) trait Real:
     /// version is a rounding split plus a degree-5 polynomial (relative error < 5e-7,
     /// arguments below −125 flush to ≈ 2e-38); the f64 version is `f64::exp2`.
     fn exp2_nonpositive(self) -> Self;
+    /// `self · a + b` with one rounding (`mul_add`): a fused multiply-add instruction in the
+    /// kernels compiled with FMA; never called by the portable ones (a library call there).
+    fn fused_multiply_add(self, a: Self, b: Self) -> Self;
     /// The larger of two values (`self` when equal), as a select LLVM turns into `max`.
     #[inline(always)]
     fn max_of(self, other: Self) -> Self {
@@ -54,6 +57,11 @@ impl Real for f32 {
     fn exp2_nonpositive(self) -> Self {
         exp2_f32(self)
     }
+
+    #[inline(always)]
+    fn fused_multiply_add(self, a: Self, b: Self) -> Self {
+        self.mul_add(a, b)
+    }
 }
 
 impl Real for f64 {
@@ -74,6 +82,11 @@ impl Real for f64 {
     #[inline(always)]
     fn exp2_nonpositive(self) -> Self {
         self.exp2()
+    }
+
+    #[inline(always)]
+    fn fused_multiply_add(self, a: Self, b: Self) -> Self {
+        self.mul_add(a, b)
     }
 }
 

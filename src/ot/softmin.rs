@@ -32,6 +32,11 @@ pub fn use_portable_kernels(portable: bool) {
     PORTABLE_ONLY.store(portable, Ordering::Relaxed);
 }
 
+/// Whether [`use_portable_kernels`] forced the portable loop.
+pub(crate) fn portable_only() -> bool {
+    PORTABLE_ONLY.load(Ordering::Relaxed)
+}
+
 /// The kernel the softmin runs on this CPU now: "avx512", "avx2+fma" or "portable".
 pub fn kernel_in_use() -> &'static str {
     if PORTABLE_ONLY.load(Ordering::Relaxed) {

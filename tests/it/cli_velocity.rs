@@ -112,3 +112,146 @@ fn velocity_command_rejects_bad_input_with_one_line() {
         "manifest.json:",
     );
 }
+
+/// Rows of comma-separated numbers (any width; a header line of names is skipped).
+fn parse_rows(text: &str) -> Vec<Vec<f64>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| {
+            l.split(',')
+                .map(|f| f.trim().parse::<f64>())
+                .collect::<Result<Vec<f64>, _>>()
+                .ok()
+        })
+        .collect()
+}
+
+#[test]
+fn velocity_command_matches_geomloss_in_64_dimensions() {
+    let (source, target) = (
+        fixture("digits64.source.csv"),
+        fixture("digits64.target.csv"),
+    );
+    let want = parse_rows(&std::fs::read_to_string(fixture("digits64.velocity.csv")).unwrap());
+    let scale = want.iter().flatten().fold(0.0_f64, |m, c| m.max(c.abs()));
+    for (precision, tolerance) in [("f64", 1e-6), ("f32", 5e-3)] {
+        let out = nsgf(&[
+            "velocity",
+            "--source",
+            source.to_str().unwrap(),
+            "--target",
+            target.to_str().unwrap(),
+            "--blur",
+            "1",
+            "--scaling",
+            "0.9",
+            "--precision",
+            precision,
+        ]);
+        assert!(
+            out.status.success(),
+            "stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = parse_rows(&String::from_utf8(out.stdout).unwrap());
+        assert_eq!(got.len(), want.len());
+        let error = got
+            .iter()
+            .flatten()
+            .zip(want.iter().flatten())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0_f64, f64::max)
+            / scale;
+        println!("nsgf velocity, d = 64, {precision}: {error:.2e} of max|v|");
+        assert!(got.iter().all(|row| row.len() == 64));
+        assert!(error < tolerance, "{precision}: {error:e}");
+    }
+}
+
+#[test]
+fn velocity_command_names_both_widths_and_quotes_little_of_a_long_line() {
+    let dir = std::env::temp_dir().join(format!("nsgf-velocity-widths-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let planar = dir.join("planar.csv");
+    std::fs::write(&planar, "0,1\n1,0\n").unwrap();
+    let wide = fixture("digits64.target.csv");
+    let out = nsgf(&[
+        "velocity",
+        "--source",
+        planar.to_str().unwrap(),
+        "--target",
+        wide.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2 coordinates") && stderr.contains("64"),
+        "{stderr}"
+    );
+    // A long bad line is quoted in about 60 characters, not whole.
+    let long = dir.join("long.csv");
+    let line = vec!["0.5"; 200].join(",") + ",oops";
+    std::fs::write(&long, format!("{}\n{line}\n", vec!["0.5"; 201].join(","))).unwrap();
+    let out = nsgf(&[
+        "velocity",
+        "--source",
+        long.to_str().unwrap(),
+        "--target",
+        long.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("long.csv:2"), "{stderr}");
+    assert!(stderr.lines().all(|l| l.len() < 200), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn flow_command_flows_64_dimensional_points() {
+    let target = fixture("digits64.target.csv");
+    let args = [
+        "flow",
+        "--source",
+        "gaussian",
+        "--target",
+        target.to_str().unwrap(),
+        "--n",
+        "40",
+        "--steps",
+        "3",
+        "--blur",
+        "1",
+        "--eta",
+        "1",
+    ];
+    let out = nsgf(&args);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = parse_rows(&String::from_utf8(out.stdout.clone()).unwrap());
+    assert_eq!(rows.len(), 4 * 40);
+    assert!(rows.iter().all(|row| row.len() == 2 + 64));
+    // The particles come closer to the target's mean step after step.
+    let target_rows = parse_rows(&std::fs::read_to_string(&target).unwrap());
+    let mean = |rows: &[&Vec<f64>], skip: usize| -> Vec<f64> {
+        (0..64)
+            .map(|k| rows.iter().map(|r| r[k + skip]).sum::<f64>() / rows.len() as f64)
+            .collect()
+    };
+    let goal = mean(&target_rows.iter().collect::<Vec<_>>(), 0);
+    let gap = |step: f64| {
+        let at: Vec<&Vec<f64>> = rows.iter().filter(|r| r[0] == step).collect();
+        let centre = mean(&at, 2);
+        centre
+            .iter()
+            .zip(&goal)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    assert!(gap(3.0) < 0.5 * gap(0.0), "{} vs {}", gap(3.0), gap(0.0));
+    // The same seed gives the same flow.
+    assert_eq!(nsgf(&args).stdout, out.stdout);
+}

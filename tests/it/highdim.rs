@@ -1,13 +1,30 @@
 //! The d-dimensional core: GeomLoss parity in 64 dimensions, CSV files of any width, a small
 //! digits run that lowers W2, the image-grid GIF, and model files.
 
-use nsgf::highdim::csv_rows::read_table;
+use nsgf::data::csv_rows::read_table;
 use nsgf::highdim::model::{WideConfig, WideModel, train};
-use nsgf::highdim::{Rows, WideDistribution, image_grid, metrics, sinkhorn};
+use nsgf::highdim::{Rows, WideDistribution, cloud_to_rows, image_grid, metrics, rows_to_cloud};
 use nsgf::model::Method;
 use nsgf::ot::SinkhornParams;
+use nsgf::ot::{OtError, Precision};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
+
+/// The velocity of the one core for every dimension, on rows.
+fn cloud_velocity(
+    x: &Rows,
+    y: &Rows,
+    params: &SinkhornParams,
+    precision: Precision,
+) -> Result<Rows, OtError> {
+    nsgf::ot::cloud_velocity(
+        &rows_to_cloud(x.view()),
+        &rows_to_cloud(y.view()),
+        params,
+        precision,
+    )
+    .map(|solved| cloud_to_rows(&solved.velocity))
+}
 
 fn fixture(name: &str) -> Rows {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -26,14 +43,45 @@ fn the_64_dimensional_velocity_matches_geomloss() {
         blur: 1.0,
         scaling: 0.9,
     };
-    let velocity = sinkhorn::flow_velocity(x.view(), y.view(), &params).unwrap();
     let scale = reference.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    let error = (&velocity - &reference)
+    for (precision, tolerance) in [(Precision::F64, 1e-10), (Precision::F32, 5e-4)] {
+        let velocity = cloud_velocity(&x, &y, &params, precision).unwrap();
+        let error = (&velocity - &reference)
+            .iter()
+            .fold(0.0_f64, |m, v| m.max(v.abs()))
+            / scale;
+        println!(
+            "digits64 ({precision:?}, {} kernels): velocity vs GeomLoss, largest error / largest \
+             component {error:.2e}",
+            nsgf::ot::kernel_in_use()
+        );
+        assert!(error < tolerance, "{precision:?}: {error:e}");
+    }
+}
+
+#[test]
+fn the_portable_and_the_dispatched_64_dimensional_kernels_agree() {
+    let x = fixture("digits64.source.csv");
+    let y = fixture("digits64.target.csv");
+    let params = SinkhornParams {
+        blur: 1.0,
+        scaling: 0.9,
+    };
+    let dispatched = cloud_velocity(&x, &y, &params, Precision::F32).unwrap();
+    nsgf::ot::use_portable_kernels(true);
+    let portable = cloud_velocity(&x, &y, &params, Precision::F32);
+    nsgf::ot::use_portable_kernels(false);
+    let portable = portable.unwrap();
+    let scale = portable.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let error = (&dispatched - &portable)
         .iter()
         .fold(0.0_f64, |m, v| m.max(v.abs()))
         / scale;
-    println!("digits64: velocity vs GeomLoss, largest error / largest component {error:.2e}");
-    assert!(error < 1e-10, "{error:e}");
+    println!(
+        "digits64 f32: {} vs portable {error:.2e}",
+        nsgf::ot::kernel_in_use()
+    );
+    assert!(error < 1e-4, "{error:e}");
 }
 
 #[test]
@@ -44,14 +92,18 @@ fn the_velocity_between_single_points_is_their_difference() {
         blur: 0.5,
         scaling: 0.5,
     };
-    let velocity = sinkhorn::flow_velocity(x.view(), y.view(), &params).unwrap();
+    let velocity = cloud_velocity(&x, &y, &params, Precision::F64).unwrap();
     assert!((&velocity - &(&y - &x)).iter().all(|d| d.abs() < 1e-12));
     // Clouds of different dimensions are refused, naming both.
     let wrong = ndarray::array![[1.0, 2.0]];
-    let error = sinkhorn::flow_velocity(x.view(), wrong.view(), &params)
+    let error = cloud_velocity(&x, &wrong, &params, Precision::F64)
         .unwrap_err()
         .to_string();
-    assert_eq!(error, "the target cloud: dimension 2, expected 3");
+    assert_eq!(
+        error,
+        "the source points have 3 coordinates and the target points 2: both must have the same \
+         dimension"
+    );
 }
 
 #[test]
@@ -237,7 +289,7 @@ fn the_gpu_kernels_match_geomloss_in_64_dimensions() {
     for (n, m, dim) in [(1, 1, 3), (37, 70, 5), (130, 17, 33)] {
         let x = WideDistribution::StandardNormal { dim }.sample(n, &mut rng);
         let y = WideDistribution::StandardNormal { dim }.sample(m, &mut rng) + 1.5;
-        let cpu = sinkhorn::flow_velocity(x.view(), y.view(), &params).unwrap();
+        let cpu = cloud_velocity(&x, &y, &params, Precision::F64).unwrap();
         let gpu_v = gpu.flow_velocity(x.view(), y.view(), &params).unwrap();
         let scale = cpu.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
         let error = (&gpu_v - &cpu).iter().fold(0.0_f64, |m, v| m.max(v.abs())) / scale;

@@ -26,6 +26,7 @@ mod metrics_w2;
 mod model_nsgf;
 mod model_onestep;
 mod nn_mlp;
+mod ot_any_dim;
 mod ot_divergence;
 mod ot_errors;
 mod ot_multiscale;

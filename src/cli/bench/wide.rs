@@ -1,9 +1,10 @@
 //! The d-dimensional velocity (noise → digits, 64 dimensions, blur 1, scaling 0.9): seconds a
-//! call on the CPU's dense f64 kernel and on the GPU's tiled f32 kernels, their ratio, and the
+//! call on the CPU's streaming kernels (f64 and f32) and on the GPU's tiled f32 kernels, their ratio, and the
 //! GPU's largest difference from the CPU relative to max |v|.
 
 use crate::data::seeded_rng;
-use crate::highdim::{WideDistribution, sinkhorn};
+use crate::highdim::{WideDistribution, cloud_to_rows, rows_to_cloud};
+use crate::ot::Precision;
 use crate::ot::SinkhornParams;
 use std::time::Instant;
 
@@ -37,12 +38,20 @@ pub fn bench_wide(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<
             }
             Ok(started.elapsed().as_secs_f64() / repeats as f64)
         };
+        let (x_cloud, y_cloud) = (rows_to_cloud(x.view()), rows_to_cloud(y.view()));
         let mut cpu_velocity = None;
-        let cpu = time(&mut || {
-            cpu_velocity = Some(sinkhorn::flow_velocity(x.view(), y.view(), &params)?);
+        let cpu64 = time(&mut || {
+            let solved = crate::ot::cloud_velocity(&x_cloud, &y_cloud, &params, Precision::F64)?;
+            cpu_velocity = Some(cloud_to_rows(&solved.velocity));
             Ok(())
         })?;
-        println!("  cpu f64 (dense)         n = {n:5}: {cpu:.4} s/call");
+        let cpu = time(&mut || {
+            crate::ot::cloud_velocity(&x_cloud, &y_cloud, &params, Precision::F32)?;
+            Ok(())
+        })?;
+        let kernel = crate::ot::kernel_in_use();
+        println!("  cpu f64 ({kernel:8})     n = {n:5}: {cpu64:.4} s/call");
+        println!("  cpu f32 ({kernel:8})     n = {n:5}: {cpu:.4} s/call");
         if let (Some(gpu), Some(reference)) = (&gpu, &cpu_velocity) {
             let mut gpu_velocity = None;
             let seconds = time(&mut || {

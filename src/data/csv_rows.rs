@@ -1,7 +1,12 @@
 //! Reading point clouds of any width from CSV: one point per line, comma-separated numbers, an
 //! optional header line of names; every malformed line is an error naming the file and line.
 
-use super::{HighDimError, Rows};
+use super::DataError;
+
+/// A cloud of points in d dimensions, one per row.
+pub type Rows = ndarray::Array2<f64>;
+use super::csv_points::excerpt;
+use crate::PointCloud;
 use std::path::Path;
 
 /// A CSV table of numbers: its column names (when the file has a header) and its rows.
@@ -37,8 +42,8 @@ impl Table {
 }
 
 /// Reads `path` ([`parse_table`] names it in errors).
-pub fn read_table(path: &Path) -> Result<Table, HighDimError> {
-    let text = std::fs::read_to_string(path).map_err(|source| HighDimError::Io {
+pub fn read_table(path: &Path) -> Result<Table, DataError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DataError::Unreadable {
         path: path.display().to_string(),
         source,
     })?;
@@ -47,8 +52,8 @@ pub fn read_table(path: &Path) -> Result<Table, HighDimError> {
 
 /// Parses CSV `text` from `origin`: blank lines are skipped, a first line that is not all
 /// numbers is the header, and every other line must hold as many finite numbers as the first.
-pub fn parse_table(text: &str, origin: &str) -> Result<Table, HighDimError> {
-    let malformed = |line: usize, reason: String| HighDimError::Malformed {
+pub fn parse_table(text: &str, origin: &str) -> Result<Table, DataError> {
+    let malformed = |line: usize, reason: String| DataError::Malformed {
         path: origin.to_string(),
         line,
         reason,
@@ -83,13 +88,21 @@ pub fn parse_table(text: &str, origin: &str) -> Result<Table, HighDimError> {
                 Ok(_) => {
                     return Err(malformed(
                         line,
-                        format!("column {}: {field} is not a finite number", column + 1),
+                        format!(
+                            "column {}: {} is not a finite number",
+                            column + 1,
+                            excerpt(field)
+                        ),
                     ));
                 }
                 Err(_) => {
                     return Err(malformed(
                         line,
-                        format!("column {}: {field:?} is not a number", column + 1),
+                        format!(
+                            "column {}: {:?} is not a number",
+                            column + 1,
+                            excerpt(field)
+                        ),
                     ));
                 }
             }
@@ -97,14 +110,13 @@ pub fn parse_table(text: &str, origin: &str) -> Result<Table, HighDimError> {
         rows += 1;
     }
     let Some(width) = width.filter(|_| rows > 0) else {
-        return Err(HighDimError::Malformed {
+        return Err(DataError::Malformed {
             path: origin.to_string(),
             line: text.lines().count().max(1),
             reason: "no data lines".into(),
         });
     };
-    let rows = Rows::from_shape_vec((rows, width), values)
-        .map_err(|error| HighDimError::Invalid(format!("{origin}: {error}")))?;
+    let rows = Rows::from_shape_vec((rows, width), values).expect("rows × width values");
     Ok(Table { columns, rows })
 }
 
@@ -135,4 +147,17 @@ mod tests {
         let error = parse_table("a,b\n", "w.csv").unwrap_err().to_string();
         assert_eq!(error, "w.csv:1: no data lines");
     }
+}
+
+/// Reads a CSV file of points of any width as a cloud ([`parse_table`]; a `label` column, as
+/// in the digits files, is dropped).
+pub fn read_cloud(path: &Path) -> Result<PointCloud, DataError> {
+    Ok(table_cloud(read_table(path)?))
+}
+
+/// The rows of `table` as a cloud, without its `label` column.
+pub fn table_cloud(table: Table) -> PointCloud {
+    let rows = table.without_column("label").rows;
+    let dim = rows.ncols();
+    PointCloud::from_flat(dim, rows.into_iter().collect())
 }

@@ -1,0 +1,110 @@
+//! `nsgf flow` in d ≠ 2 dimensions: the Sinkhorn particle flow of clouds of any width on the
+//! d-dimensional kernels of [`crate::ot::cloud_velocity`], printed as `step,t,x1,…,xd`.
+
+use super::flow::FlowArgs;
+use crate::PointCloud;
+use crate::data::{seeded_rng, target_rng};
+use crate::highdim::WideDistribution;
+use crate::ot::{Precision, SinkhornParams, cloud_velocity};
+use anyhow::Context;
+use std::io::Write;
+
+/// The dimension of a target given as `digits` or as a CSV file whose rows are not 2D; `None`
+/// for 2D targets (presets and `x,y` files), which flow on the 2D path.
+pub fn dimension_of(spec: &str) -> anyhow::Result<Option<usize>> {
+    if spec == "digits" {
+        return Ok(Some(crate::highdim::digits::DIM));
+    }
+    let path = std::path::Path::new(spec);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let cloud = crate::data::csv_rows::read_cloud(path)?;
+    Ok((cloud.dim() != 2).then_some(cloud.dim()))
+}
+
+/// The source of a d-dimensional flow: a CSV file of the same width, or `gaussian` (N(0, I)
+/// in d dimensions).
+fn source_distribution(spec: &str, dim: usize) -> anyhow::Result<WideDistribution> {
+    if spec == "gaussian" || spec == "normal" {
+        return Ok(WideDistribution::StandardNormal { dim });
+    }
+    let source = WideDistribution::parse_target(spec).with_context(|| {
+        format!(
+            "the target is {dim}-dimensional: the source must be `gaussian` (N(0, I) in {dim} \
+             dimensions) or a CSV file of {dim} columns"
+        )
+    })?;
+    if source.dim() != dim {
+        anyhow::bail!(
+            "the source {spec} holds points of {} coordinates, the target {dim}: both must have \
+             the same dimension",
+            source.dim()
+        );
+    }
+    Ok(source)
+}
+
+/// Runs the d-dimensional flow of `args` (the target has `dim` coordinates per point) on the
+/// CPU's f32 kernels (GeomLoss's annealing at every step) and prints every step.
+pub fn run(args: &FlowArgs, dim: usize) -> anyhow::Result<()> {
+    if args.n == 0 || args.steps == 0 {
+        anyhow::bail!("--n and --steps must be at least 1");
+    }
+    crate::limits::check("--n", args.n, crate::limits::MAX_W2_POINTS, 8 * dim as u64)?;
+    crate::limits::check("--steps", args.steps, crate::limits::MAX_STEPS, 0)?;
+    if !(args.eta.is_finite() && args.eta > 0.0) {
+        anyhow::bail!("--eta must be a finite number > 0 (got {})", args.eta);
+    }
+    let params = SinkhornParams {
+        blur: args.sinkhorn.blur,
+        scaling: args.sinkhorn.scaling,
+    };
+    params.validate()?;
+    let target = WideDistribution::parse_target(&args.target)?;
+    let source = source_distribution(&args.source, dim)?;
+    // The seeding rule of `data::sample_source_and_target`: source on stream 0, target on 1.
+    let to_cloud =
+        |rows: crate::highdim::Rows| PointCloud::from_flat(dim, rows.into_iter().collect());
+    let mut particles = to_cloud(source.sample(args.n, &mut seeded_rng(args.seed)));
+    let target_points = to_cloud(target.sample(args.n, &mut target_rng(args.seed)));
+    super::progress::note(format!(
+        "{dim}-dimensional flow on the CPU (f32, {} kernels, GeomLoss's annealing at every step)",
+        crate::ot::kernel_in_use()
+    ));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let bar = super::progress::bar(args.steps as u64, "Sinkhorn flow steps");
+    for step in 0..=args.steps {
+        let t = step as f64 / args.steps as f64;
+        for point in particles.coords().chunks_exact(dim) {
+            let coords: Vec<String> = point.iter().map(f64::to_string).collect();
+            writeln!(out, "{step},{t},{}", coords.join(",")).context("writing to stdout")?;
+        }
+        out.flush().context("writing to stdout")?;
+        if step == args.steps {
+            break;
+        }
+        let velocity = cloud_velocity(&particles, &target_points, &params, Precision::F32)
+            .with_context(|| format!("velocity at step {step}"))?
+            .velocity;
+        let moved: Vec<f64> = particles
+            .coords()
+            .iter()
+            .zip(velocity.coords())
+            .map(|(x, v)| x + args.eta * v)
+            .collect();
+        particles = PointCloud::from_flat(dim, moved);
+        if let Some(index) = particles.first_non_finite() {
+            bar.finish_and_clear();
+            anyhow::bail!(
+                "particle {index} left the space at step {} (non-finite position): try a \
+                 smaller --eta",
+                step + 1
+            );
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(())
+}

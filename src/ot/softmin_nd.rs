@@ -1,0 +1,651 @@
+//! The streaming log-sum-exp of [`super::softmin`] for points of any dimension d.
+//!
+//! The same expansion of the cost: `t_ij = u_j + x_i·s_j` (base 2, `s = log₂e · y/ε`), never
+//! stored as a matrix. In d dimensions the dot product `x_i·s_j` dominates (d multiply-adds
+//! against one exponential), so each task computes its terms as small matrix products: tiles of
+//! [`GROUP`] rows × `W` columns held in registers while the loop runs over the d coordinates
+//! (the columns are stored coordinate-major, one padded array per coordinate, so a tile's
+//! columns of one coordinate are one vector load). A chunk of [`CHUNK`] columns of terms then
+//! goes through the 2D kernel's reductions: one pass about an estimate of the row's result
+//! (the previous Sinkhorn iteration's potential), or two passes (chunk maximum, then powers of
+//! two) where there is no estimate or it was too far off. Memory stays O((n + m)·d).
+//!
+//! Compiled, like the 2D kernels, for AVX-512, AVX2 + FMA and baseline x86-64 and dispatched
+//! at run time; [`super::use_portable_kernels`] forces the baseline loop here too.
+
+use super::real::Real;
+use super::softmin::{LogWeights, portable_only};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Rows whose tiles share each column load.
+const GROUP: usize = 4;
+/// Rows per rayon task.
+const ROWS_PER_TASK: usize = 32;
+/// Columns per chunk of terms (a multiple of every tile width): the chunk's terms of a group
+/// of rows stay in L1.
+const CHUNK: usize = 256;
+/// The columns are padded to a multiple of this (every tile width divides it).
+const COLUMN_PAD: usize = 32;
+/// See `softmin::SHIFT_RANGE_BITS`: a one-pass row is kept only when its sum about the estimate
+/// lies within 2^±`SHIFT_RANGE_BITS`.
+const SHIFT_RANGE_BITS: f64 = 60.0;
+/// See `softmin::SHIFT_CLAMP_BITS`.
+const SHIFT_CLAMP_BITS: f64 = 100.0;
+
+/// A cloud of n points in d dimensions as the kernels read it: the points minus a common
+/// centre, point after point, in the kernel precision, and `½‖p − centre‖²` in f64.
+pub(crate) struct CloudNd<T> {
+    /// The dimension d.
+    pub dim: usize,
+    /// `coords[i·d + k]`: coordinate k of point i, shifted.
+    pub coords: Vec<T>,
+    /// `½‖p_i − centre‖²` from the kernel-precision coordinates.
+    pub half_sq_norm: Vec<f64>,
+}
+
+impl<T: Real> CloudNd<T> {
+    /// The cloud `points − centre` (`points` flat, point after point, `centre.len()` = d).
+    pub fn new(points: &[f64], centre: &[f64]) -> Self {
+        let dim = centre.len();
+        let coords: Vec<T> = points
+            .chunks_exact(dim)
+            .flat_map(|p| p.iter().zip(centre).map(|(a, c)| T::from_f64(a - c)))
+            .collect();
+        let half_sq_norm = coords
+            .chunks_exact(dim)
+            .map(|p| 0.5 * p.iter().map(|v| v.to_f64() * v.to_f64()).sum::<f64>())
+            .collect();
+        Self {
+            dim,
+            coords,
+            half_sq_norm,
+        }
+    }
+
+    /// The number of points.
+    pub fn len(&self) -> usize {
+        self.half_sq_norm.len()
+    }
+}
+
+/// The per-column arrays of one softmin or projection at a given ε, padded to a multiple of
+/// [`COLUMN_PAD`] with columns whose terms are far below any real one.
+pub(crate) struct ColumnsNd<T> {
+    /// `u_j = log₂e · (log w_j + h_j/ε − ½‖y_j‖²/ε)`.
+    u: Vec<T>,
+    /// `s[k·padded + j] = log₂e · y_jk / ε`: one padded array per coordinate.
+    s: Vec<T>,
+    /// The padded column count.
+    padded: usize,
+    /// The real columns.
+    len: usize,
+    /// ε.
+    eps: f64,
+}
+
+impl<T: Real> ColumnsNd<T> {
+    /// Columns of `cloud` with log-weights `log_weights` and dual potential `potential`
+    /// (`None`: zero), at regularisation `eps`.
+    pub fn new(
+        cloud: &CloudNd<T>,
+        log_weights: &LogWeights,
+        potential: Option<&[f64]>,
+        eps: f64,
+    ) -> Self {
+        let (len, dim) = (cloud.len(), cloud.dim);
+        let padded = len.div_ceil(COLUMN_PAD).max(1) * COLUMN_PAD;
+        let scale = std::f64::consts::LOG2_E / eps;
+        let mut u = vec![T::PAD; padded];
+        for (j, slot) in u.iter_mut().enumerate().take(len) {
+            let h = potential.map_or(0.0, |p| p[j]);
+            *slot = T::from_f64(
+                std::f64::consts::LOG2_E * log_weights.of(j) + (h - cloud.half_sq_norm[j]) * scale,
+            );
+        }
+        let mut s = vec![T::ZERO; padded * dim];
+        for (j, point) in cloud.coords.chunks_exact(dim).enumerate() {
+            for (k, &value) in point.iter().enumerate() {
+                s[k * padded + j] = T::from_f64(value.to_f64() * scale);
+            }
+        }
+        Self {
+            u,
+            s,
+            padded,
+            len,
+            eps,
+        }
+    }
+}
+
+/// The running log-sum-exp (base 2) of one row: `Σ_j 2^(t_ij − max)` and, for projections,
+/// `Σ_j 2^(t_ij − max) s_j` (d values).
+#[derive(Clone)]
+struct RowSums<T> {
+    max: T,
+    sum: T,
+    moments: Vec<T>,
+}
+
+impl<T: Real> RowSums<T> {
+    fn empty(moments: usize) -> Self {
+        Self {
+            max: T::PAD,
+            sum: T::ZERO,
+            moments: vec![T::ZERO; moments],
+        }
+    }
+}
+
+/// `out[i] = softmin_ε(C, h)_i = ½‖x_i‖² − ε·LSE_j(u_j + x_i·s_j)` for every row of `rows`;
+/// returns the terms evaluated. `estimate`: an estimate of the result (the previous
+/// iteration's potential) for one-pass rows; `None`: two passes.
+pub(crate) fn softmin_nd<T: Real>(
+    rows: &CloudNd<T>,
+    cols: &ColumnsNd<T>,
+    estimate: Option<&[f64]>,
+    out: &mut [f64],
+) -> u64 {
+    softmin_nd_on(rows, cols, estimate, out, portable_only())
+}
+
+/// [`softmin_nd`] on the portable loop or on the dispatched one.
+pub(crate) fn softmin_nd_on<T: Real>(
+    rows: &CloudNd<T>,
+    cols: &ColumnsNd<T>,
+    estimate: Option<&[f64]>,
+    out: &mut [f64],
+    portable: bool,
+) -> u64 {
+    let eps = cols.eps;
+    for_each_task::<T, false, f64>(rows, cols, estimate, out, portable, |i, sums| {
+        let lse = std::f64::consts::LN_2 * sums.max.to_f64() + sums.sum.to_f64().ln();
+        rows.half_sq_norm[i] - eps * lse
+    })
+}
+
+/// `out[i·d..(i+1)·d] = Σ_j w_ij y_j` (in the clouds' shifted frame) with
+/// `w_ij = softmax_j(u_j + x_i·s_j)`: the barycentric projection of each row; returns the
+/// terms evaluated. `estimate`: the rows' potential, as for [`softmin_nd`].
+pub(crate) fn barycentre_nd<T: Real>(
+    rows: &CloudNd<T>,
+    cols: &ColumnsNd<T>,
+    estimate: Option<&[f64]>,
+    out: &mut [f64],
+) -> u64 {
+    barycentre_nd_on(rows, cols, estimate, out, portable_only())
+}
+
+/// [`barycentre_nd`] on the portable loop or on the dispatched one.
+pub(crate) fn barycentre_nd_on<T: Real>(
+    rows: &CloudNd<T>,
+    cols: &ColumnsNd<T>,
+    estimate: Option<&[f64]>,
+    out: &mut [f64],
+    portable: bool,
+) -> u64 {
+    let (eps, dim) = (cols.eps, rows.dim);
+    let mut points: Vec<Vec<f64>> = vec![Vec::new(); rows.len()];
+    let terms = for_each_task::<T, true, Vec<f64>>(rows, cols, estimate, &mut points, portable, {
+        move |_, sums| {
+            let scale = eps * std::f64::consts::LN_2 / sums.sum.to_f64();
+            sums.moments.iter().map(|m| m.to_f64() * scale).collect()
+        }
+    });
+    for (slot, point) in out.chunks_exact_mut(dim).zip(&points) {
+        slot.copy_from_slice(point);
+    }
+    terms
+}
+
+/// Runs the reduction of every row in tasks of [`ROWS_PER_TASK`] rows in parallel and stores
+/// `finish(i, sums)`; returns the terms evaluated.
+fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
+    rows: &CloudNd<T>,
+    cols: &ColumnsNd<T>,
+    estimate: Option<&[f64]>,
+    out: &mut [O],
+    portable: bool,
+    finish: impl Fn(usize, RowSums<T>) -> O + Sync,
+) -> u64 {
+    debug_assert_eq!(out.len(), rows.len());
+    let dim = rows.dim;
+    let scale = std::f64::consts::LOG2_E / cols.eps;
+    let terms = AtomicU64::new(0);
+    out.par_chunks_mut(ROWS_PER_TASK)
+        .enumerate()
+        .for_each(|(task, out_task)| {
+            let start = task * ROWS_PER_TASK;
+            let end = start + out_task.len();
+            // Each row's estimated log-sum-exp in kernel units (see `softmin::RowShifts`).
+            let shifts: Option<Vec<T>> = estimate.map(|estimate| {
+                (start..end)
+                    .map(|i| T::from_f64((rows.half_sq_norm[i] - estimate[i]) * scale))
+                    .collect()
+            });
+            let coords = &rows.coords[start * dim..end * dim];
+            let mut sums = vec![RowSums::empty(if MOMENTS { dim } else { 0 }); end - start];
+            if portable {
+                reduce_task_portable::<T, MOMENTS>(coords, dim, shifts.as_deref(), cols, &mut sums);
+            } else {
+                reduce_task::<T, MOMENTS>(coords, dim, shifts.as_deref(), cols, &mut sums);
+            }
+            terms.fetch_add((cols.len * out_task.len()) as u64, Ordering::Relaxed);
+            for (offset, (slot, row_sums)) in out_task.iter_mut().zip(sums).enumerate() {
+                *slot = finish(start + offset, row_sums);
+            }
+        });
+    terms.into_inner()
+}
+
+/// The rows of one task (`coords`, point after point), compiled for the CPU it runs on: tiles
+/// of 32 columns on AVX-512, 16 on AVX2 + FMA (fused multiply-adds), beside the portable one.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma",))]
+fn reduce_task<T: Real, const MOMENTS: bool>(
+    coords: &[T],
+    dim: usize,
+    shifts: Option<&[T]>,
+    cols: &ColumnsNd<T>,
+    sums: &mut [RowSums<T>],
+) {
+    multiversion::target::match_target! {
+        "x86_64+avx512f" => reduce_rows::<T, MOMENTS, true, 32>(coords, dim, shifts, cols, sums),
+        _ => reduce_rows::<T, MOMENTS, true, 16>(coords, dim, shifts, cols, sums),
+    }
+}
+
+/// [`reduce_task`] compiled for baseline x86-64 only (no fused multiply-adds): the reference
+/// the dispatched versions are checked against.
+fn reduce_task_portable<T: Real, const MOMENTS: bool>(
+    coords: &[T],
+    dim: usize,
+    shifts: Option<&[T]>,
+    cols: &ColumnsNd<T>,
+    sums: &mut [RowSums<T>],
+) {
+    reduce_rows::<T, MOMENTS, false, 8>(coords, dim, shifts, cols, sums);
+}
+
+/// Every row of a task: groups of [`GROUP`] rows (one row at a time for the remainder), each
+/// row summed again in two passes where its one-pass sum about the estimate was out of range.
+#[inline(always)]
+fn reduce_rows<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize>(
+    coords: &[T],
+    dim: usize,
+    shifts: Option<&[T]>,
+    cols: &ColumnsNd<T>,
+    sums: &mut [RowSums<T>],
+) {
+    let rows = sums.len();
+    let grouped = rows / GROUP * GROUP;
+    let mut terms = vec![T::ZERO; GROUP * CHUNK];
+    let mut transposed = vec![T::ZERO; GROUP * dim];
+    let mut group_start = 0;
+    while group_start < rows {
+        let size = if group_start < grouped { GROUP } else { 1 };
+        let range = group_start..group_start + size;
+        let group_shifts = shifts.map(|s| &s[range.clone()]);
+        let group_coords = &coords[range.start * dim..range.end * dim];
+        let group_sums = &mut sums[range];
+        let kept = if size == GROUP {
+            reduce_group::<T, MOMENTS, FMA, W, GROUP>(
+                group_coords,
+                dim,
+                group_shifts,
+                cols,
+                group_sums,
+                &mut terms,
+                &mut transposed,
+            )
+        } else {
+            reduce_group::<T, MOMENTS, FMA, W, 1>(
+                group_coords,
+                dim,
+                group_shifts,
+                cols,
+                group_sums,
+                &mut terms,
+                &mut transposed,
+            )
+        };
+        // Rows whose estimate was too far off: two passes, one row at a time.
+        for (r, kept) in kept.iter().enumerate().take(size) {
+            if !kept {
+                let row = &group_coords[r * dim..(r + 1) * dim];
+                let slot = &mut group_sums[r..r + 1];
+                slot[0] = RowSums::empty(slot[0].moments.len());
+                reduce_group::<T, MOMENTS, FMA, W, 1>(
+                    row,
+                    dim,
+                    None,
+                    cols,
+                    slot,
+                    &mut terms,
+                    &mut transposed,
+                );
+            }
+        }
+        group_start += size;
+    }
+}
+
+/// `R` rows (`coords`, point after point) against every column: chunk by chunk, the terms by
+/// register tiles, then the one-pass sums about `shifts` or the two-pass ones. Returns, per
+/// row, whether its sums are good (always, without shifts; with them, whether the one-pass sum
+/// stayed in range).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // the scratch buffers are the caller's, reused per group
+fn reduce_group<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize, const R: usize>(
+    coords: &[T],
+    dim: usize,
+    shifts: Option<&[T]>,
+    cols: &ColumnsNd<T>,
+    sums: &mut [RowSums<T>],
+    terms: &mut [T],
+    transposed: &mut [T],
+) -> [bool; GROUP] {
+    // The group's coordinates coordinate-major: one load of R values per coordinate.
+    let transposed = &mut transposed[..R * dim];
+    for r in 0..R {
+        for k in 0..dim {
+            transposed[k * R + r] = coords[r * dim + k];
+        }
+    }
+    let ceiling = T::from_f64(SHIFT_CLAMP_BITS);
+    let terms = &mut terms[..R * CHUNK];
+    let mut chunk_start = 0;
+    while chunk_start < cols.padded {
+        let width = CHUNK.min(cols.padded - chunk_start);
+        // The terms of the chunk, tile by tile.
+        let mut tile_start = 0;
+        while tile_start < width {
+            let tile = term_tile::<T, FMA, W, R>(transposed, cols, chunk_start + tile_start);
+            for (r, row) in tile.iter().enumerate() {
+                terms[r * CHUNK + tile_start..][..W].copy_from_slice(row);
+            }
+            tile_start += W;
+        }
+        // The chunk's powers of two, row by row (kept in `terms` for the moments).
+        for r in 0..R {
+            let row_terms = &mut terms[r * CHUNK..r * CHUNK + width];
+            let row = &mut sums[r];
+            let max = match shifts {
+                Some(shifts) => {
+                    row.max = shifts[r];
+                    shifts[r]
+                }
+                None => {
+                    let chunk_max = lane_max::<T, W>(row_terms);
+                    if chunk_max > row.max {
+                        let rescale = (row.max - chunk_max).exp2_nonpositive();
+                        row.sum = row.sum * rescale;
+                        for m in &mut row.moments {
+                            *m = *m * rescale;
+                        }
+                        row.max = chunk_max;
+                    }
+                    row.max
+                }
+            };
+            row.sum = row.sum + exp2_in_place::<T, W>(row_terms, max, ceiling);
+        }
+        if MOMENTS {
+            add_moments::<T, FMA, W, R>(terms, width, cols, chunk_start, sums);
+        }
+        chunk_start += width;
+    }
+    let mut kept = [true; GROUP];
+    if shifts.is_some() {
+        let range = SHIFT_RANGE_BITS.exp2();
+        for (r, row) in sums.iter().enumerate().take(R) {
+            let sum = row.sum.to_f64();
+            kept[r] = sum >= 1.0 / range && sum <= range;
+        }
+    }
+    kept
+}
+
+/// `a·b + c`, fused where the compiled version has FMA.
+#[inline(always)]
+fn multiply_add<T: Real, const FMA: bool>(a: T, b: T, c: T) -> T {
+    if FMA {
+        a.fused_multiply_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
+/// The terms `u_j + x_r·s_j` of `R` rows (`transposed`: coordinate-major) and the `W` columns
+/// from `start`, accumulated in registers over the coordinates.
+#[inline(always)]
+fn term_tile<T: Real, const FMA: bool, const W: usize, const R: usize>(
+    transposed: &[T],
+    cols: &ColumnsNd<T>,
+    start: usize,
+) -> [[T; W]; R] {
+    let u: &[T; W] = cols.u[start..start + W].try_into().expect("W columns");
+    let mut tile = [*u; R];
+    for (x, s) in transposed
+        .chunks_exact(R)
+        .zip(cols.s.chunks_exact(cols.padded))
+    {
+        let s: &[T; W] = s[start..start + W].try_into().expect("W columns");
+        for r in 0..R {
+            let xr = x[r];
+            for l in 0..W {
+                tile[r][l] = multiply_add::<T, FMA>(xr, s[l], tile[r][l]);
+            }
+        }
+    }
+    tile
+}
+
+/// The largest of `terms` (a multiple of `W` long), by lanes.
+#[inline(always)]
+fn lane_max<T: Real, const W: usize>(terms: &[T]) -> T {
+    let mut lanes = [T::PAD; W];
+    for chunk in terms.chunks_exact(W) {
+        for l in 0..W {
+            lanes[l] = lanes[l].max_of(chunk[l]);
+        }
+    }
+    lanes.iter().fold(T::PAD, |m, &v| m.max_of(v))
+}
+
+/// Replaces each term `t` by `2^min(t − max, ceiling)` and returns their sum.
+#[inline(always)]
+fn exp2_in_place<T: Real, const W: usize>(terms: &mut [T], max: T, ceiling: T) -> T {
+    let mut lanes = [T::ZERO; W];
+    for chunk in terms.chunks_exact_mut(W) {
+        for l in 0..W {
+            let e = (chunk[l] - max).min_of(ceiling).exp2_nonpositive();
+            chunk[l] = e;
+            lanes[l] = lanes[l] + e;
+        }
+    }
+    lanes.iter().fold(T::ZERO, |a, &b| a + b)
+}
+
+/// `moments_r[k] += Σ_j e_rj s_kj` over the chunk's columns, for each of the `R` rows.
+#[inline(always)]
+fn add_moments<T: Real, const FMA: bool, const W: usize, const R: usize>(
+    powers: &[T],
+    width: usize,
+    cols: &ColumnsNd<T>,
+    chunk_start: usize,
+    sums: &mut [RowSums<T>],
+) {
+    for (k, s) in cols.s.chunks_exact(cols.padded).enumerate() {
+        let s = &s[chunk_start..chunk_start + width];
+        for (r, row) in sums.iter_mut().enumerate().take(R) {
+            let e = &powers[r * CHUNK..r * CHUNK + width];
+            let mut lanes = [T::ZERO; W];
+            for (e, s) in e.chunks_exact(W).zip(s.chunks_exact(W)) {
+                for l in 0..W {
+                    lanes[l] = multiply_add::<T, FMA>(e[l], s[l], lanes[l]);
+                }
+            }
+            row.moments[k] = row.moments[k] + lanes.iter().fold(T::ZERO, |a, &b| a + b);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic cloud of n points in d dimensions.
+    fn cloud(n: usize, dim: usize, seed: f64) -> Vec<f64> {
+        (0..n * dim)
+            .map(|i| (i as f64 * 0.37 + seed).sin() * 2.0 + (i % dim) as f64 * 0.1)
+            .collect()
+    }
+
+    fn naive(x: &[f64], y: &[f64], dim: usize, h: &[f64], log_w: f64, eps: f64) -> Vec<f64> {
+        x.chunks_exact(dim)
+            .map(|p| {
+                let t: Vec<f64> = y
+                    .chunks_exact(dim)
+                    .zip(h)
+                    .map(|(q, hj)| {
+                        let c: f64 =
+                            0.5 * p.iter().zip(q).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+                        log_w + (hj - c) / eps
+                    })
+                    .collect();
+                let m = t.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                -eps * (m + t.iter().map(|v| (v - m).exp()).sum::<f64>().ln())
+            })
+            .collect()
+    }
+
+    fn naive_barycentre(
+        x: &[f64],
+        y: &[f64],
+        dim: usize,
+        h: &[f64],
+        log_w: f64,
+        eps: f64,
+    ) -> Vec<f64> {
+        let mut out = Vec::new();
+        for p in x.chunks_exact(dim) {
+            let t: Vec<f64> = y
+                .chunks_exact(dim)
+                .zip(h)
+                .map(|(q, hj)| {
+                    let c: f64 = 0.5 * p.iter().zip(q).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+                    log_w + (hj - c) / eps
+                })
+                .collect();
+            let m = t.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let w: Vec<f64> = t.iter().map(|v| (v - m).exp()).collect();
+            let total: f64 = w.iter().sum();
+            for k in 0..dim {
+                out.push(
+                    w.iter()
+                        .zip(y.chunks_exact(dim))
+                        .map(|(w, q)| w * q[k])
+                        .sum::<f64>()
+                        / total,
+                );
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn softmin_and_barycentre_match_the_dense_formulas_in_every_kernel() {
+        // Sizes that exercise row groups and their remainder, tile padding and several chunks.
+        for (n, m, dim) in [(1, 1, 3), (7, 13, 5), (37, 600, 64), (9, 300, 1)] {
+            let x = cloud(n, dim, 0.3);
+            let y = cloud(m, dim, 1.7);
+            let h: Vec<f64> = (0..m).map(|j| (j as f64 * 0.05).sin()).collect();
+            let log_w = -(m as f64).ln();
+            let centre = vec![0.2; dim];
+            for eps in [40.0, 0.5] {
+                let want = naive(&x, &y, dim, &h, log_w, eps);
+                let want_p = naive_barycentre(&x, &y, dim, &h, log_w, eps);
+                let near: Vec<f64> = want
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v + (i % 5) as f64 * eps)
+                    .collect();
+                let far: Vec<f64> = want.iter().map(|v| v - 500.0 * eps).collect();
+                for portable in [true, false] {
+                    for estimate in [None, Some(&near), Some(&far)] {
+                        let rows = CloudNd::<f64>::new(&x, &centre);
+                        let cols = ColumnsNd::new(
+                            &CloudNd::<f64>::new(&y, &centre),
+                            &LogWeights::Uniform(log_w),
+                            Some(&h),
+                            eps,
+                        );
+                        let mut got = vec![0.0; n];
+                        let terms = softmin_nd_on(
+                            &rows,
+                            &cols,
+                            estimate.map(Vec::as_slice),
+                            &mut got,
+                            portable,
+                        );
+                        assert_eq!(terms, (n * m) as u64);
+                        for (a, b) in got.iter().zip(&want) {
+                            assert!(
+                                (a - b).abs() < 1e-9 * (1.0 + b.abs()),
+                                "f64 {a} vs {b} (d {dim})"
+                            );
+                        }
+                        let mut projected = vec![0.0; n * dim];
+                        barycentre_nd_on(
+                            &rows,
+                            &cols,
+                            estimate.map(Vec::as_slice),
+                            &mut projected,
+                            portable,
+                        );
+                        for (a, b) in projected.iter().zip(&want_p) {
+                            assert!(
+                                (a + 0.2 - b).abs() < 1e-9 * (1.0 + b.abs()),
+                                "f64 projection {a} vs {b}"
+                            );
+                        }
+                        let rows = CloudNd::<f32>::new(&x, &centre);
+                        let cols = ColumnsNd::new(
+                            &CloudNd::<f32>::new(&y, &centre),
+                            &LogWeights::Uniform(log_w),
+                            Some(&h),
+                            eps,
+                        );
+                        softmin_nd_on(
+                            &rows,
+                            &cols,
+                            estimate.map(Vec::as_slice),
+                            &mut got,
+                            portable,
+                        );
+                        for (a, b) in got.iter().zip(&want) {
+                            assert!(
+                                (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+                                "f32 {a} vs {b} (d {dim})"
+                            );
+                        }
+                        barycentre_nd_on(
+                            &rows,
+                            &cols,
+                            estimate.map(Vec::as_slice),
+                            &mut projected,
+                            portable,
+                        );
+                        for (a, b) in projected.iter().zip(&want_p) {
+                            assert!(
+                                (a + 0.2 - b).abs() < 1e-3 * (1.0 + b.abs()),
+                                "f32 projection {a} vs {b}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
