@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 /// `n` points in `dim` dimensions, stored flat (`x₀ y₀ x₁ y₁ …` in 2D) behind an [`Arc`]: cloning
 /// a cloud shares its buffer, so frames travel between the flow, the app, the renderer and the
-/// CLI without copying. Planar clouds (`dim = 2`) are read through [`PointCloud::points`]; the
-/// d-dimensional flows of [`crate::highdim`] keep their frames here too
-/// ([`PointCloud::from_flat`]).
+/// CLI without copying. The one cloud type of every dimension: planar clouds (`dim = 2`) are
+/// also read through [`PointCloud::points`]; [`crate::ot::cloud_velocity`] takes clouds of any
+/// dimension ([`PointCloud::from_flat`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointCloud {
     dim: usize,

@@ -8,7 +8,7 @@ use super::real::Real;
 use super::schedule::epsilon_schedule;
 use super::sinkhorn::{average_into, mean};
 use super::softmin::LogWeights;
-use super::softmin_nd::{CloudNd, ColumnsNd, barycentre_nd, softmin_nd};
+use super::softmin_nd::{CloudNd, ColumnsNd, barycentre_nd, fused_sweep, softmin_nd};
 use super::{OtError, Precision, SinkhornParams, SolveStats};
 use crate::PointCloud;
 
@@ -200,8 +200,65 @@ impl<T: Real> Problem<T> {
     }
 
     /// `(softmin_ε(C_xy, log b + g/ε), softmin_ε(C_yx, log a + f/ε))`, with the current
-    /// potentials as the rows' estimates.
+    /// potentials as the rows' estimates: one fused sweep for both sides (half of one for the
+    /// symmetric problem, [`fused_sweep`]), or, from zero potentials or where a fused sum left
+    /// its range, a softmin per side.
     fn update(&mut self, eps: f64, f: Option<&[f64]>, g: Option<&[f64]>) -> (Vec<f64>, Vec<f64>) {
+        if let (Some(f), Some(g)) = (f, g) {
+            if let Some(updated) = self.fused_update(eps, f, g) {
+                return updated;
+            }
+        }
+        self.separate_update(eps, f, g)
+    }
+
+    /// [`Problem::update`] from one fused sweep; `None` where a sum left its range.
+    fn fused_update(&mut self, eps: f64, f: &[f64], g: &[f64]) -> Option<(Vec<f64>, Vec<f64>)> {
+        let LogWeights::Uniform(log_a) = self.log_a else {
+            return None;
+        };
+        let LogWeights::Uniform(log_b) = self.log_b else {
+            return None;
+        };
+        let symmetric = self.y.is_none();
+        let (cols, column_potential) = if symmetric {
+            (ColumnsNd::new(&self.x, &self.log_a, Some(f), eps), f)
+        } else {
+            (ColumnsNd::new(self.y(), &self.log_b, Some(g), eps), g)
+        };
+        let sweep = fused_sweep(&self.x, &cols, f, symmetric);
+        self.terms += sweep.terms;
+        if !sweep.in_range {
+            return None;
+        }
+        let ln2 = std::f64::consts::LN_2;
+        let f_new: Vec<f64> = self
+            .x
+            .half_sq_norm
+            .iter()
+            .zip(&sweep.row_lse)
+            .map(|(half_sq_norm, lse)| half_sq_norm - eps * ln2 * lse)
+            .collect();
+        if symmetric {
+            return Some((f_new.clone(), f_new));
+        }
+        // Σ_i 2^(t_ij − shift_i) = Σ_i b·exp((f_i + g_j − C_ij)/ε): the columns' new potential
+        // g_j − ε log Σ_i a·exp((f_i + g_j − C_ij)/ε).
+        let g_new = column_potential
+            .iter()
+            .zip(&sweep.column_log_sums)
+            .map(|(g, log_sum)| g - eps * (ln2 * log_sum + log_a - log_b))
+            .collect();
+        Some((f_new, g_new))
+    }
+
+    /// [`Problem::update`] as one softmin per side.
+    fn separate_update(
+        &mut self,
+        eps: f64,
+        f: Option<&[f64]>,
+        g: Option<&[f64]>,
+    ) -> (Vec<f64>, Vec<f64>) {
         let mut f_new = vec![0.0; self.x.len()];
         self.terms += softmin_nd(
             &self.x,

@@ -74,8 +74,12 @@ impl<T: Real> CloudNd<T> {
 pub(crate) struct ColumnsNd<T> {
     /// `u_j = log₂e · (log w_j + h_j/ε − ½‖y_j‖²/ε)`.
     u: Vec<T>,
-    /// `s[k·padded + j] = log₂e · y_jk / ε`: one padded array per coordinate.
+    /// `log₂e · y_jk / ε`, in blocks of [`COLUMN_PAD`] columns, coordinate-major inside each
+    /// block: column j's coordinate k at `(block·d + k)·COLUMN_PAD + lane` (`j = block·PAD +
+    /// lane`), so a tile's sweep over the coordinates reads one contiguous stream.
     s: Vec<T>,
+    /// The dimension d.
+    dim: usize,
     /// The padded column count.
     padded: usize,
     /// The real columns.
@@ -106,12 +110,14 @@ impl<T: Real> ColumnsNd<T> {
         let mut s = vec![T::ZERO; padded * dim];
         for (j, point) in cloud.coords.chunks_exact(dim).enumerate() {
             for (k, &value) in point.iter().enumerate() {
-                s[k * padded + j] = T::from_f64(value.to_f64() * scale);
+                let (block, lane) = (j / COLUMN_PAD, j % COLUMN_PAD);
+                s[(block * dim + k) * COLUMN_PAD + lane] = T::from_f64(value.to_f64() * scale);
             }
         }
         Self {
             u,
             s,
+            dim,
             padded,
             len,
             eps,
@@ -199,6 +205,124 @@ pub(crate) fn barycentre_nd_on<T: Real>(
     terms
 }
 
+/// What one fused sweep of an averaged Sinkhorn update gives (see [`fused_sweep`]).
+pub(crate) struct FusedSweep {
+    /// Per row: its log-sum-exp in kernel units (base 2), as [`softmin_nd`] takes it: the
+    /// row's shift plus log₂ of its sum (for a symmetric problem, the sum over every column).
+    pub row_lse: Vec<f64>,
+    /// Per column of a problem between two clouds: log₂ Σ_i 2^(t_ij − shift_i).
+    pub column_log_sums: Vec<f64>,
+    /// Whether every sum lay within 2^±60 (no term clamped, none that matters flushed): when
+    /// not, the caller computes the update again on [`softmin_nd`].
+    pub in_range: bool,
+    /// The terms evaluated.
+    pub terms: u64,
+}
+
+/// One sweep over the terms `2^(t_ij − shift_i)` of a Sinkhorn update whose rows' estimates
+/// are the rows' current potential `f` and whose columns hold the other side's potential `g`
+/// (`cols` built with it): then each term is `b_j·exp((f_i + g_j − C_ij)/ε)` in base 2, so
+/// the sums along the rows give the rows' new potential and the sums down the columns, up to
+/// the weights `a/b`, the columns' one. One sweep instead of two for a problem between two
+/// clouds; for the symmetric problem (`cols` built from `rows` with `f`), the pairs above the
+/// diagonal blocks are evaluated once and counted both ways, half the terms.
+pub(crate) fn fused_sweep<T: Real>(
+    rows: &CloudNd<T>,
+    cols: &ColumnsNd<T>,
+    estimate: &[f64],
+    symmetric: bool,
+) -> FusedSweep {
+    let (n, dim, portable) = (rows.len(), rows.dim, portable_only());
+    let scale = std::f64::consts::LOG2_E / cols.eps;
+    let shifts: Vec<T> = (0..n)
+        .map(|i| T::from_f64((rows.half_sq_norm[i] - estimate[i]) * scale))
+        .collect();
+    let terms = AtomicU64::new(0);
+    let mut row_sums = vec![0.0; n];
+    let column_sums = row_sums
+        .par_chunks_mut(ROWS_PER_TASK)
+        .enumerate()
+        .fold(
+            || (vec![0.0_f64; cols.padded], vec![T::ZERO; cols.padded]),
+            |(mut totals, mut task_sums), (task, out)| {
+                let start = task * ROWS_PER_TASK;
+                let end = start + out.len();
+                task_sums.iter_mut().for_each(|v| *v = T::ZERO);
+                let mut sweep = Sweep {
+                    start: if symmetric { start } else { 0 },
+                    rows_only_until: if symmetric { start + ROWS_PER_TASK } else { 0 },
+                    column_sums: Some(&mut task_sums),
+                };
+                let mut sums = vec![RowSums::empty(0); out.len()];
+                let (coords, task_shifts) =
+                    (&rows.coords[start * dim..end * dim], &shifts[start..end]);
+                if portable {
+                    reduce_task_portable::<T, false>(
+                        coords,
+                        dim,
+                        Some(task_shifts),
+                        cols,
+                        &mut sums,
+                        &mut sweep,
+                    );
+                } else {
+                    reduce_task::<T, false>(
+                        coords,
+                        dim,
+                        Some(task_shifts),
+                        cols,
+                        &mut sums,
+                        &mut sweep,
+                    );
+                }
+                let swept = cols.len.saturating_sub(sweep.start);
+                terms.fetch_add((swept * out.len()) as u64, Ordering::Relaxed);
+                for (slot, row) in out.iter_mut().zip(&sums) {
+                    *slot = row.sum.to_f64();
+                }
+                for (total, sum) in totals.iter_mut().zip(&task_sums) {
+                    *total += sum.to_f64();
+                }
+                (totals, task_sums)
+            },
+        )
+        .map(|(totals, _)| totals)
+        .reduce(
+            || vec![0.0; cols.padded],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    let range = SHIFT_RANGE_BITS.exp2();
+    let good = |sum: f64| sum >= 1.0 / range && sum <= range;
+    let mut in_range = true;
+    let row_lse = (0..n)
+        .map(|i| {
+            let total = row_sums[i] + if symmetric { column_sums[i] } else { 0.0 };
+            in_range &= good(total);
+            shifts[i].to_f64() + total.log2()
+        })
+        .collect();
+    let column_log_sums = if symmetric {
+        Vec::new()
+    } else {
+        column_sums[..cols.len]
+            .iter()
+            .map(|&sum| {
+                in_range &= good(sum);
+                sum.log2()
+            })
+            .collect()
+    };
+    FusedSweep {
+        row_lse,
+        column_log_sums,
+        in_range,
+        terms: terms.into_inner(),
+    }
+}
+
 /// Runs the reduction of every row in tasks of [`ROWS_PER_TASK`] rows in parallel and stores
 /// `finish(i, sums)`; returns the terms evaluated.
 fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
@@ -226,10 +350,14 @@ fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
             });
             let coords = &rows.coords[start * dim..end * dim];
             let mut sums = vec![RowSums::empty(if MOMENTS { dim } else { 0 }); end - start];
+            let mut sweep = Sweep::whole();
+            let shifts = shifts.as_deref();
             if portable {
-                reduce_task_portable::<T, MOMENTS>(coords, dim, shifts.as_deref(), cols, &mut sums);
+                reduce_task_portable::<T, MOMENTS>(
+                    coords, dim, shifts, cols, &mut sums, &mut sweep,
+                );
             } else {
-                reduce_task::<T, MOMENTS>(coords, dim, shifts.as_deref(), cols, &mut sums);
+                reduce_task::<T, MOMENTS>(coords, dim, shifts, cols, &mut sums, &mut sweep);
             }
             terms.fetch_add((cols.len * out_task.len()) as u64, Ordering::Relaxed);
             for (offset, (slot, row_sums)) in out_task.iter_mut().zip(sums).enumerate() {
@@ -239,8 +367,33 @@ fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
     terms.into_inner()
 }
 
+/// Which columns the rows of a task sweep, and where the columns' sums go in a fused sweep
+/// ([`fused_sweep`]).
+pub(crate) struct Sweep<'a, T> {
+    /// The first column read (a multiple of [`COLUMN_PAD`]).
+    start: usize,
+    /// Columns before this one add to the rows' sums only (the symmetric problem's diagonal
+    /// block, whose pairs the rows count both ways).
+    rows_only_until: usize,
+    /// The sums of the powers down each column (`None`: rows only).
+    column_sums: Option<&'a mut [T]>,
+}
+
+impl<T> Sweep<'_, T> {
+    /// Every column, rows only.
+    fn whole() -> Self {
+        Self {
+            start: 0,
+            rows_only_until: 0,
+            column_sums: None,
+        }
+    }
+}
+
 /// The rows of one task (`coords`, point after point), compiled for the CPU it runs on: tiles
 /// of 32 columns on AVX-512, 16 on AVX2 + FMA (fused multiply-adds), beside the portable one.
+/// Rows whose one-pass sum is out of range are summed again in two passes, except in a fused
+/// sweep (whose caller checks the totals).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma",))]
 fn reduce_task<T: Real, const MOMENTS: bool>(
     coords: &[T],
@@ -248,10 +401,11 @@ fn reduce_task<T: Real, const MOMENTS: bool>(
     shifts: Option<&[T]>,
     cols: &ColumnsNd<T>,
     sums: &mut [RowSums<T>],
+    sweep: &mut Sweep<'_, T>,
 ) {
     multiversion::target::match_target! {
-        "x86_64+avx512f" => reduce_rows::<T, MOMENTS, true, 32>(coords, dim, shifts, cols, sums),
-        _ => reduce_rows::<T, MOMENTS, true, 16>(coords, dim, shifts, cols, sums),
+        "x86_64+avx512f" => reduce_rows::<T, MOMENTS, true, 32>(coords, dim, shifts, cols, sums, sweep),
+        _ => reduce_rows::<T, MOMENTS, true, 16>(coords, dim, shifts, cols, sums, sweep),
     }
 }
 
@@ -263,12 +417,22 @@ fn reduce_task_portable<T: Real, const MOMENTS: bool>(
     shifts: Option<&[T]>,
     cols: &ColumnsNd<T>,
     sums: &mut [RowSums<T>],
+    sweep: &mut Sweep<'_, T>,
 ) {
-    reduce_rows::<T, MOMENTS, false, 8>(coords, dim, shifts, cols, sums);
+    reduce_rows::<T, MOMENTS, false, 8>(coords, dim, shifts, cols, sums, sweep);
+}
+
+/// Scratch space of one task, reused by its groups of rows.
+struct Scratch<T> {
+    /// The terms (then powers) of one chunk of columns, [`CHUNK`] per row.
+    terms: Vec<T>,
+    /// The group's coordinates, coordinate-major.
+    transposed: Vec<T>,
 }
 
 /// Every row of a task: groups of [`GROUP`] rows (one row at a time for the remainder), each
-/// row summed again in two passes where its one-pass sum about the estimate was out of range.
+/// row summed again in two passes where its one-pass sum about the estimate was out of range
+/// (not in a fused sweep: see [`reduce_task`]).
 #[inline(always)]
 fn reduce_rows<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize>(
     coords: &[T],
@@ -276,11 +440,15 @@ fn reduce_rows<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize>(
     shifts: Option<&[T]>,
     cols: &ColumnsNd<T>,
     sums: &mut [RowSums<T>],
+    sweep: &mut Sweep<'_, T>,
 ) {
     let rows = sums.len();
     let grouped = rows / GROUP * GROUP;
-    let mut terms = vec![T::ZERO; GROUP * CHUNK];
-    let mut transposed = vec![T::ZERO; GROUP * dim];
+    let scratch = &mut Scratch {
+        terms: vec![T::ZERO; GROUP * CHUNK],
+        transposed: vec![T::ZERO; GROUP * dim],
+    };
+    let fused = sweep.column_sums.is_some();
     let mut group_start = 0;
     while group_start < rows {
         let size = if group_start < grouped { GROUP } else { 1 };
@@ -295,8 +463,8 @@ fn reduce_rows<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize>(
                 group_shifts,
                 cols,
                 group_sums,
-                &mut terms,
-                &mut transposed,
+                scratch,
+                sweep,
             )
         } else {
             reduce_group::<T, MOMENTS, FMA, W, 1>(
@@ -305,13 +473,13 @@ fn reduce_rows<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize>(
                 group_shifts,
                 cols,
                 group_sums,
-                &mut terms,
-                &mut transposed,
+                scratch,
+                sweep,
             )
         };
         // Rows whose estimate was too far off: two passes, one row at a time.
         for (r, kept) in kept.iter().enumerate().take(size) {
-            if !kept {
+            if !kept && !fused {
                 let row = &group_coords[r * dim..(r + 1) * dim];
                 let slot = &mut group_sums[r..r + 1];
                 slot[0] = RowSums::empty(slot[0].moments.len());
@@ -321,8 +489,8 @@ fn reduce_rows<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize>(
                     None,
                     cols,
                     slot,
-                    &mut terms,
-                    &mut transposed,
+                    scratch,
+                    &mut Sweep::whole(),
                 );
             }
         }
@@ -330,31 +498,30 @@ fn reduce_rows<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize>(
     }
 }
 
-/// `R` rows (`coords`, point after point) against every column: chunk by chunk, the terms by
-/// register tiles, then the one-pass sums about `shifts` or the two-pass ones. Returns, per
-/// row, whether its sums are good (always, without shifts; with them, whether the one-pass sum
-/// stayed in range).
+/// `R` rows (`coords`, point after point) against the columns of `sweep`: chunk by chunk, the
+/// terms by register tiles, then the one-pass sums about `shifts` or the two-pass ones (and,
+/// in a fused sweep, the sums down the columns). Returns, per row, whether its sums are good
+/// (always, without shifts; with them, whether the one-pass sum stayed in range).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)] // the scratch buffers are the caller's, reused per group
 fn reduce_group<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize, const R: usize>(
     coords: &[T],
     dim: usize,
     shifts: Option<&[T]>,
     cols: &ColumnsNd<T>,
     sums: &mut [RowSums<T>],
-    terms: &mut [T],
-    transposed: &mut [T],
+    scratch: &mut Scratch<T>,
+    sweep: &mut Sweep<'_, T>,
 ) -> [bool; GROUP] {
     // The group's coordinates coordinate-major: one load of R values per coordinate.
-    let transposed = &mut transposed[..R * dim];
+    let transposed = &mut scratch.transposed[..R * dim];
     for r in 0..R {
         for k in 0..dim {
             transposed[k * R + r] = coords[r * dim + k];
         }
     }
     let ceiling = T::from_f64(SHIFT_CLAMP_BITS);
-    let terms = &mut terms[..R * CHUNK];
-    let mut chunk_start = 0;
+    let terms = &mut scratch.terms[..R * CHUNK];
+    let mut chunk_start = sweep.start;
     while chunk_start < cols.padded {
         let width = CHUNK.min(cols.padded - chunk_start);
         // The terms of the chunk, tile by tile.
@@ -393,6 +560,16 @@ fn reduce_group<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize, c
         if MOMENTS {
             add_moments::<T, FMA, W, R>(terms, width, cols, chunk_start, sums);
         }
+        if let Some(column_sums) = sweep.column_sums.as_deref_mut() {
+            let from = sweep.rows_only_until.saturating_sub(chunk_start).min(width);
+            let column_sums = &mut column_sums[chunk_start + from..chunk_start + width];
+            for r in 0..R {
+                let powers = &terms[r * CHUNK + from..r * CHUNK + width];
+                for (sum, &power) in column_sums.iter_mut().zip(powers) {
+                    *sum = *sum + power;
+                }
+            }
+        }
         chunk_start += width;
     }
     let mut kept = [true; GROUP];
@@ -426,11 +603,14 @@ fn term_tile<T: Real, const FMA: bool, const W: usize, const R: usize>(
 ) -> [[T; W]; R] {
     let u: &[T; W] = cols.u[start..start + W].try_into().expect("W columns");
     let mut tile = [*u; R];
+    let (block, offset) = (start / COLUMN_PAD, start % COLUMN_PAD);
+    let block_len = cols.dim * COLUMN_PAD;
+    let block = &cols.s[block * block_len..(block + 1) * block_len];
     for (x, s) in transposed
         .chunks_exact(R)
-        .zip(cols.s.chunks_exact(cols.padded))
+        .zip(block.chunks_exact(COLUMN_PAD))
     {
-        let s: &[T; W] = s[start..start + W].try_into().expect("W columns");
+        let s: &[T; W] = s[offset..offset + W].try_into().expect("W columns");
         for r in 0..R {
             let xr = x[r];
             for l in 0..W {
@@ -476,17 +656,22 @@ fn add_moments<T: Real, const FMA: bool, const W: usize, const R: usize>(
     chunk_start: usize,
     sums: &mut [RowSums<T>],
 ) {
-    for (k, s) in cols.s.chunks_exact(cols.padded).enumerate() {
-        let s = &s[chunk_start..chunk_start + width];
-        for (r, row) in sums.iter_mut().enumerate().take(R) {
-            let e = &powers[r * CHUNK..r * CHUNK + width];
-            let mut lanes = [T::ZERO; W];
-            for (e, s) in e.chunks_exact(W).zip(s.chunks_exact(W)) {
-                for l in 0..W {
-                    lanes[l] = multiply_add::<T, FMA>(e[l], s[l], lanes[l]);
+    let block_len = cols.dim * COLUMN_PAD;
+    for first in (chunk_start..chunk_start + width).step_by(COLUMN_PAD) {
+        let block = first / COLUMN_PAD;
+        let block = &cols.s[block * block_len..(block + 1) * block_len];
+        let offset = first - chunk_start;
+        for (k, s) in block.chunks_exact(COLUMN_PAD).enumerate() {
+            for (r, row) in sums.iter_mut().enumerate().take(R) {
+                let e = &powers[r * CHUNK + offset..r * CHUNK + offset + COLUMN_PAD];
+                let mut lanes = [T::ZERO; W];
+                for (e, s) in e.chunks_exact(W).zip(s.chunks_exact(W)) {
+                    for l in 0..W {
+                        lanes[l] = multiply_add::<T, FMA>(e[l], s[l], lanes[l]);
+                    }
                 }
+                row.moments[k] = row.moments[k] + lanes.iter().fold(T::ZERO, |a, &b| a + b);
             }
-            row.moments[k] = row.moments[k] + lanes.iter().fold(T::ZERO, |a, &b| a + b);
         }
     }
 }
@@ -647,5 +832,91 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_fused_sweep_gives_both_sides_of_an_update() {
+        // Sizes off the row tasks, the chunks and the padding; the symmetric problem too.
+        for (n, m, dim) in [(70, 45, 5), (33, 300, 64), (1, 1, 3)] {
+            let x = cloud(n, dim, 0.9);
+            let y = cloud(m, dim, 2.2);
+            let centre = vec![0.1; dim];
+            let (log_a, log_b) = (-(n as f64).ln(), -(m as f64).ln());
+            for eps in [30.0, 2.0] {
+                // Potentials near the solution: one update from zero.
+                let g0 = naive(&y, &x, dim, &vec![0.0; n], log_a, eps);
+                let f = naive(&x, &y, dim, &g0, log_b, eps);
+                let g = naive(&y, &x, dim, &f, log_a, eps);
+                let want_f = naive(&x, &y, dim, &g, log_b, eps);
+                let want_g = naive(&y, &x, dim, &f, log_a, eps);
+                let want_sym = naive(&x, &x, dim, &f, log_a, eps);
+                for portable in [true, false] {
+                    use_portable(portable);
+                    let rows = CloudNd::<f64>::new(&x, &centre);
+                    let ys = CloudNd::<f64>::new(&y, &centre);
+                    let cols = ColumnsNd::new(&ys, &LogWeights::Uniform(log_b), Some(&g), eps);
+                    let sweep = fused_sweep(&rows, &cols, &f, false);
+                    assert!(sweep.in_range);
+                    assert_eq!(sweep.terms, (n * m) as u64);
+                    let ln2 = std::f64::consts::LN_2;
+                    for i in 0..n {
+                        let got = rows.half_sq_norm[i] - eps * ln2 * sweep.row_lse[i];
+                        assert!(
+                            (got - want_f[i]).abs() < 1e-9 * (1.0 + want_f[i].abs()),
+                            "f {got} vs {}",
+                            want_f[i]
+                        );
+                    }
+                    for j in 0..m {
+                        let got = g[j] - eps * (ln2 * sweep.column_log_sums[j] + log_a - log_b);
+                        assert!(
+                            (got - want_g[j]).abs() < 1e-9 * (1.0 + want_g[j].abs()),
+                            "g {got} vs {}",
+                            want_g[j]
+                        );
+                    }
+                    let own = ColumnsNd::new(&rows, &LogWeights::Uniform(log_a), Some(&f), eps);
+                    let sweep = fused_sweep(&rows, &own, &f, true);
+                    assert!(sweep.in_range);
+                    assert!(sweep.terms <= (n * n) as u64);
+                    for i in 0..n {
+                        let got = rows.half_sq_norm[i] - eps * ln2 * sweep.row_lse[i];
+                        assert!(
+                            (got - want_sym[i]).abs() < 1e-9 * (1.0 + want_sym[i].abs()),
+                            "sym {got} vs {}",
+                            want_sym[i]
+                        );
+                    }
+                    // f32: the same within its resolution.
+                    let rows = CloudNd::<f32>::new(&x, &centre);
+                    let own = ColumnsNd::new(&rows, &LogWeights::Uniform(log_a), Some(&f), eps);
+                    let sweep = fused_sweep(&rows, &own, &f, true);
+                    for i in 0..n {
+                        let got = rows.half_sq_norm[i] - eps * ln2 * sweep.row_lse[i];
+                        assert!(
+                            (got - want_sym[i]).abs() < 1e-3 * (1.0 + want_sym[i].abs()),
+                            "f32 sym {got} vs {}",
+                            want_sym[i]
+                        );
+                    }
+                    use_portable(false);
+                }
+                // Estimates far off: the sums leave their range and the caller is told.
+                let far: Vec<f64> = f.iter().map(|v| v - 500.0 * eps).collect();
+                let rows = CloudNd::<f64>::new(&x, &centre);
+                let cols = ColumnsNd::new(
+                    &CloudNd::<f64>::new(&y, &centre),
+                    &LogWeights::Uniform(log_b),
+                    Some(&g),
+                    eps,
+                );
+                assert!(!fused_sweep(&rows, &cols, &far, false).in_range);
+            }
+        }
+    }
+
+    /// Sets the crate-wide portable switch (the fused sweep reads it).
+    fn use_portable(portable: bool) {
+        super::super::softmin::use_portable_kernels(portable);
     }
 }
