@@ -100,6 +100,9 @@ fn window_ui(ui: &mut Ui, state: &AppState, now: f64, commands: &mut Vec<Command
     if let Some(error) = panel.error() {
         ui.colored_label(Color32::from_rgb(200, 60, 50), error);
     }
+    if let Some(kernels) = panel.kernels() {
+        ui.label(RichText::new(format!("velocities on {kernels}")).weak());
+    }
     let Some(timeline) = panel.timeline() else {
         ui.label(RichText::new("computing the particle flow…").weak());
         return;

@@ -511,6 +511,8 @@ pub enum WorkerEvent {
         flow: Arc<crate::flow::Trajectory>,
         /// The PCA projection.
         projection: Arc<crate::highdim::pca::Projection>,
+        /// What computed its velocities ("cpu …" or "gpu d-dim (…)").
+        kernels: String,
     },
     /// A digits run or flow failed or was cancelled.
     DigitsFailed {

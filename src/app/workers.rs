@@ -23,7 +23,9 @@ use crate::data::{sample_source_and_target, seeded_rng};
 use crate::flow::{FlowSolver, ParticleFlow, PointCloud};
 use crate::gpu::{BackendNote, backend_on_device};
 use crate::highdim::WideDistribution;
-use crate::highdim::model::{WideConfig, WideStep, WideTrainer, particle_trajectory};
+use crate::highdim::model::{
+    WideConfig, WideKernels, WideStep, WideTrainer, particle_trajectory_on,
+};
 use crate::highdim::pca::Projection;
 use crate::job::{CancelToken, Job, JobError, Progress, Runner, RunnerHandle};
 use crate::meanfield::MeanfieldStudy;
@@ -340,10 +342,47 @@ fn polled_gpu_on(shared: SharedDevice) -> (Option<PolledGpu>, BackendNote) {
     }
 }
 
+/// Where the digits' velocities are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DigitsCompute {
+    /// On eframe's device when it is a hardware GPU with compute shaders (a software adapter
+    /// is slower than the CPU, as for the 2D flow), else on the CPU.
+    #[default]
+    Auto,
+    /// On eframe's device whenever it runs compute shaders, a software adapter included (what
+    /// the tests on lavapipe use).
+    AnyGpu,
+    /// On the CPU.
+    Cpu,
+}
+
+/// The kernels of the digits' flows and training on `device` as `choice` says: the
+/// d-dimensional WGSL on eframe's one device (no second device), or the CPU's d-dimensional
+/// kernels.
+pub fn digits_kernels_on(device: Option<&SharedDevice>, choice: DigitsCompute) -> WideKernels {
+    let Some(shared) = device.filter(|shared| shared.compute_shaders) else {
+        return WideKernels::Cpu;
+    };
+    let software = shared.adapter.device_type == wgpu::DeviceType::Cpu;
+    match choice {
+        DigitsCompute::Cpu => WideKernels::Cpu,
+        DigitsCompute::Auto if software => WideKernels::Cpu,
+        DigitsCompute::Auto | DigitsCompute::AnyGpu => {
+            WideKernels::Gpu(Arc::new(crate::gpu::WideGpu::on_device(
+                shared.device.clone(),
+                shared.queue.clone(),
+                shared.adapter.name.clone(),
+            )))
+        }
+    }
+}
+
 /// The three workers and the channel back from their jobs.
 pub struct Workers {
     sender: EventSender,
     events: Receiver<WorkerEvent>,
+    /// What the digits' flows and training compute their velocities on.
+    digits_kernels: WideKernels,
     compute: RunnerHandle<ComputeContext>,
     training: RunnerHandle<()>,
     files: RunnerHandle<()>,
@@ -363,6 +402,16 @@ impl Workers {
     /// Starts the workers; the compute worker builds its backend on `device` (eframe's), or on
     /// the CPU without one. `waker` is called after every event.
     pub fn start(waker: Waker, device: Option<SharedDevice>) -> Result<Self, JobError> {
+        Self::start_with(waker, device, DigitsCompute::Auto)
+    }
+
+    /// [`Workers::start`], the digits' velocities computed as `digits` says.
+    pub fn start_with(
+        waker: Waker,
+        device: Option<SharedDevice>,
+        digits: DigitsCompute,
+    ) -> Result<Self, JobError> {
+        let digits_kernels = digits_kernels_on(device.as_ref(), digits);
         let (events_tx, events) = channel();
         let sender = EventSender {
             events: events_tx,
@@ -371,6 +420,7 @@ impl Workers {
         #[cfg(target_arch = "wasm32")]
         {
             // No threads in the browser: every job is stepped on the UI thread.
+            let _ = digits_kernels;
             Ok(Self::on_ui_thread(sender, events, device))
         }
         #[cfg(not(target_arch = "wasm32"))]
@@ -391,6 +441,7 @@ impl Workers {
             Ok(Self {
                 sender,
                 events,
+                digits_kernels,
                 compute,
                 training,
                 files,
@@ -421,6 +472,8 @@ impl Workers {
             files: Runner::new(()).local(),
             sender,
             events,
+            // Nothing may wait for the GPU on the UI thread: the digits compute on the CPU.
+            digits_kernels: WideKernels::Cpu,
         }
     }
 
@@ -463,8 +516,9 @@ impl Workers {
             }
             Request::Digits(request) => {
                 let cancel = request.cancel.clone();
+                let kernels = self.digits_kernels.clone();
                 self.training
-                    .submit(Box::new(DigitsJob::new(request, sender)), cancel)
+                    .submit(Box::new(DigitsJob::new(request, sender, kernels)), cancel)
             }
             // CPU work of seconds a step: beside training, not in the live flow's way.
             Request::Meanfield(request) => {
@@ -1074,15 +1128,17 @@ pub struct DigitsJob {
     request: DigitsRequest,
     trainer: Option<WideTrainer>,
     sender: EventSender,
+    kernels: WideKernels,
 }
 
 impl DigitsJob {
-    /// The job for `request`, sending to `sender`.
-    pub fn new(request: DigitsRequest, sender: EventSender) -> Self {
+    /// The job for `request`, its velocities on `kernels`, sending to `sender`.
+    pub fn new(request: DigitsRequest, sender: EventSender, kernels: WideKernels) -> Self {
         Self {
             request,
             trainer: None,
             sender,
+            kernels,
         }
     }
 
@@ -1098,7 +1154,7 @@ impl DigitsJob {
                 let mut rng = seeded_rng(seed);
                 let start = source.sample(GRID_SAMPLES, &mut rng);
                 let goal = target.sample(GRID_SAMPLES, &mut rng);
-                let flow = particle_trajectory(start, &goal, &config.flow)?;
+                let flow = particle_trajectory_on(&self.kernels, start, &goal, &config.flow)?;
                 let projection = Projection::fit(crate::highdim::digits::training().view())
                     .ok_or_else(|| {
                         crate::highdim::HighDimError::Invalid("the digits have no spread".into())
@@ -1107,6 +1163,7 @@ impl DigitsJob {
                     generation,
                     flow: Arc::new(flow),
                     projection: Arc::new(projection),
+                    kernels: self.kernels.name(),
                 });
                 Ok(true)
             }
@@ -1116,8 +1173,9 @@ impl DigitsJob {
                     None => {
                         let target = WideDistribution::Digits;
                         let source = WideDistribution::StandardNormal { dim: target.dim() };
-                        self.trainer
-                            .insert(WideTrainer::new(config, &source, &target)?)
+                        let mut trainer = WideTrainer::new(config, &source, &target)?;
+                        trainer.set_kernels(self.kernels.clone());
+                        self.trainer.insert(trainer)
                     }
                 };
                 match trainer.step()? {

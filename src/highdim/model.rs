@@ -301,7 +301,7 @@ impl WideKernels {
     /// "cpu f64" or the GPU's name.
     pub fn name(&self) -> String {
         match self {
-            WideKernels::Cpu => "cpu f64".into(),
+            WideKernels::Cpu => format!("cpu f64 ({} kernels)", crate::ot::kernel_in_use()),
             WideKernels::Gpu(gpu) => gpu.name(),
         }
     }
@@ -1028,7 +1028,17 @@ pub fn particle_trajectory(
     target: &Rows,
     flow: &FlowConfig,
 ) -> Result<Trajectory, HighDimError> {
-    let (positions, velocities, end) = simulate(source, target, flow)?;
+    particle_trajectory_on(&WideKernels::Cpu, source, target, flow)
+}
+
+/// [`particle_trajectory`] with the velocities on `kernels`.
+pub fn particle_trajectory_on(
+    kernels: &WideKernels,
+    source: Rows,
+    target: &Rows,
+    flow: &FlowConfig,
+) -> Result<Trajectory, HighDimError> {
+    let (positions, velocities, end) = simulate_on(kernels, source, target, flow)?;
     let mut trajectory = Trajectory::new(FlowKind::Sinkhorn);
     for (k, (x, v)) in positions.iter().zip(&velocities).enumerate() {
         trajectory.push(Frame::moving(

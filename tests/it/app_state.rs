@@ -973,3 +973,76 @@ fn a_distilled_generator_learns_from_the_shown_model_and_jumps_in_one_frame() {
         state.error()
     );
 }
+
+#[test]
+fn the_digits_flow_steps_on_the_apps_gpu_when_it_computes_there() {
+    use nsgf::app::jobs::{DigitsRequest, DigitsWork, Request, WorkerEvent};
+    use nsgf::app::workers::{DigitsCompute, SharedDevice, Workers};
+    use nsgf::gpu::test_support::{device_or_skip, serial_gpu_test};
+    use std::time::{Duration, Instant};
+    let _gpu = serial_gpu_test();
+    let Some((device, queue, adapter)) = device_or_skip() else {
+        return;
+    };
+    let shared = SharedDevice {
+        device,
+        queue,
+        adapter,
+        compute_shaders: true,
+    };
+    // The particle flow of the digits window, on eframe's device and on the CPU.
+    let flow_on = |compute: DigitsCompute| {
+        let workers =
+            Workers::start_with(std::sync::Arc::new(|| {}), Some(shared.clone()), compute)
+                .expect("workers start");
+        workers.dispatch(Request::Digits(DigitsRequest {
+            generation: 1,
+            work: DigitsWork::ParticleFlow,
+            seed: 3,
+            cancel: nsgf::job::CancelToken::new(),
+        }));
+        let started = Instant::now();
+        loop {
+            assert!(started.elapsed() < Duration::from_mins(5), "no flow came");
+            for event in workers.poll() {
+                match event {
+                    WorkerEvent::DigitsFlow { flow, kernels, .. } => return (flow, kernels),
+                    WorkerEvent::DigitsFailed { error, .. } => panic!("{}", error.describe()),
+                    _ => {}
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    let (on_gpu, gpu_name) = flow_on(DigitsCompute::AnyGpu);
+    let (on_cpu, cpu_name) = flow_on(DigitsCompute::Cpu);
+    println!("digits flow: {gpu_name} against {cpu_name}");
+    assert!(gpu_name.starts_with("gpu d-dim"), "{gpu_name}");
+    assert!(cpu_name.starts_with("cpu"), "{cpu_name}");
+    assert_eq!(on_gpu.frames().len(), on_cpu.frames().len());
+    let last = |flow: &nsgf::flow::Trajectory| flow.frames().last().unwrap().positions.clone();
+    let gap = last(&on_gpu)
+        .coords()
+        .iter()
+        .zip(last(&on_cpu).coords())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0_f64, f64::max);
+    // The flow moved the particles by far more than the two kernels (f32 on the GPU, f64 on the
+    // CPU) drift apart over its 10 steps.
+    let moved = on_cpu.frames()[0]
+        .positions
+        .coords()
+        .iter()
+        .zip(last(&on_cpu).coords())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0_f64, f64::max);
+    println!("largest coordinate gap after the flow: {gap:.2e} (the particles moved {moved:.2})");
+    assert!(gap < 2e-2 && gap < 1e-2 * moved, "{gap:e} vs {moved}");
+    // By default a software adapter is passed over, as for the 2D flow.
+    let (_, auto_name) = flow_on(DigitsCompute::Auto);
+    if shared.adapter.device_type == wgpu::DeviceType::Cpu {
+        assert!(auto_name.starts_with("cpu"), "{auto_name}");
+    } else {
+        assert!(auto_name.starts_with("gpu d-dim"), "{auto_name}");
+    }
+}

@@ -1128,6 +1128,7 @@ fn digits_state(frame: usize) -> AppState {
         generation: request.generation,
         flow: Arc::new(flow),
         projection: Arc::new(projection),
+        kernels: "cpu f64".into(),
     });
     state.apply(DigitsCommand::Seek(frame));
     state.take_requests();

@@ -92,6 +92,8 @@ pub struct DigitsPanel {
     flows_version: u64,
     seed: u64,
     error: Option<String>,
+    /// What computed the last particle flow's velocities ("cpu …" or "gpu d-dim (…)").
+    kernels: Option<String>,
 }
 
 impl Default for DigitsPanel {
@@ -113,6 +115,7 @@ impl Default for DigitsPanel {
             flows_version: 0,
             seed: 0,
             error: None,
+            kernels: None,
         }
     }
 }
@@ -176,6 +179,11 @@ impl DigitsPanel {
     /// Whether the PCA view is shown.
     pub fn show_projection(&self) -> bool {
         self.show_projection
+    }
+
+    /// What computed the last particle flow's velocities.
+    pub fn kernels(&self) -> Option<&str> {
+        self.kernels.as_deref()
     }
 
     /// Why the last run or flow failed.
@@ -344,17 +352,20 @@ impl DigitsPanel {
         self.autoplay
     }
 
-    /// The particle flow of `generation` arrived (with the PCA projection of the digits).
+    /// The particle flow of `generation` arrived (with the PCA projection of the digits),
+    /// computed on `kernels`.
     pub fn on_particle_flow(
         &mut self,
         generation: u64,
         flow: Arc<Trajectory>,
         projection: Arc<Projection>,
+        kernels: String,
     ) {
         if self.flow_running.as_ref().map(|(g, _)| *g) != Some(generation) {
             return;
         }
         self.flow_running = None;
+        self.kernels = Some(kernels);
         self.particle = Some(flow);
         self.flows_version += 1;
         self.projection = Some(projection);

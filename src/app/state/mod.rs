@@ -972,7 +972,10 @@ impl AppState {
                 generation,
                 flow,
                 projection,
-            } => self.digits.on_particle_flow(generation, flow, projection),
+                kernels,
+            } => self
+                .digits
+                .on_particle_flow(generation, flow, projection, kernels),
             WorkerEvent::DigitsFailed { generation, error } => {
                 let message = (!error.is_cancelled()).then(|| error.describe());
                 self.digits.on_failed(generation, message);
