@@ -183,7 +183,16 @@ fn load_guide(args: &TrainArgs) -> anyhow::Result<Option<Arc<TrainedModel>>> {
             }
         );
     }
-    Ok(Some(Arc::new(TrainedModel::load(path)?)))
+    match super::wide::load_any(path)? {
+        super::wide::AnyModel::Planar(model) => Ok(Some(Arc::from(model))),
+        super::wide::AnyModel::Wide(model) => anyhow::bail!(
+            "{} is a {}-dimensional {} model: one-step generators are trained on 2D models only \
+             for now ({flag} takes a model trained on a 2D target)",
+            path.display(),
+            model.dim,
+            model.method.display_name()
+        ),
+    }
 }
 
 /// A distribution given on the command line, or else the guide's.

@@ -539,3 +539,62 @@ fn a_wide_csv_target_trains_in_its_dimension_and_a_bad_line_is_named() {
         std::fs::remove_file(path).ok();
     }
 }
+
+/// A committed model file (`tests/fixtures/models/`, written by this version's `nsgf train`).
+fn model_fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/models")
+        .join(name)
+}
+
+#[test]
+fn committed_model_files_of_both_kinds_still_load_and_sample() {
+    for (name, width) in [("moons-nsgf.json", 2), ("digits-nsgf.json", 64)] {
+        let path = model_fixture(name);
+        let out = nsgf(&[
+            "sample",
+            "--model",
+            path.to_str().unwrap(),
+            "--n",
+            "5",
+            "--nfe",
+            "2",
+        ]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.split(',').all(|f| f.trim().parse::<f64>().is_ok()))
+            .collect();
+        assert_eq!(rows.len(), 5, "{name}: {text}");
+        assert!(rows.iter().all(|r| r.split(',').count() == width), "{name}");
+    }
+}
+
+#[test]
+fn a_64_dimensional_teacher_is_refused_with_what_it_is() {
+    let out_path = scratch("never-written.json");
+    let teacher = model_fixture("digits-nsgf.json");
+    let out = nsgf(&[
+        "train",
+        "--method",
+        "onestep",
+        "--mode",
+        "distilled",
+        "--teacher",
+        teacher.to_str().unwrap(),
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("64-dimensional NSGF model") && !stderr.contains("corrupt"),
+        "{stderr}"
+    );
+    assert!(!out_path.exists());
+}
