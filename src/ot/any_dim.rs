@@ -24,7 +24,7 @@ pub struct CloudVelocity {
 /// The empirical Sinkhorn-flow velocity `v(x_i) = P_{x→y}(x_i) − P_{x→x}(x_i)` of clouds of
 /// any (equal) dimension, with GeomLoss's potentials: `(x, y)` with the schedule of `x ∪ y`,
 /// `(x, x)` with that of `x` alone. Equals `∇f_{x,x}(x_i) − ∇f_{x,y}(x_i)` computed by autograd
-/// through GeomLoss (`tests/it/ot_any_dim.rs` checks it in 64 dimensions). At d = 2 this is
+/// through GeomLoss (`tests/it/highdim.rs` checks it in 64 dimensions). At d = 2 this is
 /// [`super::flow_velocity`] on the 2D kernels.
 pub fn cloud_velocity(
     x: &PointCloud,
@@ -40,18 +40,15 @@ pub fn cloud_velocity(
             stats: solved.stats,
         });
     }
-    let (velocity, stats) = match precision {
-        Precision::F32 => velocity_with::<f32>(x, y, params),
-        Precision::F64 => velocity_with::<f64>(x, y, params),
-    }?;
-    if let Some(index) = velocity.first_non_finite() {
+    let solved = cloud_velocity_on_general_kernels(x, y, params, precision)?;
+    if let Some(index) = solved.velocity.first_non_finite() {
         return Err(OtError::NonFiniteResult {
             quantity: "velocity",
             index: Some(index),
             precision,
         });
     }
-    Ok(CloudVelocity { velocity, stats })
+    Ok(solved)
 }
 
 /// [`cloud_velocity`] on the d-dimensional kernels whatever the dimension, d = 2 included:

@@ -155,6 +155,25 @@ impl LogWeights {
     }
 }
 
+/// The columns' offsets `u_j = log₂e · (log w_j + h_j/ε − ½‖y_j‖²/ε)` of the expanded cost
+/// (in 2D and in d dimensions alike), from the log-weights, the dual potential `h` (`None`:
+/// zero) and the half squared norms.
+pub(crate) fn column_offsets<'a>(
+    log_weights: &'a LogWeights,
+    potential: Option<&'a [f64]>,
+    half_sq_norm: &'a [f64],
+    eps: f64,
+) -> impl Iterator<Item = f64> + 'a {
+    let scale = std::f64::consts::LOG2_E / eps;
+    half_sq_norm
+        .iter()
+        .enumerate()
+        .map(move |(j, half_sq_norm)| {
+            let h = potential.map_or(0.0, |p| p[j]);
+            std::f64::consts::LOG2_E * log_weights.of(j) + (h - half_sq_norm) * scale
+        })
+}
+
 impl<T: Real> Columns<T> {
     /// Columns of `cloud` with log-weights `log_weights` and dual potential `potential`
     /// (`None`: zero), at regularisation `eps`.
@@ -170,11 +189,9 @@ impl<T: Real> Columns<T> {
         let mut sx = Vec::with_capacity(padded);
         let mut sy = Vec::with_capacity(padded);
         let scale = std::f64::consts::LOG2_E / eps;
-        for j in 0..len {
-            let h = potential.map_or(0.0, |p| p[j]);
-            u.push(T::from_f64(
-                std::f64::consts::LOG2_E * log_weights.of(j) + (h - cloud.half_sq_norm[j]) * scale,
-            ));
+        let offsets = column_offsets(log_weights, potential, &cloud.half_sq_norm, eps);
+        for (j, offset) in offsets.enumerate() {
+            u.push(T::from_f64(offset));
             sx.push(T::from_f64(cloud.xs[j].to_f64() * scale));
             sy.push(T::from_f64(cloud.ys[j].to_f64() * scale));
         }

@@ -14,7 +14,7 @@
 //! at run time; [`super::use_portable_kernels`] forces the baseline loop here too.
 
 use super::real::Real;
-use super::softmin::{LogWeights, portable_only};
+use super::softmin::{LogWeights, column_offsets, portable_only};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -101,11 +101,9 @@ impl<T: Real> ColumnsNd<T> {
         let padded = len.div_ceil(COLUMN_PAD).max(1) * COLUMN_PAD;
         let scale = std::f64::consts::LOG2_E / eps;
         let mut u = vec![T::PAD; padded];
-        for (j, slot) in u.iter_mut().enumerate().take(len) {
-            let h = potential.map_or(0.0, |p| p[j]);
-            *slot = T::from_f64(
-                std::f64::consts::LOG2_E * log_weights.of(j) + (h - cloud.half_sq_norm[j]) * scale,
-            );
+        let offsets = column_offsets(log_weights, potential, &cloud.half_sq_norm, eps);
+        for (slot, offset) in u.iter_mut().zip(offsets) {
+            *slot = T::from_f64(offset);
         }
         let mut s = vec![T::ZERO; padded * dim];
         for (j, point) in cloud.coords.chunks_exact(dim).enumerate() {
@@ -153,19 +151,8 @@ pub(crate) fn softmin_nd<T: Real>(
     estimate: Option<&[f64]>,
     out: &mut [f64],
 ) -> u64 {
-    softmin_nd_on(rows, cols, estimate, out, portable_only())
-}
-
-/// [`softmin_nd`] on the portable loop or on the dispatched one.
-pub(crate) fn softmin_nd_on<T: Real>(
-    rows: &CloudNd<T>,
-    cols: &ColumnsNd<T>,
-    estimate: Option<&[f64]>,
-    out: &mut [f64],
-    portable: bool,
-) -> u64 {
     let eps = cols.eps;
-    for_each_task::<T, false, f64>(rows, cols, estimate, out, portable, |i, sums| {
+    for_each_task::<T, false, f64>(rows, cols, estimate, out, |i, sums| {
         let lse = std::f64::consts::LN_2 * sums.max.to_f64() + sums.sum.to_f64().ln();
         rows.half_sq_norm[i] - eps * lse
     })
@@ -180,26 +167,13 @@ pub(crate) fn barycentre_nd<T: Real>(
     estimate: Option<&[f64]>,
     out: &mut [f64],
 ) -> u64 {
-    barycentre_nd_on(rows, cols, estimate, out, portable_only())
-}
-
-/// [`barycentre_nd`] on the portable loop or on the dispatched one.
-pub(crate) fn barycentre_nd_on<T: Real>(
-    rows: &CloudNd<T>,
-    cols: &ColumnsNd<T>,
-    estimate: Option<&[f64]>,
-    out: &mut [f64],
-    portable: bool,
-) -> u64 {
-    let (eps, dim) = (cols.eps, rows.dim);
+    let eps = cols.eps;
     let mut points: Vec<Vec<f64>> = vec![Vec::new(); rows.len()];
-    let terms = for_each_task::<T, true, Vec<f64>>(rows, cols, estimate, &mut points, portable, {
-        move |_, sums| {
-            let scale = eps * std::f64::consts::LN_2 / sums.sum.to_f64();
-            sums.moments.iter().map(|m| m.to_f64() * scale).collect()
-        }
+    let terms = for_each_task::<T, true, Vec<f64>>(rows, cols, estimate, &mut points, |_, sums| {
+        let scale = eps * std::f64::consts::LN_2 / sums.sum.to_f64();
+        sums.moments.iter().map(|m| m.to_f64() * scale).collect()
     });
-    for (slot, point) in out.chunks_exact_mut(dim).zip(&points) {
+    for (slot, point) in out.chunks_exact_mut(rows.dim).zip(&points) {
         slot.copy_from_slice(point);
     }
     terms
@@ -323,18 +297,18 @@ pub(crate) fn fused_sweep<T: Real>(
     }
 }
 
-/// Runs the reduction of every row in tasks of [`ROWS_PER_TASK`] rows in parallel and stores
+/// Runs the reduction of every row in tasks of [`ROWS_PER_TASK`] rows in parallel (on the
+/// portable loop where [`super::use_portable_kernels`] asks for it) and stores
 /// `finish(i, sums)`; returns the terms evaluated.
 fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
     rows: &CloudNd<T>,
     cols: &ColumnsNd<T>,
     estimate: Option<&[f64]>,
     out: &mut [O],
-    portable: bool,
     finish: impl Fn(usize, RowSums<T>) -> O + Sync,
 ) -> u64 {
     debug_assert_eq!(out.len(), rows.len());
-    let dim = rows.dim;
+    let (dim, portable) = (rows.dim, portable_only());
     let scale = std::f64::consts::LOG2_E / cols.eps;
     let terms = AtomicU64::new(0);
     out.par_chunks_mut(ROWS_PER_TASK)
@@ -758,6 +732,7 @@ mod tests {
                     .collect();
                 let far: Vec<f64> = want.iter().map(|v| v - 500.0 * eps).collect();
                 for portable in [true, false] {
+                    use_portable(portable);
                     for estimate in [None, Some(&near), Some(&far)] {
                         let rows = CloudNd::<f64>::new(&x, &centre);
                         let cols = ColumnsNd::new(
@@ -767,13 +742,7 @@ mod tests {
                             eps,
                         );
                         let mut got = vec![0.0; n];
-                        let terms = softmin_nd_on(
-                            &rows,
-                            &cols,
-                            estimate.map(Vec::as_slice),
-                            &mut got,
-                            portable,
-                        );
+                        let terms = softmin_nd(&rows, &cols, estimate.map(Vec::as_slice), &mut got);
                         assert_eq!(terms, (n * m) as u64);
                         for (a, b) in got.iter().zip(&want) {
                             assert!(
@@ -782,13 +751,7 @@ mod tests {
                             );
                         }
                         let mut projected = vec![0.0; n * dim];
-                        barycentre_nd_on(
-                            &rows,
-                            &cols,
-                            estimate.map(Vec::as_slice),
-                            &mut projected,
-                            portable,
-                        );
+                        barycentre_nd(&rows, &cols, estimate.map(Vec::as_slice), &mut projected);
                         for (a, b) in projected.iter().zip(&want_p) {
                             assert!(
                                 (a + 0.2 - b).abs() < 1e-9 * (1.0 + b.abs()),
@@ -802,26 +765,14 @@ mod tests {
                             Some(&h),
                             eps,
                         );
-                        softmin_nd_on(
-                            &rows,
-                            &cols,
-                            estimate.map(Vec::as_slice),
-                            &mut got,
-                            portable,
-                        );
+                        softmin_nd(&rows, &cols, estimate.map(Vec::as_slice), &mut got);
                         for (a, b) in got.iter().zip(&want) {
                             assert!(
                                 (a - b).abs() < 1e-4 * (1.0 + b.abs()),
                                 "f32 {a} vs {b} (d {dim})"
                             );
                         }
-                        barycentre_nd_on(
-                            &rows,
-                            &cols,
-                            estimate.map(Vec::as_slice),
-                            &mut projected,
-                            portable,
-                        );
+                        barycentre_nd(&rows, &cols, estimate.map(Vec::as_slice), &mut projected);
                         for (a, b) in projected.iter().zip(&want_p) {
                             assert!(
                                 (a + 0.2 - b).abs() < 1e-3 * (1.0 + b.abs()),
@@ -829,6 +780,7 @@ mod tests {
                             );
                         }
                     }
+                    use_portable(false);
                 }
             }
         }
