@@ -63,6 +63,11 @@ pub fn run(args: &FigureArgs) -> anyhow::Result<()> {
     if let Some(t) = args.times.iter().find(|t| !(0.0..=1.0).contains(*t)) {
         anyhow::bail!("--times: every time lies in [0, 1] (got {t})");
     }
+    if let Some(path) = &args.flow.model
+        && let super::wide::AnyModel::Wide(model) = super::wide::load_any(path)?
+    {
+        return super::wide::figure_command(&model, &args.flow, &args.times, &args.out);
+    }
     let animation = args.flow.animation()?;
     let figure = Figure::new(&animation, &args.times, look)?;
     let (width, height) = figure.dimensions();

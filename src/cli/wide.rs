@@ -267,3 +267,56 @@ pub fn gif_command(
     ));
     Ok(())
 }
+
+/// `nsgf figure` of a d-dimensional model: the grids of `n` (at most [`GRID_IMAGES`]) samples
+/// at the frames nearest to `times`, side by side, as a PNG (an 8×8-image flow has no 2D
+/// plot to draw as SVG).
+pub fn figure_command(
+    model: &WideModel,
+    flow: &super::animation_args::AnimationArgs,
+    times: &[f64],
+    outputs: &[std::path::PathBuf],
+) -> anyhow::Result<()> {
+    if let Some(svg) = outputs
+        .iter()
+        .find(|p| !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")))
+    {
+        anyhow::bail!(
+            "--out {}: a {}-dimensional model's figure is a PNG of image grids (FILE.png)",
+            svg.display(),
+            model.dim
+        );
+    }
+    let images = flow.n.clamp(1, GRID_IMAGES);
+    let trajectory = model.sample_trajectory(images, flow.nfe, flow.seed)?;
+    // Eight images a row (fewer when fewer): room for the captions above each grid.
+    let layout = GridLayout {
+        columns: images.min(8),
+        ..GridLayout::default()
+    };
+    let (width, height, grey, shown) =
+        crate::highdim::image_grid::render_strip(&trajectory, times, layout).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the model's points are not 8×8 images ({} numbers each): its figure draws 64",
+                model.dim
+            )
+        })?;
+    let mut pixmap = tiny_skia::Pixmap::new(width, height)
+        .ok_or_else(|| anyhow::anyhow!("a {width}×{height} figure is too large"))?;
+    for (pixel, &level) in pixmap.pixels_mut().iter_mut().zip(&grey) {
+        *pixel =
+            tiny_skia::PremultipliedColorU8::from_rgba(level, level, level, 255).expect("opaque");
+    }
+    let bytes = pixmap
+        .encode_png()
+        .map_err(|error| anyhow::anyhow!("cannot encode the figure: {error}"))?;
+    for path in outputs {
+        crate::files::write_atomically(path, |out| out.write_all(&bytes))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        super::progress::note(format!(
+            "wrote {} (grids of {images} images at frames {shown:?}, {width}×{height} px)",
+            path.display()
+        ));
+    }
+    Ok(())
+}

@@ -87,6 +87,47 @@ pub fn render_grid(
     Some((width, height, grey))
 }
 
+/// The frames of `trajectory` nearest to `times` (on its [0, 1] timeline) as grids side by
+/// side, each under its caption, as grey levels 0–255 row-major: a figure of a 64-dimensional
+/// flow. Returns the width, height, levels and the frames shown; None when the frames are not
+/// 8×8 images.
+pub fn render_strip(
+    trajectory: &Trajectory,
+    times: &[f64],
+    layout: GridLayout,
+) -> Option<(u32, u32, Vec<u8>, Vec<usize>)> {
+    let frames = trajectory.frames();
+    let shown: Vec<usize> = times
+        .iter()
+        .map(|&t| {
+            (0..frames.len())
+                .min_by(|&a, &b| (frames[a].t - t).abs().total_cmp(&(frames[b].t - t).abs()))
+                .unwrap_or(0)
+        })
+        .collect();
+    let panels: Vec<(u32, u32, Vec<u8>)> = shown
+        .iter()
+        .map(|&index| {
+            let caption = frame_caption(trajectory, index);
+            render_grid(&frames.get(index)?.positions, &caption, layout)
+        })
+        .collect::<Option<_>>()?;
+    let height = panels.iter().map(|p| p.1).max()?;
+    let width = panels.iter().map(|p| p.0 + GAP).sum::<u32>() + GAP;
+    let mut strip = vec![255_u8; (width * height) as usize];
+    let mut left = GAP;
+    for (panel_width, panel_height, grey) in &panels {
+        for y in 0..*panel_height {
+            let from = (y * panel_width) as usize;
+            let to = (y * width + left) as usize;
+            strip[to..to + *panel_width as usize]
+                .copy_from_slice(&grey[from..from + *panel_width as usize]);
+        }
+        left += panel_width + GAP;
+    }
+    Some((width, height, strip, shown))
+}
+
 /// The caption of frame `index` of `trajectory`, on two lines: its flow and t, then the NFE so
 /// far and, for NSGF++, the phase (for the particle flow: the Euler step).
 pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {

@@ -598,3 +598,45 @@ fn a_64_dimensional_teacher_is_refused_with_what_it_is() {
     );
     assert!(!out_path.exists());
 }
+
+#[test]
+fn figure_of_a_64_dimensional_model_is_a_strip_of_image_grids() {
+    let model = model_fixture("digits-nsgf.json");
+    let png = scratch("digits-figure.png");
+    let out = nsgf(&[
+        "figure",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        png.to_str().unwrap(),
+        "--n",
+        "16",
+        "--times",
+        "0,1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    // Two panels of 8 × 2 images of 8×8 pixels at 5 px a pixel, side by side: wider than tall.
+    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert!(
+        width > 2 * 8 * 40 && height > 2 * 40 && height < width,
+        "{width}×{height}"
+    );
+    let svg = scratch("digits-figure.svg");
+    let out = nsgf(&[
+        "figure",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PNG of image grids"));
+    assert!(!svg.exists());
+}
