@@ -411,7 +411,6 @@ impl Workers {
         device: Option<SharedDevice>,
         digits: DigitsCompute,
     ) -> Result<Self, JobError> {
-        let digits_kernels = digits_kernels_on(device.as_ref(), digits);
         let (events_tx, events) = channel();
         let sender = EventSender {
             events: events_tx,
@@ -420,11 +419,12 @@ impl Workers {
         #[cfg(target_arch = "wasm32")]
         {
             // No threads in the browser: every job is stepped on the UI thread.
-            let _ = digits_kernels;
+            let _ = digits;
             Ok(Self::on_ui_thread(sender, events, device))
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
+            let digits_kernels = digits_kernels_on(device.as_ref(), digits);
             let compute = Runner::new(ComputeContext::new(device, sender.clone()))
                 .spawn("nsgf-compute", None)?;
             // Training gets its own pool: its parallel loops never queue behind (or hold up)

@@ -5,6 +5,7 @@ mod animation_args;
 mod any_dim_flow;
 pub mod bench;
 mod data;
+mod digits_table;
 pub mod eval;
 mod figure;
 mod flow;

@@ -199,6 +199,62 @@ pub fn sample_command(
     write_rows(&model.sample(n, nfe, seed)?)
 }
 
+/// A d-dimensional model's evaluation over several draws: the mean of every figure, and the
+/// standard error of the mean W2 and of the mean floor.
+pub struct MeanEvaluation {
+    /// The means of the draws' figures.
+    pub mean: crate::highdim::model::WideEvaluation,
+    /// The standard error of the mean W2 over the draws (0 for one draw).
+    pub w2_error: f64,
+    /// The standard error of the mean floor over the draws (0 for one draw).
+    pub floor_error: f64,
+}
+
+/// The standard error of the mean of `values`: sd / √k (0 for fewer than two values).
+pub fn standard_error(values: &[f64]) -> f64 {
+    let k = values.len() as f64;
+    if values.len() < 2 {
+        return 0.0;
+    }
+    let mean = values.iter().sum::<f64>() / k;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (k - 1.0);
+    (variance / k).sqrt()
+}
+
+/// [`WideModel::evaluate`] over `repeats` draws (seeds derived from `seed`).
+pub fn mean_evaluation(
+    model: &WideModel,
+    n: usize,
+    nfe: Option<usize>,
+    seed: u64,
+    repeats: usize,
+) -> anyhow::Result<MeanEvaluation> {
+    if repeats == 0 {
+        anyhow::bail!("--repeats must be at least 1 (got 0)");
+    }
+    let draws = (0..repeats as u64)
+        .map(|repeat| model.evaluate(n, nfe, seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mean_of = |pick: fn(&crate::highdim::model::WideEvaluation) -> f64| {
+        draws.iter().map(pick).sum::<f64>() / repeats as f64
+    };
+    let errors = |pick: fn(&crate::highdim::model::WideEvaluation) -> f64| {
+        standard_error(&draws.iter().map(pick).collect::<Vec<_>>())
+    };
+    Ok(MeanEvaluation {
+        mean: crate::highdim::model::WideEvaluation {
+            w2: mean_of(|e| e.w2),
+            floor: mean_of(|e| e.floor),
+            nearest_median: mean_of(|e| e.nearest_median),
+            held_out_nearest_median: mean_of(|e| e.held_out_nearest_median),
+            nfe: draws[0].nfe,
+            seconds: mean_of(|e| e.seconds),
+        },
+        w2_error: errors(|e| e.w2),
+        floor_error: errors(|e| e.floor),
+    })
+}
+
 /// `nsgf eval` of a d-dimensional model: W2 against held-out data beside the floor (two disjoint
 /// held-out samples), averaged over `repeats` draws, and the nearest-training-point medians.
 pub fn eval_command(
@@ -208,34 +264,19 @@ pub fn eval_command(
     seed: u64,
     repeats: usize,
 ) -> anyhow::Result<()> {
-    if repeats == 0 {
-        anyhow::bail!("--repeats must be at least 1 (got 0)");
-    }
-    let mut sums = [0.0; 5];
-    let mut used_nfe = 0;
-    for repeat in 0..repeats as u64 {
-        let draw = seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9));
-        let e = model.evaluate(n, nfe, draw)?;
-        for (sum, value) in sums.iter_mut().zip([
-            e.w2,
-            e.floor,
-            e.nearest_median,
-            e.held_out_nearest_median,
-            e.seconds,
-        ]) {
-            *sum += value;
-        }
-        used_nfe = e.nfe;
-    }
-    let [w2, floor, nearest, held_out_nearest, seconds] = sums.map(|s| s / repeats as f64);
+    let MeanEvaluation { mean, .. } = mean_evaluation(model, n, nfe, seed, repeats)?;
     super::progress::note(format!(
-        "nfe {used_nfe}, {seconds:.3} s to generate {n} samples"
+        "nfe {}, {:.3} s to generate {n} samples",
+        mean.nfe, mean.seconds
     ));
-    println!("w2 {w2:.6}");
-    println!("floor {floor:.6}");
-    println!("ratio {:.4}", w2 / floor);
-    println!("nearest_training_median {nearest:.6}");
-    println!("held_out_nearest_training_median {held_out_nearest:.6}");
+    println!("w2 {:.6}", mean.w2);
+    println!("floor {:.6}", mean.floor);
+    println!("ratio {:.4}", mean.w2 / mean.floor);
+    println!("nearest_training_median {:.6}", mean.nearest_median);
+    println!(
+        "held_out_nearest_training_median {:.6}",
+        mean.held_out_nearest_median
+    );
     Ok(())
 }
 
@@ -319,4 +360,18 @@ pub fn figure_command(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::standard_error;
+
+    #[test]
+    fn the_standard_error_is_the_sample_deviation_over_the_root_of_the_count() {
+        // 1, 2, 3, 4: mean 2.5, sample variance 5/3, standard error √(5/3 / 4).
+        let se = standard_error(&[1.0, 2.0, 3.0, 4.0]);
+        assert!((se - (5.0_f64 / 12.0).sqrt()).abs() < 1e-15, "{se}");
+        assert_eq!(standard_error(&[7.0]), 0.0);
+        assert_eq!(standard_error(&[3.0, 3.0, 3.0]), 0.0);
+    }
 }

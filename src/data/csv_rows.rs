@@ -120,6 +120,19 @@ pub fn parse_table(text: &str, origin: &str) -> Result<Table, DataError> {
     Ok(Table { columns, rows })
 }
 
+/// Reads a CSV file of points of any width as a cloud ([`parse_table`]; a `label` column, as
+/// in the digits files, is dropped).
+pub fn read_cloud(path: &Path) -> Result<PointCloud, DataError> {
+    Ok(table_cloud(read_table(path)?))
+}
+
+/// The rows of `table` as a cloud, without its `label` column.
+pub fn table_cloud(table: Table) -> PointCloud {
+    let rows = table.without_column("label").rows;
+    let dim = rows.ncols();
+    PointCloud::from_flat(dim, rows.into_iter().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,17 +160,4 @@ mod tests {
         let error = parse_table("a,b\n", "w.csv").unwrap_err().to_string();
         assert_eq!(error, "w.csv:1: no data lines");
     }
-}
-
-/// Reads a CSV file of points of any width as a cloud ([`parse_table`]; a `label` column, as
-/// in the digits files, is dropped).
-pub fn read_cloud(path: &Path) -> Result<PointCloud, DataError> {
-    Ok(table_cloud(read_table(path)?))
-}
-
-/// The rows of `table` as a cloud, without its `label` column.
-pub fn table_cloud(table: Table) -> PointCloud {
-    let rows = table.without_column("label").rows;
-    let dim = rows.ncols();
-    PointCloud::from_flat(dim, rows.into_iter().collect())
 }

@@ -201,10 +201,10 @@ impl<T: Real> Problem<T> {
     /// symmetric problem, [`fused_sweep`]), or, from zero potentials or where a fused sum left
     /// its range, a softmin per side.
     fn update(&mut self, eps: f64, f: Option<&[f64]>, g: Option<&[f64]>) -> (Vec<f64>, Vec<f64>) {
-        if let (Some(f), Some(g)) = (f, g) {
-            if let Some(updated) = self.fused_update(eps, f, g) {
-                return updated;
-            }
+        if let (Some(f), Some(g)) = (f, g)
+            && let Some(updated) = self.fused_update(eps, f, g)
+        {
+            return updated;
         }
         self.separate_update(eps, f, g)
     }

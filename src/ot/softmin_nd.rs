@@ -221,7 +221,7 @@ pub(crate) fn fused_sweep<T: Real>(
             |(mut totals, mut task_sums), (task, out)| {
                 let start = task * ROWS_PER_TASK;
                 let end = start + out.len();
-                task_sums.iter_mut().for_each(|v| *v = T::ZERO);
+                task_sums.fill(T::ZERO);
                 let mut sweep = Sweep {
                     start: if symmetric { start } else { 0 },
                     rows_only_until: if symmetric { start + ROWS_PER_TASK } else { 0 },
@@ -455,7 +455,7 @@ fn reduce_rows<T: Real, const MOMENTS: bool, const FMA: bool, const W: usize>(
         for (r, kept) in kept.iter().enumerate().take(size) {
             if !kept && !fused {
                 let row = &group_coords[r * dim..(r + 1) * dim];
-                let slot = &mut group_sums[r..r + 1];
+                let slot = &mut group_sums[r..=r];
                 slot[0] = RowSums::empty(slot[0].moments.len());
                 reduce_group::<T, MOMENTS, FMA, W, 1>(
                     row,
@@ -811,14 +811,7 @@ mod tests {
                     assert!(sweep.in_range);
                     assert_eq!(sweep.terms, (n * m) as u64);
                     let ln2 = std::f64::consts::LN_2;
-                    for i in 0..n {
-                        let got = rows.half_sq_norm[i] - eps * ln2 * sweep.row_lse[i];
-                        assert!(
-                            (got - want_f[i]).abs() < 1e-9 * (1.0 + want_f[i].abs()),
-                            "f {got} vs {}",
-                            want_f[i]
-                        );
-                    }
+                    check_rows(&rows.half_sq_norm, &sweep.row_lse, &want_f, eps, 1e-9, "f");
                     for j in 0..m {
                         let got = g[j] - eps * (ln2 * sweep.column_log_sums[j] + log_a - log_b);
                         assert!(
@@ -831,26 +824,26 @@ mod tests {
                     let sweep = fused_sweep(&rows, &own, &f, true);
                     assert!(sweep.in_range);
                     assert!(sweep.terms <= (n * n) as u64);
-                    for i in 0..n {
-                        let got = rows.half_sq_norm[i] - eps * ln2 * sweep.row_lse[i];
-                        assert!(
-                            (got - want_sym[i]).abs() < 1e-9 * (1.0 + want_sym[i].abs()),
-                            "sym {got} vs {}",
-                            want_sym[i]
-                        );
-                    }
+                    check_rows(
+                        &rows.half_sq_norm,
+                        &sweep.row_lse,
+                        &want_sym,
+                        eps,
+                        1e-9,
+                        "sym",
+                    );
                     // f32: the same within its resolution.
                     let rows = CloudNd::<f32>::new(&x, &centre);
                     let own = ColumnsNd::new(&rows, &LogWeights::Uniform(log_a), Some(&f), eps);
                     let sweep = fused_sweep(&rows, &own, &f, true);
-                    for i in 0..n {
-                        let got = rows.half_sq_norm[i] - eps * ln2 * sweep.row_lse[i];
-                        assert!(
-                            (got - want_sym[i]).abs() < 1e-3 * (1.0 + want_sym[i].abs()),
-                            "f32 sym {got} vs {}",
-                            want_sym[i]
-                        );
-                    }
+                    check_rows(
+                        &rows.half_sq_norm,
+                        &sweep.row_lse,
+                        &want_sym,
+                        eps,
+                        1e-3,
+                        "f32 sym",
+                    );
                     use_portable(false);
                 }
                 // Estimates far off: the sums leave their range and the caller is told.
@@ -864,6 +857,25 @@ mod tests {
                 );
                 assert!(!fused_sweep(&rows, &cols, &far, false).in_range);
             }
+        }
+    }
+
+    /// Checks the rows' new potentials `½‖x_i‖² − ε ln2 · lse_i` against `want`.
+    fn check_rows(
+        half_sq_norm: &[f64],
+        lse: &[f64],
+        want: &[f64],
+        eps: f64,
+        tolerance: f64,
+        what: &str,
+    ) {
+        let ln2 = std::f64::consts::LN_2;
+        for ((norm, lse), want) in half_sq_norm.iter().zip(lse).zip(want) {
+            let got = norm - eps * ln2 * lse;
+            assert!(
+                (got - want).abs() < tolerance * (1.0 + want.abs()),
+                "{what} {got} vs {want}"
+            );
         }
     }
 

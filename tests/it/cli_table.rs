@@ -137,3 +137,48 @@ fn the_onestep_comparison_has_four_models_per_target_and_saves_them() {
     assert!(!output.status.success());
     assert!(stderr.contains("nsgf onestep"), "{stderr}");
 }
+
+#[test]
+fn the_digits_table_puts_nsgf_and_nsgfpp_side_by_side_and_checks_its_sizes() {
+    let out = nsgf(&[
+        "table",
+        "--target",
+        "digits",
+        "--iterations",
+        "1",
+        "--n",
+        "20",
+        "--repeats",
+        "2",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| NSGF")).collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    for (row, nfe) in rows.iter().zip(["10", "20", "7", "10"]) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(cells[2], nfe, "{row}");
+        // "W2 ± se" and "floor ± se", and a ratio that is their quotient.
+        let mean = |cell: &str| cell.split(" ± ").next().unwrap().parse::<f64>().unwrap();
+        let (w2, floor) = (mean(cells[3]), mean(cells[4]));
+        let ratio: f64 = cells[5].parse().unwrap();
+        assert!((w2 / floor - ratio).abs() < 0.01, "{row}");
+    }
+    assert!(text.contains("| one-step |"), "{text}");
+    // Sizes the floor cannot take, and other targets, are refused with the reason.
+    for (args, needle) in [
+        (
+            &["table", "--target", "digits", "--n", "500"][..],
+            "2..=449",
+        ),
+        (&["table", "--target", "moons"][..], "digits"),
+    ] {
+        let out = nsgf(args);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(needle));
+    }
+}
