@@ -92,8 +92,12 @@ fn gradients_match_finite_differences_for_both_activations_and_shapes() {
                     < 1e-4 * f64::from(loss)
             );
             let error = gradient_error(&mlp, x.view(), y.view(), &gradients);
+            println!(
+                "{activation:?} {input}-{width}x{layers}-{output}: relative error {error:.1e}"
+            );
+            // The backward pass is f32: measured worst 1.7e-5 relative (SiLU, 3-5×3-2).
             assert!(
-                error < 2e-3,
+                error < 1e-4,
                 "{activation:?} {config:?}: relative error {error}"
             );
         }
