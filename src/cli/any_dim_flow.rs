@@ -108,3 +108,49 @@ pub fn run(args: &FlowArgs, dim: usize) -> anyhow::Result<()> {
     bar.finish_and_clear();
     Ok(())
 }
+
+/// The particle flow of `gif --flow` or `figure --flow` to a target of 64 coordinates
+/// (`digits`, or a CSV of 8×8 images) as a trajectory of at most [`super::wide::GRID_IMAGES`]
+/// particles against as many target samples, on the CPU's d-dimensional kernels; `None` for a
+/// 2D target (the 2D animation path), an error for other widths (no picture to draw).
+pub fn grid_trajectory(
+    flow: &super::animation_args::AnimationArgs,
+) -> anyhow::Result<Option<crate::flow::Trajectory>> {
+    let (Some(source), Some(target), true) = (&flow.source, &flow.target, flow.flow) else {
+        return Ok(None);
+    };
+    let Some(dim) = dimension_of(target)? else {
+        return Ok(None);
+    };
+    if dim != crate::highdim::digits::DIM {
+        anyhow::bail!(
+            "{target} holds {dim}-dimensional points: GIFs and figures draw 8×8 images (64 \
+             numbers a point); `nsgf flow` prints the flow of any width"
+        );
+    }
+    let config = crate::flow::FlowConfig {
+        steps: flow.steps,
+        eta: flow.eta,
+        sinkhorn: SinkhornParams {
+            blur: flow.sinkhorn.blur,
+            scaling: flow.sinkhorn.scaling,
+        },
+    };
+    if config.steps == 0 || !(config.eta.is_finite() && config.eta > 0.0) {
+        anyhow::bail!("--steps must be at least 1 and --eta a finite number > 0");
+    }
+    config.sinkhorn.validate()?;
+    let images = flow.n.clamp(1, super::wide::GRID_IMAGES);
+    let target_distribution = WideDistribution::parse_target(target)?;
+    let source_distribution = source_distribution(source, dim)?;
+    // The seeding rule of `data::sample_source_and_target`: source on stream 0, target on 1.
+    let start = source_distribution.sample(images, &mut seeded_rng(flow.seed));
+    let goal = target_distribution.sample(images, &mut target_rng(flow.seed));
+    super::progress::note(format!(
+        "{dim}-dimensional particle flow of {images} images, {} steps, on the CPU",
+        config.steps
+    ));
+    Ok(Some(crate::highdim::model::particle_trajectory(
+        start, &goal, &config,
+    )?))
+}

@@ -68,6 +68,10 @@ pub fn run(args: &FigureArgs) -> anyhow::Result<()> {
     {
         return super::wide::figure_command(&model, &args.flow, &args.times, &args.out);
     }
+    if let Some(trajectory) = super::any_dim_flow::grid_trajectory(&args.flow)? {
+        super::wide::check_png_outputs(&args.out, crate::highdim::digits::DIM)?;
+        return super::wide::write_grid_figure(&trajectory, &args.times, &args.out);
+    }
     let animation = args.flow.animation()?;
     let figure = Figure::new(&animation, &args.times, look)?;
     let (width, height) = figure.dimensions();

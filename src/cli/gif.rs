@@ -58,6 +58,9 @@ pub fn run(args: &GifArgs) -> anyhow::Result<()> {
         let flow = &args.flow;
         return super::wide::gif_command(&model, flow.n, flow.nfe, flow.seed, &args.out, args.fps);
     }
+    if let Some(trajectory) = super::any_dim_flow::grid_trajectory(&args.flow)? {
+        return super::wide::write_grid_gif(&trajectory, args.flow.n, &args.out, args.fps);
+    }
     let animation = args.flow.animation()?;
     let bar = super::progress::bar(animation.frame_count() as u64, "GIF frames");
     let report = export_gif(

@@ -292,16 +292,28 @@ pub fn gif_command(
 ) -> anyhow::Result<()> {
     let images = n.clamp(1, GRID_IMAGES);
     let trajectory = model.sample_trajectory(images, nfe, seed)?;
+    write_grid_gif(&trajectory, n, out, fps)
+}
+
+/// Writes `trajectory` (frames of 8×8 images) as a grid GIF; `requested` is the `--n` asked
+/// for (a note says when the grid shows fewer).
+pub fn write_grid_gif(
+    trajectory: &crate::flow::Trajectory,
+    requested: usize,
+    out: &Path,
+    fps: u32,
+) -> anyhow::Result<()> {
+    let images = trajectory.frames().first().map_or(0, |f| f.positions.len());
     let layout = GridLayout {
         columns: (images as f64).sqrt().ceil() as usize,
         ..GridLayout::default()
     };
-    let frames = export_grid_gif(&trajectory, out, layout, fps.clamp(1, 50) as u16)?;
+    let frames = export_grid_gif(trajectory, out, layout, fps.clamp(1, 50) as u16)?;
     super::progress::note(format!(
         "wrote {} ({frames} frames, a grid of {images} images{})",
         out.display(),
-        if n > GRID_IMAGES {
-            format!("; --n {n} is more than a grid shows")
+        if requested > GRID_IMAGES {
+            format!("; --n {requested} is more than a grid shows")
         } else {
             String::new()
         }
@@ -310,36 +322,51 @@ pub fn gif_command(
 }
 
 /// `nsgf figure` of a d-dimensional model: the grids of `n` (at most [`GRID_IMAGES`]) samples
-/// at the frames nearest to `times`, side by side, as a PNG (an 8×8-image flow has no 2D
-/// plot to draw as SVG).
+/// at the frames nearest to `times`, side by side, as a PNG.
 pub fn figure_command(
     model: &WideModel,
     flow: &super::animation_args::AnimationArgs,
     times: &[f64],
     outputs: &[std::path::PathBuf],
 ) -> anyhow::Result<()> {
-    if let Some(svg) = outputs
+    check_png_outputs(outputs, model.dim)?;
+    let images = flow.n.clamp(1, GRID_IMAGES);
+    let trajectory = model.sample_trajectory(images, flow.nfe, flow.seed)?;
+    write_grid_figure(&trajectory, times, outputs)
+}
+
+/// Refuses an `--out` that is not a PNG: a d-dimensional flow's figure is image grids (an
+/// 8×8-image flow has no 2D plot to draw as SVG).
+pub fn check_png_outputs(outputs: &[std::path::PathBuf], dim: usize) -> anyhow::Result<()> {
+    if let Some(other) = outputs
         .iter()
         .find(|p| !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")))
     {
         anyhow::bail!(
-            "--out {}: a {}-dimensional model's figure is a PNG of image grids (FILE.png)",
-            svg.display(),
-            model.dim
+            "--out {}: a {dim}-dimensional flow's figure is a PNG of image grids (FILE.png)",
+            other.display()
         );
     }
-    let images = flow.n.clamp(1, GRID_IMAGES);
-    let trajectory = model.sample_trajectory(images, flow.nfe, flow.seed)?;
+    Ok(())
+}
+
+/// Writes the grids of `trajectory` (frames of 8×8 images) at the frames nearest to `times`,
+/// side by side, to every PNG of `outputs`.
+pub fn write_grid_figure(
+    trajectory: &crate::flow::Trajectory,
+    times: &[f64],
+    outputs: &[std::path::PathBuf],
+) -> anyhow::Result<()> {
+    let images = trajectory.frames().first().map_or(0, |f| f.positions.len());
     // Eight images a row (fewer when fewer): room for the captions above each grid.
     let layout = GridLayout {
-        columns: images.min(8),
+        columns: images.clamp(1, 8),
         ..GridLayout::default()
     };
     let (width, height, grey, shown) =
-        crate::highdim::image_grid::render_strip(&trajectory, times, layout).ok_or_else(|| {
+        crate::highdim::image_grid::render_strip(trajectory, times, layout).ok_or_else(|| {
             anyhow::anyhow!(
-                "the model's points are not 8×8 images ({} numbers each): its figure draws 64",
-                model.dim
+                "the flow's points are not 8×8 images: its figure draws 64 numbers a point"
             )
         })?;
     let mut pixmap = tiny_skia::Pixmap::new(width, height)

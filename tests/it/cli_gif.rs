@@ -210,3 +210,45 @@ fn a_missing_output_folder_fails_before_any_work() {
         "work started before the check: {message}"
     );
 }
+
+#[test]
+fn a_particle_flow_to_the_digits_is_a_grid_gif_and_a_grid_figure() {
+    let dir = scratch_dir("digits");
+    let gif_path = dir.join("digits.gif");
+    let png_path = dir.join("digits.png");
+    let flow = [
+        "--flow", "--source", "gaussian", "--target", "digits", "--n", "16", "--steps", "3",
+        "--blur", "1", "--eta", "1",
+    ];
+    let output = nsgf(&[&["gif", "--out", gif_path.to_str().unwrap()][..], &flow[..]].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (width, height, _, delays) = gif_summary(&gif_path);
+    // One frame per step and the start: a 4 × 4 grid of 8×8 images.
+    assert_eq!(delays.len(), 4);
+    assert!(width >= 4 * 8 && height >= 4 * 8, "{width}×{height}");
+    let output = nsgf(
+        &[
+            &["figure", "--out", png_path.to_str().unwrap()][..],
+            &flow[..],
+        ]
+        .concat(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(&std::fs::read(&png_path).unwrap()[1..4], b"PNG");
+    // A wide CSV that is not 8×8 images has no picture: the error says so and `nsgf flow`.
+    let wide = dir.join("five.csv");
+    std::fs::write(&wide, "1,2,3,4,5\n2,3,4,5,6\n").unwrap();
+    let output = nsgf(&[
+        "gif",
+        "--flow",
+        "--source",
+        "gaussian",
+        "--target",
+        wide.to_str().unwrap(),
+        "--out",
+        dir.join("five.gif").to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("5-dimensional") && stderr(&output).contains("nsgf flow"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
