@@ -155,6 +155,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             anyhow::bail!("--wide-sizes must be at least 1");
         }
         wide::bench_wide(&args.wide_sizes, args.repeats, args.seed)?;
+        wide::bench_planar_choice(&[1024, 2048], args.repeats, args.seed)?;
     }
     Ok(())
 }

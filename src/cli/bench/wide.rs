@@ -82,3 +82,53 @@ pub fn bench_wide(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<
     }
     Ok(())
 }
+
+/// The kernel choice at d = 2: `ot::cloud_velocity` (the specialised 2D kernels, dense, as the
+/// parity reference) against the d-dimensional kernels on the same planar clouds (gaussian →
+/// moons, blur 0.05, scaling 0.9, f32), `repeats` timed calls at every size.
+pub fn bench_planar_choice(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<()> {
+    use crate::PointCloud;
+    use crate::data::{Distribution, Preset, sample_source_and_target};
+    let params = SinkhornParams::default();
+    println!(
+        "
+d = 2: the 2D kernels against the d-dimensional ones (gaussian → moons, blur 0.05, \
+         scaling 0.9, f32, {repeats} timed calls):"
+    );
+    for &n in sizes {
+        let (x, y) = sample_source_and_target(
+            &Distribution::Preset(Preset::Gaussian),
+            &Distribution::Preset(Preset::Moons),
+            n,
+            seed,
+        )?;
+        let (x, y) = (PointCloud::from_points(&x), PointCloud::from_points(&y));
+        let time = |general: bool| -> anyhow::Result<f64> {
+            let call = || {
+                if general {
+                    crate::ot::any_dim::cloud_velocity_on_general_kernels(
+                        &x,
+                        &y,
+                        &params,
+                        Precision::F32,
+                    )
+                } else {
+                    crate::ot::cloud_velocity(&x, &y, &params, Precision::F32)
+                }
+            };
+            call()?;
+            let started = Instant::now();
+            for _ in 0..repeats {
+                call()?;
+            }
+            Ok(started.elapsed().as_secs_f64() / repeats as f64)
+        };
+        let (planar, general) = (time(false)?, time(true)?);
+        println!(
+            "  n = {n:5}: 2D kernels {planar:.4} s/call, d-dimensional kernels {general:.4} \
+             s/call, d-dimensional / 2D time ratio {:.2}",
+            general / planar
+        );
+    }
+    Ok(())
+}
