@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export NSGF_REQUIRE_GPU="${NSGF_REQUIRE_GPU:-1}"
+export NSGF_NO_SKIPS="${NSGF_NO_SKIPS:-1}"
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "${XDG_RUNTIME_DIR}" ]; then
     XDG_RUNTIME_DIR=$(mktemp -d)
     export XDG_RUNTIME_DIR

@@ -283,7 +283,7 @@ pub mod test_support {
             !gpu_required(),
             "NSGF_REQUIRE_GPU=1 but no GPU backend: {reason}"
         );
-        eprintln!("skipping GPU test: {reason}");
+        eprintln!("SKIPPED: GPU test: {reason}");
         None
     }
 }

@@ -475,7 +475,7 @@ fn adapter_or_skip() -> bool {
                 !nsgf::gpu::test_support::gpu_required(),
                 "NSGF_REQUIRE_GPU=1 but wgpu found no adapter: {error}"
             );
-            eprintln!("skipping snapshot test: wgpu found no adapter ({error})");
+            eprintln!("SKIPPED: snapshot test: wgpu found no adapter ({error})");
             false
         }
     }

@@ -88,14 +88,14 @@ impl TinyDisk {
         match status {
             Ok(output) if output.status.success() => Some(Self { dir }),
             Ok(output) => {
-                println!(
-                    "skipped: cannot mount a tmpfs here ({})",
+                crate::support::skip(&format!(
+                    "{test}: cannot mount a tmpfs here ({})",
                     String::from_utf8_lossy(&output.stderr).trim()
-                );
+                ));
                 None
             }
             Err(error) => {
-                println!("skipped: cannot run mount ({error})");
+                crate::support::skip(&format!("{test}: cannot run mount ({error})"));
                 None
             }
         }

@@ -4,6 +4,17 @@ use nsgf::Point;
 use nsgf::data::{Preset, seeded_rng};
 use std::process::{Command, Output};
 
+/// Says that a test cannot run its real case on this machine: prints `SKIPPED: reason` to
+/// stderr, or fails the test when `NSGF_NO_SKIPS=1` (CI sets it, as `NSGF_REQUIRE_GPU=1` for
+/// the GPU), so a green run means every case ran.
+pub fn skip(reason: &str) {
+    assert!(
+        std::env::var("NSGF_NO_SKIPS").map_or(true, |v| v != "1"),
+        "NSGF_NO_SKIPS=1 but this test would skip: {reason}"
+    );
+    eprintln!("SKIPPED: {reason}");
+}
+
 /// Runs the built `nsgf` binary with `args` and returns what it printed.
 pub fn nsgf(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nsgf"))
