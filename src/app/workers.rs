@@ -381,8 +381,12 @@ pub fn digits_kernels_on(device: Option<&SharedDevice>, choice: DigitsCompute) -
 pub struct Workers {
     sender: EventSender,
     events: Receiver<WorkerEvent>,
-    /// What the digits' flows and training compute their velocities on.
-    digits_kernels: WideKernels,
+    /// Where the digits' flows and training compute their velocities: eframe's device and the
+    /// choice, turned into kernels on the first digits request (the WGSL pipelines are built
+    /// only for a user who opens the digits window).
+    digits_device: Option<SharedDevice>,
+    digits_choice: DigitsCompute,
+    digits_kernels: std::sync::OnceLock<WideKernels>,
     compute: RunnerHandle<ComputeContext>,
     training: RunnerHandle<()>,
     files: RunnerHandle<()>,
@@ -424,7 +428,7 @@ impl Workers {
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
-            let digits_kernels = digits_kernels_on(device.as_ref(), digits);
+            let digits_device = device.clone();
             let compute = Runner::new(ComputeContext::new(device, sender.clone()))
                 .spawn("nsgf-compute", None)?;
             // Training gets its own pool: its parallel loops never queue behind (or hold up)
@@ -441,7 +445,9 @@ impl Workers {
             Ok(Self {
                 sender,
                 events,
-                digits_kernels,
+                digits_device,
+                digits_choice: digits,
+                digits_kernels: std::sync::OnceLock::new(),
                 compute,
                 training,
                 files,
@@ -473,7 +479,9 @@ impl Workers {
             sender,
             events,
             // Nothing may wait for the GPU on the UI thread: the digits compute on the CPU.
-            digits_kernels: WideKernels::Cpu,
+            digits_device: None,
+            digits_choice: DigitsCompute::Cpu,
+            digits_kernels: std::sync::OnceLock::new(),
         }
     }
 
@@ -516,7 +524,12 @@ impl Workers {
             }
             Request::Digits(request) => {
                 let cancel = request.cancel.clone();
-                let kernels = self.digits_kernels.clone();
+                let kernels = self
+                    .digits_kernels
+                    .get_or_init(|| {
+                        digits_kernels_on(self.digits_device.as_ref(), self.digits_choice)
+                    })
+                    .clone();
                 self.training
                     .submit(Box::new(DigitsJob::new(request, sender, kernels)), cancel)
             }

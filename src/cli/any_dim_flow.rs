@@ -9,18 +9,14 @@ use crate::ot::{Precision, SinkhornParams, cloud_velocity};
 use anyhow::Context;
 use std::io::Write;
 
-/// The dimension of a target given as `digits` or as a CSV file whose rows are not 2D; `None`
-/// for 2D targets (presets and `x,y` files), which flow on the 2D path.
-pub fn dimension_of(spec: &str) -> anyhow::Result<Option<usize>> {
-    if spec == "digits" {
-        return Ok(Some(crate::highdim::digits::DIM));
-    }
-    let path = std::path::Path::new(spec);
-    if !path.is_file() {
+/// The target `spec` when it is d-dimensional with d ≠ 2 (`digits`, or a CSV file wider than
+/// two columns, read once); `None` for 2D targets (presets and `x,y` files), which flow on the
+/// 2D path.
+pub fn wide_target(spec: &str) -> anyhow::Result<Option<WideDistribution>> {
+    if !super::wide::is_wide_target(spec) {
         return Ok(None);
     }
-    let cloud = crate::data::csv_rows::read_cloud(path)?;
-    Ok((cloud.dim() != 2).then_some(cloud.dim()))
+    Ok(Some(WideDistribution::parse_target(spec)?))
 }
 
 /// The source of a d-dimensional flow: a CSV file of the same width, or `gaussian` (N(0, I)
@@ -45,9 +41,10 @@ fn source_distribution(spec: &str, dim: usize) -> anyhow::Result<WideDistributio
     Ok(source)
 }
 
-/// Runs the d-dimensional flow of `args` (the target has `dim` coordinates per point) on the
-/// CPU's f32 kernels (GeomLoss's annealing at every step) and prints every step.
-pub fn run(args: &FlowArgs, dim: usize) -> anyhow::Result<()> {
+/// Runs the d-dimensional flow of `args` to `target` on the CPU's f32 kernels (GeomLoss's
+/// annealing at every step) and prints every step.
+pub fn run(args: &FlowArgs, target: &WideDistribution) -> anyhow::Result<()> {
+    let dim = target.dim();
     if args.n == 0 || args.steps == 0 {
         anyhow::bail!("--n and --steps must be at least 1");
     }
@@ -61,7 +58,6 @@ pub fn run(args: &FlowArgs, dim: usize) -> anyhow::Result<()> {
         scaling: args.sinkhorn.scaling,
     };
     params.validate()?;
-    let target = WideDistribution::parse_target(&args.target)?;
     let source = source_distribution(&args.source, dim)?;
     // The seeding rule of `data::sample_source_and_target`: source on stream 0, target on 1.
     let to_cloud =
@@ -78,8 +74,8 @@ pub fn run(args: &FlowArgs, dim: usize) -> anyhow::Result<()> {
     for step in 0..=args.steps {
         let t = step as f64 / args.steps as f64;
         for point in particles.coords().chunks_exact(dim) {
-            let coords: Vec<String> = point.iter().map(f64::to_string).collect();
-            writeln!(out, "{step},{t},{}", coords.join(",")).context("writing to stdout")?;
+            write!(out, "{step},{t},").context("writing to stdout")?;
+            crate::data::csv_rows::write_point(&mut out, point).context("writing to stdout")?;
         }
         out.flush().context("writing to stdout")?;
         if step == args.steps {
@@ -119,9 +115,10 @@ pub fn grid_trajectory(
     let (Some(source), Some(target), true) = (&flow.source, &flow.target, flow.flow) else {
         return Ok(None);
     };
-    let Some(dim) = dimension_of(target)? else {
+    let Some(target_distribution) = wide_target(target)? else {
         return Ok(None);
     };
+    let dim = target_distribution.dim();
     if dim != crate::highdim::digits::DIM {
         anyhow::bail!(
             "{target} holds {dim}-dimensional points: GIFs and figures draw 8×8 images (64 \
@@ -141,7 +138,6 @@ pub fn grid_trajectory(
     }
     config.sinkhorn.validate()?;
     let images = flow.n.clamp(1, super::wide::GRID_IMAGES);
-    let target_distribution = WideDistribution::parse_target(target)?;
     let source_distribution = source_distribution(source, dim)?;
     // The seeding rule of `data::sample_source_and_target`: source on stream 0, target on 1.
     let start = source_distribution.sample(images, &mut seeded_rng(flow.seed));

@@ -36,8 +36,8 @@ pub struct FlowArgs {
 /// target of another dimension (`digits`, a CSV file of d ≠ 2 columns) flows in d dimensions
 /// and prints `step,t,x1,…,xd`.
 pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
-    if let Some(dim) = super::any_dim_flow::dimension_of(&args.target)? {
-        return super::any_dim_flow::run(args, dim);
+    if let Some(target) = super::any_dim_flow::wide_target(&args.target)? {
+        return super::any_dim_flow::run(args, &target);
     }
     let options = ParticleFlowOptions {
         source: &args.source,

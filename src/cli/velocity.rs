@@ -98,11 +98,10 @@ fn write_rows(out: &mut impl Write, cloud: &PointCloud) -> std::io::Result<()> {
     if cloud.dim() == 2 {
         return csv_points::write_points(out, cloud.points());
     }
-    for point in cloud.coords().chunks_exact(cloud.dim()) {
-        let line: Vec<String> = point.iter().map(f64::to_string).collect();
-        writeln!(out, "{}", line.join(","))?;
-    }
-    Ok(())
+    cloud
+        .coords()
+        .chunks_exact(cloud.dim())
+        .try_for_each(|point| csv_rows::write_point(out, point))
 }
 
 /// The d-dimensional velocity: the CPU's streaming kernels, or the GPU's with `--backend gpu`.
@@ -116,10 +115,7 @@ fn velocity_any_dim(
     if args.backend == BackendChoice::Gpu {
         let gpu = crate::gpu::WideGpu::new_blocking()?;
         super::progress::note(format!("{dim}-dimensional points on {}", gpu.name()));
-        let rows = |cloud: &PointCloud| {
-            ndarray::Array2::from_shape_vec((cloud.len(), dim), cloud.coords().to_vec())
-                .expect("n × d coordinates")
-        };
+        let rows = crate::highdim::cloud_to_rows;
         let velocity = gpu
             .flow_velocity(rows(source).view(), rows(target).view(), params)
             .with_context(|| format!("velocity of {}", args.source.display()))?;

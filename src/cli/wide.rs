@@ -183,8 +183,7 @@ fn write_rows(rows: &Rows) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for row in rows.rows() {
-        let line: Vec<String> = row.iter().map(f64::to_string).collect();
-        writeln!(out, "{}", line.join(",")).context("writing to stdout")?;
+        crate::data::csv_rows::write_point(&mut out, &row.to_vec()).context("writing to stdout")?;
     }
     out.flush().context("writing to stdout")
 }
@@ -357,6 +356,7 @@ pub fn write_grid_figure(
     times: &[f64],
     outputs: &[std::path::PathBuf],
 ) -> anyhow::Result<()> {
+    crate::render::figure::check_times(times)?;
     let images = trajectory.frames().first().map_or(0, |f| f.positions.len());
     // Eight images a row (fewer when fewer): room for the captions above each grid.
     let layout = GridLayout {

@@ -58,7 +58,7 @@ pub fn parse_points(text: &str, origin: &str) -> Result<Vec<Point>, DataError> {
 }
 
 /// Whether a line is a header: none of its fields parses as a number (`x,y`, `"a";"b"`).
-fn is_header(line: &str) -> bool {
+pub(crate) fn is_header(line: &str) -> bool {
     line.split(',')
         .all(|field| field.trim().parse::<f64>().is_err())
 }

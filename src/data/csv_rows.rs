@@ -50,8 +50,9 @@ pub fn read_table(path: &Path) -> Result<Table, DataError> {
     parse_table(&text, &path.display().to_string())
 }
 
-/// Parses CSV `text` from `origin`: blank lines are skipped, a first line that is not all
-/// numbers is the header, and every other line must hold as many finite numbers as the first.
+/// Parses CSV `text` from `origin`: blank lines are skipped, a first line of names (no field a
+/// number, as `x,y` files have it) is the header, and every other line must hold as many finite
+/// numbers as the first.
 pub fn parse_table(text: &str, origin: &str) -> Result<Table, DataError> {
     let malformed = |line: usize, reason: String| DataError::Malformed {
         path: origin.to_string(),
@@ -70,7 +71,7 @@ pub fn parse_table(text: &str, origin: &str) -> Result<Table, DataError> {
         }
         let fields: Vec<&str> = trimmed.split(',').map(str::trim).collect();
         let parsed: Vec<Result<f64, _>> = fields.iter().map(|f| f.parse::<f64>()).collect();
-        if width.is_none() && columns.is_none() && parsed.iter().any(Result::is_err) {
+        if width.is_none() && columns.is_none() && super::csv_points::is_header(trimmed) {
             columns = Some(fields.iter().map(|f| (*f).to_string()).collect::<Vec<_>>());
             width = Some(fields.len());
             continue;
@@ -118,6 +119,18 @@ pub fn parse_table(text: &str, origin: &str) -> Result<Table, DataError> {
     };
     let rows = Rows::from_shape_vec((rows, width), values).expect("rows × width values");
     Ok(Table { columns, rows })
+}
+
+/// Writes one point as a CSV line: its coordinates with the shortest digits that read back the
+/// same `f64`s.
+pub fn write_point(out: &mut impl std::io::Write, point: &[f64]) -> std::io::Result<()> {
+    for (k, value) in point.iter().enumerate() {
+        if k > 0 {
+            out.write_all(b",")?;
+        }
+        write!(out, "{value}")?;
+    }
+    out.write_all(b"\n")
 }
 
 /// Reads a CSV file of points of any width as a cloud ([`parse_table`]; a `label` column, as

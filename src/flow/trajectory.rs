@@ -151,6 +151,15 @@ impl Trajectory {
         self.frames.is_empty()
     }
 
+    /// The index of the frame whose t is nearest `t` (the first on a tie; 0 without frames):
+    /// what a figure's panel at time `t` shows.
+    pub fn nearest_frame(&self, t: f64) -> usize {
+        let frames = &self.frames;
+        (0..frames.len())
+            .min_by(|&a, &b| (frames[a].t - t).abs().total_cmp(&(frames[b].t - t).abs()))
+            .unwrap_or(0)
+    }
+
     /// The time of every frame.
     pub fn times(&self) -> impl ExactSizeIterator<Item = f64> + '_ {
         self.frames.iter().map(|frame| frame.t)

@@ -97,14 +97,7 @@ pub fn render_strip(
     layout: GridLayout,
 ) -> Option<(u32, u32, Vec<u8>, Vec<usize>)> {
     let frames = trajectory.frames();
-    let shown: Vec<usize> = times
-        .iter()
-        .map(|&t| {
-            (0..frames.len())
-                .min_by(|&a, &b| (frames[a].t - t).abs().total_cmp(&(frames[b].t - t).abs()))
-                .unwrap_or(0)
-        })
-        .collect();
+    let shown: Vec<usize> = times.iter().map(|&t| trajectory.nearest_frame(t)).collect();
     let panels: Vec<(u32, u32, Vec<u8>)> = shown
         .iter()
         .map(|&index| {

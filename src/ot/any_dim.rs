@@ -2,7 +2,8 @@
 //! GeomLoss 0.3.1's loop (the same ε-schedule, symmetric averaged updates, projections and
 //! extrapolation as the 2D solver) on the streaming d-dimensional kernels of
 //! `ot::softmin_nd`. At d = 2 every entry point hands the problem to the specialised 2D kernels
-//! instead (`nsgf bench --what velocity` measures both): one interface, the kernel picked by d.
+//! instead (the end of `nsgf bench --what wide` times both there): one interface, the kernel
+//! picked by d.
 
 use super::real::Real;
 use super::schedule::epsilon_schedule;
@@ -40,7 +41,7 @@ pub fn cloud_velocity(
             stats: solved.stats,
         });
     }
-    let solved = cloud_velocity_on_general_kernels(x, y, params, precision)?;
+    let solved = velocity_on_general_kernels(x, y, params, precision)?;
     if let Some(index) = solved.velocity.first_non_finite() {
         return Err(OtError::NonFiniteResult {
             quantity: "velocity",
@@ -61,6 +62,16 @@ pub fn cloud_velocity_on_general_kernels(
     precision: Precision,
 ) -> Result<CloudVelocity, OtError> {
     check_clouds(x, y, params, precision)?;
+    velocity_on_general_kernels(x, y, params, precision)
+}
+
+/// The velocity on the d-dimensional kernels, of checked clouds.
+fn velocity_on_general_kernels(
+    x: &PointCloud,
+    y: &PointCloud,
+    params: &SinkhornParams,
+    precision: Precision,
+) -> Result<CloudVelocity, OtError> {
     let (velocity, stats) = match precision {
         Precision::F32 => velocity_with::<f32>(x, y, params),
         Precision::F64 => velocity_with::<f64>(x, y, params),
@@ -166,8 +177,10 @@ struct Problem<T> {
     /// `None`: the symmetric problem `y = x`.
     y: Option<CloudNd<T>>,
     centre: Vec<f64>,
-    log_a: LogWeights,
-    log_b: LogWeights,
+    /// The log of every point's weight in `x` (uniform: −ln n).
+    log_a: f64,
+    /// The log of every point's weight in `y` (uniform: −ln m).
+    log_b: f64,
     /// ε-schedule of the problem (GeomLoss's, from its diameter).
     schedule: Vec<f64>,
     /// Softmin terms evaluated so far.
@@ -185,8 +198,8 @@ impl<T: Real> Problem<T> {
             x: CloudNd::new(x.coords(), &centre),
             y: y.map(|y| CloudNd::new(y.coords(), &centre)),
             centre,
-            log_a: LogWeights::Uniform(-(x.len() as f64).ln()),
-            log_b: LogWeights::Uniform(-(m as f64).ln()),
+            log_a: -(x.len() as f64).ln(),
+            log_b: -(m as f64).ln(),
             schedule,
             terms: 0,
         }
@@ -194,6 +207,16 @@ impl<T: Real> Problem<T> {
 
     fn y(&self) -> &CloudNd<T> {
         self.y.as_ref().unwrap_or(&self.x)
+    }
+
+    /// The columns of `cloud` (whose points weigh `exp(log_weight)` each) with `potential`.
+    fn columns(
+        cloud: &CloudNd<T>,
+        log_weight: f64,
+        potential: Option<&[f64]>,
+        eps: f64,
+    ) -> ColumnsNd<T> {
+        ColumnsNd::new(cloud, &LogWeights::Uniform(log_weight), potential, eps)
     }
 
     /// `(softmin_ε(C_xy, log b + g/ε), softmin_ε(C_yx, log a + f/ε))`, with the current
@@ -211,17 +234,12 @@ impl<T: Real> Problem<T> {
 
     /// [`Problem::update`] from one fused sweep; `None` where a sum left its range.
     fn fused_update(&mut self, eps: f64, f: &[f64], g: &[f64]) -> Option<(Vec<f64>, Vec<f64>)> {
-        let LogWeights::Uniform(log_a) = self.log_a else {
-            return None;
-        };
-        let LogWeights::Uniform(log_b) = self.log_b else {
-            return None;
-        };
+        let (log_a, log_b) = (self.log_a, self.log_b);
         let symmetric = self.y.is_none();
-        let (cols, column_potential) = if symmetric {
-            (ColumnsNd::new(&self.x, &self.log_a, Some(f), eps), f)
+        let cols = if symmetric {
+            Self::columns(&self.x, log_a, Some(f), eps)
         } else {
-            (ColumnsNd::new(self.y(), &self.log_b, Some(g), eps), g)
+            Self::columns(self.y(), log_b, Some(g), eps)
         };
         let sweep = fused_sweep(&self.x, &cols, f, symmetric);
         self.terms += sweep.terms;
@@ -241,7 +259,7 @@ impl<T: Real> Problem<T> {
         }
         // Σ_i 2^(t_ij − shift_i) = Σ_i b·exp((f_i + g_j − C_ij)/ε): the columns' new potential
         // g_j − ε log Σ_i a·exp((f_i + g_j − C_ij)/ε).
-        let g_new = column_potential
+        let g_new = g
             .iter()
             .zip(&sweep.column_log_sums)
             .map(|(g, log_sum)| g - eps * (ln2 * log_sum + log_a - log_b))
@@ -259,7 +277,7 @@ impl<T: Real> Problem<T> {
         let mut f_new = vec![0.0; self.x.len()];
         self.terms += softmin_nd(
             &self.x,
-            &ColumnsNd::new(self.y(), &self.log_b, g, eps),
+            &Self::columns(self.y(), self.log_b, g, eps),
             f,
             &mut f_new,
         );
@@ -268,7 +286,7 @@ impl<T: Real> Problem<T> {
                 let mut g_new = vec![0.0; y.len()];
                 self.terms += softmin_nd(
                     y,
-                    &ColumnsNd::new(&self.x, &self.log_a, f, eps),
+                    &Self::columns(&self.x, self.log_a, f, eps),
                     g,
                     &mut g_new,
                 );
@@ -297,7 +315,7 @@ impl<T: Real> Problem<T> {
 
     /// `P_{x→y}(x_i)` for every row, in the original frame (flat, point after point).
     fn project(&mut self, potentials: &Potentials) -> Vec<f64> {
-        let cols = ColumnsNd::new(self.y(), &self.log_b, Some(&potentials.g), potentials.eps);
+        let cols = Self::columns(self.y(), self.log_b, Some(&potentials.g), potentials.eps);
         let mut out = vec![0.0; self.x.coords.len()];
         self.terms += barycentre_nd(&self.x, &cols, Some(&potentials.f), &mut out);
         for point in out.chunks_exact_mut(self.centre.len()) {

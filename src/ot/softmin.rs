@@ -32,9 +32,27 @@ pub fn use_portable_kernels(portable: bool) {
     PORTABLE_ONLY.store(portable, Ordering::Relaxed);
 }
 
-/// Whether [`use_portable_kernels`] forced the portable loop.
+/// Whether [`use_portable_kernels`] forced the portable loop (or, in unit tests, the calling
+/// thread asked for it: [`use_portable_kernels_on_this_thread`]).
 pub(crate) fn portable_only() -> bool {
+    #[cfg(test)]
+    if PORTABLE_ON_THIS_THREAD.with(std::cell::Cell::get) {
+        return true;
+    }
     PORTABLE_ONLY.load(Ordering::Relaxed)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The unit tests' per-thread switch: comparing the portable kernels with the dispatched
+    /// ones must not flip the kernels of tests running beside them.
+    static PORTABLE_ON_THIS_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Makes the kernels called from this thread run the portable loop (unit tests only).
+#[cfg(test)]
+pub(crate) fn use_portable_kernels_on_this_thread(portable: bool) {
+    PORTABLE_ON_THIS_THREAD.with(|cell| cell.set(portable));
 }
 
 /// The kernel the softmin runs on this CPU now: "avx512", "avx2+fma" or "portable".
@@ -90,10 +108,22 @@ const ROUNDING_MARGIN_BITS: f64 = 2.0;
 
 /// A one-pass row (see [`reduce_row_shifted`]) is kept only when its sum about the estimate
 /// lies within 2^±`SHIFT_RANGE_BITS`; otherwise the row is summed again in two passes.
-const SHIFT_RANGE_BITS: f64 = 60.0;
+pub(crate) const SHIFT_RANGE_BITS: f64 = 60.0;
 /// Exponents above this are clamped before `2^t` (beyond f32's range); any clamped term alone
 /// exceeds 2^[`SHIFT_RANGE_BITS`], so a row with one is summed again.
-const SHIFT_CLAMP_BITS: f64 = 100.0;
+pub(crate) const SHIFT_CLAMP_BITS: f64 = 100.0;
+
+/// The rows' shifts `(½‖x_i‖² − estimate_i) · log₂e / ε` (see [`RowShifts`]), in 2D and in d
+/// dimensions alike.
+pub(crate) fn row_shifts<T: Real>(half_sq_norm: &[f64], estimate: &[f64], eps: f64) -> Vec<T> {
+    debug_assert_eq!(estimate.len(), half_sq_norm.len());
+    let scale = std::f64::consts::LOG2_E / eps;
+    half_sq_norm
+        .iter()
+        .zip(estimate)
+        .map(|(&half_sq_norm, &f)| T::from_f64((half_sq_norm - f) * scale))
+        .collect()
+}
 
 /// Each row's estimated log-sum-exp in kernel units (base 2, about the same terms
 /// `u_j + x_i·s_j`): `(½‖x_i‖² − estimate_i) · log₂e / ε` from an estimate of the row's
@@ -103,15 +133,7 @@ struct RowShifts<T>(Option<Vec<T>>);
 impl<T: Real> RowShifts<T> {
     /// The shifts of `rows` from `estimate` (in the rows' order) at `eps`.
     fn new(rows: &Cloud<T>, estimate: Option<&[f64]>, eps: f64) -> Self {
-        Self(estimate.map(|estimate| {
-            debug_assert_eq!(estimate.len(), rows.len());
-            let scale = std::f64::consts::LOG2_E / eps;
-            rows.half_sq_norm
-                .iter()
-                .zip(estimate)
-                .map(|(&half_sq_norm, &f)| T::from_f64((half_sq_norm - f) * scale))
-                .collect()
-        }))
+        Self(estimate.map(|estimate| row_shifts(&rows.half_sq_norm, estimate, eps)))
     }
 
     /// The shifts of the rows in `range`.

@@ -4,17 +4,21 @@
 //! stored as a matrix. In d dimensions the dot product `x_i·s_j` dominates (d multiply-adds
 //! against one exponential), so each task computes its terms as small matrix products: tiles of
 //! [`GROUP`] rows × `W` columns held in registers while the loop runs over the d coordinates
-//! (the columns are stored coordinate-major, one padded array per coordinate, so a tile's
-//! columns of one coordinate are one vector load). A chunk of [`CHUNK`] columns of terms then
-//! goes through the 2D kernel's reductions: one pass about an estimate of the row's result
-//! (the previous Sinkhorn iteration's potential), or two passes (chunk maximum, then powers of
-//! two) where there is no estimate or it was too far off. Memory stays O((n + m)·d).
+//! (the columns are stored in blocks of [`COLUMN_PAD`], coordinate-major inside a block, so a
+//! tile's sweep over the coordinates reads one contiguous stream). A chunk of [`CHUNK`] columns
+//! of terms then goes through the 2D kernel's reductions: one pass about an estimate of the
+//! row's result (the previous Sinkhorn iteration's potential), or two passes (chunk maximum,
+//! then powers of two) where there is no estimate or it was too far off. [`fused_sweep`] also
+//! sums the powers down the columns, for both sides of an update in one pass. Memory stays
+//! O((n + m)·d).
 //!
 //! Compiled, like the 2D kernels, for AVX-512, AVX2 + FMA and baseline x86-64 and dispatched
 //! at run time; [`super::use_portable_kernels`] forces the baseline loop here too.
 
 use super::real::Real;
-use super::softmin::{LogWeights, column_offsets, portable_only};
+use super::softmin::{
+    LogWeights, SHIFT_CLAMP_BITS, SHIFT_RANGE_BITS, column_offsets, portable_only, row_shifts,
+};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -27,11 +31,6 @@ const ROWS_PER_TASK: usize = 32;
 const CHUNK: usize = 256;
 /// The columns are padded to a multiple of this (every tile width divides it).
 const COLUMN_PAD: usize = 32;
-/// See `softmin::SHIFT_RANGE_BITS`: a one-pass row is kept only when its sum about the estimate
-/// lies within 2^±`SHIFT_RANGE_BITS`.
-const SHIFT_RANGE_BITS: f64 = 60.0;
-/// See `softmin::SHIFT_CLAMP_BITS`.
-const SHIFT_CLAMP_BITS: f64 = 100.0;
 
 /// A cloud of n points in d dimensions as the kernels read it: the points minus a common
 /// centre, point after point, in the kernel precision, and `½‖p − centre‖²` in f64.
@@ -207,10 +206,7 @@ pub(crate) fn fused_sweep<T: Real>(
     symmetric: bool,
 ) -> FusedSweep {
     let (n, dim, portable) = (rows.len(), rows.dim, portable_only());
-    let scale = std::f64::consts::LOG2_E / cols.eps;
-    let shifts: Vec<T> = (0..n)
-        .map(|i| T::from_f64((rows.half_sq_norm[i] - estimate[i]) * scale))
-        .collect();
+    let shifts: Vec<T> = row_shifts(&rows.half_sq_norm, estimate, cols.eps);
     let terms = AtomicU64::new(0);
     let mut row_sums = vec![0.0; n];
     let column_sums = row_sums
@@ -221,40 +217,33 @@ pub(crate) fn fused_sweep<T: Real>(
             |(mut totals, mut task_sums), (task, out)| {
                 let start = task * ROWS_PER_TASK;
                 let end = start + out.len();
-                task_sums.fill(T::ZERO);
+                // The symmetric problem's task reads (and sums down) the columns from its
+                // diagonal block on.
+                let first = if symmetric { start } else { 0 };
+                task_sums[first..].fill(T::ZERO);
                 let mut sweep = Sweep {
-                    start: if symmetric { start } else { 0 },
+                    start: first,
                     rows_only_until: if symmetric { start + ROWS_PER_TASK } else { 0 },
                     column_sums: Some(&mut task_sums),
                 };
                 let mut sums = vec![RowSums::empty(0); out.len()];
                 let (coords, task_shifts) =
                     (&rows.coords[start * dim..end * dim], &shifts[start..end]);
-                if portable {
-                    reduce_task_portable::<T, false>(
-                        coords,
-                        dim,
-                        Some(task_shifts),
-                        cols,
-                        &mut sums,
-                        &mut sweep,
-                    );
-                } else {
-                    reduce_task::<T, false>(
-                        coords,
-                        dim,
-                        Some(task_shifts),
-                        cols,
-                        &mut sums,
-                        &mut sweep,
-                    );
-                }
-                let swept = cols.len.saturating_sub(sweep.start);
+                reduce_task_on::<T, false>(
+                    portable,
+                    coords,
+                    dim,
+                    Some(task_shifts),
+                    cols,
+                    &mut sums,
+                    &mut sweep,
+                );
+                let swept = cols.len.saturating_sub(first);
                 terms.fetch_add((swept * out.len()) as u64, Ordering::Relaxed);
                 for (slot, row) in out.iter_mut().zip(&sums) {
                     *slot = row.sum.to_f64();
                 }
-                for (total, sum) in totals.iter_mut().zip(&task_sums) {
+                for (total, sum) in totals[first..].iter_mut().zip(&task_sums[first..]) {
                     *total += sum.to_f64();
                 }
                 (totals, task_sums)
@@ -309,7 +298,6 @@ fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
 ) -> u64 {
     debug_assert_eq!(out.len(), rows.len());
     let (dim, portable) = (rows.dim, portable_only());
-    let scale = std::f64::consts::LOG2_E / cols.eps;
     let terms = AtomicU64::new(0);
     out.par_chunks_mut(ROWS_PER_TASK)
         .enumerate()
@@ -318,21 +306,23 @@ fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
             let end = start + out_task.len();
             // Each row's estimated log-sum-exp in kernel units (see `softmin::RowShifts`).
             let shifts: Option<Vec<T>> = estimate.map(|estimate| {
-                (start..end)
-                    .map(|i| T::from_f64((rows.half_sq_norm[i] - estimate[i]) * scale))
-                    .collect()
+                row_shifts(
+                    &rows.half_sq_norm[start..end],
+                    &estimate[start..end],
+                    cols.eps,
+                )
             });
             let coords = &rows.coords[start * dim..end * dim];
             let mut sums = vec![RowSums::empty(if MOMENTS { dim } else { 0 }); end - start];
-            let mut sweep = Sweep::whole();
-            let shifts = shifts.as_deref();
-            if portable {
-                reduce_task_portable::<T, MOMENTS>(
-                    coords, dim, shifts, cols, &mut sums, &mut sweep,
-                );
-            } else {
-                reduce_task::<T, MOMENTS>(coords, dim, shifts, cols, &mut sums, &mut sweep);
-            }
+            reduce_task_on::<T, MOMENTS>(
+                portable,
+                coords,
+                dim,
+                shifts.as_deref(),
+                cols,
+                &mut sums,
+                &mut Sweep::whole(),
+            );
             terms.fetch_add((cols.len * out_task.len()) as u64, Ordering::Relaxed);
             for (offset, (slot, row_sums)) in out_task.iter_mut().zip(sums).enumerate() {
                 *slot = finish(start + offset, row_sums);
@@ -380,6 +370,24 @@ fn reduce_task<T: Real, const MOMENTS: bool>(
     multiversion::target::match_target! {
         "x86_64+avx512f" => reduce_rows::<T, MOMENTS, true, 32>(coords, dim, shifts, cols, sums, sweep),
         _ => reduce_rows::<T, MOMENTS, true, 16>(coords, dim, shifts, cols, sums, sweep),
+    }
+}
+
+/// [`reduce_task`], or [`reduce_task_portable`] when `portable`.
+#[allow(clippy::too_many_arguments)] // the task's inputs, plus the switch
+fn reduce_task_on<T: Real, const MOMENTS: bool>(
+    portable: bool,
+    coords: &[T],
+    dim: usize,
+    shifts: Option<&[T]>,
+    cols: &ColumnsNd<T>,
+    sums: &mut [RowSums<T>],
+    sweep: &mut Sweep<'_, T>,
+) {
+    if portable {
+        reduce_task_portable::<T, MOMENTS>(coords, dim, shifts, cols, sums, sweep);
+    } else {
+        reduce_task::<T, MOMENTS>(coords, dim, shifts, cols, sums, sweep);
     }
 }
 
@@ -879,8 +887,8 @@ mod tests {
         }
     }
 
-    /// Sets the crate-wide portable switch (the fused sweep reads it).
+    /// Runs this thread's kernel calls on the portable loop (or the dispatched one).
     fn use_portable(portable: bool) {
-        super::super::softmin::use_portable_kernels(portable);
+        super::super::softmin::use_portable_kernels_on_this_thread(portable);
     }
 }

@@ -20,6 +20,23 @@ pub const MAX_PANELS: usize = 12;
 /// Grey of the panel frames and ticks.
 const FRAME_GREY: [u8; 3] = [120, 120, 120];
 
+/// Checks a strip's times: 1 to [`MAX_PANELS`] of them, each in [0, 1] (every figure, 2D
+/// plots and image grids alike).
+pub fn check_times(times: &[f64]) -> Result<(), RenderError> {
+    if times.is_empty() || times.len() > MAX_PANELS {
+        return Err(RenderError::InvalidFigure(format!(
+            "a figure holds 1 to {MAX_PANELS} panels (got {} times)",
+            times.len()
+        )));
+    }
+    if let Some(t) = times.iter().find(|t| !(0.0..=1.0).contains(*t)) {
+        return Err(RenderError::InvalidFigure(format!(
+            "figure times lie in [0, 1] (got {t})"
+        )));
+    }
+    Ok(())
+}
+
 /// A strip of snapshots of one animation.
 pub struct Figure {
     renderer: AnimationRenderer,
@@ -39,27 +56,11 @@ impl Figure {
         times: &[f64],
         look: LookOptions,
     ) -> Result<Self, RenderError> {
-        if times.is_empty() || times.len() > MAX_PANELS {
-            return Err(RenderError::InvalidFigure(format!(
-                "a figure holds 1 to {MAX_PANELS} panels (got {} times)",
-                times.len()
-            )));
-        }
-        if let Some(t) = times.iter().find(|t| !(0.0..=1.0).contains(*t)) {
-            return Err(RenderError::InvalidFigure(format!(
-                "figure times lie in [0, 1] (got {t})"
-            )));
-        }
+        check_times(times)?;
         let renderer = AnimationRenderer::new(animation, look)?;
-        let frames = animation.trajectory.frames();
         let panels = times
             .iter()
-            .map(|&t| {
-                let nearest = (0..frames.len())
-                    .min_by(|&a, &b| (frames[a].t - t).abs().total_cmp(&(frames[b].t - t).abs()))
-                    .unwrap_or(0);
-                (nearest, t)
-            })
+            .map(|&t| (animation.trajectory.nearest_frame(t), t))
             .collect();
         let viewport = renderer.viewport();
         let ticks = (

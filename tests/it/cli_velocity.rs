@@ -188,21 +188,36 @@ fn velocity_command_names_both_widths_and_quotes_little_of_a_long_line() {
         stderr.contains("2 coordinates") && stderr.contains("64"),
         "{stderr}"
     );
-    // A long bad line is quoted in about 60 characters, not whole.
-    let long = dir.join("long.csv");
-    let line = vec!["0.5"; 200].join(",") + ",oops";
-    std::fs::write(&long, format!("{}\n{line}\n", vec!["0.5"; 201].join(","))).unwrap();
-    let out = nsgf(&[
-        "velocity",
-        "--source",
-        long.to_str().unwrap(),
-        "--target",
-        long.to_str().unwrap(),
-    ]);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("long.csv:2"), "{stderr}");
-    assert!(stderr.lines().all(|l| l.len() < 200), "{stderr}");
+    // A long bad field, and a long line of the wrong width in a 2D file, are quoted in about
+    // 60 characters ("…" and the length), not whole.
+    let long_field = dir.join("long_field.csv");
+    let garbage = "z".repeat(300);
+    std::fs::write(&long_field, format!("0.5,0.5,0.5\n0.5,{garbage},0.5\n")).unwrap();
+    let long_line = dir.join("long_line.csv");
+    std::fs::write(&long_line, format!("0,1\n{}\n", vec!["0.5"; 200].join(","))).unwrap();
+    for args in [
+        vec![
+            "velocity",
+            "--source",
+            long_field.to_str().unwrap(),
+            "--target",
+            long_field.to_str().unwrap(),
+        ],
+        vec![
+            "flow",
+            "--source",
+            "gaussian",
+            "--target",
+            long_line.to_str().unwrap(),
+        ],
+    ] {
+        let out = nsgf(&args);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(".csv:2"), "{stderr}");
+        assert!(stderr.contains("characters)"), "{stderr}");
+        assert!(stderr.lines().all(|l| l.chars().count() < 200), "{stderr}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -60,31 +60,6 @@ fn the_64_dimensional_velocity_matches_geomloss() {
 }
 
 #[test]
-fn the_portable_and_the_dispatched_64_dimensional_kernels_agree() {
-    let x = fixture("digits64.source.csv");
-    let y = fixture("digits64.target.csv");
-    let params = SinkhornParams {
-        blur: 1.0,
-        scaling: 0.9,
-    };
-    let dispatched = cloud_velocity(&x, &y, &params, Precision::F32).unwrap();
-    nsgf::ot::use_portable_kernels(true);
-    let portable = cloud_velocity(&x, &y, &params, Precision::F32);
-    nsgf::ot::use_portable_kernels(false);
-    let portable = portable.unwrap();
-    let scale = portable.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    let error = (&dispatched - &portable)
-        .iter()
-        .fold(0.0_f64, |m, v| m.max(v.abs()))
-        / scale;
-    println!(
-        "digits64 f32: {} vs portable {error:.2e}",
-        nsgf::ot::kernel_in_use()
-    );
-    assert!(error < 1e-4, "{error:e}");
-}
-
-#[test]
 fn the_velocity_between_single_points_is_their_difference() {
     let x = ndarray::array![[0.0, 1.0, 2.0]];
     let y = ndarray::array![[1.0, -1.0, 4.0]];
