@@ -27,6 +27,11 @@ fn parse_csv(text: &str) -> Vec<[f64; 2]> {
 }
 
 fn velocity_of(case: &str, blur: &str, scaling: &str, precision: &str) -> Vec<[f64; 2]> {
+    parse_csv(&velocity_text(case, blur, scaling, precision))
+}
+
+/// What `nsgf velocity --backend cpu` prints for the fixture `case` (any width).
+fn velocity_text(case: &str, blur: &str, scaling: &str, precision: &str) -> String {
     let source = fixture(&format!("{case}.source.csv"));
     let target = fixture(&format!("{case}.target.csv"));
     let out = nsgf(&[
@@ -49,7 +54,7 @@ fn velocity_of(case: &str, blur: &str, scaling: &str, precision: &str) -> Vec<[f
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    parse_csv(&String::from_utf8(out.stdout).unwrap())
+    String::from_utf8(out.stdout).unwrap()
 }
 
 fn relative_error(got: &[[f64; 2]], want: &[[f64; 2]]) -> f64 {
@@ -128,32 +133,10 @@ fn parse_rows(text: &str) -> Vec<Vec<f64>> {
 
 #[test]
 fn velocity_command_matches_geomloss_in_64_dimensions() {
-    let (source, target) = (
-        fixture("digits64.source.csv"),
-        fixture("digits64.target.csv"),
-    );
     let want = parse_rows(&std::fs::read_to_string(fixture("digits64.velocity.csv")).unwrap());
     let scale = want.iter().flatten().fold(0.0_f64, |m, c| m.max(c.abs()));
     for (precision, tolerance) in [("f64", 1e-6), ("f32", 5e-3)] {
-        let out = nsgf(&[
-            "velocity",
-            "--source",
-            source.to_str().unwrap(),
-            "--target",
-            target.to_str().unwrap(),
-            "--blur",
-            "1",
-            "--scaling",
-            "0.9",
-            "--precision",
-            precision,
-        ]);
-        assert!(
-            out.status.success(),
-            "stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let got = parse_rows(&String::from_utf8(out.stdout).unwrap());
+        let got = parse_rows(&velocity_text("digits64", "1", "0.9", precision));
         assert_eq!(got.len(), want.len());
         let error = got
             .iter()
