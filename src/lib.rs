@@ -13,7 +13,6 @@ pub mod flow;
 #[doc(hidden)]
 pub mod fuzz_checks;
 pub mod gpu;
-pub mod highdim;
 pub mod job;
 pub mod limits;
 pub mod meanfield;

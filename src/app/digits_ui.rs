@@ -5,9 +5,8 @@
 
 use super::state::{AppState, Command, DigitsCommand, DigitsView};
 use crate::flow::Trajectory;
-use crate::highdim::image_grid::{GridLayout, frame_caption, render_grid};
-use crate::highdim::model::rows;
 use crate::model::Method;
+use crate::render::image_grid::{GridLayout, frame_caption, render_grid};
 use eframe::egui::{self, Color32, ColorImage, RichText, TextureHandle, TextureOptions, Ui};
 use egui_plot::{Plot, PlotPoints, Points};
 use std::sync::Arc;
@@ -183,7 +182,7 @@ fn training_row(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         ui.label("starting…");
     }
     if let Some(model) = panel.model() {
-        let w2 = model.log.w2.map_or_else(String::new, |c| {
+        let w2 = model.log.w2.last().map_or_else(String::new, |c| {
             format!(
                 ": W2 {:.3} against held-out digits, floor {:.3} (ratio {:.2})",
                 c.w2,
@@ -307,10 +306,13 @@ fn projection_plot(
     let Some(projection) = state.digits().projection() else {
         return;
     };
-    let Ok(frame) = rows(&trajectory.frames()[index].positions) else {
+    let positions = &trajectory.frames()[index].positions;
+    let Ok(frame) =
+        ndarray::ArrayView2::from_shape((positions.len(), positions.dim()), positions.coords())
+    else {
         return;
     };
-    let points = projection.project(frame.view());
+    let points = projection.project(frame);
     let reference: Vec<[f64; 2]> = projection.reference_points().to_vec();
     let extent = projection.extent();
     Plot::new(format!("digits_pca_{:?}", trajectory.kind()))

@@ -178,7 +178,7 @@ pub struct MeanfieldRequest {
 #[derive(Debug, Clone)]
 pub enum DigitsWork {
     /// Train a d-dimensional model on the digits, then sample its learned flow.
-    Train(crate::highdim::model::WideConfig),
+    Train(crate::model::TrainConfig),
     /// Simulate the 64-dimensional particle flow of the grid's samples.
     ParticleFlow,
 }
@@ -499,7 +499,7 @@ pub enum WorkerEvent {
         /// The request's generation.
         generation: u64,
         /// The model.
-        model: Arc<crate::highdim::model::WideModel>,
+        model: Arc<crate::model::TrainedModel>,
         /// Its learned flow.
         learned: Arc<crate::flow::Trajectory>,
     },
@@ -510,7 +510,7 @@ pub enum WorkerEvent {
         /// The flow.
         flow: Arc<crate::flow::Trajectory>,
         /// The PCA projection.
-        projection: Arc<crate::highdim::pca::Projection>,
+        projection: Arc<crate::render::pca::Projection>,
         /// What computed its velocities ("cpu …" or "gpu d-dim (…)").
         kernels: String,
     },

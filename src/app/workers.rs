@@ -19,19 +19,18 @@ use super::jobs::{
 use super::polled_gpu::PolledGpu;
 use super::state::digits::GRID_SAMPLES;
 use super::state::{DialogPurpose, MAX_W2_PARTICLES};
+use crate::data::Distribution;
 use crate::data::{sample_source_and_target, seeded_rng};
 use crate::flow::{FlowSolver, ParticleFlow, PointCloud};
 use crate::gpu::{BackendNote, backend_on_device};
-use crate::highdim::WideDistribution;
-use crate::highdim::model::{
-    WideConfig, WideKernels, WideStep, WideTrainer, particle_trajectory_on,
-};
-use crate::highdim::pca::Projection;
 use crate::job::{CancelToken, Job, JobError, Progress, Runner, RunnerHandle};
 use crate::meanfield::MeanfieldStudy;
+use crate::model::TrainConfig;
 use crate::model::{TrainStep, TrainedModel, Trainer};
 use crate::ot::cpu::CpuBackend;
+use crate::ot::{CloudKernels, CpuCloudKernels};
 use crate::ot::{Precision, VelocityBackend, VelocityMode};
+use crate::render::pca::Projection;
 use crate::render::{GifExporter, GifOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -359,21 +358,27 @@ pub enum DigitsCompute {
 /// The kernels of the digits' flows and training on `device` as `choice` says: the
 /// d-dimensional WGSL on eframe's one device (no second device), or the CPU's d-dimensional
 /// kernels.
-pub fn digits_kernels_on(device: Option<&SharedDevice>, choice: DigitsCompute) -> WideKernels {
+pub fn digits_kernels_on(
+    device: Option<&SharedDevice>,
+    choice: DigitsCompute,
+) -> Arc<dyn CloudKernels> {
+    let cpu = || -> Arc<dyn CloudKernels> {
+        Arc::new(CpuCloudKernels {
+            precision: crate::ot::Precision::F64,
+        })
+    };
     let Some(shared) = device.filter(|shared| shared.compute_shaders) else {
-        return WideKernels::Cpu;
+        return cpu();
     };
     let software = shared.adapter.device_type == wgpu::DeviceType::Cpu;
     match choice {
-        DigitsCompute::Cpu => WideKernels::Cpu,
-        DigitsCompute::Auto if software => WideKernels::Cpu,
-        DigitsCompute::Auto | DigitsCompute::AnyGpu => {
-            WideKernels::Gpu(Arc::new(crate::gpu::WideGpu::on_device(
-                shared.device.clone(),
-                shared.queue.clone(),
-                shared.adapter.name.clone(),
-            )))
-        }
+        DigitsCompute::Cpu => cpu(),
+        DigitsCompute::Auto if software => cpu(),
+        DigitsCompute::Auto | DigitsCompute::AnyGpu => Arc::new(crate::gpu::WideGpu::on_device(
+            shared.device.clone(),
+            shared.queue.clone(),
+            shared.adapter.name.clone(),
+        )),
     }
 }
 
@@ -386,7 +391,7 @@ pub struct Workers {
     /// only for a user who opens the digits window).
     digits_device: Option<SharedDevice>,
     digits_choice: DigitsCompute,
-    digits_kernels: std::sync::OnceLock<WideKernels>,
+    digits_kernels: std::sync::OnceLock<Arc<dyn CloudKernels>>,
     compute: RunnerHandle<ComputeContext>,
     training: RunnerHandle<()>,
     files: RunnerHandle<()>,
@@ -1139,14 +1144,18 @@ impl Job<()> for MeanfieldJob {
 /// samples), or the particle flow of the grid's samples in one step.
 pub struct DigitsJob {
     request: DigitsRequest,
-    trainer: Option<WideTrainer>,
+    trainer: Option<Trainer>,
     sender: EventSender,
-    kernels: WideKernels,
+    kernels: Arc<dyn CloudKernels>,
 }
 
 impl DigitsJob {
     /// The job for `request`, its velocities on `kernels`, sending to `sender`.
-    pub fn new(request: DigitsRequest, sender: EventSender, kernels: WideKernels) -> Self {
+    pub fn new(
+        request: DigitsRequest,
+        sender: EventSender,
+        kernels: Arc<dyn CloudKernels>,
+    ) -> Self {
         Self {
             request,
             trainer: None,
@@ -1161,16 +1170,22 @@ impl DigitsJob {
         let seed = self.request.seed;
         match &self.request.work {
             DigitsWork::ParticleFlow => {
-                let config = WideConfig::defaults_for(crate::model::Method::Nsgf);
-                let target = WideDistribution::Digits;
-                let source = WideDistribution::StandardNormal { dim: target.dim() };
+                let target = Distribution::Digits;
+                let config =
+                    TrainConfig::defaults_for_dim(crate::model::Method::Nsgf, target.dim());
+                let source = Distribution::StandardNormal { dim: target.dim() };
                 let mut rng = seeded_rng(seed);
-                let start = source.sample(GRID_SAMPLES, &mut rng);
-                let goal = target.sample(GRID_SAMPLES, &mut rng);
-                let flow = particle_trajectory_on(&self.kernels, start, &goal, &config.flow)?;
-                let projection = Projection::fit(crate::highdim::digits::training().view())
+                let start = source.sample_cloud(GRID_SAMPLES, &mut rng)?;
+                let goal = target.sample_cloud(GRID_SAMPLES, &mut rng)?;
+                let flow = crate::flow::simulate_cloud_flow(
+                    self.kernels.as_ref(),
+                    start,
+                    &goal,
+                    &config.flow,
+                )?;
+                let projection = Projection::fit(crate::data::digits::training().view())
                     .ok_or_else(|| {
-                        crate::highdim::HighDimError::Invalid("the digits have no spread".into())
+                        crate::model::ModelError::Invalid("the digits have no spread".into())
                     })?;
                 self.sender.send(WorkerEvent::DigitsFlow {
                     generation,
@@ -1184,22 +1199,22 @@ impl DigitsJob {
                 let trainer = match &mut self.trainer {
                     Some(trainer) => trainer,
                     None => {
-                        let target = WideDistribution::Digits;
-                        let source = WideDistribution::StandardNormal { dim: target.dim() };
-                        let mut trainer = WideTrainer::new(config, &source, &target)?;
+                        let target = Distribution::Digits;
+                        let source = Distribution::StandardNormal { dim: target.dim() };
+                        let mut trainer = Trainer::new(config, &source, &target)?;
                         trainer.set_kernels(self.kernels.clone());
                         self.trainer.insert(trainer)
                     }
                 };
                 match trainer.step()? {
-                    WideStep::Progress(progress) => {
+                    TrainStep::Progress(progress) => {
                         self.sender.send(WorkerEvent::DigitsProgress {
                             generation,
                             progress,
                         });
                         Ok(false)
                     }
-                    WideStep::Finished(model) => {
+                    TrainStep::Finished(model) => {
                         let learned = model.sample_trajectory(GRID_SAMPLES, None, seed)?;
                         self.sender.send(WorkerEvent::DigitsTrained {
                             generation,
@@ -1222,7 +1237,7 @@ impl Job<()> for DigitsJob {
     fn step(&mut self, _context: &mut (), _budget: Duration) -> Progress {
         match self.advance() {
             Ok(true) => Progress::Finished,
-            Ok(false) => Progress::Running(self.trainer.as_ref().map(WideTrainer::fraction_done)),
+            Ok(false) => Progress::Running(self.trainer.as_ref().map(Trainer::fraction_done)),
             Err(error) => {
                 self.stop(error);
                 Progress::Finished
@@ -1406,9 +1421,9 @@ pub fn download_bytes(request: FileRequest) -> Result<(String, Vec<u8>), JobErro
             ..
         } => frame_png(&animation, look, frame, &name)?,
         FileRequest::ExportDigitsGif { trajectory, .. } => {
-            crate::highdim::image_grid::grid_gif_bytes(
+            crate::render::image_grid::grid_gif_bytes(
                 &trajectory,
-                crate::highdim::image_grid::GridLayout::default(),
+                crate::render::image_grid::GridLayout::default(),
                 super::state::digits::DIGITS_FPS as u16,
             )?
             .0
@@ -1499,10 +1514,10 @@ fn carry_out(request: FileRequest, path: &Path) -> Result<WorkerEvent, JobError>
             }
         }
         FileRequest::ExportDigitsGif { trajectory, .. } => {
-            let frames = crate::highdim::image_grid::export_grid_gif(
+            let frames = crate::render::image_grid::export_grid_gif(
                 &trajectory,
                 path,
-                crate::highdim::image_grid::GridLayout::default(),
+                crate::render::image_grid::GridLayout::default(),
                 super::state::digits::DIGITS_FPS as u16,
             )?;
             WorkerEvent::Saved {

@@ -3,8 +3,8 @@
 
 use super::flow::FlowArgs;
 use crate::PointCloud;
+use crate::data::Distribution;
 use crate::data::{seeded_rng, target_rng};
-use crate::highdim::WideDistribution;
 use crate::ot::{Precision, SinkhornParams, cloud_velocity};
 use anyhow::Context;
 use std::io::Write;
@@ -12,20 +12,20 @@ use std::io::Write;
 /// The target `spec` when it is d-dimensional with d ≠ 2 (`digits`, or a CSV file wider than
 /// two columns, read once); `None` for 2D targets (presets and `x,y` files), which flow on the
 /// 2D path.
-pub fn wide_target(spec: &str) -> anyhow::Result<Option<WideDistribution>> {
+pub fn wide_target(spec: &str) -> anyhow::Result<Option<Distribution>> {
     if !super::wide::is_wide_target(spec) {
         return Ok(None);
     }
-    Ok(Some(WideDistribution::parse_target(spec)?))
+    Ok(Some(Distribution::parse(spec)?))
 }
 
 /// The source of a d-dimensional flow: a CSV file of the same width, or `gaussian` (N(0, I)
 /// in d dimensions).
-fn source_distribution(spec: &str, dim: usize) -> anyhow::Result<WideDistribution> {
+fn source_distribution(spec: &str, dim: usize) -> anyhow::Result<Distribution> {
     if spec == "gaussian" || spec == "normal" {
-        return Ok(WideDistribution::StandardNormal { dim });
+        return Ok(Distribution::StandardNormal { dim });
     }
-    let source = WideDistribution::parse_target(spec).with_context(|| {
+    let source = Distribution::parse(spec).with_context(|| {
         format!(
             "the target is {dim}-dimensional: the source must be `gaussian` (N(0, I) in {dim} \
              dimensions) or a CSV file of {dim} columns"
@@ -43,7 +43,7 @@ fn source_distribution(spec: &str, dim: usize) -> anyhow::Result<WideDistributio
 
 /// Runs the d-dimensional flow of `args` to `target` on the CPU's f32 kernels (GeomLoss's
 /// annealing at every step) and prints every step.
-pub fn run(args: &FlowArgs, target: &WideDistribution) -> anyhow::Result<()> {
+pub fn run(args: &FlowArgs, target: &Distribution) -> anyhow::Result<()> {
     let dim = target.dim();
     if args.n == 0 || args.steps == 0 {
         anyhow::bail!("--n and --steps must be at least 1");
@@ -60,10 +60,8 @@ pub fn run(args: &FlowArgs, target: &WideDistribution) -> anyhow::Result<()> {
     params.validate()?;
     let source = source_distribution(&args.source, dim)?;
     // The seeding rule of `data::sample_source_and_target`: source on stream 0, target on 1.
-    let to_cloud =
-        |rows: crate::highdim::Rows| PointCloud::from_flat(dim, rows.into_iter().collect());
-    let mut particles = to_cloud(source.sample(args.n, &mut seeded_rng(args.seed)));
-    let target_points = to_cloud(target.sample(args.n, &mut target_rng(args.seed)));
+    let mut particles = source.sample_cloud(args.n, &mut seeded_rng(args.seed))?;
+    let target_points = target.sample_cloud(args.n, &mut target_rng(args.seed))?;
     super::progress::note(format!(
         "{dim}-dimensional flow on the CPU (f32, {} kernels, GeomLoss's annealing at every step)",
         crate::ot::kernel_in_use()
@@ -119,7 +117,7 @@ pub fn grid_trajectory(
         return Ok(None);
     };
     let dim = target_distribution.dim();
-    if dim != crate::highdim::digits::DIM {
+    if dim != crate::data::digits::DIM {
         anyhow::bail!(
             "{target} holds {dim}-dimensional points: GIFs and figures draw 8×8 images (64 \
              numbers a point); `nsgf flow` prints the flow of any width"
@@ -140,13 +138,16 @@ pub fn grid_trajectory(
     let images = flow.n.clamp(1, super::wide::GRID_IMAGES);
     let source_distribution = source_distribution(source, dim)?;
     // The seeding rule of `data::sample_source_and_target`: source on stream 0, target on 1.
-    let start = source_distribution.sample(images, &mut seeded_rng(flow.seed));
-    let goal = target_distribution.sample(images, &mut target_rng(flow.seed));
+    let start = source_distribution.sample_cloud(images, &mut seeded_rng(flow.seed))?;
+    let goal = target_distribution.sample_cloud(images, &mut target_rng(flow.seed))?;
     super::progress::note(format!(
         "{dim}-dimensional particle flow of {images} images, {} steps, on the CPU",
         config.steps
     ));
-    Ok(Some(crate::highdim::model::particle_trajectory(
-        start, &goal, &config,
+    let kernels = crate::ot::CpuCloudKernels {
+        precision: Precision::F64,
+    };
+    Ok(Some(crate::flow::simulate_cloud_flow(
+        &kernels, start, &goal, &config,
     )?))
 }

@@ -70,12 +70,10 @@ pub fn evaluate(
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let draw = &args.draw;
     draw.check(crate::limits::MAX_W2_POINTS, 8 * draw.n as u64)?;
-    let model = match super::wide::load_any(&draw.model)? {
-        super::wide::AnyModel::Planar(model) => model,
-        super::wide::AnyModel::Wide(model) => {
-            return super::wide::eval_command(&model, draw.n, draw.nfe, draw.seed, args.repeats);
-        }
-    };
+    let model = crate::model::TrainedModel::load(&draw.model)?;
+    if model.dim != 2 {
+        return super::wide::eval_command(&model, draw.n, draw.nfe, draw.seed, args.repeats);
+    }
     let evaluation = evaluate(&model, draw.n, draw.nfe, draw.seed, args.repeats)?;
     super::progress::note(format!("nfe {}", evaluation.nfe));
     println!("w2 {:.6}", evaluation.w2);

@@ -64,12 +64,13 @@ pub fn run(args: &FigureArgs) -> anyhow::Result<()> {
         anyhow::bail!("--times: every time lies in [0, 1] (got {t})");
     }
     if let Some(path) = &args.flow.model
-        && let super::wide::AnyModel::Wide(model) = super::wide::load_any(path)?
+        && let model = crate::model::TrainedModel::load(path)?
+        && model.dim != 2
     {
         return super::wide::figure_command(&model, &args.flow, &args.times, &args.out);
     }
     if let Some(trajectory) = super::any_dim_flow::grid_trajectory(&args.flow)? {
-        super::wide::check_png_outputs(&args.out, crate::highdim::digits::DIM)?;
+        super::wide::check_png_outputs(&args.out, crate::data::digits::DIM)?;
         return super::wide::write_grid_figure(&trajectory, &args.times, &args.out);
     }
     let animation = args.flow.animation()?;

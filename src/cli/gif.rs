@@ -53,7 +53,8 @@ pub fn run(args: &GifArgs) -> anyhow::Result<()> {
     crate::render::raster::check_size(args.size)?;
     check_folder_of(&args.out)?;
     if let Some(path) = &args.flow.model
-        && let super::wide::AnyModel::Wide(model) = super::wide::load_any(path)?
+        && let model = crate::model::TrainedModel::load(path)?
+        && model.dim != 2
     {
         let flow = &args.flow;
         return super::wide::gif_command(&model, flow.n, flow.nfe, flow.seed, &args.out, args.fps);

@@ -17,12 +17,10 @@ pub struct SampleArgs {
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let draw = &args.draw;
     draw.check(crate::limits::MAX_POINTS, crate::limits::BYTES_PER_POINT)?;
-    let model = match super::wide::load_any(&draw.model)? {
-        super::wide::AnyModel::Planar(model) => model,
-        super::wide::AnyModel::Wide(model) => {
-            return super::wide::sample_command(&model, draw.n, draw.nfe, draw.seed);
-        }
-    };
+    let model = crate::model::TrainedModel::load(&draw.model)?;
+    if model.dim != 2 {
+        return super::wide::sample_command(&model, draw.n, draw.nfe, draw.seed);
+    }
     let points = model.sample(draw.n, draw.nfe, draw.seed)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -2,7 +2,7 @@
 //! as JSON.
 
 use crate::data::Distribution;
-use crate::model::{Method, OneStepMode, TrainConfig, TrainProgress, TrainedModel};
+use crate::model::{Method, OneStepMode, TrainConfig, TrainProgress, TrainedModel, Trainer};
 use crate::nn::Activation;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -98,9 +98,9 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
-    /// The method's defaults with every given override applied.
-    pub fn config(&self) -> TrainConfig {
-        let mut config = TrainConfig::defaults_for(self.method);
+    /// The method's defaults for targets of dimension `dim` with every given override applied.
+    pub fn config(&self, dim: usize) -> TrainConfig {
+        let mut config = TrainConfig::defaults_for_dim(self.method, dim);
         config.seed = self.seed;
         config.onestep_mode = self.mode;
         let set = |slot: &mut usize, value: Option<usize>| {
@@ -183,16 +183,7 @@ fn load_guide(args: &TrainArgs) -> anyhow::Result<Option<Arc<TrainedModel>>> {
             }
         );
     }
-    match super::wide::load_any(path)? {
-        super::wide::AnyModel::Planar(model) => Ok(Some(Arc::from(model))),
-        super::wide::AnyModel::Wide(model) => anyhow::bail!(
-            "{} is a {}-dimensional {} model: one-step generators are trained on 2D models only \
-             for now ({flag} takes a model trained on a 2D target)",
-            path.display(),
-            model.dim,
-            model.method.display_name()
-        ),
-    }
+    Ok(Some(Arc::new(TrainedModel::load(path)?)))
 }
 
 /// A distribution given on the command line, or else the guide's.
@@ -211,16 +202,41 @@ fn distribution_or_guides(
     }
 }
 
+/// The source of a run toward `target`: in 2D what was given (or the guide's); in more
+/// dimensions the standard normal of the target's dimension unless another distribution of
+/// that dimension is given (`gaussian` and `normal` name the standard normal there).
+fn source_for(
+    given: Option<&str>,
+    guide: Option<&TrainedModel>,
+    target: &Distribution,
+) -> anyhow::Result<Distribution> {
+    let dim = target.dim();
+    if dim == 2 {
+        return distribution_or_guides(given, guide, |m| &m.source);
+    }
+    let source = match (given, guide) {
+        (None | Some("gaussian" | "normal"), None) => Distribution::StandardNormal { dim },
+        (None, Some(guide)) => guide.source.clone(),
+        (Some(spec), _) => Distribution::parse(spec)?,
+    };
+    if source.dim() != dim {
+        anyhow::bail!(
+            "the source {} has {} dimensions, the target {} {dim} (in {dim} dimensions the \
+             source is the standard normal by default: --source gaussian)",
+            source.label(),
+            source.dim(),
+            target.label()
+        );
+    }
+    Ok(source)
+}
+
 /// Runs `nsgf train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    if let Some(target) = args
-        .target
-        .as_deref()
-        .filter(|t| super::wide::is_wide_target(t))
-    {
-        return super::wide::train_command(args, target);
-    }
-    let config = args.config();
+    let guide = load_guide(args)?;
+    let target = distribution_or_guides(args.target.as_deref(), guide.as_deref(), |m| &m.target)?;
+    let source = source_for(args.source.as_deref(), guide.as_deref(), &target)?;
+    let config = args.config(target.dim());
     config.validate()?;
     if config.method == Method::OneStep
         && config.onestep_mode == OneStepMode::Distilled
@@ -231,10 +247,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
              endpoints the generator learns"
         );
     }
-    let guide = load_guide(args)?;
-    let source = distribution_or_guides(args.source.as_deref(), guide.as_deref(), |m| &m.source)?;
-    let target = distribution_or_guides(args.target.as_deref(), guide.as_deref(), |m| &m.target)?;
     check_writable(&args.out)?;
+    let mut trainer = Trainer::guided(&config, &source, &target, guide)?;
+    if target.dim() != 2 {
+        trainer.set_kernels(super::wide::kernels_for(args.backend)?);
+    }
+    super::progress::note(format!(
+        "{} dimensions, velocities on {}",
+        target.dim(),
+        trainer.kernels_name()
+    ));
     let cancel = AtomicBool::new(false);
     let bar = super::progress::bar(1000, config.method.display_name());
     let mut report = |progress: &TrainProgress| {
@@ -244,7 +266,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             bar.println(progress_line(progress));
         }
     };
-    let model = TrainedModel::train_guided(&config, &source, &target, guide, &cancel, &mut report);
+    let model = trainer.run(&cancel, &mut report);
     bar.finish_and_clear();
     let model = model?;
     model.save(&args.out)?;
@@ -265,16 +287,18 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             )
         })
         .unwrap_or_default();
+    let dimensions = if model.dim == 2 {
+        String::new()
+    } else {
+        format!(" in {} dimensions", model.dim)
+    };
     super::progress::note(format!(
-        "saved {} ({}, {:.1} s{guide_note}{})",
+        "saved {} ({}{dimensions}, {:.1} s{guide_note}{})",
         args.out.display(),
         model.method.display_name(),
         model.log.seconds,
-        last.map(|c| format!(
-            ", w2 {:.4} vs floor {:.4} at n = {}",
-            c.w2, c.floor, config.eval_samples
-        ))
-        .unwrap_or_default()
+        last.map(|c| format!(", w2 {:.4} vs floor {:.4}", c.w2, c.floor))
+            .unwrap_or_default()
     ));
     Ok(())
 }

@@ -115,11 +115,8 @@ fn velocity_any_dim(
     if args.backend == BackendChoice::Gpu {
         let gpu = crate::gpu::WideGpu::new_blocking()?;
         super::progress::note(format!("{dim}-dimensional points on {}", gpu.name()));
-        let rows = crate::highdim::cloud_to_rows;
-        let velocity = gpu
-            .flow_velocity(rows(source).view(), rows(target).view(), params)
-            .with_context(|| format!("velocity of {}", args.source.display()))?;
-        return Ok(PointCloud::from_flat(dim, velocity.into_iter().collect()));
+        return crate::ot::CloudKernels::velocity(&gpu, source, target, params)
+            .with_context(|| format!("velocity of {}", args.source.display()));
     }
     let precision: Precision = args.precision.into();
     super::progress::note(format!(

@@ -1,25 +1,24 @@
-//! The d-dimensional path of `train`, `sample`, `eval` and `gif`: taken when the target is
-//! `digits` or a CSV file wider than two columns, or when a model file says `"dim"`. The
-//! commands and their options stay the same.
+//! What `sample`, `eval`, `gif` and `figure` do differently for a model or a flow in more than
+//! two dimensions: CSV rows of any width, judging against held-out data with the
+//! nearest-training-point medians, and 8×8 images drawn as grids. Training and sampling are
+//! the one `model` core in every dimension.
 
-use super::train::TrainArgs;
 use crate::gpu::{BackendChoice, WideGpu};
-use crate::highdim::image_grid::{GridLayout, export_grid_gif};
-use crate::highdim::model::{WideConfig, WideKernels, WideModel, train_on};
-use crate::highdim::{Rows, WideDistribution};
-use crate::model::{TrainProgress, TrainedModel};
+use crate::model::{HeldOutEvaluation, TrainedModel};
+use crate::ot::{CloudKernels, CpuCloudKernels, Precision};
+use crate::render::image_grid::{GridLayout, export_grid_gif};
 use anyhow::Context;
 use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// Images of a grid GIF at most (an 8×8 grid).
 pub const GRID_IMAGES: usize = 64;
 
-/// Whether `spec` names a d-dimensional target: `digits`, or a CSV file whose rows (without a
-/// `label` column) hold more than two numbers.
+/// Whether `spec` names a d-dimensional target: `digits`, `normalD`, or a CSV file whose rows
+/// (without a `label` column) hold more than two numbers.
 pub fn is_wide_target(spec: &str) -> bool {
-    if spec == "digits" {
+    if spec == "digits" || (spec.starts_with("normal") && spec[6..].parse::<usize>().is_ok()) {
         return true;
     }
     let Ok(text) = std::fs::read_to_string(spec) else {
@@ -37,172 +36,46 @@ pub fn is_wide_target(spec: &str) -> bool {
         })
 }
 
-/// A model file of either kind.
-pub enum AnyModel {
-    /// A 2D NSGF, NSGF++ or one-step model.
-    Planar(Box<TrainedModel>),
-    /// A d-dimensional NSGF or NSGF++ model.
-    Wide(Box<WideModel>),
-}
-
-/// Reads a model file, d-dimensional when it says `"dim"`.
-pub fn load_any(path: &Path) -> anyhow::Result<AnyModel> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let value: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(value) => value,
-        // Let the 2D reader word the error (it names the file and the parser's complaint).
-        Err(_) => return Ok(AnyModel::Planar(Box::new(TrainedModel::load(path)?))),
+/// The kernels `choice` asks for, for flows in more than two dimensions: `gpu` an error without
+/// an adapter; `auto` a hardware GPU when there is one (a software adapter is slower than the
+/// CPU), else the CPU's f64 kernels.
+pub fn kernels_for(choice: BackendChoice) -> anyhow::Result<Arc<dyn CloudKernels>> {
+    let cpu = || -> Arc<dyn CloudKernels> {
+        Arc::new(CpuCloudKernels {
+            precision: Precision::F64,
+        })
     };
-    if value.get("dim").is_some() {
-        return Ok(AnyModel::Wide(Box::new(WideModel::from_value(
-            value, path,
-        )?)));
-    }
-    Ok(AnyModel::Planar(Box::new(TrainedModel::from_json(
-        &text, path,
-    )?)))
-}
-
-/// The hyperparameters of `args` for the d-dimensional run.
-fn wide_config(args: &TrainArgs) -> anyhow::Result<WideConfig> {
-    if args.method == crate::model::Method::OneStep {
-        anyhow::bail!("one-step generators are 2D only for now: --method nsgf or nsgfpp");
-    }
-    if args.fourier_features.is_some() || args.fourier_scale.is_some() {
-        anyhow::bail!(
-            "--fourier-features and --fourier-scale are 2D options: in d dimensions the networks \
-             read the coordinates as they are"
-        );
-    }
-    let mut config = WideConfig::defaults_for(args.method);
-    config.seed = args.seed;
-    let set = |slot: &mut usize, value: Option<usize>| {
-        if let Some(value) = value {
-            *slot = value;
-        }
-    };
-    set(&mut config.flow.steps, args.steps);
-    set(&mut config.particles, args.particles);
-    set(&mut config.pool_flows, args.pool);
-    set(&mut config.iterations, args.iterations);
-    set(&mut config.adam_steps, args.adam_steps);
-    set(&mut config.batch_size, args.batch);
-    set(&mut config.hidden_width, args.width);
-    set(&mut config.hidden_layers, args.layers);
-    set(&mut config.straight_iterations, args.straight_iterations);
-    if let Some(eta) = args.eta {
-        config.flow.eta = eta;
-    }
-    if let Some(blur) = args.blur {
-        config.flow.sinkhorn.blur = blur;
-    }
-    if let Some(scaling) = args.scaling {
-        config.flow.sinkhorn.scaling = scaling;
-    }
-    if let Some(lr) = args.lr {
-        config.learning_rate = lr;
-    }
-    if let Some(activation) = args.activation {
-        config.activation = activation;
-    }
-    config.validate()?;
-    Ok(config)
-}
-
-/// `nsgf train` toward a d-dimensional target (from the standard normal of its dimension).
-pub fn train_command(args: &TrainArgs, target_spec: &str) -> anyhow::Result<()> {
-    let config = wide_config(args)?;
-    let target = WideDistribution::parse_target(target_spec)?;
-    let source = match args.source.as_deref() {
-        None | Some("gaussian" | "normal") => {
-            WideDistribution::StandardNormal { dim: target.dim() }
-        }
-        Some(other) => anyhow::bail!(
-            "in {} dimensions the source is the standard normal (--source gaussian), not {other}",
-            target.dim()
-        ),
-    };
-    super::train::check_writable(&args.out)?;
-    let kernels = kernels_for(args.backend)?;
-    super::progress::note(format!("velocity: {}", kernels.name()));
-    let bar = super::progress::bar(1000, config.method.display_name());
-    let mut report = |progress: &TrainProgress| {
-        bar.set_position((progress.fraction_done * 1000.0).round() as u64);
-        bar.set_message(format!(
-            "{} {}/{}  loss {:.4}",
-            progress.stage, progress.iteration, progress.total, progress.loss
-        ));
-    };
-    let model = train_on(
-        kernels,
-        &config,
-        &source,
-        &target,
-        &AtomicBool::new(false),
-        &mut report,
-    );
-    bar.finish_and_clear();
-    let model = model?;
-    model.save(&args.out)?;
-    super::progress::note(format!(
-        "saved {} ({} in {} dimensions, {:.1} s{})",
-        args.out.display(),
-        model.method.display_name(),
-        model.dim,
-        model.log.seconds,
-        model
-            .log
-            .w2
-            .map(|c| format!(
-                ", w2 {:.4} vs floor {:.4} at n = {}",
-                c.w2, c.floor, config.eval_samples
-            ))
-            .unwrap_or_default()
-    ));
-    Ok(())
-}
-
-/// The kernels `choice` asks for: `gpu` an error without an adapter; `auto` a hardware GPU
-/// when there is one (a software adapter is slower than the CPU), else the CPU.
-fn kernels_for(choice: BackendChoice) -> anyhow::Result<WideKernels> {
     match choice {
-        BackendChoice::Cpu => Ok(WideKernels::Cpu),
-        BackendChoice::Gpu => Ok(WideKernels::Gpu(std::sync::Arc::new(
-            WideGpu::new_blocking()?,
-        ))),
+        BackendChoice::Cpu => Ok(cpu()),
+        BackendChoice::Gpu => Ok(Arc::new(WideGpu::new_blocking()?)),
         BackendChoice::Auto => Ok(match WideGpu::new_blocking() {
-            Ok(gpu) if !gpu.is_software() => WideKernels::Gpu(std::sync::Arc::new(gpu)),
-            _ => WideKernels::Cpu,
+            Ok(gpu) if !gpu.is_software() => Arc::new(gpu),
+            _ => cpu(),
         }),
     }
 }
 
-/// Rows as CSV, one point per line.
-fn write_rows(rows: &Rows) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    for row in rows.rows() {
-        crate::data::csv_rows::write_point(&mut out, &row.to_vec()).context("writing to stdout")?;
-    }
-    out.flush().context("writing to stdout")
-}
-
 /// `nsgf sample` of a d-dimensional model: `n` rows of d numbers.
 pub fn sample_command(
-    model: &WideModel,
+    model: &TrainedModel,
     n: usize,
     nfe: Option<usize>,
     seed: u64,
 ) -> anyhow::Result<()> {
-    write_rows(&model.sample(n, nfe, seed)?)
+    let samples = model.sample_cloud(n, nfe, seed)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for point in samples.coords().chunks_exact(samples.dim()) {
+        crate::data::csv_rows::write_point(&mut out, point).context("writing to stdout")?;
+    }
+    out.flush().context("writing to stdout")
 }
 
 /// A d-dimensional model's evaluation over several draws: the mean of every figure, and the
 /// standard error of the mean W2 and of the mean floor.
 pub struct MeanEvaluation {
     /// The means of the draws' figures.
-    pub mean: crate::highdim::model::WideEvaluation,
+    pub mean: HeldOutEvaluation,
     /// The standard error of the mean W2 over the draws (0 for one draw).
     pub w2_error: f64,
     /// The standard error of the mean floor over the draws (0 for one draw).
@@ -220,9 +93,9 @@ pub fn standard_error(values: &[f64]) -> f64 {
     (variance / k).sqrt()
 }
 
-/// [`WideModel::evaluate`] over `repeats` draws (seeds derived from `seed`).
+/// [`TrainedModel::evaluate_held_out`] over `repeats` draws (seeds derived from `seed`).
 pub fn mean_evaluation(
-    model: &WideModel,
+    model: &TrainedModel,
     n: usize,
     nfe: Option<usize>,
     seed: u64,
@@ -232,16 +105,17 @@ pub fn mean_evaluation(
         anyhow::bail!("--repeats must be at least 1 (got 0)");
     }
     let draws = (0..repeats as u64)
-        .map(|repeat| model.evaluate(n, nfe, seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9))))
+        .map(|repeat| {
+            model.evaluate_held_out(n, nfe, seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9)))
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let mean_of = |pick: fn(&crate::highdim::model::WideEvaluation) -> f64| {
-        draws.iter().map(pick).sum::<f64>() / repeats as f64
-    };
-    let errors = |pick: fn(&crate::highdim::model::WideEvaluation) -> f64| {
+    let mean_of =
+        |pick: fn(&HeldOutEvaluation) -> f64| draws.iter().map(pick).sum::<f64>() / repeats as f64;
+    let errors = |pick: fn(&HeldOutEvaluation) -> f64| {
         standard_error(&draws.iter().map(pick).collect::<Vec<_>>())
     };
     Ok(MeanEvaluation {
-        mean: crate::highdim::model::WideEvaluation {
+        mean: HeldOutEvaluation {
             w2: mean_of(|e| e.w2),
             floor: mean_of(|e| e.floor),
             nearest_median: mean_of(|e| e.nearest_median),
@@ -257,7 +131,7 @@ pub fn mean_evaluation(
 /// `nsgf eval` of a d-dimensional model: W2 against held-out data beside the floor (two disjoint
 /// held-out samples), averaged over `repeats` draws, and the nearest-training-point medians.
 pub fn eval_command(
-    model: &WideModel,
+    model: &TrainedModel,
     n: usize,
     nfe: Option<usize>,
     seed: u64,
@@ -282,7 +156,7 @@ pub fn eval_command(
 /// `nsgf gif` of a d-dimensional model: a grid of up to [`GRID_IMAGES`] 8×8 images flowing
 /// from noise to digits, one GIF frame per trajectory frame.
 pub fn gif_command(
-    model: &WideModel,
+    model: &TrainedModel,
     n: usize,
     nfe: Option<usize>,
     seed: u64,
@@ -323,7 +197,7 @@ pub fn write_grid_gif(
 /// `nsgf figure` of a d-dimensional model: the grids of `n` (at most [`GRID_IMAGES`]) samples
 /// at the frames nearest to `times`, side by side, as a PNG.
 pub fn figure_command(
-    model: &WideModel,
+    model: &TrainedModel,
     flow: &super::animation_args::AnimationArgs,
     times: &[f64],
     outputs: &[std::path::PathBuf],
@@ -364,7 +238,7 @@ pub fn write_grid_figure(
         ..GridLayout::default()
     };
     let (width, height, grey, shown) =
-        crate::highdim::image_grid::render_strip(trajectory, times, layout).ok_or_else(|| {
+        crate::render::image_grid::render_strip(trajectory, times, layout).ok_or_else(|| {
             anyhow::anyhow!(
                 "the flow's points are not 8×8 images: its figure draws 64 numbers a point"
             )

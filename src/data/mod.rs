@@ -1,13 +1,18 @@
-//! Seeded, reproducible 2D distributions: named presets and point sets read from CSV.
+//! Seeded, reproducible distributions in any dimension: the named 2D presets, point sets read
+//! from CSV (of any width) or drawn, the shipped 8×8 digits (64 dimensions) and the standard
+//! normal in d dimensions.
 
 pub mod csv_points;
 pub mod csv_rows;
+pub mod digits;
 pub mod presets;
+mod rows;
 
 pub use presets::Preset;
 
-use crate::Point;
 use crate::limits;
+use crate::{Point, PointCloud};
+use csv_rows::Rows;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
@@ -93,48 +98,138 @@ pub enum DataError {
     /// A size beyond its limit.
     #[error(transparent)]
     TooLarge(#[from] crate::limits::LimitError),
+    /// A distribution of another dimension than the one asked for (a 2D-only view of a
+    /// 64-dimensional target, a source and a target of different widths).
+    #[error("{label} has {dim} dimensions, but {needed} are needed here")]
+    Dimension {
+        /// The distribution.
+        label: String,
+        /// Its dimension.
+        dim: usize,
+        /// The dimension needed.
+        needed: usize,
+    },
 }
 
-/// A distribution to sample from: a named preset, or a fixed point set (from a CSV file or drawn
-/// in the app): n ≤ its size draws a random subset, larger n draws with replacement.
+/// A distribution to sample from, in any dimension: a named 2D preset, a fixed point set (from a
+/// CSV file or drawn in the app; n ≤ its size draws a random subset, larger n draws with
+/// replacement), the standard normal in d dimensions, or the shipped digits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Distribution {
     /// One of the named presets.
     Preset(Preset),
-    /// A fixed point set; `label` says where it came from (a file path, "drawn").
+    /// A fixed 2D point set; `label` says where it came from (a file path, "drawn").
     Points {
         /// Where the points came from, for messages and the model file.
         label: String,
         /// The points themselves (non-empty, finite).
         points: Vec<Point>,
     },
+    /// N(0, I) in `dim` dimensions.
+    StandardNormal {
+        /// The dimension.
+        dim: usize,
+    },
+    /// The training half of the shipped 8×8 digits (64 dimensions, [`digits`]).
+    Digits,
+    /// A fixed set of points of any width, one per row (a CSV file of more than two columns).
+    Rows {
+        /// A file path, for messages.
+        label: String,
+        /// The points, one per row (non-empty, finite).
+        #[serde(with = "rows::as_lists")]
+        rows: Rows,
+    },
 }
 
 impl Distribution {
-    /// Parses what a user typed: a preset name, else the path of an existing CSV file (read at
-    /// once into [`Distribution::Points`] labelled with the path).
+    /// Parses what a user typed: a preset name, `digits`, `normalD` (the standard normal in D
+    /// dimensions, e.g. `normal64`), else the path of an existing CSV file, read at once: an
+    /// `x,y` file into [`Distribution::Points`], a wider one (a column named `label` dropped)
+    /// into [`Distribution::Rows`], labelled with the path.
     pub fn parse(spec: &str) -> Result<Distribution, DataError> {
         if let Ok(preset) = Preset::from_name(spec) {
             return Ok(Distribution::Preset(preset));
         }
+        if spec == "digits" {
+            return Ok(Distribution::Digits);
+        }
+        if let Some(dim) = rows::normal_dimension(spec)? {
+            return Ok(Distribution::StandardNormal { dim });
+        }
         let path = std::path::Path::new(spec);
         if path.is_file() {
-            let points = csv_points::read_points(path)?;
-            return Ok(Distribution::Points {
-                label: spec.to_string(),
-                points,
-            });
+            return rows::read_file(path, spec);
         }
         Err(DataError::UnknownPreset {
             name: spec.to_string(),
-            valid: Preset::valid_names(),
+            valid: format!("{}, digits, normalD (e.g. normal64)", Preset::valid_names()),
         })
+    }
+
+    /// The dimension of its points.
+    pub fn dim(&self) -> usize {
+        match self {
+            Distribution::Preset(_) | Distribution::Points { .. } => 2,
+            Distribution::StandardNormal { dim } => *dim,
+            Distribution::Digits => digits::DIM,
+            Distribution::Rows { rows, .. } => rows.ncols(),
+        }
+    }
+
+    /// `n` points as a [`PointCloud`] of [`Distribution::dim`] columns, drawn as
+    /// [`Distribution::sample`] draws them in 2D.
+    pub fn sample_cloud(&self, n: usize, rng: &mut SeededRng) -> Result<PointCloud, DataError> {
+        match self {
+            Distribution::Preset(_) | Distribution::Points { .. } => {
+                Ok(PointCloud::from_points(&self.sample(n, rng)?))
+            }
+            wide => rows::sample(wide, n, rng),
+        }
+    }
+
+    /// Points never trained on, for judging models: `n` of the held-out digits; for every other
+    /// distribution `n` fresh draws (a point set has no points apart from itself).
+    pub fn held_out(&self, n: usize, rng: &mut SeededRng) -> Result<PointCloud, DataError> {
+        match self {
+            Distribution::Digits => rows::held_out_digits(n, rng),
+            other => other.sample_cloud(n, rng),
+        }
+    }
+
+    /// The most samples a model of this target can be judged on, where its held-out points are
+    /// finite: half of them (the floor needs two disjoint halves); None: no limit.
+    pub fn most_judged(&self) -> Option<usize> {
+        match self {
+            Distribution::Digits => Some(digits::held_out().nrows() / 2),
+            Distribution::Rows { rows, .. } => Some(rows.nrows() / 2),
+            _ => None,
+        }
+    }
+
+    /// The points a model trained on, where they are a fixed set (to measure memorisation):
+    /// the training digits or the file's rows; None for the presets and the normal.
+    pub fn training_points(&self) -> Option<PointCloud> {
+        match self {
+            Distribution::Digits => Some(rows::cloud_of(&digits::training())),
+            Distribution::Rows { rows, .. } => Some(rows::cloud_of(rows)),
+            Distribution::Points { points, .. } => Some(PointCloud::from_points(points)),
+            _ => None,
+        }
     }
 
     /// `n` points of the distribution. A preset draws `n` independent points. A point set gives
     /// a uniformly random subset of `n` distinct points (in random order) when `n` ≤ its size,
     /// and `n` points drawn uniformly with replacement when `n` is larger.
+    /// A distribution of another dimension than 2 is an error: see [`Distribution::sample_cloud`].
     pub fn sample(&self, n: usize, rng: &mut SeededRng) -> Result<Vec<Point>, DataError> {
+        if self.dim() != 2 {
+            return Err(DataError::Dimension {
+                label: self.label(),
+                dim: self.dim(),
+                needed: 2,
+            });
+        }
         if n == 0 {
             return Err(DataError::ZeroPoints);
         }
@@ -162,6 +257,7 @@ impl Distribution {
                         .collect())
                 }
             }
+            _ => unreachable!("2D checked above"),
         }
     }
 
@@ -169,7 +265,9 @@ impl Distribution {
     pub fn label(&self) -> String {
         match self {
             Distribution::Preset(preset) => preset.name().to_string(),
-            Distribution::Points { label, .. } => label.clone(),
+            Distribution::Points { label, .. } | Distribution::Rows { label, .. } => label.clone(),
+            Distribution::StandardNormal { dim } => format!("normal{dim}"),
+            Distribution::Digits => "digits".into(),
         }
     }
 }

@@ -2,11 +2,13 @@
 //! the one [`Trajectory`] type every flow is recorded in, and the trajectory pool of aligned
 //! `(x_k, t_k, v_k)` triples that NSGF trains on.
 
+mod cloud_flow;
 mod kind;
 mod pool;
 mod trajectory;
 
 pub use crate::point_cloud::PointCloud;
+pub use cloud_flow::simulate_cloud_flow;
 pub use kind::FlowKind;
 pub use pool::{PoolBatch, TrajectoryPool};
 pub use trajectory::{Frame, PhaseBoundary, Trajectory};

@@ -537,3 +537,28 @@ fn diagonal(lo: &[f64], hi: &[f64]) -> f64 {
         .sum::<f64>()
         .sqrt()
 }
+
+impl crate::ot::CloudKernels for WideGpu {
+    fn velocity(
+        &self,
+        x: &crate::PointCloud,
+        y: &crate::PointCloud,
+        params: &SinkhornParams,
+    ) -> Result<crate::PointCloud, OtError> {
+        let velocity = self.flow_velocity(cloud_rows(x)?, cloud_rows(y)?, params)?;
+        Ok(crate::PointCloud::from_flat(
+            velocity.ncols(),
+            velocity.into_iter().collect(),
+        ))
+    }
+
+    fn name(&self) -> String {
+        WideGpu::name(self)
+    }
+}
+
+/// A cloud's coordinates as an n × d view.
+fn cloud_rows(cloud: &crate::PointCloud) -> Result<ArrayView2<'_, f64>, OtError> {
+    ArrayView2::from_shape((cloud.len(), cloud.dim()), cloud.coords())
+        .map_err(|error| OtError::Unsupported(error.to_string()))
+}

@@ -36,9 +36,6 @@ pub enum JobError {
     /// A mean-field study failed.
     #[error(transparent)]
     Meanfield(#[from] crate::meanfield::MeanfieldError),
-    /// A d-dimensional run, flow or export failed.
-    #[error(transparent)]
-    HighDim(#[from] crate::highdim::HighDimError),
     /// The browser refused something (a download, reading a file).
     #[error("the browser {0}")]
     Browser(String),

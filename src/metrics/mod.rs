@@ -1,7 +1,11 @@
 //! Exact 2-Wasserstein distances between equal-size point clouds (dense linear assignment), the
-//! optimal pairing itself, and the sampling noise floor of W2 at a given size.
+//! optimal pairing itself, and the sampling noise floor of W2 at a given size: for 2D points
+//! here, for clouds of any dimension in [`clouds`].
 
 mod assignment;
+mod clouds;
+
+pub use clouds::{cloud_assignment, cloud_exact_w2, held_out_and_floor, median, nearest_distances};
 
 use crate::Point;
 use crate::data::{DataError, Distribution, SeededRng};
@@ -33,6 +37,35 @@ pub enum MetricsError {
         /// Its y coordinate.
         y: f64,
     },
+    /// Two clouds of different dimensions.
+    #[error("W2 needs two clouds of one dimension (got {a} and {b})")]
+    DimensionMismatch {
+        /// Dimension of the first cloud.
+        a: usize,
+        /// Dimension of the second cloud.
+        b: usize,
+    },
+    /// A point of a cloud of any dimension holds a NaN or infinite coordinate.
+    #[error("point {index} of the {set} cloud holds a non-finite coordinate")]
+    NonFiniteCoordinate {
+        /// "first" or "second".
+        set: &'static str,
+        /// The index of the point.
+        index: usize,
+    },
+    /// A model judged on more samples than its target's held-out points allow.
+    #[error(
+        "judging {target} takes at most {most} samples: the floor needs two disjoint samples \
+         of the same size from its held-out points (got n = {n})"
+    )]
+    TooFewHeldOut {
+        /// The target.
+        target: String,
+        /// The most samples it can be judged on.
+        most: usize,
+        /// The samples asked for.
+        n: usize,
+    },
     /// Coordinates so large that a squared distance overflows f64.
     #[error("a squared distance or their sum overflows f64: the coordinates are too large")]
     Overflow,
@@ -57,21 +90,6 @@ pub fn assignment(a: &[Point], b: &[Point]) -> Result<Vec<usize>, MetricsError> 
 /// sqrt(min over permutations σ of (1/n)·Σᵢ ‖a_i − b_σ(i)‖²).
 pub fn exact_w2(a: &[Point], b: &[Point]) -> Result<f64, MetricsError> {
     w2_of_costs(squared_distances(a, b)?)
-}
-
-/// The exact W2 of an `n × n` row-major matrix of finite squared distances (any dimension).
-pub(crate) fn exact_w2_of_squared_distances(
-    n: usize,
-    costs: Vec<f64>,
-) -> Result<f64, MetricsError> {
-    debug_assert_eq!(costs.len(), n * n);
-    w2_of_costs(CostMatrix { n, costs })
-}
-
-/// The pairing of an `n × n` row-major cost matrix (any dimension): `result[i]` is the column
-/// given to row `i` in a minimum-cost perfect matching.
-pub(crate) fn assignment_of_costs(n: usize, costs: Vec<f64>) -> Vec<usize> {
-    assignment::solve(&CostMatrix { n, costs })
 }
 
 /// W2 from the matrix of squared distances.

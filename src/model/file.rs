@@ -43,6 +43,17 @@ impl TrainedModel {
             .and_then(serde_json::Value::as_u64);
         match version {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            // Version 1: a 2D model (no dimension, read as d = 2), or a d-dimensional one of the
+            // former `WideModel` format (it had a `dim`), migrated.
+            Some(1) if value.get("dim").is_some() => {
+                let model = super::legacy_wide::migrate(value)
+                    .map_err(|error| json_error(origin, "corrupt model file", error))?;
+                model
+                    .check_consistent()
+                    .map_err(|reason| file_error(origin, reason))?;
+                return Ok(model);
+            }
+            Some(1) => {}
             Some(v) => {
                 return Err(file_error(
                     origin,
@@ -58,8 +69,10 @@ impl TrainedModel {
                 ));
             }
         }
-        let model: Self = serde_json::from_value(value)
+        let mut model: Self = serde_json::from_value(value)
             .map_err(|error| json_error(origin, "corrupt model file", error))?;
+        // A version 1 file is a version 2 model in memory (it is saved as one).
+        model.format_version = FORMAT_VERSION;
         model
             .check_consistent()
             .map_err(|reason| file_error(origin, reason))?;
@@ -81,15 +94,32 @@ impl TrainedModel {
         Self::from_json(&text, path)
     }
 
-    /// Checks the networks' shapes and values against the method.
+    /// Checks the dimensions, the networks' shapes and values against the method.
     fn check_consistent(&self) -> Result<(), String> {
         self.config.validate().map_err(|error| error.to_string())?;
+        let dim = self.dim;
+        for (role, distribution) in [("source", &self.source), ("target", &self.target)] {
+            if distribution.dim() != dim {
+                return Err(format!(
+                    "the {role} {} has {} dimensions, the model {dim}",
+                    distribution.label(),
+                    distribution.dim()
+                ));
+            }
+        }
         let networks = &self.networks;
+        if !networks.encoding.is_consistent() || networks.encoding.dim() != dim {
+            return Err(format!(
+                "the position encoding is not one of {dim}-dimensional points"
+            ));
+        }
         let position_width = networks.encoding.width();
         if let Some(velocity) = &networks.velocity {
             let shape = velocity.config();
-            if shape.input != position_width + 1 || shape.output != 2 {
-                return Err("the velocity network must map (x, y, t) to 2 values".into());
+            if shape.input != position_width + 1 || shape.output != dim {
+                return Err(format!(
+                    "the velocity network must map (x, t) to {dim} values"
+                ));
             }
             if !velocity.is_finite() {
                 return Err("the velocity network holds non-finite weights".into());
@@ -106,7 +136,7 @@ impl TrainedModel {
                 let flow = straight.straight_flow.config();
                 let time = straight.time_predictor.config();
                 if flow.input != position_width + 1
-                    || flow.output != 2
+                    || flow.output != dim
                     || time.input != position_width
                     || time.output != 1
                 {
@@ -119,8 +149,8 @@ impl TrainedModel {
             }
             (Method::OneStep, None, None, Some(generator)) => {
                 let shape = generator.config();
-                if shape.input != position_width || shape.output != 2 {
-                    return Err("the generator network must map (x, y) to 2 values".into());
+                if shape.input != position_width || shape.output != dim {
+                    return Err(format!("the generator network must map x to {dim} values"));
                 }
                 if !generator.is_finite() {
                     return Err("the generator network holds non-finite weights".into());

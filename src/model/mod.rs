@@ -1,13 +1,18 @@
-//! Trained models: NSGF (a velocity field v_θ(x, t) matched to Sinkhorn particle flows) and
-//! NSGF++ (≤ 5 NSGF steps, a phase-transition time predictor t_φ(x), a straight flow u_δ(x, s)),
-//! their training loops, sampling, and the JSON model file.
+//! Trained models in any dimension: NSGF (a velocity field v_θ(x, t) matched to Sinkhorn
+//! particle flows), NSGF++ (≤ 5 NSGF steps, a phase-transition time predictor t_φ(x), a straight
+//! flow u_δ(x, s)) and one-step generators, their training loops, sampling, judging against
+//! held-out data, and the JSON model file (with its dimension; older 2D and d-dimensional files
+//! still load). In 2D the flows run on the specialised 2D kernels, in any other dimension on the
+//! streaming d-dimensional ones (or a GPU's, [`Trainer::set_kernels`]).
 
 use crate::data::Distribution;
 use crate::flow::{FlowConfig, FlowKind};
 
 mod config;
+mod evaluation;
 mod file;
 mod inputs;
+mod legacy_wide;
 mod nsgf;
 mod onestep;
 mod sampling;
@@ -15,14 +20,15 @@ mod setup;
 mod straight;
 mod training;
 
-pub use sampling::sinkhorn_phase_coverage;
-pub(crate) use setup::cosine_learning_rate;
+pub use evaluation::HeldOutEvaluation;
+pub use sampling::{NSGFPP_DEFAULT_STRAIGHT_STEPS, sinkhorn_phase_coverage};
 pub use training::{TrainStep, Trainer};
 
 use crate::nn::Mlp;
 
-/// The file-format version written into every model file.
-pub const FORMAT_VERSION: u32 = 1;
+/// The file-format version written into every model file: 2 since models carry their
+/// dimension (version 1 files, 2D or d-dimensional, still load).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Which model.
 #[derive(
@@ -278,12 +284,19 @@ fn default_fourier_scale() -> f64 {
     1.0
 }
 
+fn planar() -> usize {
+    2
+}
+
 /// A trained NSGF or NSGF++ model with everything needed to sample from it and to reproduce it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TrainedModel {
     /// File-format version ([`FORMAT_VERSION`]).
     pub format_version: u32,
-    /// NSGF or NSGF++.
+    /// The dimension of its points (2 in version 1 files of 2D models).
+    #[serde(default = "planar")]
+    pub dim: usize,
+    /// NSGF, NSGF++ or one-step.
     pub method: Method,
     /// Every hyperparameter of the run.
     pub config: TrainConfig,
@@ -308,7 +321,7 @@ struct Networks {
     /// The position encoding every network reads its input through.
     #[serde(default)]
     encoding: inputs::PositionEncoding,
-    /// The velocity field v_θ(x, y, t) → (vx, vy) of the NSGF phase (NSGF, NSGF++).
+    /// The velocity field v_θ(x, t) → v of the NSGF phase (NSGF, NSGF++).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     velocity: Option<Mlp>,
     /// NSGF++ only: the straight flow u_δ and the time predictor t_φ.
@@ -333,8 +346,8 @@ impl Networks {
 /// NSGF++'s second-phase networks.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct StraightNetworks {
-    /// The straight flow u_δ(x, y, s) → (ux, uy).
+    /// The straight flow u_δ(x, s) → u.
     straight_flow: Mlp,
-    /// The phase-transition time predictor t_φ(x, y) → s (clamped to [0, 1]).
+    /// The phase-transition time predictor t_φ(x) → s (clamped to [0, 1]).
     time_predictor: Mlp,
 }

@@ -1,12 +1,14 @@
 //! NSGF's velocity-field stage: simulate Sinkhorn particle flows from fresh minibatches into the
 //! trajectory pool and regress v_θ(x, t) on its `(x_k, t_k, v_k)` triples, one outer iteration
-//! per step, which can pause at a deadline (the browser trains a few milliseconds a frame).
+//! per step, which can pause at a deadline (the browser trains a few milliseconds a frame). 2D
+//! flows run on the specialised 2D kernels a few Sinkhorn iterations at a time; flows in any
+//! other dimension on the run's [`crate::ot::CloudKernels`], a whole flow at once.
 
 use super::inputs::{PositionEncoding, vectors};
 use super::setup::{TrainingRun, cosine_learning_rate};
 use super::{Method, ModelError, Networks, TrainProgress};
 use crate::data::SeededRng;
-use crate::flow::{FlowKind, ParticleFlow, Trajectory, TrajectoryPool};
+use crate::flow::{FlowKind, ParticleFlow, Trajectory, TrajectoryPool, simulate_cloud_flow};
 use crate::nn::{Adam, Mlp, train_step};
 use crate::ot::Precision;
 use crate::ot::VelocityBackend;
@@ -28,7 +30,8 @@ pub(super) struct VelocityStage {
 
 /// An outer iteration in progress: its flow, then its Adam steps.
 struct Iteration {
-    flow: ParticleFlow,
+    /// The 2D flow still being stepped (None: the flow is whole in `trajectory`).
+    flow: Option<ParticleFlow>,
     trajectory: Trajectory,
     /// The velocity of the flow's next Euler step, a few Sinkhorn iterations at a time.
     velocity: Option<SteppedVelocity>,
@@ -40,7 +43,8 @@ struct Iteration {
 impl VelocityStage {
     /// A fresh v_θ (its weights drawn from `rng`) and an empty pool.
     pub fn new(run: &TrainingRun, encoding: &PositionEncoding, rng: &mut SeededRng) -> Self {
-        let velocity_net = Mlp::new(&run.mlp_config(encoding.width() + 1, 2), rng);
+        let dim = encoding.dim();
+        let velocity_net = Mlp::new(&run.mlp_config(encoding.width() + 1, dim), rng);
         let adam = Adam::new(run.config.learning_rate as f32, &velocity_net);
         Self {
             backend: CpuBackend::new(Precision::F32),
@@ -72,13 +76,30 @@ impl VelocityStage {
         let past = || deadline.is_some_and(|deadline| Instant::now() >= deadline);
         let current = match self.current.as_mut() {
             Some(current) => current,
+            None if run.target.dim() != 2 => {
+                let source_batch = run.source.sample_cloud(config.particles, rng)?;
+                let target_batch = run.target.sample_cloud(config.particles, rng)?;
+                let trajectory = simulate_cloud_flow(
+                    run.kernels.as_ref(),
+                    source_batch,
+                    &target_batch,
+                    &config.flow,
+                )?;
+                self.current.insert(Box::new(Iteration {
+                    flow: None,
+                    trajectory,
+                    velocity: None,
+                    adam_done: 0,
+                    loss_sum: 0.0,
+                }))
+            }
             None => {
                 let source_batch = run.source.sample(config.particles, rng)?;
                 let target_batch = run.target.sample(config.particles, rng)?;
                 self.backend.reset_warm_start();
                 let flow = ParticleFlow::new(source_batch, target_batch, config.flow)?;
                 self.current.insert(Box::new(Iteration {
-                    flow,
+                    flow: Some(flow),
                     trajectory: Trajectory::new(FlowKind::Sinkhorn),
                     velocity: None,
                     adam_done: 0,
@@ -86,14 +107,14 @@ impl VelocityStage {
                 }))
             }
         };
-        // The flow, an Euler step at a time (as `simulate_flow`), each velocity in pieces.
-        while !current.flow.finished() {
+        // The 2D flow, an Euler step at a time (as `simulate_flow`), each velocity in pieces.
+        while let Some(flow) = current.flow.as_mut().filter(|flow| !flow.finished()) {
             if current.velocity.is_none() {
-                let (particles, target, params) = current.flow.velocity_inputs();
+                let (particles, target, params) = flow.velocity_inputs();
                 current.velocity = match self.backend.start_stepped(particles, target, params) {
                     Some(stepped) => Some(stepped?),
                     None => {
-                        let frame = current.flow.advance(&mut self.backend)?;
+                        let frame = flow.advance(&mut self.backend)?;
                         current.trajectory.push(frame);
                         continue;
                     }
@@ -107,7 +128,7 @@ impl VelocityStage {
                 None => return Ok(None),
                 Some(velocity) => {
                     current.velocity = None;
-                    let frame = current.flow.apply_velocity(&velocity?.velocity)?;
+                    let frame = flow.apply_velocity(&velocity?.velocity)?;
                     current.trajectory.push(frame);
                 }
             }
@@ -115,8 +136,10 @@ impl VelocityStage {
                 return Ok(None);
             }
         }
-        if current.adam_done == 0 && current.trajectory.len() == config.flow.steps {
-            current.trajectory.push(current.flow.current_frame());
+        if let Some(flow) = current.flow.take() {
+            current.trajectory.push(flow.current_frame());
+        }
+        if current.adam_done == 0 && current.trajectory.len() == config.flow.steps + 1 {
             self.pool.push_flow(&current.trajectory);
             self.adam.set_learning_rate(cosine_learning_rate(
                 config.learning_rate,

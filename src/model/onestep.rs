@@ -4,10 +4,10 @@
 //! (W-Flow style: regress G(z) on the frozen x + η·v(x), v the debiased velocity of the batch
 //! x = G(z) toward target samples, against an independent batch x′ = G(z′)).
 
-use super::inputs::{PositionEncoding, rows_to_points, vectors};
+use super::inputs::{PositionEncoding, moved, output_cloud, vectors};
 use super::setup::{TrainingRun, cosine_learning_rate};
 use super::{Guide, Method, ModelError, Networks, OneStepMode, TrainProgress, TrainedModel};
-use crate::Point;
+use crate::PointCloud;
 use crate::data::SeededRng;
 use crate::nn::{Adam, Mlp, train_step};
 use crate::ot::cpu::CpuBackend;
@@ -20,14 +20,10 @@ use std::sync::Arc;
 pub(super) fn generate(
     generator: &Mlp,
     encoding: &PositionEncoding,
-    sources: &[Point],
-) -> Vec<Point> {
-    let displacements = rows_to_points(&generator.forward(encoding.positions(sources).view()));
-    sources
-        .iter()
-        .zip(&displacements)
-        .map(|(z, d)| [z[0] + d[0], z[1] + d[1]])
-        .collect()
+    sources: &PointCloud,
+) -> PointCloud {
+    let displacements = output_cloud(&generator.forward(encoding.positions(sources).view()));
+    moved(sources, 1.0, &displacements)
 }
 
 /// Where the regression targets of a run come from.
@@ -61,7 +57,7 @@ impl GeneratorStage {
     ) -> Result<Self, ModelError> {
         let generator = match start.and_then(|model| model.networks.generator.clone()) {
             Some(generator) => generator,
-            None => Mlp::new(&run.mlp_config(encoding.width(), 2), rng),
+            None => Mlp::new(&run.mlp_config(encoding.width(), encoding.dim()), rng),
         };
         let adam = Adam::new(run.config.learning_rate as f32, &generator);
         let targets = match (run.config.onestep_mode, teacher) {
@@ -100,33 +96,34 @@ impl GeneratorStage {
         rng: &mut SeededRng,
     ) -> Result<TrainProgress, ModelError> {
         let config = &run.config;
-        let sources = run.source.sample(config.particles, rng)?;
+        let sources = run.source.sample_cloud(config.particles, rng)?;
         let goals = match &mut self.targets {
             Targets::Teacher { model, nfe } => model.push_forward(sources.clone(), *nfe)?,
             Targets::Flow { backend } => {
                 let particles = generate(&self.generator, encoding, &sources);
-                let independent_sources = run.source.sample(config.particles, rng)?;
+                let independent_sources = run.source.sample_cloud(config.particles, rng)?;
                 let independent = generate(&self.generator, encoding, &independent_sources);
-                let target = run.target.sample(config.particles, rng)?;
-                let velocity = backend.debiased_velocity(
-                    &particles,
-                    &independent,
-                    &target,
-                    &config.flow.sinkhorn,
-                )?;
-                let eta = config.flow.eta;
-                particles
-                    .iter()
-                    .zip(&velocity)
-                    .map(|(x, v)| [x[0] + eta * v[0], x[1] + eta * v[1]])
-                    .collect()
+                let target = run.target.sample_cloud(config.particles, rng)?;
+                let velocity = if particles.dim() == 2 {
+                    PointCloud::from_points(&backend.debiased_velocity(
+                        particles.points(),
+                        independent.points(),
+                        target.points(),
+                        &config.flow.sinkhorn,
+                    )?)
+                } else {
+                    crate::ot::cloud_debiased_velocity(
+                        &particles,
+                        &independent,
+                        &target,
+                        &config.flow.sinkhorn,
+                        Precision::F32,
+                    )?
+                };
+                moved(&particles, config.flow.eta, &velocity)
             }
         };
-        let displacements: Vec<Point> = sources
-            .iter()
-            .zip(&goals)
-            .map(|(z, goal)| [goal[0] - z[0], goal[1] - z[1]])
-            .collect();
+        let displacements = moved(&goals, -1.0, &sources);
         let input = encoding.positions(&sources);
         let target = vectors(&displacements);
         self.adam.set_learning_rate(cosine_learning_rate(

@@ -1,6 +1,6 @@
-//! Sampling: integrating the learned flow from fresh source samples.
+//! Sampling: integrating the learned flow from fresh source samples, in the model's dimension.
 
-use super::inputs::rows_to_points;
+use super::inputs::{moved, output_cloud};
 use super::onestep::generate;
 use super::{Method, ModelError, StraightNetworks, TrainedModel};
 use crate::Point;
@@ -37,17 +37,14 @@ impl TrainedModel {
 
     /// The endpoints of the learned flow from the given `start` points at `nfe` network
     /// evaluations (what a one-step generator distils from its teacher).
-    pub fn push_forward(&self, start: Vec<Point>, nfe: usize) -> Result<Vec<Point>, ModelError> {
+    pub fn push_forward(&self, start: PointCloud, nfe: usize) -> Result<PointCloud, ModelError> {
         self.check_nfe(nfe)?;
         let trajectory = self.integrate_from(start, nfe, false)?;
         let end = trajectory
             .end_points()
-            .map(PointCloud::to_vec)
+            .cloned()
             .ok_or_else(|| ModelError::Invalid("the trajectory has no frame".into()))?;
-        if let Some(index) = end
-            .iter()
-            .position(|p| !(p[0].is_finite() && p[1].is_finite()))
-        {
+        if let Some(index) = end.first_non_finite() {
             return Err(ModelError::NonFiniteSample {
                 index,
                 frame: trajectory.len().saturating_sub(1),
@@ -112,13 +109,14 @@ impl TrainedModel {
         if keep_frames {
             crate::limits::check(
                 "points × nfe of a whole trajectory",
-                n.saturating_mul(nfe + 1),
+                n.saturating_mul(nfe + 1)
+                    .saturating_mul(self.dim.div_ceil(2)),
                 crate::limits::MAX_FRAME_POINTS,
                 32,
             )?;
         }
         let mut rng = seeded_rng(seed);
-        let start = self.source.sample(n, &mut rng)?;
+        let start = self.source.sample_cloud(n, &mut rng)?;
         let trajectory = self.integrate_from(start, nfe, keep_frames)?;
         for (frame, kept) in trajectory.frames().iter().enumerate() {
             if let Some(index) = kept.positions.first_non_finite() {
@@ -132,7 +130,7 @@ impl TrainedModel {
     /// of a one-step generator).
     fn integrate_from(
         &self,
-        start: Vec<Point>,
+        start: PointCloud,
         nfe: usize,
         keep_frames: bool,
     ) -> Result<Trajectory, ModelError> {
@@ -170,15 +168,11 @@ impl TrainedModel {
 
     /// A one-step generator's trajectory: the sources at t = 0 with the jump G(z) − z as their
     /// velocity (step size 1), and G(z) at t = 1.
-    fn jump(&self, generator: &Mlp, start: Vec<Point>, keep_frames: bool) -> Trajectory {
+    fn jump(&self, generator: &Mlp, start: PointCloud, keep_frames: bool) -> Trajectory {
         let end = generate(generator, &self.networks.encoding, &start);
         let mut trajectory = Trajectory::new(FlowKind::OneStep);
         if keep_frames {
-            let jumps: Vec<Point> = start
-                .iter()
-                .zip(&end)
-                .map(|(z, x)| [x[0] - z[0], x[1] - z[1]])
-                .collect();
+            let jumps = moved(&end, -1.0, &start);
             trajectory.push(Frame::moving(0.0, start, jumps, 1.0));
         }
         trajectory.add_nfe(1);
@@ -187,33 +181,53 @@ impl TrainedModel {
     }
 
     /// The final positions of [`TrainedModel::sample_trajectory`] (no intermediate frame is
-    /// kept).
+    /// kept), as 2D points; a model of another dimension is an error (see
+    /// [`TrainedModel::sample_cloud`]).
     pub fn sample(
         &self,
         n: usize,
         nfe: Option<usize>,
         seed: u64,
     ) -> Result<Vec<Point>, ModelError> {
+        if self.dim != 2 {
+            return Err(ModelError::Invalid(format!(
+                "this model's samples have {} dimensions, not 2",
+                self.dim
+            )));
+        }
+        Ok(self.sample_cloud(n, nfe, seed)?.to_vec())
+    }
+
+    /// The final positions of [`TrainedModel::sample_trajectory`] in the model's dimension (no
+    /// intermediate frame is kept).
+    pub fn sample_cloud(
+        &self,
+        n: usize,
+        nfe: Option<usize>,
+        seed: u64,
+    ) -> Result<PointCloud, ModelError> {
         let trajectory = self.integrate(n, nfe, seed, false)?;
         trajectory
             .end_points()
-            .map(PointCloud::to_vec)
+            .cloned()
             .ok_or_else(|| ModelError::Invalid("the trajectory has no frame".into()))
     }
 
-    /// The learned velocity field v_θ(·, t) of the NSGF phase at `points` (for quiver plots);
-    /// for a one-step generator, its jump G(z) − z (t is ignored).
+    /// The learned velocity field v_θ(·, t) of the NSGF phase at 2D `points` (for quiver
+    /// plots of a 2D model); for a one-step generator, its jump G(z) − z (t is ignored).
     pub fn velocity_field(&self, points: &[Point], t: f64) -> Vec<Point> {
+        if self.dim != 2 {
+            return vec![[0.0; 2]; points.len()];
+        }
         let encoding = &self.networks.encoding;
+        let cloud = PointCloud::from_points(points);
         match (&self.networks.velocity, &self.networks.generator) {
             (Some(velocity), _) => {
-                rows_to_points(&velocity.forward(encoding.at_time(points, t).view()))
+                output_cloud(&velocity.forward(encoding.at_time(&cloud, t).view())).to_vec()
             }
-            (None, Some(generator)) => generate(generator, encoding, points)
-                .iter()
-                .zip(points)
-                .map(|(x, z)| [x[0] - z[0], x[1] - z[1]])
-                .collect(),
+            (None, Some(generator)) => {
+                moved(&generate(generator, encoding, &cloud), -1.0, &cloud).to_vec()
+            }
             (None, None) => vec![[0.0; 2]; points.len()],
         }
     }
@@ -235,30 +249,28 @@ impl TrainedModel {
         &self,
         velocity: &Mlp,
         trajectory: &mut Trajectory,
-        start: Vec<Point>,
+        start: PointCloud,
         steps: usize,
         timeline_end: f64,
         keep_frames: bool,
-    ) -> Vec<Point> {
+    ) -> PointCloud {
         let horizon = self.config.flow.steps as f64;
         let step_size = self.config.flow.eta * horizon / steps as f64;
         let mut current = start;
         for j in 0..steps {
             let t = j as f64 / steps as f64;
             let encoded = self.networks.encoding.at_time(&current, t);
-            let velocities = rows_to_points(&velocity.forward(encoded.view()));
+            let velocities = output_cloud(&velocity.forward(encoded.view()));
+            let next = moved(&current, step_size, &velocities);
             if keep_frames {
                 trajectory.push(Frame::moving(
                     t * timeline_end,
-                    current.as_slice(),
-                    velocities.as_slice(),
+                    current,
+                    velocities,
                     step_size,
                 ));
             }
-            for (x, v) in current.iter_mut().zip(&velocities) {
-                x[0] += step_size * v[0];
-                x[1] += step_size * v[1];
-            }
+            current = next;
             trajectory.add_nfe(1);
         }
         current
@@ -267,7 +279,7 @@ impl TrainedModel {
     /// NSGF++: T₁ steps of v_θ, τ = t_φ(x), then straight steps of u_δ from τ to 1.
     fn integrate_two_phases(
         &self,
-        start: Vec<Point>,
+        start: PointCloud,
         nfe: usize,
         velocity: &Mlp,
         straight: &StraightNetworks,
@@ -315,34 +327,38 @@ impl TrainedModel {
                 .iter()
                 .map(|tau| tau + (1.0 - tau) * k as f64 / straight_steps as f64)
                 .collect();
-            let output = straight
-                .straight_flow
-                .forward(self.networks.encoding.with_times(&current, &times).view());
+            let output = output_cloud(
+                &straight
+                    .straight_flow
+                    .forward(self.networks.encoding.with_times(&current, &times).view()),
+            );
             // Each particle covers (1 − τ)/K of its way per step: the stored velocity is
             // (1 − τ)·u_δ with the step size 1/K.
-            let velocities: Vec<Point> = rows_to_points(&output)
-                .iter()
-                .zip(&transition_times)
-                .map(|(u, tau)| [(1.0 - tau) * u[0], (1.0 - tau) * u[1]])
-                .collect();
+            let dim = current.dim();
+            let mut velocities = Vec::with_capacity(output.coords().len());
+            let mut next = Vec::with_capacity(output.coords().len());
+            let rows = current
+                .coords()
+                .chunks_exact(dim)
+                .zip(output.coords().chunks_exact(dim));
+            for ((x, u), tau) in rows.zip(&transition_times) {
+                let step = (1.0 - tau) / straight_steps as f64;
+                for (x, u) in x.iter().zip(u) {
+                    velocities.push((1.0 - tau) * u);
+                    next.push(x + step * u);
+                }
+            }
             let step_size = 1.0 / straight_steps as f64;
+            let next = PointCloud::from_flat(dim, next);
             if keep_frames {
                 trajectory.push(Frame::moving(
                     frame_time,
-                    current.as_slice(),
-                    velocities.as_slice(),
+                    current,
+                    PointCloud::from_flat(dim, velocities),
                     step_size,
                 ));
             }
-            for ((x, u), tau) in current
-                .iter_mut()
-                .zip(rows_to_points(&output))
-                .zip(&transition_times)
-            {
-                let step = (1.0 - tau) / straight_steps as f64;
-                x[0] += step * u[0];
-                x[1] += step * u[1];
-            }
+            current = next;
             let mean_s = times.iter().sum::<f64>() / n;
             frame_time = mean_s + mean_step / straight_steps as f64;
             trajectory.add_nfe(1);

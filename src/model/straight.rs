@@ -6,7 +6,7 @@
 use super::inputs::{PositionEncoding, vectors};
 use super::setup::{STRAIGHT_STEPS_PER_UNIT, TrainingRun, cosine_learning_rate};
 use super::{ModelError, Networks, StraightNetworks, TrainProgress};
-use crate::Point;
+use crate::PointCloud;
 use crate::data::SeededRng;
 use crate::metrics;
 use crate::nn::{Adam, Mlp, train_step};
@@ -19,17 +19,24 @@ const STEPS_PER_PAIRING: usize = 4;
 
 /// Source and target minibatches paired by an exact OT assignment.
 struct PairedBatch {
-    sources: Vec<Point>,
-    targets: Vec<Point>,
+    sources: PointCloud,
+    targets: PointCloud,
 }
 
 fn paired_batch(run: &TrainingRun, rng: &mut SeededRng) -> Result<PairedBatch, ModelError> {
     let n = run.config.batch_size;
-    let sources = run.source.sample(n, rng)?;
-    let unpaired = run.target.sample(n, rng)?;
-    let assignment = metrics::assignment(&sources, &unpaired)?;
-    let targets = assignment.iter().map(|&j| unpaired[j]).collect();
-    Ok(PairedBatch { sources, targets })
+    let sources = run.source.sample_cloud(n, rng)?;
+    let unpaired = run.target.sample_cloud(n, rng)?;
+    let assignment = metrics::cloud_assignment(&sources, &unpaired)?;
+    let dim = unpaired.dim();
+    let mut targets = Vec::with_capacity(n * dim);
+    for &j in &assignment {
+        targets.extend_from_slice(&unpaired.coords()[j * dim..(j + 1) * dim]);
+    }
+    Ok(PairedBatch {
+        sources,
+        targets: PointCloud::from_flat(dim, targets),
+    })
 }
 
 /// The straight-flow stage in progress: u_δ and t_φ trained side by side, one unit of
@@ -57,7 +64,7 @@ impl StraightStage {
         rng: &mut SeededRng,
     ) -> Result<Self, ModelError> {
         let rate = run.config.learning_rate as f32;
-        let straight_flow = Mlp::new(&run.mlp_config(encoding.width() + 1, 2), rng);
+        let straight_flow = Mlp::new(&run.mlp_config(encoding.width() + 1, encoding.dim()), rng);
         let time_predictor = Mlp::new(&run.mlp_config(encoding.width(), 1), rng);
         let flow_adam = Adam::new(rate, &straight_flow);
         let time_adam = Adam::new(rate, &time_predictor);
@@ -135,12 +142,22 @@ impl StraightStage {
         let times: Vec<f64> = (0..batch.sources.len())
             .map(|_| rng.random_range(0.0..1.0))
             .collect();
-        let mut positions = Vec::with_capacity(times.len());
-        let mut displacements = Vec::with_capacity(times.len());
-        for ((x0, y), s) in batch.sources.iter().zip(&batch.targets).zip(&times) {
-            positions.push([(1.0 - s) * x0[0] + s * y[0], (1.0 - s) * x0[1] + s * y[1]]);
-            displacements.push([y[0] - x0[0], y[1] - x0[1]]);
+        let dim = batch.sources.dim();
+        let mut positions = Vec::with_capacity(times.len() * dim);
+        let mut displacements = Vec::with_capacity(times.len() * dim);
+        let pairs = batch
+            .sources
+            .coords()
+            .chunks_exact(dim)
+            .zip(batch.targets.coords().chunks_exact(dim));
+        for ((x0, y), s) in pairs.zip(&times) {
+            for (x0, y) in x0.iter().zip(y) {
+                positions.push((1.0 - s) * x0 + s * y);
+                displacements.push(y - x0);
+            }
         }
+        let positions = PointCloud::from_flat(dim, positions);
+        let displacements = PointCloud::from_flat(dim, displacements);
         let flow_input = encoding.with_times(&positions, &times);
         let flow_target = vectors(&displacements);
         let time_input = encoding.positions(&positions);

@@ -9,6 +9,7 @@ use super::setup::{STRAIGHT_STEPS_PER_UNIT, TrainingRun};
 use super::straight::StraightStage;
 use super::{Method, ModelError, Networks, TrainConfig, TrainProgress, TrainedModel};
 use crate::data::{Distribution, SeededRng, seeded_rng};
+use crate::ot::CloudKernels;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -68,6 +69,13 @@ impl Trainer {
         guide: Option<Arc<TrainedModel>>,
     ) -> Result<Self, ModelError> {
         config.validate()?;
+        if source.dim() != target.dim() {
+            return Err(ModelError::Data(crate::data::DataError::Dimension {
+                label: format!("the source {}", source.label()),
+                dim: source.dim(),
+                needed: target.dim(),
+            }));
+        }
         check_guide(config, source, target, guide.as_deref())?;
         let mut rng: SeededRng = seeded_rng(config.seed);
         let straight_units = match config.method {
@@ -80,8 +88,12 @@ impl Trainer {
             target.clone(),
             config.iterations + straight_units,
         );
-        let mut encoding =
-            PositionEncoding::random(config.fourier_features, config.fourier_scale, &mut rng);
+        let mut encoding = PositionEncoding::random(
+            config.fourier_features,
+            config.fourier_scale,
+            target.dim(),
+            &mut rng,
+        );
         let stage = if config.method == Method::OneStep {
             run.guide = guide.as_deref().map(guide_record);
             // A direct run from a one-step model continues its generator, encoding and all.
@@ -103,6 +115,22 @@ impl Trainer {
             stage,
             elapsed_s: 0.0,
         })
+    }
+
+    /// Computes the simulated flows' velocities on `kernels` in dimensions other than 2 (the
+    /// CPU's streaming f64 kernels by default; a GPU's with `gpu::WideGpu`). 2D runs keep the
+    /// specialised 2D kernels.
+    pub fn set_kernels(&mut self, kernels: Arc<dyn CloudKernels>) {
+        self.run.kernels = kernels;
+    }
+
+    /// Where the flows' velocities are computed, for people.
+    pub fn kernels_name(&self) -> String {
+        if self.run.target.dim() == 2 {
+            format!("cpu f32 ({} kernels)", crate::ot::kernel_in_use())
+        } else {
+            self.run.kernels.name()
+        }
     }
 
     /// Fraction of the run done, in [0, 1].
@@ -224,12 +252,23 @@ impl TrainedModel {
         cancel: &AtomicBool,
         progress: &mut dyn FnMut(&TrainProgress),
     ) -> Result<Self, ModelError> {
-        let mut trainer = Trainer::guided(config, source, target, guide)?;
+        Trainer::guided(config, source, target, guide)?.run(cancel, progress)
+    }
+}
+
+impl Trainer {
+    /// Steps the run to the end, reporting progress after every unit; returns
+    /// [`ModelError::Cancelled`] soon after `cancel` is set.
+    pub fn run(
+        mut self,
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(&TrainProgress),
+    ) -> Result<TrainedModel, ModelError> {
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Err(ModelError::Cancelled);
             }
-            match trainer.step()? {
+            match self.step()? {
                 TrainStep::Progress(report) => progress(&report),
                 TrainStep::Finished(model) => return Ok(*model),
             }

@@ -25,7 +25,7 @@ pub struct CloudVelocity {
 /// The empirical Sinkhorn-flow velocity `v(x_i) = P_{x→y}(x_i) − P_{x→x}(x_i)` of clouds of
 /// any (equal) dimension, with GeomLoss's potentials: `(x, y)` with the schedule of `x ∪ y`,
 /// `(x, x)` with that of `x` alone. Equals `∇f_{x,x}(x_i) − ∇f_{x,y}(x_i)` computed by autograd
-/// through GeomLoss (`tests/it/highdim.rs` checks it in 64 dimensions). At d = 2 this is
+/// through GeomLoss (`tests/it/any_dim.rs` checks it in 64 dimensions). At d = 2 this is
 /// [`super::flow_velocity`] on the 2D kernels.
 pub fn cloud_velocity(
     x: &PointCloud,
@@ -77,6 +77,86 @@ fn velocity_on_general_kernels(
         Precision::F64 => velocity_with::<f64>(x, y, params),
     }?;
     Ok(CloudVelocity { velocity, stats })
+}
+
+/// The debiased velocity `P_{x→y}(x_i) − P_{x→x′}(x_i)` of a one-step generator's batch `x`
+/// against an independent batch `x′` of the same generator (W-Flow), in any dimension: each
+/// projection from a problem annealed on the schedule of its two clouds. At d = 2 this is
+/// [`super::debiased_velocity`] on the 2D kernels.
+pub fn cloud_debiased_velocity(
+    x: &PointCloud,
+    independent: &PointCloud,
+    y: &PointCloud,
+    params: &SinkhornParams,
+    precision: Precision,
+) -> Result<PointCloud, OtError> {
+    check_clouds(x, y, params, precision)?;
+    check_clouds(x, independent, params, precision)?;
+    if x.dim() == 2 {
+        let velocity = super::debiased_velocity(
+            x.points(),
+            independent.points(),
+            y.points(),
+            params,
+            precision,
+            false,
+        )?;
+        return Ok(PointCloud::from_points(&velocity));
+    }
+    let velocity = match precision {
+        Precision::F32 => debiased_with::<f32>(x, independent, y, params),
+        Precision::F64 => debiased_with::<f64>(x, independent, y, params),
+    }?;
+    if let Some(index) = velocity.first_non_finite() {
+        return Err(OtError::NonFiniteResult {
+            quantity: "debiased velocity",
+            index: Some(index),
+            precision,
+        });
+    }
+    Ok(velocity)
+}
+
+/// Computes Sinkhorn-flow velocities of clouds of one dimension: the CPU's streaming kernels
+/// ([`CpuCloudKernels`]) or a GPU's (`gpu::WideGpu`). What a flow or a trainer in any
+/// dimension is handed, so that it need not know where its velocities come from.
+pub trait CloudKernels: Send + Sync {
+    /// The velocity `P_{x→y}(x_i) − P_{x→x}(x_i)` at every point of `x` (see [`cloud_velocity`]).
+    fn velocity(
+        &self,
+        x: &PointCloud,
+        y: &PointCloud,
+        params: &SinkhornParams,
+    ) -> Result<PointCloud, OtError>;
+
+    /// Where the velocities are computed, for people ("cpu f64 (avx512 kernels)", a GPU's name).
+    fn name(&self) -> String;
+}
+
+/// [`CloudKernels`] on the CPU: [`cloud_velocity`] in one precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuCloudKernels {
+    /// The precision of the kernels.
+    pub precision: Precision,
+}
+
+impl CloudKernels for CpuCloudKernels {
+    fn velocity(
+        &self,
+        x: &PointCloud,
+        y: &PointCloud,
+        params: &SinkhornParams,
+    ) -> Result<PointCloud, OtError> {
+        Ok(cloud_velocity(x, y, params, self.precision)?.velocity)
+    }
+
+    fn name(&self) -> String {
+        let bits = match self.precision {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        };
+        format!("cpu {bits} ({} kernels)", super::kernel_in_use())
+    }
 }
 
 /// The debiased Sinkhorn divergence `S_ε(x, y) = OT_ε(x, y) − ½OT_ε(x, x) − ½OT_ε(y, y)` of
@@ -356,6 +436,29 @@ fn velocity_with<T: Real>(
         softmin_terms: cross.terms + own.terms,
     };
     Ok((PointCloud::from_flat(x.dim(), velocity), stats))
+}
+
+/// [`cloud_debiased_velocity`] in precision `T` on the d-dimensional kernels.
+fn debiased_with<T: Real>(
+    x: &PointCloud,
+    independent: &PointCloud,
+    y: &PointCloud,
+    params: &SinkhornParams,
+) -> Result<PointCloud, OtError> {
+    let projection = |other: &PointCloud| -> Result<Vec<f64>, OtError> {
+        let schedule = epsilon_schedule(cloud_diameter(&[x, other]), params)?;
+        let mut problem = Problem::<T>::new(x, Some(other), schedule);
+        let potentials = problem.anneal();
+        Ok(problem.project(&potentials))
+    };
+    let to_target = projection(y)?;
+    let to_independent = projection(independent)?;
+    let velocity = to_target
+        .iter()
+        .zip(&to_independent)
+        .map(|(a, b)| a - b)
+        .collect();
+    Ok(PointCloud::from_flat(x.dim(), velocity))
 }
 
 /// [`cloud_divergence`] in precision `T` on the d-dimensional kernels.

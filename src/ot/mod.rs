@@ -21,7 +21,10 @@ mod softmin_nd;
 
 pub use softmin::{TRUNCATION_BITS, kernel_in_use, use_portable_kernels};
 
-pub use any_dim::{CloudVelocity, cloud_diameter, cloud_divergence, cloud_velocity};
+pub use any_dim::{
+    CloudKernels, CloudVelocity, CpuCloudKernels, cloud_debiased_velocity, cloud_diameter,
+    cloud_divergence, cloud_velocity,
+};
 pub use cloud::finite_bounding_box;
 pub use divergence::sinkhorn_divergence;
 pub use schedule::{epsilon_schedule, max_diameter};

@@ -1104,8 +1104,8 @@ fn onestep_screenshot() {
 /// here as the worker computes it), at frame `frame`.
 fn digits_state(frame: usize) -> AppState {
     use nsgf::app::state::DigitsCommand;
-    use nsgf::highdim::WideDistribution;
-    use nsgf::highdim::model::{WideConfig, particle_trajectory};
+    use nsgf::data::Distribution;
+    use nsgf::model::TrainConfig;
     let mut state = recorded_state();
     state.apply(DigitsCommand::SetOpen(true));
     let request = state
@@ -1116,14 +1116,24 @@ fn digits_state(frame: usize) -> AppState {
             _ => None,
         })
         .expect("opening the window asks for the particle flow");
-    let target = WideDistribution::Digits;
+    let target = Distribution::Digits;
     let mut rng = seeded_rng(request.seed);
-    let start = WideDistribution::StandardNormal { dim: 64 }.sample(64, &mut rng);
-    let goal = target.sample(64, &mut rng);
-    let flow = particle_trajectory(start, &goal, &WideConfig::defaults_for(Method::Nsgf).flow)
-        .expect("the flow");
+    let start = Distribution::StandardNormal { dim: 64 }
+        .sample_cloud(64, &mut rng)
+        .unwrap();
+    let goal = target.sample_cloud(64, &mut rng).unwrap();
+    let kernels = nsgf::ot::CpuCloudKernels {
+        precision: nsgf::ot::Precision::F64,
+    };
+    let flow = nsgf::flow::simulate_cloud_flow(
+        &kernels,
+        start,
+        &goal,
+        &TrainConfig::defaults_for_dim(Method::Nsgf, 64).flow,
+    )
+    .expect("the flow");
     let projection =
-        nsgf::highdim::pca::Projection::fit(nsgf::highdim::digits::training().view()).unwrap();
+        nsgf::render::pca::Projection::fit(nsgf::data::digits::training().view()).unwrap();
     state.on_event(WorkerEvent::DigitsFlow {
         generation: request.generation,
         flow: Arc::new(flow),

@@ -455,18 +455,36 @@ fn digits_train_sample_eval_and_gif_work_through_the_same_commands() {
         ]),
         "the source is the standard normal",
     );
-    assert_clean_failure(
-        &nsgf(&[
-            "train",
-            "--target",
-            "digits",
-            "--method",
-            "onestep",
-            "--out",
-            model.to_str().unwrap(),
-        ]),
-        "2D only",
+    // A one-step generator distils from the digits model just trained, in 64 dimensions.
+    let student = scratch("digits-onestep.json");
+    let output = nsgf(
+        &[
+            &[
+                "train",
+                "--method",
+                "onestep",
+                "--mode",
+                "distilled",
+                "--teacher",
+            ][..],
+            &[model.to_str().unwrap(), "--out"],
+            &[student.to_str().unwrap()],
+            &small[..],
+        ]
+        .concat(),
     );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&student).unwrap()).unwrap();
+    assert_eq!(
+        (saved["dim"].as_u64(), saved["method"].as_str()),
+        (Some(64), Some("onestep"))
+    );
+    let output = nsgf(&["sample", "--model", student.to_str().unwrap(), "--n", "3"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.lines().all(|l| l.split(',').count() == 64), "{text}");
     assert_clean_failure(
         &nsgf(&[
             "sample",
@@ -576,8 +594,8 @@ fn committed_model_files_of_both_kinds_still_load_and_sample() {
 }
 
 #[test]
-fn a_64_dimensional_teacher_is_refused_with_what_it_is() {
-    let out_path = scratch("never-written.json");
+fn a_committed_64_dimensional_teacher_of_the_former_format_teaches_a_one_step_generator() {
+    let out_path = scratch("from-wide-teacher.json");
     let teacher = model_fixture("digits-nsgf.json");
     let out = nsgf(&[
         "train",
@@ -587,16 +605,44 @@ fn a_64_dimensional_teacher_is_refused_with_what_it_is() {
         "distilled",
         "--teacher",
         teacher.to_str().unwrap(),
+        "--iterations",
+        "2",
+        "--particles",
+        "16",
+        "--batch",
+        "16",
+        "--width",
+        "8",
+        "--layers",
+        "1",
         "--out",
         out_path.to_str().unwrap(),
     ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("64 dimensions"), "{stderr}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert_eq!(saved["dim"], 64);
+    assert_eq!(saved["guide"]["method"], "nsgf");
+    // Another dimension's source is refused before any training, naming both.
+    let out = nsgf(&[
+        "train",
+        "--method",
+        "onestep",
+        "--mode",
+        "distilled",
+        "--teacher",
+        teacher.to_str().unwrap(),
+        "--source",
+        "moons",
+        "--out",
+        scratch("never-written.json").to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("64-dimensional NSGF model") && !stderr.contains("corrupt"),
-        "{stderr}"
-    );
-    assert!(!out_path.exists());
+    assert!(stderr.contains("moons has 2 dimensions"), "{stderr}");
+    assert!(!scratch("never-written.json").exists());
 }
 
 #[test]

@@ -139,7 +139,7 @@ fn the_onestep_comparison_has_four_models_per_target_and_saves_them() {
 }
 
 #[test]
-fn the_digits_table_puts_nsgf_and_nsgfpp_side_by_side_and_checks_its_sizes() {
+fn the_digits_table_puts_every_method_side_by_side_and_checks_its_sizes() {
     let out = nsgf(&[
         "table",
         "--target",
@@ -157,9 +157,12 @@ fn the_digits_table_puts_nsgf_and_nsgfpp_side_by_side_and_checks_its_sizes() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| NSGF")).collect();
-    assert_eq!(rows.len(), 4, "{text}");
-    for (row, nfe) in rows.iter().zip(["10", "20", "7", "10"]) {
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("| NSGF") || l.starts_with("| one-step"))
+        .collect();
+    assert_eq!(rows.len(), 5, "{text}");
+    for (row, nfe) in rows.iter().zip(["10", "20", "7", "10", "1"]) {
         let cells: Vec<&str> = row.split('|').map(str::trim).collect();
         assert_eq!(cells[2], nfe, "{row}");
         // "W2 ± se" and "floor ± se", and a ratio that is their quotient.
@@ -168,7 +171,11 @@ fn the_digits_table_puts_nsgf_and_nsgfpp_side_by_side_and_checks_its_sizes() {
         let ratio: f64 = cells[5].parse().unwrap();
         assert!((w2 / floor - ratio).abs() < 0.01, "{row}");
     }
-    assert!(text.contains("| one-step |"), "{text}");
+    assert!(
+        rows[4].starts_with("| one-step (distilled from NSGF++) | 1 |")
+            && rows[4].contains("teacher"),
+        "{text}"
+    );
     // Sizes the floor cannot take, and other targets, are refused with the reason.
     for (args, needle) in [
         (

@@ -135,9 +135,10 @@ fn the_pool_keeps_the_last_flows_and_samples_aligned_triples() {
     let mut seen = std::collections::BTreeSet::new();
     for ((x, t), v) in batch
         .positions
+        .points()
         .iter()
         .zip(&batch.times)
-        .zip(&batch.velocities)
+        .zip(batch.velocities.points())
     {
         // Triples stay aligned: position value p, velocity (p, -p), time of the same frame.
         assert_eq!(v[0], x[0]);

@@ -1,5 +1,6 @@
 //! The integration tests: one crate, one module per area, so the GUI stack is linked once.
 
+mod any_dim;
 #[cfg(feature = "app")]
 mod app_state;
 #[cfg(feature = "app")]
@@ -20,7 +21,6 @@ mod flow_pool;
 mod fuzz_replay;
 mod gif_export;
 mod gpu_parity;
-mod highdim;
 mod meanfield;
 mod metrics_w2;
 mod model_nsgf;

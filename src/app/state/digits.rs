@@ -5,10 +5,10 @@
 
 use crate::app::time_sync::nearest_frame;
 use crate::flow::Trajectory;
-use crate::highdim::model::{WideConfig, WideModel};
-use crate::highdim::pca::Projection;
 use crate::job::CancelToken;
 use crate::model::{Method, TrainProgress};
+use crate::model::{TrainConfig, TrainedModel};
+use crate::render::pca::Projection;
 use std::sync::Arc;
 
 /// Samples shown as a grid (8 × 8).
@@ -75,10 +75,10 @@ pub enum DigitsEffect {
 #[derive(Debug)]
 pub struct DigitsPanel {
     open: bool,
-    config: WideConfig,
+    config: TrainConfig,
     training: Option<(u64, CancelToken, Option<TrainProgress>)>,
     flow_running: Option<(u64, CancelToken)>,
-    model: Option<Arc<WideModel>>,
+    model: Option<Arc<TrainedModel>>,
     learned: Option<Arc<Trajectory>>,
     particle: Option<Arc<Trajectory>>,
     projection: Option<Arc<Projection>>,
@@ -100,7 +100,7 @@ impl Default for DigitsPanel {
     fn default() -> Self {
         Self {
             open: false,
-            config: WideConfig::defaults_for(Method::NsgfPp),
+            config: TrainConfig::defaults_for_dim(Method::NsgfPp, crate::data::digits::DIM),
             training: None,
             flow_running: None,
             model: None,
@@ -127,7 +127,7 @@ impl DigitsPanel {
     }
 
     /// The hyperparameters of the next run.
-    pub fn config(&self) -> &WideConfig {
+    pub fn config(&self) -> &TrainConfig {
         &self.config
     }
 
@@ -147,7 +147,7 @@ impl DigitsPanel {
     }
 
     /// The trained model.
-    pub fn model(&self) -> Option<&Arc<WideModel>> {
+    pub fn model(&self) -> Option<&Arc<TrainedModel>> {
         self.model.as_ref()
     }
 
@@ -258,9 +258,9 @@ impl DigitsPanel {
                 }
             }
             DigitsCommand::SetMethod(method) if method != self.config.method => {
-                self.config = WideConfig {
+                self.config = TrainConfig {
                     seed: self.config.seed,
-                    ..WideConfig::defaults_for(method)
+                    ..TrainConfig::defaults_for_dim(method, crate::data::digits::DIM)
                 };
             }
             DigitsCommand::SetMethod(_) => {}
@@ -333,7 +333,12 @@ impl DigitsPanel {
 
     /// Run `generation` ended with `model` and its learned flow: both are shown side by side,
     /// from the first frame, and play as soon as the window next draws ([`Self::wants_play`]).
-    pub fn on_trained(&mut self, generation: u64, model: Arc<WideModel>, learned: Arc<Trajectory>) {
+    pub fn on_trained(
+        &mut self,
+        generation: u64,
+        model: Arc<TrainedModel>,
+        learned: Arc<Trajectory>,
+    ) {
         if self.training.as_ref().map(|(g, _, _)| *g) != Some(generation) {
             return;
         }

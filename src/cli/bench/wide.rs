@@ -2,8 +2,9 @@
 //! call on the CPU's streaming kernels (f64 and f32) and on the GPU's tiled f32 kernels, their ratio, and the
 //! GPU's largest difference from the CPU relative to max |v|.
 
+use crate::data::Distribution;
 use crate::data::seeded_rng;
-use crate::highdim::{WideDistribution, cloud_to_rows, rows_to_cloud};
+use crate::ot::CloudKernels;
 use crate::ot::Precision;
 use crate::ot::SinkhornParams;
 use std::time::Instant;
@@ -28,8 +29,8 @@ pub fn bench_wide(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<
     };
     for &n in sizes {
         let mut rng = seeded_rng(seed);
-        let x = WideDistribution::StandardNormal { dim: 64 }.sample(n, &mut rng);
-        let y = WideDistribution::Digits.sample(n, &mut rng);
+        let x_cloud = Distribution::StandardNormal { dim: 64 }.sample_cloud(n, &mut rng)?;
+        let y_cloud = Distribution::Digits.sample_cloud(n, &mut rng)?;
         let time = |call: &mut dyn FnMut() -> anyhow::Result<()>| -> anyhow::Result<f64> {
             call()?;
             let started = Instant::now();
@@ -38,11 +39,10 @@ pub fn bench_wide(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<
             }
             Ok(started.elapsed().as_secs_f64() / repeats as f64)
         };
-        let (x_cloud, y_cloud) = (rows_to_cloud(x.view()), rows_to_cloud(y.view()));
         let mut cpu_velocity = None;
         let cpu64 = time(&mut || {
             let solved = crate::ot::cloud_velocity(&x_cloud, &y_cloud, &params, Precision::F64)?;
-            cpu_velocity = Some(cloud_to_rows(&solved.velocity));
+            cpu_velocity = Some(solved.velocity);
             Ok(())
         })?;
         let mut terms = 0;
@@ -65,12 +65,19 @@ pub fn bench_wide(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<
         if let (Some(gpu), Some(reference)) = (&gpu, &cpu_velocity) {
             let mut gpu_velocity = None;
             let seconds = time(&mut || {
-                gpu_velocity = Some(gpu.flow_velocity(x.view(), y.view(), &params)?);
+                gpu_velocity = Some(gpu.velocity(&x_cloud, &y_cloud, &params)?);
                 Ok(())
             })?;
-            let scale = reference.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            let scale = reference
+                .coords()
+                .iter()
+                .fold(0.0_f64, |m, v| m.max(v.abs()));
             let difference = gpu_velocity.map_or(f64::NAN, |v| {
-                (&v - reference).iter().fold(0.0_f64, |m, d| m.max(d.abs())) / scale
+                v.coords()
+                    .iter()
+                    .zip(reference.coords())
+                    .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()))
+                    / scale
             });
             println!(
                 "  {:<23} n = {n:5}: {seconds:.4} s/call, cpu/gpu time ratio {:.2}, \

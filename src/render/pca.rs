@@ -1,7 +1,7 @@
 //! The first two principal components of a cloud, to show a d-dimensional flow as particles in
 //! the plane: power iteration with deflation on the covariance matrix (d × d, f64).
 
-use super::Rows;
+use crate::data::csv_rows::Rows;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// Iterations of the power method per component (the covariance of the digits separates its
@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn the_digits_spread_most_along_the_first_component() {
-        let digits = super::super::digits::training();
+        let digits = crate::data::digits::training();
         let projection = Projection::fit(digits.view()).unwrap();
         let [first, second] = projection.variances();
         let total: f64 = digits.var_axis(Axis(0), 1.0).sum();

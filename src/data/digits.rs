@@ -3,7 +3,7 @@
 //! binary, as points in 64 dimensions with pixels scaled to [−1, 1] (p/8 − 1). Even-numbered
 //! images train, odd-numbered ones are held out for evaluation.
 
-use super::Rows;
+use super::csv_rows::Rows;
 use crate::data::csv_rows::parse_table;
 use std::sync::OnceLock;
 

@@ -2,7 +2,7 @@
 //! images (each pixel a `scale`×`scale` square, −1 black, 1 white) under a caption, and a whole
 //! trajectory written as a looping GIF with a 256-level grey palette.
 
-use super::digits::{SIDE, grey_level};
+use crate::data::digits::{SIDE, grey_level};
 use crate::flow::{PointCloud, Trajectory};
 use crate::render::font::{draw_text, text_size};
 use std::io::Write;
@@ -156,10 +156,10 @@ pub fn export_grid_gif(
     path: &Path,
     layout: GridLayout,
     fps: u16,
-) -> Result<usize, super::HighDimError> {
+) -> Result<usize, super::RenderError> {
     let (bytes, count) = grid_gif_bytes(trajectory, layout, fps)?;
     crate::files::write_atomically(path, |out| out.write_all(&bytes)).map_err(|source| {
-        super::HighDimError::Io {
+        super::RenderError::Io {
             path: path.display().to_string(),
             source,
         }
@@ -173,8 +173,8 @@ pub fn grid_gif_bytes(
     trajectory: &Trajectory,
     layout: GridLayout,
     fps: u16,
-) -> Result<(Vec<u8>, usize), super::HighDimError> {
-    let invalid = |reason: String| super::HighDimError::Invalid(reason);
+) -> Result<(Vec<u8>, usize), super::RenderError> {
+    let invalid = super::RenderError::InvalidFigure;
     let frames: Vec<(u32, u32, Vec<u8>)> = (0..trajectory.len())
         .map(|index| {
             render_grid(
