@@ -2,10 +2,9 @@
 //! d-dimensional kernels of [`crate::ot::cloud_velocity`], printed as `step,t,x1,…,xd`.
 
 use super::flow::FlowArgs;
-use crate::PointCloud;
 use crate::data::Distribution;
 use crate::data::{seeded_rng, target_rng};
-use crate::ot::{Precision, SinkhornParams, cloud_velocity};
+use crate::ot::{CpuCloudKernels, Precision, SinkhornParams};
 use anyhow::Context;
 use std::io::Write;
 
@@ -60,47 +59,39 @@ pub fn run(args: &FlowArgs, target: &Distribution) -> anyhow::Result<()> {
     params.validate()?;
     let source = source_distribution(&args.source, dim)?;
     // The seeding rule of `data::sample_source_and_target`: source on stream 0, target on 1.
-    let mut particles = source.sample_cloud(args.n, &mut seeded_rng(args.seed))?;
+    let particles = source.sample_cloud(args.n, &mut seeded_rng(args.seed))?;
     let target_points = target.sample_cloud(args.n, &mut target_rng(args.seed))?;
     super::progress::note(format!(
         "{dim}-dimensional flow on the CPU (f32, {} kernels, GeomLoss's annealing at every step)",
         crate::ot::kernel_in_use()
     ));
+    let bar = super::progress::bar(args.steps as u64, "Sinkhorn flow steps");
+    let config = crate::flow::FlowConfig {
+        steps: args.steps,
+        eta: args.eta,
+        sinkhorn: params,
+    };
+    let kernels = CpuCloudKernels {
+        precision: Precision::F32,
+    };
+    let trajectory = crate::flow::simulate_cloud_flow_reporting(
+        &kernels,
+        particles,
+        &target_points,
+        &config,
+        &mut |done| bar.set_position(done as u64),
+    );
+    bar.finish_and_clear();
+    let trajectory = trajectory?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let bar = super::progress::bar(args.steps as u64, "Sinkhorn flow steps");
-    for step in 0..=args.steps {
-        let t = step as f64 / args.steps as f64;
-        for point in particles.coords().chunks_exact(dim) {
-            write!(out, "{step},{t},").context("writing to stdout")?;
+    for (step, frame) in trajectory.frames().iter().enumerate() {
+        for point in frame.positions.coords().chunks_exact(dim) {
+            write!(out, "{step},{},", frame.t).context("writing to stdout")?;
             crate::data::csv_rows::write_point(&mut out, point).context("writing to stdout")?;
         }
-        out.flush().context("writing to stdout")?;
-        if step == args.steps {
-            break;
-        }
-        let velocity = cloud_velocity(&particles, &target_points, &params, Precision::F32)
-            .with_context(|| format!("velocity at step {step}"))?
-            .velocity;
-        let moved: Vec<f64> = particles
-            .coords()
-            .iter()
-            .zip(velocity.coords())
-            .map(|(x, v)| x + args.eta * v)
-            .collect();
-        particles = PointCloud::from_flat(dim, moved);
-        if let Some(index) = particles.first_non_finite() {
-            bar.finish_and_clear();
-            anyhow::bail!(
-                "particle {index} left the space at step {} (non-finite position): try a \
-                 smaller --eta",
-                step + 1
-            );
-        }
-        bar.inc(1);
     }
-    bar.finish_and_clear();
-    Ok(())
+    out.flush().context("writing to stdout")
 }
 
 /// The particle flow of `gif --flow` or `figure --flow` to a target of 64 coordinates
@@ -144,7 +135,7 @@ pub fn grid_trajectory(
         "{dim}-dimensional particle flow of {images} images, {} steps, on the CPU",
         config.steps
     ));
-    let kernels = crate::ot::CpuCloudKernels {
+    let kernels = CpuCloudKernels {
         precision: Precision::F64,
     };
     Ok(Some(crate::flow::simulate_cloud_flow(

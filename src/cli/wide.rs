@@ -21,19 +21,7 @@ pub fn is_wide_target(spec: &str) -> bool {
     if spec == "digits" || (spec.starts_with("normal") && spec[6..].parse::<usize>().is_ok()) {
         return true;
     }
-    let Ok(text) = std::fs::read_to_string(spec) else {
-        return false;
-    };
-    // The first line decides (a malformed later line is then reported by the d-dimensional
-    // reader, with its number).
-    text.lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .is_some_and(|line| {
-            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-            let label = usize::from(fields.contains(&"label"));
-            fields.len() - label > 2
-        })
+    std::fs::read_to_string(spec).is_ok_and(|text| crate::data::csv_rows::is_wide_text(&text))
 }
 
 /// The kernels `choice` asks for, for flows in more than two dimensions: `gpu` an error without

@@ -41,6 +41,20 @@ impl Table {
     }
 }
 
+/// Whether CSV `text` holds points of more than two coordinates: its first non-blank line has
+/// more than two fields, a `label` column not counted (a malformed later line is then reported
+/// by [`parse_table`], with its number).
+pub fn is_wide_text(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .is_some_and(|line| {
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            let labels = usize::from(fields.contains(&"label"));
+            fields.len() - labels > 2
+        })
+}
+
 /// Reads `path` ([`parse_table`] names it in errors).
 pub fn read_table(path: &Path) -> Result<Table, DataError> {
     let text = std::fs::read_to_string(path).map_err(|source| DataError::Unreadable {

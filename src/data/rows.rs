@@ -34,16 +34,7 @@ pub(super) fn read_file(path: &Path, label: &str) -> Result<Distribution, DataEr
         path: path.display().to_string(),
         source,
     })?;
-    let wide = text
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .is_some_and(|line| {
-            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-            let labels = usize::from(fields.contains(&"label"));
-            fields.len() - labels > 2
-        });
-    if !wide {
+    if !csv_rows::is_wide_text(&text) {
         return Ok(Distribution::Points {
             label: label.to_string(),
             points: csv_points::read_points(path)?,

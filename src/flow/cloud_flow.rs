@@ -13,6 +13,18 @@ pub fn simulate_cloud_flow(
     target: &PointCloud,
     config: &FlowConfig,
 ) -> Result<Trajectory, OtError> {
+    simulate_cloud_flow_reporting(kernels, source, target, config, &mut |_| {})
+}
+
+/// [`simulate_cloud_flow`], calling `step_done` with the number of Euler steps done after each
+/// one (for a progress bar).
+pub fn simulate_cloud_flow_reporting(
+    kernels: &dyn CloudKernels,
+    source: PointCloud,
+    target: &PointCloud,
+    config: &FlowConfig,
+    step_done: &mut dyn FnMut(usize),
+) -> Result<Trajectory, OtError> {
     config.sinkhorn.validate()?;
     let mut trajectory = Trajectory::new(FlowKind::Sinkhorn);
     let mut current = source;
@@ -35,6 +47,7 @@ pub fn simulate_cloud_flow(
             config.eta,
         ));
         current = moved;
+        step_done(step + 1);
     }
     trajectory.push(Frame::resting(config.time_of_step(config.steps), current));
     Ok(trajectory)

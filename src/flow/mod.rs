@@ -8,7 +8,7 @@ mod pool;
 mod trajectory;
 
 pub use crate::point_cloud::PointCloud;
-pub use cloud_flow::simulate_cloud_flow;
+pub use cloud_flow::{simulate_cloud_flow, simulate_cloud_flow_reporting};
 pub use kind::FlowKind;
 pub use pool::{PoolBatch, TrajectoryPool};
 pub use trajectory::{Frame, PhaseBoundary, Trajectory};

@@ -69,21 +69,7 @@ pub fn median(values: &[f64]) -> f64 {
 /// Checks two clouds (size limit, same size and dimension, non-empty, finite) and builds their
 /// matrix of squared distances.
 fn checked_costs(a: &PointCloud, b: &PointCloud) -> Result<CostMatrix, MetricsError> {
-    crate::limits::check(
-        "the points of an exact W2",
-        a.len().max(b.len()),
-        crate::limits::MAX_W2_POINTS,
-        8 * a.len().max(b.len()) as u64,
-    )?;
-    if a.len() != b.len() {
-        return Err(MetricsError::SizeMismatch {
-            a: a.len(),
-            b: b.len(),
-        });
-    }
-    if a.is_empty() {
-        return Err(MetricsError::Empty);
-    }
+    super::check_sizes(a.len(), b.len())?;
     if a.dim() != b.dim() {
         return Err(MetricsError::DimensionMismatch {
             a: a.dim(),

@@ -155,23 +155,26 @@ pub fn noise_floor(
     exact_w2(&first, &second)
 }
 
-/// Checks the inputs and builds the matrix of squared distances ‖a_i − b_j‖².
-fn squared_distances(a: &[Point], b: &[Point]) -> Result<CostMatrix, MetricsError> {
+/// Checks the sizes of two point sets for an exact W2: within the limit, equal, not empty.
+fn check_sizes(a: usize, b: usize) -> Result<(), MetricsError> {
     crate::limits::check(
         "the points of an exact W2",
-        a.len().max(b.len()),
+        a.max(b),
         crate::limits::MAX_W2_POINTS,
-        8 * a.len().max(b.len()) as u64,
+        8 * a.max(b) as u64,
     )?;
-    if a.len() != b.len() {
-        return Err(MetricsError::SizeMismatch {
-            a: a.len(),
-            b: b.len(),
-        });
+    if a != b {
+        return Err(MetricsError::SizeMismatch { a, b });
     }
-    if a.is_empty() {
+    if a == 0 {
         return Err(MetricsError::Empty);
     }
+    Ok(())
+}
+
+/// Checks the inputs and builds the matrix of squared distances ‖a_i − b_j‖².
+fn squared_distances(a: &[Point], b: &[Point]) -> Result<CostMatrix, MetricsError> {
+    check_sizes(a.len(), b.len())?;
     check_finite(a, "first")?;
     check_finite(b, "second")?;
     let n = a.len();

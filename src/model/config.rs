@@ -48,26 +48,16 @@ impl TrainConfig {
         match method {
             Method::Nsgf => nsgf,
             Method::NsgfPp => Self {
-                flow: FlowConfig {
-                    steps: NSGFPP_MAX_FLOW_STEPS,
-                    eta: 0.4,
-                    ..nsgf.flow
-                },
                 iterations: 40,
                 straight_iterations: 1500,
-                ..nsgf
+                ..nsgf.flowing(NSGFPP_MAX_FLOW_STEPS, 0.4)
             },
             Method::OneStep => Self {
-                flow: FlowConfig {
-                    steps: 1,
-                    eta: ONESTEP_ETA,
-                    ..nsgf.flow
-                },
                 iterations: 400,
                 adam_steps: 8,
                 pool_flows: 1,
                 learning_rate: 1e-3,
-                ..nsgf
+                ..nsgf.flowing(1, ONESTEP_ETA)
             },
         }
     }
@@ -80,15 +70,15 @@ impl TrainConfig {
         if dim == 2 {
             return Self::defaults_for(method);
         }
+        let planar = Self::defaults_for(Method::Nsgf);
         let nsgf = Self {
             method,
             flow: FlowConfig {
-                steps: 10,
-                eta: 0.35,
                 sinkhorn: SinkhornParams {
                     blur: 1.0,
                     scaling: 0.9,
                 },
+                ..planar.flow
             },
             particles: 256,
             pool_flows: 16,
@@ -97,39 +87,39 @@ impl TrainConfig {
             batch_size: 256,
             learning_rate: 1e-3,
             hidden_width: 256,
-            hidden_layers: 3,
             activation: Activation::Silu,
-            straight_iterations: 0,
             eval_every: 0,
             eval_samples: 400,
             fourier_features: 0,
-            fourier_scale: 1.0,
             onestep_mode: OneStepMode::Distilled,
-            seed: 0,
+            ..planar
         };
         match method {
             Method::Nsgf => nsgf,
             Method::NsgfPp => Self {
-                flow: FlowConfig {
-                    steps: NSGFPP_MAX_FLOW_STEPS,
-                    ..nsgf.flow
-                },
                 iterations: 30,
                 straight_iterations: 1500,
-                ..nsgf
+                ..nsgf.flowing(NSGFPP_MAX_FLOW_STEPS, planar.flow.eta)
             },
             Method::OneStep => Self {
-                flow: FlowConfig {
-                    steps: 1,
-                    eta: ONESTEP_ETA,
-                    ..nsgf.flow
-                },
                 particles: 512,
                 iterations: 1500,
                 adam_steps: 4,
                 pool_flows: 1,
-                ..nsgf
+                ..nsgf.flowing(1, ONESTEP_ETA)
             },
+        }
+    }
+
+    /// `self` with simulated flows of `steps` Euler steps of size `eta`.
+    fn flowing(self, steps: usize, eta: f64) -> Self {
+        Self {
+            flow: FlowConfig {
+                steps,
+                eta,
+                ..self.flow
+            },
+            ..self
         }
     }
 

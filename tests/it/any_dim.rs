@@ -10,6 +10,7 @@ use nsgf::metrics;
 use nsgf::model::{Method, OneStepMode, TrainConfig, TrainedModel, Trainer};
 use nsgf::ot::{CloudKernels, CpuCloudKernels, OtError, Precision, SinkhornParams};
 use nsgf::render::image_grid;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -396,7 +397,7 @@ fn a_direct_one_step_generator_trains_in_three_dimensions() {
     let mut text = String::from("a,b,c\n");
     for p in points.coords().chunks_exact(3) {
         let r = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt() / 3.0;
-        text.push_str(&format!("{},{},{}\n", p[0] / r, p[1] / r, p[2] / r));
+        writeln!(text, "{},{},{}", p[0] / r, p[1] / r, p[2] / r).unwrap();
     }
     std::fs::write(&path, text).unwrap();
     let target = Distribution::parse(path.to_str().unwrap()).unwrap();

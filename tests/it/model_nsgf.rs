@@ -164,7 +164,12 @@ fn model_files_round_trip_and_bad_files_are_named_errors() {
     );
 
     let text = std::fs::read_to_string(&path).unwrap();
-    let wrong_version = text.replacen("\"format_version\":1", "\"format_version\":99", 1);
+    let current = format!("\"format_version\":{}", nsgf::model::FORMAT_VERSION);
+    assert!(
+        text.contains(&current),
+        "a saved model has the current version"
+    );
+    let wrong_version = text.replacen(&current, "\"format_version\":99", 1);
     std::fs::write(&path, wrong_version).unwrap();
     let error = TrainedModel::load(&path).unwrap_err().to_string();
     assert!(
