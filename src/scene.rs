@@ -63,6 +63,8 @@ pub enum SceneTarget {
         /// The points (non-empty, finite).
         points: Vec<Point>,
     },
+    /// The shipped 8×8 digits (64 dimensions, from N(0, I) in 64 dimensions).
+    Digits,
 }
 
 /// The overlay toggles of the plot (the app's `Overlays`).

@@ -289,7 +289,6 @@ pub fn layout_ui(
     });
     super::shortcuts_ui::shortcuts_ui(ui.ctx(), options);
     super::meanfield_ui::meanfield_ui(ui.ctx(), state, commands);
-    super::digits_ui::digits_ui(ui.ctx(), state, commands);
 }
 
 fn side_panel_ui(

@@ -3,8 +3,8 @@
 
 use super::drawing::Brush;
 use super::state::{
-    AppState, Command, DRAWN_LABEL, DigitsCommand, DrawCommand, FileCommand, FlowView,
-    InputCommand, MAX_PARTICLES, MeanfieldCommand, TargetChoice, ViewCommand,
+    AppState, Command, DRAWN_LABEL, DrawCommand, FileCommand, FlowView, InputCommand,
+    MAX_PARTICLES, MeanfieldCommand, TargetChoice, ViewCommand,
 };
 use super::view_options::ViewOptions;
 use super::widgets::{self, labelled};
@@ -33,9 +33,22 @@ pub fn view_picker_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>
 pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     egui::Grid::new("data_grid").num_columns(2).show(ui, |ui| {
         let source_label = widgets::with_tip(ui.label("Source"), "Source");
+        let planar = state.dimension() == 2;
+        let source_text = if planar {
+            state.settings().source.name().to_string()
+        } else {
+            state.source_distribution().label()
+        };
         ComboBox::from_id_salt("source_preset")
-            .selected_text(state.settings().source.name())
+            .selected_text(source_text)
             .show_ui(ui, |ui| {
+                if !planar {
+                    ui.label(format!(
+                        "in {} dimensions the source is N(0, I)",
+                        state.dimension()
+                    ));
+                    return;
+                }
                 for preset in Preset::ALL {
                     if ui
                         .selectable_label(state.settings().source == preset, preset.name())
@@ -72,6 +85,19 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                     .clicked()
                 {
                     commands.push(InputCommand::SetTarget(TargetChoice::Drawn).into());
+                }
+                if ui
+                    .selectable_label(
+                        state.settings().target == TargetChoice::Digits,
+                        "digits (8×8, 64-D)",
+                    )
+                    .on_hover_text(
+                        "The shipped handwritten digits, 64 dimensions, from N(0, I): the view \
+                         shows image grids or the two principal components",
+                    )
+                    .clicked()
+                {
+                    commands.push(InputCommand::SetTarget(TargetChoice::Digits).into());
                 }
             })
             .response
@@ -172,13 +198,6 @@ pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Comman
             .clicked()
         {
             commands.push(MeanfieldCommand::SetOpen(true).into());
-        }
-        if ui
-            .button("Digits (64-D)…")
-            .on_hover_text(widgets::tip("Digits (64-D)…").unwrap_or_default())
-            .clicked()
-        {
-            commands.push(DigitsCommand::SetOpen(true).into());
         }
     });
 }

@@ -10,6 +10,7 @@ use crate::gpu::BackendNote;
 use crate::job::{CancelToken, JobError};
 use crate::model::{TrainConfig, TrainProgress, TrainedModel};
 use crate::ot::SinkhornParams;
+use crate::render::pca::Projection;
 use crate::render::{Animation, LookOptions};
 use crate::scene::Scene;
 use std::path::PathBuf;
@@ -93,6 +94,9 @@ pub struct ShownFlow {
     pub grid_fields: Vec<Arc<Vec<Point>>>,
     /// Particle colours by starting position.
     pub colors: Arc<Vec<[u8; 3]>>,
+    /// Flows of more than two dimensions: the plane of the target's first two principal
+    /// components, which the view projects the frames onto (None in 2D).
+    pub projection: Option<Arc<Projection>>,
 }
 
 impl ShownFlow {
@@ -103,6 +107,7 @@ impl ShownFlow {
             grid,
             grid_fields: Vec::new(),
             colors: Arc::new(Vec::new()),
+            projection: None,
         }
     }
 
@@ -174,28 +179,6 @@ pub struct MeanfieldRequest {
     pub cancel: CancelToken,
 }
 
-/// What a request about the digits asks for.
-#[derive(Debug, Clone)]
-pub enum DigitsWork {
-    /// Train a d-dimensional model on the digits, then sample its learned flow.
-    Train(crate::model::TrainConfig),
-    /// Simulate the 64-dimensional particle flow of the grid's samples.
-    ParticleFlow,
-}
-
-/// A request about the digits (on the training worker).
-#[derive(Debug, Clone)]
-pub struct DigitsRequest {
-    /// Results tagged with an older generation are dropped.
-    pub generation: u64,
-    /// What to do.
-    pub work: DigitsWork,
-    /// Seed of the samples shown.
-    pub seed: u64,
-    /// Cancels it.
-    pub cancel: CancelToken,
-}
-
 /// A request for S_ε and W2 of one frame against the target.
 #[derive(Debug, Clone)]
 pub struct MetricsRequest {
@@ -230,6 +213,9 @@ pub struct LearnedRequest {
     pub extent: Extent,
     /// Quiver grid cells per side.
     pub grid_cells: usize,
+    /// A model of more than two dimensions: the plane its frames are shown on (the particle
+    /// flow's).
+    pub projection: Option<Arc<Projection>>,
     /// Cancels the sampling (a newer one supersedes it).
     pub cancel: CancelToken,
 }
@@ -296,7 +282,7 @@ pub enum FileRequest {
     },
     /// Write a 64-dimensional flow as a GIF of 8×8 image grids.
     ExportDigitsGif {
-        /// The flow (shared with the digits window).
+        /// The flow (its first 64 points a frame).
         trajectory: Arc<Trajectory>,
         /// Where; None asks.
         path: Option<PathBuf>,
@@ -379,8 +365,6 @@ pub enum Request {
     ExportGif(GifRequest),
     /// Study the mean-field limit.
     Meanfield(MeanfieldRequest),
-    /// Train on the digits or simulate their particle flow.
-    Digits(DigitsRequest),
 }
 
 /// Which file operation failed.
@@ -404,7 +388,7 @@ pub enum FileOp {
     OpenDropped,
     /// Saving a PNG frame.
     SavePng,
-    /// Exporting the digits' grid GIF.
+    /// Exporting a GIF of image grids.
     ExportDigitsGif,
 }
 
@@ -428,6 +412,8 @@ pub enum WorkerEvent {
         extent: Extent,
         /// The quiver grid over the box.
         grid: Arc<Vec<Point>>,
+        /// A flow of more than two dimensions: the plane it is shown on.
+        projection: Option<Arc<Projection>>,
     },
     /// One more frame of a particle flow.
     FlowFrame {
@@ -486,40 +472,6 @@ pub enum WorkerEvent {
         study: Box<crate::meanfield::MeanfieldStudy>,
         /// Whether it is the last.
         finished: bool,
-    },
-    /// Progress of a digits run.
-    DigitsProgress {
-        /// The request's generation.
-        generation: u64,
-        /// The progress report.
-        progress: TrainProgress,
-    },
-    /// A digits run ended: the model and its learned flow of the grid's samples.
-    DigitsTrained {
-        /// The request's generation.
-        generation: u64,
-        /// The model.
-        model: Arc<crate::model::TrainedModel>,
-        /// Its learned flow.
-        learned: Arc<crate::flow::Trajectory>,
-    },
-    /// The digits' particle flow, with the projection on the digits' principal components.
-    DigitsFlow {
-        /// The request's generation.
-        generation: u64,
-        /// The flow.
-        flow: Arc<crate::flow::Trajectory>,
-        /// The PCA projection.
-        projection: Arc<crate::render::pca::Projection>,
-        /// What computed its velocities ("cpu …" or "gpu d-dim (…)").
-        kernels: String,
-    },
-    /// A digits run or flow failed or was cancelled.
-    DigitsFailed {
-        /// The request's generation.
-        generation: u64,
-        /// Why.
-        error: JobError,
     },
     /// A mean-field study failed or was cancelled.
     MeanfieldFailed {

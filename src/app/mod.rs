@@ -15,7 +15,6 @@
 use eframe::egui;
 pub mod app_ui;
 pub mod controls_ui;
-pub mod digits_ui;
 pub mod drawing;
 pub mod field;
 pub mod file_dialog_ui;
@@ -33,6 +32,8 @@ pub mod time_sync;
 pub mod timeline_ui;
 pub mod training_ui;
 pub mod view_options;
+pub mod wide_flow_job;
+pub mod wide_view_ui;
 pub mod widgets;
 pub mod workers;
 

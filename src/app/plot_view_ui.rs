@@ -144,6 +144,27 @@ fn flow_plot_ui(
     let frames = state.frames_of(kind);
     let shown_index = state.shown_index(kind);
     let frame = shown_index.and_then(|index| frames.get(index));
+    if state.dimension() != 2 || frame.is_some_and(|frame| frame.positions.dim() != 2) {
+        super::wide_view_ui::wide_view_choice_ui(ui, state, commands);
+        match (frame, shown_index) {
+            (Some(frame), Some(index)) if frame.positions.dim() != 2 => {
+                super::wide_view_ui::wide_frame_ui(ui, state, kind, index, side - 24.0);
+            }
+            _ => {
+                ui.label(match kind {
+                    Run::Particle => state
+                        .particle()
+                        .failure()
+                        .map_or_else(|| "computing the first frame…".into(), str::to_string),
+                    Run::Learned if state.learned().computing() => {
+                        "sampling the learned flow…".to_string()
+                    }
+                    Run::Learned => "No model yet: press Train".to_string(),
+                });
+            }
+        }
+        return;
+    }
     let grid_field = match (state.flow_of(kind), shown_index) {
         (Some(flow), Some(index)) => Some((flow.grid.as_slice(), flow.grid_field(index))),
         _ => None,

@@ -8,12 +8,11 @@ use egui::{Response, Ui, Widget};
 pub fn tip(label: &str) -> Option<&'static str> {
     Some(match label {
         "Source" => "The distribution the particles start from",
-        "Target" => "The distribution the particles flow to (a preset, or the drawn points)",
-        "Particles" => "Number of particles, and of target samples (count)",
-        "Digits (64-D)…" => {
-            "NSGF and NSGF++ on 8×8 handwritten digits in 64 dimensions: the flow from noise \
-             to digits as a grid of images and on the digits' two principal components"
+        "Target" => {
+            "The distribution the particles flow to (a preset, the drawn points, or the 8×8 \
+             digits in 64 dimensions)"
         }
+        "Particles" => "Number of particles, and of target samples (count)",
         "Mean-field limit…" => {
             "How the empirical velocity field approaches its large-n limit as the number of \
              samples grows: error against n, and the field at a chosen n beside the reference"

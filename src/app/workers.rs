@@ -12,25 +12,20 @@
 
 use super::field::{empirical_field, scaled};
 use super::jobs::{
-    DigitsRequest, DigitsWork, Extent, FileOp, FileRequest, FlowRequest, GifRequest,
-    LearnedRequest, MeanfieldRequest, MetricsRequest, Request, ShownFlow, TrainRequest,
-    WorkerEvent,
+    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MeanfieldRequest,
+    MetricsRequest, Request, ShownFlow, TrainRequest, WorkerEvent,
 };
 use super::polled_gpu::PolledGpu;
-use super::state::digits::GRID_SAMPLES;
 use super::state::{DialogPurpose, MAX_W2_PARTICLES};
-use crate::data::Distribution;
 use crate::data::{sample_source_and_target, seeded_rng};
-use crate::flow::{FlowSolver, ParticleFlow, PointCloud};
+use crate::flow::{FlowSolver, ParticleFlow, PointCloud, Trajectory};
 use crate::gpu::{BackendNote, backend_on_device};
 use crate::job::{CancelToken, Job, JobError, Progress, Runner, RunnerHandle};
 use crate::meanfield::MeanfieldStudy;
-use crate::model::TrainConfig;
 use crate::model::{TrainStep, TrainedModel, Trainer};
 use crate::ot::cpu::CpuBackend;
 use crate::ot::{CloudKernels, CpuCloudKernels};
 use crate::ot::{Precision, VelocityBackend, VelocityMode};
-use crate::render::pca::Projection;
 use crate::render::{GifExporter, GifOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -490,11 +485,25 @@ impl Workers {
         }
     }
 
+    /// Where flows and training of more than two dimensions compute their velocities: the
+    /// d-dimensional WGSL on eframe's device or the CPU's kernels (built on first use).
+    fn wide_kernels(&self) -> Arc<dyn CloudKernels> {
+        self.digits_kernels
+            .get_or_init(|| digits_kernels_on(self.digits_device.as_ref(), self.digits_choice))
+            .clone()
+    }
+
     /// Starts the job for `request` on its worker; a worker that is gone is reported as an
     /// event.
     pub fn dispatch(&self, request: Request) {
         let sender = self.sender.clone();
         let submitted = match request {
+            Request::Flow(request) if request.target.dim() != 2 => {
+                let cancel = request.cancel.clone();
+                let job =
+                    super::wide_flow_job::WideFlowJob::new(request, sender, self.wide_kernels());
+                self.compute.submit(Box::new(job), cancel)
+            }
             Request::Flow(request) => {
                 let cancel = request.cancel.clone();
                 self.compute
@@ -512,8 +521,9 @@ impl Workers {
             }
             Request::Train(request) => {
                 let cancel = request.cancel.clone();
+                let kernels = (request.target.dim() != 2).then(|| self.wide_kernels());
                 self.training
-                    .submit(Box::new(TrainJob::new(request, sender)), cancel)
+                    .submit(Box::new(TrainJob::new(request, sender, kernels)), cancel)
             }
             Request::File(request) => self.files.submit(
                 Box::new(FileJob {
@@ -526,17 +536,6 @@ impl Workers {
                 let cancel = request.cancel.clone();
                 self.files
                     .submit(Box::new(GifJob::new(request, sender)), cancel)
-            }
-            Request::Digits(request) => {
-                let cancel = request.cancel.clone();
-                let kernels = self
-                    .digits_kernels
-                    .get_or_init(|| {
-                        digits_kernels_on(self.digits_device.as_ref(), self.digits_choice)
-                    })
-                    .clone();
-                self.training
-                    .submit(Box::new(DigitsJob::new(request, sender, kernels)), cancel)
             }
             // CPU work of seconds a step: beside training, not in the live flow's way.
             Request::Meanfield(request) => {
@@ -692,6 +691,7 @@ impl FlowJob {
             colors: Arc::new(crate::render::colors_by_start(&source)),
             extent,
             grid: Arc::clone(&self.grid),
+            projection: None,
         });
         backend.reset_warm_start();
         self.flow = Some(ParticleFlow::new(source, target, request.config)?);
@@ -820,6 +820,35 @@ impl MetricsJob {
             .sample(count, &mut seeded_rng(self.request.seed))
     }
 
+    /// Both readouts of a frame of more than two dimensions, in one go on the CPU's kernels.
+    fn wide(&self) {
+        let request = &self.request;
+        let particles = &request.particles;
+        let target = request
+            .target
+            .sample_cloud(particles.len(), &mut seeded_rng(request.seed));
+        let (divergence, w2) = match target {
+            Ok(target) => (
+                crate::ot::cloud_divergence(
+                    particles,
+                    &target,
+                    &request.params,
+                    crate::ot::Precision::F32,
+                )
+                .map_err(JobError::from),
+                (target.len() <= MAX_W2_PARTICLES).then(|| {
+                    crate::metrics::cloud_exact_w2(particles, &target).map_err(JobError::from)
+                }),
+            ),
+            Err(error) => (Err(error.into()), None),
+        };
+        self.sender.send(WorkerEvent::Metrics {
+            key: request.key,
+            divergence,
+            w2,
+        });
+    }
+
     /// Both readouts in one go (on a worker thread).
     fn whole(&self, context: &mut ComputeContext) {
         let request = &self.request;
@@ -914,6 +943,10 @@ impl Job<ComputeContext> for MetricsJob {
     }
 
     fn step(&mut self, context: &mut ComputeContext, budget: Duration) -> Progress {
+        if self.request.particles.dim() != 2 {
+            self.wide();
+            return Progress::Finished;
+        }
         if !context.polling {
             self.whole(context);
             return Progress::Finished;
@@ -983,6 +1016,21 @@ pub fn learned_flow(request: &LearnedRequest) -> Result<ShownFlow, JobError> {
             "the model returned an empty trajectory".into(),
         )));
     };
+    if first.positions.dim() != 2 {
+        let colors = request
+            .projection
+            .as_ref()
+            .map_or_else(Vec::new, |projection| {
+                crate::render::colors_by_start(&projection.project_cloud(&first.positions))
+            });
+        return Ok(ShownFlow {
+            grid_fields: (0..trajectory.len()).map(|_| Arc::new(Vec::new())).collect(),
+            trajectory,
+            grid: Arc::new(Vec::new()),
+            colors: Arc::new(colors),
+            projection: request.projection.clone(),
+        });
+    }
     let colors = Arc::new(crate::render::colors_by_start(first.points()));
     let grid = Arc::new(
         request
@@ -1010,6 +1058,7 @@ pub fn learned_flow(request: &LearnedRequest) -> Result<ShownFlow, JobError> {
         grid,
         grid_fields,
         colors,
+        projection: None,
     })
 }
 
@@ -1018,15 +1067,22 @@ pub struct TrainJob {
     request: TrainRequest,
     sender: EventSender,
     trainer: Option<Trainer>,
+    kernels: Option<Arc<dyn CloudKernels>>,
 }
 
 impl TrainJob {
-    /// The job for `request`, sending to `sender`.
-    pub fn new(request: TrainRequest, sender: EventSender) -> Self {
+    /// The job for `request`, sending to `sender`; flows of more than two dimensions on
+    /// `kernels` (None: the CPU's).
+    pub fn new(
+        request: TrainRequest,
+        sender: EventSender,
+        kernels: Option<Arc<dyn CloudKernels>>,
+    ) -> Self {
         Self {
             request,
             sender,
             trainer: None,
+            kernels,
         }
     }
 
@@ -1035,12 +1091,18 @@ impl TrainJob {
         let request = &self.request;
         let trainer = match &mut self.trainer {
             Some(trainer) => trainer,
-            None => self.trainer.insert(Trainer::guided(
-                &request.config,
-                &request.source,
-                &request.target,
-                request.teacher.clone(),
-            )?),
+            None => {
+                let mut trainer = Trainer::guided(
+                    &request.config,
+                    &request.source,
+                    &request.target,
+                    request.teacher.clone(),
+                )?;
+                if let Some(kernels) = &self.kernels {
+                    trainer.set_kernels(kernels.clone());
+                }
+                self.trainer.insert(trainer)
+            }
         };
         let Some(step) = trainer.step_for(budget)? else {
             return Ok(None);
@@ -1134,119 +1196,6 @@ impl Job<()> for MeanfieldJob {
 
     fn stop(&mut self, reason: JobError) {
         self.sender.send(WorkerEvent::MeanfieldFailed {
-            generation: self.request.generation,
-            error: reason,
-        });
-    }
-}
-
-/// Work on the digits: a training run one unit a step (then its learned flow of the grid's
-/// samples), or the particle flow of the grid's samples in one step.
-pub struct DigitsJob {
-    request: DigitsRequest,
-    trainer: Option<Trainer>,
-    sender: EventSender,
-    kernels: Arc<dyn CloudKernels>,
-}
-
-impl DigitsJob {
-    /// The job for `request`, its velocities on `kernels`, sending to `sender`.
-    pub fn new(
-        request: DigitsRequest,
-        sender: EventSender,
-        kernels: Arc<dyn CloudKernels>,
-    ) -> Self {
-        Self {
-            request,
-            trainer: None,
-            sender,
-            kernels,
-        }
-    }
-
-    /// One step of the work: Ok(true) when it is done.
-    fn advance(&mut self) -> Result<bool, JobError> {
-        let generation = self.request.generation;
-        let seed = self.request.seed;
-        match &self.request.work {
-            DigitsWork::ParticleFlow => {
-                let target = Distribution::Digits;
-                let config =
-                    TrainConfig::defaults_for_dim(crate::model::Method::Nsgf, target.dim());
-                let source = Distribution::StandardNormal { dim: target.dim() };
-                let mut rng = seeded_rng(seed);
-                let start = source.sample_cloud(GRID_SAMPLES, &mut rng)?;
-                let goal = target.sample_cloud(GRID_SAMPLES, &mut rng)?;
-                let flow = crate::flow::simulate_cloud_flow(
-                    self.kernels.as_ref(),
-                    start,
-                    &goal,
-                    &config.flow,
-                )?;
-                let projection = Projection::fit(crate::data::digits::training().view())
-                    .ok_or_else(|| {
-                        crate::model::ModelError::Invalid("the digits have no spread".into())
-                    })?;
-                self.sender.send(WorkerEvent::DigitsFlow {
-                    generation,
-                    flow: Arc::new(flow),
-                    projection: Arc::new(projection),
-                    kernels: self.kernels.name(),
-                });
-                Ok(true)
-            }
-            DigitsWork::Train(config) => {
-                let trainer = match &mut self.trainer {
-                    Some(trainer) => trainer,
-                    None => {
-                        let target = Distribution::Digits;
-                        let source = Distribution::StandardNormal { dim: target.dim() };
-                        let mut trainer = Trainer::new(config, &source, &target)?;
-                        trainer.set_kernels(self.kernels.clone());
-                        self.trainer.insert(trainer)
-                    }
-                };
-                match trainer.step()? {
-                    TrainStep::Progress(progress) => {
-                        self.sender.send(WorkerEvent::DigitsProgress {
-                            generation,
-                            progress,
-                        });
-                        Ok(false)
-                    }
-                    TrainStep::Finished(model) => {
-                        let learned = model.sample_trajectory(GRID_SAMPLES, None, seed)?;
-                        self.sender.send(WorkerEvent::DigitsTrained {
-                            generation,
-                            model: Arc::from(model),
-                            learned: Arc::new(learned),
-                        });
-                        Ok(true)
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl Job<()> for DigitsJob {
-    fn name(&self) -> &'static str {
-        "digits"
-    }
-
-    fn step(&mut self, _context: &mut (), _budget: Duration) -> Progress {
-        match self.advance() {
-            Ok(true) => Progress::Finished,
-            Ok(false) => Progress::Running(self.trainer.as_ref().map(Trainer::fraction_done)),
-            Err(error) => {
-                self.stop(error);
-                Progress::Finished
-            }
-        }
-    }
-
-    fn stop(&mut self, reason: JobError) {
-        self.sender.send(WorkerEvent::DigitsFailed {
             generation: self.request.generation,
             error: reason,
         });
@@ -1424,7 +1373,7 @@ pub fn download_bytes(request: FileRequest) -> Result<(String, Vec<u8>), JobErro
             crate::render::image_grid::grid_gif_bytes(
                 &trajectory,
                 crate::render::image_grid::GridLayout::default(),
-                super::state::digits::DIGITS_FPS as u16,
+                super::wide_view_ui::GRID_GIF_FPS,
             )?
             .0
         }
@@ -1447,13 +1396,32 @@ fn frame_png(
     frame: usize,
     destination: &str,
 ) -> Result<Vec<u8>, JobError> {
-    let image = crate::render::AnimationRenderer::new(animation, look)?.render(frame)?;
+    let image = match animation.trajectory.frame(frame) {
+        Some(shown) if shown.positions.dim() != 2 => grid_png(&animation.trajectory, frame)?,
+        _ => crate::render::AnimationRenderer::new(animation, look)?.render(frame)?,
+    };
     image.encode_png().map_err(|error| {
         JobError::from(crate::render::RenderError::Io {
             path: destination.to_string(),
             source: std::io::Error::other(error.to_string()),
         })
     })
+}
+
+/// Frame `frame` of a flow of 8×8 images as a grid of its first 64 images.
+fn grid_png(trajectory: &Trajectory, frame: usize) -> Result<tiny_skia::Pixmap, JobError> {
+    use crate::render::image_grid::{GridLayout, frame_caption, render_grid};
+    let positions = super::wide_view_ui::first_images(&trajectory.frames()[frame].positions);
+    let invalid =
+        |reason: &str| JobError::from(crate::render::RenderError::InvalidFigure(reason.into()));
+    let (width, height, grey) = render_grid(
+        &positions,
+        &frame_caption(trajectory, frame),
+        GridLayout::default(),
+    )
+    .ok_or_else(|| invalid("the frame's points are not 8×8 images"))?;
+    crate::render::image_grid::grey_pixmap(width, height, &grey)
+        .ok_or_else(|| invalid("the grid is too large"))
 }
 
 /// Reads or writes `path` for `request`.
@@ -1518,7 +1486,7 @@ fn carry_out(request: FileRequest, path: &Path) -> Result<WorkerEvent, JobError>
                 &trajectory,
                 path,
                 crate::render::image_grid::GridLayout::default(),
-                super::state::digits::DIGITS_FPS as u16,
+                super::wide_view_ui::GRID_GIF_FPS,
             )?;
             WorkerEvent::Saved {
                 message: format!("wrote {frames} frames of digits to {}", path.display()),

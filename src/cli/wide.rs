@@ -231,12 +231,8 @@ pub fn write_grid_figure(
                 "the flow's points are not 8×8 images: its figure draws 64 numbers a point"
             )
         })?;
-    let mut pixmap = tiny_skia::Pixmap::new(width, height)
+    let pixmap = crate::render::image_grid::grey_pixmap(width, height, &grey)
         .ok_or_else(|| anyhow::anyhow!("a {width}×{height} figure is too large"))?;
-    for (pixel, &level) in pixmap.pixels_mut().iter_mut().zip(&grey) {
-        *pixel =
-            tiny_skia::PremultipliedColorU8::from_rgba(level, level, level, 255).expect("opaque");
-    }
     let bytes = pixmap
         .encode_png()
         .map_err(|error| anyhow::anyhow!("cannot encode the figure: {error}"))?;

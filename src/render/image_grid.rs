@@ -148,6 +148,16 @@ pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {
     )
 }
 
+/// A `width × height` opaque pixmap of grey `levels` (row-major), for PNG output; None when
+/// the size is zero or too large.
+pub fn grey_pixmap(width: u32, height: u32, levels: &[u8]) -> Option<Pixmap> {
+    let mut pixmap = Pixmap::new(width, height)?;
+    for (pixel, &level) in pixmap.pixels_mut().iter_mut().zip(levels) {
+        *pixel = tiny_skia::PremultipliedColorU8::from_rgba(level, level, level, 255)?;
+    }
+    Some(pixmap)
+}
+
 /// Writes `trajectory` (64-dimensional frames) as a looping GIF of image grids at `fps`, the
 /// last frame held for a second; atomically, so a failure leaves no partial file. Returns the
 /// number of frames.

@@ -75,6 +75,18 @@ impl Projection {
             .collect()
     }
 
+    /// The points of `cloud` (of the reference's dimension) on the plane of the two components;
+    /// empty for a cloud of another dimension.
+    pub fn project_cloud(&self, cloud: &crate::PointCloud) -> Vec<crate::Point> {
+        if cloud.dim() != self.mean.len() {
+            return Vec::new();
+        }
+        match ArrayView2::from_shape((cloud.len(), cloud.dim()), cloud.coords()) {
+            Ok(rows) => self.project(rows),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// Half the side of a square centred on the origin that holds every projected reference
     /// point, with a fifth more room (for plots).
     pub fn extent(&self) -> f64 {

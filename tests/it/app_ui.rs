@@ -500,6 +500,7 @@ fn recorded_state() -> AppState {
     let extent = Extent::around(&[&source, &target], 0.08);
     let grid = Arc::new(extent.grid(12));
     state.on_event(WorkerEvent::FlowStarted {
+        projection: None,
         generation,
         target: PointCloud::from_points(&target),
         colors: Arc::new(nsgf::render::colors_by_start(&source)),
@@ -1100,57 +1101,72 @@ fn onestep_screenshot() {
     image.save(format!("{dir}/onestep.png")).expect("saved");
 }
 
-/// The state of `recorded_state` with the digits window open on its particle flow (computed
-/// here as the worker computes it), at frame `frame`.
+/// The main window on the digits (64 particles), its particle flow computed here as the worker
+/// computes it (the same seeding rule and kernels), at frame `frame`.
 fn digits_state(frame: usize) -> AppState {
-    use nsgf::app::state::DigitsCommand;
-    use nsgf::data::Distribution;
-    use nsgf::model::TrainConfig;
-    let mut state = recorded_state();
-    state.apply(DigitsCommand::SetOpen(true));
+    use nsgf::app::state::{PlaybackCommand, TargetChoice};
+    use nsgf::data::{Distribution, target_rng};
+    let mut settings = FlowSettings {
+        particles: 64,
+        ..FlowSettings::default()
+    };
+    settings.apply(nsgf::app::state::InputCommand::SetTarget(
+        TargetChoice::Digits,
+    ));
+    let mut state = AppState::new(settings);
     let request = state
         .take_requests()
         .into_iter()
         .find_map(|r| match r {
-            Request::Digits(request) => Some(request),
+            Request::Flow(request) => Some(request),
             _ => None,
         })
-        .expect("opening the window asks for the particle flow");
-    let target = Distribution::Digits;
-    let mut rng = seeded_rng(request.seed);
-    let start = Distribution::StandardNormal { dim: 64 }
-        .sample_cloud(64, &mut rng)
+        .expect("the app asks for the particle flow");
+    assert_eq!(request.target, Distribution::Digits);
+    assert_eq!(request.source, Distribution::StandardNormal { dim: 64 });
+    let start = request
+        .source
+        .sample_cloud(64, &mut seeded_rng(request.seed))
         .unwrap();
-    let goal = target.sample_cloud(64, &mut rng).unwrap();
+    let goal = request
+        .target
+        .sample_cloud(64, &mut target_rng(request.seed))
+        .unwrap();
     let kernels = nsgf::ot::CpuCloudKernels {
         precision: nsgf::ot::Precision::F64,
     };
-    let flow = nsgf::flow::simulate_cloud_flow(
-        &kernels,
-        start,
-        &goal,
-        &TrainConfig::defaults_for_dim(Method::Nsgf, 64).flow,
-    )
-    .expect("the flow");
-    let projection =
-        nsgf::render::pca::Projection::fit(nsgf::data::digits::training().view()).unwrap();
-    state.on_event(WorkerEvent::DigitsFlow {
+    let flow = nsgf::flow::simulate_cloud_flow(&kernels, start.clone(), &goal, &request.config)
+        .expect("the flow");
+    let rows = ndarray::ArrayView2::from_shape((64, 64), goal.coords()).unwrap();
+    let projection = nsgf::render::pca::Projection::fit(rows).unwrap();
+    let (from, to) = (
+        projection.project_cloud(&start),
+        projection.project_cloud(&goal),
+    );
+    state.on_event(WorkerEvent::FlowStarted {
         generation: request.generation,
-        flow: Arc::new(flow),
-        projection: Arc::new(projection),
-        kernels: "cpu f64".into(),
+        target: goal,
+        colors: Arc::new(nsgf::render::colors_by_start(&from)),
+        extent: Extent::around(&[&from, &to], 0.08),
+        grid: Arc::new(Vec::new()),
+        projection: Some(Arc::new(projection)),
     });
-    state.apply(DigitsCommand::Seek(frame));
+    for frame in flow.frames() {
+        state.on_event(WorkerEvent::FlowFrame {
+            generation: request.generation,
+            frame: frame.clone(),
+            grid_field: Arc::new(Vec::new()),
+        });
+    }
+    state.on_event(WorkerEvent::FlowFinished {
+        generation: request.generation,
+    });
+    state.apply(PlaybackCommand::Seek(frame));
     state.take_requests();
     state
 }
 
-#[test]
-fn snapshot_digits_window_particle_flow() {
-    if !adapter_or_skip() {
-        return;
-    }
-    let state = digits_state(6);
+fn digits_snapshot(state: AppState, name: &str) {
     let options = ViewOptions {
         show_frame_times: false,
         ..ViewOptions::default()
@@ -1172,88 +1188,133 @@ fn snapshot_digits_window_particle_flow() {
             (state, options),
         );
     harness.run_steps(3);
+    // The main window's own timeline and readouts show the frame: no second window.
     assert!(
         harness
-            .query_by_label_contains("Digits (64 dimensions)")
+            .query_by_label_contains("step 6/10 · t = 0.600")
             .is_some()
     );
     assert!(
         harness
-            .query_by_label_contains("t = 0.60 · step 6/10")
+            .query_by_label_contains("Principal components")
             .is_some()
     );
-    harness.snapshot("app_digits_particle_flow");
+    harness.snapshot(name);
 }
 
 #[test]
-fn the_digits_window_trains_and_shows_both_flows_side_by_side() {
-    use nsgf::app::state::{DigitsCommand, DigitsView};
-    let mut harness = app_harness(tiny_settings());
-    harness.step();
-    harness.get_by_label("Digits (64-D)…").click_accesskit();
-    harness.step();
-    wait_until(&mut harness, "the digits' particle flow", |s| {
-        s.digits().particle().is_some()
-    });
+fn snapshot_digits_in_the_main_view_as_images() {
+    if !adapter_or_skip() {
+        return;
+    }
+    digits_snapshot(digits_state(6), "app_digits_particle_flow");
+}
+
+#[test]
+fn snapshot_digits_in_the_main_view_on_principal_components() {
+    if !adapter_or_skip() {
+        return;
+    }
+    let mut state = digits_state(6);
+    state.apply(nsgf::app::state::ViewCommand::SetWideView(
+        nsgf::app::state::WideView::PrincipalComponents,
+    ));
+    digits_snapshot(state, "app_digits_principal_components");
+}
+
+#[test]
+fn digits_train_in_the_main_window_and_both_flows_show_side_by_side() {
+    use nsgf::app::state::{FlowView, TargetChoice, TrainCommand, ViewCommand};
+    let mut settings = FlowSettings {
+        particles: 64,
+        ..FlowSettings::default()
+    };
+    settings.apply(nsgf::app::state::InputCommand::SetTarget(
+        TargetChoice::Digits,
+    ));
+    let mut harness = app_harness(settings);
+    wait_until(&mut harness, "the digits' particle flow", flow_recorded);
     let app = harness.state_mut();
-    app.apply(DigitsCommand::SetMethod(Method::Nsgf));
-    app.apply(DigitsCommand::SetIterations(2));
+    let config = nsgf::model::TrainConfig {
+        iterations: 2,
+        particles: 32,
+        batch_size: 32,
+        hidden_width: 16,
+        hidden_layers: 1,
+        eval_samples: 20,
+        ..app.state().training().config().clone()
+    };
+    assert_eq!(config.fourier_features, 0, "the 64-D defaults");
+    app.apply(TrainCommand::SetTrainConfig(config));
     harness.step();
-    harness.get_by_label("Train on digits").click_accesskit();
+    harness.get_by_label("Train").click_accesskit();
     harness.step();
-    wait_until(&mut harness, "the digits model", |s| {
-        s.digits().learned().is_some()
+    wait_until(&mut harness, "the digits model's learned flow", |s| {
+        s.learned().flow().is_some()
     });
+    harness
+        .state_mut()
+        .apply(ViewCommand::SetView(FlowView::Split));
     harness.run_steps(3);
-    let digits = harness.state().state().digits();
-    assert!(digits.error().is_none(), "{:?}", digits.error());
-    assert_eq!(digits.view(), DigitsView::SideBySide);
-    let learned = digits.learned().expect("the learned flow");
+    let state = harness.state().state();
+    assert!(state.error().is_none(), "{:?}", state.error());
+    let model = state.training().model().expect("the model");
+    assert_eq!(model.dim, 64);
+    let learned = &state.learned().flow().expect("the learned flow").trajectory;
     assert_eq!(learned.frames()[0].positions.dim(), 64);
     assert_eq!(learned.nfe(), 10);
-    assert!(harness.query_by_label_contains("learned NSGF").is_some());
     assert!(
         harness
-            .query_by_label_contains("Sinkhorn particle flow")
+            .query_by_label_contains("Learned flow · NSGF")
             .is_some()
     );
     assert!(
         harness
-            .query_by_label_contains("against held-out digits")
+            .query_by_label_contains("Particle flow · Sinkhorn")
             .is_some()
     );
 }
 
-/// Writes the digits window after an NSGF++ run with its defaults, side by side in the straight
-/// phase, to `$NSGF_SHOT_DIR/digits_window.png` (for the README; run by hand with `--ignored`).
+/// Writes the main window on the digits after an NSGF++ run with its defaults, side by side in
+/// the straight phase, to `$NSGF_SHOT_DIR/digits_window.png` (for the README; run by hand with
+/// `--ignored`).
 #[test]
 #[ignore = "writes a screenshot for the README"]
 fn digits_window_screenshot() {
-    use nsgf::app::state::DigitsCommand;
+    use nsgf::app::state::{FlowView, PlaybackCommand, TargetChoice, TrainCommand, ViewCommand};
     if !adapter_or_skip() {
         return;
     }
     let dir = std::env::var("NSGF_SHOT_DIR").unwrap_or_else(|_| "assets".into());
+    let mut settings = FlowSettings {
+        particles: 256,
+        ..FlowSettings::default()
+    };
+    settings.apply(nsgf::app::state::InputCommand::SetTarget(
+        TargetChoice::Digits,
+    ));
     let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
+        .with_size(egui::vec2(1400.0, 900.0))
         .with_theme(egui::Theme::Light)
         .wgpu()
         .build_eframe(move |cc| {
             cc.egui_ctx.set_theme(egui::Theme::Light);
-            NsgfApp::new(&cc.egui_ctx, FlowSettings::default(), shared_device(cc))
-                .expect("workers start")
+            NsgfApp::new(&cc.egui_ctx, settings, shared_device(cc)).expect("workers start")
         });
     harness.state_mut().view_options_mut().show_frame_times = false;
-    harness.state_mut().apply(DigitsCommand::SetOpen(true));
-    wait_until(&mut harness, "the digits' particle flow", |s| {
-        s.digits().particle().is_some()
-    });
-    harness.state_mut().apply(DigitsCommand::Train);
+    wait_until(&mut harness, "the digits' particle flow", flow_recorded);
+    harness
+        .state_mut()
+        .apply(TrainCommand::SetMethod(Method::NsgfPp));
+    harness.state_mut().apply(TrainCommand::Train);
     wait_until(&mut harness, "the digits model", |s| {
-        s.digits().learned().is_some()
+        s.learned().flow().is_some()
     });
+    harness
+        .state_mut()
+        .apply(ViewCommand::SetView(FlowView::Split));
     harness.run_steps(2);
-    harness.state_mut().apply(DigitsCommand::Seek(7));
+    harness.state_mut().apply(PlaybackCommand::Seek(7));
     harness.run_steps(4);
     let image = harness.render().expect("rendered");
     image
@@ -1262,7 +1323,7 @@ fn digits_window_screenshot() {
 }
 
 #[test]
-fn the_digits_window_exports_its_flow_as_a_grid_gif() {
+fn the_main_view_exports_a_digits_flow_as_a_grid_gif() {
     let mut state = digits_state(0);
     let path = std::env::temp_dir().join(format!("nsgf-digits-{}.gif", std::process::id()));
     state.apply(FileCommand::ExportDigitsGifTo(path.clone()));
@@ -1318,7 +1379,21 @@ fn a_save_without_a_path_becomes_download_bytes_that_read_back() {
     let parsed =
         nsgf::data::csv_points::parse_points(std::str::from_utf8(&bytes).unwrap(), &name).unwrap();
     assert_eq!(parsed, points);
-    let trajectory = Arc::clone(state.digits().particle().expect("the digits' flow"));
+    // The main view's "Export GIF" on the digits asks for a GIF of image grids.
+    let mut state = state;
+    state.apply(nsgf::app::state::FileCommand::ExportGifTo(
+        "digits.gif".into(),
+    ));
+    let trajectory = state
+        .take_requests()
+        .into_iter()
+        .find_map(|request| match request {
+            Request::File(FileRequest::ExportDigitsGif { trajectory, .. }) => Some(trajectory),
+            _ => None,
+        })
+        .expect("a GIF of image grids is asked for");
+    assert_eq!(trajectory.len(), 11);
+    assert_eq!(trajectory.frames()[0].positions.dim(), 64);
     let (name, bytes) = workers::download_bytes(FileRequest::ExportDigitsGif {
         trajectory,
         path: None,

@@ -3,6 +3,7 @@
 
 use crate::data::Preset;
 use crate::flow::{FlowConfig, FlowSolver};
+use crate::model::{Method, TrainConfig};
 use crate::ot::SinkhornParams;
 
 /// The most particles the app simulates.
@@ -15,6 +16,9 @@ pub enum TargetChoice {
     Preset(Preset),
     /// The drawn (or loaded) point set.
     Drawn,
+    /// The shipped 8×8 digits, 64 dimensions (from N(0, I) in 64 dimensions; the view shows
+    /// image grids or the first two principal components).
+    Digits,
 }
 
 /// The inputs of the particle flow.
@@ -90,7 +94,19 @@ impl FlowSettings {
         let before = *self;
         match command {
             InputCommand::SetSource(preset) => self.source = preset,
-            InputCommand::SetTarget(choice) => self.target = choice,
+            InputCommand::SetTarget(choice) => {
+                let digits = TargetChoice::Digits;
+                if (choice == digits) != (self.target == digits) {
+                    // The digits flow at their own scale (blur 1, as `nsgf train --target
+                    // digits` simulates it); back in the plane, the plane's defaults.
+                    self.flow = if choice == digits {
+                        TrainConfig::defaults_for_dim(Method::Nsgf, crate::data::digits::DIM).flow
+                    } else {
+                        Self::default().flow
+                    };
+                }
+                self.target = choice;
+            }
             InputCommand::SetParticles(n) => self.particles = n.clamp(1, MAX_PARTICLES),
             InputCommand::SetSeed(seed) => self.seed = seed,
             InputCommand::NewSamples => {
@@ -100,10 +116,12 @@ impl FlowSettings {
             InputCommand::SetFlowConfig(config) => self.flow = config,
             InputCommand::SetSolver(solver) => self.solver = solver,
         }
-        if before.flow != self.flow || before.solver != self.solver {
-            InputChange::FlowParameters
-        } else if before != *self {
+        let samples = (before.source, before.target, before.particles, before.seed)
+            != (self.source, self.target, self.particles, self.seed);
+        if samples {
             InputChange::Samples
+        } else if before.flow != self.flow || before.solver != self.solver {
+            InputChange::FlowParameters
         } else {
             InputChange::None
         }

@@ -15,7 +15,6 @@
 //! [`AppState::take_requests`]. Nothing here touches egui or runs numerics.
 
 pub mod dialogs;
-pub mod digits;
 pub mod inputs;
 pub mod meanfield;
 pub mod messages;
@@ -27,23 +26,21 @@ pub mod view;
 pub use super::drawing::DrawCommand;
 pub use super::playback::PlaybackCommand;
 pub use dialogs::{DialogKind, DialogPurpose};
-pub use digits::{DigitsCommand, DigitsPanel, DigitsView};
 pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, TargetChoice};
 pub use meanfield::{MeanfieldCommand, MeanfieldPanel};
 pub use readouts::{FrameReadouts, MAX_W2_PARTICLES, Readout};
 pub use training::{MAX_NFE, ModelInputs, RunningTraining, TrainCommand};
-pub use view::{FlowView, Overlays, ViewCommand};
+pub use view::{FlowView, Overlays, ViewCommand, WideView};
 
 use super::drawing::Drawing;
 use super::jobs::{
-    DigitsRequest, DigitsWork, Extent, FileOp, FileRequest, FlowRequest, GifRequest,
-    LearnedRequest, MeanfieldRequest, MetricsKey, Request, Run, ShownFlow, TrainRequest,
-    WorkerEvent,
+    Extent, FileOp, FileRequest, FlowRequest, GifRequest, LearnedRequest, MeanfieldRequest,
+    MetricsKey, Request, Run, ShownFlow, TrainRequest, WorkerEvent,
 };
 use super::playback::{FrameSupply, Playback};
 use super::time_sync::nearest_frame;
 use crate::data::Distribution;
-use crate::flow::{Frame, PointCloud};
+use crate::flow::{Frame, PointCloud, Trajectory};
 use crate::job::JobError;
 use crate::model::{TrainProgress, TrainedModel};
 use crate::render::{Animation, LookOptions, SIZE_RANGE};
@@ -113,9 +110,10 @@ pub enum FileCommand {
     SetDialogKind(DialogKind),
     /// The in-app dialog was cancelled.
     DialogCancelled,
-    /// Export the digits window's shown flow as a grid GIF (a file dialog asks where).
+    /// Export the shown flow of more than two dimensions as a grid GIF (a file dialog asks
+    /// where).
     ExportDigitsGif,
-    /// Export the digits window's shown flow as a grid GIF to this path.
+    /// Export the shown flow of more than two dimensions as a grid GIF to this path.
     ExportDigitsGifTo(PathBuf),
 }
 
@@ -153,8 +151,6 @@ pub enum Command {
     File(FileCommand),
     /// The mean-field panel.
     Meanfield(MeanfieldCommand),
-    /// The digits window.
-    Digits(DigitsCommand),
     /// Show a message in the status line.
     Say(String),
     /// Hide the error message.
@@ -174,7 +170,6 @@ macro_rules! command_from {
 command_from!(
     InputCommand => Input,
     MeanfieldCommand => Meanfield,
-    DigitsCommand => Digits,
     DrawCommand => Draw,
     PlaybackCommand => Playback,
     ViewCommand => View,
@@ -200,7 +195,6 @@ pub struct AppState {
     dialogs: Dialogs,
     png_size: u32,
     meanfield: MeanfieldPanel,
-    digits: DigitsPanel,
     next_generation: u64,
     requests: Vec<Request>,
 }
@@ -224,10 +218,10 @@ impl AppState {
             dialogs: Dialogs::default(),
             png_size: 960,
             meanfield: MeanfieldPanel::default(),
-            digits: DigitsPanel::default(),
             next_generation: 0,
             requests: Vec::new(),
         };
+        state.training.set_dimension(state.dimension());
         state.restart_particle_flow();
         state
     }
@@ -255,6 +249,11 @@ impl AppState {
     /// Which flow is shown.
     pub fn view(&self) -> FlowView {
         self.view.view()
+    }
+
+    /// How a flow of more than two dimensions is drawn.
+    pub fn wide_view(&self) -> WideView {
+        self.view.wide_view()
     }
 
     /// The overlay toggles.
@@ -312,9 +311,23 @@ impl AppState {
         self.gif.running()
     }
 
-    /// The source distribution.
+    /// The source distribution: the source preset, or N(0, I) in the target's dimension when
+    /// that is not 2.
     pub fn source_distribution(&self) -> Distribution {
-        Distribution::Preset(self.settings.source)
+        match self.settings.target {
+            TargetChoice::Digits => Distribution::StandardNormal {
+                dim: crate::data::digits::DIM,
+            },
+            _ => Distribution::Preset(self.settings.source),
+        }
+    }
+
+    /// The dimension of the flows' points (2, or 64 for the digits).
+    pub fn dimension(&self) -> usize {
+        match self.settings.target {
+            TargetChoice::Digits => crate::data::digits::DIM,
+            _ => 2,
+        }
     }
 
     /// The target distribution (the drawn points for a drawn target).
@@ -325,6 +338,7 @@ impl AppState {
                 label: DRAWN_LABEL.to_string(),
                 points: self.drawing.drawn().points().to_vec(),
             },
+            TargetChoice::Digits => Distribution::Digits,
         }
     }
 
@@ -333,6 +347,7 @@ impl AppState {
         match self.settings.target {
             TargetChoice::Preset(preset) => preset.name(),
             TargetChoice::Drawn => DRAWN_LABEL,
+            TargetChoice::Digits => "digits",
         }
     }
 
@@ -513,31 +528,6 @@ impl AppState {
         &self.meanfield
     }
 
-    /// The digits window.
-    pub fn digits(&self) -> &DigitsPanel {
-        &self.digits
-    }
-
-    /// Queues digits work (a training run, or the particle flow of the grid's samples).
-    fn start_digits(&mut self, effect: digits::DigitsEffect) {
-        let generation = self.fresh_generation();
-        let work = match effect {
-            digits::DigitsEffect::None => return,
-            digits::DigitsEffect::Train => DigitsWork::Train(self.digits.config().clone()),
-            digits::DigitsEffect::ParticleFlow => DigitsWork::ParticleFlow,
-        };
-        let cancel = match work {
-            DigitsWork::Train(_) => self.digits.begin_training(generation),
-            DigitsWork::ParticleFlow => self.digits.begin_flow(generation),
-        };
-        self.requests.push(Request::Digits(DigitsRequest {
-            generation,
-            work,
-            seed: self.digits.seed(),
-            cancel,
-        }));
-    }
-
     /// Queues a mean-field study of the current source, target and blur.
     fn start_meanfield(&mut self) {
         if self.settings.target == TargetChoice::Drawn && self.drawing.drawn().points().is_empty() {
@@ -595,10 +585,6 @@ impl AppState {
                 if self.meanfield.apply(command) == meanfield::MeanfieldEffect::Start {
                     self.start_meanfield();
                 }
-            }
-            Command::Digits(command) => {
-                let effect = self.digits.apply(command);
-                self.start_digits(effect);
             }
             Command::Say(message) => self.messages.say(message),
             Command::DismissError => self.messages.dismiss_error(),
@@ -692,15 +678,15 @@ impl AppState {
             }
             FileCommand::OpenDropped(path) => self.file_request(FileRequest::OpenDropped(path)),
             FileCommand::ExportDigitsGif => {
-                if self.digits.gif_trajectory().is_some() {
+                if self.wide_gif_trajectory().is_some() {
                     self.ask_path(DialogPurpose::ExportDigitsGif);
                 } else {
-                    self.messages.fail("nothing to export yet: no digits flow");
+                    self.messages
+                        .fail("nothing to export yet: no frames of 8×8 images");
                 }
             }
             FileCommand::ExportDigitsGifTo(path) => {
-                if let Some(trajectory) = self.digits.gif_trajectory() {
-                    let trajectory = Arc::clone(trajectory);
+                if let Some(trajectory) = self.wide_gif_trajectory() {
                     self.file_request(FileRequest::ExportDigitsGif {
                         trajectory,
                         path: Some(path),
@@ -744,9 +730,9 @@ impl AppState {
                 path: None,
             },
             DialogPurpose::OpenScene => FileRequest::OpenScene(None),
-            DialogPurpose::ExportDigitsGif => match self.digits.gif_trajectory() {
+            DialogPurpose::ExportDigitsGif => match self.wide_gif_trajectory() {
                 Some(trajectory) => FileRequest::ExportDigitsGif {
-                    trajectory: Arc::clone(trajectory),
+                    trajectory,
                     path: None,
                 },
                 None => return,
@@ -789,10 +775,15 @@ impl AppState {
                 label: DRAWN_LABEL.to_string(),
                 points: self.drawing.drawn().points().to_vec(),
             },
+            TargetChoice::Digits => SceneTarget::Digits,
         };
         Scene {
             format_version: SCENE_FORMAT_VERSION,
-            title: format!("{} to {}", self.settings.source.name(), self.target_label()),
+            title: format!(
+                "{} to {}",
+                self.source_distribution().label(),
+                self.target_label()
+            ),
             source: self.settings.source,
             target,
             particles: self.settings.particles,
@@ -820,7 +811,9 @@ impl AppState {
                 self.drawing.load(points.clone());
                 self.settings.target = TargetChoice::Drawn;
             }
+            SceneTarget::Digits => self.settings.target = TargetChoice::Digits,
         }
+        self.training.set_dimension(self.dimension());
         let _ = self
             .training
             .apply(TrainCommand::SetTrainConfig(scene.training.clone()));
@@ -857,7 +850,11 @@ impl AppState {
                 colors,
                 extent,
                 grid,
-            } if generation == particle => self.particle.started(target, colors, extent, grid),
+                projection,
+            } if generation == particle => {
+                self.particle
+                    .started(target, colors, extent, grid, projection);
+            }
             WorkerEvent::FlowFrame {
                 generation,
                 frame,
@@ -959,27 +956,6 @@ impl AppState {
                 let message = (!error.is_cancelled()).then(|| error.describe());
                 self.meanfield.fail(generation, message);
             }
-            WorkerEvent::DigitsProgress {
-                generation,
-                progress,
-            } => self.digits.on_progress(generation, progress),
-            WorkerEvent::DigitsTrained {
-                generation,
-                model,
-                learned,
-            } => self.digits.on_trained(generation, model, learned),
-            WorkerEvent::DigitsFlow {
-                generation,
-                flow,
-                projection,
-                kernels,
-            } => self
-                .digits
-                .on_particle_flow(generation, flow, projection, kernels),
-            WorkerEvent::DigitsFailed { generation, error } => {
-                let message = (!error.is_cancelled()).then(|| error.describe());
-                self.digits.on_failed(generation, message);
-            }
             // Results of superseded jobs.
             WorkerEvent::FlowStarted { .. }
             | WorkerEvent::FlowFrame { .. }
@@ -998,6 +974,7 @@ impl AppState {
 
     /// Source, target, n or seed changed: new particle flow, new learned samples, staleness.
     fn inputs_changed(&mut self) {
+        self.training.set_dimension(self.dimension());
         self.restart_particle_flow();
         self.resample_learned_flow();
         self.refresh_staleness();
@@ -1049,6 +1026,7 @@ impl AppState {
             seed: self.settings.seed,
             extent,
             grid_cells: GRID_CELLS,
+            projection: self.particle.flow().projection.clone(),
             cancel: self.learned.cancel_token(),
         }));
     }
@@ -1136,6 +1114,13 @@ impl AppState {
     /// Queues the GIF of the shown flow: its trajectory shared, not copied, with the caption
     /// the flow's kind gives it (the same as `nsgf gif`'s).
     fn export_gif(&mut self, path: Option<PathBuf>) {
+        if self.dimension() != 2 {
+            // A flow of 8×8 images is exported as a GIF of image grids.
+            return match path {
+                Some(path) => self.apply_file(FileCommand::ExportDigitsGifTo(path)),
+                None => self.apply_file(FileCommand::ExportDigitsGif),
+            };
+        }
         if let Some(path) = &path {
             self.dialogs.chose(path);
             self.dialogs.close();
@@ -1156,6 +1141,36 @@ impl AppState {
             path,
             cancel,
         }));
+    }
+
+    /// The shown flow of more than two dimensions, its first 64 points a frame, for a GIF of
+    /// image grids (None in 2D or before its first frame).
+    fn wide_gif_trajectory(&self) -> Option<Arc<Trajectory>> {
+        let run = match self.view() {
+            FlowView::Learned => Run::Learned,
+            FlowView::Particle | FlowView::Split => Run::Particle,
+        };
+        let flow = self.flow_of(run).filter(|flow| {
+            flow.trajectory
+                .frame(0)
+                .is_some_and(|frame| frame.positions.dim() != 2)
+        })?;
+        let mut shown = Trajectory::new(flow.trajectory.kind());
+        for frame in flow.trajectory.frames() {
+            shown.push(Frame {
+                positions: crate::app::wide_view_ui::first_images(&frame.positions),
+                velocities: frame
+                    .velocities
+                    .as_ref()
+                    .map(crate::app::wide_view_ui::first_images),
+                ..frame.clone()
+            });
+        }
+        shown.add_nfe(flow.trajectory.nfe());
+        if let Some(boundary) = flow.trajectory.phase_boundary() {
+            shown.set_phase_boundary(boundary.clone());
+        }
+        Some(Arc::new(shown))
     }
 
     /// The shown flow as an animation (its trajectory shared, not copied, captioned as

@@ -88,10 +88,12 @@ impl ParticleRun {
         colors: Arc<Vec<[u8; 3]>>,
         extent: Extent,
         grid: Arc<Vec<Point>>,
+        projection: Option<Arc<crate::render::pca::Projection>>,
     ) {
         self.target = target;
         self.flow.colors = colors;
         self.flow.grid = grid;
+        self.flow.projection = projection;
         self.extent = Some(extent);
     }
 

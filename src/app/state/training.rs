@@ -78,6 +78,8 @@ pub struct Training {
     /// its hyperparameters are its own).
     same_distributions: bool,
     nfe: Option<usize>,
+    /// The dimension of the current target (the defaults depend on it).
+    dim: usize,
 }
 
 impl Default for Training {
@@ -92,11 +94,31 @@ impl Default for Training {
             stale: false,
             same_distributions: true,
             nfe: None,
+            dim: 2,
         }
     }
 }
 
 impl Training {
+    /// Takes the current target's dimension: when it changes, the hyperparameters become that
+    /// dimension's defaults for the same method (the seed kept). True when they changed.
+    pub fn set_dimension(&mut self, dim: usize) -> bool {
+        if dim == self.dim {
+            return false;
+        }
+        self.dim = dim;
+        self.config = TrainConfig {
+            seed: self.config.seed,
+            ..TrainConfig::defaults_for_dim(self.config.method, dim)
+        };
+        true
+    }
+
+    /// The dimension the hyperparameters are set for.
+    pub fn dimension(&self) -> usize {
+        self.dim
+    }
+
     /// Hyperparameters of the next run.
     pub fn config(&self) -> &TrainConfig {
         &self.config
@@ -184,7 +206,7 @@ impl Training {
                 let seed = self.config.seed;
                 self.config = TrainConfig {
                     seed,
-                    ..TrainConfig::defaults_for(method)
+                    ..TrainConfig::defaults_for_dim(method, self.dim)
                 };
                 TrainEffect::ConfigChanged
             }

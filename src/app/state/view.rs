@@ -23,13 +23,27 @@ pub enum ViewCommand {
     SetView(FlowView),
     /// Overlay toggles.
     SetOverlays(Overlays),
+    /// How flows of more than two dimensions are drawn.
+    SetWideView(WideView),
 }
 
-/// The view: which flow is shown, and the overlays.
+/// How the plot draws a flow of more than two dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WideView {
+    /// Each point as an 8×8 image, in a grid (the first 64 points).
+    #[default]
+    Images,
+    /// Every point on the target's first two principal components.
+    PrincipalComponents,
+}
+
+/// The view: which flow is shown, the overlays, and how a flow of more than two dimensions is
+/// drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewSettings {
     view: FlowView,
     overlays: Overlays,
+    wide_view: WideView,
 }
 
 impl Default for ViewSettings {
@@ -37,11 +51,17 @@ impl Default for ViewSettings {
         Self {
             view: FlowView::Particle,
             overlays: Overlays::default(),
+            wide_view: WideView::default(),
         }
     }
 }
 
 impl ViewSettings {
+    /// How a flow of more than two dimensions is drawn.
+    pub fn wide_view(&self) -> WideView {
+        self.wide_view
+    }
+
     /// Which flow is shown.
     pub fn view(&self) -> FlowView {
         self.view
@@ -57,6 +77,7 @@ impl ViewSettings {
         match command {
             ViewCommand::SetView(view) => self.view = view,
             ViewCommand::SetOverlays(overlays) => self.overlays = overlays,
+            ViewCommand::SetWideView(wide_view) => self.wide_view = wide_view,
         }
     }
 
