@@ -122,6 +122,11 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                     model.config.flow.steps
                 ),
                 Method::OneStep => "A one-step generator takes one network evaluation".to_string(),
+                Method::Icfm | Method::OtCfm | Method::Rf => format!(
+                    "Network evaluations of the learned {} flow (Euler steps of v_θ over t in \
+                     [0, 1])",
+                    model.method.display_name()
+                ),
             };
             if ui
                 .add_enabled(custom, Slider::new(&mut nfe, least..=most))
@@ -141,7 +146,7 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
     ComboBox::from_label("Method")
         .selected_text(method.display_name())
         .show_ui(ui, |ui| {
-            for choice in [Method::Nsgf, Method::NsgfPp, Method::OneStep] {
+            for choice in Method::ALL {
                 ui.selectable_value(&mut method, choice, choice.display_name());
             }
         })
@@ -170,7 +175,7 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
             DragValue::new(&mut edited.iterations).range(1..=10_000),
         );
         ui.end_row();
-        if config.method != Method::OneStep {
+        if config.method != Method::OneStep && !config.method.is_flow_matching() {
             let max_steps = if config.method == Method::NsgfPp {
                 5
             } else {
@@ -183,28 +188,45 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
             );
             ui.end_row();
         }
-        labelled(
-            ui,
-            "Step η",
-            DragValue::new(&mut edited.flow.eta)
-                .range(0.01..=2.0)
-                .speed(0.01),
-        );
-        ui.end_row();
-        labelled(
-            ui,
-            "Blur σ",
-            DragValue::new(&mut edited.flow.sinkhorn.blur)
-                .range(0.01..=1.0)
-                .speed(0.005),
-        );
-        ui.end_row();
-        labelled(
-            ui,
-            "Particles / flow",
-            DragValue::new(&mut edited.particles).range(8..=4096),
-        );
-        ui.end_row();
+        if config.method.is_flow_matching() {
+            labelled(
+                ui,
+                "Path noise σ",
+                DragValue::new(&mut edited.sigma)
+                    .range(0.0..=2.0)
+                    .speed(0.005),
+            );
+            ui.end_row();
+            labelled(
+                ui,
+                "Batch",
+                DragValue::new(&mut edited.batch_size).range(8..=4096),
+            );
+            ui.end_row();
+        } else {
+            labelled(
+                ui,
+                "Step η",
+                DragValue::new(&mut edited.flow.eta)
+                    .range(0.01..=2.0)
+                    .speed(0.01),
+            );
+            ui.end_row();
+            labelled(
+                ui,
+                "Blur σ",
+                DragValue::new(&mut edited.flow.sinkhorn.blur)
+                    .range(0.01..=1.0)
+                    .speed(0.005),
+            );
+            ui.end_row();
+            labelled(
+                ui,
+                "Particles / flow",
+                DragValue::new(&mut edited.particles).range(8..=4096),
+            );
+            ui.end_row();
+        }
         labelled(
             ui,
             "Adam steps / iter",
@@ -226,6 +248,14 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
             DragValue::new(&mut edited.hidden_width).range(4..=1024),
         );
         ui.end_row();
+        if config.method == Method::Rf {
+            labelled(
+                ui,
+                "Reflow iterations",
+                DragValue::new(&mut edited.reflow_iterations).range(0..=10_000),
+            );
+            ui.end_row();
+        }
         if config.method == Method::NsgfPp {
             labelled(
                 ui,

@@ -1024,7 +1024,9 @@ pub fn learned_flow(request: &LearnedRequest) -> Result<ShownFlow, JobError> {
                 crate::render::colors_by_start(&projection.project_cloud(&first.positions))
             });
         return Ok(ShownFlow {
-            grid_fields: (0..trajectory.len()).map(|_| Arc::new(Vec::new())).collect(),
+            grid_fields: (0..trajectory.len())
+                .map(|_| Arc::new(Vec::new()))
+                .collect(),
             trajectory,
             grid: Arc::new(Vec::new()),
             colors: Arc::new(colors),

@@ -67,8 +67,9 @@ pub enum Command {
     Velocity(velocity::VelocityArgs),
     /// Simulate the particle flow: CSV `step,t,x,y` per particle per step on stdout.
     Flow(flow::FlowArgs),
-    /// Train an NSGF, NSGF++ or one-step model and save it as JSON.
-    Train(train::TrainArgs),
+    /// Train an NSGF, NSGF++, one-step or flow-matching (OT-CFM, I-CFM, RF) model and save it
+    /// as JSON.
+    Train(Box<train::TrainArgs>),
     /// Sample from a trained model: CSV points on stdout.
     Sample(sample::SampleArgs),
     /// Exact W2 of model samples against fresh target samples, next to the noise floor.

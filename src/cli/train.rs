@@ -21,7 +21,8 @@ pub struct TrainArgs {
     /// model.
     #[arg(long, required_unless_present_any = ["teacher", "init"])]
     pub target: Option<String>,
-    /// NSGF, NSGF++, or a one-step generator.
+    /// NSGF, NSGF++, a one-step generator, or a flow-matching rival (OT-CFM, I-CFM, rectified
+    /// flow).
     #[arg(long, value_enum, default_value_t = Method::Nsgf)]
     pub method: Method,
     /// One-step generators: distilled from a teacher, or direct on the Sinkhorn flow.
@@ -95,6 +96,13 @@ pub struct TrainArgs {
     /// W2 checkpoint every this many iterations (0: only at the end).
     #[arg(long)]
     pub eval_every: Option<usize>,
+    /// Flow matching (otcfm, icfm, rf): the noise σ around each conditional path (default 0.1,
+    /// 0 for rf, as in TorchCFM's 2D examples).
+    #[arg(long)]
+    pub sigma: Option<f64>,
+    /// Rectified flow: units of 100 Adam steps of a reflow pass on the first flow's pairs.
+    #[arg(long)]
+    pub reflow_iterations: Option<usize>,
 }
 
 impl TrainArgs {
@@ -119,6 +127,10 @@ impl TrainArgs {
         set(&mut config.straight_iterations, self.straight_iterations);
         set(&mut config.eval_every, self.eval_every);
         set(&mut config.fourier_features, self.fourier_features);
+        set(&mut config.reflow_iterations, self.reflow_iterations);
+        if let Some(sigma) = self.sigma {
+            config.sigma = sigma;
+        }
         if let Some(scale) = self.fourier_scale {
             config.fourier_scale = scale;
         }

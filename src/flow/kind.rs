@@ -11,6 +11,12 @@ pub enum FlowKind {
     NsgfPlusPlus,
     /// A one-step generator G(z): one jump from the source samples to their images.
     OneStep,
+    /// Independent conditional flow matching (I-CFM, Tong et al. 2023).
+    Icfm,
+    /// Conditional flow matching on minibatch optimal-transport pairs (OT-CFM).
+    OtCfm,
+    /// Rectified flow (Liu et al. 2023): straight paths between independent pairs.
+    Rf,
 }
 
 impl FlowKind {
@@ -21,6 +27,9 @@ impl FlowKind {
             FlowKind::Nsgf => "NSGF",
             FlowKind::NsgfPlusPlus => "NSGF++",
             FlowKind::OneStep => "one-step",
+            FlowKind::Icfm => "I-CFM",
+            FlowKind::OtCfm => "OT-CFM",
+            FlowKind::Rf => "RF",
         }
     }
 
@@ -32,6 +41,9 @@ impl FlowKind {
             FlowKind::Nsgf => "nsgf",
             FlowKind::NsgfPlusPlus => "nsgfpp",
             FlowKind::OneStep => "onestep",
+            FlowKind::Icfm => "icfm",
+            FlowKind::OtCfm => "otcfm",
+            FlowKind::Rf => "rf",
         }
     }
 
@@ -45,7 +57,7 @@ impl FlowKind {
         }
     }
 
-    /// Whether the flow comes from a trained network (NSGF, NSGF++, one-step).
+    /// Whether the flow comes from a trained network (every kind but the Sinkhorn flow).
     pub fn is_learned(self) -> bool {
         self != FlowKind::Sinkhorn
     }

@@ -131,7 +131,11 @@ impl TrainedModel {
             &networks.straight,
             &networks.generator,
         ) {
-            (Method::Nsgf, Some(_), None, None) => Ok(()),
+            (method, Some(_), None, None)
+                if method == Method::Nsgf || method.is_flow_matching() =>
+            {
+                Ok(())
+            }
             (Method::NsgfPp, Some(_), Some(straight), None) => {
                 let flow = straight.straight_flow.config();
                 let time = straight.time_predictor.config();

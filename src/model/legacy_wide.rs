@@ -80,6 +80,8 @@ pub(super) fn migrate(value: serde_json::Value) -> Result<TrainedModel, serde_js
         fourier_features: 0,
         fourier_scale: 1.0,
         onestep_mode: OneStepMode::Direct,
+        sigma: 0.0,
+        reflow_iterations: 0,
         seed: wide.seed,
     };
     let straight = match (file.networks.straight_flow, file.networks.time_predictor) {

@@ -11,6 +11,7 @@ use crate::flow::{FlowConfig, FlowKind};
 mod config;
 mod evaluation;
 mod file;
+mod flow_matching;
 mod inputs;
 mod legacy_wide;
 mod nsgf;
@@ -21,7 +22,10 @@ mod straight;
 mod training;
 
 pub use evaluation::HeldOutEvaluation;
-pub use sampling::{NSGFPP_DEFAULT_STRAIGHT_STEPS, sinkhorn_phase_coverage};
+pub use flow_matching::{ConditionalBatch, REFLOW_NFE, conditional_batch, ot_paired};
+pub use sampling::{
+    FLOW_MATCHING_DEFAULT_NFE, NSGFPP_DEFAULT_STRAIGHT_STEPS, sinkhorn_phase_coverage,
+};
 pub use training::{TrainStep, Trainer};
 
 use crate::nn::Mlp;
@@ -48,6 +52,20 @@ pub enum Method {
     #[serde(rename = "onestep")]
     #[value(name = "onestep")]
     OneStep,
+    /// I-CFM, a rival: v_θ regressed on x₁ − x₀ along x_t = (1 − t)x₀ + t·x₁ + σ·ε between
+    /// independent source and target samples.
+    #[serde(rename = "icfm")]
+    #[value(name = "icfm")]
+    Icfm,
+    /// OT-CFM, a rival: I-CFM on minibatches re-paired by the exact OT assignment.
+    #[serde(rename = "otcfm")]
+    #[value(name = "otcfm")]
+    OtCfm,
+    /// Rectified flow, a rival: I-CFM with σ = 0, with an optional reflow pass on the pairs
+    /// (z, Φ(z)) of the first flow.
+    #[serde(rename = "rf")]
+    #[value(name = "rf")]
+    Rf,
 }
 
 impl Method {
@@ -57,7 +75,26 @@ impl Method {
             Method::Nsgf => "nsgf",
             Method::NsgfPp => "nsgfpp",
             Method::OneStep => "onestep",
+            Method::Icfm => "icfm",
+            Method::OtCfm => "otcfm",
+            Method::Rf => "rf",
         }
+    }
+
+    /// Every method, in the order menus list them.
+    pub const ALL: [Method; 6] = [
+        Method::Nsgf,
+        Method::NsgfPp,
+        Method::OneStep,
+        Method::OtCfm,
+        Method::Icfm,
+        Method::Rf,
+    ];
+
+    /// Whether it is one of the flow-matching rivals (I-CFM, OT-CFM, RF): a velocity field
+    /// regressed on conditional paths over t ∈ [0, 1], no Sinkhorn flow simulated.
+    pub fn is_flow_matching(self) -> bool {
+        matches!(self, Method::Icfm | Method::OtCfm | Method::Rf)
     }
 
     /// The kind of flow this method's model samples.
@@ -66,6 +103,9 @@ impl Method {
             Method::Nsgf => FlowKind::Nsgf,
             Method::NsgfPp => FlowKind::NsgfPlusPlus,
             Method::OneStep => FlowKind::OneStep,
+            Method::Icfm => FlowKind::Icfm,
+            Method::OtCfm => FlowKind::OtCfm,
+            Method::Rf => FlowKind::Rf,
         }
     }
 
@@ -276,6 +316,13 @@ pub struct TrainConfig {
     /// One-step generators: how G learns (ignored by NSGF and NSGF++).
     #[serde(default)]
     pub onestep_mode: OneStepMode,
+    /// Flow matching: the standard deviation σ of the Gaussian around each conditional path
+    /// (TorchCFM's `sigma`; 0 for RF).
+    #[serde(default)]
+    pub sigma: f64,
+    /// Rectified flow: Adam-step units of the reflow pass (0: none).
+    #[serde(default)]
+    pub reflow_iterations: usize,
     /// Seed of every random draw of the run.
     pub seed: u64,
 }

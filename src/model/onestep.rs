@@ -215,14 +215,14 @@ pub(super) fn check_guide(
         )));
     }
     match (config.onestep_mode, guide.method) {
-        (OneStepMode::Distilled, Method::Nsgf | Method::NsgfPp) => {}
         (OneStepMode::Distilled, Method::OneStep) => {
             return Err(ModelError::Invalid(
-                "the teacher of a distilled generator must be an NSGF or NSGF++ model, not a \
-                 one-step generator"
+                "the teacher of a distilled generator must be a flow (NSGF, NSGF++, OT-CFM, \
+                 I-CFM or RF), not a one-step generator"
                     .into(),
             ));
         }
+        (OneStepMode::Distilled, _) => {}
         (OneStepMode::Direct, Method::OneStep) => {
             let same_shape = guide.config.hidden_width == config.hidden_width
                 && guide.config.hidden_layers == config.hidden_layers

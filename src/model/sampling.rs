@@ -11,6 +11,9 @@ use crate::nn::Mlp;
 /// NSGF++'s default number of straight-flow Euler steps.
 pub const NSGFPP_DEFAULT_STRAIGHT_STEPS: usize = 4;
 
+/// The flow-matching rivals' default Euler steps (TorchCFM's evaluation integrates with 100).
+pub const FLOW_MATCHING_DEFAULT_NFE: usize = 100;
+
 impl TrainedModel {
     /// The default number of network evaluations for sampling: T for NSGF; for NSGF++ the total
     /// budget T₁ (v_θ) + 1 (t_φ) + the straight-flow steps; 1 for a one-step generator.
@@ -19,14 +22,15 @@ impl TrainedModel {
             Method::Nsgf => self.config.flow.steps,
             Method::NsgfPp => self.config.flow.steps + 1 + NSGFPP_DEFAULT_STRAIGHT_STEPS,
             Method::OneStep => 1,
+            Method::Icfm | Method::OtCfm | Method::Rf => FLOW_MATCHING_DEFAULT_NFE,
         }
     }
 
     /// The smallest NFE budget sampling accepts.
     pub fn min_nfe(&self) -> usize {
         match self.method {
-            Method::Nsgf | Method::OneStep => 1,
             Method::NsgfPp => self.config.flow.steps + 2,
+            _ => 1,
         }
     }
 
@@ -144,8 +148,10 @@ impl TrainedModel {
             (Method::NsgfPp, Some(velocity), Some(straight), None) => {
                 Ok(self.integrate_two_phases(start, nfe, velocity, straight, keep_frames))
             }
-            (Method::Nsgf, Some(velocity), None, None) => {
-                let mut trajectory = Trajectory::new(FlowKind::Nsgf);
+            (method, Some(velocity), None, None)
+                if method == Method::Nsgf || method.is_flow_matching() =>
+            {
+                let mut trajectory = Trajectory::new(method.flow_kind());
                 let end = self.integrate_velocity_field(
                     velocity,
                     &mut trajectory,
@@ -254,8 +260,14 @@ impl TrainedModel {
         timeline_end: f64,
         keep_frames: bool,
     ) -> PointCloud {
-        let horizon = self.config.flow.steps as f64;
-        let step_size = self.config.flow.eta * horizon / steps as f64;
+        // NSGF's v_θ was matched to T Euler steps of size η; the flow-matching rivals' v_θ to
+        // d/dt over t ∈ [0, 1].
+        let horizon = if self.method.is_flow_matching() {
+            1.0
+        } else {
+            self.config.flow.eta * self.config.flow.steps as f64
+        };
+        let step_size = horizon / steps as f64;
         let mut current = start;
         for j in 0..steps {
             let t = j as f64 / steps as f64;

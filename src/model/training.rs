@@ -2,6 +2,7 @@
 //! progress at a time (so a job can step it, report progress and be cancelled between steps),
 //! and [`TrainedModel::train`], which runs a trainer to the end.
 
+use super::flow_matching::FlowMatchingStage;
 use super::inputs::PositionEncoding;
 use super::nsgf::VelocityStage;
 use super::onestep::{GeneratorStage, check_guide, guide_record};
@@ -23,6 +24,8 @@ enum Stage {
     Straight(StraightStage),
     /// A one-step generator G.
     Generator(GeneratorStage),
+    /// A flow-matching rival's v_θ (I-CFM, OT-CFM, RF).
+    FlowMatching(FlowMatchingStage),
     /// Every stage is done; the model was handed out.
     Done,
 }
@@ -78,15 +81,16 @@ impl Trainer {
         }
         check_guide(config, source, target, guide.as_deref())?;
         let mut rng: SeededRng = seeded_rng(config.seed);
-        let straight_units = match config.method {
-            Method::Nsgf | Method::OneStep => 0,
+        let extra_units = match config.method {
             Method::NsgfPp => config.straight_iterations.div_ceil(STRAIGHT_STEPS_PER_UNIT),
+            Method::Rf => config.reflow_iterations,
+            _ => 0,
         };
         let mut run = TrainingRun::new(
             config.clone(),
             source.clone(),
             target.clone(),
-            config.iterations + straight_units,
+            config.iterations + extra_units,
         );
         let mut encoding = PositionEncoding::random(
             config.fourier_features,
@@ -94,7 +98,9 @@ impl Trainer {
             target.dim(),
             &mut rng,
         );
-        let stage = if config.method == Method::OneStep {
+        let stage = if config.method.is_flow_matching() {
+            Stage::FlowMatching(FlowMatchingStage::new(&run, &encoding, &mut rng))
+        } else if config.method == Method::OneStep {
             run.guide = guide.as_deref().map(guide_record);
             // A direct run from a one-step model continues its generator, encoding and all.
             let start = guide.as_deref().filter(|g| g.method == Method::OneStep);
@@ -182,26 +188,35 @@ impl Trainer {
                     .map(TrainStep::Progress)
                     .map(Some);
             }
+            Stage::FlowMatching(stage) if !stage.finished(run) => {
+                return stage
+                    .step(run, encoding, rng)
+                    .map(TrainStep::Progress)
+                    .map(Some);
+            }
             Stage::Done => {
                 return Err(ModelError::Invalid(
                     "the training run has already finished".into(),
                 ));
             }
-            Stage::Velocity(_) | Stage::Straight(_) | Stage::Generator(_) => {}
+            Stage::Velocity(_)
+            | Stage::Straight(_)
+            | Stage::Generator(_)
+            | Stage::FlowMatching(_) => {}
         }
         // The current stage is finished: move on to the next one.
         match std::mem::replace(&mut self.stage, Stage::Done) {
             Stage::Velocity(stage) => {
                 let velocity = stage.into_network();
                 match run.config.method {
-                    Method::Nsgf | Method::OneStep => {
-                        let networks = Networks::velocity_only(encoding.clone(), velocity);
-                        Ok(Some(self.finish(networks)))
-                    }
                     Method::NsgfPp => {
                         let next = StraightStage::new(run, encoding, velocity, rng)?;
                         self.stage = Stage::Straight(next);
                         self.advance(deadline)
+                    }
+                    _ => {
+                        let networks = Networks::velocity_only(encoding.clone(), velocity);
+                        Ok(Some(self.finish(networks)))
                     }
                 }
             }
@@ -211,6 +226,10 @@ impl Trainer {
                     straight: Some(straight),
                     ..Networks::velocity_only(encoding.clone(), velocity)
                 };
+                Ok(Some(self.finish(networks)))
+            }
+            Stage::FlowMatching(stage) => {
+                let networks = Networks::velocity_only(encoding.clone(), stage.into_network());
                 Ok(Some(self.finish(networks)))
             }
             Stage::Generator(stage) => Ok(Some(self.finish(Networks {

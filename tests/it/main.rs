@@ -23,6 +23,7 @@ mod gif_export;
 mod gpu_parity;
 mod meanfield;
 mod metrics_w2;
+mod model_flow_matching;
 mod model_nsgf;
 mod model_onestep;
 mod nn_mlp;
