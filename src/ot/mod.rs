@@ -15,11 +15,13 @@ pub mod warm;
 pub mod any_dim;
 pub(crate) mod blocks;
 mod cloud;
+pub mod kernel;
 mod real;
 mod softmin;
 mod softmin_nd;
 
-pub use softmin::{TRUNCATION_BITS, kernel_in_use, use_portable_kernels};
+pub use kernel::{Kernel, kernel_in_use, use_portable_kernels};
+pub use softmin::TRUNCATION_BITS;
 
 pub use any_dim::{CloudVelocity, cloud_diameter, cloud_divergence, cloud_velocity};
 pub use cloud::finite_bounding_box;
