@@ -1,6 +1,6 @@
 //! Which compiled version of the CPU softmin kernels runs.
 //!
-//! The 2D kernels ([`super::softmin`]) and the d-dimensional ones ([`super::softmin_nd`]) are
+//! The 2D kernels (`ot::softmin`) and the d-dimensional ones (`ot::softmin_nd`) are
 //! each compiled three times: for AVX-512, for AVX2 + FMA and for the target's baseline. A
 //! [`Kernel`] names one version; the kernels take it as an argument, so the dispatch picks the
 //! best one the CPU runs ([`Kernel::best_here`]) while the tests call every version the CPU
@@ -63,7 +63,7 @@ impl Kernel {
 
     /// The version the kernels called from this thread run now: the portable one where
     /// [`use_portable_kernels`] asked for it (or, in unit tests, the one this thread chose:
-    /// [`use_kernel_on_this_thread`]), else [`Kernel::best_here`].
+    /// `use_kernel_on_this_thread`), else [`Kernel::best_here`].
     pub(crate) fn current() -> Self {
         #[cfg(test)]
         if let Some(kernel) = KERNEL_ON_THIS_THREAD.with(std::cell::Cell::get) {

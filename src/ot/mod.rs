@@ -15,7 +15,7 @@ pub mod warm;
 pub mod any_dim;
 pub(crate) mod blocks;
 mod cloud;
-pub mod kernel;
+mod kernel;
 mod real;
 mod softmin;
 mod softmin_nd;
