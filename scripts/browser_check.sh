@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the browser version (scripts/build_web.sh), serves dist/ on 127.0.0.1 and drives it in
 # Debian's headless Chromium with puppeteer-core (web/test/check.mjs), once per flag set given
-# (webgl2, webgpu), and prints "N passed, N failed". Needs: chromium, node + npm, the wasm32
+# (webgl2, webgpu), and prints "N passed, N failed". The check reads the screenshots' pixels where
+# the app says it drew its particles (window.nsgf_plots). Needs: chromium, node + npm, the wasm32
 # target, wasm-bindgen-cli.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -183,6 +183,9 @@ impl eframe::App for NsgfApp {
             self.state.on_event(event);
         }
         super::platform::publish(&self.state, &self.options.frame_times);
+        for command in super::platform::page_commands() {
+            self.apply(command);
+        }
 
         let mut commands = Vec::new();
         Self::keyboard_commands(ui, &mut commands);
@@ -195,6 +198,7 @@ impl eframe::App for NsgfApp {
         }
 
         layout_ui(ui, &self.state, &mut self.options, &mut commands);
+        super::platform::publish_plots(&self.options.plots_on_screen, ui.ctx().pixels_per_point());
         in_app_dialog_ui(
             ui.ctx(),
             &mut self.in_app_dialog,

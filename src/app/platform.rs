@@ -94,7 +94,12 @@ pub fn page_scene() -> Option<Result<crate::scene::Scene, crate::scene::SceneErr
 /// Training's starting hyperparameters: the desktop's tuned NSGF defaults, or in the browser a
 /// lighter run (fewer and smaller flows, fewer Adam steps, a narrower network) for one thread.
 pub fn default_train_config() -> crate::model::TrainConfig {
-    let desktop = crate::model::TrainConfig::defaults_for(crate::model::Method::Nsgf);
+    default_train_config_for(crate::model::Method::Nsgf)
+}
+
+/// [`default_train_config`] for `method`: its desktop defaults, lighter in the browser.
+pub fn default_train_config_for(method: crate::model::Method) -> crate::model::TrainConfig {
+    let desktop = crate::model::TrainConfig::defaults_for(method);
     if cfg!(target_arch = "wasm32") {
         crate::model::TrainConfig {
             particles: 256,
@@ -109,6 +114,75 @@ pub fn default_train_config() -> crate::model::TrainConfig {
     } else {
         desktop
     }
+}
+
+/// Whether the page's hooks exist (`window.nsgf_*`: [`publish`], [`publish_plots`] and
+/// `window.nsgf_train`): in the browser only.
+pub const PAGE_HOOKS: bool = cfg!(target_arch = "wasm32");
+
+/// The training method a page's script names (`window.nsgf_train(name)`): a method's
+/// command-line name ("nsgf", "nsgfpp", "onestep"), or an error that names the known ones.
+pub fn page_method(name: &str) -> Result<crate::model::Method, String> {
+    use clap::ValueEnum as _;
+    crate::model::Method::from_str(name, false).map_err(|_| {
+        let known: Vec<&str> = crate::model::Method::value_variants()
+            .iter()
+            .map(|method| method.cli_name())
+            .collect();
+        format!(
+            "unknown training method {name:?}: the methods are {}",
+            known.join(", ")
+        )
+    })
+}
+
+/// What `window.nsgf_train(method)` asks of the app: that method with its (browser)
+/// defaults, then Train.
+pub fn train_commands(method: crate::model::Method) -> Vec<super::state::Command> {
+    use super::state::TrainCommand;
+    vec![
+        TrainCommand::SetMethod(method).into(),
+        TrainCommand::SetTrainConfig(default_train_config_for(method)).into(),
+        TrainCommand::Train.into(),
+    ]
+}
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    /// Commands a page's script queued through `window.nsgf_train`, for the next frame.
+    static PAGE_COMMANDS: std::cell::RefCell<Vec<super::state::Command>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The commands a page's script queued since the last frame (none outside the browser).
+pub fn page_commands() -> Vec<super::state::Command> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        PAGE_COMMANDS.with(|commands| std::mem::take(&mut *commands.borrow_mut()))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Vec::new()
+    }
+}
+
+/// Installs `window.nsgf_train(method)`: it queues [`train_commands`] and returns the
+/// method's name, or throws an `Error` saying which methods exist ([`page_method`]).
+#[cfg(target_arch = "wasm32")]
+fn install_train_hook(ctx: eframe::egui::Context) {
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen::closure::Closure;
+    let train = Closure::<dyn Fn(String) -> Result<JsValue, JsValue>>::new(move |name: String| {
+        let method = page_method(&name).map_err(|error| js_sys::Error::new(&error))?;
+        PAGE_COMMANDS.with(|commands| commands.borrow_mut().extend(train_commands(method)));
+        ctx.request_repaint();
+        Ok(JsValue::from_str(method.cli_name()))
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&window, &"nsgf_train".into(), train.as_ref());
+    }
+    // The hook lives as long as the page.
+    train.forget();
 }
 
 /// Starts the app in the page's canvas `canvas_id` (the browser's entry point).
@@ -130,6 +204,7 @@ pub fn start_web(canvas_id: &str) {
                 eframe::WebOptions::default(),
                 Box::new(|cc| {
                     cc.egui_ctx.set_theme(eframe::egui::Theme::Light);
+                    install_train_hook(cc.egui_ctx.clone());
                     let settings = super::state::FlowSettings {
                         particles: default_particles(),
                         ..super::state::FlowSettings::default()
@@ -219,6 +294,43 @@ pub fn publish(state: &super::state::AppState, frame_times: &super::view_options
     let _ = (state, frame_times);
 }
 
+/// In the browser, `window.nsgf_plots`: per flow plot drawn in the last frame, `kind`
+/// ("particle" or "learned"), `frame` (its data area: left, top, right, bottom) and
+/// `particles` (x, y of each particle's centre, one after the other), in the canvas's CSS
+/// pixels, and `colors` (r, g, b of each particle). Elsewhere nothing.
+pub fn publish_plots(plots: &[super::view_options::PlotOnScreen], pixels_per_point: f32) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        // egui points to CSS pixels (the page's zoom is in both).
+        let scale = pixels_per_point / window.device_pixel_ratio() as f32;
+        let css = |values: &[f32]| -> js_sys::Float32Array {
+            let scaled: Vec<f32> = values.iter().map(|v| v * scale).collect();
+            js_sys::Float32Array::from(scaled.as_slice())
+        };
+        let list = js_sys::Array::new();
+        for plot in plots {
+            let object = js_sys::Object::new();
+            let flat: Vec<f32> = plot.particles.iter().flatten().copied().collect();
+            let colors: Vec<u8> = plot.colors.iter().flatten().copied().collect();
+            for (key, value) in [
+                ("kind", wasm_bindgen::JsValue::from_str(plot.kind)),
+                ("frame", css(&plot.frame).into()),
+                ("particles", css(&flat).into()),
+                ("colors", js_sys::Uint8Array::from(colors.as_slice()).into()),
+            ] {
+                let _ = js_sys::Reflect::set(&object, &key.into(), &value);
+            }
+            list.push(&object);
+        }
+        let _ = js_sys::Reflect::set(&window, &"nsgf_plots".into(), &list);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (plots, pixels_per_point);
+}
+
 /// A line in the browser's console (the browser check prints the ones starting "nsgf:");
 /// nothing elsewhere.
 pub fn console_note(line: &str) {
@@ -226,4 +338,26 @@ pub fn console_note(line: &str) {
     web_sys::console::log_1(&line.into());
     #[cfg(not(target_arch = "wasm32"))]
     let _ = line;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_names_methods_as_the_command_line_does_and_hears_which_exist() {
+        for method in [
+            crate::model::Method::Nsgf,
+            crate::model::Method::NsgfPp,
+            crate::model::Method::OneStep,
+        ] {
+            assert_eq!(page_method(method.cli_name()), Ok(method));
+            assert_eq!(train_commands(method).len(), 3);
+        }
+        let error = page_method("flow-matching").unwrap_err();
+        assert_eq!(
+            error,
+            "unknown training method \"flow-matching\": the methods are nsgf, nsgfpp, onestep"
+        );
+    }
 }

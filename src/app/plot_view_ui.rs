@@ -5,7 +5,7 @@ use super::jobs::Run;
 use super::plot_items::{ArrowField, PointCloud, Trails, rgb};
 use super::state::{AppState, Command, DrawCommand, FlowView, Readout};
 use super::timeline_ui::PHASE_COLOR;
-use super::view_options::ViewOptions;
+use super::view_options::{PlotOnScreen, ViewOptions};
 use crate::Point;
 use crate::render::colors::{ARROW_GREY, TARGET_GREY};
 use eframe::egui;
@@ -33,6 +33,7 @@ pub fn plot_view_ui(
     options: &mut ViewOptions,
     commands: &mut Vec<Command>,
 ) {
+    options.plots_on_screen.clear();
     let extent = state.extent();
     let refit = options.fitted_extent != Some(extent) && !state.drawing().mode();
     if refit {
@@ -276,6 +277,17 @@ fn flow_plot_ui(
         }
     });
 
+    if super::platform::PAGE_HOOKS
+        && let Some(frame) = frame
+    {
+        options.plots_on_screen.push(plot_on_screen(
+            kind,
+            &response.transform,
+            frame.points(),
+            colors,
+        ));
+    }
+
     // The flow's name inside the plot, so a screenshot can never be misread.
     let plot_rect = response.response.rect;
     let painter = ui.painter_at(plot_rect);
@@ -394,4 +406,68 @@ fn typical_length(vectors: &[Point]) -> f64 {
     let index = (lengths.len() - 1) * 9 / 10;
     let (_, value, _) = lengths.select_nth_unstable_by(index, f64::total_cmp);
     *value
+}
+
+/// Where the particles `points` (coloured `colors`, else [`PLAIN_PARTICLE`]) of the flow
+/// `kind` land on screen through the plot's `transform`: those inside its data area.
+fn plot_on_screen(
+    kind: Run,
+    transform: &egui_plot::PlotTransform,
+    points: &[Point],
+    colors: Option<&[[u8; 3]]>,
+) -> PlotOnScreen {
+    let area = *transform.frame();
+    let plain = [PLAIN_PARTICLE.r(), PLAIN_PARTICLE.g(), PLAIN_PARTICLE.b()];
+    let mut plot = PlotOnScreen {
+        kind: match kind {
+            Run::Particle => "particle",
+            Run::Learned => "learned",
+        },
+        frame: [area.min.x, area.min.y, area.max.x, area.max.y],
+        ..PlotOnScreen::default()
+    };
+    for (i, point) in points.iter().enumerate() {
+        let centre = super::plot_items::to_screen(transform, *point);
+        if area.contains(centre) {
+            plot.particles.push([centre.x, centre.y]);
+            plot.colors.push(
+                colors
+                    .and_then(|colors| colors.get(i).copied())
+                    .unwrap_or(plain),
+            );
+        }
+    }
+    plot
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_hears_each_particle_where_the_plot_draws_it_and_in_its_colour() {
+        // A 200 × 100 area at (10, 20) showing [0, 2] × [0, 1]: y grows upwards on screen.
+        let area = egui::Rect::from_min_size(egui::pos2(10.0, 20.0), egui::vec2(200.0, 100.0));
+        let transform = egui_plot::PlotTransform::new(
+            area,
+            PlotBounds::from_min_max([0.0, 0.0], [2.0, 1.0]),
+            false,
+        );
+        let points = [[0.0, 0.0], [1.0, 0.5], [5.0, 0.5], [2.0, 1.0]];
+        let colors = [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]];
+        let plot = plot_on_screen(Run::Learned, &transform, &points, Some(&colors));
+        assert_eq!(plot.kind, "learned");
+        assert_eq!(plot.frame, [10.0, 20.0, 210.0, 120.0]);
+        // The point off the plot is left out, with its colour.
+        assert_eq!(
+            plot.particles,
+            vec![[10.0, 120.0], [110.0, 70.0], [210.0, 20.0]]
+        );
+        assert_eq!(plot.colors, vec![[1, 2, 3], [4, 5, 6], [10, 11, 12]]);
+        let plain = plot_on_screen(Run::Particle, &transform, &points[..1], None);
+        assert_eq!(
+            (plain.kind, plain.colors),
+            ("particle", vec![[40, 90, 200]])
+        );
+    }
 }

@@ -18,6 +18,23 @@ pub struct ViewOptions {
     pub show_frame_times: bool,
     /// Show the keyboard-shortcut overlay ("?").
     pub show_shortcuts: bool,
+    /// Where the flow plots of the last frame put their particles (kept in the browser only,
+    /// where `platform::publish_plots` hands them to the page).
+    pub plots_on_screen: Vec<PlotOnScreen>,
+}
+
+/// Where one flow plot drew its particles, in egui points (the browser check reads the
+/// screenshot's pixels there).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlotOnScreen {
+    /// Which flow: "particle" or "learned".
+    pub kind: &'static str,
+    /// The plot's data area: left, top, right, bottom.
+    pub frame: [f32; 4],
+    /// The centre of each particle drawn inside the data area.
+    pub particles: Vec<[f32; 2]>,
+    /// The colour each of those particles was drawn in.
+    pub colors: Vec<[u8; 3]>,
 }
 
 impl Default for ViewOptions {
@@ -28,6 +45,7 @@ impl Default for ViewOptions {
             frame_times: FrameTimes::default(),
             show_frame_times: true,
             show_shortcuts: false,
+            plots_on_screen: Vec::new(),
         }
     }
 }

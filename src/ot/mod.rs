@@ -15,11 +15,13 @@ pub mod warm;
 pub mod any_dim;
 pub(crate) mod blocks;
 mod cloud;
+mod kernel;
 mod real;
 mod softmin;
 mod softmin_nd;
 
-pub use softmin::{TRUNCATION_BITS, kernel_in_use, use_portable_kernels};
+pub use kernel::{Kernel, kernel_in_use, use_portable_kernels};
+pub use softmin::TRUNCATION_BITS;
 
 pub use any_dim::{
     CloudKernels, CloudVelocity, CpuCloudKernels, cloud_debiased_velocity, cloud_diameter,

@@ -17,70 +17,11 @@
 //! 2^−[`TRUNCATION_BITS`] of its row's maximum (see [`kept_column_ranges`] for the proof).
 
 use super::cloud::Cloud;
+use super::kernel::Kernel;
 use super::real::Real;
 use rayon::prelude::*;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-/// Set by [`use_portable_kernels`]: every softmin runs the portable (baseline x86-64) loop.
-static PORTABLE_ONLY: AtomicBool = AtomicBool::new(false);
-
-/// Makes every softmin and projection run the portable loop (`true`) or the version
-/// dispatched at run time for this CPU (`false`, the default). For benchmarks and parity tests:
-/// the portable loop is the reference the dispatched ones are checked against.
-pub fn use_portable_kernels(portable: bool) {
-    PORTABLE_ONLY.store(portable, Ordering::Relaxed);
-}
-
-/// Whether [`use_portable_kernels`] forced the portable loop (or, in unit tests, the calling
-/// thread asked for it: [`use_portable_kernels_on_this_thread`]).
-pub(crate) fn portable_only() -> bool {
-    #[cfg(test)]
-    if PORTABLE_ON_THIS_THREAD.with(std::cell::Cell::get) {
-        return true;
-    }
-    PORTABLE_ONLY.load(Ordering::Relaxed)
-}
-
-#[cfg(test)]
-thread_local! {
-    /// The unit tests' per-thread switch: comparing the portable kernels with the dispatched
-    /// ones must not flip the kernels of tests running beside them.
-    static PORTABLE_ON_THIS_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Makes the kernels called from this thread run the portable loop (unit tests only).
-#[cfg(test)]
-pub(crate) fn use_portable_kernels_on_this_thread(portable: bool) {
-    PORTABLE_ON_THIS_THREAD.with(|cell| cell.set(portable));
-}
-
-/// The kernel the softmin runs on this CPU now: "avx512", "avx2+fma" or "portable".
-pub fn kernel_in_use() -> &'static str {
-    if PORTABLE_ONLY.load(Ordering::Relaxed) {
-        return "portable";
-    }
-    dispatched_kernel()
-}
-
-/// The kernel the run-time dispatch picks on this CPU.
-fn dispatched_kernel() -> &'static str {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let avx2 = std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma");
-        if avx2
-            && std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-        {
-            return "avx512";
-        }
-        if avx2 {
-            return "avx2+fma";
-        }
-    }
-    "portable"
-}
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Width of the manual vector lanes (two SSE registers of f32, one AVX register).
 const LANES: usize = 8;
@@ -332,29 +273,22 @@ pub(crate) fn softmin<T: Real>(
     estimate: Option<&[f64]>,
     out: &mut [f64],
 ) -> u64 {
-    softmin_on(
-        rows,
-        cols,
-        reach,
-        estimate,
-        out,
-        PORTABLE_ONLY.load(Ordering::Relaxed),
-    )
+    softmin_on(rows, cols, reach, estimate, out, Kernel::current())
 }
 
-/// [`softmin`] on the portable loop or on the dispatched one.
+/// [`softmin`] on the given compiled version of the kernels.
 fn softmin_on<T: Real>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
     reach: Reach,
     estimate: Option<&[f64]>,
     out: &mut [f64],
-    portable: bool,
+    kernel: Kernel,
 ) -> u64 {
     debug_assert_eq!(out.len(), rows.len());
     let eps = cols.eps;
     let shifts = RowShifts::new(rows, estimate, eps);
-    for_each_row::<T, false, f64>(rows, cols, reach, &shifts, out, portable, |i, sums| {
+    for_each_row::<T, false, f64>(rows, cols, reach, &shifts, out, kernel, |i, sums| {
         let lse = std::f64::consts::LN_2 * sums.max.to_f64() + sums.sum.to_f64().ln();
         rows.half_sq_norm[i] - eps * lse
     })
@@ -370,36 +304,29 @@ pub(crate) fn barycentre<T: Real>(
     estimate: Option<&[f64]>,
     out: &mut [[f64; 2]],
 ) -> u64 {
-    barycentre_on(
-        rows,
-        cols,
-        reach,
-        estimate,
-        out,
-        PORTABLE_ONLY.load(Ordering::Relaxed),
-    )
+    barycentre_on(rows, cols, reach, estimate, out, Kernel::current())
 }
 
-/// [`barycentre`] on the portable loop or on the dispatched one.
+/// [`barycentre`] on the given compiled version of the kernels.
 fn barycentre_on<T: Real>(
     rows: &Cloud<T>,
     cols: &Columns<T>,
     reach: Reach,
     estimate: Option<&[f64]>,
     out: &mut [[f64; 2]],
-    portable: bool,
+    kernel: Kernel,
 ) -> u64 {
     debug_assert_eq!(out.len(), rows.len());
     let eps = cols.eps;
     let shifts = RowShifts::new(rows, estimate, eps);
-    for_each_row::<T, true, [f64; 2]>(rows, cols, reach, &shifts, out, portable, |_, sums| {
+    for_each_row::<T, true, [f64; 2]>(rows, cols, reach, &shifts, out, kernel, |_, sums| {
         let scale = eps * std::f64::consts::LN_2 / sums.sum.to_f64();
         [sums.sum_sx.to_f64() * scale, sums.sum_sy.to_f64() * scale]
     })
 }
 
-/// Runs the streaming reduction for every row in parallel (on the portable loop, or on the
-/// version dispatched for this CPU), over every column or only the kept column blocks of each
+/// Runs the streaming reduction for every row in parallel on the given compiled version of
+/// the kernels, over every column or only the kept column blocks of each
 /// task, and stores `finish(i, sums)`; returns the terms evaluated.
 fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
     rows: &Cloud<T>,
@@ -407,7 +334,7 @@ fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
     reach: Reach,
     shifts: &RowShifts<T>,
     out: &mut [O],
-    portable: bool,
+    kernel: Kernel,
     finish: impl Fn(usize, RowSums<T>) -> O + Sync,
 ) -> u64 {
     let terms = AtomicU64::new(0);
@@ -423,11 +350,7 @@ fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
             let (columns, real_columns) = match reach {
                 Reach::Dense => (cols.all(), cols.len),
                 Reach::Truncated => {
-                    let ranges = if portable {
-                        kept_column_ranges_portable(xs, ys, cols)
-                    } else {
-                        kept_column_ranges(xs, ys, cols)
-                    };
+                    let ranges = kept_column_ranges(kernel, xs, ys, cols);
                     // Padding is not work the counters report.
                     let real = ranges
                         .iter()
@@ -440,11 +363,7 @@ fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
             };
             terms.fetch_add((real_columns * xs.len()) as u64, Ordering::Relaxed);
             let shifts = shifts.of(start..end);
-            if portable {
-                reduce_rows_portable::<T, MOMENTS>(xs, ys, shifts, columns, sums);
-            } else {
-                reduce_rows::<T, MOMENTS>(xs, ys, shifts, columns, sums);
-            }
+            reduce_rows::<T, MOMENTS>(kernel, xs, ys, shifts, columns, sums);
             for (offset, (slot, row_sums)) in out_task.iter_mut().zip(sums.iter()).enumerate() {
                 *slot = finish(start + offset, *row_sums);
             }
@@ -465,17 +384,29 @@ fn for_each_row<T: Real, const MOMENTS: bool, O: Send>(
 /// A block is skipped only when this bound is below −(`TRUNCATION_BITS` + a rounding margin)
 /// for each of its columns: then every term it holds, for every row of the block, is below
 /// 2^−30 of that row's largest term (in base 2, as the kernel sums `2^t`).
-#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma",))]
-fn kept_column_ranges<T: Real>(xs: &[T], ys: &[T], cols: &Columns<T>) -> Vec<Range<usize>> {
-    kept_ranges_of_block(xs, ys, cols)
-}
-
-/// [`kept_column_ranges`] compiled for baseline x86-64 only.
-fn kept_column_ranges_portable<T: Real>(
+fn kept_column_ranges<T: Real>(
+    kernel: Kernel,
     xs: &[T],
     ys: &[T],
     cols: &Columns<T>,
 ) -> Vec<Range<usize>> {
+    match kernel {
+        Kernel::Avx512 => kept_column_ranges_avx512(xs, ys, cols),
+        Kernel::Avx2Fma => kept_column_ranges_avx2(xs, ys, cols),
+        Kernel::Portable => kept_ranges_of_block(xs, ys, cols),
+    }
+}
+
+/// [`kept_column_ranges`] compiled for AVX-512 (the baseline copy `multiversion` adds beside
+/// it is never called: the caller checked [`Kernel::runs_here`]).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma"))]
+fn kept_column_ranges_avx512<T: Real>(xs: &[T], ys: &[T], cols: &Columns<T>) -> Vec<Range<usize>> {
+    kept_ranges_of_block(xs, ys, cols)
+}
+
+/// [`kept_column_ranges`] compiled for AVX2 + FMA.
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
+fn kept_column_ranges_avx2<T: Real>(xs: &[T], ys: &[T], cols: &Columns<T>) -> Vec<Range<usize>> {
     kept_ranges_of_block(xs, ys, cols)
 }
 
@@ -555,27 +486,41 @@ fn kept_ranges_of_block<T: Real>(xs: &[T], ys: &[T], cols: &Columns<T>) -> Vec<R
     ranges
 }
 
-/// [`reduce_row`] for a block of rows, compiled for the CPU it runs on: an AVX-512 version
-/// ([`WIDE_LANES`] lanes, 512-bit vectors) and an AVX2 + FMA one ([`LANES`]) beside the
-/// portable (SSE2) one, picked at run time by `multiversion` (the same source, so the same
-/// results up to the fused multiply-adds' rounding and the lanes' order of summation).
-#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma",))]
+/// [`reduce_row`] for a block of rows on the given compiled version: an AVX-512 one
+/// ([`WIDE_LANES`] lanes, 512-bit vectors), an AVX2 + FMA one ([`LANES`]) or the portable
+/// (SSE2) one, the reference (the same source, so the same results up to the fused
+/// multiply-adds' rounding and the lanes' order of summation).
 fn reduce_rows<T: Real, const MOMENTS: bool>(
+    kernel: Kernel,
     xs: &[T],
     ys: &[T],
     shifts: Option<&[T]>,
     cols: ColumnView<'_, T>,
     sums: &mut [RowSums<T>],
 ) {
-    multiversion::target::match_target! {
-        "x86_64+avx512f" => reduce_block::<T, MOMENTS, WIDE_LANES>(xs, ys, shifts, cols, sums),
-        _ => reduce_block::<T, MOMENTS, LANES>(xs, ys, shifts, cols, sums),
+    match kernel {
+        Kernel::Avx512 => reduce_rows_avx512::<T, MOMENTS>(xs, ys, shifts, cols, sums),
+        Kernel::Avx2Fma => reduce_rows_avx2::<T, MOMENTS>(xs, ys, shifts, cols, sums),
+        Kernel::Portable => reduce_block::<T, MOMENTS, LANES>(xs, ys, shifts, cols, sums),
     }
 }
 
-/// [`reduce_rows`] compiled for baseline x86-64 only: the reference the dispatched versions
-/// are measured and checked against.
-fn reduce_rows_portable<T: Real, const MOMENTS: bool>(
+/// [`reduce_rows`] compiled for AVX-512 (the baseline copy `multiversion` adds beside it is
+/// never called: the caller checked [`Kernel::runs_here`]).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma"))]
+fn reduce_rows_avx512<T: Real, const MOMENTS: bool>(
+    xs: &[T],
+    ys: &[T],
+    shifts: Option<&[T]>,
+    cols: ColumnView<'_, T>,
+    sums: &mut [RowSums<T>],
+) {
+    reduce_block::<T, MOMENTS, WIDE_LANES>(xs, ys, shifts, cols, sums);
+}
+
+/// [`reduce_rows`] compiled for AVX2 + FMA.
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
+fn reduce_rows_avx2<T: Real, const MOMENTS: bool>(
     xs: &[T],
     ys: &[T],
     shifts: Option<&[T]>,
@@ -752,37 +697,118 @@ mod tests {
             .collect()
     }
 
+    /// The barycentric projections `Σ_j w_ij y_j`, `w_ij ∝ exp((h_j − C_ij)/ε)`, in f64.
+    fn naive_barycentre(x: &[[f64; 2]], y: &[[f64; 2]], h: &[f64], eps: f64) -> Vec<[f64; 2]> {
+        x.iter()
+            .map(|p| {
+                let t: Vec<f64> = y
+                    .iter()
+                    .zip(h)
+                    .map(|(q, hj)| {
+                        (hj - 0.5 * ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2))) / eps
+                    })
+                    .collect();
+                let m = t.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let w: Vec<f64> = t.iter().map(|v| (v - m).exp()).collect();
+                let total: f64 = w.iter().sum();
+                let mean = |k: usize| w.iter().zip(y).map(|(w, q)| w * q[k]).sum::<f64>() / total;
+                [mean(0), mean(1)]
+            })
+            .collect()
+    }
+
+    /// Calls each compiled version the CPU runs (AVX-512, AVX2 + FMA, portable) by name, dense
+    /// and truncated, in f64 and f32, against the f64 formulas.
     #[test]
-    fn the_dispatched_kernel_matches_the_portable_one() {
-        println!("dispatched kernel on this CPU: {}", dispatched_kernel());
+    fn every_compiled_kernel_matches_the_f64_reference() {
+        let kernels = super::super::kernel::kernels_to_test("every_compiled_kernel…");
         for (n, m) in [(5, 3), (70, 900)] {
-            let x = cloud(n, 0.9);
-            let y = cloud(m, 2.3);
+            // Sorted along x, so that the truncated kernels' blocks are local and skip some.
+            let mut x = cloud(n, 0.9);
+            let mut y = cloud(m, 2.3);
+            x.sort_by(|a, b| a[0].total_cmp(&b[0]));
+            y.sort_by(|a, b| a[0].total_cmp(&b[0]));
             let h: Vec<f64> = (0..m).map(|j| (j as f64 * 0.07).cos()).collect();
+            let log_w = -(m as f64).ln();
             for eps in [2.0, 0.003] {
-                let rows = Cloud::<f32>::new(&x, [0.0, 0.0]);
-                let cols = Cloud::<f32>::new(&y, [0.0, 0.0]);
-                let columns =
-                    Columns::new(&cols, &LogWeights::Uniform(-(m as f64).ln()), Some(&h), eps);
-                let (mut portable, mut dispatched) = (vec![0.0; n], vec![0.0; n]);
-                softmin_on(&rows, &columns, Reach::Dense, None, &mut portable, true);
-                softmin_on(&rows, &columns, Reach::Dense, None, &mut dispatched, false);
-                for (a, b) in portable.iter().zip(&dispatched) {
-                    assert!((a - b).abs() < 1e-5 * (1.0 + a.abs()), "softmin {a} vs {b}");
-                }
-                let (mut portable, mut dispatched) = (vec![[0.0; 2]; n], vec![[0.0; 2]; n]);
-                barycentre_on(&rows, &columns, Reach::Dense, None, &mut portable, true);
-                barycentre_on(&rows, &columns, Reach::Dense, None, &mut dispatched, false);
-                for (a, b) in portable.iter().zip(&dispatched) {
-                    for k in 0..2 {
-                        assert!(
-                            (a[k] - b[k]).abs() < 1e-5 * (1.0 + a[k].abs()),
-                            "{a:?} {b:?}"
+                let want = naive_softmin(&x, &y, &h, log_w, eps);
+                let want_p = naive_barycentre(&x, &y, &h, eps);
+                for &kernel in &kernels {
+                    for reach in [Reach::Dense, Reach::Truncated] {
+                        let what = format!("{} {reach:?} n {n} m {m} eps {eps}", kernel.name());
+                        let terms = check_kernel::<f64>(
+                            kernel,
+                            reach,
+                            [&x, &y],
+                            &h,
+                            eps,
+                            (&want, &want_p),
+                            1e-9,
+                            &what,
                         );
+                        check_kernel::<f32>(
+                            kernel,
+                            reach,
+                            [&x, &y],
+                            &h,
+                            eps,
+                            (&want, &want_p),
+                            2e-4,
+                            &what,
+                        );
+                        if reach == Reach::Truncated && m == 900 && eps < 0.01 {
+                            assert!(
+                                terms < (n * m) as u64 * 9 / 10,
+                                "{what}: too little truncated ({terms} terms)"
+                            );
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Runs [`softmin_on`] and [`barycentre_on`] on `kernel` in precision `T` and checks them
+    /// against `want` (softmin, projection) within `tolerance` (relative to 1 + |value|);
+    /// returns the softmin's terms.
+    #[allow(clippy::too_many_arguments)] // the case, the reference and the tolerance
+    fn check_kernel<T: Real>(
+        kernel: Kernel,
+        reach: Reach,
+        [x, y]: [&[[f64; 2]]; 2],
+        h: &[f64],
+        eps: f64,
+        (want, want_p): (&[f64], &[[f64; 2]]),
+        tolerance: f64,
+        what: &str,
+    ) -> u64 {
+        let n = x.len();
+        let centre = [0.1, -0.2];
+        let rows = Cloud::<T>::new(x, centre);
+        let cols = Cloud::<T>::new(y, centre);
+        let log_w = -(y.len() as f64).ln();
+        let columns = Columns::new(&cols, &LogWeights::Uniform(log_w), Some(h), eps);
+        let mut got = vec![0.0; n];
+        let terms = softmin_on(&rows, &columns, reach, None, &mut got, kernel);
+        for (a, b) in got.iter().zip(want) {
+            assert!(
+                (a - b).abs() < tolerance * (1.0 + b.abs()),
+                "{what}: softmin {a} vs {b}"
+            );
+        }
+        let mut projected = vec![[0.0; 2]; n];
+        barycentre_on(&rows, &columns, reach, Some(&got), &mut projected, kernel);
+        for (a, b) in projected.iter().zip(want_p) {
+            for k in 0..2 {
+                let a = a[k] + centre[k];
+                assert!(
+                    (a - b[k]).abs() < tolerance * (1.0 + b[k].abs()),
+                    "{what}: projection {a} vs {}",
+                    b[k]
+                );
+            }
+        }
+        terms
     }
 
     #[test]
@@ -803,12 +829,12 @@ mod tests {
                 .collect();
             let far_low: Vec<f64> = want.iter().map(|v| v - 500.0 * eps).collect();
             let far_high: Vec<f64> = want.iter().map(|v| v + 500.0 * eps).collect();
-            for portable in [true, false] {
+            for kernel in super::super::kernel::kernels_to_test("one_pass_rows…") {
                 let rows = Cloud::<f32>::new(&x, [0.1, 0.3]);
                 let cols = Cloud::<f32>::new(&y, [0.1, 0.3]);
                 let columns = Columns::new(&cols, &LogWeights::Uniform(log_w), Some(&h), eps);
                 let mut plain = vec![0.0; n];
-                softmin_on(&rows, &columns, Reach::Dense, None, &mut plain, portable);
+                softmin_on(&rows, &columns, Reach::Dense, None, &mut plain, kernel);
                 for estimate in [&near, &far_low, &far_high] {
                     let mut got = vec![0.0; n];
                     softmin_on(
@@ -817,7 +843,7 @@ mod tests {
                         Reach::Dense,
                         Some(estimate),
                         &mut got,
-                        portable,
+                        kernel,
                     );
                     for ((a, b), c) in got.iter().zip(&want).zip(&plain) {
                         assert!((a - b).abs() < 2e-4 * (1.0 + b.abs()), "f32 {a} vs {b}");
@@ -833,9 +859,9 @@ mod tests {
                         Reach::Dense,
                         Some(estimate),
                         &mut moved,
-                        portable,
+                        kernel,
                     );
-                    barycentre_on(&rows, &columns, Reach::Dense, None, &mut still, portable);
+                    barycentre_on(&rows, &columns, Reach::Dense, None, &mut still, kernel);
                     for (a, b) in moved.iter().zip(&still) {
                         for k in 0..2 {
                             assert!(

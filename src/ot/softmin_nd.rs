@@ -12,13 +12,12 @@
 //! sums the powers down the columns, for both sides of an update in one pass. Memory stays
 //! O((n + m)·d).
 //!
-//! Compiled, like the 2D kernels, for AVX-512, AVX2 + FMA and baseline x86-64 and dispatched
-//! at run time; [`super::use_portable_kernels`] forces the baseline loop here too.
+//! Compiled, like the 2D kernels, for AVX-512, AVX2 + FMA and baseline x86-64 (see
+//! [`super::kernel`]); [`super::use_portable_kernels`] forces the baseline loop here too.
 
+use super::kernel::Kernel;
 use super::real::Real;
-use super::softmin::{
-    LogWeights, SHIFT_CLAMP_BITS, SHIFT_RANGE_BITS, column_offsets, portable_only, row_shifts,
-};
+use super::softmin::{LogWeights, SHIFT_CLAMP_BITS, SHIFT_RANGE_BITS, column_offsets, row_shifts};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -205,7 +204,7 @@ pub(crate) fn fused_sweep<T: Real>(
     estimate: &[f64],
     symmetric: bool,
 ) -> FusedSweep {
-    let (n, dim, portable) = (rows.len(), rows.dim, portable_only());
+    let (n, dim, kernel) = (rows.len(), rows.dim, Kernel::current());
     let shifts: Vec<T> = row_shifts(&rows.half_sq_norm, estimate, cols.eps);
     let terms = AtomicU64::new(0);
     let mut row_sums = vec![0.0; n];
@@ -229,8 +228,8 @@ pub(crate) fn fused_sweep<T: Real>(
                 let mut sums = vec![RowSums::empty(0); out.len()];
                 let (coords, task_shifts) =
                     (&rows.coords[start * dim..end * dim], &shifts[start..end]);
-                reduce_task_on::<T, false>(
-                    portable,
+                reduce_task::<T, false>(
+                    kernel,
                     coords,
                     dim,
                     Some(task_shifts),
@@ -287,7 +286,7 @@ pub(crate) fn fused_sweep<T: Real>(
 }
 
 /// Runs the reduction of every row in tasks of [`ROWS_PER_TASK`] rows in parallel (on the
-/// portable loop where [`super::use_portable_kernels`] asks for it) and stores
+/// version [`Kernel::current`] picks) and stores
 /// `finish(i, sums)`; returns the terms evaluated.
 fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
     rows: &CloudNd<T>,
@@ -297,7 +296,7 @@ fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
     finish: impl Fn(usize, RowSums<T>) -> O + Sync,
 ) -> u64 {
     debug_assert_eq!(out.len(), rows.len());
-    let (dim, portable) = (rows.dim, portable_only());
+    let (dim, kernel) = (rows.dim, Kernel::current());
     let terms = AtomicU64::new(0);
     out.par_chunks_mut(ROWS_PER_TASK)
         .enumerate()
@@ -314,8 +313,8 @@ fn for_each_task<T: Real, const MOMENTS: bool, O: Send>(
             });
             let coords = &rows.coords[start * dim..end * dim];
             let mut sums = vec![RowSums::empty(if MOMENTS { dim } else { 0 }); end - start];
-            reduce_task_on::<T, MOMENTS>(
-                portable,
+            reduce_task::<T, MOMENTS>(
+                kernel,
                 coords,
                 dim,
                 shifts.as_deref(),
@@ -354,12 +353,13 @@ impl<T> Sweep<'_, T> {
     }
 }
 
-/// The rows of one task (`coords`, point after point), compiled for the CPU it runs on: tiles
-/// of 32 columns on AVX-512, 16 on AVX2 + FMA (fused multiply-adds), beside the portable one.
-/// Rows whose one-pass sum is out of range are summed again in two passes, except in a fused
-/// sweep (whose caller checks the totals).
-#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma",))]
+/// The rows of one task (`coords`, point after point) on the given compiled version: tiles of
+/// 32 columns on AVX-512, 16 on AVX2 + FMA (fused multiply-adds), 8 on the portable one
+/// (no fused multiply-adds: the reference). Rows whose one-pass sum is out of range are
+/// summed again in two passes, except in a fused sweep (whose caller checks the totals).
+#[allow(clippy::too_many_arguments)] // the task's inputs, plus the version
 fn reduce_task<T: Real, const MOMENTS: bool>(
+    kernel: Kernel,
     coords: &[T],
     dim: usize,
     shifts: Option<&[T]>,
@@ -367,16 +367,21 @@ fn reduce_task<T: Real, const MOMENTS: bool>(
     sums: &mut [RowSums<T>],
     sweep: &mut Sweep<'_, T>,
 ) {
-    multiversion::target::match_target! {
-        "x86_64+avx512f" => reduce_rows::<T, MOMENTS, true, 32>(coords, dim, shifts, cols, sums, sweep),
-        _ => reduce_rows::<T, MOMENTS, true, 16>(coords, dim, shifts, cols, sums, sweep),
+    match kernel {
+        Kernel::Avx512 => {
+            reduce_task_avx512::<T, MOMENTS>(coords, dim, shifts, cols, sums, sweep);
+        }
+        Kernel::Avx2Fma => reduce_task_avx2::<T, MOMENTS>(coords, dim, shifts, cols, sums, sweep),
+        Kernel::Portable => {
+            reduce_rows::<T, MOMENTS, false, 8>(coords, dim, shifts, cols, sums, sweep);
+        }
     }
 }
 
-/// [`reduce_task`], or [`reduce_task_portable`] when `portable`.
-#[allow(clippy::too_many_arguments)] // the task's inputs, plus the switch
-fn reduce_task_on<T: Real, const MOMENTS: bool>(
-    portable: bool,
+/// [`reduce_task`] compiled for AVX-512 (the baseline copy `multiversion` adds beside it is
+/// never called: the caller checked [`Kernel::runs_here`]).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma"))]
+fn reduce_task_avx512<T: Real, const MOMENTS: bool>(
     coords: &[T],
     dim: usize,
     shifts: Option<&[T]>,
@@ -384,16 +389,12 @@ fn reduce_task_on<T: Real, const MOMENTS: bool>(
     sums: &mut [RowSums<T>],
     sweep: &mut Sweep<'_, T>,
 ) {
-    if portable {
-        reduce_task_portable::<T, MOMENTS>(coords, dim, shifts, cols, sums, sweep);
-    } else {
-        reduce_task::<T, MOMENTS>(coords, dim, shifts, cols, sums, sweep);
-    }
+    reduce_rows::<T, MOMENTS, true, 32>(coords, dim, shifts, cols, sums, sweep);
 }
 
-/// [`reduce_task`] compiled for baseline x86-64 only (no fused multiply-adds): the reference
-/// the dispatched versions are checked against.
-fn reduce_task_portable<T: Real, const MOMENTS: bool>(
+/// [`reduce_task`] compiled for AVX2 + FMA.
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
+fn reduce_task_avx2<T: Real, const MOMENTS: bool>(
     coords: &[T],
     dim: usize,
     shifts: Option<&[T]>,
@@ -401,7 +402,7 @@ fn reduce_task_portable<T: Real, const MOMENTS: bool>(
     sums: &mut [RowSums<T>],
     sweep: &mut Sweep<'_, T>,
 ) {
-    reduce_rows::<T, MOMENTS, false, 8>(coords, dim, shifts, cols, sums, sweep);
+    reduce_rows::<T, MOMENTS, true, 16>(coords, dim, shifts, cols, sums, sweep);
 }
 
 /// Scratch space of one task, reused by its groups of rows.
@@ -660,6 +661,7 @@ fn add_moments<T: Real, const FMA: bool, const W: usize, const R: usize>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::kernel::{kernels_to_test, use_kernel_on_this_thread};
     use super::*;
 
     /// A deterministic cloud of n points in d dimensions.
@@ -739,8 +741,8 @@ mod tests {
                     .map(|(i, v)| v + (i % 5) as f64 * eps)
                     .collect();
                 let far: Vec<f64> = want.iter().map(|v| v - 500.0 * eps).collect();
-                for portable in [true, false] {
-                    use_portable(portable);
+                for kernel in kernels_to_test("softmin_and_barycentre…") {
+                    use_kernel_on_this_thread(Some(kernel));
                     for estimate in [None, Some(&near), Some(&far)] {
                         let rows = CloudNd::<f64>::new(&x, &centre);
                         let cols = ColumnsNd::new(
@@ -788,7 +790,7 @@ mod tests {
                             );
                         }
                     }
-                    use_portable(false);
+                    use_kernel_on_this_thread(None);
                 }
             }
         }
@@ -810,8 +812,8 @@ mod tests {
                 let want_f = naive(&x, &y, dim, &g, log_b, eps);
                 let want_g = naive(&y, &x, dim, &f, log_a, eps);
                 let want_sym = naive(&x, &x, dim, &f, log_a, eps);
-                for portable in [true, false] {
-                    use_portable(portable);
+                for kernel in kernels_to_test("a_fused_sweep…") {
+                    use_kernel_on_this_thread(Some(kernel));
                     let rows = CloudNd::<f64>::new(&x, &centre);
                     let ys = CloudNd::<f64>::new(&y, &centre);
                     let cols = ColumnsNd::new(&ys, &LogWeights::Uniform(log_b), Some(&g), eps);
@@ -852,7 +854,7 @@ mod tests {
                         1e-3,
                         "f32 sym",
                     );
-                    use_portable(false);
+                    use_kernel_on_this_thread(None);
                 }
                 // Estimates far off: the sums leave their range and the caller is told.
                 let far: Vec<f64> = f.iter().map(|v| v - 500.0 * eps).collect();
@@ -885,10 +887,5 @@ mod tests {
                 "{what} {got} vs {want}"
             );
         }
-    }
-
-    /// Runs this thread's kernel calls on the portable loop (or the dispatched one).
-    fn use_portable(portable: bool) {
-        super::super::softmin::use_portable_kernels_on_this_thread(portable);
     }
 }

@@ -4,8 +4,11 @@
 // NSGF_EXPECT_PARTICLES set, it also opens URL + NSGF_LINK and checks that the scene came back.
 // Loads the page, waits for the app's first frames, reads which compute backend it uses (the
 // `window.nsgf_backend` hook), checks that the particle flow records frames, that Play (the
-// space bar) advances the playback frame, that the canvas is not blank and that "Save scene…"
-// downloads the scene, and fails on any page error or panic.
+// space bar) advances the playback frame, and looks at the plot's pixels: a particle's colour
+// where the app says each particle is (`window.nsgf_plots`), before Play and after it (the
+// particles moved), and the learned flow's samples after training; `window.nsgf_train` must
+// refuse an unknown method with an error naming the known ones, and "Save scene…" must
+// download the scene. Fails on any page error or panic.
 import puppeteer from "puppeteer-core";
 import fs from "node:fs";
 import os from "node:os";
@@ -57,6 +60,78 @@ try {
     throw new Error(`timed out after ${seconds} s waiting for ${what}`);
   };
 
+  // What the plots show: a screenshot's pixels (decoded in the page) at the particles'
+  // places as the app reports them (`window.nsgf_plots`, CSS pixels).
+  const percent = (fraction) => `${(100 * fraction).toFixed(0)} %`;
+  // The share of `plot`'s particles with a pixel of their colour within 3 px of their centre
+  // in the PNG `png` (base64); `mirrored`: at their places mirrored through the plot's centre
+  // instead (the control: a picture without the particles where they are says no).
+  const seenIn = (png, plot, mirrored = false) => page.evaluate(async (png, plot, mirrored) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${png}`;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext("2d");
+    context.drawImage(image, 0, 0);
+    const pixels = context.getImageData(0, 0, image.width, image.height).data;
+    const scale = image.width / window.innerWidth;
+    const [left, top, right, bottom] = plot.frame;
+    const count = plot.particles.length / 2;
+    let seen = 0;
+    for (let i = 0; i < count; i += 1) {
+      let [x, y] = [plot.particles[2 * i], plot.particles[2 * i + 1]];
+      if (mirrored) [x, y] = [left + right - x, top + bottom - y];
+      const colour = plot.colors.slice(3 * i, 3 * i + 3);
+      let found = false;
+      for (let dy = -3; dy <= 3 && !found; dy += 1) {
+        for (let dx = -3; dx <= 3 && !found; dx += 1) {
+          const px = Math.round((x + dx) * scale);
+          const py = Math.round((y + dy) * scale);
+          if (px < 0 || py < 0 || px >= image.width || py >= image.height) continue;
+          const at = 4 * (py * image.width + px);
+          found = [0, 1, 2].every((k) => Math.abs(pixels[at + k] - colour[k]) <= 40);
+        }
+      }
+      if (found) seen += 1;
+    }
+    return count > 0 ? seen / count : 0;
+  }, png, plot, mirrored);
+  // Looks at the `kind` plot ("particle", "learned"): its particles must show in their own
+  // colours at ≥ 80 % of the places the app reports, and at under half as many of the
+  // mirrored places. Saves the screenshot to `file` if given.
+  const look = async (what, kind, file) => {
+    const plot = await page.evaluate((kind) => {
+      const plot = (window.nsgf_plots || []).find((plot) => plot.kind === kind);
+      return plot && {
+        frame: Array.from(plot.frame), particles: Array.from(plot.particles),
+        colors: Array.from(plot.colors),
+      };
+    }, kind);
+    if (!plot || plot.particles.length === 0) throw new Error(`${what}: the ${kind} plot reports no particles`);
+    const png = await page.screenshot({ encoding: "base64" });
+    if (file) fs.writeFileSync(file, Buffer.from(png, "base64"));
+    const seen = await seenIn(png, plot);
+    const mirrored = await seenIn(png, plot, true);
+    const count = plot.particles.length / 2;
+    console.log(`${mode}: ${what}: ${count} particles in the ${kind} plot, their colour at ${percent(seen)} of their places (${percent(mirrored)} at the mirrored places)`);
+    if (!(seen >= 0.8 && mirrored < seen / 2)) {
+      throw new Error(`${what}: the picture does not show the ${kind} plot's particles where the app says they are (${percent(seen)}, mirrored ${percent(mirrored)})`);
+    }
+    return { plot, png, seen };
+  };
+  // The mean distance from each of `a`'s points to the nearest of `b`'s (flat x, y lists).
+  const meanDistance = (a, b) => {
+    let total = 0;
+    for (let i = 0; i < a.length; i += 2) {
+      let nearest = Infinity;
+      for (let j = 0; j < b.length; j += 2) {
+        nearest = Math.min(nearest, Math.hypot(a[i] - b[j], a[i + 1] - b[j + 1]));
+      }
+      total += nearest;
+    }
+    return total / (a.length / 2);
+  };
+
   const hasWebGpu = await page.evaluate(async () =>
     Boolean(navigator.gpu && (await navigator.gpu.requestAdapter())));
   console.log(`${mode}: WebGPU adapter in the page: ${hasWebGpu}`);
@@ -92,22 +167,42 @@ try {
   const flowJobs = await page.evaluate(() => [window.nsgf_jobs_ms_max, window.nsgf_ui_ms_max]);
   console.log(`${mode}: page at ${flowFps.toFixed(1)} animation frames/s while the flow computed (frames ${computing} → ${computed}); the longest frame spent ${flowJobs[0].toFixed(1)} ms on jobs, ${flowJobs[1].toFixed(1)} ms in the app`);
 
-  // Pause whatever plays, rewind (Home), then Play with the space bar: the frame must advance.
+  // Pause whatever plays, rewind (Home): the particles at the flow's first frame.
   await page.mouse.click(640, 400);
   await page.keyboard.press("Home");
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const start = await look("the first frame", "particle");
+  // Play with the space bar: the frame must advance; pause after ten frames (or the last).
   const before = await page.evaluate(() => window.nsgf_frame);
   await page.keyboard.press("Space");
-  const after = await waitFor("Play to advance the frame",
-    (start) => window.nsgf_frame > start && window.nsgf_frame, 90, before);
+  const after = await waitFor("Play to advance the frame ten frames",
+    (start) => (window.nsgf_frame >= Math.min(start + 10, window.nsgf_frames - 1) &&
+      window.nsgf_frame > start) && window.nsgf_frame, 90, before);
+  await page.keyboard.press("Space");
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   console.log(`${mode}: Play advanced the frame from ${before} to ${after}`);
+  const played = await look("the played frame", "particle", screenshot);
+  // The particles moved: the app says so, and the new positions show particles in the new
+  // picture, not in the old one.
+  const moved = meanDistance(start.plot.particles, played.plot.particles);
+  const stale = await seenIn(start.png, played.plot);
+  console.log(`${mode}: the particles moved ${moved.toFixed(1)} px on average; their new places hold their colours in ${percent(played.seen)} of cases now, ${percent(stale)} before Play`);
+  if (!(moved > 3 && stale < played.seen - 0.25)) {
+    throw new Error(`the particles did not move on screen after Play (${moved.toFixed(1)} px, seen ${percent(played.seen)} now against ${percent(stale)} before)`);
+  }
 
-  // The canvas shows the app: a blank page compresses to a few kilobytes of PNG, the app's
-  // panels, plot and particles to far more.
-  const image = await page.screenshot(screenshot ? { path: screenshot } : {});
-  console.log(`${mode}: screenshot of ${image.length} bytes${screenshot ? ` in ${screenshot}` : ""}`);
-  if (image.length < 30000) {
-    throw new Error(`the canvas looks blank (a ${image.length}-byte screenshot)`);
+  // The page's training hook refuses an unknown method, saying which exist.
+  const refusal = await page.evaluate(() => {
+    try {
+      window.nsgf_train("flow-matching");
+      return "accepted";
+    } catch (error) {
+      return `${error.name}: ${error.message}`;
+    }
+  });
+  console.log(`${mode}: nsgf_train("flow-matching") says: ${refusal}`);
+  if (!/unknown training method "flow-matching": the methods are nsgf, nsgfpp, onestep/.test(refusal)) {
+    throw new Error(`nsgf_train took an unknown method: ${refusal}`);
   }
   // Train (right panel) with the browser's lighter defaults, timed until the model exists.
   await page.mouse.click(1040, 243);
@@ -118,10 +213,13 @@ try {
   console.log(`${mode}: page at ${trainFps.toFixed(1)} animation frames/s while training; the longest frame spent ${trainJobs[0].toFixed(1)} ms on jobs, ${trainJobs[1].toFixed(1)} ms in the app`);
   const method = await waitFor("training to finish", () => window.nsgf_model || false, 300);
   console.log(`${mode}: trained ${method} in the page in ${((Date.now() - trainingStarted) / 1000).toFixed(1)} s`);
-  if (screenshot) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    await page.screenshot({ path: screenshot.replace(/\.png$/, "-trained.png") });
-  }
+  if (method !== "NSGF") throw new Error(`the Train button trained ${method}, not NSGF`);
+  // The learned flow's samples are drawn where the app says they are.
+  await waitFor("the learned flow's samples", () => (window.nsgf_plots || [])
+    .some((plot) => plot.kind === "learned" && plot.particles.length > 0), 120);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await look("the learned flow", "learned",
+    screenshot && screenshot.replace(/\.png$/, "-trained.png"));
 
   // "Save scene…" (top left) downloads the scene as JSON.
   const downloads = fs.mkdtempSync(path.join(os.tmpdir(), "nsgf-downloads-"));
