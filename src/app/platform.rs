@@ -346,18 +346,15 @@ mod tests {
 
     #[test]
     fn a_page_names_methods_as_the_command_line_does_and_hears_which_exist() {
-        for method in [
-            crate::model::Method::Nsgf,
-            crate::model::Method::NsgfPp,
-            crate::model::Method::OneStep,
-        ] {
+        for method in crate::model::Method::ALL {
             assert_eq!(page_method(method.cli_name()), Ok(method));
             assert_eq!(train_commands(method).len(), 3);
         }
         let error = page_method("flow-matching").unwrap_err();
         assert_eq!(
             error,
-            "unknown training method \"flow-matching\": the methods are nsgf, nsgfpp, onestep"
+            "unknown training method \"flow-matching\": the methods are nsgf, nsgfpp, onestep, \
+             icfm, otcfm, rf"
         );
     }
 }

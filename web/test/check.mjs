@@ -201,7 +201,7 @@ try {
     }
   });
   console.log(`${mode}: nsgf_train("flow-matching") says: ${refusal}`);
-  if (!/unknown training method "flow-matching": the methods are nsgf, nsgfpp, onestep/.test(refusal)) {
+  if (!/unknown training method "flow-matching": the methods are nsgf, nsgfpp, onestep, icfm, otcfm, rf/.test(refusal)) {
     throw new Error(`nsgf_train took an unknown method: ${refusal}`);
   }
   // Train (right panel) with the browser's lighter defaults, timed until the model exists.
