@@ -1,10 +1,10 @@
-//! Scenes: one versioned JSON file that holds a whole setup of the playground (the source, the
-//! target as a preset or as the drawn points themselves, the flow and training parameters, the
+//! Scenes: one versioned JSON file that holds a whole setup of the playground (the source and
+//! the target as presets, drawn points, words or pictures' density grids, the flow and training parameters, the
 //! overlays and, optionally, the path of a model), so that a setup can be saved, shared and
 //! opened again (`nsgf --scene FILE`, "Open scene…" in the app).
 
 use crate::Point;
-use crate::data::Preset;
+use crate::data::{DataError, DensityGrid, Distribution, Preset};
 use crate::flow::{FlowConfig, FlowSolver};
 use crate::limits;
 use crate::model::TrainConfig;
@@ -24,8 +24,13 @@ pub struct Scene {
     /// A one-line description, shown when the scene opens.
     #[serde(default)]
     pub title: String,
-    /// The source preset.
-    pub source: Preset,
+    /// The source: a preset (written as its bare name, as before pictures and words) or any
+    /// other kind a target can be.
+    #[serde(
+        serialize_with = "source_serde::serialize",
+        deserialize_with = "source_serde::deserialize"
+    )]
+    pub source: SceneTarget,
     /// The target.
     pub target: SceneTarget,
     /// Particles of the flow (and target samples).
@@ -47,7 +52,7 @@ pub struct Scene {
     pub model: Option<PathBuf>,
 }
 
-/// The target of a scene.
+/// The target (or the source) of a scene.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SceneTarget {
@@ -63,6 +68,125 @@ pub enum SceneTarget {
         /// The points (non-empty, finite).
         points: Vec<Point>,
     },
+    /// A word drawn in the built-in font, kept as its text.
+    Word {
+        /// The word.
+        text: String,
+    },
+    /// A picture, kept as its density grid (the picture file itself is not needed).
+    Picture {
+        /// Where it came from (`image:FILE`).
+        label: String,
+        /// The density.
+        grid: DensityGrid,
+    },
+}
+
+impl SceneTarget {
+    /// The distribution to sample (a word is drawn again from its text).
+    pub fn distribution(&self) -> Result<Distribution, DataError> {
+        Ok(match self {
+            SceneTarget::Preset { name } => Distribution::Preset(*name),
+            SceneTarget::Points { label, points } => Distribution::Points {
+                label: label.clone(),
+                points: points.clone(),
+            },
+            SceneTarget::Word { text } => Distribution::word(text)?,
+            SceneTarget::Picture { label, grid } => Distribution::Picture {
+                label: label.clone(),
+                grid: grid.clone(),
+            },
+        })
+    }
+
+    /// How a scene keeps `distribution`: a word as its text, a picture as its grid.
+    pub fn from_distribution(distribution: &Distribution) -> Self {
+        match distribution {
+            Distribution::Preset(name) => SceneTarget::Preset { name: *name },
+            Distribution::Points { label, points } => SceneTarget::Points {
+                label: label.clone(),
+                points: points.clone(),
+            },
+            Distribution::Word { text, .. } => SceneTarget::Word { text: text.clone() },
+            Distribution::Picture { label, grid } => SceneTarget::Picture {
+                label: label.clone(),
+                grid: grid.clone(),
+            },
+        }
+    }
+
+    /// A short name for titles: the preset's name, the label, or `text:WORD`.
+    pub fn label(&self) -> String {
+        match self {
+            SceneTarget::Preset { name } => name.name().to_string(),
+            SceneTarget::Points { label, .. } | SceneTarget::Picture { label, .. } => label.clone(),
+            SceneTarget::Word { text } => format!("{}{text}", crate::data::TEXT_PREFIX),
+        }
+    }
+
+    /// Checks the points of a point set and the glyphs of a word; `role` ("target", "source")
+    /// names it in the message.
+    fn check(&self, role: &str) -> Result<(), String> {
+        match self {
+            SceneTarget::Points { points, .. } => {
+                if points.is_empty() {
+                    return Err(format!("the {role} holds no points"));
+                }
+                limits::check(
+                    &format!("{role} points"),
+                    points.len(),
+                    limits::MAX_POINTS,
+                    16,
+                )
+                .map_err(|error| error.to_string())?;
+                if let Some(index) = points.iter().position(|p| {
+                    !(p[0].is_finite()
+                        && p[1].is_finite()
+                        && p[0].abs() <= MAX_COORDINATE_F64
+                        && p[1].abs() <= MAX_COORDINATE_F64)
+                }) {
+                    return Err(format!(
+                        "{role} point {index} is not a usable coordinate pair: {:?}",
+                        points[index]
+                    ));
+                }
+                Ok(())
+            }
+            SceneTarget::Word { text } => Distribution::word(text)
+                .map(drop)
+                .map_err(|error| format!("{role}: {error}")),
+            SceneTarget::Preset { .. } | SceneTarget::Picture { .. } => Ok(()),
+        }
+    }
+}
+
+/// A scene's source: a preset is written as its bare name (the format before pictures and
+/// words), anything else as a tagged [`SceneTarget`].
+mod source_serde {
+    use super::{Preset, SceneTarget};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(source: &SceneTarget, out: S) -> Result<S::Ok, S::Error> {
+        match source {
+            SceneTarget::Preset { name } => name.serialize(out),
+            other => other.serialize(out),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<SceneTarget, D::Error> {
+        let value = serde_json::Value::deserialize(input)?;
+        match value {
+            serde_json::Value::String(name) => Preset::from_name(&name)
+                .map(|name| SceneTarget::Preset { name })
+                .map_err(|_| {
+                    D::Error::custom(format!(
+                        "unknown source preset '{name}' (presets: {})",
+                        Preset::valid_names()
+                    ))
+                }),
+            other => SceneTarget::deserialize(other).map_err(D::Error::custom),
+        }
+    }
 }
 
 /// The overlay toggles of the plot (the app's `Overlays`).
@@ -240,24 +364,7 @@ impl Scene {
         self.training
             .validate()
             .map_err(|error| format!("training: {error}"))?;
-        if let SceneTarget::Points { points, .. } = &self.target {
-            if points.is_empty() {
-                return Err("the target holds no points".into());
-            }
-            limits::check("target points", points.len(), limits::MAX_POINTS, 16)
-                .map_err(|error| error.to_string())?;
-            if let Some(index) = points.iter().position(|p| {
-                !(p[0].is_finite()
-                    && p[1].is_finite()
-                    && p[0].abs() <= MAX_COORDINATE_F64
-                    && p[1].abs() <= MAX_COORDINATE_F64)
-            }) {
-                return Err(format!(
-                    "target point {index} is not a usable coordinate pair: {:?}",
-                    points[index]
-                ));
-            }
-        }
-        Ok(())
+        self.source.check("source")?;
+        self.target.check("target")
     }
 }

@@ -77,7 +77,7 @@ impl AnimationArgs {
         ));
         let flow = options.simulate()?;
         let title = format!(
-            "{} -> {}",
+            "{} → {}",
             short_name(&flow.source.label()),
             short_name(&flow.target.label())
         );
@@ -96,7 +96,7 @@ impl AnimationArgs {
             trajectory.nfe()
         ));
         let title = format!(
-            "{} -> {}",
+            "{} → {}",
             short_name(&model.source.label()),
             short_name(&model.target.label())
         );

@@ -1,9 +1,15 @@
-//! Seeded, reproducible 2D distributions: named presets and point sets read from CSV.
+//! Seeded, reproducible 2D distributions: named presets, point sets read from CSV, pictures and
+//! words.
 
 pub mod csv_points;
 pub mod csv_rows;
+pub mod density;
+pub mod picture;
 pub mod presets;
+pub mod word;
 
+pub use density::DensityGrid;
+pub use picture::{PictureMass, PictureOptions};
 pub use presets::Preset;
 
 use crate::Point;
@@ -93,7 +99,28 @@ pub enum DataError {
     /// A size beyond its limit.
     #[error(transparent)]
     TooLarge(#[from] crate::limits::LimitError),
+    /// A picture that cannot be used: not a picture, truncated, too large, or no mass.
+    #[error("{path}: {reason}")]
+    BadPicture {
+        /// The file (or the dropped file's name).
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A word that cannot be drawn: empty, too long, or without printable glyphs.
+    #[error("text:{text:?}: {reason}")]
+    BadWord {
+        /// The word as given.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
+
+/// The prefix of a picture in a distribution spec (`image:logo.png`).
+pub const IMAGE_PREFIX: &str = "image:";
+/// The prefix of a word in a distribution spec (`text:NSGF`).
+pub const TEXT_PREFIX: &str = "text:";
 
 /// A distribution to sample from: a named preset, or a fixed point set (from a CSV file or drawn
 /// in the app): n ≤ its size draws a random subset, larger n draws with replacement.
@@ -108,12 +135,38 @@ pub enum Distribution {
         /// The points themselves (non-empty, finite).
         points: Vec<Point>,
     },
+    /// A picture's density (see [`picture`]).
+    Picture {
+        /// Where it came from (`image:FILE` with its options), for messages and plots.
+        label: String,
+        /// Its density.
+        grid: DensityGrid,
+    },
+    /// A word drawn in the built-in font (see [`word`]).
+    Word {
+        /// The word.
+        text: String,
+        /// Its density.
+        grid: DensityGrid,
+    },
 }
 
 impl Distribution {
-    /// Parses what a user typed: a preset name, else the path of an existing CSV file (read at
-    /// once into [`Distribution::Points`] labelled with the path).
+    /// Parses what a user typed: a preset name; `image:FILE[,invert][,threshold=T]` (a PNG,
+    /// JPEG or WebP picture); `text:WORD`; else the path of an existing CSV file (read at once
+    /// into [`Distribution::Points`] labelled with the path).
     pub fn parse(spec: &str) -> Result<Distribution, DataError> {
+        if let Some(rest) = spec.strip_prefix(IMAGE_PREFIX) {
+            let (file, options) = PictureOptions::split_spec(rest)?;
+            let grid = PictureMass::read(std::path::Path::new(file))?.density(options)?;
+            return Ok(Distribution::Picture {
+                label: spec.to_string(),
+                grid,
+            });
+        }
+        if let Some(text) = spec.strip_prefix(TEXT_PREFIX) {
+            return Distribution::word(text);
+        }
         if let Ok(preset) = Preset::from_name(spec) {
             return Ok(Distribution::Preset(preset));
         }
@@ -131,7 +184,16 @@ impl Distribution {
         })
     }
 
-    /// `n` points of the distribution. A preset draws `n` independent points. A point set gives
+    /// The word `text` drawn in the built-in font.
+    pub fn word(text: &str) -> Result<Distribution, DataError> {
+        Ok(Distribution::Word {
+            text: text.to_string(),
+            grid: word::word_density(text)?,
+        })
+    }
+
+    /// `n` points of the distribution. A preset, a picture or a word draws `n` independent
+    /// points. A point set gives
     /// a uniformly random subset of `n` distinct points (in random order) when `n` ≤ its size,
     /// and `n` points drawn uniformly with replacement when `n` is larger.
     pub fn sample(&self, n: usize, rng: &mut SeededRng) -> Result<Vec<Point>, DataError> {
@@ -146,6 +208,9 @@ impl Distribution {
         )?;
         match self {
             Distribution::Preset(preset) => Ok(preset.sample(n, rng)),
+            Distribution::Picture { grid, .. } | Distribution::Word { grid, .. } => {
+                Ok(grid.sample(n, rng))
+            }
             Distribution::Points { label, points } => {
                 if points.is_empty() {
                     return Err(DataError::Empty(label.clone()));
@@ -169,7 +234,10 @@ impl Distribution {
     pub fn label(&self) -> String {
         match self {
             Distribution::Preset(preset) => preset.name().to_string(),
-            Distribution::Points { label, .. } => label.clone(),
+            Distribution::Points { label, .. } | Distribution::Picture { label, .. } => {
+                label.clone()
+            }
+            Distribution::Word { text, .. } => format!("{TEXT_PREFIX}{text}"),
         }
     }
 }

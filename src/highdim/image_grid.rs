@@ -4,7 +4,7 @@
 
 use super::digits::{SIDE, grey_level};
 use crate::flow::{PointCloud, Trajectory};
-use crate::render::font::{draw_text, text_size};
+use crate::render::text::{draw_text, text_size};
 use std::io::Write;
 use std::path::Path;
 use tiny_skia::Pixmap;

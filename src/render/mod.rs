@@ -11,11 +11,11 @@
 pub mod animation;
 pub mod colors;
 pub mod figure;
-pub mod font;
 pub mod gif_export;
 pub mod palette;
 pub mod raster;
 pub mod scene;
+pub mod text;
 pub mod viewport;
 
 pub use animation::{Animation, AnimationRenderer, DEFAULT_MARGIN, LookOptions};

@@ -8,6 +8,15 @@ use crate::ot::SinkhornParams;
 /// The most particles the app simulates.
 pub const MAX_PARTICLES: usize = 20_000;
 
+/// Which source the flows start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceChoice {
+    /// A named preset.
+    Preset(Preset),
+    /// The source shape (a picture, a word or points, from a scene or the target's shape).
+    Shape,
+}
+
 /// Which target the flows go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetChoice {
@@ -15,13 +24,15 @@ pub enum TargetChoice {
     Preset(Preset),
     /// The drawn (or loaded) point set.
     Drawn,
+    /// The target shape: a picture or a word.
+    Shape,
 }
 
 /// The inputs of the particle flow.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FlowSettings {
-    /// Source preset.
-    pub source: Preset,
+    /// Source.
+    pub source: SourceChoice,
     /// Target.
     pub target: TargetChoice,
     /// Particles (and target samples).
@@ -37,7 +48,7 @@ pub struct FlowSettings {
 impl Default for FlowSettings {
     fn default() -> Self {
         Self {
-            source: Preset::Gaussian,
+            source: SourceChoice::Preset(Preset::Gaussian),
             target: TargetChoice::Preset(Preset::Moons),
             particles: 1000,
             seed: 0,
@@ -89,7 +100,7 @@ impl FlowSettings {
     pub fn apply(&mut self, command: InputCommand) -> InputChange {
         let before = *self;
         match command {
-            InputCommand::SetSource(preset) => self.source = preset,
+            InputCommand::SetSource(preset) => self.source = SourceChoice::Preset(preset),
             InputCommand::SetTarget(choice) => self.target = choice,
             InputCommand::SetParticles(n) => self.particles = n.clamp(1, MAX_PARTICLES),
             InputCommand::SetSeed(seed) => self.seed = seed,
