@@ -3,10 +3,15 @@
 
 - star.png: a black five-pointed star on white, 160×160 grey (mass from darkness);
 - moon.png: a crescent moon, opaque dark blue on a transparent ground, 200×160 RGBA (mass from
-  alpha).
+  alpha);
+- assets/scenes/star-to-moon.json: a scene that flows the star into the moon, both kept as
+  nsgf's density grids (the mass of each pixel, zero at or below the default threshold 0.05,
+  quantised to bytes, raw deflate, base64url), as `nsgf` itself would store them.
 
 Run from the repository root: python3 scripts/make_pictures.py
 """
+import base64
+import json
 import math
 import struct
 import zlib
@@ -53,6 +58,7 @@ def star(size=160):
 
     rows = [bytes(round(255 * (1 - coverage(inside, x, y))) for x in range(size)) for y in range(size)]
     write_png("assets/pictures/star.png", size, size, rows, 0)
+    return size, size, [1 - v / 255 for row in rows for v in row]
 
 
 def moon(width=200, height=160):
@@ -69,7 +75,28 @@ def moon(width=200, height=160):
             row += bytes((30, 40, 110, alpha))
         rows.append(bytes(row))
     write_png("assets/pictures/moon.png", width, height, rows, 6)
+    return width, height, [row[4 * x + 3] / 255 for row in rows for x in range(width)]
 
 
-star()
-moon()
+def grid(label, width, height, masses, threshold=0.05):
+    """The scene's picture target: nsgf's DensityGrid of the masses (both sides ≤ 256)."""
+    cells = bytes(
+        0 if m <= threshold else max(1, math.floor(m * 255 + 0.5)) for m in masses
+    )
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = packer.compress(cells) + packer.flush()
+    text = base64.urlsafe_b64encode(packed).decode().rstrip("=")
+    return {"kind": "picture", "label": label, "grid": {"width": width, "height": height, "cells": text}}
+
+
+star_grid = grid("image:star.png", *star())
+moon_grid = grid("image:moon.png", *moon())
+with open("assets/scenes/checkerboard-small-blur.json") as template:
+    scene = json.load(template)
+scene["title"] = "a drawn star flows into a crescent moon (pictures in assets/pictures/)"
+scene["source"] = star_grid
+scene["target"] = moon_grid
+scene["flow"]["sinkhorn"]["blur"] = 0.05
+with open("assets/scenes/star-to-moon.json", "w") as out:
+    json.dump(scene, out, indent=2, ensure_ascii=False)
+    out.write("\n")
