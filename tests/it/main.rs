@@ -1,6 +1,8 @@
 //! The integration tests: one crate, one module per area, so the GUI stack is linked once.
 
 #[cfg(feature = "app")]
+mod app_shapes;
+#[cfg(feature = "app")]
 mod app_state;
 #[cfg(feature = "app")]
 mod app_ui;
@@ -13,6 +15,7 @@ mod cli_table;
 mod cli_velocity;
 mod data_cli;
 mod data_csv;
+mod data_pictures;
 mod data_presets;
 mod figure;
 mod files;
