@@ -144,7 +144,7 @@ impl DensityGrid {
         let v = f64::from(self.height) / 2.0 - p[1] / size;
         let inside =
             (0.0..f64::from(self.width)).contains(&u) && (0.0..f64::from(self.height)).contains(&v);
-        inside.then(|| (u as u32, v as u32))
+        inside.then_some((u as u32, v as u32))
     }
 
     /// `n` i.i.d. points: a cell with probability mass / total mass, then a uniform point

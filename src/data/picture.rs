@@ -34,14 +34,13 @@ impl PictureOptions {
     /// The options as a suffix of an `image:FILE` spec (`,invert`, `,threshold=T`), empty for
     /// the defaults.
     pub fn spec_suffix(&self) -> String {
-        let mut suffix = String::new();
-        if self.invert {
-            suffix.push_str(",invert");
-        }
-        if self.threshold != PictureOptions::default().threshold {
-            suffix.push_str(&format!(",threshold={}", self.threshold));
-        }
-        suffix
+        let invert = if self.invert { ",invert" } else { "" };
+        let threshold = if self.threshold == PictureOptions::default().threshold {
+            String::new()
+        } else {
+            format!(",threshold={}", self.threshold)
+        };
+        format!("{invert}{threshold}")
     }
 
     /// Splits the text after `image:`, `FILE[,invert][,threshold=T]`, into the file and the

@@ -125,9 +125,9 @@ fn a_dropped_picture_is_told_apart_by_its_bytes_and_a_broken_one_is_refused() {
     let mut state = AppState::new(FlowSettings::default());
     state.on_event(event);
     assert_eq!(state.target_label(), "image:moon.png");
-    let error = open_dropped_bytes(&bytes[..bytes.len() / 2], Path::new("half.png"))
-        .err()
-        .expect("a truncated picture is an error");
+    let Err(error) = open_dropped_bytes(&bytes[..bytes.len() / 2], Path::new("half.png")) else {
+        panic!("a truncated picture is an error");
+    };
     let text = nsgf::job::describe(&error);
     assert!(
         text.contains("half.png") && text.contains("truncated"),

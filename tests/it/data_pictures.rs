@@ -179,7 +179,7 @@ fn a_words_samples_fall_inside_its_glyphs() {
         .unwrap();
     let mut slots = [0usize; 4];
     for p in &points {
-        slots[((p[0] + 4.0) / 2.0).clamp(0.0, 3.999) as usize] += 1;
+        slots[((p[0] + 4.0) / 8.0 * 4.0).clamp(0.0, 3.999) as usize] += 1;
     }
     for count in slots {
         assert!((1200..2800).contains(&count), "{slots:?}");
