@@ -151,11 +151,11 @@ mod tests {
         assert_eq!(label, "image:logo.png,invert");
         assert_eq!(grid.cells(), &[0, 255]);
         let mut empty = Shapes::default();
-        empty.set_picture(mass(vec![1.0, 0.0])).unwrap();
+        empty.set_picture(mass(vec![0.5, 0.0])).unwrap();
         let before = empty.target().cloned();
         let all_empty = PictureOptions {
             invert: false,
-            threshold: 0.99,
+            threshold: 0.6,
         };
         assert!(empty.set_options(all_empty).is_err());
         assert_eq!(empty.target().cloned(), before);
