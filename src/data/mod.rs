@@ -122,8 +122,9 @@ pub const IMAGE_PREFIX: &str = "image:";
 /// The prefix of a word in a distribution spec (`text:NSGF`).
 pub const TEXT_PREFIX: &str = "text:";
 
-/// A distribution to sample from: a named preset, or a fixed point set (from a CSV file or drawn
-/// in the app): n ≤ its size draws a random subset, larger n draws with replacement.
+/// A distribution to sample from: a named preset; a fixed point set (from a CSV file or drawn
+/// in the app): n ≤ its size draws a random subset, larger n draws with replacement; or the
+/// density of a picture or a word, drawn i.i.d.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Distribution {
     /// One of the named presets.

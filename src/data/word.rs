@@ -7,7 +7,9 @@ use crate::font;
 
 /// The most characters of a word target.
 pub const MAX_WORD_CHARS: usize = 40;
-/// The font size words are rasterised at, in pixels (before averaging down).
+/// The font size words are rasterised at, in pixels (before averaging down), unless the word
+/// is long: then the size that makes it twice [`MAX_GRID_SIDE`] wide, so that the work stays
+/// bounded (under a millisecond; the app redraws the word on every keystroke).
 const WORD_PX: f32 = 128.0;
 
 /// The density of `text` drawn in the built-in font. Errors on an empty word, a word longer
@@ -39,7 +41,9 @@ pub fn word_density(text: &str) -> Result<DensityGrid, DataError> {
     if !text.chars().any(font::is_printable) {
         return Err(bad("it has no printable glyph (only spaces)".into()));
     }
-    let coverage = font::rasterize_line(text, WORD_PX);
+    let full_width = font::line_width(text, WORD_PX).max(1) as f32;
+    let px = WORD_PX * (2.0 * MAX_GRID_SIDE as f32 / full_width).min(1.0);
+    let coverage = font::rasterize_line(text, px);
     let (width, height) = (coverage.width as usize, coverage.height as usize);
     let inked = |index: usize| coverage.values[index] > 0.0;
     let rows: Vec<usize> = (0..height)
