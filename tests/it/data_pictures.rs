@@ -302,3 +302,32 @@ fn nsgf_data_refuses_bad_pictures_and_words_and_writes_nothing() {
     assert_eq!(bad_flow.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad_flow.stderr).contains("the word is empty"));
 }
+
+#[test]
+fn jpeg_and_webp_pictures_read_like_the_png() {
+    let dir = scratch_dir("formats");
+    let star = image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/pictures/star.png"))
+        .expect("the shipped star");
+    let png =
+        PictureMass::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/pictures/star.png"))
+            .unwrap();
+    for (name, format) in [
+        ("star.jpg", image::ImageFormat::Jpeg),
+        ("star.webp", image::ImageFormat::WebP),
+    ] {
+        let path = dir.join(name);
+        star.to_rgb8().save_with_format(&path, format).unwrap();
+        let mass = PictureMass::read(&path).unwrap();
+        assert_eq!((mass.width, mass.height), (png.width, png.height), "{name}");
+        let mean_difference = mass
+            .values
+            .iter()
+            .zip(&png.values)
+            .map(|(a, b)| f64::from((a - b).abs()))
+            .sum::<f64>()
+            / png.values.len() as f64;
+        // WebP is lossless here; JPEG blurs the edges a little.
+        assert!(mean_difference < 0.02, "{name}: {mean_difference}");
+        assert!(Distribution::parse(&format!("image:{}", path.display())).is_ok());
+    }
+}
