@@ -55,6 +55,8 @@ fn shapes_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(FileCommand::LoadPicture.into());
         }
         let mut options = state.shapes().options();
+        // A short slider keeps the row within the side panel.
+        ui.spacing_mut().slider_width = 70.0;
         let inverted = ui
             .checkbox(&mut options.invert, "invert")
             .on_hover_text("Mass from light (or transparent) pixels instead of dark (or opaque)")
