@@ -8,8 +8,10 @@ pub mod app;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod data;
+pub mod encoding;
 pub mod files;
 pub mod flow;
+pub mod font;
 #[doc(hidden)]
 pub mod fuzz_checks;
 pub mod gpu;

@@ -1,10 +1,10 @@
-//! Scenes: one versioned JSON file that holds a whole setup of the playground (the source, the
-//! target as a preset or as the drawn points themselves, the flow and training parameters, the
+//! Scenes: one versioned JSON file that holds a whole setup of the playground (the source and
+//! the target as presets, drawn points, words or pictures' density grids, the flow and training parameters, the
 //! overlays and, optionally, the path of a model), so that a setup can be saved, shared and
 //! opened again (`nsgf --scene FILE`, "Open scene…" in the app).
 
 use crate::Point;
-use crate::data::Preset;
+use crate::data::{DataError, DensityGrid, Distribution, Preset};
 use crate::flow::{FlowConfig, FlowSolver};
 use crate::limits;
 use crate::model::TrainConfig;
@@ -24,8 +24,13 @@ pub struct Scene {
     /// A one-line description, shown when the scene opens.
     #[serde(default)]
     pub title: String,
-    /// The source preset.
-    pub source: Preset,
+    /// The source: a preset (written as its bare name, as before pictures and words) or any
+    /// other kind a target can be.
+    #[serde(
+        serialize_with = "source_serde::serialize",
+        deserialize_with = "source_serde::deserialize"
+    )]
+    pub source: SceneTarget,
     /// The target.
     pub target: SceneTarget,
     /// Particles of the flow (and target samples).
@@ -47,7 +52,7 @@ pub struct Scene {
     pub model: Option<PathBuf>,
 }
 
-/// The target of a scene.
+/// The target (or the source) of a scene.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SceneTarget {
@@ -63,8 +68,178 @@ pub enum SceneTarget {
         /// The points (non-empty, finite).
         points: Vec<Point>,
     },
-    /// The shipped 8×8 digits (64 dimensions, from N(0, I) in 64 dimensions).
+    /// A word drawn in the built-in font, kept as its text.
+    Word {
+        /// The word.
+        text: String,
+    },
+    /// A picture, kept as its density grid (the picture file itself is not needed).
+    Picture {
+        /// Where it came from (`image:FILE`).
+        label: String,
+        /// The density.
+        grid: DensityGrid,
+    },
+    /// The shipped 8×8 digits (64 dimensions).
     Digits,
+    /// The standard normal in `dim` dimensions (the source of a d-dimensional target).
+    StandardNormal {
+        /// The dimension.
+        dim: usize,
+    },
+    /// Points of any width, stored in the scene, one list per point.
+    Rows {
+        /// Where they came from (a file name).
+        label: String,
+        /// The points.
+        rows: Vec<Vec<f64>>,
+    },
+}
+
+impl SceneTarget {
+    /// The distribution to sample (a word is drawn again from its text).
+    pub fn distribution(&self) -> Result<Distribution, DataError> {
+        Ok(match self {
+            SceneTarget::Preset { name } => Distribution::Preset(*name),
+            SceneTarget::Points { label, points } => Distribution::Points {
+                label: label.clone(),
+                points: points.clone(),
+            },
+            SceneTarget::Word { text } => Distribution::word(text)?,
+            SceneTarget::Picture { label, grid } => Distribution::Picture {
+                label: label.clone(),
+                grid: grid.clone(),
+            },
+            SceneTarget::Digits => Distribution::Digits,
+            SceneTarget::StandardNormal { dim } => Distribution::StandardNormal { dim: *dim },
+            SceneTarget::Rows { label, rows } => {
+                let dim = rows.first().map_or(0, Vec::len);
+                if dim == 0 || rows.iter().any(|row| row.len() != dim) {
+                    return Err(DataError::Empty(label.clone()));
+                }
+                Distribution::Rows {
+                    label: label.clone(),
+                    rows: crate::data::csv_rows::Rows::from_shape_vec(
+                        (rows.len(), dim),
+                        rows.concat(),
+                    )
+                    .map_err(|_| DataError::Empty(label.clone()))?,
+                }
+            }
+        })
+    }
+
+    /// How a scene keeps `distribution`: a word as its text, a picture as its grid.
+    pub fn from_distribution(distribution: &Distribution) -> Self {
+        match distribution {
+            Distribution::Preset(name) => SceneTarget::Preset { name: *name },
+            Distribution::Points { label, points } => SceneTarget::Points {
+                label: label.clone(),
+                points: points.clone(),
+            },
+            Distribution::Word { text, .. } => SceneTarget::Word { text: text.clone() },
+            Distribution::Picture { label, grid } => SceneTarget::Picture {
+                label: label.clone(),
+                grid: grid.clone(),
+            },
+            Distribution::Digits => SceneTarget::Digits,
+            Distribution::StandardNormal { dim } => SceneTarget::StandardNormal { dim: *dim },
+            Distribution::Rows { label, rows } => SceneTarget::Rows {
+                label: label.clone(),
+                rows: rows.rows().into_iter().map(|row| row.to_vec()).collect(),
+            },
+        }
+    }
+
+    /// A short name for titles: the preset's name, the label, or `text:WORD`.
+    pub fn label(&self) -> String {
+        match self {
+            SceneTarget::Preset { name } => name.name().to_string(),
+            SceneTarget::Points { label, .. }
+            | SceneTarget::Picture { label, .. }
+            | SceneTarget::Rows { label, .. } => label.clone(),
+            SceneTarget::Word { text } => format!("{}{text}", crate::data::TEXT_PREFIX),
+            SceneTarget::Digits => "digits".into(),
+            SceneTarget::StandardNormal { dim } => format!("normal{dim}"),
+        }
+    }
+
+    /// Checks the points of a point set and the glyphs of a word; `role` ("target", "source")
+    /// names it in the message.
+    fn check(&self, role: &str) -> Result<(), String> {
+        match self {
+            SceneTarget::Points { points, .. } => {
+                if points.is_empty() {
+                    return Err(format!("the {role} holds no points"));
+                }
+                limits::check(
+                    &format!("{role} points"),
+                    points.len(),
+                    limits::MAX_POINTS,
+                    16,
+                )
+                .map_err(|error| error.to_string())?;
+                if let Some(index) = points.iter().position(|p| {
+                    !(p[0].is_finite()
+                        && p[1].is_finite()
+                        && p[0].abs() <= MAX_COORDINATE_F64
+                        && p[1].abs() <= MAX_COORDINATE_F64)
+                }) {
+                    return Err(format!(
+                        "{role} point {index} is not a usable coordinate pair: {:?}",
+                        points[index]
+                    ));
+                }
+                Ok(())
+            }
+            SceneTarget::Word { text } => Distribution::word(text)
+                .map(drop)
+                .map_err(|error| format!("{role}: {error}")),
+            SceneTarget::Rows { rows, .. } => {
+                let dim = rows.first().map_or(0, Vec::len);
+                if dim == 0 || rows.iter().any(|row| row.len() != dim) {
+                    return Err(format!("the {role}'s rows are empty or of unequal widths"));
+                }
+                if rows.iter().flatten().any(|value| !value.is_finite()) {
+                    return Err(format!("the {role}'s rows hold a non-finite value"));
+                }
+                Ok(())
+            }
+            SceneTarget::Preset { .. }
+            | SceneTarget::Picture { .. }
+            | SceneTarget::Digits
+            | SceneTarget::StandardNormal { .. } => Ok(()),
+        }
+    }
+}
+
+/// A scene's source: a preset is written as its bare name (the format before pictures and
+/// words), anything else as a tagged [`SceneTarget`].
+mod source_serde {
+    use super::{Preset, SceneTarget};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(source: &SceneTarget, out: S) -> Result<S::Ok, S::Error> {
+        match source {
+            SceneTarget::Preset { name } => name.serialize(out),
+            other => other.serialize(out),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<SceneTarget, D::Error> {
+        let value = serde_json::Value::deserialize(input)?;
+        match value {
+            serde_json::Value::String(name) => Preset::from_name(&name)
+                .map(|name| SceneTarget::Preset { name })
+                .map_err(|_| {
+                    D::Error::custom(format!(
+                        "unknown source preset '{name}' (presets: {})",
+                        Preset::valid_names()
+                    ))
+                }),
+            other => SceneTarget::deserialize(other).map_err(D::Error::custom),
+        }
+    }
 }
 
 /// The overlay toggles of the plot (the app's `Overlays`).
@@ -242,24 +417,7 @@ impl Scene {
         self.training
             .validate()
             .map_err(|error| format!("training: {error}"))?;
-        if let SceneTarget::Points { points, .. } = &self.target {
-            if points.is_empty() {
-                return Err("the target holds no points".into());
-            }
-            limits::check("target points", points.len(), limits::MAX_POINTS, 16)
-                .map_err(|error| error.to_string())?;
-            if let Some(index) = points.iter().position(|p| {
-                !(p[0].is_finite()
-                    && p[1].is_finite()
-                    && p[0].abs() <= MAX_COORDINATE_F64
-                    && p[1].abs() <= MAX_COORDINATE_F64)
-            }) {
-                return Err(format!(
-                    "target point {index} is not a usable coordinate pair: {:?}",
-                    points[index]
-                ));
-            }
-        }
-        Ok(())
+        self.source.check("source")?;
+        self.target.check("target")
     }
 }

@@ -3,83 +3,92 @@
 //!
 //! The payload is the scene's JSON, URL-safe base64 without padding, with drawn or loaded points
 //! quantised to multiples of 1/1000 (stored as integers) and without the model path, which means
-//! nothing on another machine. `v1` is the link format's version: a link of another version is
-//! refused with the reason, never misread.
+//! nothing on another machine. A word travels as its text. A picture travels as its density
+//! grid averaged down to [`LINK_GRID_SIDE`] cells a side and [`LINK_GRID_LEVELS`] levels, and
+//! such a link deflates the JSON before the base64 (format `v2`); a link with a picture must fit
+//! in [`MAX_LINK_CHARS`] characters, or making it fails with the length it would have.
+//! `v1`/`v2` is the link format's version: a link of another version is refused with the
+//! reason, never misread.
 
+use crate::encoding::{base64url_decode as decode, base64url_encode as encode, deflate, inflate};
 use crate::scene::{Scene, SceneError, SceneTarget};
 use std::path::Path;
 
 /// The fragment key that carries a scene.
 pub const FRAGMENT_KEY: &str = "scene=";
-/// The link format this nsgf writes and reads.
+/// The link format of scenes without pictures: base64url of the JSON.
 pub const LINK_VERSION: &str = "v1";
+/// The link format of scenes with a picture: base64url of the deflated JSON.
+pub const DEFLATED_LINK_VERSION: &str = "v2";
+/// The longest link with a picture nsgf makes (browsers and chat programs cut longer ones).
+pub const MAX_LINK_CHARS: usize = 2000;
+/// A picture in a link is averaged down to at most this many cells a side.
+pub const LINK_GRID_SIDE: u32 = 64;
+/// A picture in a link keeps this many density levels.
+pub const LINK_GRID_LEVELS: u32 = 16;
+/// The most bytes a deflated link may inflate to.
+const MAX_INFLATED_BYTES: usize = 1 << 20;
 /// Drawn points are stored as integer multiples of 1 / `QUANTUM`.
 pub const QUANTUM: f64 = 1000.0;
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// URL-safe base64 without padding.
-fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * k)) & 63) as usize] as char);
+/// The link of `scene` on the page `base` (the app's address; may be empty). Errors only for a
+/// scene with a picture whose link would be longer than [`MAX_LINK_CHARS`].
+pub fn scene_link(scene: &Scene, base: &str) -> Result<String, SceneError> {
+    let mut scene = scene.clone();
+    let mut has_picture = false;
+    for part in [&mut scene.source, &mut scene.target] {
+        if let SceneTarget::Picture { label, grid } = part {
+            has_picture = true;
+            let reduced = grid
+                .reduced(LINK_GRID_SIDE, LINK_GRID_LEVELS)
+                .map_err(|error| SceneError::Invalid {
+                    path: label.clone(),
+                    reason: error.to_string(),
+                })?;
+            *grid = reduced;
         }
     }
-    out
-}
-
-/// Decodes [`encode`]'s output; None on a character outside the alphabet or a bad length.
-fn decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 4 == 1 {
-        return None;
-    }
-    let mut values = Vec::with_capacity(text.len());
-    for c in text.bytes() {
-        values.push(ALPHABET.iter().position(|&a| a == c)? as u32);
-    }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for chunk in values.chunks(4) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (k, &v)| n | (v << (18 - 6 * k)));
-        for k in 0..chunk.len() - 1 {
-            out.push((n >> (16 - 8 * k)) as u8);
-        }
-    }
-    Some(out)
-}
-
-/// The link of `scene` on the page `base` (the app's address; may be empty).
-pub fn scene_link(scene: &Scene, base: &str) -> String {
-    let mut value = serde_json::to_value(scene).unwrap_or_default();
+    let mut value = serde_json::to_value(&scene).unwrap_or_default();
     if let Some(object) = value.as_object_mut() {
         object.remove("model");
     }
-    if let SceneTarget::Points { points, .. } = &scene.target {
-        let quantised: Vec<[i64; 2]> = points
-            .iter()
-            .map(|p| {
-                [
-                    (p[0] * QUANTUM).round() as i64,
-                    (p[1] * QUANTUM).round() as i64,
-                ]
-            })
-            .collect();
-        value["target"]["points"] = serde_json::json!(quantised);
+    for (role, part) in [("source", &scene.source), ("target", &scene.target)] {
+        if let SceneTarget::Points { points, .. } = part {
+            let quantised: Vec<[i64; 2]> = points
+                .iter()
+                .map(|p| {
+                    [
+                        (p[0] * QUANTUM).round() as i64,
+                        (p[1] * QUANTUM).round() as i64,
+                    ]
+                })
+                .collect();
+            value[role]["points"] = serde_json::json!(quantised);
+        }
     }
     let base = base.split('#').next().unwrap_or_default();
-    format!(
-        "{base}#{FRAGMENT_KEY}{LINK_VERSION}.{}",
-        encode(value.to_string().as_bytes())
-    )
+    let json = value.to_string();
+    if !has_picture {
+        return Ok(format!(
+            "{base}#{FRAGMENT_KEY}{LINK_VERSION}.{}",
+            encode(json.as_bytes())
+        ));
+    }
+    let link = format!(
+        "{base}#{FRAGMENT_KEY}{DEFLATED_LINK_VERSION}.{}",
+        encode(&deflate(json.as_bytes()))
+    );
+    if link.chars().count() > MAX_LINK_CHARS {
+        return Err(SceneError::Invalid {
+            path: "the share link".into(),
+            reason: format!(
+                "the picture does not fit in a link: it would be {} characters, over the limit \
+                 of {MAX_LINK_CHARS} (save the scene as a file instead)",
+                link.chars().count()
+            ),
+        });
+    }
+    Ok(link)
 }
 
 /// Whether `text` is a share link (it carries `#scene=`).
@@ -103,17 +112,28 @@ pub fn scene_from_link(link: &str) -> Result<Scene, SceneError> {
     let (version, payload) = fragment
         .split_once('.')
         .ok_or_else(|| bad("no version before the scene".into()))?;
-    if version != LINK_VERSION {
+    if version != LINK_VERSION && version != DEFLATED_LINK_VERSION {
         return Err(bad(format!(
-            "link format {version}, but this nsgf reads {LINK_VERSION}"
+            "link format {version}, but this nsgf reads {LINK_VERSION} and \
+             {DEFLATED_LINK_VERSION}"
         )));
     }
     let bytes = decode(payload).ok_or_else(|| bad("the scene is not valid base64url".into()))?;
+    let bytes = if version == DEFLATED_LINK_VERSION {
+        inflate(&bytes, MAX_INFLATED_BYTES)
+            .ok_or_else(|| bad("the scene is not valid deflate data".into()))?
+    } else {
+        bytes
+    };
     let mut value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|error| bad(format!("the scene is not valid JSON ({error})")))?;
-    if value["target"]["kind"] == "points"
-        && let Some(points) = value["target"]["points"].as_array_mut()
-    {
+    for role in ["source", "target"] {
+        if value[role]["kind"] != "points" {
+            continue;
+        }
+        let Some(points) = value[role]["points"].as_array_mut() else {
+            continue;
+        };
         for point in points.iter_mut() {
             let coordinates: Option<Vec<f64>> = point.as_array().map(|pair| {
                 pair.iter()
@@ -128,23 +148,4 @@ pub fn scene_from_link(link: &str) -> Result<Scene, SceneError> {
         }
     }
     Scene::from_json(&value.to_string(), origin)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64url_round_trips_every_length() {
-        for length in 0..40 {
-            let bytes: Vec<u8> = (0..length).map(|i| (i * 37 + 11) as u8).collect();
-            let text = encode(&bytes);
-            assert!(!text.contains(['+', '/', '=']));
-            assert_eq!(decode(&text), Some(bytes));
-        }
-        assert_eq!(encode(b"Man"), "TWFu");
-        assert_eq!(decode("TWE"), Some(b"Ma".to_vec()));
-        assert_eq!(decode("T"), None);
-        assert_eq!(decode("TW*u"), None);
-    }
 }

@@ -4,7 +4,7 @@
 use super::drawing::Brush;
 use super::state::{
     AppState, Command, DRAWN_LABEL, DrawCommand, FileCommand, FlowView, InputCommand,
-    MAX_PARTICLES, MeanfieldCommand, TargetChoice, ViewCommand,
+    MAX_PARTICLES, MeanfieldCommand, ShapeCommand, SourceChoice, TargetChoice, ViewCommand,
 };
 use super::view_options::ViewOptions;
 use super::widgets::{self, labelled};
@@ -29,18 +29,55 @@ pub fn view_picker_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>
     });
 }
 
+/// The word box and the picture row of the data grid: typing changes the target at once; a
+/// picture opens with a file dialog (or by dropping it on the window), with its invert switch
+/// and threshold.
+fn shapes_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let word_label = widgets::with_tip(ui.label("Word"), "Word");
+    let mut word = state.shapes().word().to_string();
+    if ui
+        .add(egui::TextEdit::singleline(&mut word).hint_text("type a word"))
+        .labelled_by(word_label.id)
+        .changed()
+    {
+        commands.push(ShapeCommand::SetWord(word).into());
+    }
+    ui.end_row();
+
+    widgets::with_tip(ui.label("Picture"), "Picture");
+    ui.horizontal(|ui| {
+        if ui
+            .button("Open…")
+            .on_hover_text(widgets::tip("Picture").unwrap_or_default())
+            .clicked()
+        {
+            commands.push(FileCommand::LoadPicture.into());
+        }
+        let mut options = state.shapes().options();
+        // A short slider keeps the row within the side panel.
+        ui.spacing_mut().slider_width = 70.0;
+        let inverted = ui
+            .checkbox(&mut options.invert, "invert")
+            .on_hover_text("Mass from light (or transparent) pixels instead of dark (or opaque)")
+            .changed();
+        let thresholded = ui
+            .add(Slider::new(&mut options.threshold, 0.0..=0.95).text("threshold"))
+            .on_hover_text("Pixels of density at or below this count as empty")
+            .changed();
+        if inverted || thresholded {
+            commands.push(ShapeCommand::SetPictureOptions(options).into());
+        }
+    });
+    ui.end_row();
+}
+
 /// Source, target, n, seed and "new samples".
 pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     egui::Grid::new("data_grid").num_columns(2).show(ui, |ui| {
         let source_label = widgets::with_tip(ui.label("Source"), "Source");
         let planar = state.dimension() == 2;
-        let source_text = if planar {
-            state.settings().source.name().to_string()
-        } else {
-            state.source_distribution().label()
-        };
         ComboBox::from_id_salt("source_preset")
-            .selected_text(source_text)
+            .selected_text(state.source_label())
             .show_ui(ui, |ui| {
                 if !planar {
                     ui.label(format!(
@@ -50,11 +87,18 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                     return;
                 }
                 for preset in Preset::ALL {
+                    let choice = SourceChoice::Preset(preset);
                     if ui
-                        .selectable_label(state.settings().source == preset, preset.name())
+                        .selectable_label(state.settings().source == choice, preset.name())
                         .clicked()
                     {
                         commands.push(InputCommand::SetSource(preset).into());
+                    }
+                }
+                if let Some(shape) = state.shapes().target() {
+                    let label = format!("{} (the target's shape)", shape.label());
+                    if ui.selectable_label(false, label).clicked() {
+                        commands.push(ShapeCommand::TargetAsSource.into());
                     }
                 }
             })
@@ -86,6 +130,12 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                 {
                     commands.push(InputCommand::SetTarget(TargetChoice::Drawn).into());
                 }
+                if let Some(shape) = state.shapes().target() {
+                    let chosen = state.settings().target == TargetChoice::Shape;
+                    if ui.selectable_label(chosen, shape.label()).clicked() {
+                        commands.push(InputCommand::SetTarget(TargetChoice::Shape).into());
+                    }
+                }
                 if ui
                     .selectable_label(
                         state.settings().target == TargetChoice::Digits,
@@ -104,6 +154,8 @@ pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             .labelled_by(target_label.id)
             .on_hover_text(widgets::tip("Target").unwrap_or_default());
         ui.end_row();
+
+        shapes_ui(ui, state, commands);
 
         let mut particles = state.settings().particles;
         if labelled(
@@ -396,13 +448,16 @@ pub fn scene_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             )
             .clicked()
         {
-            let link =
-                crate::scene_link::scene_link(&state.scene(), &super::platform::share_base());
-            let length = link.len();
-            ui.ctx().copy_text(link);
-            commands.push(Command::Say(format!(
-                "copied the share link ({length} characters) to the clipboard"
-            )));
+            match crate::scene_link::scene_link(&state.scene(), &super::platform::share_base()) {
+                Ok(link) => {
+                    let length = link.len();
+                    ui.ctx().copy_text(link);
+                    commands.push(Command::Say(format!(
+                        "copied the share link ({length} characters) to the clipboard"
+                    )));
+                }
+                Err(error) => commands.push(Command::Fail(error.to_string())),
+            }
         }
     });
 }

@@ -242,6 +242,8 @@ pub struct TrainRequest {
 pub enum FileRequest {
     /// Read a CSV file as the drawn target (None: a native dialog asks which).
     LoadPoints(Option<PathBuf>),
+    /// Read a picture as the target (None: a native dialog asks which).
+    LoadPicture(Option<PathBuf>),
     /// Save the drawn points as CSV.
     SavePoints {
         /// The points.
@@ -294,6 +296,7 @@ impl FileRequest {
     pub fn path(&self) -> Option<&PathBuf> {
         match self {
             Self::LoadPoints(path)
+            | Self::LoadPicture(path)
             | Self::LoadModel(path)
             | Self::OpenScene(path)
             | Self::SavePoints { path, .. }
@@ -309,6 +312,7 @@ impl FileRequest {
     pub fn purpose(&self) -> DialogPurpose {
         match self {
             Self::LoadPoints(_) | Self::OpenDropped(_) => DialogPurpose::LoadPoints,
+            Self::LoadPicture(_) => DialogPurpose::LoadPicture,
             Self::SavePoints { .. } => DialogPurpose::SavePoints,
             Self::LoadModel(_) => DialogPurpose::LoadModel,
             Self::SaveModel { .. } => DialogPurpose::SaveModel,
@@ -323,6 +327,7 @@ impl FileRequest {
     pub fn op(&self) -> FileOp {
         match self {
             Self::LoadPoints(_) => FileOp::LoadPoints,
+            Self::LoadPicture(_) => FileOp::LoadPicture,
             Self::SavePoints { .. } => FileOp::SavePoints,
             Self::LoadModel(_) => FileOp::LoadModel,
             Self::SaveModel { .. } => FileOp::SaveModel,
@@ -372,6 +377,8 @@ pub enum Request {
 pub enum FileOp {
     /// Loading a CSV as the drawn target.
     LoadPoints,
+    /// Loading a picture as the target.
+    LoadPicture,
     /// Saving the drawn points.
     SavePoints,
     /// Loading a model.
@@ -493,6 +500,11 @@ pub enum WorkerEvent {
         generation: u64,
         /// The model, or why not (cancelled, diverged, invalid).
         result: Result<Box<TrainedModel>, JobError>,
+    },
+    /// A picture was read and decoded.
+    PictureLoaded {
+        /// Its mass (the label names the file).
+        mass: Box<crate::data::PictureMass>,
     },
     /// A point set was loaded from `label`.
     PointsLoaded {

@@ -254,7 +254,7 @@ pub fn publish(state: &super::state::AppState, frame_times: &super::view_options
         for (key, value) in [
             (
                 "nsgf_target",
-                wasm_bindgen::JsValue::from_str(state.target_label()),
+                wasm_bindgen::JsValue::from_str(&state.target_label()),
             ),
             (
                 "nsgf_particles",

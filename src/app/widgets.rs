@@ -9,8 +9,16 @@ pub fn tip(label: &str) -> Option<&'static str> {
     Some(match label {
         "Source" => "The distribution the particles start from",
         "Target" => {
-            "The distribution the particles flow to (a preset, the drawn points, or the 8×8 \
-             digits in 64 dimensions)"
+            "The distribution the particles flow to (a preset, the drawn points, a picture, \
+             a word, or the 8×8 digits in 64 dimensions)"
+        }
+        "Word" => {
+            "Type a word: the target becomes its letters, drawn in the built-in font (lower \
+             case, digits, Greek and Cyrillic work)"
+        }
+        "Picture" => {
+            "A PNG, JPEG or WebP picture as the target (or drop one on the window): mass from \
+             dark pixels, or from opaque ones where the picture has transparency"
         }
         "Particles" => "Number of particles, and of target samples (count)",
         "Mean-field limit…" => {

@@ -598,15 +598,12 @@ impl Workers {
         wasm_bindgen_futures::spawn_local(async move {
             let name = file.path().to_path_buf();
             let event = match file.bytes_async().await {
-                Ok(bytes) => {
-                    let text = String::from_utf8_lossy(&bytes);
-                    open_dropped_text(&text, &name).unwrap_or_else(|error| {
-                        WorkerEvent::FileFailed {
-                            op: FileOp::OpenDropped,
-                            error,
-                        }
-                    })
-                }
+                Ok(bytes) => open_dropped_bytes(&bytes, &name).unwrap_or_else(|error| {
+                    WorkerEvent::FileFailed {
+                        op: FileOp::OpenDropped,
+                        error,
+                    }
+                }),
                 Err(reason) => WorkerEvent::FileFailed {
                     op: FileOp::OpenDropped,
                     error: JobError::Browser(format!(
@@ -1259,11 +1256,9 @@ fn pick_and_load_web(purpose: DialogPurpose, sender: EventSender) {
             Some(handle) => {
                 let name = PathBuf::from(handle.file_name());
                 let bytes = handle.read().await;
-                open_dropped_text(&String::from_utf8_lossy(&bytes), &name).unwrap_or_else(|error| {
-                    WorkerEvent::FileFailed {
-                        op: FileOp::OpenDropped,
-                        error,
-                    }
+                open_dropped_bytes(&bytes, &name).unwrap_or_else(|error| WorkerEvent::FileFailed {
+                    op: FileOp::OpenDropped,
+                    error,
                 })
             }
         };
@@ -1380,6 +1375,7 @@ pub fn download_bytes(request: FileRequest) -> Result<(String, Vec<u8>), JobErro
             .0
         }
         FileRequest::LoadPoints(_)
+        | FileRequest::LoadPicture(_)
         | FileRequest::LoadModel(_)
         | FileRequest::OpenScene(_)
         | FileRequest::OpenDropped(_) => {
@@ -1461,6 +1457,9 @@ fn carry_out(request: FileRequest, path: &Path) -> Result<WorkerEvent, JobError>
             path: path_buf,
         },
         FileRequest::OpenDropped(_) => open_dropped(path)?,
+        FileRequest::LoadPicture(_) => WorkerEvent::PictureLoaded {
+            mass: Box::new(crate::data::PictureMass::read(path)?),
+        },
         FileRequest::SavePng {
             animation,
             look,
@@ -1497,17 +1496,32 @@ fn carry_out(request: FileRequest, path: &Path) -> Result<WorkerEvent, JobError>
     })
 }
 
-/// A dropped file, told apart by its content: JSON with `networks` is a model, JSON with a
-/// `target` a scene, anything else is read as CSV points.
+/// A dropped file, told apart by its content: a PNG, JPEG or WebP picture becomes the target,
+/// JSON with `networks` is a model, JSON with a `target` a scene, anything else is read as CSV
+/// points.
 fn open_dropped(path: &Path) -> Result<WorkerEvent, JobError> {
-    let text = std::fs::read_to_string(path).map_err(|source| {
+    let bytes = std::fs::read(path).map_err(|source| {
         JobError::from(crate::scene::SceneError::Io {
             action: "read",
             path: path.display().to_string(),
             source,
         })
     })?;
-    open_dropped_text(&text, path)
+    open_dropped_bytes(&bytes, path)
+}
+
+/// A dropped or picked file's `bytes` (from `path`, or a browser's file name), told apart by
+/// their content: a picture by its first bytes, else text as [`open_dropped_text`] reads it.
+pub fn open_dropped_bytes(bytes: &[u8], path: &Path) -> Result<WorkerEvent, JobError> {
+    if image::guess_format(bytes).is_ok() {
+        return Ok(WorkerEvent::PictureLoaded {
+            mass: Box::new(crate::data::PictureMass::decode(
+                bytes,
+                &path.display().to_string(),
+            )?),
+        });
+    }
+    open_dropped_text(&String::from_utf8_lossy(bytes), path)
 }
 
 /// A dropped file's `text` (from `path`, or a browser's file name), told apart by its content.

@@ -21,10 +21,12 @@ pub struct AnimationArgs {
     /// Show the empirical Sinkhorn particle flow from --source to --target instead.
     #[arg(long, requires_all = ["source", "target"])]
     pub flow: bool,
-    /// Source of the particle flow: a preset name or a CSV file of x,y points.
+    /// Source of the particle flow: a preset name, image:PICTURE, text:WORD or a CSV file of
+    /// x,y points.
     #[arg(long, value_name = "NAME|FILE", requires = "flow")]
     pub source: Option<String>,
-    /// Target of the particle flow: a preset name or a CSV file of x,y points.
+    /// Target of the particle flow: a preset name, image:PICTURE, text:WORD or a CSV file of
+    /// x,y points.
     #[arg(long, value_name = "NAME|FILE", requires = "flow")]
     pub target: Option<String>,
     /// Number of particles (and of target samples drawn underneath).
@@ -77,7 +79,7 @@ impl AnimationArgs {
         ));
         let flow = options.simulate()?;
         let title = format!(
-            "{} -> {}",
+            "{} → {}",
             short_name(&flow.source.label()),
             short_name(&flow.target.label())
         );
@@ -96,7 +98,7 @@ impl AnimationArgs {
             trajectory.nfe()
         ));
         let title = format!(
-            "{} -> {}",
+            "{} → {}",
             short_name(&model.source.label()),
             short_name(&model.target.label())
         );

@@ -1,4 +1,5 @@
-//! `nsgf data`: sample a preset or resample a CSV file, CSV points on stdout.
+//! `nsgf data`: sample a preset, a picture or a word, or resample a CSV file; CSV points on
+//! stdout.
 
 use crate::data::{Distribution, csv_points, seeded_rng};
 use std::io::Write;
@@ -6,8 +7,10 @@ use std::io::Write;
 /// Arguments of `nsgf data`.
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
-    /// A preset name (gaussian, 8gaussians, moons, checkerboard, …) or a CSV file of x,y points.
-    #[arg(value_name = "NAME|FILE")]
+    /// A preset name (gaussian, 8gaussians, moons, checkerboard, …), a picture
+    /// (image:FILE.png[,invert][,threshold=T]; PNG, JPEG, WebP), a word (text:NSGF) or a CSV
+    /// file of x,y points.
+    #[arg(value_name = "NAME|image:FILE|text:WORD|FILE")]
     pub distribution: String,
     /// Number of points to write.
     #[arg(long, default_value_t = 1000)]

@@ -7,10 +7,10 @@ use std::io::Write;
 /// Arguments of `nsgf flow`.
 #[derive(Debug, clap::Args)]
 pub struct FlowArgs {
-    /// Source distribution: a preset name or a CSV file.
+    /// Source distribution: a preset name, image:PICTURE, text:WORD or a CSV file.
     #[arg(long)]
     pub source: String,
-    /// Target distribution: a preset name or a CSV file.
+    /// Target distribution: a preset name, image:PICTURE, text:WORD or a CSV file.
     #[arg(long)]
     pub target: String,
     /// Number of particles (and of target samples).

@@ -8,10 +8,10 @@ use crate::ot::SinkhornParams;
 /// Arguments of `nsgf meanfield`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct MeanfieldArgs {
-    /// Source: a preset name or a CSV file.
+    /// Source: a preset name, image:PICTURE, text:WORD or a CSV file.
     #[arg(long, default_value = "gaussian")]
     pub source: String,
-    /// Target: a preset name or a CSV file.
+    /// Target: a preset name, image:PICTURE, text:WORD or a CSV file.
     #[arg(long, default_value = "moons")]
     pub target: String,
     /// Sample sizes n (source and target alike), comma-separated; the largest is the reference.

@@ -128,7 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Onestep(args)) => onestep::run(&args),
         Some(Command::Link(args)) => {
             let scene = crate::scene::Scene::load(&args.scene)?;
-            println!("{}", crate::scene_link::scene_link(&scene, &args.base));
+            println!("{}", crate::scene_link::scene_link(&scene, &args.base)?);
             Ok(())
         }
     }

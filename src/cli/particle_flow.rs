@@ -76,9 +76,9 @@ impl From<FlowModeArg> for VelocityMode {
 /// The options of a particle flow on the command line.
 #[derive(Debug, Clone)]
 pub struct ParticleFlowOptions<'a> {
-    /// Source: a preset name or a CSV file.
+    /// Source: a preset name, image:PICTURE, text:WORD or a CSV file.
     pub source: &'a str,
-    /// Target: a preset name or a CSV file.
+    /// Target: a preset name, image:PICTURE, text:WORD or a CSV file.
     pub target: &'a str,
     /// Particles (and target samples).
     pub n: usize,

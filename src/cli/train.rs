@@ -12,13 +12,14 @@ use std::sync::atomic::AtomicBool;
 /// Arguments of `nsgf train`; every hyperparameter defaults to the method's tuned value.
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
-    /// Source distribution: a preset name or a CSV file (default with --teacher or --init:
-    /// that model's; with a d-dimensional target: the standard normal).
+    /// Source distribution: a preset name, image:PICTURE, text:WORD or a CSV file (default
+    /// with --teacher or --init: that model's; with a d-dimensional target: the standard
+    /// normal).
     #[arg(long)]
     pub source: Option<String>,
-    /// Target distribution: a preset name or a CSV file (default with --teacher or --init:
-    /// that model's), or `digits` or a CSV file of more than two columns for a d-dimensional
-    /// model.
+    /// Target distribution: a preset name, image:PICTURE, text:WORD or a CSV file (default
+    /// with --teacher or --init: that model's), or `digits` or a CSV file of more than two
+    /// columns for a d-dimensional model.
     #[arg(long, required_unless_present_any = ["teacher", "init"])]
     pub target: Option<String>,
     /// NSGF, NSGF++, a one-step generator, or a flow-matching rival (OT-CFM, I-CFM, rectified
@@ -208,8 +209,8 @@ fn distribution_or_guides(
         (Some(spec), _) => Ok(Distribution::parse(spec)?),
         (None, Some(guide)) => Ok(pick(guide).clone()),
         (None, None) => anyhow::bail!(
-            "--source and --target are required (a preset name or a CSV file; with --teacher or \
-             --init they default to that model's)"
+            "--source and --target are required (a preset name, image:PICTURE, text:WORD or a \
+             CSV file; with --teacher or --init they default to that model's)"
         ),
     }
 }

@@ -1,13 +1,18 @@
 //! Seeded, reproducible distributions in any dimension: the named 2D presets, point sets read
-//! from CSV (of any width) or drawn, the shipped 8×8 digits (64 dimensions) and the standard
-//! normal in d dimensions.
+//! from CSV (of any width) or drawn, pictures and words (2D), the shipped 8×8 digits (64
+//! dimensions) and the standard normal in d dimensions.
 
 pub mod csv_points;
 pub mod csv_rows;
+pub mod density;
 pub mod digits;
+pub mod picture;
 pub mod presets;
 mod rows;
+pub mod word;
 
+pub use density::DensityGrid;
+pub use picture::{PictureMass, PictureOptions};
 pub use presets::Preset;
 
 use crate::limits;
@@ -109,11 +114,33 @@ pub enum DataError {
         /// The dimension needed.
         needed: usize,
     },
+    /// A picture that cannot be used: not a picture, truncated, too large, or no mass.
+    #[error("{path}: {reason}")]
+    BadPicture {
+        /// The file (or the dropped file's name).
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A word that cannot be drawn: empty, too long, or without printable glyphs.
+    #[error("text:{text:?}: {reason}")]
+    BadWord {
+        /// The word as given.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
-/// A distribution to sample from, in any dimension: a named 2D preset, a fixed point set (from a
-/// CSV file or drawn in the app; n ≤ its size draws a random subset, larger n draws with
-/// replacement), the standard normal in d dimensions, or the shipped digits.
+/// The prefix of a picture in a distribution spec (`image:logo.png`).
+pub const IMAGE_PREFIX: &str = "image:";
+/// The prefix of a word in a distribution spec (`text:NSGF`).
+pub const TEXT_PREFIX: &str = "text:";
+
+/// A distribution to sample from, in any dimension: a named 2D preset; a fixed point set (from
+/// a CSV file or drawn in the app; n ≤ its size draws a random subset, larger n draws with
+/// replacement); the density of a picture or a word, drawn i.i.d.; the standard normal in d
+/// dimensions; or the shipped digits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Distribution {
     /// One of the named presets.
@@ -124,6 +151,20 @@ pub enum Distribution {
         label: String,
         /// The points themselves (non-empty, finite).
         points: Vec<Point>,
+    },
+    /// A picture's density (see [`picture`]).
+    Picture {
+        /// Where it came from (`image:FILE` with its options), for messages and plots.
+        label: String,
+        /// Its density.
+        grid: DensityGrid,
+    },
+    /// A word drawn in the built-in font (see [`word`]).
+    Word {
+        /// The word.
+        text: String,
+        /// Its density.
+        grid: DensityGrid,
     },
     /// N(0, I) in `dim` dimensions.
     StandardNormal {
@@ -143,11 +184,23 @@ pub enum Distribution {
 }
 
 impl Distribution {
-    /// Parses what a user typed: a preset name, `digits`, `normalD` (the standard normal in D
-    /// dimensions, e.g. `normal64`), else the path of an existing CSV file, read at once: an
+    /// Parses what a user typed: a preset name; `image:FILE[,invert][,threshold=T]` (a PNG,
+    /// JPEG or WebP picture); `text:WORD`; `digits`; `normalD` (the standard normal in D
+    /// dimensions, e.g. `normal64`); else the path of an existing CSV file, read at once: an
     /// `x,y` file into [`Distribution::Points`], a wider one (a column named `label` dropped)
     /// into [`Distribution::Rows`], labelled with the path.
     pub fn parse(spec: &str) -> Result<Distribution, DataError> {
+        if let Some(rest) = spec.strip_prefix(IMAGE_PREFIX) {
+            let (file, options) = PictureOptions::split_spec(rest)?;
+            let grid = PictureMass::read(std::path::Path::new(file))?.density(options)?;
+            return Ok(Distribution::Picture {
+                label: spec.to_string(),
+                grid,
+            });
+        }
+        if let Some(text) = spec.strip_prefix(TEXT_PREFIX) {
+            return Distribution::word(text);
+        }
         if let Ok(preset) = Preset::from_name(spec) {
             return Ok(Distribution::Preset(preset));
         }
@@ -170,7 +223,10 @@ impl Distribution {
     /// The dimension of its points.
     pub fn dim(&self) -> usize {
         match self {
-            Distribution::Preset(_) | Distribution::Points { .. } => 2,
+            Distribution::Preset(_)
+            | Distribution::Points { .. }
+            | Distribution::Picture { .. }
+            | Distribution::Word { .. } => 2,
             Distribution::StandardNormal { dim } => *dim,
             Distribution::Digits => digits::DIM,
             Distribution::Rows { rows, .. } => rows.ncols(),
@@ -181,9 +237,7 @@ impl Distribution {
     /// [`Distribution::sample`] draws them in 2D.
     pub fn sample_cloud(&self, n: usize, rng: &mut SeededRng) -> Result<PointCloud, DataError> {
         match self {
-            Distribution::Preset(_) | Distribution::Points { .. } => {
-                Ok(PointCloud::from_points(&self.sample(n, rng)?))
-            }
+            planar if planar.dim() == 2 => Ok(PointCloud::from_points(&planar.sample(n, rng)?)),
             wide => rows::sample(wide, n, rng),
         }
     }
@@ -218,7 +272,16 @@ impl Distribution {
         }
     }
 
-    /// `n` points of the distribution. A preset draws `n` independent points. A point set gives
+    /// The word `text` drawn in the built-in font.
+    pub fn word(text: &str) -> Result<Distribution, DataError> {
+        Ok(Distribution::Word {
+            text: text.to_string(),
+            grid: word::word_density(text)?,
+        })
+    }
+
+    /// `n` points of the distribution. A preset, a picture or a word draws `n` independent
+    /// points. A point set gives
     /// a uniformly random subset of `n` distinct points (in random order) when `n` ≤ its size,
     /// and `n` points drawn uniformly with replacement when `n` is larger.
     /// A distribution of another dimension than 2 is an error: see [`Distribution::sample_cloud`].
@@ -241,6 +304,9 @@ impl Distribution {
         )?;
         match self {
             Distribution::Preset(preset) => Ok(preset.sample(n, rng)),
+            Distribution::Picture { grid, .. } | Distribution::Word { grid, .. } => {
+                Ok(grid.sample(n, rng))
+            }
             Distribution::Points { label, points } => {
                 if points.is_empty() {
                     return Err(DataError::Empty(label.clone()));
@@ -265,7 +331,10 @@ impl Distribution {
     pub fn label(&self) -> String {
         match self {
             Distribution::Preset(preset) => preset.name().to_string(),
-            Distribution::Points { label, .. } | Distribution::Rows { label, .. } => label.clone(),
+            Distribution::Points { label, .. }
+            | Distribution::Picture { label, .. }
+            | Distribution::Rows { label, .. } => label.clone(),
+            Distribution::Word { text, .. } => format!("{TEXT_PREFIX}{text}"),
             Distribution::StandardNormal { dim } => format!("normal{dim}"),
             Distribution::Digits => "digits".into(),
         }

@@ -80,9 +80,7 @@ pub(super) fn sample(
             }
             Ok(pick_rows(rows, n, rng))
         }
-        Distribution::Preset(_) | Distribution::Points { .. } => {
-            unreachable!("the 2D distributions sample through Distribution::sample")
-        }
+        _ => unreachable!("the 2D distributions sample through Distribution::sample"),
     }
 }
 

@@ -5,8 +5,8 @@
 use super::RenderError;
 use super::animation::{Animation, AnimationRenderer, LookOptions};
 use super::colors::{ARROW_GREY, AXIS_GREY, BACKGROUND, CAPTION_INK, TARGET_GREY, trail_color};
-use super::font;
 use super::scene::FrameScene;
+use super::text;
 use super::viewport::Viewport;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -89,11 +89,11 @@ impl Figure {
             .ticks
             .1
             .iter()
-            .map(|&v| font::text_size(&tick_label(v), scale).0)
+            .map(|&v| text::text_size(&tick_label(v), scale).0)
             .max()
             .unwrap_or(0);
         let left = label_width + 6 * scale + 4;
-        let bottom = (font::LINE_ADVANCE * 2 + 6) * scale;
+        let bottom = text::line_advance(scale) * 2 + 6 * scale;
         (size, left, bottom, 8 * scale)
     }
 
@@ -144,26 +144,26 @@ impl Figure {
                     let (_, py) = viewport.to_pixel([0.0, value], size);
                     fill_grey(&mut strip, fx - 1.0 - tick, fy + py, tick, 1.0);
                     let label = tick_label(value);
-                    let (w, h) = font::text_size(&label, scale);
+                    let (w, h) = text::text_size(&label, scale);
                     let lx = (fx - tick - 3.0 - w as f32).max(0.0) as u32;
                     let ly = (fy + py - h as f32 / 2.0).max(0.0) as u32;
-                    font::draw_text(&mut strip, &label, lx, ly, scale, CAPTION_INK);
+                    text::draw_text(&mut strip, &label, lx, ly, scale, CAPTION_INK);
                 }
             }
             for &value in &self.ticks.0 {
                 let (px, _) = viewport.to_pixel([value, 0.0], size);
                 fill_grey(&mut strip, fx + px, fy + fs, 1.0, tick);
                 let label = tick_label(value);
-                let (w, _) = font::text_size(&label, scale);
+                let (w, _) = text::text_size(&label, scale);
                 let lx = (fx + px - w as f32 / 2.0).max(0.0) as u32;
                 let ly = (fy + fs + tick + 2.0) as u32;
-                font::draw_text(&mut strip, &label, lx, ly, scale, CAPTION_INK);
+                text::draw_text(&mut strip, &label, lx, ly, scale, CAPTION_INK);
             }
             let title = panel_title(t);
-            let (w, _) = font::text_size(&title, scale);
+            let (w, _) = text::text_size(&title, scale);
             let tx = (fx + (fs - w as f32) / 2.0).max(0.0) as u32;
-            let ty = (fy + fs + tick + 4.0) as u32 + font::LINE_ADVANCE * scale;
-            font::draw_text(&mut strip, &title, tx, ty, scale, CAPTION_INK);
+            let ty = (fy + fs + tick + 4.0) as u32 + text::line_advance(scale);
+            text::draw_text(&mut strip, &title, tx, ty, scale, CAPTION_INK);
         }
         Ok(strip)
     }

@@ -4,7 +4,7 @@
 
 use crate::data::digits::{SIDE, grey_level};
 use crate::flow::{PointCloud, Trajectory};
-use crate::render::font::{draw_text, text_size};
+use crate::render::text::{draw_text, text_size};
 use std::io::Write;
 use std::path::Path;
 use tiny_skia::Pixmap;
@@ -128,19 +128,19 @@ pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {
     let kind = trajectory.kind();
     if !kind.is_learned() {
         return format!(
-            "{} T={:.2}\nSTEP {index}/{}",
+            "{} t={:.2}\nstep {index}/{}",
             kind.display_name(),
             frame.t,
             trajectory.len().saturating_sub(1)
         );
     }
     let phase = match trajectory.boundary_frame() {
-        Some(boundary) if index >= boundary => " STRAIGHT",
-        Some(_) => " SINKHORN",
+        Some(boundary) if index >= boundary => " straight",
+        Some(_) => " Sinkhorn",
         None => "",
     };
     format!(
-        "{} T={:.2}\nNFE {}/{}{phase}",
+        "{} t={:.2}\nNFE {}/{}{phase}",
         kind.display_name(),
         frame.t,
         trajectory.nfe_at(index),

@@ -11,13 +11,13 @@
 pub mod animation;
 pub mod colors;
 pub mod figure;
-pub mod font;
 pub mod gif_export;
 pub mod image_grid;
 pub mod palette;
 pub mod pca;
 pub mod raster;
 pub mod scene;
+pub mod text;
 pub mod viewport;
 
 pub use animation::{Animation, AnimationRenderer, DEFAULT_MARGIN, LookOptions};

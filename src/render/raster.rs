@@ -2,8 +2,8 @@
 
 use super::RenderError;
 use super::colors::{ARROW_GREY, AXIS_GREY, BACKGROUND, CAPTION_INK, TARGET_GREY, trail_color};
-use super::font;
 use super::scene::{FrameScene, FrameStyle};
+use super::text;
 use super::viewport::Viewport;
 use crate::Point;
 use std::collections::BTreeMap;
@@ -86,7 +86,7 @@ pub fn render_frame(
     draw_progress(&mut pixmap, scene, style);
     let text_scale = caption_scale(&scene.caption, style);
     let margin = 4 * style.text_scale;
-    font::draw_text(
+    text::draw_text(
         &mut pixmap,
         &scene.caption,
         margin,
@@ -119,7 +119,7 @@ pub fn check_size(size_px: u32) -> Result<(), RenderError> {
 pub(crate) fn caption_scale(caption: &str, style: &FrameStyle) -> u32 {
     let room = style.size_px.saturating_sub(8 * style.text_scale);
     let mut scale = style.caption_scale.clamp(1, style.text_scale.max(1));
-    while scale > 1 && font::text_size(caption, scale).0 > room {
+    while scale > 1 && text::text_size(caption, scale).0 > room {
         scale -= 1;
     }
     scale

@@ -29,7 +29,7 @@ pub struct FrameScene<'a> {
     /// Per-particle arrow vectors in data units (an arrow from `x` to `x + vector`), e.g. η·v for
     /// the Euler step about to be taken. Only a subsample is drawn (see [`FrameStyle`]).
     pub arrows: Option<&'a [Point]>,
-    /// Caption in the top-left corner; '\n' separates lines. Drawn with the built-in 5×7 font.
+    /// Caption in the top-left corner; '\n' separates lines. Drawn in real type (`render::text`).
     pub caption: String,
     /// The progress bar, if any.
     pub progress: Option<FrameProgress>,
@@ -48,8 +48,8 @@ pub struct FrameStyle {
     pub trail_width_px: f32,
     /// At most this many arrows are drawn (an evenly spaced subsample of the particles).
     pub max_arrows: usize,
-    /// Each font pixel of the caption is a square of this many image pixels (a caption too wide
-    /// for the image is drawn smaller).
+    /// Caption size in units of `render::text::PX_PER_SCALE` pixels of font size, growing with
+    /// the image (a caption too wide for the image is drawn smaller).
     pub text_scale: u32,
     /// The caption's text scale (≤ `text_scale`); an animation sets it once so that its longest
     /// caption fits, and the caption keeps one size from frame to frame.

@@ -458,7 +458,44 @@ fn dropped_files_become_the_target_or_open_as_a_scene() {
         harness.state().state().training().config().method,
         Method::NsgfPp
     );
+
+    // A dropped picture becomes the target.
+    let star = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/pictures/star.png");
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(star)));
+    harness.step();
+    wait_until(&mut harness, "the dropped picture is the target", |s| {
+        s.settings().target == TargetChoice::Shape && s.target_label() == "image:star.png"
+    });
     std::fs::remove_dir_all(&directory).ok();
+}
+
+#[test]
+fn typing_in_the_word_box_makes_the_word_the_target() {
+    let mut harness = app_harness(tiny_settings());
+    harness.step();
+    harness
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .expect("the word box")
+        .focus();
+    harness.run_steps(1);
+    harness
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .find(egui_kittest::Node::is_focused)
+        .expect("the focused word box")
+        .type_text("Hi");
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().state().settings().target,
+        TargetChoice::Shape
+    );
+    assert_eq!(harness.state().state().target_label(), "text:Hi");
+    wait_until(&mut harness, "the word's flow runs", |s| {
+        !s.particle().flow().trajectory.is_empty()
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

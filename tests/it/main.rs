@@ -2,6 +2,8 @@
 
 mod any_dim;
 #[cfg(feature = "app")]
+mod app_shapes;
+#[cfg(feature = "app")]
 mod app_state;
 #[cfg(feature = "app")]
 mod app_ui;
@@ -14,6 +16,7 @@ mod cli_table;
 mod cli_velocity;
 mod data_cli;
 mod data_csv;
+mod data_pictures;
 mod data_presets;
 mod figure;
 mod files;

@@ -3,8 +3,8 @@
 
 use nsgf::Point;
 use nsgf::render::colors::{BACKGROUND, TARGET_GREY, particle_color_map};
-use nsgf::render::font::{draw_text, text_size};
 use nsgf::render::palette::GlobalPalette;
+use nsgf::render::text::{draw_text, text_size};
 use nsgf::render::{
     AnimationRenderer, FrameScene, FrameStyle, LookOptions, RenderError, Viewport, colors_by_start,
     render_frame,
@@ -171,19 +171,74 @@ fn colours_follow_the_starting_angle_and_radius() {
     }
 }
 
-#[test]
-fn caption_text_draws_the_font_glyphs() {
-    let mut pixmap = tiny_skia::Pixmap::new(64, 64).expect("pixmap");
+/// The caption snapshot's text: lower case, Greek, an arrow, digits and punctuation.
+const SNAPSHOT_CAPTION: &str = "gaussian → text:NSGF\nNSGF++ φ step 3/20 t=0.15 ε=0.0025";
+
+/// The caption drawn at `scale` on white, the image fitted to the text with a 4 px margin.
+fn caption_image(scale: u32) -> tiny_skia::Pixmap {
+    let (width, height) = text_size(SNAPSHOT_CAPTION, scale);
+    let mut pixmap = tiny_skia::Pixmap::new(width + 8, height + 8).expect("pixmap");
     pixmap.fill(tiny_skia::Color::WHITE);
-    draw_text(&mut pixmap, "1", 10, 10, 2, [0, 0, 0]);
-    // '1' has a full-width base row (0x0E: columns 1..=3) and an empty first column.
-    let ink = |x: u32, y: u32| pixmap.pixel(x, y).expect("inside").red() == 0;
-    let base_row_y = 10 + 6 * 2;
-    assert!(ink(10 + 2, base_row_y) && ink(10 + 6, base_row_y));
-    assert!(!ink(10, base_row_y) && !ink(10 + 8, base_row_y));
-    assert!(ink(10 + 4, 10), "stem at the top");
-    assert_eq!(text_size("ab\nc", 1), (11, 17));
-    assert_eq!(text_size("T=0.50", 2), ((6 * 6 - 1) * 2, 14));
+    draw_text(&mut pixmap, SNAPSHOT_CAPTION, 4, 4, scale, [20, 20, 20]);
+    pixmap
+}
+
+/// Captions in real type: the drawn caption matches the reviewed snapshot
+/// `tests/snapshots/caption.png` (`UPDATE_SNAPSHOTS=1` writes it again: look at it before
+/// committing), and grows with the scale.
+#[test]
+fn caption_snapshot_in_real_type() {
+    let image = caption_image(2);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/caption.png");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        image.save_png(&path).expect("write the snapshot");
+    }
+    let expected = tiny_skia::Pixmap::load_png(&path).expect("the snapshot exists");
+    assert_eq!(
+        (image.width(), image.height()),
+        (expected.width(), expected.height()),
+        "caption size changed"
+    );
+    // Rasterisers may round a coverage differently across platforms: allow small differences
+    // on a few pixels, never a missing or extra glyph.
+    let differing = image
+        .pixels()
+        .iter()
+        .zip(expected.pixels())
+        .filter(|(a, b)| a.red().abs_diff(b.red()) > 24)
+        .count();
+    assert!(
+        differing * 1000 <= image.pixels().len(),
+        "{differing} pixels differ"
+    );
+    let ink = |pixmap: &tiny_skia::Pixmap| pixmap.pixels().iter().filter(|p| p.red() < 128).count();
+    assert!(ink(&image) > 500, "the caption leaves ink");
+    let small = caption_image(1);
+    assert!(image.width() > small.width() * 19 / 10 && image.height() > small.height() * 3 / 2);
+    assert!(ink(&image) > 3 * ink(&small));
+}
+
+/// Characters the 5×7 font could not write are real glyphs now: each leaves its own ink, unlike
+/// a character the font lacks.
+#[test]
+fn lower_case_greek_and_arrows_have_glyphs() {
+    let ink_of = |text: &str| {
+        let mut pixmap = tiny_skia::Pixmap::new(40, 40).expect("pixmap");
+        pixmap.fill(tiny_skia::Color::WHITE);
+        draw_text(&mut pixmap, text, 4, 4, 2, [0, 0, 0]);
+        pixmap.pixels().iter().map(|p| p.red()).collect::<Vec<u8>>()
+    };
+    let glyphs: Vec<Vec<u8>> = ["a", "A", "ε", "φ", "→", "e"]
+        .iter()
+        .map(|c| ink_of(c))
+        .collect();
+    for (i, a) in glyphs.iter().enumerate() {
+        assert!(a.iter().any(|&r| r < 100), "glyph {i} leaves ink");
+        for b in &glyphs[i + 1..] {
+            assert_ne!(a, b, "two characters drew the same glyph");
+        }
+    }
+    assert!(nsgf::font::covers('ε') && nsgf::font::covers('→'));
 }
 
 #[test]

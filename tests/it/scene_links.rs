@@ -1,11 +1,104 @@
-//! Share links: a scene round-trips through its link (drawn points to 1/1000), a link of
-//! another version or a damaged one is a clear error, and `nsgf link` / `nsgf --scene LINK`
-//! work from the command line.
+//! Share links: a scene round-trips through its link (drawn points to 1/1000, a word as its
+//! text, a picture as a 64-cell, 16-level grid within 2,000 characters), a link of another
+//! version or a damaged one is a clear error, and `nsgf link` / `nsgf --scene LINK` work from
+//! the command line.
 
 use crate::support::nsgf;
+use nsgf::data::{DensityGrid, Distribution};
 use nsgf::scene::{Scene, SceneTarget};
-use nsgf::scene_link::{is_scene_link, scene_from_link, scene_link};
+use nsgf::scene_link::{
+    LINK_GRID_LEVELS, LINK_GRID_SIDE, MAX_LINK_CHARS, is_scene_link, scene_from_link, scene_link,
+};
 use std::path::Path;
+
+fn star_to_moon() -> Scene {
+    Scene::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes/star-to-moon.json"))
+        .expect("the shipped picture scene loads")
+}
+
+#[test]
+fn a_word_travels_as_its_text() {
+    let scene = Scene {
+        source: SceneTarget::Word { text: "ab".into() },
+        target: SceneTarget::Word {
+            text: "nsgf → ε".into(),
+        },
+        ..heart()
+    };
+    let link = scene_link(&scene, "").unwrap();
+    assert!(link.starts_with("#scene=v1."), "{link:.20}");
+    let back = scene_from_link(&link).unwrap();
+    assert_eq!(back.target, scene.target);
+    assert_eq!(back.source, scene.source);
+    let Distribution::Word { text, .. } = back.target.distribution().unwrap() else {
+        panic!("a word");
+    };
+    assert_eq!(text, "nsgf → ε");
+}
+
+#[test]
+fn pictures_travel_as_small_grids_within_the_limit() {
+    let scene = star_to_moon();
+    let link = scene_link(&scene, "https://example.org/nsgf/").unwrap();
+    assert!(
+        link.starts_with("https://example.org/nsgf/#scene=v2."),
+        "{link:.40}"
+    );
+    assert!(link.len() <= MAX_LINK_CHARS, "{} characters", link.len());
+    let back = scene_from_link(&link).unwrap();
+    for (sent, came) in [(&scene.source, &back.source), (&scene.target, &back.target)] {
+        let (
+            SceneTarget::Picture { label, grid },
+            SceneTarget::Picture {
+                label: l2,
+                grid: g2,
+            },
+        ) = (sent, came)
+        else {
+            panic!("pictures");
+        };
+        assert_eq!(label, l2);
+        assert!(g2.width() <= LINK_GRID_SIDE && g2.height() <= LINK_GRID_SIDE);
+        assert_eq!(*g2, grid.reduced(LINK_GRID_SIDE, LINK_GRID_LEVELS).unwrap());
+        let levels: std::collections::BTreeSet<u8> = g2.cells().iter().copied().collect();
+        assert!(levels.len() <= LINK_GRID_LEVELS as usize);
+    }
+    // Everything but the grids comes back as it was.
+    let expected = Scene {
+        source: back.source.clone(),
+        target: back.target.clone(),
+        model: None,
+        ..scene
+    };
+    assert_eq!(back, expected);
+}
+
+#[test]
+fn a_picture_that_would_not_fit_is_a_clear_error() {
+    // 64×64 cells of noise do not compress: the link would be far over the limit.
+    let mut state = 12345u32;
+    let cells: Vec<u8> = (0..64 * 64)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (state >> 16) as u8 | 1
+        })
+        .collect();
+    let scene = Scene {
+        target: SceneTarget::Picture {
+            label: "image:noise.png".into(),
+            grid: DensityGrid::new(64, 64, cells).unwrap(),
+        },
+        ..heart()
+    };
+    let error = scene_link(&scene, "").unwrap_err().to_string();
+    assert!(
+        error.contains("does not fit in a link") && error.contains("2000"),
+        "{error}"
+    );
+    // The scene file keeps it whole.
+    let back = Scene::from_json(&scene.to_json(), Path::new("noise.json")).unwrap();
+    assert_eq!(back.target, scene.target);
+}
 
 fn heart() -> Scene {
     Scene::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes/heart-drawn.json"))
@@ -15,7 +108,7 @@ fn heart() -> Scene {
 #[test]
 fn a_scene_round_trips_through_its_link_with_points_to_a_thousandth() {
     let scene = heart();
-    let link = scene_link(&scene, "https://example.org/nsgf/index.html#old");
+    let link = scene_link(&scene, "https://example.org/nsgf/index.html#old").unwrap();
     assert!(link.starts_with("https://example.org/nsgf/index.html#scene=v1."));
     assert!(is_scene_link(&link));
     assert!(
@@ -45,16 +138,20 @@ fn a_scene_round_trips_through_its_link_with_points_to_a_thousandth() {
         },
         ..scene
     };
-    assert_eq!(scene_from_link(&scene_link(&preset, "")).unwrap(), preset);
+    assert_eq!(
+        scene_from_link(&scene_link(&preset, "").unwrap()).unwrap(),
+        preset
+    );
 }
 
 #[test]
 fn a_damaged_or_foreign_link_is_a_named_error() {
-    let link = scene_link(&heart(), "");
+    let link = scene_link(&heart(), "").unwrap();
     let payload = link.trim_start_matches("#scene=v1.");
     for (bad, needle) in [
         ("https://example.org/".to_string(), "not a share link"),
-        (format!("#scene=v2.{payload}"), "link format v2"),
+        (format!("#scene=v3.{payload}"), "link format v3"),
+        (format!("#scene=v2.{payload}"), "not valid deflate data"),
         ("#scene=v1.%%%%".to_string(), "not valid base64url"),
         (
             format!("#scene=v1.{}", &payload[..payload.len() / 2]),

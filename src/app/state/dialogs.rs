@@ -9,6 +9,8 @@ use std::path::PathBuf;
 pub enum DialogPurpose {
     /// A CSV file to load as the drawn target.
     LoadPoints,
+    /// A picture (PNG, JPEG, WebP) to load as the target.
+    LoadPicture,
     /// Where to save the drawn points.
     SavePoints,
     /// A model file to load.
@@ -32,6 +34,7 @@ impl DialogPurpose {
     pub fn title(self) -> &'static str {
         match self {
             Self::LoadPoints => "Load target points",
+            Self::LoadPicture => "Open a picture as the target",
             Self::SavePoints => "Save drawn points",
             Self::LoadModel => "Load model",
             Self::SaveModel => "Save model",
@@ -60,6 +63,7 @@ impl DialogPurpose {
     pub fn default_file_name(self) -> &'static str {
         match self {
             Self::LoadPoints | Self::SavePoints => "drawn.csv",
+            Self::LoadPicture => "picture.png",
             Self::LoadModel | Self::SaveModel => "model.json",
             Self::ExportGif => "flow.gif",
             Self::SavePng => "frame.png",
@@ -72,6 +76,7 @@ impl DialogPurpose {
     pub fn extensions(self) -> &'static [&'static str] {
         match self {
             Self::LoadPoints | Self::SavePoints => &["csv", "txt"],
+            Self::LoadPicture => &["png", "jpg", "jpeg", "webp"],
             Self::LoadModel | Self::SaveModel | Self::SaveScene | Self::OpenScene => &["json"],
             Self::ExportGif | Self::ExportDigitsGif => &["gif"],
             Self::SavePng => &["png"],
@@ -82,6 +87,7 @@ impl DialogPurpose {
     pub fn kind_name(self) -> &'static str {
         match self {
             Self::LoadPoints | Self::SavePoints => "CSV point set",
+            Self::LoadPicture => "Picture (PNG, JPEG, WebP)",
             Self::LoadModel | Self::SaveModel => "NSGF model",
             Self::ExportGif | Self::ExportDigitsGif => "GIF animation",
             Self::SavePng => "PNG image",

@@ -9,6 +9,15 @@ use crate::ot::SinkhornParams;
 /// The most particles the app simulates.
 pub const MAX_PARTICLES: usize = 20_000;
 
+/// Which source the flows start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceChoice {
+    /// A named preset.
+    Preset(Preset),
+    /// The source shape (a picture, a word or points, from a scene or the target's shape).
+    Shape,
+}
+
 /// Which target the flows go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetChoice {
@@ -19,13 +28,15 @@ pub enum TargetChoice {
     /// The shipped 8×8 digits, 64 dimensions (from N(0, I) in 64 dimensions; the view shows
     /// image grids or the first two principal components).
     Digits,
+    /// The target shape: a picture or a word.
+    Shape,
 }
 
 /// The inputs of the particle flow.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FlowSettings {
-    /// Source preset.
-    pub source: Preset,
+    /// Source.
+    pub source: SourceChoice,
     /// Target.
     pub target: TargetChoice,
     /// Particles (and target samples).
@@ -41,7 +52,7 @@ pub struct FlowSettings {
 impl Default for FlowSettings {
     fn default() -> Self {
         Self {
-            source: Preset::Gaussian,
+            source: SourceChoice::Preset(Preset::Gaussian),
             target: TargetChoice::Preset(Preset::Moons),
             particles: 1000,
             seed: 0,
@@ -93,7 +104,7 @@ impl FlowSettings {
     pub fn apply(&mut self, command: InputCommand) -> InputChange {
         let before = *self;
         match command {
-            InputCommand::SetSource(preset) => self.source = preset,
+            InputCommand::SetSource(preset) => self.source = SourceChoice::Preset(preset),
             InputCommand::SetTarget(choice) => {
                 let digits = TargetChoice::Digits;
                 if (choice == digits) != (self.target == digits) {

@@ -20,15 +20,17 @@ pub mod meanfield;
 pub mod messages;
 pub mod readouts;
 pub mod runs;
+pub mod shapes;
 pub mod training;
 pub mod view;
 
 pub use super::drawing::DrawCommand;
 pub use super::playback::PlaybackCommand;
 pub use dialogs::{DialogKind, DialogPurpose};
-pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, TargetChoice};
+pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, SourceChoice, TargetChoice};
 pub use meanfield::{MeanfieldCommand, MeanfieldPanel};
 pub use readouts::{FrameReadouts, MAX_W2_PARTICLES, Readout};
+pub use shapes::{ShapeCommand, Shapes};
 pub use training::{MAX_NFE, ModelInputs, RunningTraining, TrainCommand};
 pub use view::{FlowView, Overlays, ViewCommand, WideView};
 
@@ -71,6 +73,10 @@ pub enum FileCommand {
     LoadPoints,
     /// Open the CSV file at this path as the drawn target.
     LoadPointsFrom(PathBuf),
+    /// Open a picture as the target (file dialog).
+    LoadPicture,
+    /// Open the picture at this path as the target.
+    LoadPictureFrom(PathBuf),
     /// Save the drawn points as CSV.
     SavePoints,
     /// Save the drawn points to this path.
@@ -122,6 +128,7 @@ impl DialogPurpose {
     pub fn command(self, path: PathBuf) -> FileCommand {
         match self {
             Self::LoadPoints => FileCommand::LoadPointsFrom(path),
+            Self::LoadPicture => FileCommand::LoadPictureFrom(path),
             Self::SavePoints => FileCommand::SavePointsTo(path),
             Self::LoadModel => FileCommand::LoadModelFile(path),
             Self::SaveModel => FileCommand::SaveModelTo(path),
@@ -151,8 +158,12 @@ pub enum Command {
     File(FileCommand),
     /// The mean-field panel.
     Meanfield(MeanfieldCommand),
+    /// Pictures and words as source or target.
+    Shape(ShapeCommand),
     /// Show a message in the status line.
     Say(String),
+    /// Show an error in the status line.
+    Fail(String),
     /// Hide the error message.
     DismissError,
 }
@@ -175,12 +186,14 @@ command_from!(
     ViewCommand => View,
     TrainCommand => Train,
     FileCommand => File,
+    ShapeCommand => Shape,
 );
 
 /// The whole state of the app.
 pub struct AppState {
     settings: FlowSettings,
     drawing: Drawing,
+    shapes: Shapes,
     view: ViewSettings,
     playback: Playback,
     particle: ParticleRun,
@@ -205,6 +218,7 @@ impl AppState {
         let mut state = Self {
             settings,
             drawing: Drawing::default(),
+            shapes: Shapes::default(),
             view: ViewSettings::default(),
             playback: Playback::default(),
             particle: ParticleRun::default(),
@@ -314,11 +328,18 @@ impl AppState {
     /// The source distribution: the source preset, or N(0, I) in the target's dimension when
     /// that is not 2.
     pub fn source_distribution(&self) -> Distribution {
-        match self.settings.target {
-            TargetChoice::Digits => Distribution::StandardNormal {
+        match (
+            self.settings.target,
+            self.settings.source,
+            self.shapes.source(),
+        ) {
+            (TargetChoice::Digits, _, _) => Distribution::StandardNormal {
                 dim: crate::data::digits::DIM,
             },
-            _ => Distribution::Preset(self.settings.source),
+            (_, SourceChoice::Shape, Some(shape)) => shape.clone(),
+            (_, SourceChoice::Preset(preset), _) => Distribution::Preset(preset),
+            // `Shape` is only chosen together with a shape.
+            (_, SourceChoice::Shape, None) => Distribution::Preset(crate::data::Preset::Gaussian),
         }
     }
 
@@ -339,16 +360,38 @@ impl AppState {
                 points: self.drawing.drawn().points().to_vec(),
             },
             TargetChoice::Digits => Distribution::Digits,
+            TargetChoice::Shape => self
+                .shapes
+                .target()
+                .cloned()
+                .unwrap_or(Distribution::Points {
+                    label: DRAWN_LABEL.to_string(),
+                    points: Vec::new(),
+                }),
         }
     }
 
+    /// A short name of the source for labels.
+    pub fn source_label(&self) -> String {
+        self.source_distribution().label()
+    }
+
     /// A short name of the target for labels.
-    pub fn target_label(&self) -> &'static str {
+    pub fn target_label(&self) -> String {
         match self.settings.target {
-            TargetChoice::Preset(preset) => preset.name(),
-            TargetChoice::Drawn => DRAWN_LABEL,
-            TargetChoice::Digits => "digits",
+            TargetChoice::Preset(preset) => preset.name().to_string(),
+            TargetChoice::Drawn => DRAWN_LABEL.to_string(),
+            TargetChoice::Digits => "digits".to_string(),
+            TargetChoice::Shape => self
+                .shapes
+                .target()
+                .map_or_else(|| DRAWN_LABEL.to_string(), Distribution::label),
         }
+    }
+
+    /// The pictures and words of the data-source menu.
+    pub fn shapes(&self) -> &Shapes {
+        &self.shapes
     }
 
     /// Frames available for `run` and whether more are coming.
@@ -586,7 +629,9 @@ impl AppState {
                     self.start_meanfield();
                 }
             }
+            Command::Shape(command) => self.apply_shape(command),
             Command::Say(message) => self.messages.say(message),
+            Command::Fail(error) => self.messages.fail(error),
             Command::DismissError => self.messages.dismiss_error(),
         }
         self.request_shown_metrics();
@@ -595,6 +640,10 @@ impl AppState {
     fn apply_file(&mut self, command: FileCommand) {
         match command {
             FileCommand::LoadPoints => self.ask_path(DialogPurpose::LoadPoints),
+            FileCommand::LoadPicture => self.ask_path(DialogPurpose::LoadPicture),
+            FileCommand::LoadPictureFrom(path) => {
+                self.file_request(FileRequest::LoadPicture(Some(path)));
+            }
             FileCommand::LoadPointsFrom(path) => {
                 self.file_request(FileRequest::LoadPoints(Some(path)));
             }
@@ -711,6 +760,7 @@ impl AppState {
         }
         let request = match purpose {
             DialogPurpose::LoadPoints => FileRequest::LoadPoints(None),
+            DialogPurpose::LoadPicture => FileRequest::LoadPicture(None),
             DialogPurpose::SavePoints => FileRequest::SavePoints {
                 points: self.drawing.drawn().points().to_vec(),
                 path: None,
@@ -776,15 +826,12 @@ impl AppState {
                 points: self.drawing.drawn().points().to_vec(),
             },
             TargetChoice::Digits => SceneTarget::Digits,
+            TargetChoice::Shape => SceneTarget::from_distribution(&self.target_distribution()),
         };
         Scene {
             format_version: SCENE_FORMAT_VERSION,
-            title: format!(
-                "{} to {}",
-                self.source_distribution().label(),
-                self.target_label()
-            ),
-            source: self.settings.source,
+            title: format!("{} to {}", self.source_label(), self.target_label()),
+            source: SceneTarget::from_distribution(&self.source_distribution()),
             target,
             particles: self.settings.particles,
             seed: self.settings.seed,
@@ -800,7 +847,20 @@ impl AppState {
     /// then the flows start again and its model, if it names one, loads.
     pub fn open_scene(&mut self, scene: Scene, path: &std::path::Path) {
         let particles = scene.particles.clamp(1, MAX_PARTICLES);
-        self.settings.source = scene.source;
+        // A scene is checked when read: its word renders and its picture has mass.
+        let shape = |part: &SceneTarget| part.distribution().ok();
+        match &scene.source {
+            SceneTarget::Preset { name } => self.settings.source = SourceChoice::Preset(*name),
+            // The source of a d-dimensional target follows from the target.
+            SceneTarget::StandardNormal { .. } | SceneTarget::Digits | SceneTarget::Rows { .. } => {
+            }
+            other => {
+                if let Some(source) = shape(other) {
+                    self.shapes.set_source(source);
+                    self.settings.source = SourceChoice::Shape;
+                }
+            }
+        }
         self.settings.particles = particles;
         self.settings.seed = scene.seed;
         self.settings.flow = scene.flow;
@@ -812,6 +872,17 @@ impl AppState {
                 self.settings.target = TargetChoice::Drawn;
             }
             SceneTarget::Digits => self.settings.target = TargetChoice::Digits,
+            other @ (SceneTarget::Word { .. } | SceneTarget::Picture { .. }) => {
+                if let Some(target) = shape(other) {
+                    self.shapes.set_target(target);
+                    self.settings.target = TargetChoice::Shape;
+                }
+            }
+            // Targets the app does not offer (a file of another width, the normal).
+            SceneTarget::StandardNormal { .. } | SceneTarget::Rows { .. } => {
+                self.messages
+                    .fail("this scene's target is not one the app shows: opened its preset");
+            }
         }
         self.training.set_dimension(self.dimension());
         let _ = self
@@ -910,6 +981,19 @@ impl AppState {
                 }
             }
             WorkerEvent::SceneOpened { path, scene } => self.open_scene(*scene, &path),
+            WorkerEvent::PictureLoaded { mass } => {
+                let label = mass.label.clone();
+                match self.shapes.set_picture(*mass) {
+                    Ok(()) => {
+                        self.messages.say(format!("opened the picture {label}"));
+                        self.settings.target = TargetChoice::Shape;
+                        self.inputs_changed();
+                    }
+                    Err(error) => self
+                        .messages
+                        .fail(format!("{error}; the current target is kept")),
+                }
+            }
             WorkerEvent::ModelLoaded { path, model } => {
                 self.messages
                     .say(format!("loaded model {}", path.display()));
@@ -978,6 +1062,39 @@ impl AppState {
         self.restart_particle_flow();
         self.resample_learned_flow();
         self.refresh_staleness();
+    }
+
+    /// Applies a picture or word command; an unusable word or picture is an error that keeps
+    /// the current source and target.
+    fn apply_shape(&mut self, command: ShapeCommand) {
+        let result = match command {
+            ShapeCommand::SetWord(text) => self.shapes.set_word(text).map(|()| true),
+            ShapeCommand::SetPictureOptions(options) => self.shapes.set_options(options),
+            ShapeCommand::TargetAsSource => match self.shapes.target().cloned() {
+                Some(target) if self.settings.target == TargetChoice::Shape => {
+                    self.shapes.set_source(target);
+                    self.settings.source = SourceChoice::Shape;
+                    self.inputs_changed();
+                    return;
+                }
+                _ => {
+                    self.messages
+                        .fail("the target is not a picture or a word".to_string());
+                    return;
+                }
+            },
+        };
+        match result {
+            Ok(true) => {
+                self.messages.dismiss_error();
+                self.settings.target = TargetChoice::Shape;
+                self.inputs_changed();
+            }
+            Ok(false) => {}
+            Err(error) => self
+                .messages
+                .fail(format!("{error}; the current target is kept")),
+        }
     }
 
     fn drawn_target_changed(&mut self) {
@@ -1185,7 +1302,7 @@ impl AppState {
             .filter(|flow| !flow.trajectory.is_empty())?;
         let title = format!(
             "{} to {}: {}",
-            self.settings.source.name(),
+            self.source_label(),
             self.target_label(),
             flow.trajectory.kind().title()
         );
@@ -1243,7 +1360,9 @@ impl AppState {
             return;
         }
         self.messages.fail(match op {
-            FileOp::LoadPoints => format!("{}; the current target is kept", error.describe()),
+            FileOp::LoadPoints | FileOp::LoadPicture => {
+                format!("{}; the current target is kept", error.describe())
+            }
             _ => error.describe(),
         });
     }
