@@ -3,9 +3,10 @@
 //! Each benchmark is one [`BenchWhat`] case with its own function; to add one, add a variant,
 //! its function (in its own file if it grows), and a line in [`run`].
 
-pub mod flow_modes;
+mod flow_modes;
 pub mod gif;
 pub mod live;
+pub mod pairing;
 pub mod precision;
 pub mod warm_start;
 pub mod wide;
@@ -39,6 +40,9 @@ pub enum BenchWhat {
     /// Live flows: Euler steps/s of the fast solver per size on the CPU and the GPU, and the
     /// largest size at 10 steps/s.
     Live,
+    /// OT-CFM's exact minibatch pairing: ms per assignment, and a unit of OT-CFM against
+    /// I-CFM training.
+    Pairing,
     /// Every benchmark.
     #[default]
     All,
@@ -149,6 +153,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if matches!(args.what, BenchWhat::Precision | BenchWhat::All) {
         precision::bench_precision(args.warm_n, args.seed, params.scaling)?;
+    }
+    if matches!(args.what, BenchWhat::Pairing | BenchWhat::All) {
+        pairing::bench_pairing(&[64, 128, 256, 512], args.repeats.max(20), args.seed)?;
     }
     if matches!(args.what, BenchWhat::Wide | BenchWhat::All) {
         if args.wide_sizes.contains(&0) {
