@@ -3,12 +3,13 @@
 // the 2D kernels' plan, buffers and bind-group layout from src/gpu/kernels.rs).
 //
 // No cost matrix is ever stored: memory is O((n + m)·d). The cost is recomputed in every pass
-// from the points, streamed through workgroup memory. A workgroup owns ROWS rows; for each tile
-// of TILE columns it loads CHUNK coordinates of its rows and of the tile's columns at a time
-// (so every coordinate read from storage serves ROWS or TILE costs), each thread accumulating
-// ‖x_i − y_j‖² of its row against PER_LANE columns of the tile. With the tile's costs complete,
-// each thread folds its terms into a running maximum and rescaled sum (online log-sum-exp, in
-// log2 units as in the 2D shader); the LANES threads of a row merge at the end.
+// from the points, streamed through workgroup memory. A `softmin_rows` workgroup owns BLOCK_ROWS
+// rows; for each tile of TILE columns it loads CHUNK coordinates of its rows and of the tile's
+// columns at a time (so every coordinate read from storage serves TILE or BLOCK_ROWS costs), each
+// thread accumulating ‖x_i − y_j‖² of 4 rows against 4 columns of the tile (16 costs from 8
+// reads of workgroup memory per coordinate). With the tile's costs complete, each thread folds
+// its terms into running maxima and rescaled sums (online log-sum-exp, in log2 units as in the
+// 2D shader); the LANES threads of a row merge at the end.
 //
 //   s_ij = log2(e) · (g_j − C_ij) / ε = g_j · k_pot − ‖x_i − y_j‖² · k_cost
 //   softmin_i = −ε · (log w_col + ln2 · log2 Σ_j exp2(s_ij))
@@ -18,9 +19,11 @@
 // each block of coordinates, which costs ⌈d / CHUNK⌉ softmin passes once per solve.
 
 const WG_SIZE: u32 = 256u;
-// Rows per workgroup, and threads per row (ROWS · LANES = WG_SIZE).
+// Rows per `project_rows` workgroup, and threads per row (ROWS · LANES = WG_SIZE).
 const ROWS: u32 = 16u;
 const LANES: u32 = 16u;
+// Rows per `softmin_rows` workgroup: 4 per thread (rows r, r + ROWS, r + 2 ROWS, r + 3 ROWS).
+const BLOCK_ROWS: u32 = 64u;
 // Columns per tile, and columns of a tile per thread (TILE = LANES · PER_LANE).
 const TILE: u32 = 64u;
 const PER_LANE: u32 = 4u;
@@ -62,7 +65,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> projection: array<f32>;
 
 // CHUNK coordinates of the workgroup's rows and of the tile's columns (padded rows).
-var<workgroup> row_chunk: array<f32, 272>;   // ROWS · STRIDE
+var<workgroup> row_chunk: array<f32, 1088>;  // BLOCK_ROWS · STRIDE
 var<workgroup> col_chunk: array<f32, 1088>;  // TILE · STRIDE
 // Partial results of the LANES threads of each row, merged at the end.
 var<workgroup> part_max: array<f32, WG_SIZE>;
@@ -113,9 +116,7 @@ fn tile_distances(first_row: u32, start: u32, tid: u32, local_row: u32, lane: u3
     var acc = vec4<f32>(0.0);
     for (var k0 = 0u; k0 < params.dim; k0 += CHUNK) {
         workgroupBarrier();
-        // ROWS · CHUNK = WG_SIZE: one row coordinate per thread.
-        row_chunk[(tid / CHUNK) * STRIDE + tid % CHUNK] =
-            row_coordinate(first_row + tid / CHUNK, k0 + tid % CHUNK);
+        load_row_chunk(first_row, ROWS, k0, tid);
         load_col_chunk(start, k0, tid);
         workgroupBarrier();
         for (var k = 0u; k < CHUNK; k++) {
@@ -131,6 +132,49 @@ fn tile_distances(first_row: u32, start: u32, tid: u32, local_row: u32, lane: u3
         }
     }
     return acc;
+}
+
+// Loads coordinates [k0, k0 + CHUNK) of `rows` rows from `first_row` into `row_chunk`.
+fn load_row_chunk(first_row: u32, rows: u32, k0: u32, tid: u32) {
+    for (var index = tid; index < rows * CHUNK; index += WG_SIZE) {
+        let r = index / CHUNK;
+        let k = index % CHUNK;
+        row_chunk[r * STRIDE + k] = row_coordinate(first_row + r, k0 + k);
+    }
+}
+
+// ‖x_i − y_j‖² of the thread's 4 rows (local rows r + a · ROWS, r = tid % ROWS) against its 4
+// columns of the tile from `start` (lane + b · LANES, lane = tid / ROWS): entry a, component b.
+fn block_distances(first_row: u32, start: u32, tid: u32) -> array<vec4<f32>, 4> {
+    let r = tid % ROWS;
+    let lane = tid / ROWS;
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    for (var k0 = 0u; k0 < params.dim; k0 += CHUNK) {
+        workgroupBarrier();
+        load_row_chunk(first_row, BLOCK_ROWS, k0, tid);
+        load_col_chunk(start, k0, tid);
+        workgroupBarrier();
+        for (var k = 0u; k < CHUNK; k++) {
+            let y = vec4<f32>(
+                col_chunk[lane * STRIDE + k],
+                col_chunk[(lane + LANES) * STRIDE + k],
+                col_chunk[(lane + 2u * LANES) * STRIDE + k],
+                col_chunk[(lane + 3u * LANES) * STRIDE + k],
+            );
+            let d0 = vec4<f32>(row_chunk[r * STRIDE + k]) - y;
+            let d1 = vec4<f32>(row_chunk[(r + ROWS) * STRIDE + k]) - y;
+            let d2 = vec4<f32>(row_chunk[(r + 2u * ROWS) * STRIDE + k]) - y;
+            let d3 = vec4<f32>(row_chunk[(r + 3u * ROWS) * STRIDE + k]) - y;
+            acc0 = fma(d0, d0, acc0);
+            acc1 = fma(d1, d1, acc1);
+            acc2 = fma(d2, d2, acc2);
+            acc3 = fma(d3, d3, acc3);
+        }
+    }
+    return array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 }
 
 // The largest of the LANES partial maxima of `local_row` (after `part_max` is written).
@@ -171,35 +215,40 @@ fn softmin_rows(
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
     // The early return depends on the workgroup alone, so barriers below stay uniform.
-    let first_row = group_index(wid, nwg) * ROWS;
+    let first_row = group_index(wid, nwg) * BLOCK_ROWS;
     if (first_row >= params.n_rows) {
         return;
     }
-    let local_row = tid % ROWS;
     let lane = tid / ROWS;
-    let row = first_row + local_row;
-    var run_max = NEG_BIG;
-    var run_sum = 0.0;
+    // Per row a of the thread's 4 (component a): running maximum and rescaled sum.
+    var run_max = vec4<f32>(NEG_BIG);
+    var run_sum = vec4<f32>(0.0);
     for (var start = 0u; start < params.n_cols; start += TILE) {
-        let distances = tile_distances(first_row, start, tid, local_row, lane);
-        for (var q = 0u; q < PER_LANE; q++) {
-            let j = start + lane + q * LANES;
+        let distances = block_distances(first_row, start, tid);
+        for (var b = 0u; b < PER_LANE; b++) {
+            let j = start + lane + b * LANES;
             if (j < params.n_cols) {
-                let s = column_potential(j) - params.k_cost * distances[q];
-                if (s > run_max) {
-                    run_sum = run_sum * exp2(run_max - s);
-                    run_max = s;
-                }
-                run_sum += exp2(s - run_max);
+                // Column j's terms for the 4 rows.
+                let s = vec4<f32>(column_potential(j)) - params.k_cost * vec4<f32>(
+                    distances[0][b], distances[1][b], distances[2][b], distances[3][b]);
+                let grown = max(run_max, s);
+                run_sum = run_sum * exp2(run_max - grown) + exp2(s - grown);
+                run_max = grown;
             }
         }
     }
-    part_max[tid] = run_max;
-    part_sum[tid] = run_sum;
-    workgroupBarrier();
-    if (lane == 0u && row < params.n_rows) {
-        let m = row_max(local_row);
-        write_softmin(row, m + log2(row_total(local_row, m)));
+    // The lanes of each row merge, one of the thread's rows at a time.
+    for (var a = 0u; a < 4u; a++) {
+        part_max[tid] = run_max[a];
+        part_sum[tid] = run_sum[a];
+        workgroupBarrier();
+        let local_row = tid % ROWS;
+        let row = first_row + local_row + a * ROWS;
+        if (lane == 0u && row < params.n_rows) {
+            let m = row_max(local_row);
+            write_softmin(row, m + log2(row_total(local_row, m)));
+        }
+        workgroupBarrier();
     }
 }
 

@@ -123,8 +123,11 @@ pub(crate) enum Entry {
     Project,
 }
 
-/// Rows one workgroup of the d-dimensional shader owns (`ROWS` in `sinkhorn_wide.wgsl`).
-const WIDE_ROWS_PER_WORKGROUP: u32 = 16;
+/// Rows one `softmin_rows` workgroup of the d-dimensional shader owns (`BLOCK_ROWS` in
+/// `sinkhorn_wide.wgsl`).
+const WIDE_SOFTMIN_ROWS_PER_WORKGROUP: u32 = 64;
+/// Rows one `project_rows` workgroup of the d-dimensional shader owns (`ROWS`).
+const WIDE_PROJECT_ROWS_PER_WORKGROUP: u32 = 16;
 /// Output coordinates one projection workgroup of the d-dimensional shader computes (`CHUNK`).
 const WIDE_COORDINATES_PER_GROUP: u32 = 16;
 
@@ -140,8 +143,8 @@ pub(crate) struct SinkhornKernels {
     pub params_stride: u64,
     /// The device's per-dimension workgroup limit.
     max_groups_per_dimension: u32,
-    /// Rows one workgroup owns.
-    rows_per_workgroup: u32,
+    /// Rows one workgroup owns, of `softmin_rows` and of `project_rows`.
+    rows_per_workgroup: [u32; 2],
     /// d-dimensional kernels: output coordinates per projection workgroup (the grid's z covers
     /// the rest); `None`: one workgroup projects every coordinate (2D).
     coordinates_per_group: Option<u32>,
@@ -157,7 +160,7 @@ impl SinkhornKernels {
             ("ROWS", f64::from(rows)),
             ("LANES", f64::from(WORKGROUP_SIZE / rows)),
         ];
-        Self::build(device, &module, &constants, rows, None)
+        Self::build(device, &module, &constants, [rows; 2], None)
     }
 
     /// Compiles the d-dimensional shader (`sinkhorn_wide.wgsl`) and builds both pipelines.
@@ -168,7 +171,10 @@ impl SinkhornKernels {
             device,
             &module,
             &[],
-            WIDE_ROWS_PER_WORKGROUP,
+            [
+                WIDE_SOFTMIN_ROWS_PER_WORKGROUP,
+                WIDE_PROJECT_ROWS_PER_WORKGROUP,
+            ],
             Some(WIDE_COORDINATES_PER_GROUP),
         )
     }
@@ -179,7 +185,7 @@ impl SinkhornKernels {
         device: &wgpu::Device,
         module: &wgpu::ShaderModule,
         constants: &[(&str, f64)],
-        rows_per_workgroup: u32,
+        rows_per_workgroup: [u32; 2],
         coordinates_per_group: Option<u32>,
     ) -> Self {
         let layout = bind_group_layout(device);
@@ -222,9 +228,14 @@ impl SinkhornKernels {
         }
     }
 
-    /// The 2D workgroup grid covering `n_rows` rows (x up to the per-dimension limit).
-    pub fn grid(&self, n_rows: usize) -> Result<(u32, u32), OtError> {
-        let groups = n_rows.div_ceil(self.rows_per_workgroup as usize);
+    /// The 2D workgroup grid covering `n_rows` rows of `entry` (x up to the per-dimension
+    /// limit).
+    pub fn grid(&self, entry: Entry, n_rows: usize) -> Result<(u32, u32), OtError> {
+        let rows_per_workgroup = match entry {
+            Entry::Softmin => self.rows_per_workgroup[0],
+            Entry::Project => self.rows_per_workgroup[1],
+        };
+        let groups = n_rows.div_ceil(rows_per_workgroup as usize);
         let max = self.max_groups_per_dimension.max(1) as usize;
         let x = groups.clamp(1, max);
         let y = groups.div_ceil(x);
@@ -280,7 +291,8 @@ impl SinkhornKernels {
                  {name}"
             )));
         }
-        self.grid(largest)?;
+        self.grid(Entry::Softmin, largest)?;
+        self.grid(Entry::Project, largest)?;
         Ok(())
     }
 
@@ -291,7 +303,7 @@ impl SinkhornKernels {
         entry: Entry,
         params: &DispatchParams,
     ) -> Result<(u32, u32, u32), OtError> {
-        let (x, y) = self.grid(params.n_rows as usize)?;
+        let (x, y) = self.grid(entry, params.n_rows as usize)?;
         let z = match (entry, self.coordinates_per_group) {
             (Entry::Project, Some(per_group)) => params.dim.div_ceil(per_group).max(1),
             _ => 1,
