@@ -6,7 +6,9 @@
 //! both projections, the [`SolverBuffers`] kept across calls, the bind-group layout and
 //! parameter block of [`SinkhornKernels`]; only the shader differs. That shader streams: no
 //! cost matrix is stored, so memory is O((n + m)·d). Each pass recomputes ½‖x_i − y_j‖² from
-//! the points, tiled through workgroup memory (16 rows × 64 columns, 16 coordinates at a time).
+//! the points, tiled through workgroup memory 16 coordinates at a time (annealing: 64 rows × 64
+//! columns a workgroup, 4 × 4 costs a thread; projections: 16 rows × 64 columns and 16 output
+//! coordinates a workgroup).
 //! One submission, one read-back per call.
 
 use std::sync::Mutex;
