@@ -42,6 +42,7 @@ struct Params {
     change_slot: u32,  // warm start: slot of `change` this iteration's max |new − old| goes to
     first_slot: u32,   // warm start: slot of the first warm iteration of this problem
     truncate: u32,     // 1: read only the column tiles `plan_tiles` keeps (sorted clouds)
+    dim: u32,          // coordinates per point: 2 (read by the d-dimensional shader only)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -1,7 +1,7 @@
 //! [`GpuBackend`]: the Sinkhorn-flow velocity and the Sinkhorn divergence on a wgpu device, the
 //! same algorithm as the CPU backend (GeomLoss 0.3.1) in f32.
 
-use super::buffers::SolverBuffers;
+use super::buffers::{ReadBack, SolverBuffers};
 use super::context::{GpuContext, PendingRead};
 use super::kernels::SinkhornKernels;
 use super::plan::{Plan, Side};
@@ -149,41 +149,16 @@ impl GpuBackend {
     /// Fails with [`OtError::Gpu`] when `n` source and `m` target points (and `dispatches`
     /// parameter slots) do not fit the device's buffer and dispatch limits.
     fn check_size(&self, n: usize, m: usize, dispatches: usize) -> Result<(), OtError> {
-        let limits = self.context.device.limits();
-        let largest = n.max(m);
-        let point_bytes = largest as u64 * POINT_BYTES;
-        let binding_limit = limits.max_storage_buffer_binding_size;
-        let buffer_limit = limits.max_buffer_size;
-        let name = &self.context.adapter_name;
-        if u32::try_from(largest).is_err() {
-            return Err(OtError::Gpu(format!(
-                "{largest} points is beyond the GPU kernels' 32-bit indices"
-            )));
-        }
-        if point_bytes > binding_limit {
-            return Err(OtError::Gpu(format!(
-                "{largest} points need {point_bytes}-byte buffers, beyond the adapter's \
-                 max_storage_buffer_binding_size of {binding_limit} bytes on {name}"
-            )));
-        }
-        // The staging buffer holds both displacement sets (and the warm-start slots).
-        let staging_bytes = 2 * point_bytes + 4 * self.warm_config().max_iterations as u64 * 2;
-        if staging_bytes > buffer_limit {
-            return Err(OtError::Gpu(format!(
-                "{largest} points need a {staging_bytes}-byte read-back buffer, beyond the \
-                 adapter's max_buffer_size of {buffer_limit} bytes on {name}"
-            )));
-        }
-        let params_bytes = dispatches as u64 * self.kernels.params_stride;
-        if params_bytes > buffer_limit || params_bytes > u64::from(u32::MAX) {
-            return Err(OtError::Gpu(format!(
-                "the ε-schedule needs {dispatches} dispatches ({params_bytes} bytes of \
-                 parameters), beyond the adapter's max_buffer_size of {buffer_limit} bytes on \
-                 {name}"
-            )));
-        }
-        self.kernels.grid(largest)?;
-        Ok(())
+        // The staging buffer holds both displacement sets and the warm-start slots.
+        let warm_slots = 4 * self.warm_config().max_iterations as u64 * 2;
+        self.kernels.check_fits(
+            &self.context.device,
+            &self.context.adapter_name,
+            (n, m),
+            POINT_BYTES,
+            warm_slots,
+            dispatches,
+        )
     }
 
     /// Uploads the clouds (the target only when it changed) and the parameter table (only when
@@ -237,43 +212,13 @@ impl GpuBackend {
         let context = &self.context;
         let buffers = &mut self.buffers;
         let reallocated = context.scoped("allocating GPU buffers", || {
-            buffers.ensure(&context.device, n, m, params_bytes, plan.change_slots)
+            buffers.ensure(&context.device, (n, m, 2), params_bytes, plan.change_slots)
         })?;
         if reallocated {
             self.kept = None;
         }
         self.upload(source, target, plan)?;
-        let total: u64 = copies.iter().map(|(_, bytes)| bytes).sum();
-        let context = &self.context;
-        let buffers = &self.buffers;
-        let kernels = &self.kernels;
-        context.scoped("running the Sinkhorn kernels", || {
-            let mut encoder =
-                context
-                    .device
-                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                        label: Some("sinkhorn solve"),
-                    });
-            if plan.change_slots > 0 {
-                encoder.clear_buffer(buffers.change.get(), 0, None);
-            }
-            plan.record(&context.device, kernels, buffers, &mut encoder)?;
-            let mut offset = 0;
-            for &(which, bytes) in copies {
-                let from = match which {
-                    ReadBack::DispXy => buffers.disp_xy.get(),
-                    ReadBack::DispXx => buffers.disp_xx.get(),
-                    ReadBack::ExtSource(k) => buffers.ext_source[k].get(),
-                    ReadBack::ExtTarget(k) => buffers.ext_target[k].get(),
-                    ReadBack::Change => buffers.change.get(),
-                };
-                encoder.copy_buffer_to_buffer(from, 0, buffers.staging.get(), offset, bytes);
-                offset += bytes;
-            }
-            context.queue.submit([encoder.finish()]);
-            Ok::<(), OtError>(())
-        })??;
-        Ok(PendingRead::start(buffers.staging.get(), total.max(4)))
+        plan.submit(&self.context, &self.kernels, &self.buffers, copies)
     }
 
     /// Submits one velocity solve; `solve_xy` / `solve_xx` say cold or warm. With `truncated`,
@@ -292,7 +237,7 @@ impl GpuBackend {
         let eps = params.blur * params.blur;
         let threshold = self.warm_config().tolerance * eps;
         let max_warm = self.warm_config().max_iterations.max(1);
-        let mut plan = Plan::new(n, m);
+        let mut plan = Plan::new(n, m, 2);
         if truncated {
             plan = plan.truncated(max_diameter(source, target));
         }
@@ -581,21 +526,6 @@ struct VelocityRun {
     warm: [Option<(usize, bool)>; 2],
 }
 
-/// A buffer whose leading bytes are read back.
-#[derive(Debug, Clone, Copy)]
-enum ReadBack {
-    /// Displacements of the (x, y) projection.
-    DispXy,
-    /// Displacements of the (x, x) projection.
-    DispXx,
-    /// Extrapolated source-side potential k.
-    ExtSource(usize),
-    /// Extrapolated target-side potential k.
-    ExtTarget(usize),
-    /// Warm-start change slots.
-    Change,
-}
-
 /// The middle of the bounding box of `points` (non-empty).
 fn box_centre(points: &[Point]) -> Point {
     let mut lo = [f64::INFINITY; 2];
@@ -660,7 +590,7 @@ impl VelocityBackend for GpuBackend {
         // One schedule, from x ∪ y, for all three problems (GeomLoss's debiased divergence).
         let schedule = epsilon_schedule(max_diameter(particles, target), params)?;
         let eps = params.blur * params.blur;
-        let mut plan = Plan::new(n, m);
+        let mut plan = Plan::new(n, m, 2);
         let parity = plan.anneal(Side::XyF, &schedule);
         plan.finish(Side::XyF, eps, parity, 0, false);
         plan.finish(Side::XyG, eps, parity, 0, false);

@@ -4,15 +4,16 @@
 //! parameter table when the ε-schedule changes).
 //!
 //! Why each buffer exists:
-//! - `source`, `target`: the two clouds, recentred, `vec2<f32>` (COPY_DST: written with
-//!   `Queue::write_buffer`; the target is rewritten only when it changes).
+//! - `source`, `target`: the two clouds, recentred, `vec2<f32>` or d `f32`s a point (COPY_DST:
+//!   written with `Queue::write_buffer`; the target is rewritten only when it changes).
 //! - `pot_xy_f[2]`, `pot_xy_g[2]`: f (on the source) and g (on the target) of the (x,y) problem,
 //!   ping-pong pairs; they also hold the warm start between calls.
 //! - `pot_xx[2]`, `pot_yy[2]`: the single potential of each symmetric problem (x,x) and (y,y):
 //!   with equal clouds and weights GeomLoss's f and g coincide, so one is enough.
 //! - `ext_source`, `ext_target`: the extrapolated potentials at the final ε, the ones GeomLoss
 //!   returns; COPY_SRC so the divergence can read them back.
-//! - `disp_xy`, `disp_xx`: barycentric displacements `P(x_i) − x_i`; COPY_SRC for read-back.
+//! - `disp_xy`, `disp_xx`: barycentric displacements `P(x_i) − x_i` (d coordinates each);
+//!   COPY_SRC for read-back.
 //! - `params`: one uniform slot per dispatch (see `kernels.rs`).
 //! - `change`: warm start, one u32 per warm iteration (largest change, as f32 bits); cleared
 //!   at the start of each call, COPY_SRC so its slots are read back with the results.
@@ -133,18 +134,18 @@ impl SolverBuffers {
         }
     }
 
-    /// Sizes every buffer for `n` source and `m` target points and `param_bytes` of
-    /// parameters. Returns true when a potential buffer was reallocated (warm start lost).
+    /// Sizes every buffer for `n` source and `m` target points of `dim` coordinates and
+    /// `param_bytes` of parameters: O((n + m)·d) bytes, nothing of size n·m. Returns true when
+    /// a potential buffer was reallocated (warm start lost).
     pub fn ensure(
         &mut self,
         device: &wgpu::Device,
-        n: usize,
-        m: usize,
+        (n, m, dim): (usize, usize, usize),
         param_bytes: u64,
         change_slots: usize,
     ) -> bool {
         let (n, m) = (n as u64, m as u64);
-        let (scalar, point) = (4_u64, 8_u64);
+        let (scalar, point) = (4_u64, 4 * dim as u64);
         self.source.ensure(device, n * point);
         self.target.ensure(device, m * point);
         let mut lost = false;
@@ -174,4 +175,57 @@ impl SolverBuffers {
             .ensure(device, 2 * n.max(m) * point + change_slots as u64 * scalar);
         lost
     }
+
+    /// Bytes of every buffer together.
+    pub fn total_bytes(&self) -> u64 {
+        let pairs = [
+            &self.pot_xy_f,
+            &self.pot_xy_g,
+            &self.pot_xx,
+            &self.pot_yy,
+            &self.ext_source,
+            &self.ext_target,
+        ];
+        let singles = [
+            &self.source,
+            &self.target,
+            &self.disp_xy,
+            &self.disp_xx,
+            &self.params,
+            &self.change,
+            &self.staging,
+        ];
+        pairs
+            .into_iter()
+            .flatten()
+            .chain(singles)
+            .map(|buffer| buffer.get().size())
+            .sum()
+    }
+
+    /// The buffer `which` names.
+    pub fn read_back_source(&self, which: ReadBack) -> &wgpu::Buffer {
+        match which {
+            ReadBack::DispXy => self.disp_xy.get(),
+            ReadBack::DispXx => self.disp_xx.get(),
+            ReadBack::ExtSource(k) => self.ext_source[k].get(),
+            ReadBack::ExtTarget(k) => self.ext_target[k].get(),
+            ReadBack::Change => self.change.get(),
+        }
+    }
+}
+
+/// A buffer whose leading bytes are read back.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ReadBack {
+    /// Displacements of the (x, y) projection.
+    DispXy,
+    /// Displacements of the (x, x) projection.
+    DispXx,
+    /// Extrapolated source-side potential k.
+    ExtSource(usize),
+    /// Extrapolated target-side potential k.
+    ExtTarget(usize),
+    /// Warm-start change slots.
+    Change,
 }

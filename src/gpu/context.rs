@@ -157,13 +157,6 @@ impl GpuContext {
         Ok(value)
     }
 
-    /// Maps `staging` (a MAP_READ buffer whose copy was already submitted), waits for the GPU,
-    /// and returns its first `bytes` bytes.
-    pub fn read_back(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>, OtError> {
-        let pending = PendingRead::start(staging, bytes);
-        self.wait_read(staging, &pending)
-    }
-
     /// Waits for the GPU and returns the bytes of `pending` (blocking; never in the browser).
     pub fn wait_read(
         &self,

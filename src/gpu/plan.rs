@@ -3,7 +3,8 @@
 //! table and recorded into ONE compute pass, so a velocity evaluation is one submission with one
 //! read-back at the end.
 
-use super::buffers::SolverBuffers;
+use super::buffers::{ReadBack, SolverBuffers};
+use super::context::{GpuContext, PendingRead};
 use super::kernels::{DispatchParams, Entry, SinkhornKernels};
 use crate::ot::OtError;
 
@@ -73,6 +74,8 @@ pub(crate) struct Plan {
     n: usize,
     /// Number of target points m.
     m: usize,
+    /// Coordinates per point.
+    dim: usize,
     /// Softmin terms (rows × columns) over the dispatches that do work.
     pub softmin_terms: u64,
     /// Warm-start change slots used so far.
@@ -82,13 +85,14 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// An empty plan for `n` source and `m` target points.
-    pub fn new(n: usize, m: usize) -> Self {
+    /// An empty plan for `n` source and `m` target points of `dim` coordinates.
+    pub fn new(n: usize, m: usize, dim: usize) -> Self {
         Self {
             keys: Vec::new(),
             steps: Vec::new(),
             n,
             m,
+            dim,
             softmin_terms: 0,
             change_slots: 0,
             truncate_below: 0.0,
@@ -118,6 +122,7 @@ impl Plan {
 
     fn push(&mut self, entry: Entry, key: GroupKey, mut params: DispatchParams) {
         params.truncate = u32::from(f64::from(params.eps) < self.truncate_below);
+        params.dim = self.dim as u32;
         let group = match self.keys.iter().position(|k| *k == key) {
             Some(index) => index,
             None => {
@@ -276,10 +281,44 @@ impl Plan {
                 ))
             })?;
             pass.set_bind_group(0, &groups[step.group], &[offset]);
-            let (x, y) = kernels.grid(step.params.n_rows as usize)?;
-            pass.dispatch_workgroups(x, y, 1);
+            let (x, y, z) = kernels.dispatch_size(step.entry, &step.params)?;
+            pass.dispatch_workgroups(x, y, z);
         }
         Ok(())
+    }
+
+    /// Records the plan and `copies` (buffer, leading bytes) into one submission, inside error
+    /// scopes, and starts reading the copied bytes back (in order). The clouds and the
+    /// parameter table must already be uploaded into `buffers`.
+    pub fn submit(
+        &self,
+        context: &GpuContext,
+        kernels: &SinkhornKernels,
+        buffers: &SolverBuffers,
+        copies: &[(ReadBack, u64)],
+    ) -> Result<PendingRead, OtError> {
+        let total: u64 = copies.iter().map(|(_, bytes)| bytes).sum();
+        context.scoped("running the Sinkhorn kernels", || {
+            let mut encoder =
+                context
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("sinkhorn solve"),
+                    });
+            if self.change_slots > 0 {
+                encoder.clear_buffer(buffers.change.get(), 0, None);
+            }
+            self.record(&context.device, kernels, buffers, &mut encoder)?;
+            let mut offset = 0;
+            for &(which, bytes) in copies {
+                let from = buffers.read_back_source(which);
+                encoder.copy_buffer_to_buffer(from, 0, buffers.staging.get(), offset, bytes);
+                offset += bytes;
+            }
+            context.queue.submit([encoder.finish()]);
+            Ok::<(), OtError>(())
+        })??;
+        Ok(PendingRead::start(buffers.staging.get(), total.max(4)))
     }
 }
 

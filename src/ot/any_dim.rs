@@ -190,7 +190,7 @@ pub fn cloud_diameter(clouds: &[&PointCloud]) -> f64 {
 }
 
 /// Lower and upper corners of the bounding box of `clouds` (non-empty, one dimension).
-fn bounding_box(clouds: &[&PointCloud]) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn bounding_box(clouds: &[&PointCloud]) -> (Vec<f64>, Vec<f64>) {
     let dim = clouds.first().map_or(1, |c| c.dim());
     let mut lo = vec![f64::INFINITY; dim];
     let mut hi = vec![f64::NEG_INFINITY; dim];
@@ -207,7 +207,7 @@ fn bounding_box(clouds: &[&PointCloud]) -> (Vec<f64>, Vec<f64>) {
 
 /// Checks the parameters, the dimensions, that neither cloud is empty, and that every
 /// coordinate is finite and small enough for `precision`.
-fn check_clouds(
+pub(crate) fn check_clouds(
     x: &PointCloud,
     y: &PointCloud,
     params: &SinkhornParams,

@@ -349,6 +349,45 @@ fn the_gpu_kernels_match_geomloss_in_64_dimensions() {
 }
 
 #[test]
+fn the_gpu_kernels_stream_sizes_whose_cost_matrices_would_not_fit() {
+    let _serial = nsgf::gpu::test_support::serial_gpu_test();
+    // One 1024 × 1024 f32 cost matrix is 4 MiB: four times the largest buffer this device
+    // allows and sixteen times its largest storage binding. The clouds (64 KiB each) fit.
+    let limits = wgpu::Limits {
+        max_storage_buffer_binding_size: 256 * 1024,
+        max_buffer_size: 1024 * 1024,
+        ..wgpu::Limits::default()
+    };
+    let Some((device, queue, name)) = nsgf::gpu::test_support::device_with_limits(limits) else {
+        return;
+    };
+    let gpu = nsgf::gpu::WideGpu::on_device(device, queue, name);
+    let (n, m, dim) = (1024, 1024, 16);
+    let mut rng = nsgf::data::seeded_rng(5);
+    let normal = Distribution::StandardNormal { dim };
+    let x = cloud_to_rows(&normal.sample_cloud(n, &mut rng).unwrap());
+    let y = cloud_to_rows(&normal.sample_cloud(m, &mut rng).unwrap()) + 1.0;
+    let params = SinkhornParams {
+        blur: 1.0,
+        scaling: 0.5,
+    };
+    let gpu_v = gpu.flow_velocity(x.view(), y.view(), &params).unwrap();
+    let cpu = cloud_velocity(&x, &y, &params, Precision::F64).unwrap();
+    let scale = cpu.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let error = (&gpu_v - &cpu).iter().fold(0.0_f64, |m, v| m.max(v.abs())) / scale;
+    println!("n = m = {n}, d = {dim} on a 1 MiB-buffer device: gpu vs cpu f64 {error:.2e}");
+    assert!(error < 5e-3, "{error:e}");
+    // Every buffer is O((n + m)·d): points, displacements, read-back, potentials, parameters.
+    let allocated = gpu.allocated_bytes();
+    let linear = 8 * (n + m) * (dim + 2) * 4;
+    println!(
+        "allocated {allocated} bytes (bound {linear}, one cost matrix {})",
+        n * m * 4
+    );
+    assert!(allocated <= linear as u64, "{allocated} bytes");
+}
+
+#[test]
 fn a_one_step_generator_distilled_on_the_digits_comes_near_its_teacher() {
     let (held_out, floor, before) = digits_yardstick();
     let teacher = Arc::new(digits_run(Method::NsgfPp));
