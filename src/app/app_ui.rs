@@ -251,6 +251,7 @@ pub fn layout_ui(
     options: &mut ViewOptions,
     commands: &mut Vec<Command>,
 ) {
+    options.plots_on_screen.clear();
     egui::Panel::bottom("timeline")
         .resizable(false)
         .show(ui, |ui| {
@@ -285,7 +286,7 @@ pub fn layout_ui(
                 .id_salt("training_scroll")
                 .show(ui, |ui| {
                     ui.heading("Learned flow (training)");
-                    training_ui(ui, state, commands);
+                    training_ui(ui, state, commands, &mut options.plots_on_screen);
                 });
         });
     egui::CentralPanel::default().show(ui, |ui| {

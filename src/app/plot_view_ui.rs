@@ -33,7 +33,6 @@ pub fn plot_view_ui(
     options: &mut ViewOptions,
     commands: &mut Vec<Command>,
 ) {
-    options.plots_on_screen.clear();
     let extent = state.extent();
     let refit = options.fitted_extent != Some(extent) && !state.drawing().mode();
     if refit {

@@ -2,11 +2,12 @@
 //! and W2 curves, the stale-model warning, model save / load and the NFE of the learned flow.
 
 use super::state::{AppState, Command, FileCommand, TrainCommand};
+use super::view_options::PlotOnScreen;
 use super::widgets::{self, labelled};
 use crate::model::{Method, OneStepMode, TrainConfig};
 use eframe::egui;
 use egui::{Color32, ComboBox, DragValue, RichText, Slider, Ui};
-use egui_plot::{Line, Plot, PlotPoints};
+use egui_plot::{Line, Plot, PlotPoint, PlotPoints, Points};
 
 /// The top of the NFE slider (the model's default is always in range).
 const NFE_SLIDER_MAX: usize = 100;
@@ -14,7 +15,14 @@ const NFE_SLIDER_MAX: usize = 100;
 const STALE_COLOR: Color32 = Color32::from_rgb(230, 140, 20);
 
 /// The whole training section.
-pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+///
+/// The W2 curve's checkpoints, as drawn on screen, are added to `plots` (for the page's hooks).
+pub fn training_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    commands: &mut Vec<Command>,
+    plots: &mut Vec<PlotOnScreen>,
+) {
     let training = state.training();
     let running = training.running().is_some();
     ui.add_enabled_ui(!running, |ui| {
@@ -138,7 +146,7 @@ pub fn training_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         });
     }
 
-    curves_ui(ui, state);
+    curves_ui(ui, state, plots);
 }
 
 fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Command>) {
@@ -278,7 +286,10 @@ fn mode_name(mode: OneStepMode) -> &'static str {
     }
 }
 
-fn curves_ui(ui: &mut Ui, state: &AppState) {
+/// The colour of the W2 curve and its checkpoints.
+const W2_COLOUR: Color32 = Color32::from_rgb(60, 120, 200);
+
+fn curves_ui(ui: &mut Ui, state: &AppState, plots: &mut Vec<PlotOnScreen>) {
     let training = state.training();
     if training.losses().is_empty() && training.w2_curve().is_empty() {
         return;
@@ -302,18 +313,47 @@ fn curves_ui(ui: &mut Ui, state: &AppState) {
                     .color(Color32::from_rgb(200, 80, 60)),
             );
         });
-    if !training.w2_curve().is_empty() {
-        Plot::new("w2_curve")
+    let checkpoints = training.w2_curve();
+    if !checkpoints.is_empty() {
+        // Each checkpoint is drawn as a dot on the line, so that the first one shows too.
+        let response = Plot::new("w2_curve")
             .height(70.0)
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
             .show_x(false)
             .show(ui, |plot_ui| {
-                plot_ui.line(
-                    Line::new("W2", PlotPoints::from(training.w2_curve().to_vec()))
-                        .color(Color32::from_rgb(60, 120, 200)),
+                plot_ui
+                    .line(Line::new("W2", PlotPoints::from(checkpoints.to_vec())).color(W2_COLOUR));
+                plot_ui.points(
+                    Points::new("W2 checkpoints", PlotPoints::from(checkpoints.to_vec()))
+                        .color(W2_COLOUR)
+                        .filled(true)
+                        .radius(2.5),
                 );
             });
+        if super::platform::PAGE_HOOKS {
+            plots.push(w2_curve_on_screen(&response.transform, checkpoints));
+        }
+    }
+}
+
+/// Where the W2 `checkpoints` land on screen through the curve's `transform`.
+fn w2_curve_on_screen(
+    transform: &egui_plot::PlotTransform,
+    checkpoints: &[[f64; 2]],
+) -> PlotOnScreen {
+    let area = *transform.frame();
+    let particles: Vec<[f32; 2]> = checkpoints
+        .iter()
+        .map(|&[x, y]| transform.position_from_point(&PlotPoint::new(x, y)))
+        .filter(|centre| area.expand(1.0).contains(*centre))
+        .map(|centre| [centre.x, centre.y])
+        .collect();
+    PlotOnScreen {
+        kind: "w2",
+        frame: [area.min.x, area.min.y, area.max.x, area.max.y],
+        colors: vec![[W2_COLOUR.r(), W2_COLOUR.g(), W2_COLOUR.b()]; particles.len()],
+        particles,
     }
 }

@@ -27,7 +27,8 @@ pub struct ViewOptions {
 /// screenshot's pixels there).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlotOnScreen {
-    /// Which flow: "particle" or "learned".
+    /// What is drawn: the flow "particle" or "learned", or "w2" (the training's W2 curve, whose
+    /// checkpoints are the "particles").
     pub kind: &'static str,
     /// The plot's data area: left, top, right, bottom.
     pub frame: [f32; 4],

@@ -125,21 +125,11 @@ impl Job<ComputeContext> for WideFlowJob {
     }
 
     fn step(&mut self, _context: &mut ComputeContext, _budget: Duration) -> Progress {
-        match self.advance() {
-            Ok(progress) => progress,
-            Err(error) => {
-                self.stop(error);
-                Progress::Finished
-            }
-        }
+        let outcome = self.advance();
+        self.progress_or_stop(outcome)
     }
 
     fn stop(&mut self, reason: JobError) {
-        if !reason.is_cancelled() {
-            self.sender.send(WorkerEvent::FlowFailed {
-                generation: self.request.generation,
-                error: reason,
-            });
-        }
+        self.sender.flow_failed(self.request.generation, reason);
     }
 }

@@ -49,6 +49,17 @@ impl EventSender {
             (self.waker)();
         }
     }
+
+    /// Reports that the particle flow of `generation` ended with `reason`, unless it was
+    /// cancelled (a cancelled flow was replaced, and its successor reports).
+    pub fn flow_failed(&self, generation: u64, reason: JobError) {
+        if !reason.is_cancelled() {
+            self.send(WorkerEvent::FlowFailed {
+                generation,
+                error: reason,
+            });
+        }
+    }
 }
 
 /// eframe's wgpu device, queue and adapter, which the compute worker borrows for its kernels.
@@ -747,22 +758,12 @@ impl Job<ComputeContext> for FlowJob {
     }
 
     fn step(&mut self, context: &mut ComputeContext, budget: Duration) -> Progress {
-        match self.advance(context, budget) {
-            Ok(progress) => progress,
-            Err(error) => {
-                self.stop(error);
-                Progress::Finished
-            }
-        }
+        let outcome = self.advance(context, budget);
+        self.progress_or_stop(outcome)
     }
 
     fn stop(&mut self, reason: JobError) {
-        if !reason.is_cancelled() {
-            self.sender.send(WorkerEvent::FlowFailed {
-                generation: self.request.generation,
-                error: reason,
-            });
-        }
+        self.sender.flow_failed(self.request.generation, reason);
     }
 }
 

@@ -44,19 +44,13 @@ fn source_distribution(spec: &str, dim: usize) -> anyhow::Result<Distribution> {
 /// annealing at every step) and prints every step.
 pub fn run(args: &FlowArgs, target: &Distribution) -> anyhow::Result<()> {
     let dim = target.dim();
-    if args.n == 0 || args.steps == 0 {
-        anyhow::bail!("--n and --steps must be at least 1");
-    }
-    crate::limits::check("--n", args.n, crate::limits::MAX_W2_POINTS, 8 * dim as u64)?;
-    crate::limits::check("--steps", args.steps, crate::limits::MAX_STEPS, 0)?;
-    if !(args.eta.is_finite() && args.eta > 0.0) {
-        anyhow::bail!("--eta must be a finite number > 0 (got {})", args.eta);
-    }
-    let params = SinkhornParams {
-        blur: args.sinkhorn.blur,
-        scaling: args.sinkhorn.scaling,
+    let size = super::particle_flow::FlowSize {
+        n: args.n,
+        steps: args.steps,
+        eta: args.eta,
     };
-    params.validate()?;
+    let params =
+        size.checked_params(&args.sinkhorn, crate::limits::MAX_W2_POINTS, 8 * dim as u64)?;
     let source = source_distribution(&args.source, dim)?;
     // The seeding rule of `data::sample_source_and_target`: source on stream 0, target on 1.
     let particles = source.sample_cloud(args.n, &mut seeded_rng(args.seed))?;

@@ -92,6 +92,46 @@ pub struct ParticleFlowOptions<'a> {
     pub seed: u64,
 }
 
+/// The particle count, step count and step size of a particle flow, as given on the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct FlowSize {
+    /// `--n`.
+    pub n: usize,
+    /// `--steps`.
+    pub steps: usize,
+    /// `--eta`.
+    pub eta: f64,
+}
+
+impl FlowSize {
+    /// Checks the sizes against their limits (`max_n` points of `bytes_per_point` bytes), η and
+    /// the Sinkhorn arguments, and returns the Sinkhorn parameters (errors name the option).
+    pub fn checked_params(
+        &self,
+        sinkhorn: &SinkhornArgs,
+        max_n: usize,
+        bytes_per_point: u64,
+    ) -> anyhow::Result<SinkhornParams> {
+        if self.n == 0 {
+            anyhow::bail!("--n must be at least 1 (got 0)");
+        }
+        if self.steps == 0 {
+            anyhow::bail!("--steps must be at least 1 (got 0)");
+        }
+        limits::check("--n", self.n, max_n, bytes_per_point)?;
+        limits::check("--steps", self.steps, limits::MAX_STEPS, 0)?;
+        if !(self.eta.is_finite() && self.eta > 0.0) {
+            anyhow::bail!("--eta must be a finite number > 0 (got {})", self.eta);
+        }
+        let params = SinkhornParams {
+            blur: sinkhorn.blur,
+            scaling: sinkhorn.scaling,
+        };
+        params.validate()?;
+        Ok(params)
+    }
+}
+
 /// A simulated particle flow and what it ran between.
 pub struct SimulatedFlow {
     /// The parsed source distribution.
@@ -107,22 +147,13 @@ pub struct SimulatedFlow {
 impl ParticleFlowOptions<'_> {
     /// The flow configuration, after checking every number (errors name the option).
     pub fn config(&self) -> anyhow::Result<FlowConfig> {
-        if self.n == 0 {
-            anyhow::bail!("--n must be at least 1 (got 0)");
-        }
-        if self.steps == 0 {
-            anyhow::bail!("--steps must be at least 1 (got 0)");
-        }
-        limits::check("--n", self.n, limits::MAX_POINTS, limits::BYTES_PER_POINT)?;
-        limits::check("--steps", self.steps, limits::MAX_STEPS, 0)?;
-        if !(self.eta.is_finite() && self.eta > 0.0) {
-            anyhow::bail!("--eta must be a finite number > 0 (got {})", self.eta);
-        }
-        let sinkhorn = SinkhornParams {
-            blur: self.sinkhorn.blur,
-            scaling: self.sinkhorn.scaling,
+        let size = FlowSize {
+            n: self.n,
+            steps: self.steps,
+            eta: self.eta,
         };
-        sinkhorn.validate()?;
+        let sinkhorn =
+            size.checked_params(&self.sinkhorn, limits::MAX_POINTS, limits::BYTES_PER_POINT)?;
         Ok(FlowConfig {
             steps: self.steps,
             eta: self.eta,

@@ -41,6 +41,18 @@ pub trait Job<C>: Send {
     /// The job ends without finishing: cancelled between steps ([`JobError::Cancelled`]) or
     /// after a panic ([`JobError::Panicked`]). It reports so; no result follows.
     fn stop(&mut self, reason: JobError);
+
+    /// The progress of a step that may fail: on an error the job stops with it (reporting as
+    /// [`Job::stop`] does) and is finished.
+    fn progress_or_stop(&mut self, outcome: Result<Progress, JobError>) -> Progress
+    where
+        Self: Sized,
+    {
+        outcome.unwrap_or_else(|error| {
+            self.stop(error);
+            Progress::Finished
+        })
+    }
 }
 
 /// A shared flag that cancels a job between two of its steps.

@@ -1055,3 +1055,113 @@ fn the_digits_flow_steps_on_the_apps_gpu_when_it_computes_there() {
     );
     assert!(gap < 2e-2 && gap < 1e-2 * moved, "{gap:e} vs {moved}");
 }
+
+/// Every method's W2 curve grows while it trains: the progress the training worker forwards
+/// carries W2 checkpoints before the run ends, and the app's curve holds them (two or more
+/// points, so the chart draws a line, not an axis alone).
+#[test]
+fn every_methods_w2_curve_grows_while_it_trains() {
+    use nsgf::model::{Method, OneStepMode, TrainConfig};
+    for method in Method::ALL {
+        let mut state = AppState::new(FlowSettings {
+            particles: 80,
+            ..FlowSettings::default()
+        });
+        state.take_requests();
+        feed_particle_frames(&mut state, 41);
+        state.apply(TrainCommand::SetMethod(method));
+        let config = TrainConfig {
+            particles: 48,
+            iterations: 4,
+            adam_steps: 2,
+            // Two units of the straight flow (50 Adam steps a unit).
+            straight_iterations: 100,
+            hidden_width: 16,
+            hidden_layers: 1,
+            eval_samples: 40,
+            eval_every: 1,
+            onestep_mode: OneStepMode::Direct,
+            ..state.training().config().clone()
+        };
+        state.apply(TrainCommand::SetTrainConfig(config));
+        state.apply(TrainCommand::Train);
+        let job = state
+            .take_requests()
+            .into_iter()
+            .find_map(|job| match job {
+                Request::Train(job) => Some(job),
+                _ => None,
+            })
+            .expect("Train queues a training job");
+        let mut reports = Vec::new();
+        let result = nsgf::model::TrainedModel::train_guided(
+            &job.config,
+            &job.source,
+            &job.target,
+            job.teacher.clone(),
+            job.cancel.flag(),
+            &mut |progress| reports.push(progress.clone()),
+        )
+        .map(Box::new)
+        .map_err(JobError::from);
+        for progress in reports {
+            state.on_event(WorkerEvent::TrainProgress {
+                generation: job.generation,
+                progress,
+            });
+        }
+        let while_training = state.training().w2_curve().len();
+        assert!(
+            while_training >= 2,
+            "{method:?}: {while_training} W2 checkpoint(s) reached the curve while training"
+        );
+        state.on_event(WorkerEvent::TrainFinished {
+            generation: job.generation,
+            result,
+        });
+        assert!(state.error().is_none(), "{method:?}: {:?}", state.error());
+        assert!(
+            state.training().w2_curve().len() >= 2,
+            "{method:?}: the trained model keeps its curve"
+        );
+        assert!(
+            state
+                .training()
+                .w2_curve()
+                .iter()
+                .all(|[_, w2]| w2.is_finite() && *w2 > 0.0)
+        );
+    }
+}
+
+/// The defaults the app trains with take W2 checkpoints often enough to draw a curve: at
+/// least two in the stage that has them, for every method, on the desktop, in the browser's
+/// lighter preset, and in 64 dimensions.
+#[test]
+fn every_methods_defaults_checkpoint_w2_at_least_twice() {
+    use nsgf::model::{Method, TrainConfig};
+    for method in Method::ALL {
+        let configs = [
+            ("desktop", TrainConfig::defaults_for(method)),
+            ("64-D", TrainConfig::defaults_for_dim(method, 64)),
+            (
+                "browser",
+                nsgf::app::platform::browser_train_config(TrainConfig::defaults_for(method)),
+            ),
+        ];
+        for (setting, config) in configs {
+            // NSGF++ checkpoints in its straight stage, 50 Adam steps a unit; the others in
+            // their one stage, an outer iteration a unit. Every `eval_every`-th unit and the
+            // last one take a checkpoint.
+            let units = match method {
+                Method::NsgfPp => config.straight_iterations.div_ceil(50),
+                _ => config.iterations,
+            };
+            assert!(
+                config.eval_every > 0 && units.div_ceil(config.eval_every) >= 2,
+                "{method:?} ({setting}): a checkpoint every {} of {units} units",
+                config.eval_every
+            );
+        }
+    }
+}

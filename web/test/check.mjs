@@ -220,6 +220,22 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 2000));
   await look("the learned flow", "learned",
     screenshot && screenshot.replace(/\.png$/, "-trained.png"));
+  // The training's W2 curve shows: at least two checkpoints, each drawn in the curve's colour
+  // where the app says it is (a chart with an axis and no line fails here).
+  const curve = await page.evaluate(() => {
+    const plot = (window.nsgf_plots || []).find((plot) => plot.kind === "w2");
+    return plot && {
+      frame: Array.from(plot.frame), particles: Array.from(plot.particles),
+      colors: Array.from(plot.colors),
+    };
+  });
+  const checkpoints = curve ? curve.particles.length / 2 : 0;
+  if (checkpoints < 2) throw new Error(`the W2 chart shows ${checkpoints} checkpoint(s) after training, not a curve`);
+  const curveSeen = await seenIn(await page.screenshot({ encoding: "base64" }), curve);
+  console.log(`${mode}: the W2 chart shows ${checkpoints} checkpoints, their colour at ${percent(curveSeen)} of their places`);
+  if (!(curveSeen >= 0.8)) {
+    throw new Error(`the W2 chart does not show its checkpoints where the app says they are (${percent(curveSeen)})`);
+  }
 
   // "Save scene…" (top left) downloads the scene as JSON.
   const downloads = fs.mkdtempSync(path.join(os.tmpdir(), "nsgf-downloads-"));
