@@ -32,7 +32,6 @@ pub mod time_sync;
 pub mod timeline_ui;
 pub mod training_ui;
 pub mod view_options;
-pub mod wide_flow_job;
 pub mod wide_view_ui;
 pub mod widgets;
 pub mod workers;
