@@ -301,12 +301,12 @@ impl Workers {
             let event = match file.bytes_async().await {
                 Ok(bytes) => open_dropped_bytes(&bytes, &name).unwrap_or_else(|error| {
                     WorkerEvent::FileFailed {
-                        op: FileOp::OpenDropped,
+                        op: super::jobs::FileOp::OpenDropped,
                         error,
                     }
                 }),
                 Err(reason) => WorkerEvent::FileFailed {
-                    op: FileOp::OpenDropped,
+                    op: super::jobs::FileOp::OpenDropped,
                     error: JobError::Browser(format!(
                         "could not read {}: {reason}",
                         name.display()
