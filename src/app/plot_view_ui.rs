@@ -7,6 +7,7 @@ use super::state::{AppState, Command, DrawCommand, FlowView, Readout};
 use super::timeline_ui::PHASE_COLOR;
 use super::view_options::{PlotOnScreen, ViewOptions};
 use crate::Point;
+use crate::flow::Frame;
 use crate::render::colors::{ARROW_GREY, TARGET_GREY};
 use eframe::egui;
 use egui::{Align2, Color32, FontId, RichText, Stroke, Ui};
@@ -130,52 +131,21 @@ fn flow_plot_ui(
         .available_width()
         .min(ui.available_height() - header)
         .max(64.0);
-    let title = flow_title(state, kind);
-    ui.horizontal(|ui| {
-        ui.add(egui::Label::new(RichText::new(&title).heading().color(accent)).truncate());
-        if kind == Run::Learned && state.training().stale() {
-            ui.label(
-                RichText::new("(stale model: train again)").color(Color32::from_rgb(230, 140, 20)),
-            );
-        }
-    });
-    ui.add(egui::Label::new(RichText::new(readouts_line(state, kind)).monospace()).truncate());
+    plot_header_ui(ui, state, kind, accent);
 
     let frames = state.frames_of(kind);
     let shown_index = state.shown_index(kind);
     let frame = shown_index.and_then(|index| frames.get(index));
     if state.dimension() != 2 || frame.is_some_and(|frame| frame.positions.dim() != 2) {
-        super::wide_view_ui::wide_view_choice_ui(ui, state, commands);
-        match (frame, shown_index) {
-            (Some(frame), Some(index)) if frame.positions.dim() != 2 => {
-                super::wide_view_ui::wide_frame_ui(ui, state, kind, index, side - 24.0);
-            }
-            _ => {
-                ui.label(match kind {
-                    Run::Particle => state
-                        .particle()
-                        .failure()
-                        .map_or_else(|| "computing the first frame…".into(), str::to_string),
-                    Run::Learned if state.learned().computing() => {
-                        "sampling the learned flow…".to_string()
-                    }
-                    Run::Learned => "No model yet: press Train".to_string(),
-                });
-            }
-        }
+        wide_plot_ui(ui, state, kind, side, commands);
         return;
     }
-    let grid_field = match (state.flow_of(kind), shown_index) {
-        (Some(flow), Some(index)) => Some((flow.grid.as_slice(), flow.grid_field(index))),
-        _ => None,
-    };
     let colors = state
         .colors_of(kind)
         .filter(|_| state.overlays().colors_by_start)
         .map(|colors| colors.as_slice());
     let draw_mode = state.drawing().mode();
     let extent = state.extent();
-    let arrow_scale = options.arrow_scale;
 
     // A square plot at aspect 1 over the square extent shows exactly the box the quiver grid
     // covers.
@@ -195,84 +165,15 @@ fn flow_plot_ui(
         if refit {
             plot_ui.set_plot_bounds(PlotBounds::from_min_max(extent.min, extent.max));
         }
-        if draw_mode {
-            if state.overlays().target {
-                plot_ui.add(PointCloud::new(
-                    "target samples",
-                    state.particle().target().points(),
-                    rgb(TARGET_GREY),
-                    1.5,
-                ));
-            }
-            plot_ui.add(PointCloud::new(
-                "drawn points",
-                state.drawing().drawn().points(),
-                DRAWN_COLOR,
-                2.0,
-            ));
-        } else if state.overlays().target {
-            plot_ui.add(PointCloud::new(
-                "target samples",
-                state.particle().target().points(),
-                rgb(TARGET_GREY),
-                2.0,
-            ));
-        }
-        let Some(frame) = frame else {
-            return;
-        };
-        if state.overlays().trails
-            && let Some(index) = shown_index
-        {
-            let start = index.saturating_sub(TRAIL_FRAMES);
-            let stride = frame.len().div_ceil(TRAIL_PARTICLES).max(1);
-            plot_ui.add(Trails::new(
-                "trails",
-                &frames[start..=index],
+        add_target_items(plot_ui, state);
+        if let (Some(frame), Some(index)) = (frame, shown_index) {
+            let shown = ShownFrame {
+                kind,
+                index,
+                frame,
                 colors,
-                stride,
-                PLAIN_PARTICLE,
-            ));
-        }
-        if state.overlays().grid_arrows
-            && let Some((grid, field)) = grid_field.filter(|(_, field)| !field.is_empty())
-        {
-            // A typical long grid arrow (90th percentile, robust to a few huge ones far from
-            // the data) spans most of a cell, so the field's shape reads at any speed; the
-            // arrow-length slider scales from there.
-            let typical = typical_length(field);
-            let cell = extent.cell_size(super::state::GRID_CELLS);
-            let grid_scale = if typical > 0.0 {
-                0.9 * cell / typical * arrow_scale
-            } else {
-                arrow_scale
             };
-            plot_ui.add(ArrowField::new(
-                "grid velocity",
-                grid,
-                field,
-                grid_scale,
-                GRID_ARROW,
-                1.2,
-            ));
-        }
-        let mut particles = PointCloud::new("particles", frame.points(), PLAIN_PARTICLE, 2.2);
-        if let Some(colors) = colors {
-            particles = particles.colors(colors);
-        }
-        plot_ui.add(particles);
-        if state.overlays().particle_arrows
-            && let Some(velocities) = &frame.velocities
-        {
-            // Arrows are displacements per step: step_size · v.
-            plot_ui.add(ArrowField::new(
-                "particle velocity",
-                frame.points(),
-                velocities.points(),
-                arrow_scale * frame.step_size,
-                rgb(ARROW_GREY),
-                1.0,
-            ));
+            add_frame_items(plot_ui, state, &shown, options.arrow_scale);
         }
     });
 
@@ -286,9 +187,172 @@ fn flow_plot_ui(
             colors,
         ));
     }
+    plot_caption_ui(
+        ui,
+        state,
+        kind,
+        accent,
+        response.response.rect,
+        frame.is_none(),
+    );
+    if draw_mode {
+        draw_input(ui, &response, state, commands);
+    }
+}
 
-    // The flow's name inside the plot, so a screenshot can never be misread.
-    let plot_rect = response.response.rect;
+/// The plot's title (which flow, a stale model) and its readouts line.
+fn plot_header_ui(ui: &mut Ui, state: &AppState, kind: Run, accent: Color32) {
+    let title = flow_title(state, kind);
+    ui.horizontal(|ui| {
+        ui.add(egui::Label::new(RichText::new(&title).heading().color(accent)).truncate());
+        if kind == Run::Learned && state.training().stale() {
+            ui.label(
+                RichText::new("(stale model: train again)").color(Color32::from_rgb(230, 140, 20)),
+            );
+        }
+    });
+    ui.add(egui::Label::new(RichText::new(readouts_line(state, kind)).monospace()).truncate());
+}
+
+/// What a plot without a frame says instead: computing, failed, sampling, or no model yet.
+fn waiting_hint(state: &AppState, kind: Run) -> String {
+    match kind {
+        Run::Particle => state
+            .particle()
+            .failure()
+            .map_or_else(|| "computing the first frame…".into(), str::to_string),
+        Run::Learned if state.learned().computing() => "sampling the learned flow…".into(),
+        Run::Learned => "No model yet: press Train".into(),
+    }
+}
+
+/// A flow of more than two dimensions: the view's choice, then its frame as images or on
+/// principal components (or what it waits for).
+fn wide_plot_ui(ui: &mut Ui, state: &AppState, kind: Run, side: f32, commands: &mut Vec<Command>) {
+    super::wide_view_ui::wide_view_choice_ui(ui, state, commands);
+    let index = state.shown_index(kind);
+    let frame = index.and_then(|index| state.frames_of(kind).get(index));
+    match (frame, index) {
+        (Some(frame), Some(index)) if frame.positions.dim() != 2 => {
+            super::wide_view_ui::wide_frame_ui(ui, state, kind, index, side - 24.0);
+        }
+        _ => {
+            ui.label(waiting_hint(state, kind));
+        }
+    }
+}
+
+/// The target samples (and in draw mode the drawn points), as the overlays ask.
+fn add_target_items<'a>(plot_ui: &mut egui_plot::PlotUi<'a>, state: &'a AppState) {
+    let draw_mode = state.drawing().mode();
+    if state.overlays().target {
+        plot_ui.add(PointCloud::new(
+            "target samples",
+            state.particle().target().points(),
+            rgb(TARGET_GREY),
+            if draw_mode { 1.5 } else { 2.0 },
+        ));
+    }
+    if draw_mode {
+        plot_ui.add(PointCloud::new(
+            "drawn points",
+            state.drawing().drawn().points(),
+            DRAWN_COLOR,
+            2.0,
+        ));
+    }
+}
+
+/// The frame a plot shows: its flow, index on the flow's timeline, the frame and the colours
+/// by starting position (None: plain).
+struct ShownFrame<'a> {
+    kind: Run,
+    index: usize,
+    frame: &'a Frame,
+    colors: Option<&'a [[u8; 3]]>,
+}
+
+/// The shown frame's particles with their trails, the grid's and the particles' arrows, as
+/// the overlays ask.
+fn add_frame_items<'a>(
+    plot_ui: &mut egui_plot::PlotUi<'a>,
+    state: &'a AppState,
+    shown: &ShownFrame<'a>,
+    arrow_scale: f64,
+) {
+    let ShownFrame {
+        kind,
+        index,
+        frame,
+        colors,
+    } = *shown;
+    if state.overlays().trails {
+        let frames = state.frames_of(kind);
+        let start = index.saturating_sub(TRAIL_FRAMES);
+        let stride = frame.len().div_ceil(TRAIL_PARTICLES).max(1);
+        plot_ui.add(Trails::new(
+            "trails",
+            &frames[start..=index],
+            colors,
+            stride,
+            PLAIN_PARTICLE,
+        ));
+    }
+    let grid_field = state
+        .flow_of(kind)
+        .map(|flow| (flow.grid.as_slice(), flow.grid_field(index)));
+    if state.overlays().grid_arrows
+        && let Some((grid, field)) = grid_field.filter(|(_, field)| !field.is_empty())
+    {
+        // A typical long grid arrow (90th percentile, robust to a few huge ones far from
+        // the data) spans most of a cell, so the field's shape reads at any speed; the
+        // arrow-length slider scales from there.
+        let typical = typical_length(field);
+        let cell = state.extent().cell_size(super::state::GRID_CELLS);
+        let grid_scale = if typical > 0.0 {
+            0.9 * cell / typical * arrow_scale
+        } else {
+            arrow_scale
+        };
+        plot_ui.add(ArrowField::new(
+            "grid velocity",
+            grid,
+            field,
+            grid_scale,
+            GRID_ARROW,
+            1.2,
+        ));
+    }
+    let mut particles = PointCloud::new("particles", frame.points(), PLAIN_PARTICLE, 2.2);
+    if let Some(colors) = colors {
+        particles = particles.colors(colors);
+    }
+    plot_ui.add(particles);
+    if state.overlays().particle_arrows
+        && let Some(velocities) = &frame.velocities
+    {
+        // Arrows are displacements per step: step_size · v.
+        plot_ui.add(ArrowField::new(
+            "particle velocity",
+            frame.points(),
+            velocities.points(),
+            arrow_scale * frame.step_size,
+            rgb(ARROW_GREY),
+            1.0,
+        ));
+    }
+}
+
+/// The flow's name inside the plot (so a screenshot can never be misread), the straight
+/// phase marked, and, without a frame, what the plot waits for on a backing box.
+fn plot_caption_ui(
+    ui: &Ui,
+    state: &AppState,
+    kind: Run,
+    accent: Color32,
+    plot_rect: egui::Rect,
+    no_frame: bool,
+) {
     let painter = ui.painter_at(plot_rect);
     let mut caption = match kind {
         Run::Particle => "PARTICLE FLOW".to_string(),
@@ -313,17 +377,13 @@ fn flow_plot_ui(
             egui::StrokeKind::Outside,
         );
     }
-    if frame.is_none() {
-        let hint = match kind {
-            Run::Particle => state
-                .particle()
-                .failure()
-                .map_or_else(|| "computing the first frame…".into(), str::to_string),
-            Run::Learned if state.learned().computing() => "sampling the learned flow…".into(),
-            Run::Learned => "No model yet: press Train".into(),
-        };
+    if no_frame {
         // On a backing box, so the target samples behind it do not cross the words.
-        let galley = painter.layout_no_wrap(hint, FontId::proportional(16.0), Color32::DARK_GRAY);
+        let galley = painter.layout_no_wrap(
+            waiting_hint(state, kind),
+            FontId::proportional(16.0),
+            Color32::DARK_GRAY,
+        );
         let text_rect = Align2::CENTER_CENTER.anchor_size(plot_rect.center(), galley.size());
         painter.rect_filled(
             text_rect.expand(6.0),
@@ -331,10 +391,6 @@ fn flow_plot_ui(
             ui.visuals().extreme_bg_color.gamma_multiply(0.9),
         );
         painter.galley(text_rect.min, galley, Color32::DARK_GRAY);
-    }
-
-    if draw_mode {
-        draw_input(ui, &response, state, commands);
     }
 }
 
