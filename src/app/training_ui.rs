@@ -1,6 +1,7 @@
 //! The training section: method, key hyperparameters, Train / Cancel, progress, the live loss
 //! and W2 curves, the stale-model warning, model save / load and the NFE of the learned flow.
 
+use super::state::training::Training;
 use super::state::{AppState, Command, FileCommand, TrainCommand};
 use super::view_options::PlotOnScreen;
 use super::widgets::{self, labelled};
@@ -29,6 +30,15 @@ pub fn training_ui(
         hyperparameters_ui(ui, training.config(), commands);
     });
 
+    actions_ui(ui, training, running, commands);
+    progress_ui(ui, training);
+    model_status_ui(ui, training, running);
+    nfe_ui(ui, state, commands);
+    curves_ui(ui, state, plots);
+}
+
+/// Train or Cancel, and the model's Save and Load.
+fn actions_ui(ui: &mut Ui, training: &Training, running: bool, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         if running {
             if widgets::button(ui, "Cancel").clicked() {
@@ -53,7 +63,10 @@ pub fn training_ui(
             commands.push(FileCommand::LoadModel.into());
         }
     });
+}
 
+/// The run in progress: its stage and loss, and a bar of the fraction done.
+fn progress_ui(ui: &mut Ui, training: &Training) {
     if let Some(running) = &training.running() {
         let (fraction, text) = match &running.progress {
             Some(p) => (
@@ -76,7 +89,10 @@ pub fn training_ui(
         )
         .on_hover_text("Training progress: the fraction of all training steps done");
     }
+}
 
+/// What model there is: ready, stale (with a warning), or none yet.
+fn model_status_ui(ui: &mut Ui, training: &Training, running: bool) {
     match (&training.model(), training.stale()) {
         (Some(model), true) => {
             ui.label(
@@ -100,7 +116,11 @@ pub fn training_ui(
         }
         (None, _) => {}
     }
+}
 
+/// The learned flow's network evaluations: its default or a chosen number.
+fn nfe_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let training = state.training();
     if let Some(model) = training.model().filter(|m| m.max_nfe() == Some(1)) {
         ui.label(format!(
             "NFE 1: one jump from {} to G(z)",
@@ -145,8 +165,6 @@ pub fn training_ui(
             }
         });
     }
-
-    curves_ui(ui, state, plots);
 }
 
 fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Command>) {
@@ -183,98 +201,106 @@ fn hyperparameters_ui(ui: &mut Ui, config: &TrainConfig, commands: &mut Vec<Comm
             DragValue::new(&mut edited.iterations).range(1..=10_000),
         );
         ui.end_row();
-        if config.method != Method::OneStep && !config.method.is_flow_matching() {
-            let max_steps = if config.method == Method::NsgfPp {
-                5
-            } else {
-                100
-            };
-            labelled(
-                ui,
-                "Flow steps T",
-                DragValue::new(&mut edited.flow.steps).range(1..=max_steps),
-            );
-            ui.end_row();
-        }
-        if config.method.is_flow_matching() {
-            labelled(
-                ui,
-                "Path noise σ",
-                DragValue::new(&mut edited.sigma)
-                    .range(0.0..=2.0)
-                    .speed(0.005),
-            );
-            ui.end_row();
-            labelled(
-                ui,
-                "Batch",
-                DragValue::new(&mut edited.batch_size).range(8..=4096),
-            );
-            ui.end_row();
-        } else {
-            labelled(
-                ui,
-                "Step η",
-                DragValue::new(&mut edited.flow.eta)
-                    .range(0.01..=2.0)
-                    .speed(0.01),
-            );
-            ui.end_row();
-            labelled(
-                ui,
-                "Blur σ",
-                DragValue::new(&mut edited.flow.sinkhorn.blur)
-                    .range(0.01..=1.0)
-                    .speed(0.005),
-            );
-            ui.end_row();
-            labelled(
-                ui,
-                "Particles / flow",
-                DragValue::new(&mut edited.particles).range(8..=4096),
-            );
-            ui.end_row();
-        }
-        labelled(
-            ui,
-            "Adam steps / iter",
-            DragValue::new(&mut edited.adam_steps).range(1..=1000),
-        );
-        ui.end_row();
-        labelled(
-            ui,
-            "Learning rate",
-            DragValue::new(&mut edited.learning_rate)
-                .range(1e-5..=1e-1)
-                .speed(1e-4)
-                .max_decimals(5),
-        );
-        ui.end_row();
-        labelled(
-            ui,
-            "Hidden width",
-            DragValue::new(&mut edited.hidden_width).range(4..=1024),
-        );
-        ui.end_row();
-        if config.method == Method::Rf {
-            labelled(
-                ui,
-                "Reflow iterations",
-                DragValue::new(&mut edited.reflow_iterations).range(0..=10_000),
-            );
-            ui.end_row();
-        }
-        if config.method == Method::NsgfPp {
-            labelled(
-                ui,
-                "Straight-flow steps",
-                DragValue::new(&mut edited.straight_iterations).range(1..=100_000),
-            );
-            ui.end_row();
-        }
+        method_fields_ui(ui, config.method, &mut edited);
+        optimiser_fields_ui(ui, config.method, &mut edited);
     });
     if edited != *config {
         commands.push(TrainCommand::SetTrainConfig(edited).into());
+    }
+}
+
+/// The rows of the training grid that depend on the method: the simulated flows' (steps, η,
+/// blur, particles) or flow matching's (σ, batch).
+fn method_fields_ui(ui: &mut Ui, method: Method, edited: &mut TrainConfig) {
+    if method != Method::OneStep && !method.is_flow_matching() {
+        let max_steps = if method == Method::NsgfPp { 5 } else { 100 };
+        labelled(
+            ui,
+            "Flow steps T",
+            DragValue::new(&mut edited.flow.steps).range(1..=max_steps),
+        );
+        ui.end_row();
+    }
+    if method.is_flow_matching() {
+        labelled(
+            ui,
+            "Path noise σ",
+            DragValue::new(&mut edited.sigma)
+                .range(0.0..=2.0)
+                .speed(0.005),
+        );
+        ui.end_row();
+        labelled(
+            ui,
+            "Batch",
+            DragValue::new(&mut edited.batch_size).range(8..=4096),
+        );
+        ui.end_row();
+    } else {
+        labelled(
+            ui,
+            "Step η",
+            DragValue::new(&mut edited.flow.eta)
+                .range(0.01..=2.0)
+                .speed(0.01),
+        );
+        ui.end_row();
+        labelled(
+            ui,
+            "Blur σ",
+            DragValue::new(&mut edited.flow.sinkhorn.blur)
+                .range(0.01..=1.0)
+                .speed(0.005),
+        );
+        ui.end_row();
+        labelled(
+            ui,
+            "Particles / flow",
+            DragValue::new(&mut edited.particles).range(8..=4096),
+        );
+        ui.end_row();
+    }
+}
+
+/// The optimiser's and the network's rows, and the method's extra stage (reflow, straight
+/// flow).
+fn optimiser_fields_ui(ui: &mut Ui, method: Method, edited: &mut TrainConfig) {
+    labelled(
+        ui,
+        "Adam steps / iter",
+        DragValue::new(&mut edited.adam_steps).range(1..=1000),
+    );
+    ui.end_row();
+    labelled(
+        ui,
+        "Learning rate",
+        DragValue::new(&mut edited.learning_rate)
+            .range(1e-5..=1e-1)
+            .speed(1e-4)
+            .max_decimals(5),
+    );
+    ui.end_row();
+    labelled(
+        ui,
+        "Hidden width",
+        DragValue::new(&mut edited.hidden_width).range(4..=1024),
+    );
+    ui.end_row();
+    if method == Method::Rf {
+        labelled(
+            ui,
+            "Reflow iterations",
+            DragValue::new(&mut edited.reflow_iterations).range(0..=10_000),
+        );
+        ui.end_row();
+    }
+    if method == Method::NsgfPp {
+        labelled(
+            ui,
+            "Straight-flow steps",
+            DragValue::new(&mut edited.straight_iterations).range(1..=100_000),
+        );
+        ui.end_row();
     }
 }
 

@@ -67,6 +67,7 @@ impl AppState {
         }
     }
 
+    /// Carries out a file command. (Over 80 lines: one arm for every `FileCommand`.)
     pub(super) fn apply_file(&mut self, command: FileCommand) {
         match command {
             FileCommand::LoadPoints => self.ask_path(DialogPurpose::LoadPoints),
