@@ -5,7 +5,7 @@
 use super::plot_items::ArrowField;
 use super::state::meanfield::{APP_GRID, APP_SEEDS, APP_SIZES};
 use super::state::{AppState, Command, MeanfieldCommand};
-use crate::meanfield::mean_norm;
+use crate::meanfield::{MeanfieldStudy, mean_norm};
 use eframe::egui::{self, Color32, Ui};
 use egui_plot::{Line, Plot, PlotPoints, Points};
 
@@ -62,6 +62,13 @@ fn window_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     let Some(study) = panel.study() else {
         return;
     };
+    error_curve_ui(ui, study);
+    let shown = size_choice_ui(ui, study, panel.shown(), commands);
+    fields_ui(ui, study, shown);
+}
+
+/// The field's error against n on log–log axes, the seeds' range and the fitted slope.
+fn error_curve_ui(ui: &mut Ui, study: &MeanfieldStudy) {
     let errors = study.errors();
     let slope = study
         .slope()
@@ -101,8 +108,17 @@ fn window_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                     .color(Color32::GRAY),
             );
         });
+}
+
+/// The buttons that pick which n's field is shown (solved ones only); returns the shown index.
+fn size_choice_ui(
+    ui: &mut Ui,
+    study: &MeanfieldStudy,
+    shown: usize,
+    commands: &mut Vec<Command>,
+) -> usize {
     let sizes = study.sizes();
-    let mut shown = panel.shown().min(sizes.len().saturating_sub(1));
+    let mut shown = shown.min(sizes.len().saturating_sub(1));
     ui.horizontal(|ui| {
         ui.label("field at n =");
         for (index, &n) in sizes.iter().enumerate() {
@@ -119,6 +135,12 @@ fn window_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             }
         }
     });
+    shown
+}
+
+/// The shown n's field beside the reference, on one arrow scale.
+fn fields_ui(ui: &mut Ui, study: &MeanfieldStudy, shown: usize) {
+    let sizes = study.sizes();
     let (Some(field), Some(reference)) = (study.field_at(shown), study.reference()) else {
         return;
     };
