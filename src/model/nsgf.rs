@@ -72,42 +72,74 @@ impl VelocityStage {
         rng: &mut SeededRng,
         deadline: Option<Instant>,
     ) -> Result<Option<TrainProgress>, ModelError> {
-        let config = &run.config;
-        let past = || deadline.is_some_and(|deadline| Instant::now() >= deadline);
-        let current = match self.current.as_mut() {
+        let mut current = match self.current.take() {
             Some(current) => current,
-            None if run.target.dim() != 2 => {
-                let source_batch = run.source.sample_cloud(config.particles, rng)?;
-                let target_batch = run.target.sample_cloud(config.particles, rng)?;
-                let trajectory = simulate_cloud_flow(
-                    run.kernels.as_ref(),
-                    source_batch,
-                    &target_batch,
-                    &config.flow,
-                )?;
-                self.current.insert(Box::new(Iteration {
-                    flow: None,
-                    trajectory,
-                    velocity: None,
-                    adam_done: 0,
-                    loss_sum: 0.0,
-                }))
-            }
-            None => {
-                let source_batch = run.source.sample(config.particles, rng)?;
-                let target_batch = run.target.sample(config.particles, rng)?;
-                self.backend.reset_warm_start();
-                let flow = ParticleFlow::new(source_batch, target_batch, config.flow)?;
-                self.current.insert(Box::new(Iteration {
-                    flow: Some(flow),
-                    trajectory: Trajectory::new(FlowKind::Sinkhorn),
-                    velocity: None,
-                    adam_done: 0,
-                    loss_sum: 0.0,
-                }))
-            }
+            None => self.begin_iteration(run, rng)?,
         };
-        // The 2D flow, an Euler step at a time (as `simulate_flow`), each velocity in pieces.
+        let paused = self.advance_flow(&mut current, deadline)?
+            || self.fit_on_pool(&mut current, run, encoding, rng, deadline);
+        if paused {
+            self.current = Some(current);
+            return Ok(None);
+        }
+        let config = &run.config;
+        let loss = current.loss_sum / config.adam_steps as f64;
+        let (iteration, total, method) = (self.iteration, config.iterations, config.method);
+        self.iteration += 1;
+        let velocity_net = &self.velocity_net;
+        run.record("velocity field", iteration, total, loss, || {
+            (method == Method::Nsgf)
+                .then(|| Networks::velocity_only(encoding.clone(), velocity_net.clone()))
+        })
+        .map(Some)
+    }
+
+    /// A new outer iteration on fresh source and target batches: in 2D a particle flow to
+    /// step (in pieces), in more dimensions the whole simulated flow at once.
+    fn begin_iteration(
+        &mut self,
+        run: &TrainingRun,
+        rng: &mut SeededRng,
+    ) -> Result<Box<Iteration>, ModelError> {
+        let config = &run.config;
+        if run.target.dim() != 2 {
+            let source_batch = run.source.sample_cloud(config.particles, rng)?;
+            let target_batch = run.target.sample_cloud(config.particles, rng)?;
+            let trajectory = simulate_cloud_flow(
+                run.kernels.as_ref(),
+                source_batch,
+                &target_batch,
+                &config.flow,
+            )?;
+            return Ok(Box::new(Iteration {
+                flow: None,
+                trajectory,
+                velocity: None,
+                adam_done: 0,
+                loss_sum: 0.0,
+            }));
+        }
+        let source_batch = run.source.sample(config.particles, rng)?;
+        let target_batch = run.target.sample(config.particles, rng)?;
+        self.backend.reset_warm_start();
+        let flow = ParticleFlow::new(source_batch, target_batch, config.flow)?;
+        Ok(Box::new(Iteration {
+            flow: Some(flow),
+            trajectory: Trajectory::new(FlowKind::Sinkhorn),
+            velocity: None,
+            adam_done: 0,
+            loss_sum: 0.0,
+        }))
+    }
+
+    /// Steps the iteration's 2D flow an Euler step at a time (as `simulate_flow`), each
+    /// velocity in pieces, until it is done (false) or the deadline passes (true: paused).
+    fn advance_flow(
+        &mut self,
+        current: &mut Iteration,
+        deadline: Option<Instant>,
+    ) -> Result<bool, ModelError> {
+        let past = || deadline.is_some_and(|deadline| Instant::now() >= deadline);
         while let Some(flow) = current.flow.as_mut().filter(|flow| !flow.finished()) {
             if current.velocity.is_none() {
                 let (particles, target, params) = flow.velocity_inputs();
@@ -125,7 +157,7 @@ impl VelocityStage {
                 deadline.saturating_duration_since(Instant::now())
             });
             match stepped.run_for(slice) {
-                None => return Ok(None),
+                None => return Ok(true),
                 Some(velocity) => {
                     current.velocity = None;
                     let frame = flow.apply_velocity(&velocity?.velocity)?;
@@ -133,12 +165,27 @@ impl VelocityStage {
                 }
             }
             if past() {
-                return Ok(None);
+                return Ok(true);
             }
         }
         if let Some(flow) = current.flow.take() {
             current.trajectory.push(flow.current_frame());
         }
+        Ok(false)
+    }
+
+    /// Puts the finished flow into the pool (once), then runs the iteration's Adam steps on
+    /// pool minibatches until they are done (false) or the deadline passes (true: paused).
+    fn fit_on_pool(
+        &mut self,
+        current: &mut Iteration,
+        run: &TrainingRun,
+        encoding: &PositionEncoding,
+        rng: &mut SeededRng,
+        deadline: Option<Instant>,
+    ) -> bool {
+        let config = &run.config;
+        let past = || deadline.is_some_and(|deadline| Instant::now() >= deadline);
         if current.adam_done == 0 && current.trajectory.len() == config.flow.steps + 1 {
             self.pool.push_flow(&current.trajectory);
             self.adam.set_learning_rate(cosine_learning_rate(
@@ -159,19 +206,10 @@ impl VelocityStage {
             ));
             current.adam_done += 1;
             if current.adam_done < config.adam_steps && past() {
-                return Ok(None);
+                return true;
             }
         }
-        let loss = current.loss_sum / config.adam_steps as f64;
-        self.current = None;
-        let (iteration, total, method) = (self.iteration, config.iterations, config.method);
-        self.iteration += 1;
-        let velocity_net = &self.velocity_net;
-        run.record("velocity field", iteration, total, loss, || {
-            (method == Method::Nsgf)
-                .then(|| Networks::velocity_only(encoding.clone(), velocity_net.clone()))
-        })
-        .map(Some)
+        false
     }
 
     /// The trained v_θ.

@@ -312,14 +312,7 @@ impl TrainedModel {
         // t_φ only sees a position, and the blurred output of the Sinkhorn phase looks like an
         // earlier point of a straight path than it is: an underestimated τ makes u_δ overshoot by
         // (1 − τ̂)/(1 − τ). The Sinkhorn phase provably covered `covered` of the way, so τ ≥ covered.
-        let covered = self.sinkhorn_phase_coverage();
-        let transition_times: Vec<f64> = straight
-            .time_predictor
-            .forward(self.networks.encoding.positions(&current).view())
-            .column(0)
-            .iter()
-            .map(|&s| f64::from(s).clamp(covered, 1.0))
-            .collect();
+        let transition_times = self.transition_times(straight, &current);
         let n = transition_times.len() as f64;
         let mean_tau = (transition_times.iter().sum::<f64>() / n).clamp(0.0, 1.0);
         let mut trajectory = Trajectory::new(FlowKind::NsgfPlusPlus);
@@ -335,44 +328,17 @@ impl TrainedModel {
         let mean_step = transition_times.iter().map(|tau| 1.0 - tau).sum::<f64>() / n;
         let mut frame_time = mean_tau;
         for k in 0..straight_steps {
-            let times: Vec<f64> = transition_times
-                .iter()
-                .map(|tau| tau + (1.0 - tau) * k as f64 / straight_steps as f64)
-                .collect();
-            let output = output_cloud(
-                &straight
-                    .straight_flow
-                    .forward(self.networks.encoding.with_times(&current, &times).view()),
-            );
-            // Each particle covers (1 − τ)/K of its way per step: the stored velocity is
-            // (1 − τ)·u_δ with the step size 1/K.
-            let dim = current.dim();
-            let mut velocities = Vec::with_capacity(output.coords().len());
-            let mut next = Vec::with_capacity(output.coords().len());
-            let rows = current
-                .coords()
-                .chunks_exact(dim)
-                .zip(output.coords().chunks_exact(dim));
-            for ((x, u), tau) in rows.zip(&transition_times) {
-                let step = (1.0 - tau) / straight_steps as f64;
-                for (x, u) in x.iter().zip(u) {
-                    velocities.push((1.0 - tau) * u);
-                    next.push(x + step * u);
-                }
-            }
-            let step_size = 1.0 / straight_steps as f64;
-            let next = PointCloud::from_flat(dim, next);
+            let step = self.straight_step(straight, &current, &transition_times, k, straight_steps);
             if keep_frames {
                 trajectory.push(Frame::moving(
                     frame_time,
                     current,
-                    PointCloud::from_flat(dim, velocities),
-                    step_size,
+                    step.velocities,
+                    1.0 / straight_steps as f64,
                 ));
             }
-            current = next;
-            let mean_s = times.iter().sum::<f64>() / n;
-            frame_time = mean_s + mean_step / straight_steps as f64;
+            current = step.next;
+            frame_time = step.mean_time + mean_step / straight_steps as f64;
             trajectory.add_nfe(1);
         }
         trajectory.push(Frame::resting(frame_time, current));
@@ -384,6 +350,69 @@ impl TrainedModel {
         }
         trajectory
     }
+
+    /// τ = t_φ(x) of each particle at the end of the Sinkhorn phase, clamped from below by the
+    /// share of the way that phase provably covered.
+    fn transition_times(&self, straight: &StraightNetworks, current: &PointCloud) -> Vec<f64> {
+        let covered = self.sinkhorn_phase_coverage();
+        straight
+            .time_predictor
+            .forward(self.networks.encoding.positions(current).view())
+            .column(0)
+            .iter()
+            .map(|&s| f64::from(s).clamp(covered, 1.0))
+            .collect()
+    }
+
+    /// Straight step `k` of `steps` of u_δ from `current`: each particle covers (1 − τ)/K of
+    /// its way, so the stored velocity is (1 − τ)·u_δ with the step size 1/K.
+    fn straight_step(
+        &self,
+        straight: &StraightNetworks,
+        current: &PointCloud,
+        transition_times: &[f64],
+        k: usize,
+        steps: usize,
+    ) -> StraightStep {
+        let times: Vec<f64> = transition_times
+            .iter()
+            .map(|tau| tau + (1.0 - tau) * k as f64 / steps as f64)
+            .collect();
+        let output = output_cloud(
+            &straight
+                .straight_flow
+                .forward(self.networks.encoding.with_times(current, &times).view()),
+        );
+        let dim = current.dim();
+        let mut velocities = Vec::with_capacity(output.coords().len());
+        let mut next = Vec::with_capacity(output.coords().len());
+        let rows = current
+            .coords()
+            .chunks_exact(dim)
+            .zip(output.coords().chunks_exact(dim));
+        for ((x, u), tau) in rows.zip(transition_times) {
+            let step = (1.0 - tau) / steps as f64;
+            for (x, u) in x.iter().zip(u) {
+                velocities.push((1.0 - tau) * u);
+                next.push(x + step * u);
+            }
+        }
+        StraightStep {
+            velocities: PointCloud::from_flat(dim, velocities),
+            next: PointCloud::from_flat(dim, next),
+            mean_time: times.iter().sum::<f64>() / times.len() as f64,
+        }
+    }
+}
+
+/// One straight step of NSGF++'s second phase.
+struct StraightStep {
+    /// Each particle's (1 − τ)·u_δ.
+    velocities: PointCloud,
+    /// The particles after the step.
+    next: PointCloud,
+    /// The mean time s of the step's inputs.
+    mean_time: f64,
 }
 
 impl TrainedModel {

@@ -282,13 +282,39 @@ fn panel_svg(
     style: &super::scene::FrameStyle,
 ) -> String {
     let mut svg = String::new();
-    let project = |p: crate::Point| -> Option<(f32, f32)> {
-        let (x, y) = viewport.to_pixel(p, size);
-        let reach = 2.0 * size as f32;
+    let pixels = PanelPixels { viewport, size };
+    svg_axes_and_target(&mut svg, scene, &pixels, style);
+    svg_caption(&mut svg, scene, style);
+    svg_trails(&mut svg, scene, &pixels, style);
+    svg_particles_and_arrows(&mut svg, scene, &pixels, style);
+    svg
+}
+
+/// Data coordinates to a panel's pixels.
+struct PanelPixels<'a> {
+    viewport: &'a Viewport,
+    size: u32,
+}
+
+impl PanelPixels<'_> {
+    /// The pixel of `p`, or None when it is not finite or lies far outside the panel.
+    fn project(&self, p: crate::Point) -> Option<(f32, f32)> {
+        let (x, y) = self.viewport.to_pixel(p, self.size);
+        let reach = 2.0 * self.size as f32;
         (p[0].is_finite() && p[1].is_finite() && x.abs() <= reach && y.abs() <= reach)
             .then_some((x, y))
-    };
-    let (ox, oy) = viewport.to_pixel([0.0, 0.0], size);
+    }
+}
+
+/// The axes through the origin and the target samples.
+fn svg_axes_and_target(
+    svg: &mut String,
+    scene: &FrameScene<'_>,
+    pixels: &PanelPixels<'_>,
+    style: &super::scene::FrameStyle,
+) {
+    let size = pixels.size;
+    let (ox, oy) = pixels.viewport.to_pixel([0.0, 0.0], size);
     let _ = writeln!(
         svg,
         "<line x1=\"{ox:.2}\" y1=\"0\" x2=\"{ox:.2}\" y2=\"{size}\" stroke=\"{a}\"/><line x1=\"0\" \
@@ -296,7 +322,7 @@ fn panel_svg(
         a = hex(AXIS_GREY)
     );
     let _ = write!(svg, "<g fill=\"{}\">", hex(TARGET_GREY));
-    for (x, y) in scene.target.iter().filter_map(|&p| project(p)) {
+    for (x, y) in scene.target.iter().filter_map(|&p| pixels.project(p)) {
         let _ = write!(
             svg,
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.2}\"/>",
@@ -304,47 +330,71 @@ fn panel_svg(
         );
     }
     svg.push_str("</g>\n");
-    if !scene.caption.is_empty() {
-        let font_px = 8.0 * style.caption_scale as f32;
-        for (line, text) in scene.caption.lines().enumerate() {
-            let _ = writeln!(
+}
+
+/// The caption's lines at the top left.
+fn svg_caption(svg: &mut String, scene: &FrameScene<'_>, style: &super::scene::FrameStyle) {
+    if scene.caption.is_empty() {
+        return;
+    }
+    let font_px = 8.0 * style.caption_scale as f32;
+    for (line, text) in scene.caption.lines().enumerate() {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{font_px}\" fill=\"{}\">{}</text>",
+            4.0 * style.text_scale as f32,
+            4.0 * style.text_scale as f32 + font_px * (line as f32 + 1.0),
+            hex(CAPTION_INK),
+            escape(text)
+        );
+    }
+}
+
+/// Each particle's trail as a polyline in its trail colour.
+fn svg_trails(
+    svg: &mut String,
+    scene: &FrameScene<'_>,
+    pixels: &PanelPixels<'_>,
+    style: &super::scene::FrameStyle,
+) {
+    if scene.trails.is_empty() {
+        return;
+    }
+    let _ = write!(
+        svg,
+        "<g fill=\"none\" stroke-width=\"{:.2}\" stroke-linecap=\"round\">",
+        style.trail_width_px
+    );
+    for (index, (&current, &color)) in scene.particles.iter().zip(scene.colors).enumerate() {
+        let points: Vec<String> = scene
+            .trails
+            .iter()
+            .map(|t| t[index])
+            .chain([current])
+            .filter_map(|p| pixels.project(p))
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        if points.len() > 1 {
+            let _ = write!(
                 svg,
-                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{font_px}\" fill=\"{}\">{}</text>",
-                4.0 * style.text_scale as f32,
-                4.0 * style.text_scale as f32 + font_px * (line as f32 + 1.0),
-                hex(CAPTION_INK),
-                escape(text)
+                "<polyline points=\"{}\" stroke=\"{}\"/>",
+                points.join(" "),
+                hex(trail_color(color))
             );
         }
     }
-    if !scene.trails.is_empty() {
-        let _ = write!(
-            svg,
-            "<g fill=\"none\" stroke-width=\"{:.2}\" stroke-linecap=\"round\">",
-            style.trail_width_px
-        );
-        for (index, (&current, &color)) in scene.particles.iter().zip(scene.colors).enumerate() {
-            let points: Vec<String> = scene
-                .trails
-                .iter()
-                .map(|t| t[index])
-                .chain([current])
-                .filter_map(project)
-                .map(|(x, y)| format!("{x:.1},{y:.1}"))
-                .collect();
-            if points.len() > 1 {
-                let _ = write!(
-                    svg,
-                    "<polyline points=\"{}\" stroke=\"{}\"/>",
-                    points.join(" "),
-                    hex(trail_color(color))
-                );
-            }
-        }
-        svg.push_str("</g>\n");
-    }
+    svg.push_str("</g>\n");
+}
+
+/// The particles in their colours, then their velocity arrows (at most `max_arrows`).
+fn svg_particles_and_arrows(
+    svg: &mut String,
+    scene: &FrameScene<'_>,
+    pixels: &PanelPixels<'_>,
+    style: &super::scene::FrameStyle,
+) {
     for (&p, &color) in scene.particles.iter().zip(scene.colors) {
-        if let Some((x, y)) = project(p) {
+        if let Some((x, y)) = pixels.project(p) {
             let _ = write!(
                 svg,
                 "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.2}\" fill=\"{}\"/>",
@@ -354,26 +404,27 @@ fn panel_svg(
         }
     }
     svg.push('\n');
-    if let Some(arrows) = scene.arrows {
-        let stride = scene
-            .particles
-            .len()
-            .div_ceil(style.max_arrows.max(1))
-            .max(1);
-        let _ = write!(svg, "<g stroke=\"{}\" stroke-width=\"1\">", hex(ARROW_GREY));
-        for (p, v) in scene.particles.iter().zip(arrows).step_by(stride) {
-            if let (Some((x0, y0)), Some((x1, y1))) =
-                (project(*p), project([p[0] + v[0], p[1] + v[1]]))
-            {
-                let _ = write!(
-                    svg,
-                    "<line x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y1:.1}\"/>"
-                );
-            }
+    let Some(arrows) = scene.arrows else {
+        return;
+    };
+    let stride = scene
+        .particles
+        .len()
+        .div_ceil(style.max_arrows.max(1))
+        .max(1);
+    let _ = write!(svg, "<g stroke=\"{}\" stroke-width=\"1\">", hex(ARROW_GREY));
+    for (p, v) in scene.particles.iter().zip(arrows).step_by(stride) {
+        if let (Some((x0, y0)), Some((x1, y1))) = (
+            pixels.project(*p),
+            pixels.project([p[0] + v[0], p[1] + v[1]]),
+        ) {
+            let _ = write!(
+                svg,
+                "<line x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y1:.1}\"/>"
+            );
         }
-        svg.push_str("</g>\n");
     }
-    svg
+    svg.push_str("</g>\n");
 }
 
 /// About six round tick values (1, 2 or 5 × 10^k apart) inside `[center − half, center + half]`.
