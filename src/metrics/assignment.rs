@@ -244,8 +244,7 @@ fn relax_row(
         .zip(settled_penalty[..whole].chunks_exact(LANES))
         .zip(tentative[..whole].chunks_exact_mut(LANES))
         .zip(predecessor[..whole].chunks_exact_mut(LANES));
-    for (chunk, ((((costs, potentials), penalties), distances), predecessors)) in
-        chunks.enumerate()
+    for (chunk, ((((costs, potentials), penalties), distances), predecessors)) in chunks.enumerate()
     {
         for lane in 0..LANES {
             let reduced = costs[lane] - potentials[lane] + scan.offset + penalties[lane];
@@ -267,8 +266,9 @@ fn relax_row(
     }
     let (mut lowest, mut lowest_column) = (f64::INFINITY, FREE);
     for column in whole..n {
-        let reduced =
-            scan.costs[column] - scan.column_potential[column] + scan.offset + settled_penalty[column];
+        let reduced = scan.costs[column] - scan.column_potential[column]
+            + scan.offset
+            + settled_penalty[column];
         if reduced < tentative[column] {
             tentative[column] = reduced;
             predecessor[column] = scan.row;
