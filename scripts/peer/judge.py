@@ -48,6 +48,7 @@ def main():
     parser.add_argument("--nsgf", required=True, help="the nsgf binary (for the target check)")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--draws", type=int, default=20)
+    parser.add_argument("--out", default="judged", help="name of the JSON written beside the runs")
     args = parser.parse_args()
 
     records = [json.loads(line) for line in open(os.path.join(args.runs, "times.jsonl"))]
@@ -76,6 +77,9 @@ def main():
     for r in records:
         by_key[(r["target"], r["method"], r["seed"])][r["side"]] = r
     for (t, method, seed), sides in sorted(by_key.items()):
+        if len(sides) < 2:
+            print(f"skipped {t} {method} seed {seed}: only {list(sides)} finished", flush=True)
+            continue
         nfes = sorted({int(f[3:].split("_")[0]) for f in os.listdir(sides["peer"]["folder"])
                        if f.startswith("nfe")})
         for nfe in nfes:
@@ -95,7 +99,7 @@ def main():
             judged["rows"].append(row)
             print(json.dumps(row), flush=True)
 
-    with open(os.path.join(args.runs, "judged.json"), "w") as f:
+    with open(os.path.join(args.runs, args.out + ".json"), "w") as f:
         json.dump(judged, f, indent=1)
     print(f"\nW2 (POT emd2, exact) of n = {args.n} samples against fresh target draws, "
           f"mean ± SE over {args.draws} draws.\n")
