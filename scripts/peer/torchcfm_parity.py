@@ -95,7 +95,7 @@ def main():
             path = os.path.join(args.out, f"nfe{nfe}_draw{draw}.csv")
             np.savetxt(path, x.double().numpy(), delimiter=",", fmt="%.17g")
     print(json.dumps({"train_seconds": train_seconds, "train_cpu_seconds": train_cpu_seconds,
-                      "final_loss": float(loss)}))
+                      "final_loss": loss.item()}))
 
 
 if __name__ == "__main__":
