@@ -1,5 +1,22 @@
-//! A dense linear assignment solver: shortest augmenting paths with dual potentials
-//! (Jonker–Volgenant as formulated by Crouse, 2016), O(n³) in the worst case, f64 throughout.
+//! A dense linear assignment solver, exact and f64 throughout, in three stages:
+//!
+//! 1. an ε-scaling auction (Bertsekas) finds near-optimal column prices cheaply
+//!    ([`auction`]);
+//! 2. an auction with ε = 0 from those prices (Jonker–Volgenant's augmenting row reduction)
+//!    pairs most rows, every pair tight: c[i][j] − u[i] − v[j] = 0, all reduced costs ≥ 0;
+//! 3. each row still free is added by a shortest augmenting path (Jonker–Volgenant as
+//!    formulated by Crouse, 2016): a Dijkstra search over reduced costs to the nearest free
+//!    column, a potential update, and a flip of the path.
+//!
+//! Stage 3 alone is exact from any valid dual potentials (the assignment it ends with is
+//! optimal); stages 1 and 2 only make its paths short. On the minibatches of OT-CFM (a gaussian
+//! against the moons) the Dijkstra searches of stage 3 started from a bare column reduction
+//! settled about 190 of 512 columns each, for most rows; from the auction's prices about 6 % of
+//! the rows are left and each search settles about 30.
+//! The worst case stays O(n³) (the auction is capped at [`auction::MAX_BIDS_PER_ROW`] bids a
+//! row).
+
+mod auction;
 
 /// The row-major n×n cost matrix of an assignment problem.
 pub(crate) struct CostMatrix {
@@ -9,36 +26,51 @@ pub(crate) struct CostMatrix {
     pub(crate) costs: Vec<f64>,
 }
 
+impl CostMatrix {
+    /// The costs of row `row`.
+    fn row(&self, row: usize) -> &[f64] {
+        &self.costs[row * self.n..(row + 1) * self.n]
+    }
+}
+
 /// The column assigned to every row in a minimum-cost perfect matching.
 ///
-/// Every cost must be finite (the callers check). Column reduction assigns part of the rows at
-/// once; each row left free is then added by a Dijkstra search over reduced costs
-/// `c[i][j] − u[i] − v[j]` ≥ 0 to the nearest free column, a potential update, and a flip of the
-/// path. (Jonker–Volgenant's augmenting row reduction was tried and made Euclidean W2 problems
-/// slower, so it is left out.)
+/// Every cost must be finite (the callers check).
 pub(crate) fn solve(matrix: &CostMatrix) -> Vec<usize> {
-    let n = matrix.n;
-    if n == 1 {
-        return vec![0];
-    }
-    let mut state = DualState::column_reduction(matrix);
-    let free_rows: Vec<usize> = (0..n)
-        .filter(|&row| state.column_of_row[row] == FREE)
-        .collect();
-    state.set_row_potentials(matrix);
-    let mut search = PathSearch::new(n);
-    for start_row in free_rows {
-        search.augment(matrix, &mut state, start_row);
+    let mut state = warm_start(matrix);
+    let mut search = PathSearch::new(matrix.n);
+    for row in free_rows(&state) {
+        search.augment(matrix, &mut state, row);
     }
     state.column_of_row
 }
 
-/// [`solve`] a row at a time: the column reduction first, then one augmenting path per step, so
-/// that a caller with a time budget (the browser, between two frames) can pause between rows.
-/// The pairing is the one [`solve`] gives.
+/// Stages 1 and 2: the dual potentials and tight pairs the augmenting paths start from.
+fn warm_start(matrix: &CostMatrix) -> DualState {
+    if matrix.n == 1 {
+        return DualState {
+            row_potential: vec![0.0],
+            column_potential: vec![0.0],
+            column_of_row: vec![0],
+            row_of_column: vec![0],
+        };
+    }
+    auction::warm_start(matrix)
+}
+
+/// The rows `state` leaves unassigned.
+fn free_rows(state: &DualState) -> Vec<usize> {
+    (0..state.column_of_row.len())
+        .filter(|&row| state.column_of_row[row] == FREE)
+        .collect()
+}
+
+/// [`solve`] a row at a time: the warm start (auction and tight pairs) first, then one
+/// augmenting path per step, so that a caller with a time budget (the browser, between two
+/// frames) can pause between rows. The pairing is the one [`solve`] gives.
 pub(crate) struct SteppedSolve {
     matrix: CostMatrix,
-    /// None until the column reduction ran.
+    /// None until the warm start ran.
     state: Option<DualState>,
     search: PathSearch,
     free_rows: Vec<usize>,
@@ -58,25 +90,11 @@ impl SteppedSolve {
         }
     }
 
-    /// One step: the column reduction, or one augmenting path. True once every row is
-    /// assigned.
+    /// One step: the warm start, or one augmenting path. True once every row is assigned.
     pub(crate) fn step(&mut self) -> bool {
-        let n = self.matrix.n;
         let Some(state) = self.state.as_mut() else {
-            if n == 1 {
-                self.state = Some(DualState {
-                    row_potential: vec![0.0],
-                    column_potential: vec![0.0],
-                    column_of_row: vec![0],
-                    row_of_column: vec![0],
-                });
-                return true;
-            }
-            let mut state = DualState::column_reduction(&self.matrix);
-            self.free_rows = (0..n)
-                .filter(|&row| state.column_of_row[row] == FREE)
-                .collect();
-            state.set_row_potentials(&self.matrix);
+            let state = warm_start(&self.matrix);
+            self.free_rows = free_rows(&state);
             self.state = Some(state);
             return self.free_rows.is_empty();
         };
@@ -102,8 +120,9 @@ impl SteppedSolve {
 /// An unassigned row or column.
 const FREE: usize = usize::MAX;
 
-/// A partial assignment and dual potentials with reduced costs c[i][j] − u[i] − v[j] ≥ 0 for all
-/// (i, j) and = 0 on assigned pairs.
+/// A partial assignment and dual potentials with reduced costs c[i][j] − u[i] − v[j] ≥ 0 for
+/// every assigned row i and every column j, and = 0 on assigned pairs (the potential of a free
+/// row is not used).
 struct DualState {
     row_potential: Vec<f64>,
     column_potential: Vec<f64>,
@@ -111,80 +130,17 @@ struct DualState {
     row_of_column: Vec<usize>,
 }
 
-impl DualState {
-    /// Column reduction: v[j] = min_i c[i][j], and each column goes to its cheapest row when that
-    /// row is still free.
-    fn column_reduction(matrix: &CostMatrix) -> DualState {
-        let n = matrix.n;
-        let mut column_potential = vec![f64::INFINITY; n];
-        let mut cheapest_row = vec![0; n];
-        for (row, costs) in matrix.costs.chunks_exact(n).enumerate() {
-            for ((v, best), &c) in column_potential
-                .iter_mut()
-                .zip(&mut cheapest_row)
-                .zip(costs)
-            {
-                if c < *v {
-                    *v = c;
-                    *best = row;
-                }
-            }
-        }
-        let mut column_of_row = vec![FREE; n];
-        let mut row_of_column = vec![FREE; n];
-        for column in (0..n).rev() {
-            let row = cheapest_row[column];
-            if column_of_row[row] == FREE {
-                column_of_row[row] = column;
-                row_of_column[column] = row;
-            }
-        }
-        DualState {
-            row_potential: vec![0.0; n],
-            column_potential,
-            column_of_row,
-            row_of_column,
-        }
-    }
-
-    /// Makes the row potentials explicit: u[i] = min_j (c[i][j] − v[j]) for every row, which is
-    /// c[i][x(i)] − v[x(i)] on assigned rows.
-    fn set_row_potentials(&mut self, matrix: &CostMatrix) {
-        let n = matrix.n;
-        for (row, costs) in matrix.costs.chunks_exact(n).enumerate() {
-            let assigned = self.column_of_row[row];
-            self.row_potential[row] = if assigned == FREE {
-                costs
-                    .iter()
-                    .zip(&self.column_potential)
-                    .map(|(c, v)| c - v)
-                    .fold(f64::INFINITY, f64::min)
-            } else {
-                costs[assigned] - self.column_potential[assigned]
-            };
-        }
-    }
-}
-
-/// Scratch space of the shortest-augmenting-path searches.
-///
-/// The columns not yet settled by a search are kept compacted (structure of arrays, in the same
-/// order), so the inner loop reads them sequentially; only the cost row is gathered.
+/// Scratch space of the shortest-augmenting-path searches, one entry per column.
 struct PathSearch {
-    /// Per unsettled column: its index.
-    columns: Vec<usize>,
-    /// Per unsettled column: its potential v.
-    potentials: Vec<f64>,
-    /// Per unsettled column: the shortest distance found so far.
-    distances: Vec<f64>,
-    /// Per unsettled column: the row before it on the shortest path.
-    predecessors: Vec<usize>,
-    /// Per unsettled column: whether it is unassigned.
-    free: Vec<bool>,
-    /// Per column (by index): the final distance of a settled column.
+    /// The shortest distance found so far of a column not yet settled; +∞ once settled.
+    tentative: Vec<f64>,
+    /// 0 for a column not yet settled, +∞ once settled (added to its reduced cost, so that a
+    /// settled column is never relaxed again).
+    settled_penalty: Vec<f64>,
+    /// The row before each column on its shortest path.
+    predecessor: Vec<usize>,
+    /// The final distance of each settled column.
     settled_distance: Vec<f64>,
-    /// Per column (by index): the row before a settled column on its shortest path.
-    settled_predecessor: Vec<usize>,
     /// Rows reached by the search, the start row first.
     scanned_rows: Vec<usize>,
     /// Columns settled by the search.
@@ -194,13 +150,10 @@ struct PathSearch {
 impl PathSearch {
     fn new(n: usize) -> PathSearch {
         PathSearch {
-            columns: Vec::with_capacity(n),
-            potentials: Vec::with_capacity(n),
-            distances: Vec::with_capacity(n),
-            predecessors: Vec::with_capacity(n),
-            free: Vec::with_capacity(n),
+            tentative: vec![f64::INFINITY; n],
+            settled_penalty: vec![0.0; n],
+            predecessor: vec![FREE; n],
             settled_distance: vec![f64::INFINITY; n],
-            settled_predecessor: vec![FREE; n],
             scanned_rows: Vec::with_capacity(n),
             scanned_columns: Vec::with_capacity(n),
         }
@@ -209,55 +162,29 @@ impl PathSearch {
     /// Assigns the free `start_row`: a Dijkstra search over reduced costs to the nearest free
     /// column, a potential update that keeps every reduced cost ≥ 0, and a flip of the path.
     fn augment(&mut self, matrix: &CostMatrix, state: &mut DualState, start_row: usize) {
-        let n = matrix.n;
-        self.columns.clear();
-        self.columns.extend(0..n);
-        self.potentials.clear();
-        self.potentials.extend_from_slice(&state.column_potential);
-        self.distances.clear();
-        self.distances.resize(n, f64::INFINITY);
-        self.predecessors.clear();
-        self.predecessors.resize(n, FREE);
-        self.free.clear();
-        self.free
-            .extend(state.row_of_column.iter().map(|&row| row == FREE));
+        self.tentative.fill(f64::INFINITY);
+        self.settled_penalty.fill(0.0);
         self.scanned_rows.clear();
         self.scanned_columns.clear();
         let mut min_value = 0.0;
         let mut row = start_row;
         let sink = loop {
             self.scanned_rows.push(row);
-            let row_costs = &matrix.costs[row * n..(row + 1) * n];
-            let offset = min_value - state.row_potential[row];
-            let mut lowest = f64::INFINITY;
-            let mut lowest_index = 0;
-            let mut lowest_free = false;
-            for (index, ((((&column, &v), distance), predecessor), &free)) in self
-                .columns
-                .iter()
-                .zip(&self.potentials)
-                .zip(&mut self.distances)
-                .zip(&mut self.predecessors)
-                .zip(&self.free)
-                .enumerate()
-            {
-                let reduced = row_costs[column] - v + offset;
-                if reduced < *distance {
-                    *predecessor = row;
-                    *distance = reduced;
-                }
-                if *distance < lowest || (*distance == lowest && free && !lowest_free) {
-                    lowest = *distance;
-                    lowest_index = index;
-                    lowest_free = free;
-                }
-            }
+            let (lowest, column) = relax_row(
+                RowScan {
+                    costs: matrix.row(row),
+                    column_potential: &state.column_potential,
+                    offset: min_value - state.row_potential[row],
+                    row,
+                },
+                &self.settled_penalty,
+                &mut self.tentative,
+                &mut self.predecessor,
+            );
             min_value = lowest;
-            let column = self.columns.swap_remove(lowest_index);
-            self.potentials.swap_remove(lowest_index);
-            self.settled_distance[column] = self.distances.swap_remove(lowest_index);
-            self.settled_predecessor[column] = self.predecessors.swap_remove(lowest_index);
-            self.free.swap_remove(lowest_index);
+            self.settled_distance[column] = lowest;
+            self.tentative[column] = f64::INFINITY;
+            self.settled_penalty[column] = f64::INFINITY;
             self.scanned_columns.push(column);
             if state.row_of_column[column] == FREE {
                 break column;
@@ -275,7 +202,7 @@ impl PathSearch {
         // Flip the augmenting path.
         let mut column = sink;
         loop {
-            let row = self.settled_predecessor[column];
+            let row = self.predecessor[column];
             state.row_of_column[column] = row;
             let previous = std::mem::replace(&mut state.column_of_row[row], column);
             if row == start_row {
@@ -284,4 +211,79 @@ impl PathSearch {
             column = previous;
         }
     }
+}
+
+/// The row a Dijkstra search scans: its costs, the column potentials, and the offset
+/// (distance so far minus the row's potential) that turns a cost into a path length.
+#[derive(Clone, Copy)]
+struct RowScan<'a> {
+    costs: &'a [f64],
+    column_potential: &'a [f64],
+    offset: f64,
+    row: usize,
+}
+
+/// Lanes of the vectorised loops: independent running minima, merged at the end.
+const LANES: usize = 4;
+
+/// Relaxes every unsettled column through `scan.row` (tentative distance and predecessor) and
+/// returns the lowest tentative distance with its column (the lowest index among equals).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn relax_row(
+    scan: RowScan<'_>,
+    settled_penalty: &[f64],
+    tentative: &mut [f64],
+    predecessor: &mut [usize],
+) -> (f64, usize) {
+    let n = scan.costs.len();
+    let whole = n / LANES * LANES;
+    let mut lane_lowest = [f64::INFINITY; LANES];
+    let mut lane_column = [0usize; LANES];
+    let chunks = scan.costs[..whole]
+        .chunks_exact(LANES)
+        .zip(scan.column_potential[..whole].chunks_exact(LANES))
+        .zip(settled_penalty[..whole].chunks_exact(LANES))
+        .zip(tentative[..whole].chunks_exact_mut(LANES))
+        .zip(predecessor[..whole].chunks_exact_mut(LANES));
+    for (chunk, ((((costs, potentials), penalties), distances), predecessors)) in chunks.enumerate()
+    {
+        for lane in 0..LANES {
+            let reduced = costs[lane] - potentials[lane] + scan.offset + penalties[lane];
+            let closer = reduced < distances[lane];
+            distances[lane] = if closer { reduced } else { distances[lane] };
+            predecessors[lane] = if closer { scan.row } else { predecessors[lane] };
+            let lower = distances[lane] < lane_lowest[lane];
+            lane_lowest[lane] = if lower {
+                distances[lane]
+            } else {
+                lane_lowest[lane]
+            };
+            lane_column[lane] = if lower {
+                chunk * LANES + lane
+            } else {
+                lane_column[lane]
+            };
+        }
+    }
+    let (mut lowest, mut lowest_column) = (f64::INFINITY, FREE);
+    for column in whole..n {
+        let reduced = scan.costs[column] - scan.column_potential[column]
+            + scan.offset
+            + settled_penalty[column];
+        if reduced < tentative[column] {
+            tentative[column] = reduced;
+            predecessor[column] = scan.row;
+        }
+        if tentative[column] < lowest {
+            lowest = tentative[column];
+            lowest_column = column;
+        }
+    }
+    for (&value, &column) in lane_lowest.iter().zip(&lane_column) {
+        if value < lowest || (value == lowest && column < lowest_column) {
+            lowest = value;
+            lowest_column = column;
+        }
+    }
+    (lowest, lowest_column)
 }

@@ -25,6 +25,7 @@ mod fuzz_replay;
 mod gif_export;
 mod gpu_parity;
 mod meanfield;
+mod metrics_assignment;
 mod metrics_w2;
 mod model_flow_matching;
 mod model_nsgf;
