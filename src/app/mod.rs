@@ -14,7 +14,9 @@
 #[cfg(not(target_arch = "wasm32"))]
 use eframe::egui;
 pub mod app_ui;
+pub mod compute_context;
 pub mod controls_ui;
+pub mod dialog_purpose;
 pub mod drawing;
 pub mod field;
 pub mod file_dialog_ui;

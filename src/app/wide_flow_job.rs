@@ -3,8 +3,8 @@
 //! [`CloudKernels`] (eframe's GPU or the CPU's streaming kernels), streamed frame by frame as
 //! the 2D flow is, with the plane of the target's first two principal components to show it on.
 
+use super::compute_context::{ComputeContext, EventSender};
 use super::jobs::{Extent, FlowRequest, WorkerEvent};
-use super::workers::{ComputeContext, EventSender};
 use crate::PointCloud;
 use crate::data::{seeded_rng, target_rng};
 use crate::flow::Frame;

@@ -123,7 +123,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Gif(args)) => gif::run(&args),
         Some(Command::Figure(args)) => figure::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
-        Some(Command::Table(args)) => table::run(&args),
+        Some(Command::Table(args)) => match &args.target {
+            Some(target) => digits_table::run(&args, target),
+            None => table::run(&args),
+        },
         Some(Command::Meanfield(args)) => meanfield::run(&args),
         Some(Command::Onestep(args)) => onestep::run(&args),
         Some(Command::Link(args)) => {

@@ -68,11 +68,7 @@ impl SinkhornParams {
     }
 }
 
-/// The largest |coordinate| the f32 kernels take: squared distances of the cloud stay finite
-/// (with a margin of 16 for sums and the diameter) in f32.
-pub const MAX_COORDINATE_F32: f64 = 4.0e18;
-/// The largest |coordinate| the f64 kernels (and the CSV reader) take, likewise in f64.
-pub const MAX_COORDINATE_F64: f64 = 3.0e153;
+pub use crate::limits::{MAX_COORDINATE_F32, MAX_COORDINATE_F64};
 
 /// The largest diameter²/ε at which the f32 kernels are accurate: up to it, the f32 velocity
 /// stays within 1e-3 of max|v| of the f64 one at every particle; beyond it the error grows

@@ -29,6 +29,7 @@ mod metrics_w2;
 mod model_flow_matching;
 mod model_nsgf;
 mod model_onestep;
+mod module_layers;
 mod nn_mlp;
 mod ot_any_dim;
 mod ot_divergence;

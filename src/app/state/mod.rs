@@ -1275,11 +1275,11 @@ impl AppState {
         let mut shown = Trajectory::new(flow.trajectory.kind());
         for frame in flow.trajectory.frames() {
             shown.push(Frame {
-                positions: crate::app::wide_view_ui::first_images(&frame.positions),
+                positions: crate::render::image_grid::first_images(&frame.positions),
                 velocities: frame
                     .velocities
                     .as_ref()
-                    .map(crate::app::wide_view_ui::first_images),
+                    .map(crate::render::image_grid::first_images),
                 ..frame.clone()
             });
         }
