@@ -7,6 +7,7 @@ mod app_shapes;
 mod app_state;
 #[cfg(feature = "app")]
 mod app_ui;
+#[cfg(feature = "app")]
 mod app_ui_thread;
 mod cli_gif;
 mod cli_limits;
