@@ -118,12 +118,12 @@ impl ComputeContext {
             match polled.velocity(owner, particles, target, params) {
                 Ok(Some(velocity)) => return Ok(UiVelocity::Ready(velocity)),
                 Ok(None) => return Ok(UiVelocity::Waiting),
-                Err(crate::ot::OtError::Gpu(reason)) => {
+                Err(crate::ot::OtError::Gpu(error)) => {
                     self.polled = None;
                     let backend = self.backend();
                     let note = BackendNote::because(
                         backend.name(),
-                        format!("the GPU failed ({reason}); continuing on the CPU"),
+                        format!("the GPU failed ({}); continuing on the CPU", error.reason()),
                     );
                     self.note = Some(note.clone());
                     self.sender.send(WorkerEvent::BackendReady { note });

@@ -105,6 +105,22 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
+/// What the app window does at start, from the environment (tools that measure the app set
+/// these): `NSGF_APP_PARTICLES=<n>` particles in the first flow, `NSGF_APP_MODEL=<model.json>`
+/// loaded at start, `NSGF_APP_BENCH` the frame-time measurement, `NSGF_APP_LOG_FRAMES` frame
+/// times logged (set: on).
+#[cfg(feature = "app")]
+pub fn app_startup_from_env() -> crate::app::StartupOptions {
+    crate::app::StartupOptions {
+        particles: std::env::var("NSGF_APP_PARTICLES")
+            .ok()
+            .and_then(|value| value.parse::<usize>().ok()),
+        model: std::env::var_os("NSGF_APP_MODEL").map(std::path::PathBuf::from),
+        frame_time_bench: std::env::var_os("NSGF_APP_BENCH").is_some(),
+        log_frame_times: std::env::var_os("NSGF_APP_LOG_FRAMES").is_some(),
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     progress::set_quiet(cli.quiet);
@@ -149,7 +165,8 @@ fn open_app(scene: Option<&std::path::Path>) -> anyhow::Result<()> {
         Some(path) => Some((crate::scene::Scene::load(path)?, path.to_path_buf())),
         None => None,
     };
-    crate::app::run_native(scene)
+    crate::app::run_native(scene, &app_startup_from_env())?;
+    Ok(())
 }
 
 /// Without the `app` feature there is no window to open.

@@ -389,7 +389,8 @@ fn gpu_rejects_clouds_beyond_the_device_limits() {
     assert_eq!(gpu.velocity(&fits, &target, &loose).unwrap().len(), 8192);
     let too_many = cloud(&mut rng, 8193, [0.0, 0.0], 1.0);
     match gpu.velocity(&too_many, &target, &params) {
-        Err(OtError::Gpu(message)) => {
+        Err(OtError::Gpu(error)) => {
+            let message = error.to_string();
             assert!(
                 message.contains("max_storage_buffer_binding_size"),
                 "{message}"
@@ -399,7 +400,7 @@ fn gpu_rejects_clouds_beyond_the_device_limits() {
         other => panic!("expected a GPU size error, got {other:?}"),
     }
     match gpu.divergence(&target, &too_many, &params) {
-        Err(OtError::Gpu(message)) => assert!(message.contains("8193"), "{message}"),
+        Err(OtError::Gpu(error)) => assert!(error.to_string().contains("8193"), "{error}"),
         other => panic!("expected a GPU size error, got {other:?}"),
     }
     // The backend still works after refusing.
@@ -454,7 +455,7 @@ fn gpu_selection_picks_a_hardware_adapter_and_passes_over_software_ones() {
             auto.note
         );
         match select_backend(BackendChoice::Gpu, Precision::F32) {
-            Err(OtError::Gpu(message)) => assert!(message.contains("no GPU adapter found")),
+            Err(OtError::Gpu(error)) => assert!(error.to_string().contains("no GPU adapter found")),
             other => panic!("expected an adapter error, got {:?}", other.map(|s| s.note)),
         }
         return;
@@ -510,7 +511,7 @@ fn gpu_reports_a_lost_device_as_an_error() {
     assert_eq!(gpu.velocity(&x, &y, &params).unwrap().len(), 2);
     device.destroy();
     match gpu.velocity(&x, &y, &params) {
-        Err(OtError::Gpu(message)) => println!("after destroy: {message}"),
+        Err(OtError::Gpu(error)) => println!("after destroy: {error}"),
         other => panic!("expected a GPU error, got {other:?}"),
     }
     assert!(matches!(
