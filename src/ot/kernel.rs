@@ -143,4 +143,24 @@ mod tests {
         use_kernel_on_this_thread(None);
         assert_eq!(Kernel::current(), best);
     }
+
+    #[test]
+    fn a_chosen_kernel_holds_for_the_call_only_and_is_restored_after_a_panic() {
+        let best = Kernel::best_here();
+        assert_eq!(
+            run_on(Some(Kernel::Portable), Kernel::current),
+            Kernel::Portable
+        );
+        assert_eq!(run_on(None, Kernel::current), best);
+        assert_eq!(Kernel::current(), best);
+        let panicked = std::panic::catch_unwind(|| {
+            run_on(Some(Kernel::Portable), || panic!("inside the call"));
+        });
+        assert!(panicked.is_err());
+        assert_eq!(
+            Kernel::current(),
+            best,
+            "the choice is restored after a panic"
+        );
+    }
 }

@@ -691,3 +691,29 @@ fn gpu_velocity_started_now_and_polled_later_equals_the_blocking_call() {
     assert!(started.is_some());
     assert_eq!(started, blocked);
 }
+
+/// The benchmark's knob: 2D kernels compiled for another number of rows per workgroup give the
+/// same velocity within the GPU's tolerance; a number the kernels cannot take is an error naming
+/// it.
+#[test]
+fn other_rows_per_workgroup_give_the_same_velocity() {
+    let _serial = serial_gpu_test();
+    let Some(gpu) = backend_or_skip() else {
+        return;
+    };
+    let error = nsgf::gpu::check_rows_per_workgroup(7).unwrap_err();
+    assert!(error.to_string().contains('7'), "{error}");
+    let mut gpu = gpu.with_rows_per_workgroup(64).unwrap();
+    let x = fixture("two_blobs.source.csv");
+    let y = fixture("two_blobs.target.csv");
+    let params = manifest_params("two_blobs");
+    let cpu = flow_velocity(&x, &y, &params, Precision::F64)
+        .unwrap()
+        .velocity;
+    let v = gpu.velocity(&x, &y, &params).unwrap();
+    let vs_cpu = relative_error(&v, &cpu);
+    assert!(
+        vs_cpu <= VELOCITY_TOLERANCE,
+        "64 rows a workgroup: {vs_cpu:e}"
+    );
+}
