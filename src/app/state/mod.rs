@@ -805,11 +805,6 @@ impl AppState {
         self.dialogs.pending()
     }
 
-    /// Which file dialog asks for paths.
-    pub fn dialog_kind(&self) -> DialogKind {
-        self.dialogs.kind()
-    }
-
     /// The folder the in-app dialog opens in (the last chosen one).
     pub fn dialog_folder(&self) -> Option<&PathBuf> {
         self.dialogs.folder()
