@@ -101,4 +101,3 @@ pub fn labelled(ui: &mut Ui, label: &str, widget: impl Widget) -> Response {
     let shown = with_tip(ui.label(label), label);
     with_tip(ui.add(widget).labelled_by(shown.id), label)
 }
-
