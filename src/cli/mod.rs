@@ -153,25 +153,34 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Opens the desktop app, on `scene` when given (read and checked first, so a bad file is an
-/// error here, before any window opens).
-#[cfg(feature = "app")]
-fn open_app(scene: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let scene = match scene {
+/// The scene file or share link `scene` names, read and checked (so a bad one is an error
+/// before any window opens), with the path it came from.
+fn read_scene(
+    scene: Option<&std::path::Path>,
+) -> anyhow::Result<Option<(crate::scene::Scene, std::path::PathBuf)>> {
+    Ok(match scene {
         Some(link) if crate::scene_link::is_scene_link(&link.to_string_lossy()) => Some((
             crate::scene_link::scene_from_link(&link.to_string_lossy())?,
             std::path::PathBuf::from("share link"),
         )),
         Some(path) => Some((crate::scene::Scene::load(path)?, path.to_path_buf())),
         None => None,
-    };
+    })
+}
+
+/// Opens the desktop app, on `scene` when given (read and checked first, so a bad file is an
+/// error here, before any window opens).
+#[cfg(feature = "app")]
+fn open_app(scene: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let scene = read_scene(scene)?;
     crate::app::run_native(scene, &app_startup_from_env())?;
     Ok(())
 }
 
-/// Without the `app` feature there is no window to open.
+/// Without the `app` feature there is no window to open (a bad scene is still named first).
 #[cfg(not(feature = "app"))]
-fn open_app(_scene: Option<&std::path::Path>) -> anyhow::Result<()> {
+fn open_app(scene: Option<&std::path::Path>) -> anyhow::Result<()> {
+    read_scene(scene)?;
     anyhow::bail!(
         "this nsgf was built without the desktop app (cargo feature `app`); run a subcommand \
          (nsgf --help) or rebuild with default features"
