@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What CI runs (.ci/run), minus the apt-get lines: format, lints, docs, the build without the
-# GUI stack, and the README's test command. Run it before pushing: green here is green in CI.
+# What CI runs (.ci/run), minus the apt-get lines: format, lints, docs, the build and the tests
+# without the GUI stack, and the README's test command. Run it before pushing: green here is green in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +15,6 @@ cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps
 cargo build --release --no-default-features
+# The library and CLI tests with no GUI stack (the app's tests are behind `feature = "app"`).
+cargo test --release --no-default-features
 cargo test --release

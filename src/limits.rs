@@ -12,7 +12,9 @@
 //! - Euler steps, NFE and training iterations: [`MAX_STEPS`], bounded by time, not memory;
 //! - the trajectory pool: [`MAX_POOL_TRIPLES`] triples (pool × particles × steps, 40 bytes each);
 //! - a learned trajectory kept whole (the app, `nsgf gif`): n × NFE ≤ [`MAX_FRAME_POINTS`];
-//! - a GIF: frames × pixels ≤ [`MAX_GIF_PIXELS`] (the file, at about a byte a pixel).
+//! - a GIF: frames × pixels ≤ [`MAX_GIF_PIXELS`] (the file, at about a byte a pixel);
+//! - a coordinate: [`MAX_COORDINATE_F64`] (f64 kernels, CSV files, scenes) and
+//!   [`MAX_COORDINATE_F32`] (f32 kernels), where squared distances stay finite.
 
 /// The most points in one cloud.
 pub const MAX_POINTS: usize = 1 << 24;
@@ -32,6 +34,12 @@ pub const MAX_POOL_TRIPLES: usize = 1 << 26;
 pub const MAX_FRAME_POINTS: usize = 1 << 27;
 /// The most pixels of all the frames of one GIF.
 pub const MAX_GIF_PIXELS: u64 = 1 << 33;
+
+/// The largest |coordinate| the f32 kernels take: squared distances of the cloud stay finite
+/// (with a margin of 16 for sums and the diameter) in f32.
+pub const MAX_COORDINATE_F32: f64 = 4.0e18;
+/// The largest |coordinate| the f64 kernels (and the CSV reader) take, likewise in f64.
+pub const MAX_COORDINATE_F64: f64 = 3.0e153;
 
 /// A size beyond its limit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -19,7 +19,9 @@ fn main() -> std::process::ExitCode {
         // A closed stdout (`nsgf flow … | head`) ends the command quietly.
         Err(error) if nsgf::cli::is_broken_pipe(&error) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Every cause once, joined with ": " (an error whose message already ends with
+            // its cause's says it once).
+            eprintln!("error: {}", nsgf::error_text::joined(error.as_ref()));
             std::process::ExitCode::FAILURE
         }
     };

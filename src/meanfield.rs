@@ -30,6 +30,9 @@ pub enum MeanfieldError {
     /// A bad setting, named.
     #[error("{0}")]
     Invalid(String),
+    /// A size beyond its limit.
+    #[error(transparent)]
+    Limit(#[from] crate::limits::LimitError),
     /// Sampling failed.
     #[error(transparent)]
     Data(#[from] DataError),
@@ -93,8 +96,7 @@ impl MeanfieldStudy {
             ("--sizes", reference_n, 64),
             ("--grid", config.grid * config.grid, 16),
         ] {
-            crate::limits::check(option, value, crate::limits::MAX_POINTS, bytes)
-                .map_err(|e| MeanfieldError::Invalid(e.to_string()))?;
+            crate::limits::check(option, value, crate::limits::MAX_POINTS, bytes)?;
         }
         config.params.validate()?;
         let (x, _) =

@@ -7,8 +7,8 @@ use crate::Point;
 use crate::data::{DataError, DensityGrid, Distribution, Preset};
 use crate::flow::{FlowConfig, FlowSolver};
 use crate::limits;
+use crate::limits::MAX_COORDINATE_F64;
 use crate::model::TrainConfig;
-use crate::ot::MAX_COORDINATE_F64;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -166,42 +166,52 @@ impl SceneTarget {
 
     /// Checks the points of a point set and the glyphs of a word; `role` ("target", "source")
     /// names it in the message.
-    fn check(&self, role: &str) -> Result<(), String> {
+    fn check(&self, role: &str) -> Result<(), SceneValueError> {
         match self {
             SceneTarget::Points { points, .. } => {
                 if points.is_empty() {
-                    return Err(format!("the {role} holds no points"));
+                    return Err(SceneValueError::Value(format!(
+                        "the {role} holds no points"
+                    )));
                 }
                 limits::check(
                     &format!("{role} points"),
                     points.len(),
                     limits::MAX_POINTS,
                     16,
-                )
-                .map_err(|error| error.to_string())?;
+                )?;
                 if let Some(index) = points.iter().position(|p| {
                     !(p[0].is_finite()
                         && p[1].is_finite()
                         && p[0].abs() <= MAX_COORDINATE_F64
                         && p[1].abs() <= MAX_COORDINATE_F64)
                 }) {
-                    return Err(format!(
+                    return Err(SceneValueError::Value(format!(
                         "{role} point {index} is not a usable coordinate pair: {:?}",
                         points[index]
-                    ));
+                    )));
                 }
                 Ok(())
             }
-            SceneTarget::Word { text } => Distribution::word(text)
-                .map(drop)
-                .map_err(|error| format!("{role}: {error}")),
+            SceneTarget::Word { text } => {
+                Distribution::word(text)
+                    .map(drop)
+                    .map_err(|source| SceneValueError::Data {
+                        role: role.to_string(),
+                        source,
+                    })
+            }
             SceneTarget::Rows { rows, .. } => {
                 let dim = rows.first().map_or(0, Vec::len);
                 if dim == 0 || rows.iter().any(|row| row.len() != dim) {
-                    return Err(format!("the {role}'s rows are empty or of unequal widths"));
+                    return Err(SceneValueError::Value(format!(
+                        "the {role}'s rows are empty or of unequal widths"
+                    )));
                 }
                 if rows.iter().flatten().any(|value| !value.is_finite()) {
-                    return Err(format!("the {role}'s rows hold a non-finite value"));
+                    return Err(SceneValueError::Value(format!(
+                        "the {role}'s rows hold a non-finite value"
+                    )));
                 }
                 Ok(())
             }
@@ -310,8 +320,39 @@ pub enum SceneError {
         /// The file.
         path: String,
         /// The bad value, named.
-        reason: String,
+        #[source]
+        reason: SceneValueError,
     },
+}
+
+/// A value of a scene out of range, named (inside [`SceneError::Invalid`], which names the
+/// file).
+#[derive(Debug, thiserror::Error)]
+pub enum SceneValueError {
+    /// A size beyond its limit.
+    #[error(transparent)]
+    Limit(#[from] limits::LimitError),
+    /// The flow's Sinkhorn parameters.
+    #[error("flow: {0}")]
+    Flow(#[source] crate::ot::OtError),
+    /// The training parameters.
+    #[error("training: {0}")]
+    Training(#[source] Box<crate::model::ModelError>),
+    /// A word or picture that cannot be drawn.
+    #[error("{role}: {source}")]
+    Data {
+        /// "source" or "target".
+        role: String,
+        /// Why.
+        #[source]
+        source: crate::data::DataError,
+    },
+    /// A picture's density grid that cannot be reduced or stored.
+    #[error(transparent)]
+    Grid(#[from] crate::data::density::GridError),
+    /// Any other bad value, named.
+    #[error("{0}")]
+    Value(String),
 }
 
 impl Scene {
@@ -396,27 +437,32 @@ impl Scene {
     }
 
     /// Checks every value, naming the first bad one.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), SceneValueError> {
         if self.particles == 0 {
-            return Err("particles must be at least 1 (got 0)".into());
+            return Err(SceneValueError::Value(
+                "particles must be at least 1 (got 0)".into(),
+            ));
         }
-        limits::check("particles", self.particles, limits::MAX_POINTS, 16)
-            .map_err(|error| error.to_string())?;
+        limits::check("particles", self.particles, limits::MAX_POINTS, 16)?;
         self.flow
             .sinkhorn
             .validate()
-            .map_err(|error| format!("flow: {error}"))?;
+            .map_err(SceneValueError::Flow)?;
         if !(self.flow.eta.is_finite() && self.flow.eta > 0.0) {
-            return Err(format!("flow: eta must be > 0 (got {})", self.flow.eta));
+            return Err(SceneValueError::Value(format!(
+                "flow: eta must be > 0 (got {})",
+                self.flow.eta
+            )));
         }
         if self.flow.steps == 0 {
-            return Err("flow: steps must be at least 1 (got 0)".into());
+            return Err(SceneValueError::Value(
+                "flow: steps must be at least 1 (got 0)".into(),
+            ));
         }
-        limits::check("flow steps", self.flow.steps, limits::MAX_STEPS, 0)
-            .map_err(|error| error.to_string())?;
+        limits::check("flow steps", self.flow.steps, limits::MAX_STEPS, 0)?;
         self.training
             .validate()
-            .map_err(|error| format!("training: {error}"))?;
+            .map_err(|source| SceneValueError::Training(Box::new(source)))?;
         self.source.check("source")?;
         self.target.check("target")
     }

@@ -11,7 +11,7 @@
 //! reason, never misread.
 
 use crate::encoding::{base64url_decode as decode, base64url_encode as encode, deflate, inflate};
-use crate::scene::{Scene, SceneError, SceneTarget};
+use crate::scene::{Scene, SceneError, SceneTarget, SceneValueError};
 use std::path::Path;
 
 /// The fragment key that carries a scene.
@@ -41,9 +41,9 @@ pub fn scene_link(scene: &Scene, base: &str) -> Result<String, SceneError> {
             has_picture = true;
             let reduced = grid
                 .reduced(LINK_GRID_SIDE, LINK_GRID_LEVELS)
-                .map_err(|error| SceneError::Invalid {
+                .map_err(|source| SceneError::Invalid {
                     path: label.clone(),
-                    reason: error.to_string(),
+                    reason: SceneValueError::Grid(source),
                 })?;
             *grid = reduced;
         }
@@ -81,11 +81,11 @@ pub fn scene_link(scene: &Scene, base: &str) -> Result<String, SceneError> {
     if link.chars().count() > MAX_LINK_CHARS {
         return Err(SceneError::Invalid {
             path: "the share link".into(),
-            reason: format!(
+            reason: SceneValueError::Value(format!(
                 "the picture does not fit in a link: it would be {} characters, over the limit \
                  of {MAX_LINK_CHARS} (save the scene as a file instead)",
                 link.chars().count()
-            ),
+            )),
         });
     }
     Ok(link)
@@ -101,7 +101,7 @@ pub fn scene_from_link(link: &str) -> Result<Scene, SceneError> {
     let origin = Path::new("the share link");
     let bad = |what: String| SceneError::Invalid {
         path: origin.display().to_string(),
-        reason: what,
+        reason: SceneValueError::Value(what),
     };
     let key = format!("#{FRAGMENT_KEY}");
     let fragment = link

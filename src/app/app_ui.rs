@@ -1,6 +1,7 @@
 //! The eframe shell: polls the workers, lays out the panels, turns keys into commands, applies
 //! the commands, starts the queued jobs, and keeps repainting while anything moves.
 
+use super::StartupOptions;
 use super::controls_ui;
 use super::file_dialog_ui::{InAppDialog, in_app_dialog_ui};
 use super::plot_view_ui::plot_view_ui;
@@ -48,7 +49,7 @@ impl NsgfApp {
             workers,
             options: ViewOptions::default(),
             last_frame_at: None,
-            log_frame_times: std::env::var_os("NSGF_APP_LOG_FRAMES").is_some(),
+            log_frame_times: false,
             last_jobs: Duration::ZERO,
             bench_loop: false,
             last_log_at: Instant::now(),
@@ -91,24 +92,28 @@ impl NsgfApp {
         self.dispatch_jobs();
     }
 
-    /// `NSGF_APP_MODEL=<model.json>` loads a model at start; `NSGF_APP_BENCH=1` turns on the
-    /// quiver grid, logs frame times and loops the playback (the frame-time measurement).
+    /// The file dialog this desktop answers in (`super::startup_dialog_kind`).
     fn apply_startup_environment(&mut self) {
         self.state
             .apply(FileCommand::SetDialogKind(super::startup_dialog_kind()));
-        if let Some(path) = std::env::var_os("NSGF_APP_MODEL") {
-            self.state
-                .apply(FileCommand::LoadModelFile(std::path::PathBuf::from(path)));
+    }
+
+    /// Applies what `options` asks for at start: a model to load; the frame-time measurement
+    /// (the quiver grid on, frame times logged, the playback looping); frame times logged.
+    pub fn apply_startup(&mut self, options: &StartupOptions) {
+        if let Some(path) = &options.model {
+            self.state.apply(FileCommand::LoadModelFile(path.clone()));
         }
-        if std::env::var_os("NSGF_APP_BENCH").is_some() {
+        self.log_frame_times |= options.log_frame_times || options.frame_time_bench;
+        if options.frame_time_bench {
             self.bench_loop = true;
-            self.log_frame_times = true;
             let overlays = super::state::Overlays {
                 grid_arrows: true,
                 ..self.state.overlays()
             };
             self.state.apply(ViewCommand::SetOverlays(overlays));
         }
+        self.dispatch_jobs();
     }
 
     fn dispatch_jobs(&mut self) {

@@ -2,7 +2,7 @@
 //! [`WorkerEvent`] results that the jobs send back over a channel. Errors cross as
 //! [`JobError`]s; only the state's status line turns them into text.
 
-use super::state::DialogPurpose;
+use super::dialog_purpose::DialogPurpose;
 use crate::Point;
 use crate::data::Distribution;
 use crate::flow::{FlowConfig, FlowKind, Frame, PointCloud, Trajectory};

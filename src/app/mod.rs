@@ -14,7 +14,9 @@
 #[cfg(not(target_arch = "wasm32"))]
 use eframe::egui;
 pub mod app_ui;
+pub mod compute_context;
 pub mod controls_ui;
+pub mod dialog_purpose;
 pub mod drawing;
 pub mod field;
 pub mod file_dialog_ui;
@@ -42,17 +44,31 @@ pub use state::{AppState, Command, FlowSettings};
 /// The window title.
 pub const TITLE: &str = "NSGF playground: Sinkhorn flows on 2D point clouds";
 
-/// Settings of the first flow: the defaults, or with `NSGF_APP_PARTICLES` set, that many
-/// particles (used to measure frame times with large clouds).
-pub fn startup_settings() -> FlowSettings {
-    let mut settings = FlowSettings::default();
-    if let Some(n) = std::env::var("NSGF_APP_PARTICLES")
-        .ok()
-        .and_then(|value| value.parse::<usize>().ok())
-    {
-        settings.particles = n.clamp(1, state::MAX_PARTICLES);
+/// What the desktop app does at start beyond its defaults (tools that measure it set these;
+/// the binary reads them from the environment: `nsgf::cli::app_startup_from_env`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartupOptions {
+    /// Particles of the first flow (clamped to 1 ..= the app's limit), to measure frame times
+    /// with large clouds.
+    pub particles: Option<usize>,
+    /// A model file to load at start.
+    pub model: Option<std::path::PathBuf>,
+    /// The frame-time measurement: the quiver grid on, frame times logged, the playback looping.
+    pub frame_time_bench: bool,
+    /// Log frame times every 2 s.
+    pub log_frame_times: bool,
+}
+
+impl StartupOptions {
+    /// Settings of the first flow: the defaults, with [`StartupOptions::particles`] particles
+    /// when set.
+    pub fn settings(&self) -> FlowSettings {
+        let mut settings = FlowSettings::default();
+        if let Some(n) = self.particles {
+            settings.particles = n.clamp(1, state::MAX_PARTICLES);
+        }
+        settings
     }
-    settings
 }
 
 /// Which file dialog the app starts with: `NSGF_FILE_DIALOG=in-app|native` decides; else the
@@ -87,9 +103,22 @@ pub fn shared_device(cc: &eframe::CreationContext<'_>) -> Option<workers::Shared
     })
 }
 
-/// Opens the desktop app window, on `scene` (read from its path) when given.
+/// The desktop window could not be opened, or failed while open.
+#[derive(Debug, thiserror::Error)]
+#[error("the app window failed: {message}")]
+pub struct WindowError {
+    /// eframe's error as text: `eframe::Error` is neither `Send` nor `Sync` (a glutin variant
+    /// holds a plain `Box<dyn Error>`), so it cannot travel as a source to the binary.
+    pub message: String,
+}
+
+/// Opens the desktop app window, on `scene` (read from its path) when given, started as
+/// `startup` asks.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn run_native(scene: Option<(crate::scene::Scene, std::path::PathBuf)>) -> anyhow::Result<()> {
+pub fn run_native(
+    scene: Option<(crate::scene::Scene, std::path::PathBuf)>,
+    startup: &StartupOptions,
+) -> Result<(), WindowError> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(TITLE)
@@ -97,17 +126,21 @@ pub fn run_native(scene: Option<(crate::scene::Scene, std::path::PathBuf)>) -> a
             .with_min_inner_size([800.0, 500.0]),
         ..Default::default()
     };
+    let startup = startup.clone();
     eframe::run_native(
         TITLE,
         options,
         Box::new(|cc| {
             cc.egui_ctx.set_theme(egui::Theme::Light);
-            let mut app = NsgfApp::new(&cc.egui_ctx, startup_settings(), shared_device(cc))?;
+            let mut app = NsgfApp::new(&cc.egui_ctx, startup.settings(), shared_device(cc))?;
+            app.apply_startup(&startup);
             if let Some((scene, path)) = scene {
                 app.open_scene(scene, &path);
             }
             Ok(Box::new(app))
         }),
     )
-    .map_err(|error| anyhow::anyhow!("the app window failed: {error}"))
+    .map_err(|error| WindowError {
+        message: error.to_string(),
+    })
 }

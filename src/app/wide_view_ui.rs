@@ -6,16 +6,14 @@
 use super::jobs::Run;
 use super::plot_items::{PointCloud as PlotCloud, rgb};
 use super::state::{AppState, Command, ViewCommand, WideView};
-use crate::PointCloud;
 use crate::flow::Trajectory;
 use crate::render::colors::TARGET_GREY;
-use crate::render::image_grid::{GridLayout, frame_caption, render_grid};
+use crate::render::image_grid::{GridLayout, first_images, frame_caption, render_grid};
 use eframe::egui;
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Ui};
 use egui_plot::Plot;
 
-/// Images in a grid at most.
-pub const GRID_IMAGES: usize = 64;
+pub use crate::render::image_grid::GRID_IMAGES;
 /// Frames a second of a GIF of image grids.
 pub const GRID_GIF_FPS: u16 = 4;
 
@@ -91,12 +89,6 @@ pub fn wide_frame_ui(ui: &mut Ui, state: &AppState, run: Run, index: usize, side
                 });
         }
     }
-}
-
-/// The first [`GRID_IMAGES`] points of `cloud`.
-pub fn first_images(cloud: &PointCloud) -> PointCloud {
-    let shown = cloud.len().min(GRID_IMAGES) * cloud.dim();
-    PointCloud::from_flat(cloud.dim(), cloud.coords()[..shown].to_vec())
 }
 
 /// The grid of 8×8 images of frame `index`, from a texture made once per frame (a frame's

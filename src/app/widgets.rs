@@ -101,9 +101,3 @@ pub fn labelled(ui: &mut Ui, label: &str, widget: impl Widget) -> Response {
     let shown = with_tip(ui.label(label), label);
     with_tip(ui.add(widget).labelled_by(shown.id), label)
 }
-
-/// Like [`labelled`], with the widget enabled only when `enabled`.
-pub fn labelled_enabled(ui: &mut Ui, label: &str, enabled: bool, widget: impl Widget) -> Response {
-    let shown = with_tip(ui.label(label), label);
-    with_tip(ui.add_enabled(enabled, widget).labelled_by(shown.id), label)
-}

@@ -1,7 +1,7 @@
 //! `nsgf flow` in d ≠ 2 dimensions: the Sinkhorn particle flow of clouds of any width on the
 //! d-dimensional kernels of [`crate::ot::cloud_velocity`], printed as `step,t,x1,…,xd`.
 
-use super::flow::FlowArgs;
+use super::particle_flow::ParticleFlowOptions;
 use crate::data::Distribution;
 use crate::data::{seeded_rng, target_rng};
 use crate::ot::{CpuCloudKernels, Precision, SinkhornParams};
@@ -40,9 +40,9 @@ fn source_distribution(spec: &str, dim: usize) -> anyhow::Result<Distribution> {
     Ok(source)
 }
 
-/// Runs the d-dimensional flow of `args` to `target` on the CPU's f32 kernels (GeomLoss's
-/// annealing at every step) and prints every step.
-pub fn run(args: &FlowArgs, target: &Distribution) -> anyhow::Result<()> {
+/// Runs the d-dimensional flow of `args` (its target parsed as `target`) on the CPU's f32
+/// kernels (GeomLoss's annealing at every step) and prints every step.
+pub fn run(args: &ParticleFlowOptions<'_>, target: &Distribution) -> anyhow::Result<()> {
     let dim = target.dim();
     let size = super::particle_flow::FlowSize {
         n: args.n,
@@ -51,7 +51,7 @@ pub fn run(args: &FlowArgs, target: &Distribution) -> anyhow::Result<()> {
     };
     let params =
         size.checked_params(&args.sinkhorn, crate::limits::MAX_W2_POINTS, 8 * dim as u64)?;
-    let source = source_distribution(&args.source, dim)?;
+    let source = source_distribution(args.source, dim)?;
     // The seeding rule of `data::sample_source_and_target`: source on stream 0, target on 1.
     let particles = source.sample_cloud(args.n, &mut seeded_rng(args.seed))?;
     let target_points = target.sample_cloud(args.n, &mut target_rng(args.seed))?;

@@ -36,9 +36,6 @@ pub struct FlowArgs {
 /// target of another dimension (`digits`, a CSV file of d ≠ 2 columns) flows in d dimensions
 /// and prints `step,t,x1,…,xd`.
 pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
-    if let Some(target) = super::any_dim_flow::wide_target(&args.target)? {
-        return super::any_dim_flow::run(args, &target);
-    }
     let options = ParticleFlowOptions {
         source: &args.source,
         target: &args.target,
@@ -48,6 +45,9 @@ pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
         sinkhorn: args.sinkhorn,
         seed: args.seed,
     };
+    if let Some(target) = super::any_dim_flow::wide_target(&args.target)? {
+        return super::any_dim_flow::run(&options, &target);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut step = 0;

@@ -105,6 +105,22 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
+/// What the app window does at start, from the environment (tools that measure the app set
+/// these): `NSGF_APP_PARTICLES=<n>` particles in the first flow, `NSGF_APP_MODEL=<model.json>`
+/// loaded at start, `NSGF_APP_BENCH` the frame-time measurement, `NSGF_APP_LOG_FRAMES` frame
+/// times logged (set: on).
+#[cfg(feature = "app")]
+pub fn app_startup_from_env() -> crate::app::StartupOptions {
+    crate::app::StartupOptions {
+        particles: std::env::var("NSGF_APP_PARTICLES")
+            .ok()
+            .and_then(|value| value.parse::<usize>().ok()),
+        model: std::env::var_os("NSGF_APP_MODEL").map(std::path::PathBuf::from),
+        frame_time_bench: std::env::var_os("NSGF_APP_BENCH").is_some(),
+        log_frame_times: std::env::var_os("NSGF_APP_LOG_FRAMES").is_some(),
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     progress::set_quiet(cli.quiet);
@@ -123,7 +139,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Gif(args)) => gif::run(&args),
         Some(Command::Figure(args)) => figure::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
-        Some(Command::Table(args)) => table::run(&args),
+        Some(Command::Table(args)) => match &args.target {
+            Some(target) => digits_table::run(&args, target),
+            None => table::run(&args),
+        },
         Some(Command::Meanfield(args)) => meanfield::run(&args),
         Some(Command::Onestep(args)) => onestep::run(&args),
         Some(Command::Link(args)) => {
@@ -134,24 +153,34 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Opens the desktop app, on `scene` when given (read and checked first, so a bad file is an
-/// error here, before any window opens).
-#[cfg(feature = "app")]
-fn open_app(scene: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let scene = match scene {
+/// The scene file or share link `scene` names, read and checked (so a bad one is an error
+/// before any window opens), with the path it came from.
+fn read_scene(
+    scene: Option<&std::path::Path>,
+) -> anyhow::Result<Option<(crate::scene::Scene, std::path::PathBuf)>> {
+    Ok(match scene {
         Some(link) if crate::scene_link::is_scene_link(&link.to_string_lossy()) => Some((
             crate::scene_link::scene_from_link(&link.to_string_lossy())?,
             std::path::PathBuf::from("share link"),
         )),
         Some(path) => Some((crate::scene::Scene::load(path)?, path.to_path_buf())),
         None => None,
-    };
-    crate::app::run_native(scene)
+    })
 }
 
-/// Without the `app` feature there is no window to open.
+/// Opens the desktop app, on `scene` when given (read and checked first, so a bad file is an
+/// error here, before any window opens).
+#[cfg(feature = "app")]
+fn open_app(scene: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let scene = read_scene(scene)?;
+    crate::app::run_native(scene, &app_startup_from_env())?;
+    Ok(())
+}
+
+/// Without the `app` feature there is no window to open (a bad scene is still named first).
 #[cfg(not(feature = "app"))]
-fn open_app(_scene: Option<&std::path::Path>) -> anyhow::Result<()> {
+fn open_app(scene: Option<&std::path::Path>) -> anyhow::Result<()> {
+    read_scene(scene)?;
     anyhow::bail!(
         "this nsgf was built without the desktop app (cargo feature `app`); run a subcommand \
          (nsgf --help) or rebuild with default features"

@@ -209,11 +209,8 @@ pub fn markdown(results: &[PairResult], method: Method, n: usize, repeats: usize
     out
 }
 
-/// Runs `nsgf table`.
+/// Runs `nsgf table` on the 2D pairs (with `--target`, `cli::run` calls `digits_table::run`).
 pub fn run(args: &TableArgs) -> anyhow::Result<()> {
-    if let Some(target) = &args.target {
-        return super::digits_table::run(args, target);
-    }
     let results = run_protocol(args)?;
     print!(
         "{}",

@@ -81,11 +81,11 @@ fn parse_line(line: &str) -> Result<Point, String> {
         if !value.is_finite() {
             return Err(format!("'{field}' is not a finite number"));
         }
-        if value.abs() > crate::ot::MAX_COORDINATE_F64 {
+        if value.abs() > crate::limits::MAX_COORDINATE_F64 {
             return Err(format!(
                 "'{field}' is too large: squared distances would overflow f64 (|x| must be at \
                  most {:e}); rescale the data",
-                crate::ot::MAX_COORDINATE_F64
+                crate::limits::MAX_COORDINATE_F64
             ));
         }
         *coordinate = value;

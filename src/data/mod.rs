@@ -114,6 +114,25 @@ pub enum DataError {
         /// The dimension needed.
         needed: usize,
     },
+    /// A picture or word whose density grid cannot be made (no mass, too large); `what` is
+    /// the picture's file or `text:"WORD"`.
+    #[error("{what}: {source}")]
+    Grid {
+        /// The picture's file, or `text:"WORD"`.
+        what: String,
+        /// Why.
+        #[source]
+        source: density::GridError,
+    },
+    /// A picture that cannot be read from its bytes.
+    #[error("{path}: not a readable picture ({source})")]
+    UnreadablePicture {
+        /// The file (or the dropped file's name).
+        path: String,
+        /// The reader's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A picture that cannot be used: not a picture, truncated, too large, or no mass.
     #[error("{path}: {reason}")]
     BadPicture {

@@ -98,7 +98,10 @@ impl PictureMass {
         let reader = || {
             image::ImageReader::new(Cursor::new(bytes))
                 .with_guessed_format()
-                .map_err(|error| bad(error.to_string()))
+                .map_err(|source| DataError::UnreadablePicture {
+                    path: label.to_string(),
+                    source,
+                })
         };
         if reader()?.format().is_none() {
             return Err(bad("not a PNG, JPEG or WebP picture".into()));
@@ -129,8 +132,13 @@ impl PictureMass {
                 }
             })
             .collect();
-        let (width, height, values) = average_down(width, height, &masses, MAX_GRID_SIDE)
-            .map_err(|error| bad(error.to_string()))?;
+        let (width, height, values) =
+            average_down(width, height, &masses, MAX_GRID_SIDE).map_err(|source| {
+                DataError::Grid {
+                    what: label.to_string(),
+                    source,
+                }
+            })?;
         Ok(Self {
             label: label.to_string(),
             width,

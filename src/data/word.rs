@@ -71,5 +71,8 @@ pub fn word_density(text: &str) -> Result<DensityGrid, DataError> {
         &cropped,
         MAX_GRID_SIDE,
     )
-    .map_err(|error| bad(error.to_string()))
+    .map_err(|source| DataError::Grid {
+        what: format!("text:{text:?}"),
+        source,
+    })
 }

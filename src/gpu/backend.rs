@@ -3,14 +3,14 @@
 
 use super::buffers::{ReadBack, SolverBuffers};
 use super::context::{GpuContext, PendingRead};
-use super::kernels::SinkhornKernels;
+use super::kernels::{DEFAULT_ROWS_PER_WORKGROUP, SinkhornKernels, check_rows_per_workgroup};
 use super::plan::{Plan, Side};
 use crate::Point;
 use crate::ot::blocks::{hilbert_order, to_original, to_sorted};
 use crate::ot::schedule::annealing_tail;
 use crate::ot::validate::{check_finite_points, check_finite_value, check_inputs, check_magnitude};
 use crate::ot::{
-    OtError, SinkhornParams, SolveStats, Truncation, VelocityBackend, VelocityMode,
+    GpuError, OtError, SinkhornParams, SolveStats, Truncation, VelocityBackend, VelocityMode,
     WarmStartConfig, epsilon_schedule, finite_bounding_box, max_diameter,
 };
 
@@ -34,8 +34,9 @@ const POINT_BYTES: u64 = 8;
 /// columns that the bound of `ot::softmin` keeps (recomputed on the GPU at every ε). Softmin
 /// terms are counted as if dense. Warm start does not carry across truncated calls.
 ///
-/// Tuning knob for benchmarks: `NSGF_GPU_ROWS_PER_GROUP` (8 … 256, a divisor of 256; default
-/// 32) sets how many rows one 256-thread workgroup owns, read when the backend is created.
+/// Tuning knob for benchmarks: [`GpuBackend::with_rows_per_workgroup`] (8 … 256, a divisor of
+/// 256; default 32; `nsgf bench --gpu-rows-per-group`) sets how many rows one 256-thread
+/// workgroup owns.
 pub struct GpuBackend {
     context: GpuContext,
     kernels: SinkhornKernels,
@@ -107,7 +108,7 @@ impl GpuBackend {
     fn with_context(context: GpuContext) -> Result<Self, OtError> {
         let (kernels, buffers) = context.scoped("compiling the Sinkhorn kernels", || {
             (
-                SinkhornKernels::new(&context.device),
+                SinkhornKernels::new(&context.device, DEFAULT_ROWS_PER_WORKGROUP),
                 SolverBuffers::new(&context.device),
             )
         })?;
@@ -124,6 +125,17 @@ impl GpuBackend {
             // a truncated call at 1500 points took ×1.1 the dense time (6 tiles of columns).
             truncation: Truncation::Off,
         })
+    }
+
+    /// The same backend with its 2D kernels compiled for `rows` rows per 256-thread workgroup
+    /// (8, 16, 32, 64, 128 or 256; the default is [`DEFAULT_ROWS_PER_WORKGROUP`]): a tuning
+    /// knob for benchmarks on new hardware, an error naming any other value.
+    pub fn with_rows_per_workgroup(mut self, rows: u32) -> Result<Self, OtError> {
+        let rows = check_rows_per_workgroup(rows)?;
+        self.kernels = self.context.scoped("compiling the Sinkhorn kernels", || {
+            SinkhornKernels::new(&self.context.device, rows)
+        })?;
+        Ok(self)
     }
 
     /// The refined mode's stopping rule (the default rule in the annealed mode, where it only
@@ -572,10 +584,10 @@ impl VelocityBackend for GpuBackend {
                 return Ok(velocity);
             }
         }
-        Err(OtError::Gpu(format!(
-            "the read-back on {} never completed",
-            self.context.adapter_name
-        )))
+        Err(GpuError::ReadBackIncomplete {
+            adapter: self.context.adapter_name.clone(),
+        }
+        .into())
     }
 
     fn divergence(

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::ot::OtError;
+use crate::ot::{GpuError, OtError};
 
 /// A wgpu device and queue plus what the backend needs to report failures instead of panicking.
 pub(crate) struct GpuContext {
@@ -42,7 +42,7 @@ impl GpuContext {
             power_preference: wgpu::PowerPreference::HighPerformance,
             ..Default::default()
         }))
-        .map_err(|err| OtError::Gpu(format!("{} ({err})", super::NO_ADAPTER)))?;
+        .map_err(GpuError::NoAdapter)?;
         let info = adapter.get_info();
         let adapter_name = info.name;
         let software = info.device_type == wgpu::DeviceType::Cpu;
@@ -54,10 +54,11 @@ impl GpuContext {
         };
         DEVICES_OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (device, queue) =
-            pollster::block_on(adapter.request_device(&descriptor)).map_err(|err| {
-                OtError::Gpu(format!(
-                    "the adapter {adapter_name} refused a device: {err}"
-                ))
+            pollster::block_on(adapter.request_device(&descriptor)).map_err(|source| {
+                GpuError::DeviceRefused {
+                    adapter: adapter_name.clone(),
+                    source,
+                }
             })?;
         let mut context = Self::from_device(device, queue, adapter_name);
         context.software = software;
@@ -110,10 +111,11 @@ impl GpuContext {
     pub fn check_alive(&self) -> Result<(), OtError> {
         let reason = self.lost_reason.lock().ok().and_then(|slot| slot.clone());
         match reason {
-            Some(reason) => Err(OtError::Gpu(format!(
-                "the device on {} is no longer usable: {reason}",
-                self.adapter_name
-            ))),
+            Some(reason) => Err(GpuError::DeviceLost {
+                adapter: self.adapter_name.clone(),
+                reason,
+            }
+            .into()),
             None => Ok(()),
         }
     }
@@ -143,15 +145,29 @@ impl GpuContext {
             pollster::block_on(internal.pop()),
         ];
         if let Some(error) = errors.into_iter().flatten().next() {
-            let kind = match error {
-                wgpu::Error::OutOfMemory { .. } => "out of GPU memory",
-                wgpu::Error::Validation { .. } => "validation error",
-                wgpu::Error::Internal { .. } => "internal error",
-            };
-            return Err(OtError::Gpu(format!(
-                "{what} on {}: {kind}: {error}",
-                self.adapter_name
-            )));
+            let (what, adapter, message) = (
+                what.to_string(),
+                self.adapter_name.clone(),
+                error.to_string(),
+            );
+            return Err(match error {
+                wgpu::Error::OutOfMemory { .. } => GpuError::OutOfMemory {
+                    what,
+                    adapter,
+                    message,
+                },
+                wgpu::Error::Validation { .. } => GpuError::Validation {
+                    what,
+                    adapter,
+                    message,
+                },
+                wgpu::Error::Internal { .. } => GpuError::Internal {
+                    what,
+                    adapter,
+                    message,
+                },
+            }
+            .into());
         }
         self.check_alive()?;
         Ok(value)
@@ -164,8 +180,12 @@ impl GpuContext {
         pending: &PendingRead,
     ) -> Result<Vec<u8>, OtError> {
         self.wait()?;
-        self.try_read(staging, pending)?
-            .ok_or_else(|| OtError::Gpu("the read-back callback never ran".into()))
+        self.try_read(staging, pending)?.ok_or_else(|| {
+            GpuError::ReadBackIncomplete {
+                adapter: self.adapter_name.clone(),
+            }
+            .into()
+        })
     }
 
     /// Blocks until the GPU has finished all submitted work (never in the browser).
@@ -173,7 +193,14 @@ impl GpuContext {
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map(|_| ())
-            .map_err(|err| OtError::Gpu(format!("waiting for {}: {err}", self.adapter_name)))
+            .map_err(|source| {
+                GpuError::Poll {
+                    what: "waiting for",
+                    adapter: self.adapter_name.clone(),
+                    source: Arc::new(source),
+                }
+                .into()
+            })
     }
 
     /// The bytes of `pending` if the map has completed (then `staging` is unmapped again),
@@ -186,20 +213,24 @@ impl GpuContext {
     ) -> Result<Option<Vec<u8>>, OtError> {
         self.device
             .poll(wgpu::PollType::Poll)
-            .map_err(|err| OtError::Gpu(format!("polling {}: {err}", self.adapter_name)))?;
+            .map_err(|source| GpuError::Poll {
+                what: "polling",
+                adapter: self.adapter_name.clone(),
+                source: Arc::new(source),
+            })?;
         self.check_alive()?;
         let mapped = match pending.slot.lock() {
             Ok(mut slot) => slot.take(),
-            Err(_) => return Err(OtError::Gpu("the read-back state was poisoned".into())),
+            Err(_) => return Err(GpuError::Poisoned("read-back state").into()),
         };
         let Some(mapped) = mapped else {
             return Ok(None);
         };
-        mapped.map_err(|err| OtError::Gpu(format!("mapping the result buffer failed: {err}")))?;
+        mapped.map_err(GpuError::Mapping)?;
         let data = {
             let view = staging
                 .get_mapped_range(0..pending.bytes)
-                .map_err(|err| OtError::Gpu(format!("reading the result buffer failed: {err}")))?;
+                .map_err(GpuError::MappedRange)?;
             view.to_vec()
         };
         staging.unmap();

@@ -43,9 +43,10 @@ impl FallbackBackend {
     ) -> Result<T, OtError> {
         if let Some(gpu) = self.gpu.as_mut() {
             match call(gpu) {
-                Err(OtError::Gpu(reason)) => {
+                Err(OtError::Gpu(error)) => {
                     self.notices.push(format!(
-                        "the GPU backend failed ({reason}); continuing on the {}",
+                        "the GPU backend failed ({}); continuing on the {}",
+                        error.reason(),
                         self.cpu.name()
                     ));
                     self.gpu = None;

@@ -21,24 +21,24 @@
 //!   read-back between iterations), and the host reads it once at the end to count iterations.
 //!   The d-dimensional shader runs neither warm starts nor truncation and does not declare it.
 
-use crate::ot::OtError;
+use crate::ot::{GpuError, OtError};
 
 /// Threads per workgroup (`WG_SIZE` in the shader).
 const WORKGROUP_SIZE: u32 = 256;
 /// Rows one workgroup owns by default (`ROWS` in the shader; the other 256 / ROWS threads of
 /// each row split its columns).
-const DEFAULT_ROWS_PER_WORKGROUP: u32 = 32;
-/// Environment variable overriding [`DEFAULT_ROWS_PER_WORKGROUP`] (8, 16, 32, 64, 128 or 256):
-/// a tuning knob for benchmarks on new hardware, not a setting users need.
-pub(crate) const ROWS_PER_WORKGROUP_VAR: &str = "NSGF_GPU_ROWS_PER_GROUP";
+pub const DEFAULT_ROWS_PER_WORKGROUP: u32 = 32;
 
-/// The rows per workgroup: [`ROWS_PER_WORKGROUP_VAR`] when set to a valid value, else the default.
-fn rows_per_workgroup() -> u32 {
-    std::env::var(ROWS_PER_WORKGROUP_VAR)
-        .ok()
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .filter(|rows| (8..=WORKGROUP_SIZE).contains(rows) && WORKGROUP_SIZE.is_multiple_of(*rows))
-        .unwrap_or(DEFAULT_ROWS_PER_WORKGROUP)
+/// `rows` when it is a valid number of rows per 2D workgroup (8, 16, 32, 64, 128 or 256: a
+/// divisor of the 256 threads from 8 on), else an error naming the value.
+pub fn check_rows_per_workgroup(rows: u32) -> Result<u32, OtError> {
+    if (8..=WORKGROUP_SIZE).contains(&rows) && WORKGROUP_SIZE.is_multiple_of(rows) {
+        Ok(rows)
+    } else {
+        Err(OtError::Unsupported(format!(
+            "{rows} rows per workgroup: the 2D kernels take 8, 16, 32, 64, 128 or 256"
+        )))
+    }
 }
 
 /// The per-dispatch parameter block, laid out exactly as `struct Params` in the shader.
@@ -151,11 +151,12 @@ pub(crate) struct SinkhornKernels {
 }
 
 impl SinkhornKernels {
-    /// Compiles the 2D shader and builds both pipelines on `device`.
-    pub fn new(device: &wgpu::Device) -> Self {
+    /// Compiles the 2D shader with `rows` rows per workgroup (checked by
+    /// [`check_rows_per_workgroup`]; [`DEFAULT_ROWS_PER_WORKGROUP`] unless a benchmark tunes
+    /// it) and builds both pipelines on `device`.
+    pub fn new(device: &wgpu::Device, rows: u32) -> Self {
         let module =
             device.create_shader_module(wgpu::include_wgsl!("../../shaders/sinkhorn.wgsl"));
-        let rows = rows_per_workgroup();
         let constants = [
             ("ROWS", f64::from(rows)),
             ("LANES", f64::from(WORKGROUP_SIZE / rows)),
@@ -240,9 +241,9 @@ impl SinkhornKernels {
         let x = groups.clamp(1, max);
         let y = groups.div_ceil(x);
         if y > max {
-            return Err(OtError::Gpu(format!(
+            return Err(OtError::from(GpuError::BeyondLimits(format!(
                 "{n_rows} points need {groups} workgroups, beyond the adapter's {max}×{max} grid"
-            )));
+            ))));
         }
         Ok((x as u32, y as u32))
     }
@@ -266,30 +267,30 @@ impl SinkhornKernels {
         let buffer_limit = limits.max_buffer_size;
         let name = adapter_name;
         if u32::try_from(largest as u64 * point_bytes / 4).is_err() {
-            return Err(OtError::Gpu(format!(
+            return Err(OtError::from(GpuError::BeyondLimits(format!(
                 "{largest} points is beyond the GPU kernels' 32-bit indices"
-            )));
+            ))));
         }
         if cloud_bytes > binding_limit {
-            return Err(OtError::Gpu(format!(
+            return Err(OtError::from(GpuError::BeyondLimits(format!(
                 "{largest} points need {cloud_bytes}-byte buffers, beyond the adapter's \
                  max_storage_buffer_binding_size of {binding_limit} bytes on {name}"
-            )));
+            ))));
         }
         let staging_bytes = 2 * cloud_bytes + extra_staging;
         if staging_bytes > buffer_limit {
-            return Err(OtError::Gpu(format!(
+            return Err(OtError::from(GpuError::BeyondLimits(format!(
                 "{largest} points need a {staging_bytes}-byte read-back buffer, beyond the \
                  adapter's max_buffer_size of {buffer_limit} bytes on {name}"
-            )));
+            ))));
         }
         let params_bytes = dispatches as u64 * self.params_stride;
         if params_bytes > buffer_limit || params_bytes > u64::from(u32::MAX) {
-            return Err(OtError::Gpu(format!(
+            return Err(OtError::from(GpuError::BeyondLimits(format!(
                 "the ε-schedule needs {dispatches} dispatches ({params_bytes} bytes of \
                  parameters), beyond the adapter's max_buffer_size of {buffer_limit} bytes on \
                  {name}"
-            )));
+            ))));
         }
         self.grid(Entry::Softmin, largest)?;
         self.grid(Entry::Project, largest)?;

@@ -16,6 +16,7 @@ mod wide;
 pub use backend::{GpuBackend, PendingVelocity};
 pub use context::devices_opened;
 pub use fallback::FallbackBackend;
+pub use kernels::{DEFAULT_ROWS_PER_WORKGROUP, check_rows_per_workgroup};
 pub use wide::WideGpu;
 
 use crate::ot::cpu::CpuBackend;
@@ -185,8 +186,8 @@ const NO_ADAPTER: &str = "no GPU adapter found";
 /// The reason inside an [`OtError::Gpu`] (its message without the "GPU backend: " prefix).
 fn gpu_reason(err: &OtError) -> String {
     match err {
-        OtError::Gpu(reason) => reason.clone(),
-        other => other.to_string(),
+        OtError::Gpu(error) => error.reason(),
+        other => crate::error_text::joined(other),
     }
 }
 
@@ -217,8 +218,8 @@ pub mod test_support {
     pub fn backend_or_skip() -> Option<GpuBackend> {
         match GpuBackend::new_blocking() {
             Ok(backend) => Some(backend),
-            Err(crate::ot::OtError::Gpu(reason)) if reason.starts_with(super::NO_ADAPTER) => {
-                skip_or_fail(&reason)
+            Err(crate::ot::OtError::Gpu(error)) if error.is_no_adapter() => {
+                skip_or_fail(&error.reason())
             }
             Err(err) => panic!("a GPU adapter exists but the GPU backend failed: {err}"),
         }
@@ -229,8 +230,8 @@ pub mod test_support {
     pub fn wide_or_skip() -> Option<super::WideGpu> {
         match super::WideGpu::new_blocking() {
             Ok(wide) => Some(wide),
-            Err(crate::ot::OtError::Gpu(reason)) if reason.starts_with(super::NO_ADAPTER) => {
-                skip_or_fail(&reason)
+            Err(crate::ot::OtError::Gpu(error)) if error.is_no_adapter() => {
+                skip_or_fail(&error.reason())
             }
             Err(err) => panic!("a GPU adapter exists but the d-dimensional kernels failed: {err}"),
         }

@@ -6,7 +6,7 @@
 use super::buffers::{ReadBack, SolverBuffers};
 use super::context::{GpuContext, PendingRead};
 use super::kernels::{DispatchParams, Entry, SinkhornKernels};
-use crate::ot::OtError;
+use crate::ot::{GpuError, OtError};
 
 /// One side of one OT problem: whose rows, against which columns, with which potentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,10 +275,10 @@ impl Plan {
             }
             let offset = index as u64 * kernels.params_stride;
             let offset = u32::try_from(offset).map_err(|_| {
-                OtError::Gpu(format!(
+                OtError::from(GpuError::BeyondLimits(format!(
                     "the ε-schedule needs {} dispatches, too many for one parameter buffer",
                     self.steps.len()
-                ))
+                )))
             })?;
             pass.set_bind_group(0, &groups[step.group], &[offset]);
             let (x, y, z) = kernels.dispatch_size(step.entry, &step.params)?;

@@ -19,7 +19,7 @@ use super::kernels::SinkhornKernels;
 use super::plan::{Plan, Side};
 use crate::PointCloud;
 use crate::ot::any_dim::{bounding_box, check_clouds, cloud_diameter};
-use crate::ot::{OtError, Precision, SinkhornParams, epsilon_schedule};
+use crate::ot::{GpuError, OtError, Precision, SinkhornParams, epsilon_schedule};
 use ndarray::{Array2, ArrayView2};
 
 /// The d-dimensional kernels on one device.
@@ -80,8 +80,11 @@ impl WideGpu {
             return Err(OtError::Unsupported("points with no coordinates".into()));
         }
         let velocity = self.cloud_velocity(&view_cloud(x), &view_cloud(y), params)?;
-        Array2::from_shape_vec((velocity.len(), velocity.dim()), velocity.coords().to_vec())
-            .map_err(|e| OtError::Gpu(e.to_string()))
+        // A cloud holds len × dim coordinates, so the shape always fits.
+        Ok(
+            Array2::from_shape_vec((velocity.len(), velocity.dim()), velocity.coords().to_vec())
+                .expect("a cloud holds len × dim coordinates"),
+        )
     }
 
     /// [`WideGpu::flow_velocity`] on clouds.
@@ -124,7 +127,7 @@ impl WideGpu {
         let mut buffers = self
             .buffers
             .lock()
-            .map_err(|_| OtError::Gpu("the d-dimensional GPU buffers were poisoned".into()))?;
+            .map_err(|_| GpuError::Poisoned("d-dimensional GPU buffers"))?;
         let table = plan.params_bytes(self.kernels.params_stride);
         let sizes = (x.len(), y.len(), x.dim());
         context.scoped("allocating GPU buffers", || {

@@ -63,26 +63,16 @@ pub enum JobError {
 }
 
 /// An error and every cause below it, joined with ": " (how `main` prints errors, for the app's
-/// status line).
+/// status line): [`crate::error_text::joined`].
 pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let inner_text = inner.to_string();
-        // Transparent wrappers repeat their inner message: say each thing once.
-        if !text.ends_with(&inner_text) {
-            text.push_str(": ");
-            text.push_str(&inner_text);
-        }
-        cause = inner.source();
-    }
-    text
+    crate::error_text::joined(error)
 }
 
 impl JobError {
-    /// This error with every cause, as one line (see [`describe`]).
+    /// This error with every cause, as the app shows it: the error, then each cause below it on
+    /// its own line as `caused by: …` ([`crate::error_text::with_causes`]).
     pub fn describe(&self) -> String {
-        describe(self)
+        crate::error_text::with_causes(self)
     }
 
     /// Whether this is a cancellation, wherever it was detected (the job machinery, training or

@@ -48,6 +48,7 @@ impl TrainedModel {
             Some(1) if value.get("dim").is_some() => {
                 let model = super::legacy_wide::migrate(value)
                     .map_err(|error| json_error(origin, "corrupt model file", error))?;
+                model.check_config(origin)?;
                 model
                     .check_consistent()
                     .map_err(|reason| file_error(origin, reason))?;
@@ -73,6 +74,7 @@ impl TrainedModel {
             .map_err(|error| json_error(origin, "corrupt model file", error))?;
         // A version 1 file is a version 2 model in memory (it is saved as one).
         model.format_version = FORMAT_VERSION;
+        model.check_config(origin)?;
         model
             .check_consistent()
             .map_err(|reason| file_error(origin, reason))?;
@@ -94,9 +96,19 @@ impl TrainedModel {
         Self::from_json(&text, path)
     }
 
-    /// Checks the dimensions, the networks' shapes and values against the method.
+    /// Checks the training configuration the file records; the error names the file.
+    fn check_config(&self, origin: &Path) -> Result<(), ModelError> {
+        self.config
+            .validate()
+            .map_err(|source| ModelError::FileConfig {
+                path: origin.display().to_string(),
+                source: Box::new(source),
+            })
+    }
+
+    /// Checks the dimensions, the networks' shapes and values against the method (after
+    /// [`TrainedModel::check_config`]).
     fn check_consistent(&self) -> Result<(), String> {
-        self.config.validate().map_err(|error| error.to_string())?;
         let dim = self.dim;
         for (role, distribution) in [("source", &self.source), ("target", &self.target)] {
             if distribution.dim() != dim {

@@ -210,6 +210,15 @@ pub enum ModelError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A model file records a training configuration out of range.
+    #[error("{path}: {source}")]
+    FileConfig {
+        /// The file.
+        path: String,
+        /// The configuration's error.
+        #[source]
+        source: Box<ModelError>,
+    },
     /// A model file could not be read or written.
     #[error("cannot {action} {path}")]
     Io {

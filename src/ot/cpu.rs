@@ -1,6 +1,7 @@
 //! The CPU backend: the streaming rayon kernels of `ot::softmin`, in every velocity mode.
 
 use super::divergence::sinkhorn_divergence;
+use super::kernel::{Kernel, run_on};
 use super::real::Real;
 use super::stepped::{SteppedDivergence, SteppedVelocity};
 use super::validate::{check_inputs, check_magnitude, f32_accuracy, f32_accuracy_note};
@@ -32,6 +33,8 @@ pub struct CpuBackend {
     /// any).
     kept: Option<Box<WarmState>>,
     truncation: Truncation,
+    /// The compiled kernels every call runs on (`None`: the best this CPU runs).
+    kernel: Option<Kernel>,
 }
 
 impl CpuBackend {
@@ -46,7 +49,23 @@ impl CpuBackend {
             mode: VelocityMode::Annealed,
             kept: None,
             truncation: Truncation::default(),
+            kernel: None,
         }
+    }
+
+    /// The same backend running every call on the compiled `kernel` rather than the best one
+    /// this CPU runs (the benchmarks time the portable loop against the dispatched one); an
+    /// error naming the kernel when this CPU lacks its features. Stepped velocities
+    /// ([`VelocityBackend::start_stepped`]) run the dispatched kernels.
+    pub fn with_kernel(mut self, kernel: Kernel) -> Result<Self, OtError> {
+        if !kernel.runs_here() {
+            return Err(OtError::Unsupported(format!(
+                "the {} kernels do not run on this CPU (it lacks their instructions)",
+                kernel.name()
+            )));
+        }
+        self.kernel = Some(kernel);
+        Ok(self)
     }
 
     /// The same backend with another truncation setting (default [`Truncation::Auto`]).
@@ -146,10 +165,10 @@ impl VelocityBackend for CpuBackend {
             .as_deref()
             .filter(|state| state.fits(n, m, params));
         let (x, y, mode) = (particles, target, self.mode);
-        let SolvedVelocity { velocity, state } = match precision {
+        let SolvedVelocity { velocity, state } = run_on(self.kernel, || match precision {
             Precision::F32 => solve_in_mode::<f32>(mode, x, y, params, start, truncated),
             Precision::F64 => solve_in_mode::<f64>(mode, x, y, params, start, truncated),
-        }?;
+        })?;
         self.last_stats = velocity.stats;
         // The modes that start from the previous step keep its potentials.
         let warm = !matches!(
@@ -200,7 +219,9 @@ impl VelocityBackend for CpuBackend {
     ) -> Result<f64, OtError> {
         check_inputs(particles, target, params)?;
         let precision = self.precision_for(particles, target, params);
-        sinkhorn_divergence(particles, target, params, precision)
+        run_on(self.kernel, || {
+            sinkhorn_divergence(particles, target, params, precision)
+        })
     }
 
     fn debiased_velocity(
@@ -214,14 +235,16 @@ impl VelocityBackend for CpuBackend {
         let precision = self.precision_for(particles, target, params);
         let truncated = self.truncation.applies(particles.len(), target.len());
         self.kept = None;
-        super::velocity::debiased_velocity(
-            particles,
-            independent,
-            target,
-            params,
-            precision,
-            truncated,
-        )
+        run_on(self.kernel, || {
+            super::velocity::debiased_velocity(
+                particles,
+                independent,
+                target,
+                params,
+                precision,
+                truncated,
+            )
+        })
     }
 
     fn reset_warm_start(&mut self) {

@@ -6,8 +6,6 @@
 //! best one the CPU runs ([`Kernel::best_here`]) while the tests call every version the CPU
 //! runs, each against an f64 reference.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 /// One compiled version of the CPU softmin kernels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
@@ -61,40 +59,40 @@ impl Kernel {
             .unwrap_or(Self::Portable)
     }
 
-    /// The version the kernels called from this thread run now: the portable one where
-    /// [`use_portable_kernels`] asked for it (or, in unit tests, the one this thread chose:
-    /// `use_kernel_on_this_thread`), else [`Kernel::best_here`].
+    /// The version the kernels called from this thread run now: the one a caller chose for
+    /// the duration of a call ([`run_on`]: a [`crate::ot::cpu::CpuBackend`] built
+    /// `with_kernel`, or a unit test), else [`Kernel::best_here`].
     pub(crate) fn current() -> Self {
-        #[cfg(test)]
-        if let Some(kernel) = KERNEL_ON_THIS_THREAD.with(std::cell::Cell::get) {
-            return kernel;
-        }
-        if PORTABLE_ONLY.load(Ordering::Relaxed) {
-            return Self::Portable;
-        }
-        Self::best_here()
+        KERNEL_ON_THIS_THREAD
+            .with(std::cell::Cell::get)
+            .unwrap_or_else(Self::best_here)
     }
 }
 
-/// Set by [`use_portable_kernels`]: every softmin runs the portable loop.
-static PORTABLE_ONLY: AtomicBool = AtomicBool::new(false);
-
-/// Makes every softmin and projection run the portable loop (`true`) or the version
-/// dispatched at run time for this CPU (`false`, the default). For benchmarks: the portable
-/// loop is the reference the dispatched ones are measured against.
-pub fn use_portable_kernels(portable: bool) {
-    PORTABLE_ONLY.store(portable, Ordering::Relaxed);
-}
-
-/// The kernel the softmin runs on this CPU now: "avx512", "avx2+fma" or "portable".
+/// The kernel the softmin runs on this thread now: "avx512", "avx2+fma" or "portable".
 pub fn kernel_in_use() -> &'static str {
     Kernel::current().name()
 }
 
-#[cfg(test)]
+/// Runs `work` with the kernels called from this thread on `kernel` (`None`: the dispatched
+/// one), then restores the previous choice. The CPU kernels are called from the thread that
+/// runs the Sinkhorn loop (their rows are split over rayon's threads below that call, with the
+/// kernel passed down), so the choice reaches every softmin of `work`.
+pub(crate) fn run_on<R>(kernel: Option<Kernel>, work: impl FnOnce() -> R) -> R {
+    /// Restores the previous choice, also when `work` panics.
+    struct Restore(Option<Kernel>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            KERNEL_ON_THIS_THREAD.with(|cell| cell.set(self.0));
+        }
+    }
+    let _restore = Restore(KERNEL_ON_THIS_THREAD.with(|cell| cell.replace(kernel)));
+    work()
+}
+
 thread_local! {
-    /// The unit tests' per-thread choice: testing one version must not switch the kernels of
-    /// the tests running beside it.
+    /// The choice of [`run_on`] (and of the unit tests), per thread: one backend's or test's
+    /// choice never switches the kernels of the others running beside it.
     static KERNEL_ON_THIS_THREAD: std::cell::Cell<Option<Kernel>> =
         const { std::cell::Cell::new(None) };
 }
@@ -144,5 +142,25 @@ mod tests {
         assert_eq!(kernel_in_use(), "portable");
         use_kernel_on_this_thread(None);
         assert_eq!(Kernel::current(), best);
+    }
+
+    #[test]
+    fn a_chosen_kernel_holds_for_the_call_only_and_is_restored_after_a_panic() {
+        let best = Kernel::best_here();
+        assert_eq!(
+            run_on(Some(Kernel::Portable), Kernel::current),
+            Kernel::Portable
+        );
+        assert_eq!(run_on(None, Kernel::current), best);
+        assert_eq!(Kernel::current(), best);
+        let panicked = std::panic::catch_unwind(|| {
+            run_on(Some(Kernel::Portable), || panic!("inside the call"));
+        });
+        assert!(panicked.is_err());
+        assert_eq!(
+            Kernel::current(),
+            best,
+            "the choice is restored after a panic"
+        );
     }
 }

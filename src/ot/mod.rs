@@ -5,6 +5,7 @@
 
 pub mod cpu;
 pub mod divergence;
+pub mod gpu_error;
 pub mod schedule;
 pub mod sinkhorn;
 pub mod stepped;
@@ -20,7 +21,8 @@ mod real;
 mod softmin;
 mod softmin_nd;
 
-pub use kernel::{Kernel, kernel_in_use, use_portable_kernels};
+pub use gpu_error::GpuError;
+pub use kernel::{Kernel, kernel_in_use};
 pub use softmin::TRUNCATION_BITS;
 
 pub use any_dim::{
@@ -68,11 +70,7 @@ impl SinkhornParams {
     }
 }
 
-/// The largest |coordinate| the f32 kernels take: squared distances of the cloud stay finite
-/// (with a margin of 16 for sums and the diameter) in f32.
-pub const MAX_COORDINATE_F32: f64 = 4.0e18;
-/// The largest |coordinate| the f64 kernels (and the CSV reader) take, likewise in f64.
-pub const MAX_COORDINATE_F64: f64 = 3.0e153;
+pub use crate::limits::{MAX_COORDINATE_F32, MAX_COORDINATE_F64};
 
 /// The largest diameter²/ε at which the f32 kernels are accurate: up to it, the f32 velocity
 /// stays within 1e-3 of max|v| of the f64 one at every particle; beyond it the error grows
@@ -187,9 +185,10 @@ pub enum OtError {
     /// Something this backend does not do.
     #[error("{0}")]
     Unsupported(String),
-    /// A GPU failure (device lost, out of memory, size beyond the adapter's limits).
-    #[error("GPU backend: {0}")]
-    Gpu(String),
+    /// A GPU failure (no adapter, device lost, out of memory, validation, mapping, size beyond
+    /// the adapter's limits), with wgpu's error as its source where wgpu gave one.
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
 }
 
 /// Whether the CPU kernels skip the terms that cannot matter: column blocks whose every term

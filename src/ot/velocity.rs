@@ -182,7 +182,10 @@ pub(crate) fn solve_velocity<T: Real>(
     let cross = Problem::<T>::new(x, Some(y), truncated);
     let own = Problem::<T>::new(x, None, truncated);
     let eps = params.blur * params.blur;
-    let solve = |problem: &Problem<T>, start: Option<&Potentials>, diameter: f64| {
+    let solve = |problem: &Problem<T>,
+                 start: Option<&Potentials>,
+                 diameter: f64|
+     -> Result<Potentials, OtError> {
         if let Some(start) = start {
             let (potentials, converged) = problem.refine(
                 eps,

@@ -14,6 +14,15 @@ const GAP: u32 = 2;
 /// Caption height and margin, in output pixels.
 const CAPTION_SCALE: u32 = 2;
 
+/// Images in a grid at most (the app's view, `gif` and `figure` of a 64-dimensional flow).
+pub const GRID_IMAGES: usize = 64;
+
+/// The first [`GRID_IMAGES`] points of `cloud`, the images a grid shows.
+pub fn first_images(cloud: &PointCloud) -> PointCloud {
+    let shown = cloud.len().min(GRID_IMAGES) * cloud.dim();
+    PointCloud::from_flat(cloud.dim(), cloud.coords()[..shown].to_vec())
+}
+
 /// How a grid is laid out.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GridLayout {

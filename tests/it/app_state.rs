@@ -301,7 +301,10 @@ fn a_failed_flow_or_training_is_a_message_not_a_panic() {
     let generation = state.particle().generation();
     state.on_event(WorkerEvent::FlowFailed {
         generation,
-        error: JobError::Ot(nsgf::ot::OtError::Gpu("device lost".into())),
+        error: JobError::Ot(nsgf::ot::OtError::Gpu(nsgf::ot::GpuError::DeviceLost {
+            adapter: "a test adapter".into(),
+            reason: "device lost".into(),
+        })),
     });
     assert!(state.error().unwrap_or("").contains("device lost"));
     assert!(!state.supply().more_coming);

@@ -389,7 +389,8 @@ fn gpu_rejects_clouds_beyond_the_device_limits() {
     assert_eq!(gpu.velocity(&fits, &target, &loose).unwrap().len(), 8192);
     let too_many = cloud(&mut rng, 8193, [0.0, 0.0], 1.0);
     match gpu.velocity(&too_many, &target, &params) {
-        Err(OtError::Gpu(message)) => {
+        Err(OtError::Gpu(error)) => {
+            let message = error.to_string();
             assert!(
                 message.contains("max_storage_buffer_binding_size"),
                 "{message}"
@@ -399,7 +400,7 @@ fn gpu_rejects_clouds_beyond_the_device_limits() {
         other => panic!("expected a GPU size error, got {other:?}"),
     }
     match gpu.divergence(&target, &too_many, &params) {
-        Err(OtError::Gpu(message)) => assert!(message.contains("8193"), "{message}"),
+        Err(OtError::Gpu(error)) => assert!(error.to_string().contains("8193"), "{error}"),
         other => panic!("expected a GPU size error, got {other:?}"),
     }
     // The backend still works after refusing.
@@ -454,7 +455,7 @@ fn gpu_selection_picks_a_hardware_adapter_and_passes_over_software_ones() {
             auto.note
         );
         match select_backend(BackendChoice::Gpu, Precision::F32) {
-            Err(OtError::Gpu(message)) => assert!(message.contains("no GPU adapter found")),
+            Err(OtError::Gpu(error)) => assert!(error.to_string().contains("no GPU adapter found")),
             other => panic!("expected an adapter error, got {:?}", other.map(|s| s.note)),
         }
         return;
@@ -510,7 +511,7 @@ fn gpu_reports_a_lost_device_as_an_error() {
     assert_eq!(gpu.velocity(&x, &y, &params).unwrap().len(), 2);
     device.destroy();
     match gpu.velocity(&x, &y, &params) {
-        Err(OtError::Gpu(message)) => println!("after destroy: {message}"),
+        Err(OtError::Gpu(error)) => println!("after destroy: {error}"),
         other => panic!("expected a GPU error, got {other:?}"),
     }
     assert!(matches!(
@@ -689,4 +690,30 @@ fn gpu_velocity_started_now_and_polled_later_equals_the_blocking_call() {
         .map(|e| e.to_string());
     assert!(started.is_some());
     assert_eq!(started, blocked);
+}
+
+/// The benchmark's knob: 2D kernels compiled for another number of rows per workgroup give the
+/// same velocity within the GPU's tolerance; a number the kernels cannot take is an error naming
+/// it.
+#[test]
+fn other_rows_per_workgroup_give_the_same_velocity() {
+    let _serial = serial_gpu_test();
+    let Some(gpu) = backend_or_skip() else {
+        return;
+    };
+    let error = nsgf::gpu::check_rows_per_workgroup(7).unwrap_err();
+    assert!(error.to_string().contains('7'), "{error}");
+    let mut gpu = gpu.with_rows_per_workgroup(64).unwrap();
+    let x = fixture("two_blobs.source.csv");
+    let y = fixture("two_blobs.target.csv");
+    let params = manifest_params("two_blobs");
+    let cpu = flow_velocity(&x, &y, &params, Precision::F64)
+        .unwrap()
+        .velocity;
+    let v = gpu.velocity(&x, &y, &params).unwrap();
+    let vs_cpu = relative_error(&v, &cpu);
+    assert!(
+        vs_cpu <= VELOCITY_TOLERANCE,
+        "64 rows a workgroup: {vs_cpu:e}"
+    );
 }

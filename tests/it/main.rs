@@ -7,6 +7,7 @@ mod app_shapes;
 mod app_state;
 #[cfg(feature = "app")]
 mod app_ui;
+#[cfg(feature = "app")]
 mod app_ui_thread;
 mod cli_gif;
 mod cli_limits;
@@ -30,6 +31,7 @@ mod metrics_w2;
 mod model_flow_matching;
 mod model_nsgf;
 mod model_onestep;
+mod module_layers;
 mod nn_mlp;
 mod ot_any_dim;
 mod ot_divergence;

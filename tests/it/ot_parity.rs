@@ -173,3 +173,37 @@ fn backend_matches_geomloss_and_counts_its_work() {
         }
     }
 }
+
+/// A backend built `with_kernel(Portable)` gives the dispatched backend's velocity (the two
+/// kernels differ only by fused multiply-adds and lane order, within f32's resolution), and a
+/// kernel is refused where the CPU lacks it.
+#[test]
+fn a_backend_on_the_portable_kernel_gives_the_dispatched_velocity() {
+    use nsgf::ot::Kernel;
+    for case in &cases() {
+        let params = case.params;
+        let dispatched = CpuBackend::new(Precision::F32)
+            .velocity(&case.source, &case.target, &params)
+            .unwrap();
+        let mut portable = CpuBackend::new(Precision::F32)
+            .with_kernel(Kernel::Portable)
+            .unwrap();
+        let on_portable = portable
+            .velocity(&case.source, &case.target, &params)
+            .unwrap();
+        let scale = crate::support::max_norm(&dispatched);
+        let gap = crate::support::max_difference(&dispatched, &on_portable);
+        assert!(
+            gap <= 1e-4 * scale,
+            "{}: gap {gap:e}, max|v| {scale:e}",
+            case.name
+        );
+    }
+    for kernel in Kernel::ALL {
+        let built = CpuBackend::new(Precision::F32).with_kernel(kernel);
+        assert_eq!(built.is_ok(), kernel.runs_here(), "{}", kernel.name());
+        if let Err(error) = built {
+            assert!(error.to_string().contains(kernel.name()), "{error}");
+        }
+    }
+}

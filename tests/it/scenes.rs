@@ -1,17 +1,27 @@
 //! Scene files: the shipped scenes load, a scene survives a round trip through its file, bad
 //! files are errors naming the file and the value, and the app opens a scene into the same state.
 
+// The app's half of these tests (opening, saving, the `--scene` window) needs the `app` feature;
+// the shipped scenes' round trip runs without it.
+#[cfg(feature = "app")]
 use nsgf::app::jobs::{FileRequest, Request, WorkerEvent};
+#[cfg(feature = "app")]
 use nsgf::app::state::{
     AppState, DrawCommand, FileCommand, FlowSettings, Overlays, TargetChoice, TrainCommand,
     ViewCommand,
 };
+#[cfg(feature = "app")]
 use nsgf::app::workers::run_file_request;
+#[cfg(feature = "app")]
 use nsgf::data::Preset;
+#[cfg(feature = "app")]
 use nsgf::model::Method;
-use nsgf::scene::{SCENE_FORMAT_VERSION, Scene, SceneTarget};
+#[cfg(feature = "app")]
+use nsgf::scene::SceneTarget;
+use nsgf::scene::{SCENE_FORMAT_VERSION, Scene};
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "app")]
 fn scratch(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nsgf-scenes-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -43,6 +53,7 @@ fn every_shipped_scene_loads_and_round_trips() {
     }
 }
 
+#[cfg(feature = "app")]
 /// Runs the file requests `state` queued, feeding their events back; returns how many ran.
 fn run_file_requests(state: &mut AppState) -> usize {
     let mut ran = 0;
@@ -56,6 +67,7 @@ fn run_file_requests(state: &mut AppState) -> usize {
     ran
 }
 
+#[cfg(feature = "app")]
 #[test]
 fn the_app_saves_and_opens_a_scene_into_the_same_state() {
     let dir = scratch("app");
@@ -114,6 +126,7 @@ fn the_app_saves_and_opens_a_scene_into_the_same_state() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[cfg(feature = "app")]
 #[test]
 fn a_scene_naming_a_model_loads_it_from_beside_the_scene() {
     let scene = Scene {
@@ -133,6 +146,7 @@ fn a_scene_naming_a_model_loads_it_from_beside_the_scene() {
     )));
 }
 
+#[cfg(feature = "app")]
 #[test]
 fn bad_scene_files_name_the_file_and_the_value() {
     let dir = scratch("bad");
@@ -210,6 +224,7 @@ fn bad_scene_files_name_the_file_and_the_value() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[cfg(feature = "app")]
 #[test]
 fn a_preset_scene_opens_with_its_target() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes/8gaussians-nsgfpp.json");
@@ -223,6 +238,7 @@ fn a_preset_scene_opens_with_its_target() {
     assert_eq!(state.training().config().method, Method::NsgfPp);
 }
 
+#[cfg(feature = "app")]
 #[test]
 fn nsgf_scene_refuses_a_bad_file_before_opening_a_window() {
     let dir = scratch("cli");

@@ -144,6 +144,7 @@ fn the_app_flows_from_the_rules_clouds() {
     );
 }
 
+#[cfg(feature = "app")]
 #[test]
 fn the_apps_fast_and_multiscale_solvers_run_their_modes_and_say_so() {
     use nsgf::app::jobs::{FlowRequest, Request, WorkerEvent};

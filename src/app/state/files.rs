@@ -236,11 +236,6 @@ impl AppState {
         self.dialogs.pending()
     }
 
-    /// Which file dialog asks for paths.
-    pub fn dialog_kind(&self) -> DialogKind {
-        self.dialogs.kind()
-    }
-
     /// The folder the in-app dialog opens in (the last chosen one).
     pub fn dialog_folder(&self) -> Option<&PathBuf> {
         self.dialogs.folder()
@@ -387,11 +382,11 @@ impl AppState {
         let mut shown = Trajectory::new(flow.trajectory.kind());
         for frame in flow.trajectory.frames() {
             shown.push(Frame {
-                positions: crate::app::wide_view_ui::first_images(&frame.positions),
+                positions: crate::render::image_grid::first_images(&frame.positions),
                 velocities: frame
                     .velocities
                     .as_ref()
-                    .map(crate::app::wide_view_ui::first_images),
+                    .map(crate::render::image_grid::first_images),
                 ..frame.clone()
             });
         }

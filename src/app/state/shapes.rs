@@ -141,10 +141,7 @@ mod tests {
             invert: true,
             ..PictureOptions::default()
         };
-        assert_eq!(
-            shapes.set_options(inverted).map_err(|e| e.to_string()),
-            Ok(true)
-        );
+        assert_eq!(shapes.set_options(inverted).ok(), Some(true));
         let Some(Distribution::Picture { label, grid }) = shapes.target().cloned() else {
             panic!("no picture");
         };

@@ -217,7 +217,7 @@ fn frame_png(
 /// Frame `frame` of a flow of 8×8 images as a grid of its first 64 images.
 fn grid_png(trajectory: &Trajectory, frame: usize) -> Result<tiny_skia::Pixmap, JobError> {
     use crate::render::image_grid::{GridLayout, frame_caption, render_grid};
-    let positions = super::super::wide_view_ui::first_images(&trajectory.frames()[frame].positions);
+    let positions = crate::render::image_grid::first_images(&trajectory.frames()[frame].positions);
     let invalid =
         |reason: &str| JobError::from(crate::render::RenderError::InvalidFigure(reason.into()));
     let (width, height, grey) = render_grid(

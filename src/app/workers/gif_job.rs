@@ -122,10 +122,7 @@ impl Job<()> for GifJob {
 /// request has a path) and returns the last event; `progress` sees every fraction.
 pub fn export_gif_now(request: GifRequest, progress: &mut dyn FnMut(f64)) -> WorkerEvent {
     let (events_tx, events) = channel();
-    let sender = EventSender {
-        events: events_tx,
-        waker: Arc::new(|| {}),
-    };
+    let sender = EventSender::new(events_tx, Arc::new(|| {}));
     let cancel = request.cancel.clone();
     let mut runner = Runner::new(());
     runner.submit(Box::new(GifJob::new(request, sender)), cancel);

@@ -185,7 +185,7 @@ impl Job<ComputeContext> for MetricsJob {
             self.wide();
             return Progress::Finished;
         }
-        if !context.polling {
+        if !context.polls() {
             self.whole(context);
             return Progress::Finished;
         }

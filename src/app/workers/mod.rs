@@ -10,7 +10,6 @@
 //! Jobs send results over one channel that the UI polls each frame; every send wakes the UI.
 //! Superseded work is cancelled by the state through the request's [`CancelToken`].
 
-mod compute_context;
 mod file_job;
 mod flow_job;
 mod gif_job;
@@ -20,7 +19,7 @@ mod metrics_job;
 mod train_job;
 mod wide_flow_job;
 
-pub use compute_context::*;
+pub use super::compute_context::{ComputeContext, EventSender, SharedDevice, UiVelocity, Waker};
 pub use file_job::*;
 pub use flow_job::*;
 pub use gif_job::*;
@@ -31,52 +30,50 @@ pub use train_job::*;
 
 use super::jobs::{Request, WorkerEvent};
 use crate::job::{CancelToken, JobError, Runner, RunnerHandle};
-use crate::ot::CloudKernels;
+use crate::ot::{CloudKernels, CpuCloudKernels};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
-/// Called after every event is sent, to wake the UI (egui's `request_repaint`).
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
-
-/// Sends events to the UI and wakes it.
-#[derive(Clone)]
-pub struct EventSender {
-    events: Sender<WorkerEvent>,
-    waker: Waker,
+/// Where the digits' velocities are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DigitsCompute {
+    /// On eframe's device when it is a hardware GPU with compute shaders (a software adapter
+    /// is slower than the CPU, as for the 2D flow), else on the CPU.
+    #[default]
+    Auto,
+    /// On eframe's device whenever it runs compute shaders, a software adapter included (what
+    /// the tests on lavapipe use).
+    AnyGpu,
+    /// On the CPU.
+    Cpu,
 }
 
-impl EventSender {
-    /// Sends `event` (dropped silently once the app has closed) and wakes the UI.
-    pub fn send(&self, event: WorkerEvent) {
-        if self.events.send(event).is_ok() {
-            (self.waker)();
-        }
+/// The kernels of the digits' flows and training on `device` as `choice` says: the
+/// d-dimensional WGSL on eframe's one device (no second device), or the CPU's d-dimensional
+/// kernels.
+pub fn digits_kernels_on(
+    device: Option<&SharedDevice>,
+    choice: DigitsCompute,
+) -> Arc<dyn CloudKernels> {
+    let cpu = || -> Arc<dyn CloudKernels> {
+        Arc::new(CpuCloudKernels {
+            precision: crate::ot::Precision::F64,
+        })
+    };
+    let Some(shared) = device.filter(|shared| shared.compute_shaders) else {
+        return cpu();
+    };
+    let software = shared.adapter.device_type == wgpu::DeviceType::Cpu;
+    match choice {
+        DigitsCompute::Cpu => cpu(),
+        DigitsCompute::Auto if software => cpu(),
+        DigitsCompute::Auto | DigitsCompute::AnyGpu => Arc::new(crate::gpu::WideGpu::on_device(
+            shared.device.clone(),
+            shared.queue.clone(),
+            shared.adapter.name.clone(),
+        )),
     }
-
-    /// Reports that the particle flow of `generation` ended with `reason`, unless it was
-    /// cancelled (a cancelled flow was replaced, and its successor reports).
-    pub fn flow_failed(&self, generation: u64, reason: JobError) {
-        if !reason.is_cancelled() {
-            self.send(WorkerEvent::FlowFailed {
-                generation,
-                error: reason,
-            });
-        }
-    }
-}
-
-/// eframe's wgpu device, queue and adapter, which the compute worker borrows for its kernels.
-#[derive(Clone)]
-pub struct SharedDevice {
-    /// The device eframe renders with.
-    pub device: wgpu::Device,
-    /// Its queue.
-    pub queue: wgpu::Queue,
-    /// What adapter it runs on.
-    pub adapter: wgpu::AdapterInfo,
-    /// Whether the adapter runs compute shaders (WebGL2 does not).
-    pub compute_shaders: bool,
 }
 
 /// The three workers and the channel back from their jobs.
@@ -118,10 +115,7 @@ impl Workers {
         digits: DigitsCompute,
     ) -> Result<Self, JobError> {
         let (events_tx, events) = channel();
-        let sender = EventSender {
-            events: events_tx,
-            waker,
-        };
+        let sender = EventSender::new(events_tx, waker);
         #[cfg(target_arch = "wasm32")]
         {
             // No threads in the browser: every job is stepped on the UI thread.
@@ -162,10 +156,7 @@ impl Workers {
     /// instead of waiting for it. `waker` is called after every event.
     pub fn on_the_callers_thread(waker: Waker, device: Option<SharedDevice>) -> Self {
         let (events_tx, events) = channel();
-        let sender = EventSender {
-            events: events_tx,
-            waker,
-        };
+        let sender = EventSender::new(events_tx, waker);
         Self::on_ui_thread(sender, events, device)
     }
 

@@ -50,8 +50,9 @@ impl WideFlowJob {
         let target = request
             .target
             .sample_cloud(request.particles, &mut target_rng(request.seed))?;
+        // A cloud holds len × dim coordinates, so the shape always fits.
         let rows = ndarray::ArrayView2::from_shape((target.len(), target.dim()), target.coords())
-            .map_err(|error| JobError::Browser(error.to_string()))?;
+            .expect("a cloud holds len × dim coordinates");
         let projection = Projection::fit(rows).ok_or_else(|| {
             crate::model::ModelError::Invalid("the target samples have no spread".into())
         })?;

@@ -15,8 +15,9 @@ use super::velocity::PrecisionArg;
 use crate::Point;
 use crate::data::{Preset, seeded_rng};
 use crate::flow::FlowConfig;
-use crate::gpu::{BackendChoice, select_backend};
-use crate::ot::{Precision, SinkhornParams, Truncation, VelocityBackend, WarmStartConfig};
+use crate::gpu::{BackendChoice, GpuBackend, select_backend};
+use crate::ot::cpu::CpuBackend;
+use crate::ot::{Kernel, Precision, SinkhornParams, Truncation, VelocityBackend, WarmStartConfig};
 use std::time::Instant;
 use warm_start::compare_warm_start;
 
@@ -109,6 +110,10 @@ pub struct BenchArgs {
     /// Seed of the random clouds.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Rows one 256-thread workgroup of the 2D GPU kernels owns in the velocity benchmark (8,
+    /// 16, 32, 64, 128 or 256; default 32): a tuning knob for new hardware.
+    #[arg(long)]
+    pub gpu_rows_per_group: Option<u32>,
 }
 
 /// Runs `nsgf bench`.
@@ -254,6 +259,22 @@ fn time_truncated(
     Ok(())
 }
 
+/// The GPU backend of the velocity benchmark: the one `--backend gpu` selects, or, with
+/// `rows_per_group`, a bare GPU backend with its 2D kernels compiled for that many rows per
+/// workgroup. The outer error is a bad `rows_per_group`, the inner one a GPU that cannot start.
+fn gpu_backend(
+    rows_per_group: Option<u32>,
+    precision: Precision,
+) -> anyhow::Result<Result<Box<dyn VelocityBackend>, crate::ot::OtError>> {
+    let Some(rows) = rows_per_group else {
+        return Ok(select_backend(BackendChoice::Gpu, precision).map(|selected| selected.backend));
+    };
+    crate::gpu::check_rows_per_workgroup(rows)?;
+    Ok(GpuBackend::new_blocking()
+        .and_then(|gpu| gpu.with_rows_per_workgroup(rows))
+        .map(|gpu| Box::new(gpu) as Box<dyn VelocityBackend>))
+}
+
 fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<()> {
     let precision: Precision = args.precision.into();
     let mut backends: Vec<Box<dyn VelocityBackend>> = Vec::new();
@@ -261,8 +282,8 @@ fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<(
         backends.push(select_backend(BackendChoice::Cpu, precision)?.backend);
     }
     if matches!(args.backend, BenchBackend::Gpu | BenchBackend::Both) {
-        match select_backend(BackendChoice::Gpu, precision) {
-            Ok(selected) => backends.push(selected.backend),
+        match gpu_backend(args.gpu_rows_per_group, precision)? {
+            Ok(backend) => backends.push(backend),
             Err(err) => println!("gpu: unavailable ({err}); timing the CPU only"),
         }
     }
@@ -282,11 +303,16 @@ fn velocity_bench(args: &BenchArgs, params: &SinkhornParams) -> anyhow::Result<(
                 // Dense kernels for the throughput rows: terms/s of the loops themselves.
                 backend.set_truncation(Truncation::Off)?;
                 // The portable loop first, in the same run: the ratio is what dispatch buys.
-                crate::ot::use_portable_kernels(true);
-                let portable =
-                    time_backend(backend.as_mut(), &source, &target, params, args.repeats);
-                crate::ot::use_portable_kernels(false);
-                let portable = portable?;
+                let mut portable_backend = CpuBackend::new(precision)
+                    .with_truncation(Truncation::Off)
+                    .with_kernel(Kernel::Portable)?;
+                let portable = time_backend(
+                    &mut portable_backend,
+                    &source,
+                    &target,
+                    params,
+                    args.repeats,
+                )?;
                 print_rate(&format!("{} (portable)", backend.name()), n, &portable);
                 let dispatched =
                     time_backend(backend.as_mut(), &source, &target, params, args.repeats)?;

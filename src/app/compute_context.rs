@@ -1,16 +1,65 @@
-//! What the compute worker lends its jobs: the one velocity backend on eframe's device (or the CPU), stepped velocities on the UI thread, and the kernels of the d-dimensional flows.
+//! What the compute worker lends its jobs ([`ComputeContext`]: the one velocity backend, made on
+//! first use, on eframe's device or the CPU), the channel jobs report on ([`EventSender`]) and
+//! the device the app shares with them ([`SharedDevice`]).
 
-use super::super::jobs::WorkerEvent;
-use super::super::polled_gpu::PolledGpu;
-use super::{EventSender, SharedDevice};
+use super::jobs::WorkerEvent;
+use super::polled_gpu::PolledGpu;
 use crate::flow::FlowSolver;
 use crate::gpu::{BackendNote, backend_on_device};
 use crate::job::JobError;
 use crate::ot::cpu::CpuBackend;
-use crate::ot::{CloudKernels, CpuCloudKernels};
 use crate::ot::{Precision, VelocityBackend, VelocityMode};
 use std::sync::Arc;
+use std::sync::mpsc::Sender;
 use std::time::Duration;
+
+/// Called after every event is sent, to wake the UI (egui's `request_repaint`).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Sends events to the UI and wakes it.
+#[derive(Clone)]
+pub struct EventSender {
+    events: Sender<WorkerEvent>,
+    waker: Waker,
+}
+
+impl EventSender {
+    /// Events go to `events`; `waker` wakes the UI after each.
+    pub fn new(events: Sender<WorkerEvent>, waker: Waker) -> Self {
+        Self { events, waker }
+    }
+
+    /// Sends `event` (dropped silently once the app has closed) and wakes the UI.
+    pub fn send(&self, event: WorkerEvent) {
+        if self.events.send(event).is_ok() {
+            (self.waker)();
+        }
+    }
+
+    /// Reports that the particle flow of `generation` ended with `reason`, unless it was
+    /// cancelled (a cancelled flow was replaced, and its successor reports).
+    pub fn flow_failed(&self, generation: u64, reason: JobError) {
+        if !reason.is_cancelled() {
+            self.send(WorkerEvent::FlowFailed {
+                generation,
+                error: reason,
+            });
+        }
+    }
+}
+
+/// eframe's wgpu device, queue and adapter, which the compute worker borrows for its kernels.
+#[derive(Clone)]
+pub struct SharedDevice {
+    /// The device eframe renders with.
+    pub device: wgpu::Device,
+    /// Its queue.
+    pub queue: wgpu::Queue,
+    /// What adapter it runs on.
+    pub adapter: wgpu::AdapterInfo,
+    /// Whether the adapter runs compute shaders (WebGL2 does not).
+    pub compute_shaders: bool,
+}
 
 /// What the compute worker lends its jobs: the one velocity backend, made on first use.
 ///
@@ -29,7 +78,7 @@ pub struct ComputeContext {
     /// Stepped velocities finished so far (the first few are timed in the browser's console).
     stepped_done: usize,
     /// Whether the GPU is polled rather than waited for.
-    pub(super) polling: bool,
+    polling: bool,
     sender: EventSender,
     /// The last backend note sent, renamed when the solver changes the backend's name.
     note: Option<BackendNote>,
@@ -80,12 +129,12 @@ impl ComputeContext {
             match polled.velocity(owner, particles, target, params) {
                 Ok(Some(velocity)) => return Ok(UiVelocity::Ready(velocity)),
                 Ok(None) => return Ok(UiVelocity::Waiting),
-                Err(crate::ot::OtError::Gpu(reason)) => {
+                Err(crate::ot::OtError::Gpu(error)) => {
                     self.polled = None;
                     let backend = self.backend();
                     let note = BackendNote::because(
                         backend.name(),
-                        format!("the GPU failed ({reason}); continuing on the CPU"),
+                        format!("the GPU failed ({}); continuing on the CPU", error.reason()),
                     );
                     self.note = Some(note.clone());
                     self.sender.send(WorkerEvent::BackendReady { note });
@@ -112,7 +161,7 @@ impl ComputeContext {
             Some(done) => {
                 self.stepped_done += 1;
                 if self.stepped_done <= 3 {
-                    super::super::platform::console_note(&format!(
+                    super::platform::console_note(&format!(
                         "nsgf: CPU velocity of {} particles in {:.0} ms of work over {} frames",
                         particles.len(),
                         times.work.as_secs_f64() * 1e3,
@@ -213,8 +262,13 @@ impl ComputeContext {
             .as_mut()
     }
 
+    /// Whether the GPU is polled rather than waited for (the jobs are stepped on the UI thread).
+    pub fn polls(&self) -> bool {
+        self.polling
+    }
+
     /// Reports a GPU failure that the CPU took over from, if one happened.
-    pub(super) fn report_notice(&mut self) {
+    pub fn report_notice(&mut self) {
         let Some(backend) = self.backend.as_mut() else {
             return;
         };
@@ -281,46 +335,5 @@ fn polled_gpu_on(shared: SharedDevice) -> (Option<PolledGpu>, BackendNote) {
             None,
             BackendNote::because(cpu_name, format!("{error}; the CPU computes")),
         ),
-    }
-}
-
-/// Where the digits' velocities are computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DigitsCompute {
-    /// On eframe's device when it is a hardware GPU with compute shaders (a software adapter
-    /// is slower than the CPU, as for the 2D flow), else on the CPU.
-    #[default]
-    Auto,
-    /// On eframe's device whenever it runs compute shaders, a software adapter included (what
-    /// the tests on lavapipe use).
-    AnyGpu,
-    /// On the CPU.
-    Cpu,
-}
-
-/// The kernels of the digits' flows and training on `device` as `choice` says: the
-/// d-dimensional WGSL on eframe's one device (no second device), or the CPU's d-dimensional
-/// kernels.
-pub fn digits_kernels_on(
-    device: Option<&SharedDevice>,
-    choice: DigitsCompute,
-) -> Arc<dyn CloudKernels> {
-    let cpu = || -> Arc<dyn CloudKernels> {
-        Arc::new(CpuCloudKernels {
-            precision: crate::ot::Precision::F64,
-        })
-    };
-    let Some(shared) = device.filter(|shared| shared.compute_shaders) else {
-        return cpu();
-    };
-    let software = shared.adapter.device_type == wgpu::DeviceType::Cpu;
-    match choice {
-        DigitsCompute::Cpu => cpu(),
-        DigitsCompute::Auto if software => cpu(),
-        DigitsCompute::Auto | DigitsCompute::AnyGpu => Arc::new(crate::gpu::WideGpu::on_device(
-            shared.device.clone(),
-            shared.queue.clone(),
-            shared.adapter.name.clone(),
-        )),
     }
 }
