@@ -16,6 +16,7 @@ pub mod onestep;
 pub mod particle_flow;
 mod progress;
 mod sample;
+pub mod protocol_args;
 pub mod table;
 mod train;
 mod velocity;
