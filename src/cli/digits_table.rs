@@ -36,7 +36,11 @@ fn digits_runs(methods: &[Method], iterations: Option<usize>) -> anyhow::Result<
                          list nsgfpp before onestep"
                     );
                 }
-                ("one-step (distilled from NSGF++)".to_string(), vec![1], teacher)
+                (
+                    "one-step (distilled from NSGF++)".to_string(),
+                    vec![1],
+                    teacher,
+                )
             }
             Method::OtCfm | Method::Icfm | Method::Rf => (
                 method.display_name().to_string(),

@@ -36,8 +36,7 @@ pub fn judge_seeds(
         anyhow::bail!("no model to judge");
     };
     for other in &models[1..] {
-        if other.method != first.method || other.target != first.target || other.dim != first.dim
-        {
+        if other.method != first.method || other.target != first.target || other.dim != first.dim {
             anyhow::bail!(
                 "--seed-models: every model must be the same method on the same target ({} on \
                  {}; got {} on {})",
@@ -90,6 +89,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         models.len()
     ));
     let w2 = Estimate::pooled(&judgements.iter().map(|j| j.w2).collect::<Vec<_>>());
+    println!("draws {}", protocol.draws);
     println!("w2 {w2:.6}");
     println!("floor {:.6}", floor.w2);
     println!("ratio {:.4}", w2.mean / floor.w2.mean);
@@ -124,10 +124,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         let mean = |pick: fn(&Judgement) -> f64| {
             judgements.iter().map(pick).sum::<f64>() / judgements.len() as f64
         };
-        println!(
-            "nearest_training_median {:.6}",
-            mean(|j| j.nearest_median)
-        );
+        println!("nearest_training_median {:.6}", mean(|j| j.nearest_median));
         println!(
             "held_out_nearest_training_median {:.6}",
             mean(|j| j.held_out_nearest_median)

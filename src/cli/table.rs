@@ -51,6 +51,10 @@ pub struct TableArgs {
     /// default: the paper's five (2D only).
     #[arg(long, value_delimiter = ',')]
     pub pairs: Vec<String>,
+    /// NSGF's flow step counts, one model each, sampled at as many NFE (default 10 and 100, the
+    /// paper's two rows; on digits T = 10, sampled at 10 and 20).
+    #[arg(long, value_delimiter = ',', default_values_t = STEPS)]
+    pub nsgf_steps: Vec<usize>,
     /// Training seeds per method (seeds `--seed`, `--seed` + 1, …), pooled with their spread.
     #[arg(long, default_value_t = PROTOCOL_SEEDS)]
     pub seeds: usize,
@@ -156,8 +160,12 @@ impl TableArgs {
     }
 }
 
-/// The 2D runs of `methods` (in the order given).
-pub fn planar_runs(methods: &[Method], iterations: Option<usize>) -> Vec<Run> {
+/// The 2D runs of `methods` (in the order given), NSGF once per step count of `nsgf_steps`.
+pub fn planar_runs(
+    methods: &[Method],
+    nsgf_steps: &[usize],
+    iterations: Option<usize>,
+) -> Vec<Run> {
     let mut runs = Vec::new();
     for &method in methods {
         let mut config = TrainConfig::defaults_for(method);
@@ -176,7 +184,7 @@ pub fn planar_runs(methods: &[Method], iterations: Option<usize>) -> Vec<Run> {
             Method::Nsgf => {
                 // NSGF's tuned T and η; 100 steps keep the flows' total time T·η.
                 let (base_steps, base_eta) = (config.flow.steps, config.flow.eta);
-                for steps in STEPS {
+                for &steps in nsgf_steps {
                     let mut config = config.clone();
                     config.flow.steps = steps;
                     config.flow.eta = base_eta * base_steps as f64 / steps as f64;
@@ -252,8 +260,10 @@ pub fn run_pair(
     let target = Distribution::parse(pair.1)?;
     let floor = judge_floor(&target, protocol, args.seed ^ 0xf1_00)?;
     // judgements[run][nfe][seed], seconds[run][seed], teacher seconds[run][seed].
-    let mut judgements: Vec<Vec<Vec<Judgement>>> =
-        runs.iter().map(|r| vec![Vec::new(); r.nfes.len()]).collect();
+    let mut judgements: Vec<Vec<Vec<Judgement>>> = runs
+        .iter()
+        .map(|r| vec![Vec::new(); r.nfes.len()])
+        .collect();
     let mut seconds: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
     let mut teacher_seconds: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
     for k in 0..args.seeds {
@@ -275,7 +285,14 @@ pub fn run_pair(
                 .models
                 .as_ref()
                 .map(|folder| model_file(folder, pair, &run.stem, seed));
-            let model = obtain(&config, &source, &target, guide.clone(), file.as_deref(), &what)?;
+            let model = obtain(
+                &config,
+                &source,
+                &target,
+                guide.clone(),
+                file.as_deref(),
+                &what,
+            )?;
             seconds[index].push(model.log.seconds);
             if let Some(teacher) = &guide {
                 teacher_seconds[index].push(teacher.log.seconds);
@@ -335,7 +352,13 @@ pub fn run_pair(
 fn model_file(folder: &Path, pair: (&str, &str), stem: &str, seed: u64) -> PathBuf {
     let slug = |name: &str| {
         name.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect::<String>()
     };
     folder.join(format!(
@@ -446,7 +469,10 @@ pub fn markdown(table: &PairTable, protocol: &Protocol) -> String {
                 compare(&row.w2, reference).to_string()
             });
         }
-        cells.push(row.paper.map_or(String::new(), |p| format!("{p:.3} (paper)")));
+        cells.push(
+            row.paper
+                .map_or(String::new(), |p| format!("{p:.3} (paper)")),
+        );
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     if let Some(floor) = table.floor.sinkhorn {
@@ -487,7 +513,10 @@ pub fn protocol_note(protocol: &Protocol, seeds: usize, iterations: Option<usize
              {} draws.",
             metric.blur,
             super::eval::format_eps(metric.eps()),
-            metric.scaling, metric.samples, metric.samples, metric.draws
+            metric.scaling,
+            metric.samples,
+            metric.samples,
+            metric.draws
         );
     }
     if let Some(iterations) = iterations {
@@ -510,10 +539,16 @@ pub fn run(args: &TableArgs) -> anyhow::Result<()> {
     }
     args.check()?;
     let n = args.samples();
+    if n < 2 {
+        anyhow::bail!("--n must be at least 2 (got {n})");
+    }
     crate::limits::check("--n", n, crate::limits::MAX_W2_POINTS, 8 * n as u64)?;
     let protocol = args.protocol.protocol(n)?;
     let pairs = parse_pairs(&args.pairs)?;
-    let runs = planar_runs(&args.methods, args.iterations);
+    if let Some(bad) = args.nsgf_steps.iter().find(|&&steps| steps == 0) {
+        anyhow::bail!("--nsgf-steps must be at least 1 (got {bad})");
+    }
+    let runs = planar_runs(&args.methods, &args.nsgf_steps, args.iterations);
     for (position, (source, target)) in pairs.iter().enumerate() {
         let table = run_pair(
             args,

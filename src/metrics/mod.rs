@@ -7,7 +7,10 @@ mod assignment;
 mod clouds;
 pub mod stats;
 
-pub use clouds::{cloud_assignment, cloud_exact_w2, held_out_and_floor, median, nearest_distances};
+pub use clouds::{
+    cloud_assignment, cloud_exact_w2, held_out_and_floor, median, nearest_distances,
+    two_held_out_samples,
+};
 pub use stats::{Comparison, Estimate, Verdict, compare, standard_error};
 
 use crate::Point;

@@ -6,10 +6,10 @@
 //! with its own floor. Seeds of training are pooled by [`Estimate::pooled`].
 
 use super::{ModelError, TrainedModel};
+use crate::PointCloud;
 use crate::data::{Distribution, seeded_rng};
 use crate::metrics::{self, Estimate};
 use crate::ot::{Precision, SinkhornParams, cloud_divergence};
-use crate::PointCloud;
 
 /// Samples per draw of the protocol's W2.
 pub const PROTOCOL_SAMPLES: usize = 1000;
@@ -218,7 +218,7 @@ pub fn judge_floor(
             let values = (0..metric.draws)
                 .map(|draw| {
                     let mut rng = seeded_rng(draw_seed(seed ^ 0x5e_d1f, draw) ^ 0xf100_5);
-                    let (first, second) = two_target_samples(target, n, &mut rng)?;
+                    let (first, second) = metrics::two_held_out_samples(target, n, &mut rng)?;
                     divergence(&first, &second, metric)
                 })
                 .collect::<Result<Vec<_>, ModelError>>()?;
@@ -230,20 +230,6 @@ pub fn judge_floor(
         w2: Estimate::of(&w2),
         sinkhorn,
     })
-}
-
-/// Two disjoint held-out samples of `n` points (independent draws for a preset).
-fn two_target_samples(
-    target: &Distribution,
-    n: usize,
-    rng: &mut crate::data::SeededRng,
-) -> Result<(PointCloud, PointCloud), ModelError> {
-    let pool = target.held_out(2 * n, rng)?;
-    let dim = pool.dim();
-    Ok((
-        PointCloud::from_flat(dim, pool.coords()[..n * dim].to_vec()),
-        PointCloud::from_flat(dim, pool.coords()[n * dim..].to_vec()),
-    ))
 }
 
 /// S_ε(x, y) at the metric's blur and scaling, f64.

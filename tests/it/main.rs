@@ -24,6 +24,7 @@ mod flow_pool;
 mod fuzz_replay;
 mod gif_export;
 mod gpu_parity;
+mod judging;
 mod meanfield;
 mod metrics_w2;
 mod model_flow_matching;
