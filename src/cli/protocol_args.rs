@@ -51,7 +51,7 @@ impl ProtocolArgs {
         let protocol = Protocol {
             samples,
             draws: self.draws,
-            sinkhorn: self.sinkhorn.then(|| SinkhornMetric {
+            sinkhorn: self.sinkhorn.then_some(SinkhornMetric {
                 samples: self.sinkhorn_n,
                 draws: self.sinkhorn_draws,
                 blur: self.sinkhorn_blur,

@@ -208,7 +208,7 @@ pub fn judge_floor(
     protocol.validate()?;
     let w2 = (0..protocol.draws)
         .map(|draw| {
-            let mut rng = seeded_rng(draw_seed(seed, draw) ^ 0xf100_4);
+            let mut rng = seeded_rng(draw_seed(seed, draw) ^ 0x000f_1004);
             Ok(metrics::held_out_and_floor(target, protocol.samples, &mut rng)?.1)
         })
         .collect::<Result<Vec<_>, ModelError>>()?;
@@ -217,7 +217,7 @@ pub fn judge_floor(
             let n = metric.samples_for(target);
             let values = (0..metric.draws)
                 .map(|draw| {
-                    let mut rng = seeded_rng(draw_seed(seed ^ 0x5e_d1f, draw) ^ 0xf100_5);
+                    let mut rng = seeded_rng(draw_seed(seed ^ 0x5e_d1f, draw) ^ 0x000f_1005);
                     let (first, second) = metrics::two_held_out_samples(target, n, &mut rng)?;
                     divergence(&first, &second, metric)
                 })

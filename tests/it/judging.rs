@@ -18,7 +18,7 @@ fn the_standard_error_is_the_sample_deviation_over_the_root_of_the_count() {
         let values: Vec<f64> = (1..=k).map(|v| v as f64).collect();
         let estimate = Estimate::of(&values);
         let closed = ((k as f64 + 1.0) / 12.0).sqrt();
-        assert!((estimate.mean - (k as f64 + 1.0) / 2.0).abs() < 1e-12);
+        assert!((estimate.mean - 0.5 * (k as f64 + 1.0)).abs() < 1e-12);
         assert!(
             (estimate.standard_error - closed).abs() < 1e-12,
             "k = {k}: {} vs {closed}",
