@@ -5,7 +5,8 @@
 //! exact W2 of `--n` samples against held-out digits beside the floor (two disjoint held-out
 //! halves), with the median distance of a sample to its nearest training digit.
 
-use super::table::{FLOW_MATCHING_NFES, Run, TableArgs, markdown, protocol_note, run_pair};
+use super::table::{FLOW_MATCHING_NFES, Run, TableArgs, run_pair};
+use super::table_markdown::{markdown, protocol_note};
 use crate::data::Distribution;
 use crate::model::{Method, OneStepMode, TrainConfig};
 

@@ -18,6 +18,7 @@ mod progress;
 pub mod protocol_args;
 mod sample;
 pub mod table;
+mod table_markdown;
 mod train;
 mod velocity;
 pub mod wide;
