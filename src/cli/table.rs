@@ -5,7 +5,7 @@
 //! 100; NSGF++ at 7 and 10; a one-step generator at 1); each row is judged by W2 of `--n`
 //! samples over `--draws` draws, pooled over the seeds, beside the pair's floor, optionally the
 //! Sinkhorn divergence, the verdict against OT-CFM at 100 NFE and the paper's number where it
-//! has one. `--target digits` runs the same table in 64 dimensions ([`super::digits_table`]).
+//! has one. `--target digits` runs the same table in 64 dimensions (`cli::digits_table`).
 
 use super::protocol_args::ProtocolArgs;
 use crate::data::Distribution;
