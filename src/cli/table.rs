@@ -134,6 +134,8 @@ pub struct PairTable {
     pub floor: Floor,
     /// The rows.
     pub rows: Vec<Row>,
+    /// Training seeds pooled in every row.
+    pub seeds: usize,
 }
 
 impl TableArgs {
@@ -344,6 +346,7 @@ pub fn run_pair(
         pair: (pair.0.to_string(), pair.1.to_string()),
         floor,
         rows,
+        seeds: args.seeds,
     })
 }
 

@@ -52,7 +52,12 @@ pub fn markdown(table: &PairTable, protocol: &Protocol) -> String {
             row.nfe.to_string(),
             training,
             format!("{:.3}", row.w2),
-            format!("{:.3}", row.w2.spread),
+            // One seed has no seed-to-seed spread.
+            if table.seeds > 1 {
+                format!("{:.3}", row.w2.spread)
+            } else {
+                "–".into()
+            },
             format!("{:.3}", table.floor.w2),
             format!("{:.2}", row.w2.mean / table.floor.w2.mean),
         ];
