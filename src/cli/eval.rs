@@ -1,9 +1,13 @@
-//! `nsgf eval`: exact W2 of model samples against fresh target samples, beside the noise floor.
+//! `nsgf eval`: a model judged on the one protocol: exact W2 of `--n` samples against fresh
+//! (held-out) target points over `--draws` draws beside the floor of as many pairs of target
+//! draws, each as mean ± standard error; optionally the Sinkhorn divergence S_ε; models of the
+//! same method trained with other seeds pooled with their seed-to-seed spread.
 
 use super::model_draw::ModelDrawArgs;
-use crate::data::seeded_rng;
-use crate::metrics::{exact_w2, noise_floor};
-use crate::model::TrainedModel;
+use super::protocol_args::ProtocolArgs;
+use crate::metrics::{Estimate, compare};
+use crate::model::{Judgement, Protocol, TrainedModel, judge_floor};
+use std::path::PathBuf;
 
 /// Arguments of `nsgf eval`.
 #[derive(Debug, clap::Args)]
@@ -11,73 +15,120 @@ pub struct EvalArgs {
     /// The model, n, NFE and seed.
     #[command(flatten)]
     pub draw: ModelDrawArgs,
-    /// Independent draws averaged (W2 of n points fluctuates by ±20 % from draw to draw).
-    #[arg(long, default_value_t = 5)]
-    pub repeats: usize,
+    /// Draws and the second metric.
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
+    /// The same method on the same pair trained with other seeds (comma-separated model files):
+    /// the figures pool every seed and give the seed-to-seed spread.
+    #[arg(long, value_delimiter = ',')]
+    pub seed_models: Vec<PathBuf>,
 }
 
-/// The outcome of an evaluation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Evaluation {
-    /// W2 of model samples against fresh target samples.
-    pub w2: f64,
-    /// W2 between two independent target samples of the same size.
-    pub floor: f64,
-    /// Network evaluations used.
-    pub nfe: usize,
-}
-
-/// Evaluates `model` at `n` samples, averaging `repeats` independent draws of the model samples,
-/// the fresh target samples and the floor's pair of target samples.
-pub fn evaluate(
-    model: &TrainedModel,
-    n: usize,
+/// Judges every model (one per training seed) and the target's floor; the draws of model k are
+/// seeded by `seed + k`, the floor's by `seed`.
+pub fn judge_seeds(
+    models: &[TrainedModel],
+    protocol: &Protocol,
     nfe: Option<usize>,
     seed: u64,
-    repeats: usize,
-) -> anyhow::Result<Evaluation> {
-    if repeats == 0 {
-        anyhow::bail!("--repeats must be at least 1 (got 0)");
-    }
-    let mut total = Evaluation {
-        w2: 0.0,
-        floor: 0.0,
-        nfe: 0,
+) -> anyhow::Result<(Vec<Judgement>, crate::model::Floor)> {
+    let Some(first) = models.first() else {
+        anyhow::bail!("no model to judge");
     };
-    let bar = super::progress::bar(repeats as u64, "eval draws");
-    for repeat in 0..repeats as u64 {
-        let draw_seed = seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9));
-        let trajectory = model.sample_trajectory(n, nfe, draw_seed)?;
-        let samples = trajectory
-            .end_points()
-            .map(crate::flow::PointCloud::to_vec)
-            .unwrap_or_default();
-        let mut rng = seeded_rng(draw_seed ^ 0x7a4_6e7);
-        let target_samples = model.target.sample(n, &mut rng)?;
-        total.w2 += exact_w2(&samples, &target_samples)?;
-        total.floor += noise_floor(&model.target, n, &mut rng)?;
-        total.nfe = trajectory.nfe();
-        bar.inc(1);
+    for other in &models[1..] {
+        if other.method != first.method || other.target != first.target || other.dim != first.dim {
+            anyhow::bail!(
+                "--seed-models: every model must be the same method on the same target ({} on \
+                 {}; got {} on {})",
+                first.method.display_name(),
+                first.target.label(),
+                other.method.display_name(),
+                other.target.label()
+            );
+        }
     }
+    let bar = super::progress::bar(models.len() as u64 + 1, "eval");
+    let floor = judge_floor(&first.target, protocol, seed)?;
+    bar.inc(1);
+    let judgements = models
+        .iter()
+        .enumerate()
+        .map(|(k, model)| {
+            let judgement = model.judge(protocol, nfe, seed.wrapping_add(k as u64 + 1));
+            bar.inc(1);
+            judgement
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     bar.finish_and_clear();
-    total.w2 /= repeats as f64;
-    total.floor /= repeats as f64;
-    Ok(total)
+    Ok((judgements, floor))
 }
 
-/// Runs `nsgf eval`: prints the mean `w2 X`, `floor Y` and `ratio X/Y` over the repeats (and
-/// the NFE used on stderr).
+/// ε = blur² without the float noise of the square (0.01, not 0.010000000000000002).
+pub fn format_eps(eps: f64) -> String {
+    let text = format!("{eps:.8}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Runs `nsgf eval`: prints `w2 MEAN ± SE`, `floor MEAN ± SE`, `ratio`, the comparison of W2
+/// with its floor, with `--sinkhorn` the divergence and its floor, with `--seed-models` each
+/// seed's W2 and their spread; d ≠ 2 adds the nearest-training-point medians.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let draw = &args.draw;
     draw.check(crate::limits::MAX_W2_POINTS, 8 * draw.n as u64)?;
-    let model = crate::model::TrainedModel::load(&draw.model)?;
-    if model.dim != 2 {
-        return super::wide::eval_command(&model, draw.n, draw.nfe, draw.seed, args.repeats);
+    let protocol = args.protocol.protocol(draw.n)?;
+    let mut models = vec![TrainedModel::load(&draw.model)?];
+    for path in &args.seed_models {
+        models.push(TrainedModel::load(path)?);
     }
-    let evaluation = evaluate(&model, draw.n, draw.nfe, draw.seed, args.repeats)?;
-    super::progress::note(format!("nfe {}", evaluation.nfe));
-    println!("w2 {:.6}", evaluation.w2);
-    println!("floor {:.6}", evaluation.floor);
-    println!("ratio {:.4}", evaluation.w2 / evaluation.floor);
+    let (judgements, floor) = judge_seeds(&models, &protocol, draw.nfe, draw.seed)?;
+    super::progress::note(format!(
+        "nfe {}, {} draws of {} samples, {} model(s)",
+        judgements[0].nfe,
+        protocol.draws,
+        protocol.samples,
+        models.len()
+    ));
+    let w2 = Estimate::pooled(&judgements.iter().map(|j| j.w2).collect::<Vec<_>>());
+    println!("draws {}", protocol.draws);
+    println!("w2 {w2:.6}");
+    println!("floor {:.6}", floor.w2);
+    println!("ratio {:.4}", w2.mean / floor.w2.mean);
+    println!("w2_vs_floor {}", compare(&w2, &floor.w2));
+    if models.len() > 1 {
+        let per_seed: Vec<String> = judgements
+            .iter()
+            .map(|j| format!("{:.4}", j.w2.mean))
+            .collect();
+        println!(
+            "seeds {} (w2 per seed {}; seed-to-seed sd {:.4})",
+            models.len(),
+            per_seed.join(", "),
+            w2.spread
+        );
+    }
+    if let (Some(metric), Some(floor_s)) = (&protocol.sinkhorn, floor.sinkhorn) {
+        let per_seed: Vec<Estimate> = judgements.iter().filter_map(|j| j.sinkhorn).collect();
+        let divergence = Estimate::pooled(&per_seed);
+        println!(
+            "sinkhorn_eps {} (blur {}, scaling {}, n {}, {} draws)",
+            format_eps(metric.eps()),
+            metric.blur,
+            metric.scaling,
+            metric.samples_for(&models[0].target),
+            metric.draws
+        );
+        println!("sinkhorn {divergence:.6}");
+        println!("sinkhorn_floor {floor_s:.6}");
+    }
+    if models[0].dim != 2 {
+        let mean = |pick: fn(&Judgement) -> f64| {
+            judgements.iter().map(pick).sum::<f64>() / judgements.len() as f64
+        };
+        println!("nearest_training_median {:.6}", mean(|j| j.nearest_median));
+        println!(
+            "held_out_nearest_training_median {:.6}",
+            mean(|j| j.held_out_nearest_median)
+        );
+    }
     Ok(())
 }

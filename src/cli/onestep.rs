@@ -3,9 +3,10 @@
 //! and the distilled generator refined by the direct mode; each judged by exact W2 against fresh
 //! target samples beside the noise floor, with its training time, as a Markdown table.
 
-use super::eval::{Evaluation, evaluate};
 use crate::data::Distribution;
-use crate::model::{Method, OneStepMode, TrainConfig, TrainProgress, TrainedModel};
+use crate::model::{
+    Method, OneStepMode, Protocol, TrainConfig, TrainProgress, TrainedModel, judge_floor,
+};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,6 +42,33 @@ pub struct OnestepArgs {
     /// A folder to save every trained model into (`TARGET-KIND.json`).
     #[arg(long)]
     pub models: Option<PathBuf>,
+}
+
+/// A model's mean W2 and floor over the draws, at its NFE.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// The mean W2 against fresh target samples.
+    pub w2: f64,
+    /// The mean W2 between two independent target samples.
+    pub floor: f64,
+    /// Network evaluations.
+    pub nfe: usize,
+}
+
+/// `model` judged on the protocol at `n` samples and `draws` draws (no Sinkhorn divergence).
+fn evaluate(model: &TrainedModel, n: usize, seed: u64, draws: usize) -> anyhow::Result<Evaluation> {
+    let protocol = Protocol {
+        samples: n,
+        draws,
+        sinkhorn: None,
+    };
+    let judgement = model.judge(&protocol, None, seed)?;
+    let floor = judge_floor(&model.target, &protocol, seed)?;
+    Ok(Evaluation {
+        w2: judgement.w2.mean,
+        floor: floor.w2.mean,
+        nfe: judgement.nfe,
+    })
 }
 
 /// One trained model of the comparison and how it did.
@@ -148,7 +176,7 @@ pub fn run_comparison(args: &OnestepArgs) -> anyhow::Result<Vec<Entry>> {
                     .map_or_else(|_| format!("target{index}"), |t| t.label());
                 model.save(&folder.join(format!("{file}-{slug}.json")))?;
             }
-            let evaluation = evaluate(&model, args.n, None, args.seed, args.repeats)?;
+            let evaluation = evaluate(&model, args.n, args.seed, args.repeats)?;
             let guide_seconds = guide.as_deref().map_or(0.0, |g| {
                 g.log.seconds + g.guide.as_ref().map_or(0.0, |h| h.seconds)
             });

@@ -1,14 +1,22 @@
-//! `nsgf table`: the paper's Table 1 protocol. For each pair of the paper's grid and each step
-//! count (10, 100), one model (NSGF by default, the paper's row) trained on Sinkhorn flows of
-//! that many Euler steps (η scaled so the flows cover the same time) and sampled with as many
-//! steps, judged by exact W2 on 1024 test samples averaged over 5 draws, printed as a Markdown
-//! table beside the noise floor and the paper's own numbers.
+//! `nsgf table`: the methods side by side on the one protocol. For each pair (by default the
+//! paper's Table 1 pairs) and each of `--seeds` training seeds, every method of `--methods` is
+//! trained at its defaults (NSGF twice: flows of 10 and of 100 Euler steps, η scaled to cover
+//! the same time) and sampled at the NFEs that apply to it (flow matching at 1, 2, 5, 10 and
+//! 100; NSGF++ at 7 and 10; a one-step generator at 1); each row is judged by W2 of `--n`
+//! samples over `--draws` draws, pooled over the seeds, beside the pair's floor, optionally the
+//! Sinkhorn divergence, the verdict against OT-CFM at 100 NFE and the paper's number where it
+//! has one. `--target digits` runs the same table in 64 dimensions (`cli::digits_table`).
 
-use super::eval::{Evaluation, evaluate};
+use super::protocol_args::ProtocolArgs;
+use super::table_markdown::{PairTable, Row};
 use crate::data::Distribution;
-use crate::model::{Method, TrainConfig, TrainedModel};
-use std::fmt::Write as _;
-use std::path::PathBuf;
+use crate::metrics::Estimate;
+use crate::model::{
+    Judgement, Method, PROTOCOL_SAMPLES, PROTOCOL_SEEDS, Protocol, TrainConfig, TrainProgress,
+    TrainedModel, Trainer, judge_floor,
+};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 /// The pairs of the paper's Table 1, in its column order (source, target).
@@ -20,8 +28,11 @@ pub const PAIRS: [(&str, &str); 5] = [
     ("gaussian", "checkerboard"),
 ];
 
-/// The step counts of the paper's two rows.
+/// The step counts of the paper's two NSGF rows.
 pub const STEPS: [usize; 2] = [10, 100];
+
+/// The NFEs a flow-matching model is sampled at.
+pub const FLOW_MATCHING_NFES: [usize; 5] = [1, 2, 5, 10, 100];
 
 /// The paper's NSGF row of Table 1 (Zhu et al., "Neural Sinkhorn Gradient Flow",
 /// arXiv 2401.14069), W2 per pair of [`PAIRS`], at 10 and at 100 steps.
@@ -33,188 +44,361 @@ pub const PAPER_NSGF: [[f64; 5]; 2] = [
 /// Arguments of `nsgf table`.
 #[derive(Debug, clap::Args)]
 pub struct TableArgs {
-    /// The method trained on every pair (the paper's row is NSGF).
-    #[arg(long, value_enum, default_value_t = Method::Nsgf)]
-    pub method: Method,
-    /// Test samples per draw (default: the paper's protocol, 1024; on digits 400, at most 449:
-    /// the floor needs two disjoint held-out halves).
+    /// The methods, comma-separated, in the table's order.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Method::ALL)]
+    pub methods: Vec<Method>,
+    /// The pairs, comma-separated: `SOURCE:TARGET`, or a target alone (from `gaussian`);
+    /// default: the paper's five (2D only).
+    #[arg(long, value_delimiter = ',')]
+    pub pairs: Vec<String>,
+    /// NSGF's flow step counts, one model each, sampled at as many NFE (default 10 and 100, the
+    /// paper's two rows; on digits T = 10, sampled at 10 and 20).
+    #[arg(long, value_delimiter = ',', default_values_t = STEPS)]
+    pub nsgf_steps: Vec<usize>,
+    /// Training seeds per method (seeds `--seed`, `--seed` + 1, …), pooled with their spread.
+    #[arg(long, default_value_t = PROTOCOL_SEEDS)]
+    pub seeds: usize,
+    /// Test samples per W2 draw (default 1000; on digits 400, at most 449: the floor needs two
+    /// disjoint held-out halves).
     #[arg(long)]
     pub n: Option<usize>,
     /// `digits`: the 64-dimensional table instead (NSGF at 10 and 20 NFE, NSGF++ at 7 and 10,
-    /// W2 against held-out digits beside the floor, nearest-training-digit distances, training
-    /// time).
+    /// a one-step generator distilled from NSGF++ at 1, the flow-matching rivals at 1–100 NFE,
+    /// with the nearest-training-digit distances).
     #[arg(long)]
     pub target: Option<String>,
-    /// Independent draws averaged (the paper's protocol: 5).
-    #[arg(long, default_value_t = 5)]
-    pub repeats: usize,
-    /// Seed of training and evaluation.
+    /// Draws and the second metric.
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
+    /// The first training seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Outer training iterations per pair (default: the method's tuned value).
+    /// Outer training iterations of every model (default: each method's tuned value; a table
+    /// with this set is not at the defaults and says so).
     #[arg(long)]
     pub iterations: Option<usize>,
-    /// A folder to save the ten trained models into (`SOURCE-to-TARGET-STEPS.json`).
+    /// A folder for the trained models (`SOURCE-to-TARGET-RUN-seedK.json`); a model already
+    /// there with the same configuration is loaded instead of trained (its recorded training
+    /// time is reported).
     #[arg(long)]
     pub models: Option<PathBuf>,
 }
 
-/// One pair's results: the evaluation at each of [`STEPS`] and the training time.
+/// One trained model of a table: its method, configuration and the NFEs it is sampled at.
 #[derive(Debug, Clone)]
-pub struct PairResult {
-    /// Source and target names.
-    pub pair: (&'static str, &'static str),
-    /// W2 and floor at 10 and at 100 steps.
-    pub at_steps: [Evaluation; 2],
-    /// Seconds of training, per step count.
-    pub train_seconds: [f64; 2],
+pub struct Run {
+    /// The method.
+    pub method: Method,
+    /// The row label ("NSGF (T = 10)").
+    pub label: String,
+    /// The file-name part of its saved models ("nsgf10").
+    pub stem: String,
+    /// The configuration (its seed set per training seed).
+    pub config: TrainConfig,
+    /// The NFEs its samples are judged at.
+    pub nfes: Vec<usize>,
+    /// The index of the run whose model guides this one (a distilled one-step teacher).
+    pub teacher: Option<usize>,
 }
 
 impl TableArgs {
-    /// Test samples per draw: `--n`, or the paper's 1024.
+    /// Test samples per draw: `--n`, or the protocol's 1000.
     pub fn samples(&self) -> usize {
-        self.n.unwrap_or(1024)
+        self.n.unwrap_or(PROTOCOL_SAMPLES)
+    }
+
+    /// Checks the options shared by both tables.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.seeds == 0 || self.methods.is_empty() {
+            anyhow::bail!(
+                "--seeds must be at least 1 and --methods name one (got {} and {})",
+                self.seeds,
+                self.methods.len()
+            );
+        }
+        if let Some(folder) = &self.models {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", folder.display()))?;
+        }
+        Ok(())
     }
 }
 
-/// Trains and evaluates every pair of [`PAIRS`].
-pub fn run_protocol(args: &TableArgs) -> anyhow::Result<Vec<PairResult>> {
+/// The 2D runs of `methods` (in the order given), NSGF once per step count of `nsgf_steps`.
+pub fn planar_runs(
+    methods: &[Method],
+    nsgf_steps: &[usize],
+    iterations: Option<usize>,
+) -> Vec<Run> {
+    let mut runs = Vec::new();
+    for &method in methods {
+        let mut config = TrainConfig::defaults_for(method);
+        if let Some(iterations) = iterations {
+            config.iterations = iterations;
+        }
+        let run = |label: String, stem: String, config: TrainConfig, nfes: Vec<usize>| Run {
+            method,
+            label,
+            stem,
+            config,
+            nfes,
+            teacher: None,
+        };
+        match method {
+            Method::Nsgf => {
+                // NSGF's tuned T and η; 100 steps keep the flows' total time T·η.
+                let (base_steps, base_eta) = (config.flow.steps, config.flow.eta);
+                for &steps in nsgf_steps {
+                    let mut config = config.clone();
+                    config.flow.steps = steps;
+                    config.flow.eta = base_eta * base_steps as f64 / steps as f64;
+                    runs.push(run(
+                        format!("NSGF (T = {steps})"),
+                        format!("nsgf{steps}"),
+                        config,
+                        vec![steps],
+                    ));
+                }
+            }
+            Method::NsgfPp => runs.push(run(
+                format!("NSGF++ (T₁ = {})", config.flow.steps),
+                "nsgfpp".into(),
+                config.clone(),
+                vec![config.flow.steps + 2, config.flow.steps + 5],
+            )),
+            Method::OneStep => runs.push(run(
+                format!("one-step ({})", config.onestep_mode.cli_name()),
+                "onestep".into(),
+                config,
+                vec![1],
+            )),
+            Method::OtCfm | Method::Icfm | Method::Rf => runs.push(run(
+                method.display_name().into(),
+                method.cli_name().into(),
+                config,
+                FLOW_MATCHING_NFES.to_vec(),
+            )),
+        }
+    }
+    runs
+}
+
+/// The pairs `--pairs` names (default: the paper's five).
+pub fn parse_pairs(specs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    if specs.is_empty() {
+        return Ok(PAIRS
+            .iter()
+            .map(|&(s, t)| (s.to_string(), t.to_string()))
+            .collect());
+    }
+    specs
+        .iter()
+        .map(|spec| {
+            let (source, target) = spec.split_once(':').unwrap_or(("gaussian", spec));
+            for name in [source, target] {
+                Distribution::parse(name)
+                    .map_err(|e| anyhow::anyhow!("--pairs {spec}: {name}: {e}"))?;
+            }
+            Ok((source.to_string(), target.to_string()))
+        })
+        .collect()
+}
+
+/// The paper's NSGF number for `pair` at `nfe`, if the pair is one of [`PAIRS`].
+fn paper_number(pair: (&str, &str), method: Method, nfe: usize) -> Option<f64> {
+    let column = PAIRS.iter().position(|&p| p == pair)?;
+    let row = STEPS.iter().position(|&s| s == nfe)?;
+    (method == Method::Nsgf).then_some(PAPER_NSGF[row][column])
+}
+
+/// Trains (or loads) every run of `runs` for every seed on one pair, judges each at its NFEs
+/// and pools the seeds.
+pub fn run_pair(
+    args: &TableArgs,
+    protocol: &Protocol,
+    pair: (&str, &str),
+    runs: &[Run],
+    position: (usize, usize),
+) -> anyhow::Result<PairTable> {
+    let source = Distribution::parse(pair.0)?;
+    let target = Distribution::parse(pair.1)?;
+    let floor = judge_floor(&target, protocol, args.seed ^ 0xf1_00)?;
+    // judgements[run][nfe][seed], seconds[run][seed], teacher seconds[run][seed].
+    let mut judgements: Vec<Vec<Vec<Judgement>>> = runs
+        .iter()
+        .map(|r| vec![Vec::new(); r.nfes.len()])
+        .collect();
+    let mut seconds: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
+    let mut teacher_seconds: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
+    for k in 0..args.seeds {
+        let seed = args.seed + k as u64;
+        let mut trained: Vec<Arc<TrainedModel>> = Vec::new();
+        for (index, run) in runs.iter().enumerate() {
+            let mut config = run.config.clone();
+            config.seed = seed;
+            let guide = run.teacher.map(|t| Arc::clone(&trained[t]));
+            let what = format!(
+                "{}/{} {} → {}, seed {seed}: {}",
+                position.0 + 1,
+                position.1,
+                pair.0,
+                pair.1,
+                run.label
+            );
+            let file = args
+                .models
+                .as_ref()
+                .map(|folder| model_file(folder, pair, &run.stem, seed));
+            let model = obtain(
+                &config,
+                &source,
+                &target,
+                guide.clone(),
+                file.as_deref(),
+                &what,
+            )?;
+            seconds[index].push(model.log.seconds);
+            if let Some(teacher) = &guide {
+                teacher_seconds[index].push(teacher.log.seconds);
+            }
+            for (slot, &nfe) in run.nfes.iter().enumerate() {
+                let judgement = model.judge(protocol, Some(nfe), seed ^ 0x7ab1e)?;
+                super::progress::note(format!(
+                    "{what}: trained in {:.1} s; W2 {:.4} ± {:.4} at {} NFE (floor {:.4})",
+                    model.log.seconds,
+                    judgement.w2.mean,
+                    judgement.w2.standard_error,
+                    judgement.nfe,
+                    floor.w2.mean
+                ));
+                judgements[index][slot].push(judgement);
+            }
+            trained.push(Arc::new(model));
+        }
+    }
+    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+    let mut rows = Vec::new();
+    for (index, run) in runs.iter().enumerate() {
+        for (slot, &nfe) in run.nfes.iter().enumerate() {
+            let seeds = &judgements[index][slot];
+            let pooled = |pick: fn(&Judgement) -> Option<Estimate>| {
+                let estimates: Vec<Estimate> = seeds.iter().filter_map(pick).collect();
+                (!estimates.is_empty()).then(|| Estimate::pooled(&estimates))
+            };
+            rows.push(Row {
+                label: run.label.clone(),
+                method: run.method,
+                nfe: seeds[0].nfe,
+                train_seconds: (slot == 0).then(|| mean(&seconds[index])),
+                teacher_seconds: (slot == 0 && !teacher_seconds[index].is_empty())
+                    .then(|| mean(&teacher_seconds[index])),
+                w2: pooled(|j| Some(j.w2)).unwrap_or(Estimate::of(&[])),
+                sinkhorn: pooled(|j| j.sinkhorn),
+                nearest_median: mean(&seeds.iter().map(|j| j.nearest_median).collect::<Vec<_>>()),
+                held_out_nearest_median: mean(
+                    &seeds
+                        .iter()
+                        .map(|j| j.held_out_nearest_median)
+                        .collect::<Vec<_>>(),
+                ),
+                paper: paper_number(pair, run.method, nfe),
+            });
+        }
+    }
+    Ok(PairTable {
+        pair: (pair.0.to_string(), pair.1.to_string()),
+        floor,
+        rows,
+        seeds: args.seeds,
+    })
+}
+
+/// Where a run's model of one seed is saved.
+fn model_file(folder: &Path, pair: (&str, &str), stem: &str, seed: u64) -> PathBuf {
+    let slug = |name: &str| {
+        name.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    folder.join(format!(
+        "{}-to-{}-{stem}-seed{seed}.json",
+        slug(pair.0),
+        slug(pair.1)
+    ))
+}
+
+/// The model of `config`: loaded from `file` when it holds one of the same configuration and
+/// pair, else trained (with a progress bar) and saved there.
+fn obtain(
+    config: &TrainConfig,
+    source: &Distribution,
+    target: &Distribution,
+    guide: Option<Arc<TrainedModel>>,
+    file: Option<&Path>,
+    what: &str,
+) -> anyhow::Result<TrainedModel> {
+    if let Some(path) = file.filter(|path| path.exists()) {
+        let model = TrainedModel::load(path)?;
+        if model.config != *config || model.source != *source || model.target != *target {
+            anyhow::bail!(
+                "{} holds another model than the table trains ({}): move it away or use another \
+                 --models folder",
+                path.display(),
+                what
+            );
+        }
+        super::progress::note(format!("{what}: loaded {}", path.display()));
+        return Ok(model);
+    }
+    let bar = super::progress::bar(1000, what);
+    let model = Trainer::guided(config, source, target, guide)?.run(
+        &AtomicBool::new(false),
+        &mut |progress: &TrainProgress| {
+            bar.set_position((progress.fraction_done * 1000.0).round() as u64);
+        },
+    );
+    bar.finish_and_clear();
+    let model = model?;
+    if let Some(path) = file {
+        model.save(path)?;
+    }
+    Ok(model)
+}
+
+/// Runs `nsgf table` on the 2D pairs (`cli::run` sends `--target digits` to
+/// `cli::digits_table`).
+pub fn run(args: &TableArgs) -> anyhow::Result<()> {
+    args.check()?;
     let n = args.samples();
-    if n < 2 || args.repeats == 0 {
-        anyhow::bail!(
-            "--n must be at least 2 and --repeats at least 1 (got {n} and {})",
-            args.repeats
-        );
+    if n < 2 {
+        anyhow::bail!("--n must be at least 2 (got {n})");
     }
     crate::limits::check("--n", n, crate::limits::MAX_W2_POINTS, 8 * n as u64)?;
-    if args.method == Method::OneStep {
-        anyhow::bail!(
-            "the Table 1 protocol samples at 10 and 100 steps: --method nsgf or nsgfpp (one-step \
-             generators are compared by `nsgf onestep`)"
-        );
+    let protocol = args.protocol.protocol(n)?;
+    let pairs = parse_pairs(&args.pairs)?;
+    if let Some(bad) = args.nsgf_steps.iter().find(|&&steps| steps == 0) {
+        anyhow::bail!("--nsgf-steps must be at least 1 (got {bad})");
     }
-    if let Some(folder) = &args.models {
-        std::fs::create_dir_all(folder)
-            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", folder.display()))?;
+    let runs = planar_runs(&args.methods, &args.nsgf_steps, args.iterations);
+    for (position, (source, target)) in pairs.iter().enumerate() {
+        let table = run_pair(
+            args,
+            &protocol,
+            (source, target),
+            &runs,
+            (position, pairs.len()),
+        )?;
+        print!("{}", super::table_markdown::markdown(&table, &protocol));
     }
-    let mut config = TrainConfig::defaults_for(args.method);
-    config.seed = args.seed;
-    if let Some(iterations) = args.iterations {
-        config.iterations = iterations;
-    }
-    config.validate()?;
-    // NSGF's tuned T and η; other step counts keep the flows' total time T·η.
-    let (base_steps, base_eta) = (config.flow.steps, config.flow.eta);
-    let cancel = AtomicBool::new(false);
-    let mut results = Vec::new();
-    for (index, &(source_name, target_name)) in PAIRS.iter().enumerate() {
-        let source = Distribution::parse(source_name)?;
-        let target = Distribution::parse(target_name)?;
-        let mut at_steps = Vec::new();
-        let mut train_seconds = Vec::new();
-        for steps in STEPS {
-            let mut config = config.clone();
-            if args.method == Method::Nsgf {
-                config.flow.steps = steps;
-                config.flow.eta = base_eta * base_steps as f64 / steps as f64;
-            }
-            let what = format!(
-                "{}/{} {source_name} → {target_name}, {steps} steps",
-                index + 1,
-                PAIRS.len()
-            );
-            let bar = super::progress::bar(1000, &what);
-            let mut report = |progress: &crate::model::TrainProgress| {
-                bar.set_position((progress.fraction_done * 1000.0).round() as u64);
-            };
-            let model = TrainedModel::train(&config, &source, &target, &cancel, &mut report);
-            bar.finish_and_clear();
-            let model = model?;
-            if let Some(folder) = &args.models {
-                model.save(&folder.join(format!("{source_name}-to-{target_name}-{steps}.json")))?;
-            }
-            let evaluation = evaluate(&model, n, Some(steps), args.seed, args.repeats)?;
-            super::progress::note(format!(
-                "{what}: trained in {:.1} s; W2 {:.4} at {} NFE, floor {:.4}",
-                model.log.seconds, evaluation.w2, evaluation.nfe, evaluation.floor
-            ));
-            at_steps.push(evaluation);
-            train_seconds.push(model.log.seconds);
-        }
-        results.push(PairResult {
-            pair: (source_name, target_name),
-            at_steps: [at_steps[0], at_steps[1]],
-            train_seconds: [train_seconds[0], train_seconds[1]],
-        });
-    }
-    Ok(results)
-}
-
-/// The results as a Markdown table beside the paper's row; a paper value below this protocol's
-/// noise floor is marked with `*`.
-pub fn markdown(results: &[PairResult], method: Method, n: usize, repeats: usize) -> String {
-    let mut out = String::new();
-    let header: Vec<String> = results
-        .iter()
-        .map(|r| format!("{} → {}", r.pair.0, r.pair.1))
-        .collect();
-    let _ = writeln!(
-        out,
-        "| W2 ({n} test samples, mean of {repeats} draws) | {} |",
-        header.join(" | ")
-    );
-    let _ = writeln!(out, "|---|{}", "---|".repeat(results.len()));
-    let row = |label: String, cells: Vec<String>| format!("| {label} | {} |\n", cells.join(" | "));
-    for (k, steps) in STEPS.iter().enumerate() {
-        out.push_str(&row(
-            format!("{} here, {steps} steps", method.display_name()),
-            results
-                .iter()
-                .map(|r| format!("{:.3}", r.at_steps[k].w2))
-                .collect(),
-        ));
-        out.push_str(&row(
-            format!("paper NSGF, {steps} steps"),
-            results
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let paper = PAPER_NSGF[k][i];
-                    let below = if paper < r.at_steps[k].floor { "*" } else { "" };
-                    format!("{paper:.3}{below}")
-                })
-                .collect(),
-        ));
-    }
-    out.push_str(&row(
-        "noise floor (two target samples)".into(),
-        results
-            .iter()
-            .map(|r| format!("{:.3}", r.at_steps[0].floor))
-            .collect(),
-    ));
-    out.push_str(&row(
-        "training time (10 / 100 steps)".into(),
-        results
-            .iter()
-            .map(|r| format!("{:.0} / {:.0} s", r.train_seconds[0], r.train_seconds[1]))
-            .collect(),
-    ));
-    out.push_str(
-        "\nPaper: Zhu et al., \"Neural Sinkhorn Gradient Flow\", arXiv 2401.14069, Table 1 \
-         (NSGF row). `*`: below the noise floor of this protocol, the W2 between two \
-         independent target samples of the same size, which no generator can beat on average; \
-         the paper's metric or scale must differ there.\n",
-    );
-    out
-}
-
-/// Runs `nsgf table` on the 2D pairs (with `--target`, `cli::run` calls `digits_table::run`).
-pub fn run(args: &TableArgs) -> anyhow::Result<()> {
-    let results = run_protocol(args)?;
     print!(
         "{}",
-        markdown(&results, args.method, args.samples(), args.repeats)
+        super::table_markdown::protocol_note(&protocol, args.seeds, args.iterations)
     );
     Ok(())
 }

@@ -1,10 +1,10 @@
-//! What `sample`, `eval`, `gif` and `figure` do differently for a model or a flow in more than
-//! two dimensions: CSV rows of any width, judging against held-out data with the
-//! nearest-training-point medians, and 8×8 images drawn as grids. Training and sampling are
+//! What `sample`, `gif` and `figure` do differently for a model or a flow in more than
+//! two dimensions: CSV rows of any width and 8×8 images drawn as grids (judging against held-out
+//! data is the one protocol of `nsgf eval`, in every dimension). Training and sampling are
 //! the one `model` core in every dimension.
 
 use crate::gpu::{BackendChoice, WideGpu};
-use crate::model::{HeldOutEvaluation, TrainedModel};
+use crate::model::TrainedModel;
 use crate::ot::{CloudKernels, CpuCloudKernels, Precision};
 use crate::render::image_grid::{GridLayout, export_grid_gif};
 use anyhow::Context;
@@ -57,88 +57,6 @@ pub fn sample_command(
         crate::data::csv_rows::write_point(&mut out, point).context("writing to stdout")?;
     }
     out.flush().context("writing to stdout")
-}
-
-/// A d-dimensional model's evaluation over several draws: the mean of every figure, and the
-/// standard error of the mean W2 and of the mean floor.
-pub struct MeanEvaluation {
-    /// The means of the draws' figures.
-    pub mean: HeldOutEvaluation,
-    /// The standard error of the mean W2 over the draws (0 for one draw).
-    pub w2_error: f64,
-    /// The standard error of the mean floor over the draws (0 for one draw).
-    pub floor_error: f64,
-}
-
-/// The standard error of the mean of `values`: sd / √k (0 for fewer than two values).
-pub fn standard_error(values: &[f64]) -> f64 {
-    let k = values.len() as f64;
-    if values.len() < 2 {
-        return 0.0;
-    }
-    let mean = values.iter().sum::<f64>() / k;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (k - 1.0);
-    (variance / k).sqrt()
-}
-
-/// [`TrainedModel::evaluate_held_out`] over `repeats` draws (seeds derived from `seed`).
-pub fn mean_evaluation(
-    model: &TrainedModel,
-    n: usize,
-    nfe: Option<usize>,
-    seed: u64,
-    repeats: usize,
-) -> anyhow::Result<MeanEvaluation> {
-    if repeats == 0 {
-        anyhow::bail!("--repeats must be at least 1 (got 0)");
-    }
-    let draws = (0..repeats as u64)
-        .map(|repeat| {
-            model.evaluate_held_out(n, nfe, seed.wrapping_add(repeat.wrapping_mul(0x9e37_79b9)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mean_of =
-        |pick: fn(&HeldOutEvaluation) -> f64| draws.iter().map(pick).sum::<f64>() / repeats as f64;
-    let errors = |pick: fn(&HeldOutEvaluation) -> f64| {
-        standard_error(&draws.iter().map(pick).collect::<Vec<_>>())
-    };
-    Ok(MeanEvaluation {
-        mean: HeldOutEvaluation {
-            w2: mean_of(|e| e.w2),
-            floor: mean_of(|e| e.floor),
-            nearest_median: mean_of(|e| e.nearest_median),
-            held_out_nearest_median: mean_of(|e| e.held_out_nearest_median),
-            nfe: draws[0].nfe,
-            seconds: mean_of(|e| e.seconds),
-        },
-        w2_error: errors(|e| e.w2),
-        floor_error: errors(|e| e.floor),
-    })
-}
-
-/// `nsgf eval` of a d-dimensional model: W2 against held-out data beside the floor (two disjoint
-/// held-out samples), averaged over `repeats` draws, and the nearest-training-point medians.
-pub fn eval_command(
-    model: &TrainedModel,
-    n: usize,
-    nfe: Option<usize>,
-    seed: u64,
-    repeats: usize,
-) -> anyhow::Result<()> {
-    let MeanEvaluation { mean, .. } = mean_evaluation(model, n, nfe, seed, repeats)?;
-    super::progress::note(format!(
-        "nfe {}, {:.3} s to generate {n} samples",
-        mean.nfe, mean.seconds
-    ));
-    println!("w2 {:.6}", mean.w2);
-    println!("floor {:.6}", mean.floor);
-    println!("ratio {:.4}", mean.w2 / mean.floor);
-    println!("nearest_training_median {:.6}", mean.nearest_median);
-    println!(
-        "held_out_nearest_training_median {:.6}",
-        mean.held_out_nearest_median
-    );
-    Ok(())
 }
 
 /// `nsgf gif` of a d-dimensional model: a grid of up to [`GRID_IMAGES`] 8×8 images flowing
@@ -245,18 +163,4 @@ pub fn write_grid_figure(
         ));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::standard_error;
-
-    #[test]
-    fn the_standard_error_is_the_sample_deviation_over_the_root_of_the_count() {
-        // 1, 2, 3, 4: mean 2.5, sample variance 5/3, standard error √(5/3 / 4).
-        let se = standard_error(&[1.0, 2.0, 3.0, 4.0]);
-        assert!((se - (5.0_f64 / 12.0).sqrt()).abs() < 1e-15, "{se}");
-        assert_eq!(standard_error(&[7.0]), 0.0);
-        assert_eq!(standard_error(&[3.0, 3.0, 3.0]), 0.0);
-    }
 }

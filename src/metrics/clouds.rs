@@ -27,7 +27,24 @@ pub fn held_out_and_floor(
     n: usize,
     rng: &mut SeededRng,
 ) -> Result<(PointCloud, f64), MetricsError> {
-    if let Some(most) = target.most_judged().filter(|&most| n > most) {
+    let (first, second) = two_held_out_samples(target, n, rng)?;
+    let floor = cloud_exact_w2(&first, &second)?;
+    Ok((first, floor))
+}
+
+/// Two samples of `n` held-out points of `target`: disjoint halves of one draw of 2n where the
+/// held-out points are finite (the digits, a file's rows: drawn without replacement), else two
+/// independent draws of n (a preset's sampler may order its points, e.g. one moon after the
+/// other, so halves of one draw would not be two samples of the target).
+pub fn two_held_out_samples(
+    target: &Distribution,
+    n: usize,
+    rng: &mut SeededRng,
+) -> Result<(PointCloud, PointCloud), MetricsError> {
+    let Some(most) = target.most_judged() else {
+        return Ok((target.held_out(n, rng)?, target.held_out(n, rng)?));
+    };
+    if n > most {
         return Err(MetricsError::TooFewHeldOut {
             target: target.label(),
             most,
@@ -36,10 +53,10 @@ pub fn held_out_and_floor(
     }
     let pool = target.held_out(2 * n, rng)?;
     let dim = pool.dim();
-    let first = PointCloud::from_flat(dim, pool.coords()[..n * dim].to_vec());
-    let second = PointCloud::from_flat(dim, pool.coords()[n * dim..].to_vec());
-    let floor = cloud_exact_w2(&first, &second)?;
-    Ok((first, floor))
+    Ok((
+        PointCloud::from_flat(dim, pool.coords()[..n * dim].to_vec()),
+        PointCloud::from_flat(dim, pool.coords()[n * dim..].to_vec()),
+    ))
 }
 
 /// The distance from every point of `samples` to its nearest point of `reference`.

@@ -1,11 +1,17 @@
 //! Exact 2-Wasserstein distances between equal-size point clouds (dense linear assignment), the
 //! optimal pairing itself, and the sampling noise floor of W2 at a given size: for 2D points
-//! here, for clouds of any dimension in [`cloud_exact_w2`] and its neighbours.
+//! here, for clouds of any dimension in [`cloud_exact_w2`] and its neighbours; noisy figures as a
+//! mean with its standard error and the "within noise" rule ([`stats`]).
 
 mod assignment;
 mod clouds;
+pub mod stats;
 
-pub use clouds::{cloud_assignment, cloud_exact_w2, held_out_and_floor, median, nearest_distances};
+pub use clouds::{
+    cloud_assignment, cloud_exact_w2, held_out_and_floor, median, nearest_distances,
+    two_held_out_samples,
+};
+pub use stats::{Comparison, Estimate, Verdict, compare, standard_error};
 
 use crate::Point;
 use crate::data::{DataError, Distribution, SeededRng};
@@ -114,7 +120,7 @@ fn w2_of_pairing(matrix: &CostMatrix, pairing: &[usize]) -> Result<f64, MetricsE
     }
 }
 
-/// [`exact_w2`] a step at a time (one augmenting path per step), for callers that must pause
+/// [`exact_w2`] a step at a time (the auction's warm start in the first step, then one augmenting path per step), for callers that must pause
 /// between steps: the browser computes between two frames. The value is [`exact_w2`]'s.
 pub struct SteppedW2 {
     solve: assignment::SteppedSolve,

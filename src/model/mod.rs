@@ -13,6 +13,7 @@ mod evaluation;
 mod file;
 mod flow_matching;
 mod inputs;
+mod judging;
 mod legacy_wide;
 mod nsgf;
 mod onestep;
@@ -23,6 +24,10 @@ mod training;
 
 pub use evaluation::HeldOutEvaluation;
 pub use flow_matching::{ConditionalBatch, REFLOW_NFE, conditional_batch, ot_paired};
+pub use judging::{
+    Floor, Judgement, PROTOCOL_DRAWS, PROTOCOL_SAMPLES, PROTOCOL_SEEDS, Protocol, SinkhornMetric,
+    judge_floor,
+};
 pub use sampling::{
     FLOW_MATCHING_DEFAULT_NFE, NSGFPP_DEFAULT_STRAIGHT_STEPS, sinkhorn_phase_coverage,
 };

@@ -2,72 +2,131 @@
 
 use crate::support::nsgf;
 
-#[test]
-fn the_table_has_every_pair_both_step_counts_the_floor_and_the_paper_row() {
-    let models = std::env::temp_dir().join(format!("nsgf-table-{}", std::process::id()));
-    let output = nsgf(&[
-        "table",
-        "--iterations",
-        "2",
-        "--repeats",
-        "1",
-        "--n",
-        "96",
-        "--models",
-        models.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    let rows: Vec<Vec<&str>> = stdout
+/// The Markdown rows of `stdout` (header included), split into trimmed cells.
+fn table_rows(stdout: &str) -> Vec<Vec<String>> {
+    stdout
         .lines()
         .filter(|line| line.starts_with('|') && !line.starts_with("|---"))
-        .map(|line| line.trim_matches('|').split('|').map(str::trim).collect())
-        .collect();
+        .map(|line| {
+            line.trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// The mean of a "mean ± SE" cell.
+fn mean_of(cell: &str) -> f64 {
+    cell.split(" ± ").next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_table_puts_the_methods_side_by_side_at_their_nfes_and_reloads_its_models() {
+    let models = std::env::temp_dir().join(format!("nsgf-table-{}", std::process::id()));
+    let args = [
+        "table",
+        "--pairs",
+        "cfm-moons",
+        "--methods",
+        "nsgf,otcfm,icfm",
+        "--iterations",
+        "2",
+        "--seeds",
+        "2",
+        "--draws",
+        "2",
+        "--n",
+        "64",
+        "--models",
+        models.to_str().unwrap(),
+    ];
+    let output = nsgf(&args);
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.starts_with("### gaussian → cfm-moons"), "{stdout}");
+    let rows = table_rows(&stdout);
     assert_eq!(
-        rows.len(),
-        7,
-        "header, 2 × (ours, paper), floor, time:\n{stdout}"
-    );
-    assert_eq!(
-        rows[0][1..],
+        rows[0],
         [
-            "gaussian → cfm-8gaussians",
-            "cfm-8gaussians → cfm-moons",
-            "gaussian → cfm-moons",
-            "gaussian → scurve",
-            "gaussian → checkerboard"
+            "method",
+            "NFE",
+            "training",
+            "W2",
+            "seed sd",
+            "floor",
+            "W2 / floor",
+            "vs OT-CFM at 100 NFE",
+            "paper's W2"
         ]
     );
-    assert_eq!(rows[2][0], "paper NSGF, 10 steps");
-    assert_eq!(rows[2][1].trim_end_matches('*'), "0.285");
-    assert_eq!(rows[4][5].trim_end_matches('*'), "0.147");
-    // Our W2 and the floor are real positive numbers; a paper value below the floor is starred.
-    let floor: Vec<f64> = rows[5][1..].iter().map(|c| c.parse().unwrap()).collect();
-    for (row, paper) in [(1, 2), (3, 4)] {
-        for column in 1..=5 {
-            let ours: f64 = rows[row][column].parse().unwrap();
-            assert!(ours > 0.0 && ours.is_finite());
-            let cell = rows[paper][column];
-            let value: f64 = cell.trim_end_matches('*').parse().unwrap();
-            assert_eq!(cell.ends_with('*'), value < floor[column - 1], "{cell}");
+    let labels: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    let mut expected = vec![("NSGF (T = 10)", "10"), ("NSGF (T = 100)", "100")];
+    for method in ["OT-CFM", "I-CFM"] {
+        for nfe in ["1", "2", "5", "10", "100"] {
+            expected.push((method, nfe));
         }
     }
-    assert!(stdout.contains("arXiv 2401.14069"));
-    // The ten models were saved and load; the 100-step ones flowed 100 Euler steps.
-    for (source, target) in nsgf::cli::table::PAIRS {
-        for steps in nsgf::cli::table::STEPS {
-            let path = models.join(format!("{source}-to-{target}-{steps}.json"));
+    assert_eq!(labels, expected, "{stdout}");
+    for row in &rows[1..] {
+        let (w2, floor) = (mean_of(&row[3]), mean_of(&row[5]));
+        let ratio: f64 = row[6].parse().unwrap();
+        assert!(
+            w2 > 0.0 && floor > 0.0 && (w2 / floor - ratio).abs() < 0.01,
+            "{row:?}"
+        );
+        let verdict = &row[7];
+        if row[0] == "OT-CFM" && row[1] == "100" {
+            assert_eq!(verdict, "(reference)");
+        } else {
+            assert!(
+                ["within noise", "better by", "worse by"]
+                    .iter()
+                    .any(|v| verdict.starts_with(v)),
+                "{row:?}"
+            );
+        }
+        // Only NSGF has the paper's number: gaussian → cfm-moons, 0.077 at 10 and 0.067 at 100.
+        let paper = match row[0].as_str() {
+            "NSGF (T = 10)" => "0.077 (paper)",
+            "NSGF (T = 100)" => "0.067 (paper)",
+            _ => "",
+        };
+        assert_eq!(row[8], paper, "{row:?}");
+        // A model's first NFE gives its training time, the next ones the same model's.
+        let first = row[1] == "1" || row[0].starts_with("NSGF");
+        assert_eq!(row[2].ends_with(" s"), first, "{row:?}");
+    }
+    assert!(stdout.contains("over 2 seed(s)") && stdout.contains("arXiv 2401.14069"));
+    assert!(stdout.contains("Not at the defaults: every model trained 2 outer iterations"));
+    // Every seed's model was saved; a second run loads them and gives the same table.
+    for stem in ["nsgf10", "nsgf100", "otcfm", "icfm"] {
+        for seed in [0, 1] {
+            let path = models.join(format!("gaussian-to-cfm-moons-{stem}-seed{seed}.json"));
             let model = nsgf::model::TrainedModel::load(&path).unwrap();
-            assert_eq!(model.config.flow.steps, steps);
+            assert_eq!(model.config.seed, seed);
         }
     }
+    let again = nsgf(&args);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("loaded"));
+    assert_eq!(String::from_utf8_lossy(&again.stdout), stdout);
     std::fs::remove_dir_all(&models).ok();
 }
 
 #[test]
 fn bad_table_options_are_errors() {
-    for args in [["--n", "0"], ["--repeats", "0"], ["--n", "100000000"]] {
+    for args in [
+        &["--n", "1"][..],
+        &["--draws", "0"][..],
+        &["--seeds", "0"][..],
+        &["--n", "100000000"][..],
+        &["--pairs", "gaussian:nosuchpreset"][..],
+        &["--methods", "nosuchmethod"][..],
+    ] {
         let mut full = vec!["table"];
         full.extend(args);
         let output = nsgf(&full);
@@ -130,12 +189,6 @@ fn the_onestep_comparison_has_four_models_per_target_and_saves_them() {
     let saved = std::fs::read_dir(&models).unwrap().count();
     assert_eq!(saved, 8, "every model is saved");
     std::fs::remove_dir_all(&models).ok();
-
-    // The Table 1 protocol refuses one-step generators and says where they are compared.
-    let output = nsgf(&["table", "--method", "onestep"]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
-    assert!(stderr.contains("nsgf onestep"), "{stderr}");
 }
 
 #[test]
@@ -144,11 +197,15 @@ fn the_digits_table_puts_every_method_side_by_side_and_checks_its_sizes() {
         "table",
         "--target",
         "digits",
+        "--methods",
+        "nsgf,nsgfpp,onestep,icfm",
         "--iterations",
+        "1",
+        "--seeds",
         "1",
         "--n",
         "20",
-        "--repeats",
+        "--draws",
         "2",
     ]);
     assert!(
@@ -157,32 +214,51 @@ fn the_digits_table_puts_every_method_side_by_side_and_checks_its_sizes() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<&str> = text
-        .lines()
-        .filter(|l| l.starts_with("| NSGF") || l.starts_with("| one-step"))
+    assert!(text.starts_with("### normal64 → digits"), "{text}");
+    let rows = table_rows(&text);
+    assert_eq!(rows[0][7], "nearest training point (median)", "{text}");
+    let labels: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
         .collect();
-    assert_eq!(rows.len(), 5, "{text}");
-    for (row, nfe) in rows.iter().zip(["10", "20", "7", "10", "1"]) {
-        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-        assert_eq!(cells[2], nfe, "{row}");
-        // "W2 ± se" and "floor ± se", and a ratio that is their quotient.
-        let mean = |cell: &str| cell.split(" ± ").next().unwrap().parse::<f64>().unwrap();
-        let (w2, floor) = (mean(cells[3]), mean(cells[4]));
-        let ratio: f64 = cells[5].parse().unwrap();
-        assert!((w2 / floor - ratio).abs() < 0.01, "{row}");
-    }
-    assert!(
-        rows[4].starts_with("| one-step (distilled from NSGF++) | 1 |")
-            && rows[4].contains("teacher"),
+    assert_eq!(
+        labels,
+        [
+            ("NSGF (T = 10)", "10"),
+            ("NSGF (T = 10)", "20"),
+            ("NSGF++ (T₁ = 5)", "7"),
+            ("NSGF++ (T₁ = 5)", "10"),
+            ("one-step (distilled from NSGF++)", "1"),
+            ("I-CFM", "1"),
+            ("I-CFM", "2"),
+            ("I-CFM", "5"),
+            ("I-CFM", "10"),
+            ("I-CFM", "100"),
+        ],
         "{text}"
     );
-    // Sizes the floor cannot take, and other targets, are refused with the reason.
+    for row in &rows[1..] {
+        // "W2 ± se" and "floor ± se", and a ratio that is their quotient.
+        let (w2, floor) = (mean_of(&row[3]), mean_of(&row[5]));
+        let ratio: f64 = row[6].parse().unwrap();
+        assert!((w2 / floor - ratio).abs() < 0.01, "{row:?}");
+        let nearest: f64 = row[7].parse().unwrap();
+        assert!(nearest > 0.0, "{row:?}");
+    }
+    assert!(rows[5][2].contains("teacher"), "{text}");
+    assert!(text.contains("Held-out points' nearest training point (median)"));
+    // Sizes the floor cannot take, other targets, and a one-step run without its teacher are
+    // refused with the reason.
     for (args, needle) in [
         (
             &["table", "--target", "digits", "--n", "500"][..],
             "2..=449",
         ),
         (&["table", "--target", "moons"][..], "digits"),
+        (
+            &["table", "--target", "digits", "--methods", "onestep"][..],
+            "nsgfpp",
+        ),
     ] {
         let out = nsgf(args);
         assert!(!out.status.success());

@@ -25,6 +25,7 @@ mod flow_pool;
 mod fuzz_replay;
 mod gif_export;
 mod gpu_parity;
+mod judging;
 mod meanfield;
 mod metrics_assignment;
 mod metrics_w2;

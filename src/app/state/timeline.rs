@@ -115,7 +115,7 @@ impl AppState {
         (available > 0).then(|| self.playback.position().min(available - 1))
     }
 
-    /// The NFE budget the learned flow is sampled with (see [`Training::effective_nfe`]).
+    /// The NFE budget the learned flow is sampled with (see [`super::training::Training::effective_nfe`]).
     pub fn effective_nfe(&self) -> Option<usize> {
         self.training.effective_nfe()
     }
