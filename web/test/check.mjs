@@ -100,15 +100,28 @@ try {
   // colours at ≥ 80 % of the places the app reports, and at under half as many of the
   // mirrored places. Saves the screenshot to `file` if given.
   const look = async (what, kind, file) => {
-    const plot = await page.evaluate((kind) => {
+    const readPlot = () => page.evaluate((kind) => {
       const plot = (window.nsgf_plots || []).find((plot) => plot.kind === kind);
       return plot && {
         frame: Array.from(plot.frame), particles: Array.from(plot.particles),
         colors: Array.from(plot.colors),
       };
     }, kind);
+    // A screenshot of a still picture: the places the app reports just before and just after
+    // it must agree (a flow still playing moves its particles between the two), else wait and
+    // try again; after 20 tries the last screenshot is judged with the places read before it.
+    let plot = null;
+    let png = null;
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      plot = await readPlot();
+      png = await page.screenshot({ encoding: "base64" });
+      const after = await readPlot();
+      const still = plot && after && after.particles.length === plot.particles.length &&
+        after.particles.every((value, i) => value === plot.particles[i]);
+      if (still) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     if (!plot || plot.particles.length === 0) throw new Error(`${what}: the ${kind} plot reports no particles`);
-    const png = await page.screenshot({ encoding: "base64" });
     if (file) fs.writeFileSync(file, Buffer.from(png, "base64"));
     const seen = await seenIn(png, plot);
     const mirrored = await seenIn(png, plot, true);
