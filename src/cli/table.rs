@@ -223,13 +223,14 @@ pub fn run_pair(
     let source = Distribution::parse(pair.0)?;
     let target = Distribution::parse(pair.1)?;
     let floor = judge_floor(&target, protocol, args.seed ^ 0xf1_00)?;
-    // judgements[run][nfe][seed], seconds[run][seed], teacher seconds[run][seed].
-    let mut judgements: Vec<Vec<Vec<Judgement>>> = runs
+    let mut results: Vec<RunResults> = runs
         .iter()
-        .map(|r| vec![Vec::new(); r.nfes.len()])
+        .map(|run| RunResults {
+            judgements: vec![Vec::new(); run.nfes.len()],
+            seconds: Vec::new(),
+            teacher_seconds: Vec::new(),
+        })
         .collect();
-    let mut seconds: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
-    let mut teacher_seconds: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
     for k in 0..args.seeds {
         let seed = args.seed + k as u64;
         let mut trained: Vec<Arc<TrainedModel>> = Vec::new();
@@ -257,9 +258,9 @@ pub fn run_pair(
                 file.as_deref(),
                 &what,
             )?;
-            seconds[index].push(model.log.seconds);
+            results[index].seconds.push(model.log.seconds);
             if let Some(teacher) = &guide {
-                teacher_seconds[index].push(teacher.log.seconds);
+                results[index].teacher_seconds.push(teacher.log.seconds);
             }
             for (slot, &nfe) in run.nfes.iter().enumerate() {
                 let judgement = model.judge(protocol, Some(nfe), seed ^ 0x7ab1e)?;
@@ -271,16 +272,37 @@ pub fn run_pair(
                     judgement.nfe,
                     floor.w2.mean
                 ));
-                judgements[index][slot].push(judgement);
+                results[index].judgements[slot].push(judgement);
             }
             trained.push(Arc::new(model));
         }
     }
+    let rows = pooled_rows(pair, runs, &results);
+    Ok(PairTable {
+        pair: (pair.0.to_string(), pair.1.to_string()),
+        floor,
+        rows,
+        seeds: args.seeds,
+    })
+}
+
+/// What one run gave over the seeds of a pair.
+struct RunResults {
+    /// Its judgements, per NFE of the run, per seed.
+    judgements: Vec<Vec<Judgement>>,
+    /// Its training seconds per seed.
+    seconds: Vec<f64>,
+    /// Its teacher's training seconds per seed (distilled runs).
+    teacher_seconds: Vec<f64>,
+}
+
+/// The table's rows: each run at each of its NFEs, its seeds pooled.
+fn pooled_rows(pair: (&str, &str), runs: &[Run], results: &[RunResults]) -> Vec<Row> {
     let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
     let mut rows = Vec::new();
-    for (index, run) in runs.iter().enumerate() {
+    for (run, result) in runs.iter().zip(results) {
         for (slot, &nfe) in run.nfes.iter().enumerate() {
-            let seeds = &judgements[index][slot];
+            let seeds = &result.judgements[slot];
             let pooled = |pick: fn(&Judgement) -> Option<Estimate>| {
                 let estimates: Vec<Estimate> = seeds.iter().filter_map(pick).collect();
                 (!estimates.is_empty()).then(|| Estimate::pooled(&estimates))
@@ -289,9 +311,9 @@ pub fn run_pair(
                 label: run.label.clone(),
                 method: run.method,
                 nfe: seeds[0].nfe,
-                train_seconds: (slot == 0).then(|| mean(&seconds[index])),
-                teacher_seconds: (slot == 0 && !teacher_seconds[index].is_empty())
-                    .then(|| mean(&teacher_seconds[index])),
+                train_seconds: (slot == 0).then(|| mean(&result.seconds)),
+                teacher_seconds: (slot == 0 && !result.teacher_seconds.is_empty())
+                    .then(|| mean(&result.teacher_seconds)),
                 w2: pooled(|j| Some(j.w2)).unwrap_or(Estimate::of(&[])),
                 sinkhorn: pooled(|j| j.sinkhorn),
                 nearest_median: mean(&seeds.iter().map(|j| j.nearest_median).collect::<Vec<_>>()),
@@ -305,12 +327,7 @@ pub fn run_pair(
             });
         }
     }
-    Ok(PairTable {
-        pair: (pair.0.to_string(), pair.1.to_string()),
-        floor,
-        rows,
-        seeds: args.seeds,
-    })
+    rows
 }
 
 /// Where a run's model of one seed is saved.
