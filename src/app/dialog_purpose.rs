@@ -22,7 +22,7 @@ pub enum DialogPurpose {
     SaveScene,
     /// A scene file to open.
     OpenScene,
-    /// Where to write the digits window's grid GIF.
+    /// Where to write the grid GIF of a flow of more than two dimensions.
     ExportDigitsGif,
 }
 

@@ -137,7 +137,7 @@ fn flow_plot_ui(
     let shown_index = state.shown_index(kind);
     let frame = shown_index.and_then(|index| frames.get(index));
     if state.dimension() != 2 || frame.is_some_and(|frame| frame.positions.dim() != 2) {
-        wide_plot_ui(ui, state, kind, side, commands);
+        wide_plot_ui(ui, state, kind, frame.zip(shown_index), side, commands);
         return;
     }
     let colors = state
@@ -226,14 +226,19 @@ fn waiting_hint(state: &AppState, kind: Run) -> String {
     }
 }
 
-/// A flow of more than two dimensions: the view's choice, then its frame as images or on
-/// principal components (or what it waits for).
-fn wide_plot_ui(ui: &mut Ui, state: &AppState, kind: Run, side: f32, commands: &mut Vec<Command>) {
+/// A flow of more than two dimensions: the view's choice, then its `shown` frame (and index)
+/// as images or on principal components (or what it waits for).
+fn wide_plot_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    kind: Run,
+    shown: Option<(&Frame, usize)>,
+    side: f32,
+    commands: &mut Vec<Command>,
+) {
     super::wide_view_ui::wide_view_choice_ui(ui, state, commands);
-    let index = state.shown_index(kind);
-    let frame = index.and_then(|index| state.frames_of(kind).get(index));
-    match (frame, index) {
-        (Some(frame), Some(index)) if frame.positions.dim() != 2 => {
+    match shown {
+        Some((frame, index)) if frame.positions.dim() != 2 => {
             super::wide_view_ui::wide_frame_ui(ui, state, kind, index, side - 24.0);
         }
         _ => {

@@ -31,6 +31,7 @@ pub use judging::{
 pub use sampling::{
     FLOW_MATCHING_DEFAULT_NFE, NSGFPP_DEFAULT_STRAIGHT_STEPS, sinkhorn_phase_coverage,
 };
+pub use setup::STRAIGHT_STEPS_PER_UNIT;
 pub use training::{TrainStep, Trainer};
 
 use crate::nn::Mlp;

@@ -13,7 +13,7 @@ use crate::ot::{CloudKernels, CpuCloudKernels, Precision};
 use std::sync::Arc;
 
 /// Adam steps of the NSGF++ straight stage that count as one unit of progress.
-pub(super) const STRAIGHT_STEPS_PER_UNIT: usize = 50;
+pub const STRAIGHT_STEPS_PER_UNIT: usize = 50;
 
 /// The learning rate at `iteration` of `total`: cosine decay from `base` to `base / 10`.
 pub(crate) fn cosine_learning_rate(base: f64, iteration: usize, total: usize) -> f32 {

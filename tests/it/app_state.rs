@@ -576,9 +576,12 @@ fn changing_a_hyperparameter_or_method_is_recorded() {
     assert!(!state.training().stale(), "no model, nothing stale");
 }
 
-/// Trains the tiny NSGF++ model of `state`'s queued training job on this thread and feeds the
-/// result back as the worker would.
-fn run_training_job(state: &mut AppState) {
+/// Trains `state`'s queued training job on this thread, handing each progress report to
+/// `progress`; returns the job's generation and result as the worker would send them.
+fn train_queued_job(
+    state: &mut AppState,
+    progress: &mut dyn FnMut(&nsgf::model::TrainProgress),
+) -> (u64, Result<Box<nsgf::model::TrainedModel>, JobError>) {
     let job = state
         .take_requests()
         .into_iter()
@@ -593,14 +596,18 @@ fn run_training_job(state: &mut AppState) {
         &job.target,
         job.teacher.clone(),
         job.cancel.flag(),
-        &mut |_| {},
+        progress,
     )
     .map(Box::new)
     .map_err(JobError::from);
-    state.on_event(WorkerEvent::TrainFinished {
-        generation: job.generation,
-        result,
-    });
+    (job.generation, result)
+}
+
+/// Trains the tiny NSGF++ model of `state`'s queued training job on this thread and feeds the
+/// result back as the worker would.
+fn run_training_job(state: &mut AppState) {
+    let (generation, result) = train_queued_job(state, &mut |_| {});
+    state.on_event(WorkerEvent::TrainFinished { generation, result });
 }
 
 /// Samples the state's queued learned-flow job with the worker's code and feeds the result back.
@@ -1077,8 +1084,8 @@ fn every_methods_w2_curve_grows_while_it_trains() {
             particles: 48,
             iterations: 4,
             adam_steps: 2,
-            // Two units of the straight flow (50 Adam steps a unit).
-            straight_iterations: 100,
+            // Two units of the straight flow.
+            straight_iterations: 2 * nsgf::model::STRAIGHT_STEPS_PER_UNIT,
             hidden_width: 16,
             hidden_layers: 1,
             eval_samples: 40,
@@ -1088,28 +1095,12 @@ fn every_methods_w2_curve_grows_while_it_trains() {
         };
         state.apply(TrainCommand::SetTrainConfig(config));
         state.apply(TrainCommand::Train);
-        let job = state
-            .take_requests()
-            .into_iter()
-            .find_map(|job| match job {
-                Request::Train(job) => Some(job),
-                _ => None,
-            })
-            .expect("Train queues a training job");
         let mut reports = Vec::new();
-        let result = nsgf::model::TrainedModel::train_guided(
-            &job.config,
-            &job.source,
-            &job.target,
-            job.teacher.clone(),
-            job.cancel.flag(),
-            &mut |progress| reports.push(progress.clone()),
-        )
-        .map(Box::new)
-        .map_err(JobError::from);
+        let (generation, result) =
+            train_queued_job(&mut state, &mut |progress| reports.push(progress.clone()));
         for progress in reports {
             state.on_event(WorkerEvent::TrainProgress {
-                generation: job.generation,
+                generation,
                 progress,
             });
         }
@@ -1118,10 +1109,7 @@ fn every_methods_w2_curve_grows_while_it_trains() {
             while_training >= 2,
             "{method:?}: {while_training} W2 checkpoint(s) reached the curve while training"
         );
-        state.on_event(WorkerEvent::TrainFinished {
-            generation: job.generation,
-            result,
-        });
+        state.on_event(WorkerEvent::TrainFinished { generation, result });
         assert!(state.error().is_none(), "{method:?}: {:?}", state.error());
         assert!(
             state.training().w2_curve().len() >= 2,
@@ -1153,11 +1141,13 @@ fn every_methods_defaults_checkpoint_w2_at_least_twice() {
             ),
         ];
         for (setting, config) in configs {
-            // NSGF++ checkpoints in its straight stage, 50 Adam steps a unit; the others in
+            // NSGF++ checkpoints in its straight stage, in units of Adam steps; the others in
             // their one stage, an outer iteration a unit. Every `eval_every`-th unit and the
             // last one take a checkpoint.
             let units = match method {
-                Method::NsgfPp => config.straight_iterations.div_ceil(50),
+                Method::NsgfPp => config
+                    .straight_iterations
+                    .div_ceil(nsgf::model::STRAIGHT_STEPS_PER_UNIT),
                 _ => config.iterations,
             };
             assert!(
