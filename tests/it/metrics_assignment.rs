@@ -117,28 +117,6 @@ const PAIRS: [(&str, &str); 8] = [
     ("tiny", "tiny"),
 ];
 
-/// The minimum over all permutations of Σ cost(i, σ(i)) (Heap's algorithm).
-fn brute_force_min(n: usize, cost: impl Fn(usize, usize) -> f64) -> f64 {
-    let total = |p: &[usize]| p.iter().enumerate().map(|(i, &j)| cost(i, j)).sum::<f64>();
-    let mut permutation: Vec<usize> = (0..n).collect();
-    let mut best = total(&permutation);
-    let mut counters = vec![0; n];
-    let mut i = 0;
-    while i < n {
-        if counters[i] < i {
-            let other = if i % 2 == 0 { 0 } else { counters[i] };
-            permutation.swap(other, i);
-            best = best.min(total(&permutation));
-            counters[i] += 1;
-            i = 0;
-        } else {
-            counters[i] = 0;
-            i += 1;
-        }
-    }
-    best
-}
-
 #[test]
 fn assignment_matches_brute_force_on_small_degenerate_sets() {
     let mut rng = seeded_rng(26);
@@ -150,7 +128,7 @@ fn assignment_matches_brute_force_on_small_degenerate_sets() {
             assert!(is_permutation(&pairing), "{first}→{second}: {pairing:?}");
             let cost = |i: usize, j: usize| squared(&a[i], &b[j]);
             let found: f64 = pairing.iter().enumerate().map(|(i, &j)| cost(i, j)).sum();
-            let best = brute_force_min(n, cost);
+            let best = crate::support::brute_force_min(n, cost);
             assert!(
                 found <= best + 1e-12 * (1.0 + best),
                 "{first}→{second}, n = {n}: {found} vs the brute force {best}"

@@ -7,36 +7,18 @@ use nsgf::metrics::{MetricsError, assignment, exact_w2, noise_floor};
 use rand::RngExt;
 use std::path::Path;
 
-fn cost(a: &[Point], b: &[Point], pairing: &[usize]) -> f64 {
-    a.iter()
-        .zip(pairing)
-        .map(|(p, &j)| (p[0] - b[j][0]).powi(2) + (p[1] - b[j][1]).powi(2))
-        .sum()
+/// The squared distance between `a[i]` and `b[j]`.
+fn cost(a: &[Point], b: &[Point], i: usize, j: usize) -> f64 {
+    (a[i][0] - b[j][0]).powi(2) + (a[i][1] - b[j][1]).powi(2)
 }
 
-/// The minimum total cost over all permutations (Heap's algorithm).
-fn brute_force_min(a: &[Point], b: &[Point]) -> f64 {
-    let n = a.len();
-    let mut permutation: Vec<usize> = (0..n).collect();
-    let mut best = cost(a, b, &permutation);
-    let mut counters = vec![0; n];
-    let mut i = 0;
-    while i < n {
-        if counters[i] < i {
-            if i % 2 == 0 {
-                permutation.swap(0, i);
-            } else {
-                permutation.swap(counters[i], i);
-            }
-            best = best.min(cost(a, b, &permutation));
-            counters[i] += 1;
-            i = 0;
-        } else {
-            counters[i] = 0;
-            i += 1;
-        }
-    }
-    best
+/// The total squared distance of `pairing` (`a[i]` with `b[pairing[i]]`).
+fn pairing_cost(a: &[Point], b: &[Point], pairing: &[usize]) -> f64 {
+    pairing
+        .iter()
+        .enumerate()
+        .map(|(i, &j)| cost(a, b, i, j))
+        .sum()
 }
 
 fn random_points(n: usize, rng: &mut nsgf::data::SeededRng) -> Vec<Point> {
@@ -66,7 +48,8 @@ fn matches_brute_force_on_small_random_sets() {
             }
             b[0] = a[0];
         }
-        let expected = (brute_force_min(&a, &b) / n as f64).sqrt();
+        let expected =
+            (crate::support::brute_force_min(n, |i, j| cost(&a, &b, i, j)) / n as f64).sqrt();
         let w2 = exact_w2(&a, &b).unwrap();
         assert!(
             (w2 - expected).abs() <= 1e-12 * (1.0 + expected),
@@ -74,7 +57,10 @@ fn matches_brute_force_on_small_random_sets() {
         );
         let pairing = assignment(&a, &b).unwrap();
         assert!(is_permutation(&pairing), "{pairing:?}");
-        assert!((cost(&a, &b, &pairing) / n as f64).sqrt() - expected <= 1e-12 * (1.0 + expected));
+        assert!(
+            (pairing_cost(&a, &b, &pairing) / n as f64).sqrt() - expected
+                <= 1e-12 * (1.0 + expected)
+        );
     }
 }
 
@@ -161,7 +147,7 @@ fn larger_sets_give_valid_optimal_looking_pairings() {
     let b = Preset::Gaussian.sample(1000, &mut rng);
     let pairing = assignment(&a, &b).unwrap();
     assert!(is_permutation(&pairing));
-    let total = cost(&a, &b, &pairing);
+    let total = pairing_cost(&a, &b, &pairing);
     let w2 = exact_w2(&a, &b).unwrap();
     assert!((w2 * w2 * 1000.0 - total).abs() < 1e-9 * total);
     let d = |i: usize, j: usize| (a[i][0] - b[j][0]).powi(2) + (a[i][1] - b[j][1]).powi(2);

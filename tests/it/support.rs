@@ -43,3 +43,25 @@ pub fn max_difference(a: &[Point], b: &[Point]) -> f64 {
         .map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1]))
         .fold(0.0, f64::max)
 }
+
+/// The minimum over all permutations of Σ cost(i, σ(i)) (Heap's algorithm).
+pub fn brute_force_min(n: usize, cost: impl Fn(usize, usize) -> f64) -> f64 {
+    let total = |p: &[usize]| p.iter().enumerate().map(|(i, &j)| cost(i, j)).sum::<f64>();
+    let mut permutation: Vec<usize> = (0..n).collect();
+    let mut best = total(&permutation);
+    let mut counters = vec![0; n];
+    let mut i = 0;
+    while i < n {
+        if counters[i] < i {
+            let other = if i % 2 == 0 { 0 } else { counters[i] };
+            permutation.swap(other, i);
+            best = best.min(total(&permutation));
+            counters[i] += 1;
+            i = 0;
+        } else {
+            counters[i] = 0;
+            i += 1;
+        }
+    }
+    best
+}
