@@ -4,7 +4,7 @@
 //! [`MeanfieldStudy::step`], so the CLI draws a progress bar and the app steps it on a worker.
 
 use crate::Point;
-use crate::data::{DataError, Distribution, sample_source_and_target};
+use crate::data::{DataError, Distribution, Stream, derive_seed, sample_source_and_target};
 use crate::ot::{OtError, Precision, SinkhornParams, velocity_field};
 
 /// What a study compares.
@@ -55,7 +55,7 @@ pub struct SizeError {
 }
 
 /// The seed of the reference samples (apart from the studied seeds 0, 1, …).
-const REFERENCE_SEED: u64 = 1_000_003;
+const REFERENCE_SEED: u64 = derive_seed(0, Stream::MeanFieldReference);
 
 /// A study in progress or done.
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@
 
 use super::model_draw::ModelDrawArgs;
 use super::protocol_args::ProtocolArgs;
+use crate::data::{Stream, derive_seed};
 use crate::metrics::{Estimate, compare};
 use crate::model::{Judgement, Protocol, TrainedModel, judge_floor};
 use std::path::PathBuf;
@@ -25,7 +26,7 @@ pub struct EvalArgs {
 }
 
 /// Judges every model (one per training seed) and the target's floor; the draws of model k are
-/// seeded by `seed + k`, the floor's by `seed`.
+/// seeded by [`Stream::SeedModelJudging`]`(k)` (`seed + k + 1`), the floor's by `seed`.
 pub fn judge_seeds(
     models: &[TrainedModel],
     protocol: &Protocol,
@@ -54,7 +55,11 @@ pub fn judge_seeds(
         .iter()
         .enumerate()
         .map(|(k, model)| {
-            let judgement = model.judge(protocol, nfe, seed.wrapping_add(k as u64 + 1));
+            let judgement = model.judge(
+                protocol,
+                nfe,
+                derive_seed(seed, Stream::SeedModelJudging(k)),
+            );
             bar.inc(1);
             judgement
         })

@@ -9,7 +9,7 @@
 
 use super::protocol_args::ProtocolArgs;
 use super::table_markdown::{PairTable, Row};
-use crate::data::Distribution;
+use crate::data::{Distribution, Stream, derive_seed};
 use crate::metrics::Estimate;
 use crate::model::{
     Judgement, Method, PROTOCOL_SAMPLES, PROTOCOL_SEEDS, Protocol, TrainConfig, TrainProgress,
@@ -222,7 +222,11 @@ pub fn run_pair(
 ) -> anyhow::Result<PairTable> {
     let source = Distribution::parse(pair.0)?;
     let target = Distribution::parse(pair.1)?;
-    let floor = judge_floor(&target, protocol, args.seed ^ 0xf1_00)?;
+    let floor = judge_floor(
+        &target,
+        protocol,
+        derive_seed(args.seed, Stream::TableFloor),
+    )?;
     let mut results: Vec<RunResults> = runs
         .iter()
         .map(|run| RunResults {
@@ -232,7 +236,7 @@ pub fn run_pair(
         })
         .collect();
     for k in 0..args.seeds {
-        let seed = args.seed + k as u64;
+        let seed = derive_seed(args.seed, Stream::TrainingSeed(k));
         let mut trained: Vec<Arc<TrainedModel>> = Vec::new();
         for (index, run) in runs.iter().enumerate() {
             let mut config = run.config.clone();
@@ -263,7 +267,8 @@ pub fn run_pair(
                 results[index].teacher_seconds.push(teacher.log.seconds);
             }
             for (slot, &nfe) in run.nfes.iter().enumerate() {
-                let judgement = model.judge(protocol, Some(nfe), seed ^ 0x7ab1e)?;
+                let judgement =
+                    model.judge(protocol, Some(nfe), derive_seed(seed, Stream::TableJudging))?;
                 super::progress::note(format!(
                     "{what}: trained in {:.1} s; W2 {:.4} ± {:.4} at {} NFE (floor {:.4})",
                     model.log.seconds,

@@ -9,50 +9,33 @@ pub mod digits;
 pub mod picture;
 pub mod presets;
 mod rows;
+pub mod seeding;
 pub mod word;
 
 pub use density::DensityGrid;
 pub use picture::{PictureMass, PictureOptions};
 pub use presets::Preset;
+pub use seeding::{SeededRng, Stream, derive_seed, seeded_rng, stream_rng, target_rng};
 
 use crate::limits;
 use crate::{Point, PointCloud};
 use csv_rows::Rows;
-use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-/// The portable RNG used everywhere: the same seed gives the same points on every machine.
-pub type SeededRng = rand_chacha::ChaCha8Rng;
-
-/// A [`SeededRng`] from a `u64` seed.
-pub fn seeded_rng(seed: u64) -> SeededRng {
-    SeededRng::seed_from_u64(seed)
-}
-
-/// The ChaCha stream the target sample of a source/target pair is drawn from.
-const TARGET_STREAM: u64 = 1;
-
 /// The seeding rule of every flow entry point (`nsgf flow`, `nsgf gif --flow`, the app): the
-/// source sample is drawn from [`seeded_rng`]`(seed)`, the target sample from the same seed on
-/// ChaCha stream 1. The same source, target, `n` and seed give the same two clouds everywhere,
-/// and changing the target never moves the source.
+/// source sample is drawn from [`Stream::Source`] (ChaCha stream 0 of `seed`), the target
+/// sample from [`Stream::Target`] (the same seed on ChaCha stream 1). The same source, target,
+/// `n` and seed give the same two clouds everywhere, and changing the target never moves the
+/// source.
 pub fn sample_source_and_target(
     source: &Distribution,
     target: &Distribution,
     n: usize,
     seed: u64,
 ) -> Result<(Vec<Point>, Vec<Point>), DataError> {
-    let source_points = source.sample(n, &mut seeded_rng(seed))?;
-    let target_points = target.sample(n, &mut target_rng(seed))?;
+    let source_points = source.sample(n, &mut stream_rng(seed, Stream::Source))?;
+    let target_points = target.sample(n, &mut stream_rng(seed, Stream::Target))?;
     Ok((source_points, target_points))
-}
-
-/// The RNG of the target sample under the seeding rule of [`sample_source_and_target`] (also
-/// the target drawn under a learned flow in `nsgf gif --model`).
-pub fn target_rng(seed: u64) -> SeededRng {
-    let mut rng = seeded_rng(seed);
-    rng.set_stream(TARGET_STREAM);
-    rng
 }
 
 /// Errors of reading or sampling a distribution; every message names the file, line or value.

@@ -4,7 +4,7 @@
 //! (memorised samples sit much nearer).
 
 use super::{ModelError, TrainedModel};
-use crate::data::seeded_rng;
+use crate::data::{Stream, stream_rng};
 use crate::metrics;
 use web_time::Instant;
 
@@ -38,7 +38,7 @@ impl TrainedModel {
         let started = Instant::now();
         let samples = self.sample_cloud(n, nfe, seed)?;
         let seconds = started.elapsed().as_secs_f64();
-        let mut rng = seeded_rng(seed ^ 0x51de);
+        let mut rng = stream_rng(seed, Stream::HeldOut);
         let (held_out, floor) = metrics::held_out_and_floor(&self.target, n, &mut rng)?;
         let w2 = metrics::cloud_exact_w2(&samples, &held_out)?;
         let (nearest_median, held_out_nearest_median) = match self.target.training_points() {

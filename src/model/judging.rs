@@ -7,7 +7,7 @@
 
 use super::{ModelError, TrainedModel};
 use crate::PointCloud;
-use crate::data::{Distribution, seeded_rng};
+use crate::data::{Distribution, Stream, derive_seed, stream_rng};
 use crate::metrics::{self, Estimate};
 use crate::ot::{Precision, SinkhornParams, cloud_divergence};
 
@@ -144,11 +144,6 @@ pub struct Floor {
     pub sinkhorn: Option<Estimate>,
 }
 
-/// The seed of draw `draw` of a judgement seeded by `seed` (the draws' streams never meet).
-fn draw_seed(seed: u64, draw: usize) -> u64 {
-    seed.wrapping_add((draw as u64).wrapping_mul(0x9e37_79b9))
-}
-
 impl TrainedModel {
     /// Judges the model at `nfe` (default: the model's) under `protocol`, its draws seeded from
     /// `seed`: W2 from [`TrainedModel::evaluate_held_out`] per draw, S_ε per draw on
@@ -161,7 +156,13 @@ impl TrainedModel {
     ) -> Result<Judgement, ModelError> {
         protocol.validate()?;
         let draws = (0..protocol.draws)
-            .map(|draw| self.evaluate_held_out(protocol.samples, nfe, draw_seed(seed, draw)))
+            .map(|draw| {
+                self.evaluate_held_out(
+                    protocol.samples,
+                    nfe,
+                    derive_seed(seed, Stream::JudgingDraw(draw)),
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let of = |pick: fn(&super::HeldOutEvaluation) -> f64| {
             Estimate::of(&draws.iter().map(pick).collect::<Vec<_>>())
@@ -189,9 +190,10 @@ impl TrainedModel {
         let n = metric.samples_for(&self.target);
         let values = (0..metric.draws)
             .map(|draw| {
-                let seed = draw_seed(seed ^ 0x5e_d1f, draw);
+                let seed = derive_seed(seed, Stream::SinkhornDraw(draw));
                 let samples = self.sample_cloud(n, nfe, seed)?;
-                let target = self.target.held_out(n, &mut seeded_rng(seed ^ 0x7a_26e7))?;
+                let mut rng = stream_rng(seed, Stream::SinkhornDrawTarget);
+                let target = self.target.held_out(n, &mut rng)?;
                 divergence(&samples, &target, metric)
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -208,7 +210,7 @@ pub fn judge_floor(
     protocol.validate()?;
     let w2 = (0..protocol.draws)
         .map(|draw| {
-            let mut rng = seeded_rng(draw_seed(seed, draw) ^ 0x000f_1004);
+            let mut rng = stream_rng(seed, Stream::FloorDraw(draw));
             Ok(metrics::held_out_and_floor(target, protocol.samples, &mut rng)?.1)
         })
         .collect::<Result<Vec<_>, ModelError>>()?;
@@ -217,7 +219,7 @@ pub fn judge_floor(
             let n = metric.samples_for(target);
             let values = (0..metric.draws)
                 .map(|draw| {
-                    let mut rng = seeded_rng(draw_seed(seed ^ 0x5e_d1f, draw) ^ 0x000f_1005);
+                    let mut rng = stream_rng(seed, Stream::FloorSinkhornDraw(draw));
                     let (first, second) = metrics::two_held_out_samples(target, n, &mut rng)?;
                     divergence(&first, &second, metric)
                 })

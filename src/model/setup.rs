@@ -6,7 +6,7 @@ use super::{
     FORMAT_VERSION, Guide, ModelError, Networks, TrainConfig, TrainProgress, TrainedModel,
     TrainingLog, W2Checkpoint,
 };
-use crate::data::{Distribution, seeded_rng};
+use crate::data::{Distribution, Stream, derive_seed, stream_rng};
 use crate::metrics;
 use crate::nn::MlpConfig;
 use crate::ot::{CloudKernels, CpuCloudKernels, Precision};
@@ -133,7 +133,7 @@ impl TrainingRun {
             log: TrainingLog::default(),
             ..self.model(networks)
         };
-        let seed = self.config.seed ^ 0x5eed_c4ec_0000 ^ self.units_done as u64;
+        let seed = derive_seed(self.config.seed, Stream::Checkpoint(self.units_done));
         if self.target.dim() != 2 {
             let n = self
                 .target
@@ -142,7 +142,7 @@ impl TrainingRun {
                     most.min(self.config.eval_samples)
                 });
             let samples = model.sample_cloud(n, None, seed)?;
-            let mut rng = seeded_rng(seed.wrapping_add(1));
+            let mut rng = stream_rng(seed, Stream::CheckpointTarget);
             let (held_out, floor) = metrics::held_out_and_floor(&self.target, n, &mut rng)?;
             let w2 = metrics::cloud_exact_w2(&samples, &held_out)?;
             self.log.w2.push(W2Checkpoint {
@@ -154,7 +154,7 @@ impl TrainingRun {
         }
         let n = self.config.eval_samples;
         let samples = model.sample(n, None, seed)?;
-        let mut rng = seeded_rng(seed.wrapping_add(1));
+        let mut rng = stream_rng(seed, Stream::CheckpointTarget);
         let target_samples = self.target.sample(n, &mut rng)?;
         let w2 = metrics::exact_w2(&samples, &target_samples)?;
         let floor = match self.noise_floor {

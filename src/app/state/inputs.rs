@@ -1,7 +1,7 @@
 //! The inputs of the particle flow: source, target, particle count, seed and the flow's
 //! parameters, with their own [`InputCommand`]s.
 
-use crate::data::Preset;
+use crate::data::{Preset, Stream, derive_seed};
 use crate::flow::{FlowConfig, FlowSolver};
 use crate::model::{Method, TrainConfig};
 use crate::ot::SinkhornParams;
@@ -121,7 +121,7 @@ impl FlowSettings {
             InputCommand::SetParticles(n) => self.particles = n.clamp(1, MAX_PARTICLES),
             InputCommand::SetSeed(seed) => self.seed = seed,
             InputCommand::NewSamples => {
-                self.seed = self.seed.wrapping_add(1);
+                self.seed = derive_seed(self.seed, Stream::NextSamples);
                 return InputChange::Samples;
             }
             InputCommand::SetFlowConfig(config) => self.flow = config,

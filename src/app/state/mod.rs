@@ -56,8 +56,6 @@ use view::ViewSettings;
 pub const DRAWN_LABEL: &str = "drawn";
 /// Cells per side of the quiver grid.
 pub const GRID_CELLS: usize = 32;
-/// Seed offset of the fresh target sample that readouts compare against.
-const READOUT_SEED_OFFSET: u64 = 0x5eed;
 
 /// The whole state of the app.
 pub struct AppState {

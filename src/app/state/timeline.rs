@@ -1,11 +1,12 @@
 //! The frames on the timeline: which runs are shown, the frame each shows at the cursor, their supply, readouts and the extent.
 
+use super::AppState;
 use super::readouts::FrameReadouts;
 use super::view::FlowView;
-use super::{AppState, READOUT_SEED_OFFSET};
 use crate::app::jobs::{Extent, MetricsKey, Request, Run, ShownFlow};
 use crate::app::playback::FrameSupply;
 use crate::app::time_sync::nearest_frame;
+use crate::data::{Stream, derive_seed};
 use crate::flow::Frame;
 use std::sync::Arc;
 
@@ -202,7 +203,7 @@ impl AppState {
                 particles,
                 self.target_distribution(),
                 self.settings.flow.sinkhorn,
-                self.settings.seed.wrapping_add(READOUT_SEED_OFFSET),
+                derive_seed(self.settings.seed, Stream::Readout),
             );
             if let Some(request) = request {
                 self.requests.push(Request::Metrics(request));

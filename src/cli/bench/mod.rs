@@ -13,7 +13,7 @@ pub mod wide;
 
 use super::velocity::PrecisionArg;
 use crate::Point;
-use crate::data::{Preset, seeded_rng};
+use crate::data::{Preset, Stream, stream_rng};
 use crate::flow::FlowConfig;
 use crate::gpu::{BackendChoice, GpuBackend, select_backend};
 use crate::ot::cpu::CpuBackend;
@@ -184,8 +184,8 @@ fn flow_config(steps: usize, blur: f64) -> FlowConfig {
 
 /// Gaussian source and moons target clouds of `n` points each.
 fn clouds(n: usize, seed: u64) -> (Vec<Point>, Vec<Point>) {
-    let source = Preset::Gaussian.sample(n, &mut seeded_rng(seed));
-    let target = Preset::Moons.sample(n, &mut seeded_rng(seed.wrapping_add(1)));
+    let source = Preset::Gaussian.sample(n, &mut stream_rng(seed, Stream::Source));
+    let target = Preset::Moons.sample(n, &mut stream_rng(seed, Stream::BenchTarget));
     (source, target)
 }
 

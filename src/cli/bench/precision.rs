@@ -2,7 +2,7 @@
 //! one as diameter²/ε grows, which is where [`crate::ot::F32_MAX_DIAMETER2_OVER_EPS`] comes from.
 
 use crate::Point;
-use crate::data::{Preset, seeded_rng};
+use crate::data::{Preset, Stream, stream_rng};
 use crate::ot::{OtError, Precision, SinkhornParams, flow_velocity, max_diameter};
 
 /// The f32 error at one diameter²/ε.
@@ -71,9 +71,8 @@ pub fn bench_precision(n: usize, seed: u64, scaling: f64) -> anyhow::Result<()> 
     println!();
     let mut columns = Vec::new();
     for (index, (source, target)) in pairs.iter().enumerate() {
-        let stream = seed.wrapping_add(2 * index as u64);
-        let x = source.sample(n, &mut seeded_rng(stream));
-        let y = target.sample(n, &mut seeded_rng(stream + 1));
+        let x = source.sample(n, &mut stream_rng(seed, Stream::PrecisionSource(index)));
+        let y = target.sample(n, &mut stream_rng(seed, Stream::PrecisionTarget(index)));
         columns.push(f32_error_against_ratio(&x, &y, &ratios, scaling)?);
     }
     for (row, ratio) in ratios.iter().enumerate() {
