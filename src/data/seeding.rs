@@ -46,7 +46,7 @@ const TARGET_STREAM_WORD: u64 = 1;
 /// Streams of the form `seed + j` (Source, `JudgingDraw(0)`, `TrainingSeed(j)`,
 /// `SeedModelJudging(j - 1)`, `NextSamples`, `CheckpointTarget`, `BenchTarget`,
 /// `PrecisionSource(j / 2)`, `PrecisionTarget((j - 1) / 2)`) are the same generator when their
-/// `j` meets; no two of them are drawn side by side under one seed.
+/// `j` meets (kept so that the values stay; they serve different commands or models).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stream {
     /// The source sample of a flow (`data::sample_source_and_target`: `nsgf flow`,
