@@ -54,20 +54,27 @@ fn shapes_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
             commands.push(FileCommand::LoadPicture.into());
         }
         let mut options = state.shapes().options();
-        // A short slider keeps the row within the side panel.
-        ui.spacing_mut().slider_width = 70.0;
-        let inverted = ui
+        if ui
             .checkbox(&mut options.invert, "invert")
             .on_hover_text("Mass from light (or transparent) pixels instead of dark (or opaque)")
-            .changed();
-        let thresholded = ui
-            .add(Slider::new(&mut options.threshold, 0.0..=0.95).text("threshold"))
-            .on_hover_text("Pixels of density at or below this count as empty")
-            .changed();
-        if inverted || thresholded {
+            .changed()
+        {
             commands.push(ShapeCommand::SetPictureOptions(options).into());
         }
     });
+    ui.end_row();
+
+    // The threshold on a row of its own keeps the side panel as narrow as the other rows.
+    let threshold_label = ui.label("Threshold");
+    let mut options = state.shapes().options();
+    if ui
+        .add(Slider::new(&mut options.threshold, 0.0..=0.95))
+        .on_hover_text("Pixels of density at or below this count as empty")
+        .labelled_by(threshold_label.id)
+        .changed()
+    {
+        commands.push(ShapeCommand::SetPictureOptions(options).into());
+    }
     ui.end_row();
 }
 
