@@ -1,7 +1,7 @@
 //! The particle plot(s): one plot per shown flow (two side by side in split view), each with a
 //! clear label of which flow it shows, its readouts, the overlays, and in draw mode the brush.
 
-use super::jobs::Run;
+use super::jobs::{Extent, Run};
 use super::plot_items::{ArrowField, PointCloud, Trails, rgb};
 use super::state::{AppState, Command, DrawCommand, FlowView, Readout};
 use super::timeline_ui::PHASE_COLOR;
@@ -112,6 +112,8 @@ fn readouts_line(state: &AppState, kind: Run) -> String {
     )
 }
 
+/// One flow's plot: its header, the square plot of its shown frame (or the d-dimensional view
+/// when the points are not planar), its caption, and in draw mode the brush.
 fn flow_plot_ui(
     ui: &mut Ui,
     state: &AppState,
@@ -124,13 +126,7 @@ fn flow_plot_ui(
         Run::Particle => PARTICLE_ACCENT,
         Run::Learned => LEARNED_ACCENT,
     };
-    // The plot's side, from the room before the two header lines take theirs (a long title
-    // must not widen the column).
-    let header = 2.0 * ui.text_style_height(&egui::TextStyle::Heading) + 8.0;
-    let side = ui
-        .available_width()
-        .min(ui.available_height() - header)
-        .max(64.0);
+    let side = plot_side(ui);
     plot_header_ui(ui, state, kind, accent);
 
     let frames = state.frames_of(kind);
@@ -147,20 +143,7 @@ fn flow_plot_ui(
     let draw_mode = state.drawing().mode();
     let extent = state.extent();
 
-    // A square plot at aspect 1 over the square extent shows exactly the box the quiver grid
-    // covers.
-    let plot = Plot::new(("flow_plot", kind == Run::Particle))
-        .width(side)
-        .height(side)
-        .data_aspect(1.0)
-        .allow_drag(!draw_mode)
-        .allow_boxed_zoom(!draw_mode)
-        .allow_double_click_reset(!draw_mode)
-        .show_background(true)
-        .link_axis(egui::Id::unique("flow_plots"), true)
-        .link_cursor(egui::Id::unique("flow_plots"), true)
-        .default_x_bounds(extent.min[0], extent.max[0])
-        .default_y_bounds(extent.min[1], extent.max[1]);
+    let plot = square_plot(kind, side, draw_mode, extent);
     let response = plot.show(ui, |plot_ui| {
         if refit {
             plot_ui.set_plot_bounds(PlotBounds::from_min_max(extent.min, extent.max));
@@ -198,6 +181,33 @@ fn flow_plot_ui(
     if draw_mode {
         draw_input(ui, &response, state, commands);
     }
+}
+
+/// The side of a flow's square plot: the room left once the two header lines above it take
+/// theirs (measured before they are laid out, so that a long title cannot widen the column).
+fn plot_side(ui: &Ui) -> f32 {
+    let header = 2.0 * ui.text_style_height(&egui::TextStyle::Heading) + 8.0;
+    ui.available_width()
+        .min(ui.available_height() - header)
+        .max(64.0)
+}
+
+/// The square plot of flow `kind`, `side` points wide, over `extent` at aspect 1 (so it shows
+/// exactly the box the quiver grid covers), its axes and cursor linked with the other flow's;
+/// in draw mode dragging and zooming are off (the pointer draws).
+fn square_plot(kind: Run, side: f32, draw_mode: bool, extent: Extent) -> Plot<'static> {
+    Plot::new(("flow_plot", kind == Run::Particle))
+        .width(side)
+        .height(side)
+        .data_aspect(1.0)
+        .allow_drag(!draw_mode)
+        .allow_boxed_zoom(!draw_mode)
+        .allow_double_click_reset(!draw_mode)
+        .show_background(true)
+        .link_axis(egui::Id::unique("flow_plots"), true)
+        .link_cursor(egui::Id::unique("flow_plots"), true)
+        .default_x_bounds(extent.min[0], extent.max[0])
+        .default_y_bounds(extent.min[1], extent.max[1])
 }
 
 /// The plot's title (which flow, a stale model) and its readouts line.

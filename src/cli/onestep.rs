@@ -111,20 +111,7 @@ const RUNS: [(&str, Method, OneStepMode, Option<usize>); 4] = [
 
 /// Trains and evaluates every run on every target.
 pub fn run_comparison(args: &OnestepArgs) -> anyhow::Result<Vec<Entry>> {
-    if args.n < 2 || args.repeats == 0 || args.targets.is_empty() {
-        anyhow::bail!(
-            "--n must be at least 2, --repeats at least 1 and --targets name one (got {}, {}, {})",
-            args.n,
-            args.repeats,
-            args.targets.len()
-        );
-    }
-    crate::limits::check(
-        "--n",
-        args.n,
-        crate::limits::MAX_W2_POINTS,
-        8 * args.n as u64,
-    )?;
+    check_args(args)?;
     if let Some(folder) = &args.models {
         std::fs::create_dir_all(folder)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", folder.display()))?;
@@ -140,41 +127,14 @@ pub fn run_comparison(args: &OnestepArgs) -> anyhow::Result<Vec<Entry>> {
     for (index, (name, target)) in targets.iter().enumerate() {
         let mut trained: Vec<Arc<TrainedModel>> = Vec::new();
         for (label, method, mode, guide) in RUNS {
-            let mut config = TrainConfig::defaults_for(method);
-            config.seed = args.seed;
-            config.onestep_mode = mode;
-            let iterations = match method {
-                Method::OneStep => args.iterations,
-                _ => args.teacher_iterations,
-            };
-            if let Some(iterations) = iterations {
-                config.iterations = iterations;
-            }
+            let config = run_config(args, method, mode);
             let guide = guide.map(|k| Arc::clone(&trained[k]));
             let what = format!("{}/{} {name}: {label}", index + 1, targets.len());
-            let bar = super::progress::bar(1000, &what);
-            let mut report = |progress: &TrainProgress| {
-                bar.set_position((progress.fraction_done * 1000.0).round() as u64);
-            };
-            let model = TrainedModel::train_guided(
-                &config,
-                &source,
-                target,
-                guide.clone(),
-                &cancel,
-                &mut report,
-            );
-            bar.finish_and_clear();
-            let model = model?;
+            let model = train_with_bar(&config, &source, target, guide.clone(), &cancel, &what)?;
             if let Some(folder) = &args.models {
-                let slug = label
-                    .split(|c: char| !c.is_ascii_alphanumeric())
-                    .filter(|part| !part.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("-");
                 let file = Distribution::parse(name)
                     .map_or_else(|_| format!("target{index}"), |t| t.label());
-                model.save(&folder.join(format!("{file}-{slug}.json")))?;
+                model.save(&folder.join(format!("{file}-{}.json", slug(label))))?;
             }
             let evaluation = evaluate(&model, args.n, args.seed, args.repeats)?;
             let guide_seconds = guide.as_deref().map_or(0.0, |g| {
@@ -195,6 +155,71 @@ pub fn run_comparison(args: &OnestepArgs) -> anyhow::Result<Vec<Entry>> {
         }
     }
     Ok(entries)
+}
+
+/// Fails, naming the values, unless `--n` is at least 2 (and within the exact W2's size
+/// limit), `--repeats` at least 1 and `--targets` names one.
+fn check_args(args: &OnestepArgs) -> anyhow::Result<()> {
+    if args.n < 2 || args.repeats == 0 || args.targets.is_empty() {
+        anyhow::bail!(
+            "--n must be at least 2, --repeats at least 1 and --targets name one (got {}, {}, {})",
+            args.n,
+            args.repeats,
+            args.targets.len()
+        );
+    }
+    crate::limits::check(
+        "--n",
+        args.n,
+        crate::limits::MAX_W2_POINTS,
+        8 * args.n as u64,
+    )?;
+    Ok(())
+}
+
+/// The training configuration of one run: `method`'s defaults in `mode` at the comparison's
+/// seed, with `--iterations` (one-step runs) or `--teacher-iterations` (the others) where given.
+fn run_config(args: &OnestepArgs, method: Method, mode: OneStepMode) -> TrainConfig {
+    let mut config = TrainConfig::defaults_for(method);
+    config.seed = args.seed;
+    config.onestep_mode = mode;
+    let iterations = match method {
+        Method::OneStep => args.iterations,
+        _ => args.teacher_iterations,
+    };
+    if let Some(iterations) = iterations {
+        config.iterations = iterations;
+    }
+    config
+}
+
+/// Trains one run (guided by `guide` where it learns from an earlier one) behind a progress bar
+/// labelled `what`, cleared when training ends.
+fn train_with_bar(
+    config: &TrainConfig,
+    source: &Distribution,
+    target: &Distribution,
+    guide: Option<Arc<TrainedModel>>,
+    cancel: &AtomicBool,
+    what: &str,
+) -> anyhow::Result<TrainedModel> {
+    let bar = super::progress::bar(1000, what);
+    let mut report = |progress: &TrainProgress| {
+        bar.set_position((progress.fraction_done * 1000.0).round() as u64);
+    };
+    let model = TrainedModel::train_guided(config, source, target, guide, cancel, &mut report);
+    bar.finish_and_clear();
+    Ok(model?)
+}
+
+/// A run's label as a file-name part: its ASCII letters and digits, the runs of anything else
+/// turned into one hyphen ("one-step, distilled" → "one-step-distilled").
+fn slug(label: &str) -> String {
+    label
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The comparison as a Markdown table.

@@ -48,79 +48,17 @@ pub struct PairTable {
 pub fn markdown(table: &PairTable, protocol: &Protocol) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### {} → {}\n", table.pair.0, table.pair.1);
-    let reference = table
-        .rows
-        .iter()
-        .find(|r| r.method == Method::OtCfm && r.nfe == 100)
-        .map(|r| r.w2);
-    let wide = table.rows.iter().any(|r| r.nearest_median.is_finite());
-    let mut header = vec![
-        "method",
-        "NFE",
-        "training",
-        "W2",
-        "seed sd",
-        "floor",
-        "W2 / floor",
-    ];
-    let sinkhorn_header = protocol
-        .sinkhorn
-        .map(|m| format!("S_ε (ε = {})", super::eval::format_eps(m.eps())));
-    if let Some(h) = &sinkhorn_header {
-        header.push(h);
-    }
-    if wide {
-        header.push("nearest training point (median)");
-    }
-    if reference.is_some() {
-        header.push("vs OT-CFM at 100 NFE");
-    }
-    header.push("paper's W2");
+    let columns = OptionalColumns::of(table, protocol);
+    let header = columns.header();
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
     for row in &table.rows {
-        let training = match (row.train_seconds, row.teacher_seconds) {
-            (None, _) => "(same model)".to_string(),
-            (Some(own), None) => format!("{own:.1} s"),
-            (Some(own), Some(teacher)) => format!("{own:.1} s + teacher {teacher:.1} s"),
-        };
-        let mut cells = vec![
-            row.label.clone(),
-            row.nfe.to_string(),
-            training,
-            format!("{:.3}", row.w2),
-            // One seed has no seed-to-seed spread.
-            if table.seeds > 1 {
-                format!("{:.3}", row.w2.spread)
-            } else {
-                "–".into()
-            },
-            format!("{:.3}", table.floor.w2),
-            format!("{:.2}", row.w2.mean / table.floor.w2.mean),
-        ];
-        if sinkhorn_header.is_some() {
-            cells.push(row.sinkhorn.map_or("–".into(), |s| format!("{s:.4}")));
-        }
-        if wide {
-            cells.push(format!("{:.2}", row.nearest_median));
-        }
-        if let Some(reference) = &reference {
-            cells.push(if row.method == Method::OtCfm && row.nfe == 100 {
-                "(reference)".into()
-            } else {
-                compare(&row.w2, reference).to_string()
-            });
-        }
-        cells.push(
-            row.paper
-                .map_or(String::new(), |p| format!("{p:.3} (paper)")),
-        );
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
+        let _ = writeln!(out, "| {} |", columns.row_cells(table, row).join(" | "));
     }
     if let Some(floor) = table.floor.sinkhorn {
         let _ = writeln!(out, "\nS_ε floor (two target samples): {floor:.4}");
     }
-    if wide {
+    if columns.nearest {
         let held_out = table
             .rows
             .first()
@@ -132,6 +70,104 @@ pub fn markdown(table: &PairTable, protocol: &Protocol) -> String {
     }
     out.push('\n');
     out
+}
+
+/// The columns a table has beyond the fixed ones, decided once for all its rows.
+struct OptionalColumns {
+    /// The S_ε column's header, when the protocol measures S_ε.
+    sinkhorn_header: Option<String>,
+    /// Whether the nearest-training-point column is there (some row has a finite median).
+    nearest: bool,
+    /// The W2 of OT-CFM at 100 NFE, the reference of the verdict column, when in the table.
+    reference: Option<Estimate>,
+}
+
+impl OptionalColumns {
+    /// The optional columns of `table` under `protocol`.
+    fn of(table: &PairTable, protocol: &Protocol) -> Self {
+        Self {
+            sinkhorn_header: protocol
+                .sinkhorn
+                .map(|m| format!("S_ε (ε = {})", super::eval::format_eps(m.eps()))),
+            nearest: table.rows.iter().any(|r| r.nearest_median.is_finite()),
+            reference: table.rows.iter().find(|r| is_reference(r)).map(|r| r.w2),
+        }
+    }
+
+    /// The header cells, fixed and optional, in the table's order.
+    fn header(&self) -> Vec<&str> {
+        let mut header = vec![
+            "method",
+            "NFE",
+            "training",
+            "W2",
+            "seed sd",
+            "floor",
+            "W2 / floor",
+        ];
+        if let Some(h) = &self.sinkhorn_header {
+            header.push(h);
+        }
+        if self.nearest {
+            header.push("nearest training point (median)");
+        }
+        if self.reference.is_some() {
+            header.push("vs OT-CFM at 100 NFE");
+        }
+        header.push("paper's W2");
+        header
+    }
+
+    /// The cells of `row` of `table`, in the order of [`OptionalColumns::header`].
+    fn row_cells(&self, table: &PairTable, row: &Row) -> Vec<String> {
+        let mut cells = vec![
+            row.label.clone(),
+            row.nfe.to_string(),
+            training_cell(row),
+            format!("{:.3}", row.w2),
+            // One seed has no seed-to-seed spread.
+            if table.seeds > 1 {
+                format!("{:.3}", row.w2.spread)
+            } else {
+                "–".into()
+            },
+            format!("{:.3}", table.floor.w2),
+            format!("{:.2}", row.w2.mean / table.floor.w2.mean),
+        ];
+        if self.sinkhorn_header.is_some() {
+            cells.push(row.sinkhorn.map_or("–".into(), |s| format!("{s:.4}")));
+        }
+        if self.nearest {
+            cells.push(format!("{:.2}", row.nearest_median));
+        }
+        if let Some(reference) = &self.reference {
+            cells.push(if is_reference(row) {
+                "(reference)".into()
+            } else {
+                compare(&row.w2, reference).to_string()
+            });
+        }
+        cells.push(
+            row.paper
+                .map_or(String::new(), |p| format!("{p:.3} (paper)")),
+        );
+        cells
+    }
+}
+
+/// Whether `row` is OT-CFM at 100 NFE, the row every other one is compared with.
+fn is_reference(row: &Row) -> bool {
+    row.method == Method::OtCfm && row.nfe == 100
+}
+
+/// The training column of `row`: its mean seconds, plus the teacher's for a distilled run, or
+/// "(same model)" for a further NFE of the row above's models.
+fn training_cell(row: &Row) -> String {
+    match (row.train_seconds, row.teacher_seconds) {
+        (None, _) => "(same model)".to_string(),
+        (Some(own), None) => format!("{own:.1} s"),
+        (Some(own), Some(teacher)) => format!("{own:.1} s + teacher {teacher:.1} s"),
+    }
 }
 
 /// The protocol in words, printed under the tables.

@@ -1,6 +1,11 @@
 //! [`GpuBackend`]: the Sinkhorn-flow velocity and the Sinkhorn divergence on a wgpu device, the
 //! same algorithm as the CPU backend (GeomLoss 0.3.1) in f32.
 
+mod pending;
+
+pub use pending::PendingVelocity;
+use pending::Submission;
+
 use super::buffers::{ReadBack, SolverBuffers};
 use super::context::{GpuContext, PendingRead};
 use super::kernels::{DEFAULT_ROWS_PER_WORKGROUP, SinkhornKernels, check_rows_per_workgroup};
@@ -307,51 +312,6 @@ impl GpuBackend {
         })
     }
 
-    /// The velocity and, per problem, the warm iterations run and whether they converged, from
-    /// the bytes `submission` read back.
-    fn finish_velocity(submission: &Submission, bytes: &[u8]) -> VelocityRun {
-        let Submission { n, m, .. } = *submission;
-        let floats: Vec<f32> = bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        let (to_target, rest) = floats.split_at(2 * n);
-        let (to_self, changes) = rest.split_at(2 * n);
-        let velocity = to_target
-            .chunks_exact(2)
-            .zip(to_self.chunks_exact(2))
-            .map(|(p, q)| {
-                [
-                    f64::from(p[0]) - f64::from(q[0]),
-                    f64::from(p[1]) - f64::from(q[1]),
-                ]
-            })
-            .collect();
-        // Warm problems: the iterations that ran are those up to the first converged one.
-        let mut warm = [None, None];
-        let mut iterations = submission.iterations;
-        let mut softmin_terms = submission.softmin_terms;
-        let max_warm = submission.max_warm;
-        for &(k, first) in &submission.warm_slots {
-            let slots = &changes[first..first + max_warm];
-            let ran = slots
-                .iter()
-                .position(|&c| f64::from(c) <= submission.threshold)
-                .map_or((max_warm, false), |i| (i + 1, true));
-            let per_iteration = if k == 0 { 2 * n * m } else { n * n } as u64;
-            softmin_terms += ran.0 as u64 * per_iteration;
-            iterations += ran.0;
-            warm[k] = Some(ran);
-        }
-        VelocityRun {
-            velocity,
-            iterations,
-            softmin_terms,
-            parities: submission.parities,
-            warm,
-        }
-    }
-
     /// Starts a velocity call (the same checks and algorithm as [`VelocityBackend::velocity`])
     /// and returns without waiting for the GPU: [`GpuBackend::poll_velocity`] collects the
     /// result. This is how the browser computes, where waiting would block the page. Until the
@@ -438,7 +398,7 @@ impl GpuBackend {
         else {
             return Ok(None);
         };
-        let mut run = Self::finish_velocity(&pending.submission, &bytes);
+        let mut run = pending.submission.finish(&bytes);
         if let Some(spent) = pending.spent {
             run.iterations += spent.0;
             run.softmin_terms += spent.1;
@@ -488,54 +448,6 @@ impl GpuBackend {
         check_finite_points(&velocity, "velocity", crate::ot::Precision::F32)?;
         Ok(Some(velocity))
     }
-}
-
-/// A velocity call submitted to the GPU whose result has not been collected yet
-/// ([`GpuBackend::start_velocity`], [`GpuBackend::poll_velocity`]).
-pub struct PendingVelocity {
-    /// The particles in the order the GPU solves them (sorted along a Hilbert curve when
-    /// truncated).
-    particles: Vec<Point>,
-    /// The target, in the same order as on the GPU.
-    target: Vec<Point>,
-    params: SinkhornParams,
-    /// The particles' sort order, when truncated.
-    order: Option<Vec<usize>>,
-    truncated: bool,
-    /// What is on the GPU now.
-    submission: Submission,
-    /// Iterations and softmin terms of a first submission that had to be redone.
-    spent: Option<(usize, u64)>,
-}
-
-/// One submitted velocity solve: its read-back and what is needed to read the result.
-struct Submission {
-    read: PendingRead,
-    n: usize,
-    m: usize,
-    /// Iterations of the cold problems.
-    iterations: usize,
-    /// Softmin terms of the recorded plan (warm iterations are counted as they ran).
-    softmin_terms: u64,
-    /// Parity of the final potentials, (x, y) then (x, x).
-    parities: [usize; 2],
-    /// Per warm problem: which one (0: (x, y), 1: (x, x)) and its first change slot.
-    warm_slots: Vec<(usize, usize)>,
-    /// The warm stopping threshold on the largest potential change.
-    threshold: f64,
-    /// The warm iterations recorded per problem.
-    max_warm: usize,
-}
-
-/// The result of one velocity submission.
-struct VelocityRun {
-    velocity: Vec<Point>,
-    iterations: usize,
-    softmin_terms: u64,
-    /// Parity of the final potentials, (x, y) then (x, x).
-    parities: [usize; 2],
-    /// Per problem: warm iterations run and whether they converged (None: cold).
-    warm: [Option<(usize, bool)>; 2],
 }
 
 /// The middle of the bounding box of `points` (non-empty).

@@ -2,8 +2,8 @@
 //!
 //! Files: `context.rs` (device, errors, read-back), `kernels.rs` (pipelines and the parameter
 //! block of `shaders/sinkhorn.wgsl`), `buffers.rs` (persistent buffers), `plan.rs` (a whole
-//! ε-schedule as one compute pass), `backend.rs` ([`GpuBackend`]), `fallback.rs` (GPU, then the
-//! CPU after a GPU failure).
+//! ε-schedule as one compute pass), `backend.rs` ([`GpuBackend`]; `backend/pending.rs`, a
+//! velocity in flight and its read-back), `fallback.rs` (GPU, then the CPU after a GPU failure).
 
 mod backend;
 mod buffers;

@@ -111,10 +111,26 @@ pub fn bench_flow_modes(
     dense_limit: usize,
 ) -> anyhow::Result<()> {
     let config = super::flow_config(steps, blur);
+    print_header(&config, restart);
+    for &n in sizes {
+        let (source, target) = super::clouds(n, seed);
+        let exact = exact_reference(n, &source, &target, config, dense_limit)?;
+        let diameter = max_diameter(&exact.end, &target);
+        for (name, mode, truncation) in rival_modes(n, restart, dense_limit) {
+            let run = run_mode(&source, &target, config, mode, truncation)?;
+            report(n, name, &run, Some(&exact), diameter);
+        }
+    }
+    Ok(())
+}
+
+/// The comparison's first line: the problem, the flow's settings and each mode's parameters.
+fn print_header(config: &FlowConfig, restart: f64) {
     println!(
-        "\nflow modes (cpu f32, gaussian → moons, {steps} Euler steps, eta {}, blur {}, \
+        "\nflow modes (cpu f32, gaussian → moons, {} Euler steps, eta {}, blur {}, \
          scaling {}, {} kernel, warm tail from {restart}·blur, multiscale to {}·blur on clusters \
          of ≤ {} points at most {}·√ε across):",
+        config.steps,
         config.eta,
         config.sinkhorn.blur,
         config.sinkhorn.scaling,
@@ -123,75 +139,89 @@ pub fn bench_flow_modes(
         crate::ot::MULTISCALE_CLUSTER,
         crate::ot::MULTISCALE_EXTENT,
     );
-    let tail = VelocityMode::WarmAnnealed { restart };
-    let converged = VelocityMode::Converged(crate::ot::ConvergedConfig::default());
-    for &n in sizes {
-        let (source, target) = super::clouds(n, seed);
-        let exact_truncated = run_mode(
-            &source,
-            &target,
+}
+
+/// Runs and reports the exact flows at size `n` and returns the reference the other modes are
+/// measured against: the dense flow up to `dense_limit` particles; above it the truncated one,
+/// timed as the dense one over its first 2 steps.
+fn exact_reference(
+    n: usize,
+    source: &[Point],
+    target: &[Point],
+    config: FlowConfig,
+    dense_limit: usize,
+) -> anyhow::Result<ModeRun> {
+    let exact_truncated = run_mode(
+        source,
+        target,
+        config,
+        VelocityMode::Annealed,
+        Truncation::On,
+    )?;
+    if n <= dense_limit {
+        let dense = run_mode(
+            source,
+            target,
             config,
             VelocityMode::Annealed,
-            Truncation::On,
+            Truncation::Off,
         )?;
-        let exact = if n <= dense_limit {
-            let dense = run_mode(
-                &source,
-                &target,
-                config,
-                VelocityMode::Annealed,
-                Truncation::Off,
-            )?;
-            let diameter = max_diameter(&dense.end, &target);
-            report(n, "exact, dense", &dense, None, diameter);
-            report(
-                n,
-                "exact, truncated",
-                &exact_truncated,
-                Some(&dense),
-                diameter,
-            );
-            dense
-        } else {
-            let short = FlowConfig { steps: 2, ..config };
-            let dense = run_mode(
-                &source,
-                &target,
-                short,
-                VelocityMode::Annealed,
-                Truncation::Off,
-            )?;
-            let diameter = max_diameter(&exact_truncated.end, &target);
-            report(n, "exact, dense (2 steps)", &dense, None, diameter);
-            report(n, "exact, truncated", &exact_truncated, None, diameter);
-            println!(
-                "  n = {n:>6} exact truncated/dense time ×{:.3} (the reference below)",
-                exact_truncated.seconds_per_step / dense.seconds_per_step
-            );
-            ModeRun {
-                seconds_per_step: dense.seconds_per_step,
-                ..exact_truncated
-            }
-        };
-        let diameter = max_diameter(&exact.end, &target);
-        let mut runs: Vec<(&str, VelocityMode, Truncation)> = Vec::new();
-        if n <= dense_limit {
-            runs.push(("warm tail, dense", tail, Truncation::Off));
-        }
-        runs.push(("warm tail, truncated", tail, Truncation::On));
-        runs.push((
-            "multiscale, truncated",
-            VelocityMode::multiscale(),
-            Truncation::On,
-        ));
-        if n <= dense_limit {
-            // It loses at every size measured; above the limit it would take minutes.
-            runs.push(("converged, truncated", converged, Truncation::On));
-        }
-        for (name, mode, truncation) in runs {
-            let run = run_mode(&source, &target, config, mode, truncation)?;
-            report(n, name, &run, Some(&exact), diameter);
-        }
+        let diameter = max_diameter(&dense.end, target);
+        report(n, "exact, dense", &dense, None, diameter);
+        report(
+            n,
+            "exact, truncated",
+            &exact_truncated,
+            Some(&dense),
+            diameter,
+        );
+        return Ok(dense);
     }
-    Ok(())
+    let short = FlowConfig { steps: 2, ..config };
+    let dense = run_mode(
+        source,
+        target,
+        short,
+        VelocityMode::Annealed,
+        Truncation::Off,
+    )?;
+    let diameter = max_diameter(&exact_truncated.end, target);
+    report(n, "exact, dense (2 steps)", &dense, None, diameter);
+    report(n, "exact, truncated", &exact_truncated, None, diameter);
+    println!(
+        "  n = {n:>6} exact truncated/dense time ×{:.3} (the reference below)",
+        exact_truncated.seconds_per_step / dense.seconds_per_step
+    );
+    Ok(ModeRun {
+        seconds_per_step: dense.seconds_per_step,
+        ..exact_truncated
+    })
+}
+
+/// The modes compared with the exact flow at size `n`, each with its name and kernels: the
+/// warm annealing tail from `restart`·blur (truncated, and dense up to `dense_limit`
+/// particles), the multiscale mode (truncated) and, up to `dense_limit`, the converged mode
+/// (truncated).
+fn rival_modes(
+    n: usize,
+    restart: f64,
+    dense_limit: usize,
+) -> Vec<(&'static str, VelocityMode, Truncation)> {
+    let tail = VelocityMode::WarmAnnealed { restart };
+    let converged = VelocityMode::Converged(crate::ot::ConvergedConfig::default());
+    let mut runs = Vec::new();
+    if n <= dense_limit {
+        runs.push(("warm tail, dense", tail, Truncation::Off));
+    }
+    runs.push(("warm tail, truncated", tail, Truncation::On));
+    runs.push((
+        "multiscale, truncated",
+        VelocityMode::multiscale(),
+        Truncation::On,
+    ));
+    if n <= dense_limit {
+        // It loses at every size measured; above the limit it would take minutes.
+        runs.push(("converged, truncated", converged, Truncation::On));
+    }
+    runs
 }
