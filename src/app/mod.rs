@@ -14,32 +14,32 @@
 #[cfg(not(target_arch = "wasm32"))]
 use eframe::egui;
 pub mod app_ui;
-pub mod compute_context;
-pub mod controls_ui;
-pub mod dialog_purpose;
+pub(crate) mod compute_context;
+pub(crate) mod controls_ui;
+pub(crate) mod dialog_purpose;
 pub mod drawing;
 pub mod field;
-pub mod file_dialog_ui;
-pub mod fonts;
+pub(crate) mod file_dialog_ui;
+pub(crate) mod fonts;
 pub mod jobs;
-pub mod meanfield_ui;
+pub(crate) mod meanfield_ui;
 pub mod platform;
-pub mod playback;
-pub mod plot_items;
-pub mod plot_view_ui;
-pub mod polled_gpu;
+pub(crate) mod playback;
+pub(crate) mod plot_items;
+pub(crate) mod plot_view_ui;
+pub(crate) mod polled_gpu;
 pub mod shortcuts_ui;
 pub mod state;
-pub mod time_sync;
-pub mod timeline_ui;
-pub mod training_ui;
+pub(crate) mod time_sync;
+pub(crate) mod timeline_ui;
+pub(crate) mod training_ui;
 pub mod view_options;
-pub mod wide_view_ui;
-pub mod widgets;
+pub(crate) mod wide_view_ui;
+pub(crate) mod widgets;
 pub mod workers;
 
 pub use app_ui::NsgfApp;
-pub use state::{AppState, Command, FlowSettings};
+pub(crate) use state::FlowSettings;
 
 /// The window title.
 pub const TITLE: &str = "NSGF playground: Sinkhorn flows on 2D point clouds";
@@ -74,7 +74,7 @@ impl StartupOptions {
 /// Which file dialog the app starts with: `NSGF_FILE_DIALOG=in-app|native` decides; else the
 /// in-app one on Linux without a D-Bus session (where no xdg portal can answer), the native
 /// one otherwise. A native dialog that gives up at once switches to the in-app one too.
-pub fn startup_dialog_kind() -> state::DialogKind {
+pub(crate) fn startup_dialog_kind() -> state::DialogKind {
     match std::env::var("NSGF_FILE_DIALOG").ok().as_deref() {
         Some("in-app") => return state::DialogKind::InApp,
         Some("native") => return state::DialogKind::Native,
@@ -115,7 +115,7 @@ pub struct WindowError {
 /// Opens the desktop app window, on `scene` (read from its path) when given, started as
 /// `startup` asks.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn run_native(
+pub(crate) fn run_native(
     scene: Option<(crate::scene::Scene, std::path::PathBuf)>,
     startup: &StartupOptions,
 ) -> Result<(), WindowError> {

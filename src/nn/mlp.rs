@@ -145,11 +145,6 @@ impl Gradients {
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
         &mut self.values
     }
-
-    /// The Euclidean norm of the whole gradient.
-    pub fn norm(&self) -> f32 {
-        self.values.iter().map(|g| g * g).sum::<f32>().sqrt()
-    }
 }
 
 /// What the training forward pass keeps for the backward pass.

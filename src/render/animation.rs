@@ -230,12 +230,12 @@ impl AnimationRenderer {
     }
 
     /// The drawing style.
-    pub fn style(&self) -> &FrameStyle {
+    pub(crate) fn style(&self) -> &FrameStyle {
         &self.style
     }
 
     /// Number of frames.
-    pub fn frame_count(&self) -> usize {
+    pub(crate) fn frame_count(&self) -> usize {
         self.animation.frame_count()
     }
 
@@ -248,7 +248,7 @@ impl AnimationRenderer {
 
     /// Calls `draw` with the description of frame `index` that [`AnimationRenderer::render`]
     /// draws (the SVG figure writes the same one).
-    pub fn with_scene<R>(
+    pub(crate) fn with_scene<R>(
         &self,
         index: usize,
         draw: impl FnOnce(&FrameScene<'_>) -> R,

@@ -8,17 +8,17 @@
 //! - [`gif_export`]: parallel, chunked, palette-stable GIF encoding into a temp file + rename,
 //!   one chunk per [`GifExporter::step`].
 
-pub mod animation;
+pub(crate) mod animation;
 pub mod colors;
-pub mod figure;
-pub mod gif_export;
+pub(crate) mod figure;
+pub(crate) mod gif_export;
 pub mod image_grid;
 pub mod palette;
 pub mod pca;
-pub mod raster;
-pub mod scene;
+pub(crate) mod raster;
+pub(crate) mod scene;
 pub mod text;
-pub mod viewport;
+pub(crate) mod viewport;
 
 pub use animation::{Animation, AnimationRenderer, DEFAULT_MARGIN, LookOptions};
 pub use colors::colors_by_start;
