@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Writes `destination` through a [`TemporaryFile`]: `write` fills it, then it is synced and
+/// Writes `destination` through a `TemporaryFile`: `write` fills it, then it is synced and
 /// renamed into place. Returns the file size. On any error nothing is left behind and an
 /// existing `destination` keeps its contents.
 pub fn write_atomically(

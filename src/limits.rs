@@ -3,18 +3,18 @@
 //! memory it would need, never an allocation failure.
 //!
 //! The limits (and why):
-//! - points in one cloud (`--n`, `--particles`, a CSV file's points): [`MAX_POINTS`], 16 M
+//! - points in one cloud (`--n`, `--particles`, a CSV file's points): `MAX_POINTS`, 16 M
 //!   points, about 1 GiB of coordinates, kernels and velocities at 64 bytes a point;
-//! - points of an exact W2 (`nsgf eval --n`, checkpoints): [`MAX_W2_POINTS`], its dense cost
+//! - points of an exact W2 (`nsgf eval --n`, checkpoints): `MAX_W2_POINTS`, its dense cost
 //!   matrix is n² × 8 bytes (20 000 points: 3.2 GB);
-//! - network width [`MAX_WIDTH`] and depth [`MAX_LAYERS`]: the weights and Adam's moments take
+//! - network width `MAX_WIDTH` and depth `MAX_LAYERS`: the weights and Adam's moments take
 //!   width² × layers × 12 bytes (4096 × 64 layers: 12.9 GB);
-//! - Euler steps, NFE and training iterations: [`MAX_STEPS`], bounded by time, not memory;
-//! - the trajectory pool: [`MAX_POOL_TRIPLES`] triples (pool × particles × steps, 40 bytes each);
-//! - a learned trajectory kept whole (the app, `nsgf gif`): n × NFE ≤ [`MAX_FRAME_POINTS`];
-//! - a GIF: frames × pixels ≤ [`MAX_GIF_PIXELS`] (the file, at about a byte a pixel);
-//! - a coordinate: [`MAX_COORDINATE_F64`] (f64 kernels, CSV files, scenes) and
-//!   [`MAX_COORDINATE_F32`] (f32 kernels), where squared distances stay finite.
+//! - Euler steps, NFE and training iterations: `MAX_STEPS`, bounded by time, not memory;
+//! - the trajectory pool: `MAX_POOL_TRIPLES` triples (pool × particles × steps, 40 bytes each);
+//! - a learned trajectory kept whole (the app, `nsgf gif`): n × NFE ≤ `MAX_FRAME_POINTS`;
+//! - a GIF: frames × pixels ≤ `MAX_GIF_PIXELS` (the file, at about a byte a pixel);
+//! - a coordinate: `MAX_COORDINATE_F64` (f64 kernels, CSV files, scenes) and
+//!   `MAX_COORDINATE_F32` (f32 kernels), where squared distances stay finite.
 
 /// The most points in one cloud.
 pub(crate) const MAX_POINTS: usize = 1 << 24;

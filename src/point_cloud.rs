@@ -40,7 +40,7 @@ impl PointCloud {
     }
 
     /// Whether the cloud holds no point.
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.coords.is_empty()
     }
 

@@ -65,7 +65,7 @@ pub struct SharedDevice {
 ///
 /// Where the jobs are stepped on the UI thread (the browser), nothing may wait for the GPU or
 /// hold the thread for a whole solve: the particle flow then polls the GPU, or steps the CPU a
-/// few Sinkhorn iterations a frame ([`ComputeContext::ui_thread_velocity`]), while the calls
+/// few Sinkhorn iterations a frame (`ComputeContext::ui_thread_velocity`), while the calls
 /// that return at once (readouts, learned flows) use the CPU.
 pub struct ComputeContext {
     device: Option<SharedDevice>,
@@ -288,7 +288,7 @@ struct StepTimes {
 }
 
 /// Where a flow's velocity stands when jobs run on the UI thread
-/// ([`ComputeContext::ui_thread_velocity`]).
+/// (`ComputeContext::ui_thread_velocity`).
 #[derive(Debug)]
 pub enum UiVelocity {
     /// Computed.

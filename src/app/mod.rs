@@ -3,13 +3,13 @@
 //!
 //! Layout of the module:
 //! - plain state, tested without a window: [`state`] (the [`state::AppState`] and its
-//!   [`state::Command`]s), [`playback`], [`drawing`], [`jobs`] (requests and worker results),
-//!   [`field`] (the quiver's empirical field), [`time_sync`] (pairing two flows' frames by t),
+//!   [`state::Command`]s), `playback`, [`drawing`], [`jobs`] (requests and worker results),
+//!   [`field`] (the quiver's empirical field), `time_sync` (pairing two flows' frames by t),
 //!   [`view_options`];
 //! - [`workers`]: the app's jobs and the named worker threads that step them off the UI thread,
 //!   all compute on one velocity backend on eframe's own wgpu device;
 //! - egui code that only draws state and turns input into commands: [`app_ui`] (the eframe shell),
-//!   [`plot_view_ui`], [`plot_items`], [`controls_ui`], [`timeline_ui`], [`training_ui`].
+//!   `plot_view_ui`, `plot_items`, `controls_ui`, `timeline_ui`, `training_ui`.
 
 #[cfg(not(target_arch = "wasm32"))]
 use eframe::egui;

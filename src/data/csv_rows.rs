@@ -49,7 +49,7 @@ pub(crate) fn is_wide_text(text: &str) -> bool {
         })
 }
 
-/// Reads `path` ([`parse_table`] names it in errors).
+/// Reads `path` (`parse_table` names it in errors).
 pub fn read_table(path: &Path) -> Result<Table, DataError> {
     let text = std::fs::read_to_string(path).map_err(|source| DataError::Unreadable {
         path: path.display().to_string(),
@@ -141,7 +141,7 @@ pub fn write_point(out: &mut impl std::io::Write, point: &[f64]) -> std::io::Res
     out.write_all(b"\n")
 }
 
-/// Reads a CSV file of points of any width as a cloud ([`parse_table`]; a `label` column, as
+/// Reads a CSV file of points of any width as a cloud (`parse_table`; a `label` column, as
 /// in the digits files, is dropped).
 pub fn read_cloud(path: &Path) -> Result<PointCloud, DataError> {
     Ok(table_cloud(read_table(path)?))

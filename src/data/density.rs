@@ -14,7 +14,7 @@ pub(crate) const DATA_BOX_HALF_SIDE: f64 = 4.0;
 pub(crate) const MAX_GRID_SIDE: u32 = 256;
 
 /// Non-negative masses on `width × height` cells, row-major with the top row first, as bytes
-/// (0: no mass, 255: full). Holds some mass, and no more cells than [`MAX_GRID_SIDE`]².
+/// (0: no mass, 255: full). Holds some mass, and no more cells than `MAX_GRID_SIDE`².
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "EncodedGrid", into = "EncodedGrid")]
 pub struct DensityGrid {
@@ -29,7 +29,7 @@ pub enum GridError {
     /// Zero mass everywhere.
     #[error("it has no mass: every cell is empty")]
     NoMass,
-    /// A side of zero or beyond [`MAX_GRID_SIDE`], or a cell count that does not match.
+    /// A side of zero or beyond `MAX_GRID_SIDE`, or a cell count that does not match.
     #[error("a {width}×{height} grid of {cells} cells (each side must be 1 to {MAX_GRID_SIDE})")]
     Shape {
         /// Columns.

@@ -1,6 +1,6 @@
 //! Pictures (PNG, JPEG, WebP) as densities. A picture's mass is its alpha where it has
 //! transparency, else its darkness (1 − Rec. 709 luma); the mass is averaged down to at most
-//! [`MAX_GRID_SIDE`] cells a side ([`PictureMass`]); then the invert switch and the threshold
+//! `MAX_GRID_SIDE` cells a side ([`PictureMass`]); then the invert switch and the threshold
 //! ([`PictureOptions`]) make it a [`DensityGrid`].
 
 use super::DataError;
@@ -72,7 +72,7 @@ impl PictureOptions {
     }
 }
 
-/// A decoded picture's mass in [0, 1], averaged down to at most [`MAX_GRID_SIDE`] cells a side.
+/// A decoded picture's mass in [0, 1], averaged down to at most `MAX_GRID_SIDE` cells a side.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PictureMass {
     /// Where it came from (a file path or a dropped file's name).

@@ -25,7 +25,7 @@ pub enum FlowSolver {
     #[default]
     Exact,
     /// GeomLoss's annealing tail, warm-started from the previous step
-    /// ([`VelocityMode::live`]): a quarter of the time on truncated kernels, a flow within 1 %
+    /// (`VelocityMode::live`): a quarter of the time on truncated kernels, a flow within 1 %
     /// of the diameter of the exact one (measured by `nsgf bench --what flowmodes`).
     Fast,
     /// GeomLoss's whole annealing at every step, coarse-to-fine ([`VelocityMode::multiscale`]):

@@ -54,7 +54,7 @@ impl Frame {
     }
 
     /// Whether the frame holds no particle.
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.positions.is_empty()
     }
 

@@ -97,7 +97,7 @@ pub fn standard_error(values: &[f64]) -> f64 {
 /// What a comparison of two estimates of a lower-is-better figure found.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Verdict {
-    /// |difference| < [`NOISE_MULTIPLE`] × the combined standard error.
+    /// |difference| < `NOISE_MULTIPLE` × the combined standard error.
     WithinNoise,
     /// The first is lower (better) by more than the noise.
     Better,

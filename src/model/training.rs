@@ -126,7 +126,7 @@ impl Trainer {
     /// Computes the simulated flows' velocities on `kernels` in dimensions other than 2 (the
     /// CPU's streaming f64 kernels by default; a GPU's with `gpu::WideGpu`). 2D runs keep the
     /// specialised 2D kernels.
-    pub(crate) fn set_kernels(&mut self, kernels: Arc<dyn CloudKernels>) {
+    pub fn set_kernels(&mut self, kernels: Arc<dyn CloudKernels>) {
         self.run.kernels = kernels;
     }
 
@@ -146,7 +146,7 @@ impl Trainer {
 
     /// Advances the run by one unit of progress, or hands out the model once every stage is
     /// done. Errors once finished, and on divergence or bad data.
-    pub(crate) fn step(&mut self) -> Result<TrainStep, ModelError> {
+    pub fn step(&mut self) -> Result<TrainStep, ModelError> {
         let started = Instant::now();
         let outcome = self.advance(None);
         self.elapsed_s += started.elapsed().as_secs_f64();

@@ -159,7 +159,7 @@ struct ForwardCache {
 
 impl Mlp {
     /// A fresh network: hidden weights drawn with the activation's init
-    /// ([`Activation::init_std`]), output weights with LeCun's √(1/fan_in), biases zero.
+    /// (`Activation::init_std`), output weights with LeCun's √(1/fan_in), biases zero.
     pub fn new(config: &MlpConfig, rng: &mut impl Rng) -> Mlp {
         let mut parameters = vec![0.0f32; config.parameter_count()];
         let layers = spans(config);

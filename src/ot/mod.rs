@@ -155,7 +155,7 @@ pub enum OtError {
         /// The precision of the kernels.
         precision: Precision,
     },
-    /// GeomLoss's ε-annealing would take more than [`schedule::MAX_EPSILON_STEPS`] steps.
+    /// GeomLoss's ε-annealing would take more than `schedule::MAX_EPSILON_STEPS` steps.
     #[error(
         "the ε-schedule would anneal through {steps:.0} steps (diameter {diameter:e}, blur \
          {blur:e}, scaling {scaling}), beyond the limit of {}: raise --blur or lower --scaling",
@@ -192,7 +192,7 @@ pub enum OtError {
 }
 
 /// Whether the CPU kernels skip the terms that cannot matter: column blocks whose every term
-/// is below 2^−[`TRUNCATION_BITS`] of its row's largest (a proven bound, recomputed at every ε
+/// is below 2^−`TRUNCATION_BITS` of its row's largest (a proven bound, recomputed at every ε
 /// from the current potentials; see `ot::softmin`). Truncated results equal the dense ones to
 /// about f32's resolution; the ε-schedule and the iterations are the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -201,7 +201,7 @@ pub enum Truncation {
     Off,
     /// Truncated kernels at every size.
     On,
-    /// Truncated kernels when n·m ≥ [`TRUNCATION_AUTO_TERMS`], where they pay (measured by
+    /// Truncated kernels when n·m ≥ `TRUNCATION_AUTO_TERMS`, where they pay (measured by
     /// `nsgf bench --what truncation`).
     #[default]
     Auto,
@@ -245,8 +245,8 @@ pub enum VelocityMode {
     },
     /// GeomLoss's annealing coarse-to-fine at every Euler step, from the diameter and with no
     /// state between steps: the ε above (`jump` · blur)² on clusters of up to
-    /// [`MULTISCALE_CLUSTER`] consecutive points along the Hilbert curve (their weighted
-    /// centroids; larger ε on clusters of clusters, see [`MULTISCALE_EXTENT`]), then the rest
+    /// `MULTISCALE_CLUSTER` consecutive points along the Hilbert curve (their weighted
+    /// centroids; larger ε on clusters of clusters, see `MULTISCALE_EXTENT`), then the rest
     /// on the points, from potentials extrapolated off the clusters.
     Multiscale {
         /// Where the solve leaves the clusters for the points, in multiples of the blur (> 1).
@@ -294,7 +294,7 @@ impl VelocityMode {
     }
 
     /// The coarse-to-fine mode (`--mode multiscale`), leaving the clusters at
-    /// [`MULTISCALE_JUMP`]·blur.
+    /// `MULTISCALE_JUMP`·blur.
     pub fn multiscale() -> Self {
         Self::Multiscale {
             jump: MULTISCALE_JUMP,

@@ -2,10 +2,10 @@
 //! gif crate. The app and the CLI share [`export_gif`] and [`colors_by_start`].
 //!
 //! - [`colors`]: particle colours by starting position, on a fixed quantised colour map.
-//! - [`viewport`]: fixed square axes for a whole animation.
-//! - [`scene`] / [`raster`]: one frame as plain data, drawn into a pixmap.
-//! - [`animation`]: the frames of a flow and the renderer that draws any of them.
-//! - [`gif_export`]: parallel, chunked, palette-stable GIF encoding into a temp file + rename,
+//! - `viewport`: fixed square axes for a whole animation.
+//! - `scene` / `raster`: one frame as plain data, drawn into a pixmap.
+//! - `animation`: the frames of a flow and the renderer that draws any of them.
+//! - `gif_export`: parallel, chunked, palette-stable GIF encoding into a temp file + rename,
 //!   one chunk per [`GifExporter::step`].
 
 pub(crate) mod animation;

@@ -1,6 +1,6 @@
 //! One global GIF palette for every frame, and a fast nearest-colour index for RGBA pixels.
 //!
-//! The palette is the fixed colour set of [`super::colors::palette_colors`], so the same particle
+//! The palette is the fixed colour set of `super::colors::palette_colors`, so the same particle
 //! keeps the same palette entry in every frame (no per-frame quantiser, no flicker). A pixel that
 //! is exactly a palette colour maps to that entry; any other pixel (an anti-aliased edge) maps to
 //! the nearest entry through a 15-bit lookup table.

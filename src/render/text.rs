@@ -1,6 +1,6 @@
 //! Captions in real type: lines of text in the built-in font ([`crate::font`], Hack Regular
 //! rasterised by ab_glyph) blended onto a pixmap. Sizes are in `scale` units of
-//! [`PX_PER_SCALE`] pixels, so captions grow with the image that carries them.
+//! `PX_PER_SCALE` pixels, so captions grow with the image that carries them.
 
 use crate::font;
 use tiny_skia::{Pixmap, PremultipliedColorU8};

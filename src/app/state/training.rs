@@ -152,7 +152,7 @@ impl Training {
     /// The NFE budget the learned flow is sampled with: the chosen one, raised to what the model
     /// needs (NSGF++ needs its flow steps + 2) and lowered to what it takes (a one-step
     /// generator takes 1), or None for the model's default.
-    pub(crate) fn effective_nfe(&self) -> Option<usize> {
+    pub fn effective_nfe(&self) -> Option<usize> {
         let nfe = self.nfe?;
         Some(match &self.model {
             Some(model) => nfe

@@ -58,17 +58,17 @@ impl Default for ViewSettings {
 
 impl ViewSettings {
     /// How a flow of more than two dimensions is drawn.
-    pub(crate) fn wide_view(&self) -> WideView {
+    pub(crate) fn wide_view(self) -> WideView {
         self.wide_view
     }
 
     /// Which flow is shown.
-    pub(crate) fn view(&self) -> FlowView {
+    pub(crate) fn view(self) -> FlowView {
         self.view
     }
 
     /// The overlay toggles.
-    pub(crate) fn overlays(&self) -> Overlays {
+    pub(crate) fn overlays(self) -> Overlays {
         self.overlays
     }
 
