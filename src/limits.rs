@@ -62,7 +62,7 @@ fn need_text(bytes: Option<u64>) -> String {
 }
 
 /// Bytes in a short human form ("3.2 GB").
-pub(crate) fn human_bytes(bytes: u64) -> String {
+fn human_bytes(bytes: u64) -> String {
     let value = bytes as f64;
     let (scaled, unit) = [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")]
         .into_iter()

@@ -52,7 +52,7 @@ impl DrawnPoints {
 
     /// Remembers the current points so that [`DrawnPoints::undo`] can return to them; call at
     /// the start of every stroke, clear or replacement.
-    pub(crate) fn checkpoint(&mut self) {
+    fn checkpoint(&mut self) {
         if self.undo_stack.len() == MAX_UNDO {
             self.undo_stack.remove(0);
         }
@@ -60,7 +60,7 @@ impl DrawnPoints {
     }
 
     /// Adds `brush.density` points drawn uniformly from the disc of `brush.radius` around `center`.
-    pub(crate) fn paint(&mut self, center: Point, brush: Brush, rng: &mut SeededRng) {
+    fn paint(&mut self, center: Point, brush: Brush, rng: &mut SeededRng) {
         if !(center[0].is_finite() && center[1].is_finite()) {
             return;
         }
@@ -74,7 +74,7 @@ impl DrawnPoints {
     }
 
     /// Removes every point within `radius` of `center`; returns how many were removed.
-    pub(crate) fn erase(&mut self, center: Point, radius: f64) -> usize {
+    fn erase(&mut self, center: Point, radius: f64) -> usize {
         let before = self.points.len();
         let radius_sq = radius * radius;
         self.points.retain(|p| {
@@ -86,20 +86,20 @@ impl DrawnPoints {
     }
 
     /// Removes every point (undoable).
-    pub(crate) fn clear(&mut self) {
+    fn clear(&mut self) {
         self.checkpoint();
         self.points.clear();
     }
 
     /// Replaces the points (undoable), e.g. with a loaded CSV file.
-    pub(crate) fn replace(&mut self, points: Vec<Point>) {
+    fn replace(&mut self, points: Vec<Point>) {
         self.checkpoint();
         self.points = points;
     }
 
     /// Returns to the state before the last stroke, clear or replacement; false when there is
     /// nothing to undo.
-    pub(crate) fn undo(&mut self) -> bool {
+    fn undo(&mut self) -> bool {
         match self.undo_stack.pop() {
             Some(points) => {
                 self.points = points;
@@ -111,7 +111,7 @@ impl DrawnPoints {
 
     /// Drops the last checkpoint if the points did not change since it was taken (an empty
     /// stroke should not cost an undo step).
-    pub(crate) fn drop_unchanged_checkpoint(&mut self) {
+    fn drop_unchanged_checkpoint(&mut self) {
         if self
             .undo_stack
             .last()

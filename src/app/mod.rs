@@ -14,32 +14,32 @@
 #[cfg(not(target_arch = "wasm32"))]
 use eframe::egui;
 pub mod app_ui;
-pub(crate) mod compute_context;
-pub(crate) mod controls_ui;
-pub(crate) mod dialog_purpose;
+mod compute_context;
+mod controls_ui;
+mod dialog_purpose;
 pub mod drawing;
 pub mod field;
-pub(crate) mod file_dialog_ui;
-pub(crate) mod fonts;
+mod file_dialog_ui;
+mod fonts;
 pub mod jobs;
 pub(crate) mod meanfield_ui;
 pub mod platform;
-pub(crate) mod playback;
-pub(crate) mod plot_items;
-pub(crate) mod plot_view_ui;
-pub(crate) mod polled_gpu;
+mod playback;
+mod plot_items;
+mod plot_view_ui;
+mod polled_gpu;
 pub mod shortcuts_ui;
 pub mod state;
-pub(crate) mod time_sync;
-pub(crate) mod timeline_ui;
+mod time_sync;
+mod timeline_ui;
 pub(crate) mod training_ui;
 pub mod view_options;
-pub(crate) mod wide_view_ui;
-pub(crate) mod widgets;
+mod wide_view_ui;
+mod widgets;
 pub mod workers;
 
 pub use app_ui::NsgfApp;
-pub(crate) use state::FlowSettings;
+use state::FlowSettings;
 
 /// The window title.
 pub const TITLE: &str = "NSGF playground: Sinkhorn flows on 2D point clouds";
@@ -74,7 +74,7 @@ impl StartupOptions {
 /// Which file dialog the app starts with: `NSGF_FILE_DIALOG=in-app|native` decides; else the
 /// in-app one on Linux without a D-Bus session (where no xdg portal can answer), the native
 /// one otherwise. A native dialog that gives up at once switches to the in-app one too.
-pub(crate) fn startup_dialog_kind() -> state::DialogKind {
+fn startup_dialog_kind() -> state::DialogKind {
     match std::env::var("NSGF_FILE_DIALOG").ok().as_deref() {
         Some("in-app") => return state::DialogKind::InApp,
         Some("native") => return state::DialogKind::Native,

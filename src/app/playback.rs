@@ -119,7 +119,7 @@ impl Playback {
     }
 
     /// One frame forward if that frame exists; returns whether it moved.
-    pub(crate) fn step_forward(&mut self, supply: FrameSupply) -> bool {
+    fn step_forward(&mut self, supply: FrameSupply) -> bool {
         if self.position + 1 < supply.available {
             self.position += 1;
             true
@@ -129,7 +129,7 @@ impl Playback {
     }
 
     /// One frame back if not at the start; returns whether it moved.
-    pub(crate) fn step_back(&mut self) -> bool {
+    fn step_back(&mut self) -> bool {
         if self.position > 0 {
             self.position -= 1;
             true
@@ -145,12 +145,12 @@ impl Playback {
     }
 
     /// Moves to `position`, clamped to the recorded frames.
-    pub(crate) fn seek(&mut self, position: usize, supply: FrameSupply) {
+    fn seek(&mut self, position: usize, supply: FrameSupply) {
         self.position = position.min(supply.available.saturating_sub(1));
     }
 
     /// Sets the speed, clamped to [`SPEED_RANGE`].
-    pub(crate) fn set_speed(&mut self, frames_per_second: f64) {
+    fn set_speed(&mut self, frames_per_second: f64) {
         if frames_per_second.is_finite() {
             self.speed = frames_per_second.clamp(*SPEED_RANGE.start(), *SPEED_RANGE.end());
         }
@@ -158,7 +158,7 @@ impl Playback {
 
     /// Advances the clock by `seconds`; moves over the frames that are due and available.
     /// Stops at the end of a finished timeline; waits (still playing) for frames being computed.
-    pub(crate) fn tick(&mut self, seconds: f64, supply: FrameSupply) {
+    fn tick(&mut self, seconds: f64, supply: FrameSupply) {
         self.position = self.position.min(supply.available.saturating_sub(1));
         if !self.playing || !seconds.is_finite() || seconds <= 0.0 {
             return;

@@ -33,7 +33,7 @@ pub struct MeanfieldArgs {
 
 impl MeanfieldArgs {
     /// The study these arguments ask for.
-    pub(crate) fn config(&self) -> anyhow::Result<MeanfieldConfig> {
+    fn config(&self) -> anyhow::Result<MeanfieldConfig> {
         Ok(MeanfieldConfig {
             source: Distribution::parse(&self.source)?,
             target: Distribution::parse(&self.target)?,

@@ -6,18 +6,18 @@ mod any_dim_flow;
 pub mod bench;
 mod data;
 mod digits_table;
-pub(crate) mod eval;
+mod eval;
 mod figure;
 mod flow;
 mod gif;
 pub mod meanfield;
 mod model_draw;
-pub(crate) mod onestep;
+mod onestep;
 pub mod particle_flow;
 mod progress;
-pub(crate) mod protocol_args;
+mod protocol_args;
 mod sample;
-pub(crate) mod table;
+mod table;
 mod table_markdown;
 mod train;
 mod velocity;
@@ -112,7 +112,7 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// loaded at start, `NSGF_APP_BENCH` the frame-time measurement, `NSGF_APP_LOG_FRAMES` frame
 /// times logged (set: on).
 #[cfg(feature = "app")]
-pub(crate) fn app_startup_from_env() -> crate::app::StartupOptions {
+fn app_startup_from_env() -> crate::app::StartupOptions {
     crate::app::StartupOptions {
         particles: std::env::var("NSGF_APP_PARTICLES")
             .ok()

@@ -15,7 +15,7 @@ pub(crate) fn set_quiet(quiet: bool) {
 }
 
 /// Whether `--quiet` was given.
-pub(crate) fn quiet() -> bool {
+fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 

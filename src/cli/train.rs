@@ -108,7 +108,7 @@ pub struct TrainArgs {
 
 impl TrainArgs {
     /// The method's defaults for targets of dimension `dim` with every given override applied.
-    pub(crate) fn config(&self, dim: usize) -> TrainConfig {
+    fn config(&self, dim: usize) -> TrainConfig {
         let mut config = TrainConfig::defaults_for_dim(self.method, dim);
         config.seed = self.seed;
         config.onestep_mode = self.mode;

@@ -94,7 +94,7 @@ fn parse_line(line: &str) -> Result<Point, String> {
 }
 
 /// The characters of a CSV line or field quoted in an error message at most (about 60).
-pub(crate) const EXCERPT_CHARS: usize = 60;
+const EXCERPT_CHARS: usize = 60;
 
 /// `text` as an error message quotes it: whole up to [`EXCERPT_CHARS`] characters, else its
 /// first ones and "…" with the length (a 64-column line would otherwise fill the terminal).

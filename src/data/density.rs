@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Half the side of the data box a grid is fitted into: its longer side spans
 /// [−`DATA_BOX_HALF_SIDE`, `DATA_BOX_HALF_SIDE`], where the presets live.
-pub(crate) const DATA_BOX_HALF_SIDE: f64 = 4.0;
+const DATA_BOX_HALF_SIDE: f64 = 4.0;
 /// The longest side of a grid sampled from (a larger picture or word is averaged down to it).
 pub(crate) const MAX_GRID_SIDE: u32 = 256;
 
@@ -124,12 +124,12 @@ impl DensityGrid {
     }
 
     /// Data units per cell side: the longer side spans the data box.
-    pub(crate) fn cell_size(&self) -> f64 {
+    fn cell_size(&self) -> f64 {
         2.0 * DATA_BOX_HALF_SIDE / f64::from(self.width.max(self.height))
     }
 
     /// The data point at grid position (`u`, `v`) (in cells, from the top-left corner; y up).
-    pub(crate) fn to_data(&self, u: f64, v: f64) -> Point {
+    fn to_data(&self, u: f64, v: f64) -> Point {
         let size = self.cell_size();
         [
             (u - f64::from(self.width) / 2.0) * size,
@@ -170,12 +170,12 @@ impl DensityGrid {
     }
 
     /// The cells as base64url of their raw deflate stream.
-    pub(crate) fn encoded_cells(&self) -> String {
+    fn encoded_cells(&self) -> String {
         base64url_encode(&deflate(&self.cells))
     }
 
     /// A grid from [`DensityGrid::encoded_cells`]' text.
-    pub(crate) fn from_encoded(width: u32, height: u32, text: &str) -> Result<Self, GridError> {
+    fn from_encoded(width: u32, height: u32, text: &str) -> Result<Self, GridError> {
         let limit = (MAX_GRID_SIDE * MAX_GRID_SIDE) as usize;
         let cells = base64url_decode(text)
             .and_then(|packed| inflate(&packed, limit))

@@ -31,7 +31,7 @@ fn digits() -> &'static Digits {
 }
 
 /// Every digit, one per row, pixels in [−1, 1] (row-major, top-left first).
-pub(crate) fn all() -> &'static Rows {
+fn all() -> &'static Rows {
     &digits().pixels
 }
 

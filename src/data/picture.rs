@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 /// The most pixels a picture may have (4096 × 4096); the size is read from the header and
 /// checked before anything is decoded.
-pub(crate) const MAX_PICTURE_PIXELS: u64 = 4096 * 4096;
+const MAX_PICTURE_PIXELS: u64 = 4096 * 4096;
 
 /// How a picture's mass becomes density.
 #[derive(Debug, Clone, Copy, PartialEq)]

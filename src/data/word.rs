@@ -6,7 +6,7 @@ use super::density::{DensityGrid, MAX_GRID_SIDE};
 use crate::font;
 
 /// The most characters of a word target.
-pub(crate) const MAX_WORD_CHARS: usize = 40;
+const MAX_WORD_CHARS: usize = 40;
 /// The font size words are rasterised at, in pixels (before averaging down), unless the word
 /// is long: then the size that makes it twice [`MAX_GRID_SIDE`] wide, so that the work stays
 /// bounded (under a millisecond; the app redraws the word on every keystroke).

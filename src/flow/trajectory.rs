@@ -176,7 +176,7 @@ impl Trajectory {
     }
 
     /// Whether frame `index` lies in NSGF++'s straight phase (after the boundary frame).
-    pub(crate) fn in_straight_phase(&self, index: usize) -> bool {
+    fn in_straight_phase(&self, index: usize) -> bool {
         self.boundary_frame().is_some_and(|b| index > b)
     }
 

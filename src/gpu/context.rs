@@ -112,7 +112,7 @@ impl GpuContext {
     }
 
     /// Fails when the device was lost (or, for a device we own, hit an uncaptured error).
-    pub(crate) fn check_alive(&self) -> Result<(), OtError> {
+    fn check_alive(&self) -> Result<(), OtError> {
         let reason = self.lost_reason.lock().ok().and_then(|slot| slot.clone());
         match reason {
             Some(reason) => Err(GpuError::DeviceLost {

@@ -237,7 +237,7 @@ impl SinkhornKernels {
 
     /// The 2D workgroup grid covering `n_rows` rows of `entry` (x up to the per-dimension
     /// limit).
-    pub(crate) fn grid(&self, entry: Entry, n_rows: usize) -> Result<(u32, u32), OtError> {
+    fn grid(&self, entry: Entry, n_rows: usize) -> Result<(u32, u32), OtError> {
         let rows_per_workgroup = match entry {
             Entry::Softmin => self.rows_per_workgroup[0],
             Entry::Project => self.rows_per_workgroup[1],

@@ -23,7 +23,7 @@ pub(crate) enum Side {
 
 impl Side {
     /// The sides updated together in one iteration of `side`'s problem.
-    pub(crate) fn problem(self) -> &'static [Side] {
+    fn problem(self) -> &'static [Side] {
         match self {
             Side::XyF | Side::XyG => &[Side::XyF, Side::XyG],
             Side::Xx => &[Side::Xx],
@@ -44,7 +44,7 @@ impl Side {
 
 /// Where a dispatch writes its row potential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Write {
+enum Write {
     /// The other buffer of the ping-pong pair: reads parity `p`, writes `1 − p`.
     Next,
     /// The extrapolation buffer `ext_source[k]` or `ext_target[k]` (by the rows' cloud).

@@ -5,7 +5,7 @@
 
 mod assignment;
 mod clouds;
-pub(crate) mod stats;
+mod stats;
 
 pub use clouds::{
     cloud_assignment, cloud_exact_w2, held_out_and_floor, median, nearest_distances,

@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// How many combined standard errors a difference must reach to count as real.
-pub(crate) const NOISE_MULTIPLE: f64 = 2.0;
+const NOISE_MULTIPLE: f64 = 2.0;
 
 /// The mean of repeated measurements with its standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]

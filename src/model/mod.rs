@@ -22,7 +22,7 @@ mod setup;
 mod straight;
 mod training;
 
-pub(crate) use evaluation::HeldOutEvaluation;
+use evaluation::HeldOutEvaluation;
 pub use flow_matching::{ConditionalBatch, REFLOW_NFE, conditional_batch, ot_paired};
 pub use judging::{
     Floor, Judgement, PROTOCOL_DRAWS, PROTOCOL_SAMPLES, PROTOCOL_SEEDS, Protocol, SinkhornMetric,

@@ -4,10 +4,10 @@
 //! [`VelocityBackend`] interface that the GPU backend implements too.
 
 pub mod cpu;
-pub(crate) mod divergence;
+mod divergence;
 pub mod gpu_error;
 pub(crate) mod schedule;
-pub(crate) mod sinkhorn;
+mod sinkhorn;
 pub mod stepped;
 pub mod validate;
 pub(crate) mod velocity;
@@ -208,7 +208,7 @@ pub enum Truncation {
 }
 
 /// The size n·m from which [`Truncation::Auto`] truncates.
-pub(crate) const TRUNCATION_AUTO_TERMS: usize = 1_000_000;
+const TRUNCATION_AUTO_TERMS: usize = 1_000_000;
 
 impl Truncation {
     /// Whether a problem of n rows and m columns runs truncated.

@@ -179,7 +179,7 @@ impl<T: Real> Problem<T> {
     /// together (points far from their neighbours, as in a distribution's tails, stay alone).
     /// Dense kernels, in the same frame; a coarse problem's clusters keep the curve's order, so
     /// it can be coarsened again.
-    pub(crate) fn coarsened(&self, cluster: usize, extent: f64) -> CoarseProblem<T> {
+    fn coarsened(&self, cluster: usize, extent: f64) -> CoarseProblem<T> {
         let (x, log_a, x_members) = clusters(&self.x, &self.log_a, cluster, extent);
         let y = self
             .y
@@ -538,7 +538,7 @@ pub(crate) struct CoarseProblem<T> {
 }
 
 /// Problems with fewer points are not coarsened further ([`Problem::coarse_levels`]).
-pub(crate) const MIN_COARSE_POINTS: usize = 64;
+const MIN_COARSE_POINTS: usize = 64;
 
 /// Greedy clusters of a sorted cloud whose points weigh `exp(log_weights)`: runs of at most
 /// `cluster` consecutive points whose bounding box has a diagonal of at most `extent`.

@@ -55,7 +55,7 @@ pub(crate) fn check_magnitude(
 }
 
 /// Checks that `points` is non-empty and finite; `set` names it in the error.
-pub(crate) fn check_set(points: &[Point], set: &'static str) -> Result<(), OtError> {
+fn check_set(points: &[Point], set: &'static str) -> Result<(), OtError> {
     if points.is_empty() {
         return Err(OtError::EmptySet(set));
     }

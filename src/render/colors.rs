@@ -6,9 +6,9 @@
 use crate::Point;
 
 /// Number of hue bins (angle around the source centroid).
-pub(crate) const HUE_BINS: usize = 24;
+const HUE_BINS: usize = 24;
 /// Number of radius bins (distance from the source centroid, normalised).
-pub(crate) const RADIUS_BINS: usize = 8;
+const RADIUS_BINS: usize = 8;
 
 /// The background of every frame (opaque white).
 pub const BACKGROUND: [u8; 3] = [255, 255, 255];
@@ -28,11 +28,11 @@ const NEUTRAL_COLOR: [u8; 3] = [96, 96, 96];
 const RADIUS_QUANTILE: f64 = 0.9;
 
 /// Opacity of a trail relative to its particle: trails are drawn as this blend over white.
-pub(crate) const TRAIL_BLEND: f64 = 0.35;
+const TRAIL_BLEND: f64 = 0.35;
 
 /// The colour of hue bin `hue_bin` and radius bin `radius_bin` (both wrapped/clamped into range).
 /// Centre bins are dark and greyish, outer bins vivid, so radius reads as lightness.
-pub(crate) fn map_color(hue_bin: usize, radius_bin: usize) -> [u8; 3] {
+fn map_color(hue_bin: usize, radius_bin: usize) -> [u8; 3] {
     let hue = (hue_bin % HUE_BINS) as f64 + 0.5;
     let hue_degrees = hue * 360.0 / HUE_BINS as f64;
     let radius = (radius_bin.min(RADIUS_BINS - 1) as f64 + 0.5) / RADIUS_BINS as f64;

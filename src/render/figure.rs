@@ -15,7 +15,7 @@ use tiny_skia::{Color, Paint, Pixmap, PixmapPaint, Rect, Transform};
 /// The times of the default strip.
 pub const DEFAULT_TIMES: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 /// The most panels a strip holds.
-pub(crate) const MAX_PANELS: usize = 12;
+const MAX_PANELS: usize = 12;
 
 /// Grey of the panel frames and ticks.
 const FRAME_GREY: [u8; 3] = [120, 120, 120];

@@ -45,12 +45,12 @@ impl Default for GifOptions {
 
 impl GifOptions {
     /// Delay of every frame but the last, in hundredths of a second.
-    pub(crate) fn frame_delay_cs(&self) -> u16 {
+    fn frame_delay_cs(&self) -> u16 {
         (100.0 / f64::from(self.fps.max(1))).round().max(1.0) as u16
     }
 
     /// Delay of the last frame: one frame delay plus the hold, in hundredths of a second.
-    pub(crate) fn last_frame_delay_cs(&self) -> u16 {
+    fn last_frame_delay_cs(&self) -> u16 {
         let hold_cs = (f64::from(self.hold_last_ms) / 10.0).round() as u16;
         self.frame_delay_cs().saturating_add(hold_cs)
     }

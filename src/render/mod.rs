@@ -11,14 +11,14 @@
 pub(crate) mod animation;
 pub mod colors;
 pub(crate) mod figure;
-pub(crate) mod gif_export;
+mod gif_export;
 pub mod image_grid;
 pub mod palette;
 pub mod pca;
 pub(crate) mod raster;
-pub(crate) mod scene;
+mod scene;
 pub mod text;
-pub(crate) mod viewport;
+mod viewport;
 
 pub use animation::{Animation, AnimationRenderer, DEFAULT_MARGIN, LookOptions};
 pub use colors::colors_by_start;

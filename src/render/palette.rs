@@ -67,7 +67,7 @@ impl GlobalPalette {
 
     /// The palette index of `color`: exact when `color` is in the palette, else the nearest entry
     /// of its lookup cell.
-    pub(crate) fn index_of(&self, color: [u8; 3]) -> u8 {
+    fn index_of(&self, color: [u8; 3]) -> u8 {
         let cell = ((usize::from(color[0]) >> (8 - LUT_BITS)) << (2 * LUT_BITS))
             | ((usize::from(color[1]) >> (8 - LUT_BITS)) << LUT_BITS)
             | (usize::from(color[2]) >> (8 - LUT_BITS));

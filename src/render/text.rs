@@ -6,10 +6,10 @@ use crate::font;
 use tiny_skia::{Pixmap, PremultipliedColorU8};
 
 /// Font size in pixels of one `scale` unit (a capital is about 7 pixels tall at scale 1).
-pub(crate) const PX_PER_SCALE: f32 = 10.0;
+const PX_PER_SCALE: f32 = 10.0;
 
 /// The font size in pixels at `scale`.
-pub(crate) fn font_px(scale: u32) -> f32 {
+fn font_px(scale: u32) -> f32 {
     PX_PER_SCALE * scale.max(1) as f32
 }
 

@@ -21,12 +21,12 @@ mod wide_flow_job;
 
 pub use super::compute_context::{ComputeContext, EventSender, SharedDevice, UiVelocity, Waker};
 pub use file_job::*;
-pub(crate) use flow_job::*;
+use flow_job::FlowJob;
 pub use gif_job::*;
 pub use learned_job::*;
-pub(crate) use meanfield_job::*;
-pub(crate) use metrics_job::*;
-pub(crate) use train_job::*;
+use meanfield_job::MeanfieldJob;
+use metrics_job::MetricsJob;
+use train_job::TrainJob;
 
 use super::jobs::{Request, WorkerEvent};
 use crate::job::{CancelToken, JobError, Runner, RunnerHandle};

@@ -17,7 +17,7 @@ const BENCH_SIZE_PX: u32 = 480;
 
 /// A synthetic flow (no OT solve, so only drawing and encoding are timed): a standard Gaussian
 /// that swirls into a ring of radius 2, `frames` frames of `particles` particles.
-pub(crate) fn synthetic_animation(frames: usize, particles: usize, seed: u64) -> Animation {
+fn synthetic_animation(frames: usize, particles: usize, seed: u64) -> Animation {
     let mut rng = seeded_rng(seed);
     let mut gaussian = || {
         let u: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);

@@ -9,7 +9,7 @@ use crate::ot::{Precision, VelocityBackend, VelocityMode};
 use std::time::{Duration, Instant};
 
 /// The rate a flow counts as live at.
-pub(crate) const LIVE_STEPS_PER_SECOND: f64 = 10.0;
+const LIVE_STEPS_PER_SECOND: f64 = 10.0;
 
 /// Euler steps timed per size (after the first, which anneals the whole schedule).
 const TIMED_STEPS: usize = 20;
