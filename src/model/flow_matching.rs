@@ -17,7 +17,7 @@ use rand::RngExt;
 use rand_distr::{Distribution as _, StandardNormal};
 
 /// Euler steps of the first flow behind each reflow pair.
-pub const REFLOW_NFE: usize = 20;
+pub(crate) const REFLOW_NFE: usize = 20;
 
 /// One minibatch of conditional flow matching: the points x_t, their times and the regression
 /// targets u = x₁ − x₀.

@@ -23,7 +23,7 @@ mod straight;
 mod training;
 
 use evaluation::HeldOutEvaluation;
-pub use flow_matching::{ConditionalBatch, REFLOW_NFE, conditional_batch, ot_paired};
+pub use flow_matching::{ConditionalBatch, conditional_batch, ot_paired};
 pub use judging::{
     Floor, Judgement, PROTOCOL_DRAWS, PROTOCOL_SAMPLES, PROTOCOL_SEEDS, Protocol, SinkhornMetric,
     judge_floor,

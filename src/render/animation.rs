@@ -10,7 +10,7 @@ use crate::flow::{Frame, PointCloud, Trajectory};
 use tiny_skia::Pixmap;
 
 /// Fraction of the image left empty on each side around the fitted points.
-pub const DEFAULT_MARGIN: f64 = 0.1;
+pub(crate) const DEFAULT_MARGIN: f64 = 0.1;
 
 /// A flow to draw, one image per frame: a [`Trajectory`] (shared, not copied) with a title, the
 /// target samples drawn underneath, and optional per-frame captions.

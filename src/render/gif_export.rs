@@ -15,9 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use web_time::Instant;
 
 /// Allowed frame rates (GIF delays are whole hundredths of a second).
-pub const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=50;
+pub(crate) const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=50;
 /// The longest allowed hold on the last frame, in milliseconds.
-pub const MAX_HOLD_MS: u32 = 60_000;
+pub(crate) const MAX_HOLD_MS: u32 = 60_000;
 
 /// How a GIF is written.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -20,10 +20,10 @@ mod scene;
 pub mod text;
 mod viewport;
 
-pub use animation::{Animation, AnimationRenderer, DEFAULT_MARGIN, LookOptions};
+pub use animation::{Animation, AnimationRenderer, LookOptions};
 pub use colors::colors_by_start;
 pub use figure::{DEFAULT_TIMES, Figure};
-pub use gif_export::{FPS_RANGE, GifExporter, GifOptions, GifReport, MAX_HOLD_MS, export_gif};
+pub use gif_export::{GifExporter, GifOptions, GifReport, export_gif};
 pub use raster::{SIZE_RANGE, render_frame};
 pub use scene::{FrameProgress, FrameScene, FrameStyle};
 pub use viewport::Viewport;
