@@ -4,7 +4,7 @@
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// URL-safe base64 without padding.
-pub fn base64url_encode(bytes: &[u8]) -> String {
+pub(crate) fn base64url_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -22,7 +22,7 @@ pub fn base64url_encode(bytes: &[u8]) -> String {
 
 /// Decodes [`base64url_encode`]'s output; None on a character outside the alphabet or a bad
 /// length.
-pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() % 4 == 1 {
         return None;
     }
@@ -44,13 +44,13 @@ pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// `bytes` compressed with raw deflate at the best level.
-pub fn deflate(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn deflate(bytes: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec(bytes, 10)
 }
 
 /// Decompresses [`deflate`]'s output, refusing more than `limit` bytes (a small payload cannot
 /// claim gigabytes); None on corrupt or oversized data.
-pub fn inflate(bytes: &[u8], limit: usize) -> Option<Vec<u8>> {
+pub(crate) fn inflate(bytes: &[u8], limit: usize) -> Option<Vec<u8>> {
     miniz_oxide::inflate::decompress_to_vec_with_limit(bytes, limit).ok()
 }
 

@@ -28,7 +28,7 @@ pub fn joined(error: &(dyn Error + 'static)) -> String {
 }
 
 /// `error`, then each cause below it on its own line as `caused by: …`.
-pub fn with_causes(error: &(dyn Error + 'static)) -> String {
+pub(crate) fn with_causes(error: &(dyn Error + 'static)) -> String {
     messages(error).join("\ncaused by: ")
 }
 

@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Writes `destination` through a [`TemporaryFile`]: `write` fills it, then it is synced and
+/// Writes `destination` through a `TemporaryFile`: `write` fills it, then it is synced and
 /// renamed into place. Returns the file size. On any error nothing is left behind and an
 /// existing `destination` keeps its contents.
 pub fn write_atomically(
@@ -24,7 +24,7 @@ pub fn write_atomically(
 }
 
 /// A file beside the destination that is deleted on drop unless committed (renamed into place).
-pub struct TemporaryFile {
+pub(crate) struct TemporaryFile {
     path: PathBuf,
     /// The open temporary file.
     pub file: File,
@@ -33,7 +33,7 @@ pub struct TemporaryFile {
 
 impl TemporaryFile {
     /// Creates `.<name>.<pid>-<export number>.partial` in the destination's directory.
-    pub fn create_beside(destination: &Path) -> std::io::Result<Self> {
+    pub(crate) fn create_beside(destination: &Path) -> std::io::Result<Self> {
         static EXPORTS: AtomicUsize = AtomicUsize::new(0);
         let name = destination.file_name().ok_or_else(|| {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")
@@ -52,7 +52,7 @@ impl TemporaryFile {
     }
 
     /// Syncs, renames onto `destination`, and returns the file size.
-    pub fn commit(mut self, destination: &Path) -> std::io::Result<u64> {
+    pub(crate) fn commit(mut self, destination: &Path) -> std::io::Result<u64> {
         self.file.sync_all()?;
         let bytes = self.file.metadata()?.len();
         std::fs::rename(&self.path, destination)?;

@@ -7,7 +7,7 @@ use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
 use std::sync::OnceLock;
 
 /// The font's name, for messages.
-pub const FONT_NAME: &str = "Hack Regular";
+pub(crate) const FONT_NAME: &str = "Hack Regular";
 
 /// The parsed font (parsed once).
 fn font() -> &'static FontRef<'static> {
@@ -26,23 +26,23 @@ pub fn covers(c: char) -> bool {
 }
 
 /// Whether `c` leaves ink: a covered character that is neither whitespace nor a control.
-pub fn is_printable(c: char) -> bool {
+pub(crate) fn is_printable(c: char) -> bool {
     covers(c) && !c.is_whitespace() && !c.is_control()
 }
 
 /// Height in pixels of one line of text at font size `px` (ascent + descent + line gap).
-pub fn line_height(px: f32) -> u32 {
+pub(crate) fn line_height(px: f32) -> u32 {
     let scaled = font().as_scaled(PxScale::from(px));
     (scaled.height() + scaled.line_gap()).ceil().max(1.0) as u32
 }
 
 /// Height in pixels of the box one line is drawn in at font size `px` (ascent + descent).
-pub fn box_height(px: f32) -> u32 {
+pub(crate) fn box_height(px: f32) -> u32 {
     font().as_scaled(PxScale::from(px)).height().ceil().max(1.0) as u32
 }
 
 /// Width in pixels of one line of `text` at font size `px` (the sum of advances and kerning).
-pub fn line_width(text: &str, px: f32) -> u32 {
+pub(crate) fn line_width(text: &str, px: f32) -> u32 {
     let scaled = font().as_scaled(PxScale::from(px));
     let mut caret = 0.0f32;
     let mut previous: Option<GlyphId> = None;
@@ -59,7 +59,7 @@ pub fn line_width(text: &str, px: f32) -> u32 {
 
 /// One line of text rasterised: coverage in [0, 1], row-major, top row first.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Coverage {
+pub(crate) struct Coverage {
     /// Columns.
     pub width: u32,
     /// Rows.
@@ -71,7 +71,7 @@ pub struct Coverage {
 /// Rasterises one line of `text` at font size `px` into a box from the ascent to the descent
 /// (`line_height` rows, less the line gap) and from the first caret to the last advance; ink a
 /// glyph puts outside that box is dropped.
-pub fn rasterize_line(text: &str, px: f32) -> Coverage {
+pub(crate) fn rasterize_line(text: &str, px: f32) -> Coverage {
     let scale = PxScale::from(px);
     let scaled = font().as_scaled(scale);
     let width = line_width(text, px).max(1);

@@ -3,43 +3,43 @@
 //! memory it would need, never an allocation failure.
 //!
 //! The limits (and why):
-//! - points in one cloud (`--n`, `--particles`, a CSV file's points): [`MAX_POINTS`], 16 M
+//! - points in one cloud (`--n`, `--particles`, a CSV file's points): `MAX_POINTS`, 16 M
 //!   points, about 1 GiB of coordinates, kernels and velocities at 64 bytes a point;
-//! - points of an exact W2 (`nsgf eval --n`, checkpoints): [`MAX_W2_POINTS`], its dense cost
+//! - points of an exact W2 (`nsgf eval --n`, checkpoints): `MAX_W2_POINTS`, its dense cost
 //!   matrix is n² × 8 bytes (20 000 points: 3.2 GB);
-//! - network width [`MAX_WIDTH`] and depth [`MAX_LAYERS`]: the weights and Adam's moments take
+//! - network width `MAX_WIDTH` and depth `MAX_LAYERS`: the weights and Adam's moments take
 //!   width² × layers × 12 bytes (4096 × 64 layers: 12.9 GB);
-//! - Euler steps, NFE and training iterations: [`MAX_STEPS`], bounded by time, not memory;
-//! - the trajectory pool: [`MAX_POOL_TRIPLES`] triples (pool × particles × steps, 40 bytes each);
-//! - a learned trajectory kept whole (the app, `nsgf gif`): n × NFE ≤ [`MAX_FRAME_POINTS`];
-//! - a GIF: frames × pixels ≤ [`MAX_GIF_PIXELS`] (the file, at about a byte a pixel);
-//! - a coordinate: [`MAX_COORDINATE_F64`] (f64 kernels, CSV files, scenes) and
-//!   [`MAX_COORDINATE_F32`] (f32 kernels), where squared distances stay finite.
+//! - Euler steps, NFE and training iterations: `MAX_STEPS`, bounded by time, not memory;
+//! - the trajectory pool: `MAX_POOL_TRIPLES` triples (pool × particles × steps, 40 bytes each);
+//! - a learned trajectory kept whole (the app, `nsgf gif`): n × NFE ≤ `MAX_FRAME_POINTS`;
+//! - a GIF: frames × pixels ≤ `MAX_GIF_PIXELS` (the file, at about a byte a pixel);
+//! - a coordinate: `MAX_COORDINATE_F64` (f64 kernels, CSV files, scenes) and
+//!   `MAX_COORDINATE_F32` (f32 kernels), where squared distances stay finite.
 
 /// The most points in one cloud.
-pub const MAX_POINTS: usize = 1 << 24;
+pub(crate) const MAX_POINTS: usize = 1 << 24;
 /// Bytes per point of a velocity computation (coordinates, kernel arrays, potentials, output).
-pub const BYTES_PER_POINT: u64 = 64;
+pub(crate) const BYTES_PER_POINT: u64 = 64;
 /// The most points of an exact W2 (its cost matrix is dense).
-pub const MAX_W2_POINTS: usize = 20_000;
+pub(crate) const MAX_W2_POINTS: usize = 20_000;
 /// The widest hidden layer.
-pub const MAX_WIDTH: usize = 4096;
+pub(crate) const MAX_WIDTH: usize = 4096;
 /// The most hidden layers.
-pub const MAX_LAYERS: usize = 64;
+pub(crate) const MAX_LAYERS: usize = 64;
 /// The most Euler steps, NFE or training iterations.
-pub const MAX_STEPS: usize = 1_000_000;
+pub(crate) const MAX_STEPS: usize = 1_000_000;
 /// The most `(x, t, v)` triples the trajectory pool holds.
-pub const MAX_POOL_TRIPLES: usize = 1 << 26;
+pub(crate) const MAX_POOL_TRIPLES: usize = 1 << 26;
 /// The most points of all the frames of a trajectory kept whole.
-pub const MAX_FRAME_POINTS: usize = 1 << 27;
+pub(crate) const MAX_FRAME_POINTS: usize = 1 << 27;
 /// The most pixels of all the frames of one GIF.
-pub const MAX_GIF_PIXELS: u64 = 1 << 33;
+pub(crate) const MAX_GIF_PIXELS: u64 = 1 << 33;
 
 /// The largest |coordinate| the f32 kernels take: squared distances of the cloud stay finite
 /// (with a margin of 16 for sums and the diameter) in f32.
-pub const MAX_COORDINATE_F32: f64 = 4.0e18;
+pub(crate) const MAX_COORDINATE_F32: f64 = 4.0e18;
 /// The largest |coordinate| the f64 kernels (and the CSV reader) take, likewise in f64.
-pub const MAX_COORDINATE_F64: f64 = 3.0e153;
+pub(crate) const MAX_COORDINATE_F64: f64 = 3.0e153;
 
 /// A size beyond its limit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,7 +62,7 @@ fn need_text(bytes: Option<u64>) -> String {
 }
 
 /// Bytes in a short human form ("3.2 GB").
-pub fn human_bytes(bytes: u64) -> String {
+fn human_bytes(bytes: u64) -> String {
     let value = bytes as f64;
     let (scaled, unit) = [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")]
         .into_iter()
@@ -77,12 +77,22 @@ pub fn human_bytes(bytes: u64) -> String {
 
 /// Fails when `value` is above `limit`; `bytes_each` is the memory per unit (0: bounded by
 /// time, not memory).
-pub fn check(option: &str, value: usize, limit: usize, bytes_each: u64) -> Result<(), LimitError> {
+pub(crate) fn check(
+    option: &str,
+    value: usize,
+    limit: usize,
+    bytes_each: u64,
+) -> Result<(), LimitError> {
     check_u64(option, value as u64, limit as u64, bytes_each)
 }
 
 /// [`check`] for 64-bit sizes.
-pub fn check_u64(option: &str, value: u64, limit: u64, bytes_each: u64) -> Result<(), LimitError> {
+pub(crate) fn check_u64(
+    option: &str,
+    value: u64,
+    limit: u64,
+    bytes_each: u64,
+) -> Result<(), LimitError> {
     if value <= limit {
         return Ok(());
     }

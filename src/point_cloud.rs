@@ -66,7 +66,7 @@ impl PointCloud {
     }
 
     /// The index of the first point with a NaN or infinite coordinate, if any.
-    pub fn first_non_finite(&self) -> Option<usize> {
+    pub(crate) fn first_non_finite(&self) -> Option<usize> {
         self.coords
             .iter()
             .position(|c| !c.is_finite())

@@ -151,19 +151,6 @@ impl SceneTarget {
         }
     }
 
-    /// A short name for titles: the preset's name, the label, or `text:WORD`.
-    pub fn label(&self) -> String {
-        match self {
-            SceneTarget::Preset { name } => name.name().to_string(),
-            SceneTarget::Points { label, .. }
-            | SceneTarget::Picture { label, .. }
-            | SceneTarget::Rows { label, .. } => label.clone(),
-            SceneTarget::Word { text } => format!("{}{text}", crate::data::TEXT_PREFIX),
-            SceneTarget::Digits => "digits".into(),
-            SceneTarget::StandardNormal { dim } => format!("normal{dim}"),
-        }
-    }
-
     /// Checks the points of a point set and the glyphs of a word; `role` ("target", "source")
     /// names it in the message.
     fn check(&self, role: &str) -> Result<(), SceneValueError> {
@@ -229,14 +216,19 @@ mod source_serde {
     use super::{Preset, SceneTarget};
     use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
 
-    pub fn serialize<S: Serializer>(source: &SceneTarget, out: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        source: &SceneTarget,
+        out: S,
+    ) -> Result<S::Ok, S::Error> {
         match source {
             SceneTarget::Preset { name } => name.serialize(out),
             other => other.serialize(out),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<SceneTarget, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        input: D,
+    ) -> Result<SceneTarget, D::Error> {
         let value = serde_json::Value::deserialize(input)?;
         match value {
             serde_json::Value::String(name) => Preset::from_name(&name)

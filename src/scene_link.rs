@@ -15,11 +15,11 @@ use crate::scene::{Scene, SceneError, SceneTarget, SceneValueError};
 use std::path::Path;
 
 /// The fragment key that carries a scene.
-pub const FRAGMENT_KEY: &str = "scene=";
+const FRAGMENT_KEY: &str = "scene=";
 /// The link format of scenes without pictures: base64url of the JSON.
-pub const LINK_VERSION: &str = "v1";
+const LINK_VERSION: &str = "v1";
 /// The link format of scenes with a picture: base64url of the deflated JSON.
-pub const DEFLATED_LINK_VERSION: &str = "v2";
+const DEFLATED_LINK_VERSION: &str = "v2";
 /// The longest link with a picture nsgf makes (browsers and chat programs cut longer ones).
 pub const MAX_LINK_CHARS: usize = 2000;
 /// A picture in a link is averaged down to at most this many cells a side.
@@ -29,7 +29,7 @@ pub const LINK_GRID_LEVELS: u32 = 16;
 /// The most bytes a deflated link may inflate to.
 const MAX_INFLATED_BYTES: usize = 1 << 20;
 /// Drawn points are stored as integer multiples of 1 / `QUANTUM`.
-pub const QUANTUM: f64 = 1000.0;
+const QUANTUM: f64 = 1000.0;
 
 /// The link of `scene` on the page `base` (the app's address; may be empty). Errors only for a
 /// scene with a picture whose link would be longer than [`MAX_LINK_CHARS`].

@@ -65,18 +65,13 @@ impl NsgfApp {
         &self.state
     }
 
-    /// The view-only options (arrow length, frame times).
-    pub fn view_options(&self) -> &ViewOptions {
-        &self.options
-    }
-
     /// The view-only options, to change (tests hide the fps readout for stable snapshots).
     pub fn view_options_mut(&mut self) -> &mut ViewOptions {
         &mut self.options
     }
 
     /// Takes `scene` (read from `path`) as the whole setup and starts its flows.
-    pub fn open_scene(&mut self, scene: crate::scene::Scene, path: &std::path::Path) {
+    pub(crate) fn open_scene(&mut self, scene: crate::scene::Scene, path: &std::path::Path) {
         self.state.open_scene(scene, path);
         self.dispatch_jobs();
     }

@@ -25,12 +25,12 @@ pub struct EventSender {
 
 impl EventSender {
     /// Events go to `events`; `waker` wakes the UI after each.
-    pub fn new(events: Sender<WorkerEvent>, waker: Waker) -> Self {
+    pub(crate) fn new(events: Sender<WorkerEvent>, waker: Waker) -> Self {
         Self { events, waker }
     }
 
     /// Sends `event` (dropped silently once the app has closed) and wakes the UI.
-    pub fn send(&self, event: WorkerEvent) {
+    pub(crate) fn send(&self, event: WorkerEvent) {
         if self.events.send(event).is_ok() {
             (self.waker)();
         }
@@ -38,7 +38,7 @@ impl EventSender {
 
     /// Reports that the particle flow of `generation` ended with `reason`, unless it was
     /// cancelled (a cancelled flow was replaced, and its successor reports).
-    pub fn flow_failed(&self, generation: u64, reason: JobError) {
+    pub(crate) fn flow_failed(&self, generation: u64, reason: JobError) {
         if !reason.is_cancelled() {
             self.send(WorkerEvent::FlowFailed {
                 generation,
@@ -65,7 +65,7 @@ pub struct SharedDevice {
 ///
 /// Where the jobs are stepped on the UI thread (the browser), nothing may wait for the GPU or
 /// hold the thread for a whole solve: the particle flow then polls the GPU, or steps the CPU a
-/// few Sinkhorn iterations a frame ([`ComputeContext::ui_thread_velocity`]), while the calls
+/// few Sinkhorn iterations a frame (`ComputeContext::ui_thread_velocity`), while the calls
 /// that return at once (readouts, learned flows) use the CPU.
 pub struct ComputeContext {
     device: Option<SharedDevice>,
@@ -86,7 +86,7 @@ pub struct ComputeContext {
 
 impl ComputeContext {
     /// A context that will build its backend on `device` (None: on the CPU).
-    pub fn new(device: Option<SharedDevice>, sender: EventSender) -> Self {
+    pub(crate) fn new(device: Option<SharedDevice>, sender: EventSender) -> Self {
         Self {
             device,
             backend: None,
@@ -101,7 +101,7 @@ impl ComputeContext {
 
     /// A context for jobs stepped on the UI thread: the particle flow polls the GPU of
     /// `device` (when it has compute shaders), everything else computes on the CPU.
-    pub fn polling(device: Option<SharedDevice>, sender: EventSender) -> Self {
+    pub(crate) fn polling(device: Option<SharedDevice>, sender: EventSender) -> Self {
         Self {
             polling: true,
             ..Self::new(device, sender)
@@ -113,7 +113,7 @@ impl ComputeContext {
     /// `budget` (the annealed mode). [`UiVelocity::Direct`] where neither applies (on a worker
     /// thread, or in a warm-started mode): compute it with [`ComputeContext::backend`]. A GPU
     /// failure hands over to the CPU for good, with a notice.
-    pub fn ui_thread_velocity(
+    pub(crate) fn ui_thread_velocity(
         &mut self,
         owner: u64,
         particles: &[crate::Point],
@@ -176,7 +176,7 @@ impl ComputeContext {
 
     /// Sets the backend's velocity mode for `solver` (the exact one where the backend cannot
     /// solve in it, saying why) and re-announces the backend when its name changes.
-    pub fn use_solver(&mut self, solver: FlowSolver) {
+    pub(crate) fn use_solver(&mut self, solver: FlowSolver) {
         let before = self.shown_name();
         let backend = self.backend.as_mut().expect("built by backend()");
         let mut refused = backend.set_mode(solver.mode()).err();
@@ -218,7 +218,7 @@ impl ComputeContext {
     }
 
     /// The velocity backend, built (and announced) on first use.
-    pub fn backend(&mut self) -> &mut dyn VelocityBackend {
+    pub(crate) fn backend(&mut self) -> &mut dyn VelocityBackend {
         let sender = &self.sender;
         let device = &mut self.device;
         let last_note = &mut self.note;
@@ -263,12 +263,12 @@ impl ComputeContext {
     }
 
     /// Whether the GPU is polled rather than waited for (the jobs are stepped on the UI thread).
-    pub fn polls(&self) -> bool {
+    pub(crate) fn polls(&self) -> bool {
         self.polling
     }
 
     /// Reports a GPU failure that the CPU took over from, if one happened.
-    pub fn report_notice(&mut self) {
+    pub(crate) fn report_notice(&mut self) {
         let Some(backend) = self.backend.as_mut() else {
             return;
         };
@@ -288,7 +288,7 @@ struct StepTimes {
 }
 
 /// Where a flow's velocity stands when jobs run on the UI thread
-/// ([`ComputeContext::ui_thread_velocity`]).
+/// (`ComputeContext::ui_thread_velocity`).
 #[derive(Debug)]
 pub enum UiVelocity {
     /// Computed.

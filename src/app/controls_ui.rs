@@ -14,7 +14,7 @@ use eframe::egui;
 use egui::{ComboBox, DragValue, RichText, Slider, Ui};
 
 /// Which flow to show, as three toggle buttons.
-pub fn view_picker_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn view_picker_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         for (view, label) in [
             (FlowView::Particle, "Particle flow"),
@@ -79,7 +79,7 @@ fn shapes_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 }
 
 /// Source, target, n, seed and "new samples".
-pub fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn data_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     egui::Grid::new("data_grid").num_columns(2).show(ui, |ui| {
         source_menu_ui(ui, state, commands);
         ui.end_row();
@@ -214,7 +214,7 @@ fn samples_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 }
 
 /// Steps, η, blur and scaling of the particle flow.
-pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     let mut config = state.settings().flow;
     let mut changed = false;
     egui::Grid::new("flow_grid").num_columns(2).show(ui, |ui| {
@@ -275,7 +275,7 @@ pub fn particle_flow_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Comman
 }
 
 /// Draw mode: paint or erase target points, brush, clear, undo, CSV load and save.
-pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     let mut draw_mode = state.drawing().mode();
     if ui
         .toggle_value(&mut draw_mode, "Draw mode")
@@ -354,7 +354,7 @@ pub fn draw_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 }
 
 /// The overlay toggles and the arrow length.
-pub fn overlays_ui(
+pub(crate) fn overlays_ui(
     ui: &mut Ui,
     state: &AppState,
     options: &mut ViewOptions,
@@ -389,7 +389,7 @@ pub fn overlays_ui(
 }
 
 /// GIF export.
-pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         let exporting = state.gif_exporting();
         if widgets::with_tip(
@@ -438,7 +438,7 @@ pub fn export_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 }
 
 /// Save and open whole setups (scenes), and copy the share link of the current one.
-pub fn scene_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn scene_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         if ui
             .button("Save scene…")
@@ -484,7 +484,7 @@ pub fn scene_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 
 /// The error line (wrapped, dismissable), then the compute backend and the status message, at
 /// the normal text size.
-pub fn status_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn status_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     if let Some(error) = &state.error() {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(format!("Error: {error}")).color(ui.visuals().error_fg_color));

@@ -28,7 +28,7 @@ pub enum DialogPurpose {
 
 impl DialogPurpose {
     /// The dialog's title.
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Self::LoadPoints => "Load target points",
             Self::LoadPicture => "Open a picture as the target",
@@ -44,7 +44,7 @@ impl DialogPurpose {
     }
 
     /// Whether it asks where to write (else which file to read).
-    pub fn saves(self) -> bool {
+    pub(crate) fn saves(self) -> bool {
         matches!(
             self,
             Self::SavePoints
@@ -57,7 +57,7 @@ impl DialogPurpose {
     }
 
     /// The file name a save dialog proposes.
-    pub fn default_file_name(self) -> &'static str {
+    pub(crate) fn default_file_name(self) -> &'static str {
         match self {
             Self::LoadPoints | Self::SavePoints => "drawn.csv",
             Self::LoadPicture => "picture.png",
@@ -70,7 +70,7 @@ impl DialogPurpose {
     }
 
     /// The file name extensions it shows.
-    pub fn extensions(self) -> &'static [&'static str] {
+    pub(crate) fn extensions(self) -> &'static [&'static str] {
         match self {
             Self::LoadPoints | Self::SavePoints => &["csv", "txt"],
             Self::LoadPicture => &["png", "jpg", "jpeg", "webp"],
@@ -81,7 +81,7 @@ impl DialogPurpose {
     }
 
     /// The name of the file kind, for filters.
-    pub fn kind_name(self) -> &'static str {
+    pub(crate) fn kind_name(self) -> &'static str {
         match self {
             Self::LoadPoints | Self::SavePoints => "CSV point set",
             Self::LoadPicture => "Picture (PNG, JPEG, WebP)",

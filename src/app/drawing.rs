@@ -52,7 +52,7 @@ impl DrawnPoints {
 
     /// Remembers the current points so that [`DrawnPoints::undo`] can return to them; call at
     /// the start of every stroke, clear or replacement.
-    pub fn checkpoint(&mut self) {
+    fn checkpoint(&mut self) {
         if self.undo_stack.len() == MAX_UNDO {
             self.undo_stack.remove(0);
         }
@@ -60,7 +60,7 @@ impl DrawnPoints {
     }
 
     /// Adds `brush.density` points drawn uniformly from the disc of `brush.radius` around `center`.
-    pub fn paint(&mut self, center: Point, brush: Brush, rng: &mut SeededRng) {
+    fn paint(&mut self, center: Point, brush: Brush, rng: &mut SeededRng) {
         if !(center[0].is_finite() && center[1].is_finite()) {
             return;
         }
@@ -74,7 +74,7 @@ impl DrawnPoints {
     }
 
     /// Removes every point within `radius` of `center`; returns how many were removed.
-    pub fn erase(&mut self, center: Point, radius: f64) -> usize {
+    fn erase(&mut self, center: Point, radius: f64) -> usize {
         let before = self.points.len();
         let radius_sq = radius * radius;
         self.points.retain(|p| {
@@ -86,20 +86,20 @@ impl DrawnPoints {
     }
 
     /// Removes every point (undoable).
-    pub fn clear(&mut self) {
+    fn clear(&mut self) {
         self.checkpoint();
         self.points.clear();
     }
 
     /// Replaces the points (undoable), e.g. with a loaded CSV file.
-    pub fn replace(&mut self, points: Vec<Point>) {
+    fn replace(&mut self, points: Vec<Point>) {
         self.checkpoint();
         self.points = points;
     }
 
     /// Returns to the state before the last stroke, clear or replacement; false when there is
     /// nothing to undo.
-    pub fn undo(&mut self) -> bool {
+    fn undo(&mut self) -> bool {
         match self.undo_stack.pop() {
             Some(points) => {
                 self.points = points;
@@ -111,7 +111,7 @@ impl DrawnPoints {
 
     /// Drops the last checkpoint if the points did not change since it was taken (an empty
     /// stroke should not cost an undo step).
-    pub fn drop_unchanged_checkpoint(&mut self) {
+    fn drop_unchanged_checkpoint(&mut self) {
         if self
             .undo_stack
             .last()
@@ -189,7 +189,7 @@ impl Drawing {
     }
 
     /// Whether strokes erase.
-    pub fn eraser(&self) -> bool {
+    pub(crate) fn eraser(&self) -> bool {
         self.eraser
     }
 
@@ -199,18 +199,18 @@ impl Drawing {
     }
 
     /// Whether a stroke is in progress.
-    pub fn stroking(&self) -> bool {
+    pub(crate) fn stroking(&self) -> bool {
         self.stroke.is_some()
     }
 
     /// Replaces the drawn points with a loaded set (undoable).
-    pub fn load(&mut self, points: Vec<Point>) {
+    pub(crate) fn load(&mut self, points: Vec<Point>) {
         self.points.replace(points);
     }
 
     /// Applies one command; returns whether the drawn points changed (a stroke counts once,
     /// when it ends).
-    pub fn apply(&mut self, command: DrawCommand) -> bool {
+    pub(crate) fn apply(&mut self, command: DrawCommand) -> bool {
         match command {
             DrawCommand::SetDrawMode(on) => self.mode = on,
             DrawCommand::SetEraser(on) => self.eraser = on,

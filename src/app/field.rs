@@ -44,17 +44,8 @@ pub fn empirical_field(
         .collect()
 }
 
-/// Per-particle displacement between two frames of a trajectory: `next − current`.
-pub fn displacements(current: &[Point], next: &[Point]) -> Vec<Point> {
-    current
-        .iter()
-        .zip(next)
-        .map(|(a, b)| [b[0] - a[0], b[1] - a[1]])
-        .collect()
-}
-
 /// Every vector of `field` multiplied by `factor`.
-pub fn scaled(field: &[Point], factor: f64) -> Vec<Point> {
+pub(crate) fn scaled(field: &[Point], factor: f64) -> Vec<Point> {
     field
         .iter()
         .map(|v| [v[0] * factor, v[1] * factor])
@@ -93,9 +84,8 @@ mod tests {
     }
 
     #[test]
-    fn displacements_and_scaling() {
-        let d = displacements(&[[0.0, 0.0], [1.0, 1.0]], &[[1.0, 2.0], [1.0, 0.0]]);
-        assert_eq!(d, vec![[1.0, 2.0], [0.0, -1.0]]);
+    fn scaling_multiplies_every_vector() {
+        let d = vec![[1.0, 2.0], [0.0, -1.0]];
         assert_eq!(scaled(&d, 0.5), vec![[0.5, 1.0], [0.0, -0.5]]);
     }
 }

@@ -7,7 +7,7 @@ use eframe::egui;
 use egui_file::{FileDialog, State};
 
 /// The in-app dialog on screen and what it asks for.
-pub struct InAppDialog {
+pub(crate) struct InAppDialog {
     purpose: DialogPurpose,
     dialog: FileDialog,
 }
@@ -39,7 +39,7 @@ impl InAppDialog {
 }
 
 /// Shows the in-app dialog while the state asks for one; pushes its answer.
-pub fn in_app_dialog_ui(
+pub(crate) fn in_app_dialog_ui(
     ctx: &egui::Context,
     shown: &mut Option<InAppDialog>,
     state: &AppState,

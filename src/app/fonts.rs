@@ -9,7 +9,7 @@ use egui::{FontData, FontInsert, FontPriority, InsertFontFamily};
 const FILE_ICONS: &[u8] = include_bytes!("../../assets/fonts/symbola-file-icons.ttf");
 
 /// Adds the icon font to `ctx` as the last fallback of both families.
-pub fn install(ctx: &egui::Context) {
+pub(crate) fn install(ctx: &egui::Context) {
     let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
         .into_iter()
         .map(|family| InsertFontFamily {

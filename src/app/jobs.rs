@@ -46,7 +46,7 @@ impl Extent {
     }
 
     /// This box grown by `fraction` of its size on every side.
-    pub fn grown(&self, fraction: f64) -> Self {
+    pub(crate) fn grown(&self, fraction: f64) -> Self {
         let (dx, dy) = (
             (self.max[0] - self.min[0]) * fraction,
             (self.max[1] - self.min[1]) * fraction,
@@ -101,7 +101,7 @@ pub struct ShownFlow {
 
 impl ShownFlow {
     /// An empty flow of `kind` on `grid`.
-    pub fn new(kind: FlowKind, grid: Arc<Vec<Point>>) -> Self {
+    pub(crate) fn new(kind: FlowKind, grid: Arc<Vec<Point>>) -> Self {
         Self {
             trajectory: Trajectory::new(kind),
             grid,
@@ -112,7 +112,7 @@ impl ShownFlow {
     }
 
     /// The grid field of frame `index` (empty when unknown).
-    pub fn grid_field(&self, index: usize) -> &[Point] {
+    pub(crate) fn grid_field(&self, index: usize) -> &[Point] {
         self.grid_fields
             .get(index)
             .map_or(&[], |field| field.as_slice())
@@ -293,7 +293,7 @@ pub enum FileRequest {
 
 impl FileRequest {
     /// The path the request names (None: a dialog is to ask).
-    pub fn path(&self) -> Option<&PathBuf> {
+    pub(crate) fn path(&self) -> Option<&PathBuf> {
         match self {
             Self::LoadPoints(path)
             | Self::LoadPicture(path)
@@ -309,7 +309,7 @@ impl FileRequest {
     }
 
     /// What a dialog for this request asks for.
-    pub fn purpose(&self) -> DialogPurpose {
+    pub(crate) fn purpose(&self) -> DialogPurpose {
         match self {
             Self::LoadPoints(_) | Self::OpenDropped(_) => DialogPurpose::LoadPoints,
             Self::LoadPicture(_) => DialogPurpose::LoadPicture,
@@ -324,7 +324,7 @@ impl FileRequest {
     }
 
     /// The operation, for failure messages.
-    pub fn op(&self) -> FileOp {
+    pub(crate) fn op(&self) -> FileOp {
         match self {
             Self::LoadPoints(_) => FileOp::LoadPoints,
             Self::LoadPicture(_) => FileOp::LoadPicture,

@@ -10,7 +10,7 @@ use eframe::egui::{self, Color32, Ui};
 use egui_plot::{Line, Plot, PlotPoints, Points};
 
 /// The window, while open.
-pub fn meanfield_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn meanfield_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Command>) {
     let panel = state.meanfield();
     if !panel.open() {
         return;

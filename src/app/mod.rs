@@ -3,43 +3,43 @@
 //!
 //! Layout of the module:
 //! - plain state, tested without a window: [`state`] (the [`state::AppState`] and its
-//!   [`state::Command`]s), [`playback`], [`drawing`], [`jobs`] (requests and worker results),
-//!   [`field`] (the quiver's empirical field), [`time_sync`] (pairing two flows' frames by t),
+//!   [`state::Command`]s), `playback`, [`drawing`], [`jobs`] (requests and worker results),
+//!   [`field`] (the quiver's empirical field), `time_sync` (pairing two flows' frames by t),
 //!   [`view_options`];
 //! - [`workers`]: the app's jobs and the named worker threads that step them off the UI thread,
 //!   all compute on one velocity backend on eframe's own wgpu device;
 //! - egui code that only draws state and turns input into commands: [`app_ui`] (the eframe shell),
-//!   [`plot_view_ui`], [`plot_items`], [`controls_ui`], [`timeline_ui`], [`training_ui`].
+//!   `plot_view_ui`, `plot_items`, `controls_ui`, `timeline_ui`, `training_ui`.
 
 #[cfg(not(target_arch = "wasm32"))]
 use eframe::egui;
 pub mod app_ui;
-pub mod compute_context;
-pub mod controls_ui;
-pub mod dialog_purpose;
+mod compute_context;
+mod controls_ui;
+mod dialog_purpose;
 pub mod drawing;
 pub mod field;
-pub mod file_dialog_ui;
-pub mod fonts;
+mod file_dialog_ui;
+mod fonts;
 pub mod jobs;
-pub mod meanfield_ui;
+pub(crate) mod meanfield_ui;
 pub mod platform;
-pub mod playback;
-pub mod plot_items;
-pub mod plot_view_ui;
-pub mod polled_gpu;
+mod playback;
+mod plot_items;
+mod plot_view_ui;
+mod polled_gpu;
 pub mod shortcuts_ui;
 pub mod state;
-pub mod time_sync;
-pub mod timeline_ui;
-pub mod training_ui;
+mod time_sync;
+mod timeline_ui;
+pub(crate) mod training_ui;
 pub mod view_options;
-pub mod wide_view_ui;
-pub mod widgets;
+mod wide_view_ui;
+mod widgets;
 pub mod workers;
 
 pub use app_ui::NsgfApp;
-pub use state::{AppState, Command, FlowSettings};
+use state::FlowSettings;
 
 /// The window title.
 pub const TITLE: &str = "NSGF playground: Sinkhorn flows on 2D point clouds";
@@ -74,7 +74,7 @@ impl StartupOptions {
 /// Which file dialog the app starts with: `NSGF_FILE_DIALOG=in-app|native` decides; else the
 /// in-app one on Linux without a D-Bus session (where no xdg portal can answer), the native
 /// one otherwise. A native dialog that gives up at once switches to the in-app one too.
-pub fn startup_dialog_kind() -> state::DialogKind {
+fn startup_dialog_kind() -> state::DialogKind {
     match std::env::var("NSGF_FILE_DIALOG").ok().as_deref() {
         Some("in-app") => return state::DialogKind::InApp,
         Some("native") => return state::DialogKind::Native,
@@ -115,7 +115,7 @@ pub struct WindowError {
 /// Opens the desktop app window, on `scene` (read from its path) when given, started as
 /// `startup` asks.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn run_native(
+pub(crate) fn run_native(
     scene: Option<(crate::scene::Scene, std::path::PathBuf)>,
     startup: &StartupOptions,
 ) -> Result<(), WindowError> {

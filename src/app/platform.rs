@@ -32,7 +32,7 @@ pub fn default_particles() -> usize {
 /// The address a share link starts with: the page's own in the browser; on the desktop
 /// `NSGF_SHARE_BASE` (where the browser build is served), else nothing (the link is then its
 /// `#scene=…` part, which `nsgf --scene` opens and any page of the browser build takes).
-pub fn share_base() -> String {
+pub(crate) fn share_base() -> String {
     #[cfg(target_arch = "wasm32")]
     {
         web_sys::window()
@@ -47,7 +47,7 @@ pub fn share_base() -> String {
 
 /// In the browser, offers `bytes` as a download named `name` (a Blob behind a clicked link);
 /// elsewhere there is nowhere to download to.
-pub fn download(name: &str, bytes: Vec<u8>) -> Result<(), String> {
+pub(crate) fn download(name: &str, bytes: Vec<u8>) -> Result<(), String> {
     #[cfg(target_arch = "wasm32")]
     {
         use wasm_bindgen::JsCast as _;
@@ -125,7 +125,7 @@ pub fn browser_train_config(desktop: crate::model::TrainConfig) -> crate::model:
 
 /// Whether the page's hooks exist (`window.nsgf_*`: [`publish`], [`publish_plots`] and
 /// `window.nsgf_train`): in the browser only.
-pub const PAGE_HOOKS: bool = cfg!(target_arch = "wasm32");
+pub(crate) const PAGE_HOOKS: bool = cfg!(target_arch = "wasm32");
 
 /// The training method a page's script names (`window.nsgf_train(name)`): a method's
 /// command-line name ("nsgf", "nsgfpp", "onestep"), or an error that names the known ones.
@@ -162,7 +162,7 @@ thread_local! {
 }
 
 /// The commands a page's script queued since the last frame (none outside the browser).
-pub fn page_commands() -> Vec<super::state::Command> {
+pub(crate) fn page_commands() -> Vec<super::state::Command> {
     #[cfg(target_arch = "wasm32")]
     {
         PAGE_COMMANDS.with(|commands| std::mem::take(&mut *commands.borrow_mut()))
@@ -246,7 +246,10 @@ pub fn start_web(canvas_id: &str) {
 /// `window.nsgf_target` (the target's name, "drawn" for drawn points), `window.nsgf_particles`
 /// and `window.nsgf_model` (the trained model's method, empty before one exists).
 /// Elsewhere nothing.
-pub fn publish(state: &super::state::AppState, frame_times: &super::view_options::FrameTimes) {
+pub(crate) fn publish(
+    state: &super::state::AppState,
+    frame_times: &super::view_options::FrameTimes,
+) {
     #[cfg(target_arch = "wasm32")]
     {
         let Some(window) = web_sys::window() else {
@@ -305,7 +308,7 @@ pub fn publish(state: &super::state::AppState, frame_times: &super::view_options
 /// ("particle" or "learned"), `frame` (its data area: left, top, right, bottom) and
 /// `particles` (x, y of each particle's centre, one after the other), in the canvas's CSS
 /// pixels, and `colors` (r, g, b of each particle). Elsewhere nothing.
-pub fn publish_plots(plots: &[super::view_options::PlotOnScreen], pixels_per_point: f32) {
+pub(crate) fn publish_plots(plots: &[super::view_options::PlotOnScreen], pixels_per_point: f32) {
     #[cfg(target_arch = "wasm32")]
     {
         let Some(window) = web_sys::window() else {
@@ -340,7 +343,7 @@ pub fn publish_plots(plots: &[super::view_options::PlotOnScreen], pixels_per_poi
 
 /// A line in the browser's console (the browser check prints the ones starting "nsgf:");
 /// nothing elsewhere.
-pub fn console_note(line: &str) {
+pub(crate) fn console_note(line: &str) {
     #[cfg(target_arch = "wasm32")]
     web_sys::console::log_1(&line.into());
     #[cfg(not(target_arch = "wasm32"))]

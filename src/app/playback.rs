@@ -2,7 +2,7 @@
 //! how fast. Plain Rust, no egui.
 
 /// The slowest and fastest playback speeds, in frames per second.
-pub const SPEED_RANGE: std::ops::RangeInclusive<f64> = 0.5..=60.0;
+pub(crate) const SPEED_RANGE: std::ops::RangeInclusive<f64> = 0.5..=60.0;
 
 /// What the user does to the timeline.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,12 +72,12 @@ impl Playback {
     }
 
     /// Frames per second while playing.
-    pub fn speed(&self) -> f64 {
+    pub(crate) fn speed(&self) -> f64 {
         self.speed
     }
 
     /// Applies one command against the frames `supply` offers.
-    pub fn apply(&mut self, command: PlaybackCommand, supply: FrameSupply) {
+    pub(crate) fn apply(&mut self, command: PlaybackCommand, supply: FrameSupply) {
         match command {
             PlaybackCommand::TogglePlay if self.playing => self.pause(),
             PlaybackCommand::Play | PlaybackCommand::TogglePlay => self.play(supply),
@@ -98,13 +98,13 @@ impl Playback {
     }
 
     /// Back to frame 0 for a new flow, playing or not as before.
-    pub fn rewind(&mut self) {
+    pub(crate) fn rewind(&mut self) {
         self.position = 0;
         self.accumulated_frames = 0.0;
     }
 
     /// Starts playing; from the last frame of a finished timeline, starts again at frame 0.
-    pub fn play(&mut self, supply: FrameSupply) {
+    pub(crate) fn play(&mut self, supply: FrameSupply) {
         if !supply.more_coming && self.position + 1 >= supply.available {
             self.position = 0;
         }
@@ -113,13 +113,13 @@ impl Playback {
     }
 
     /// Stops the clock.
-    pub fn pause(&mut self) {
+    pub(crate) fn pause(&mut self) {
         self.playing = false;
         self.accumulated_frames = 0.0;
     }
 
     /// One frame forward if that frame exists; returns whether it moved.
-    pub fn step_forward(&mut self, supply: FrameSupply) -> bool {
+    fn step_forward(&mut self, supply: FrameSupply) -> bool {
         if self.position + 1 < supply.available {
             self.position += 1;
             true
@@ -129,7 +129,7 @@ impl Playback {
     }
 
     /// One frame back if not at the start; returns whether it moved.
-    pub fn step_back(&mut self) -> bool {
+    fn step_back(&mut self) -> bool {
         if self.position > 0 {
             self.position -= 1;
             true
@@ -139,18 +139,18 @@ impl Playback {
     }
 
     /// Back to frame 0, paused.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.position = 0;
         self.pause();
     }
 
     /// Moves to `position`, clamped to the recorded frames.
-    pub fn seek(&mut self, position: usize, supply: FrameSupply) {
+    fn seek(&mut self, position: usize, supply: FrameSupply) {
         self.position = position.min(supply.available.saturating_sub(1));
     }
 
     /// Sets the speed, clamped to [`SPEED_RANGE`].
-    pub fn set_speed(&mut self, frames_per_second: f64) {
+    fn set_speed(&mut self, frames_per_second: f64) {
         if frames_per_second.is_finite() {
             self.speed = frames_per_second.clamp(*SPEED_RANGE.start(), *SPEED_RANGE.end());
         }
@@ -158,7 +158,7 @@ impl Playback {
 
     /// Advances the clock by `seconds`; moves over the frames that are due and available.
     /// Stops at the end of a finished timeline; waits (still playing) for frames being computed.
-    pub fn tick(&mut self, seconds: f64, supply: FrameSupply) {
+    fn tick(&mut self, seconds: f64, supply: FrameSupply) {
         self.position = self.position.min(supply.available.saturating_sub(1));
         if !self.playing || !seconds.is_finite() || seconds <= 0.0 {
             return;

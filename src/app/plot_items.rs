@@ -122,7 +122,7 @@ fn screen(transform: &PlotTransform, p: &Point) -> Pos2 {
 }
 
 /// The color of an `[r, g, b]` triple.
-pub fn rgb(color: [u8; 3]) -> Color32 {
+pub(crate) fn rgb(color: [u8; 3]) -> Color32 {
     Color32::from_rgb(color[0], color[1], color[2])
 }
 
@@ -167,7 +167,7 @@ pub struct PointCloud<'a> {
 
 impl<'a> PointCloud<'a> {
     /// `points` in `color`, `radius` pixels.
-    pub fn new(name: &str, points: &'a [Point], color: Color32, radius: f32) -> Self {
+    pub(crate) fn new(name: &str, points: &'a [Point], color: Color32, radius: f32) -> Self {
         let base = PlotItemBase::new(name.to_string());
         Self {
             base,
@@ -179,7 +179,7 @@ impl<'a> PointCloud<'a> {
     }
 
     /// One colour per point (ignored when its length differs from the points').
-    pub fn colors(mut self, colors: &'a [[u8; 3]]) -> Self {
+    pub(crate) fn colors(mut self, colors: &'a [[u8; 3]]) -> Self {
         if colors.len() == self.points.len() {
             self.colors = Some(colors);
         }
@@ -207,7 +207,7 @@ impl PlotItem for PointCloud<'_> {
 }
 
 /// Arrows from `origins` along `vectors × scale`.
-pub struct ArrowField<'a> {
+pub(crate) struct ArrowField<'a> {
     base: PlotItemBase,
     origins: &'a [Point],
     vectors: &'a [Point],
@@ -218,7 +218,7 @@ pub struct ArrowField<'a> {
 
 impl<'a> ArrowField<'a> {
     /// Arrows in `color`, `width` pixels wide.
-    pub fn new(
+    pub(crate) fn new(
         name: &str,
         origins: &'a [Point],
         vectors: &'a [Point],
@@ -263,7 +263,7 @@ impl PlotItem for ArrowField<'_> {
 }
 
 /// The paths of (a subsample of) the particles over the frames before the shown one.
-pub struct Trails<'a> {
+pub(crate) struct Trails<'a> {
     base: PlotItemBase,
     frames: &'a [Frame],
     colors: Option<&'a [[u8; 3]]>,
@@ -273,7 +273,7 @@ pub struct Trails<'a> {
 
 impl<'a> Trails<'a> {
     /// Trails through `frames` (oldest first) of every `stride`-th particle.
-    pub fn new(
+    pub(crate) fn new(
         name: &str,
         frames: &'a [Frame],
         colors: Option<&'a [[u8; 3]]>,
@@ -326,7 +326,7 @@ impl PlotItem for Trails<'_> {
 }
 
 /// A circle outline at a plot position with a radius in plot units (the brush cursor).
-pub fn brush_outline(
+pub(crate) fn brush_outline(
     transform: &PlotTransform,
     center: Point,
     radius: f64,
@@ -338,6 +338,6 @@ pub fn brush_outline(
 }
 
 /// A point in screen space for a plot position (for overlay text).
-pub fn to_screen(transform: &PlotTransform, p: Point) -> Pos2 {
+pub(crate) fn to_screen(transform: &PlotTransform, p: Point) -> Pos2 {
     screen(transform, &p)
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use web_time::Instant;
 
 /// A [`GpuBackend`] driven by polling, with its one submission in flight.
-pub struct PolledGpu {
+pub(crate) struct PolledGpu {
     gpu: GpuBackend,
     /// The submission on the GPU, the job (its owner number) that started it, and when.
     in_flight: Option<(u64, PendingVelocity, Instant)>,
@@ -28,7 +28,7 @@ const MAX_REST: Duration = Duration::from_secs(2);
 
 impl PolledGpu {
     /// Polls `gpu`'s work instead of waiting for it.
-    pub fn new(gpu: GpuBackend) -> Self {
+    pub(crate) fn new(gpu: GpuBackend) -> Self {
         Self {
             gpu,
             in_flight: None,
@@ -38,14 +38,14 @@ impl PolledGpu {
     }
 
     /// The backend (for its name and mode).
-    pub fn backend_mut(&mut self) -> &mut GpuBackend {
+    pub(crate) fn backend_mut(&mut self) -> &mut GpuBackend {
         &mut self.gpu
     }
 
     /// The velocity at `particles` for job `owner`: `Some` once the GPU has computed it, `None`
     /// while it works (the first call submits it; a submission of another job is drained
     /// first). Never blocks.
-    pub fn velocity(
+    pub(crate) fn velocity(
         &mut self,
         owner: u64,
         particles: &[Point],

@@ -19,7 +19,7 @@ pub const SHORTCUTS: [(&str, &str); 9] = [
 ];
 
 /// Toggles the overlay on ? or F1 and closes it on Esc (when no text field has the keys).
-pub fn shortcut_keys(ui: &Ui, options: &mut ViewOptions) {
+pub(crate) fn shortcut_keys(ui: &Ui, options: &mut ViewOptions) {
     if ui.ctx().egui_wants_keyboard_input() {
         return;
     }
@@ -34,7 +34,7 @@ pub fn shortcut_keys(ui: &Ui, options: &mut ViewOptions) {
 }
 
 /// The overlay window, while open.
-pub fn shortcuts_ui(ctx: &egui::Context, options: &mut ViewOptions) {
+pub(crate) fn shortcuts_ui(ctx: &egui::Context, options: &mut ViewOptions) {
     if !options.show_shortcuts {
         return;
     }

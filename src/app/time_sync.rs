@@ -7,7 +7,7 @@
 /// The index of the frame whose time is nearest `t`; on a tie the earlier frame (never show the
 /// future). Frames with a non-finite time are never picked; None when no frame has a finite time
 /// or `t` is not finite.
-pub fn nearest_frame(times: impl IntoIterator<Item = f64>, t: f64) -> Option<usize> {
+pub(crate) fn nearest_frame(times: impl IntoIterator<Item = f64>, t: f64) -> Option<usize> {
     if !t.is_finite() {
         return None;
     }

@@ -18,7 +18,7 @@ const STALE_COLOR: Color32 = Color32::from_rgb(230, 140, 20);
 /// The whole training section.
 ///
 /// The W2 curve's checkpoints, as drawn on screen, are added to `plots` (for the page's hooks).
-pub fn training_ui(
+pub(crate) fn training_ui(
     ui: &mut Ui,
     state: &AppState,
     commands: &mut Vec<Command>,

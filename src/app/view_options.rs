@@ -65,7 +65,7 @@ pub struct FrameTimes {
 
 impl FrameTimes {
     /// Records one frame: the time spent building the UI and the interval since the last frame.
-    pub fn record(&mut self, ui_time: Duration, interval_seconds: f64) {
+    pub(crate) fn record(&mut self, ui_time: Duration, interval_seconds: f64) {
         push_bounded(&mut self.ui_seconds, ui_time.as_secs_f64());
         if interval_seconds.is_finite() && interval_seconds > 0.0 {
             push_bounded(&mut self.intervals, interval_seconds);
@@ -74,7 +74,7 @@ impl FrameTimes {
 
     /// Records the time one frame spent stepping jobs (the browser, where they share the UI
     /// thread).
-    pub fn record_jobs(&mut self, job_time: Duration) {
+    pub(crate) fn record_jobs(&mut self, job_time: Duration) {
         push_bounded(&mut self.job_seconds, job_time.as_secs_f64());
     }
 
@@ -85,23 +85,23 @@ impl FrameTimes {
     }
 
     /// Mean UI time per frame, in milliseconds.
-    pub fn mean_ui_ms(&self) -> f64 {
+    pub(crate) fn mean_ui_ms(&self) -> f64 {
         mean(&self.ui_seconds) * 1e3
     }
 
     /// Worst UI time per frame in the window, in milliseconds.
-    pub fn max_ui_ms(&self) -> f64 {
+    pub(crate) fn max_ui_ms(&self) -> f64 {
         self.ui_seconds.iter().copied().fold(0.0, f64::max) * 1e3
     }
 
     /// Frames per second from the mean interval (0 when unknown).
-    pub fn fps(&self) -> f64 {
+    pub(crate) fn fps(&self) -> f64 {
         let interval = mean(&self.intervals);
         if interval > 0.0 { 1.0 / interval } else { 0.0 }
     }
 
     /// Frames recorded in the window.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.ui_seconds.len()
     }
 }

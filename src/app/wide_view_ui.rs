@@ -13,12 +13,11 @@ use eframe::egui;
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Ui};
 use egui_plot::Plot;
 
-pub use crate::render::image_grid::GRID_IMAGES;
 /// Frames a second of a GIF of image grids.
-pub const GRID_GIF_FPS: u16 = 4;
+pub(crate) const GRID_GIF_FPS: u16 = 4;
 
 /// The choice between the image grid and the principal components.
-pub fn wide_view_choice_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn wide_view_choice_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         for (choice, label, tip) in [
             (
@@ -44,7 +43,7 @@ pub fn wide_view_choice_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Com
 }
 
 /// Frame `index` of `run`'s flow, drawn as the state's wide view says, in a `side`-point square.
-pub fn wide_frame_ui(ui: &mut Ui, state: &AppState, run: Run, index: usize, side: f32) {
+pub(crate) fn wide_frame_ui(ui: &mut Ui, state: &AppState, run: Run, index: usize, side: f32) {
     let Some(flow) = state.flow_of(run) else {
         return;
     };

@@ -5,7 +5,7 @@ use egui::{Response, Ui, Widget};
 
 /// What a control means, with its unit, by the control's label (the tooltips of the controls
 /// that have no tooltip of their own where they are drawn).
-pub fn tip(label: &str) -> Option<&'static str> {
+pub(crate) fn tip(label: &str) -> Option<&'static str> {
     Some(match label {
         "Source" => "The distribution the particles start from",
         "Target" => {
@@ -78,7 +78,7 @@ pub fn tip(label: &str) -> Option<&'static str> {
 }
 
 /// `response` with the tooltip [`tip`] has for `label`, if any.
-pub fn with_tip(response: Response, label: &str) -> Response {
+pub(crate) fn with_tip(response: Response, label: &str) -> Response {
     match tip(label) {
         Some(text) => response.on_hover_text(text),
         None => response,
@@ -86,18 +86,18 @@ pub fn with_tip(response: Response, label: &str) -> Response {
 }
 
 /// A button with the tooltip of its label.
-pub fn button(ui: &mut Ui, text: &str) -> Response {
+pub(crate) fn button(ui: &mut Ui, text: &str) -> Response {
     with_tip(ui.button(text), text)
 }
 
 /// A checkbox with the tooltip of its label.
-pub fn checkbox(ui: &mut Ui, checked: &mut bool, text: &str) -> Response {
+pub(crate) fn checkbox(ui: &mut Ui, checked: &mut bool, text: &str) -> Response {
     with_tip(ui.checkbox(checked, text), text)
 }
 
 /// A label followed by `widget`, which the label names for screen readers and UI tests; both
 /// carry the label's tooltip.
-pub fn labelled(ui: &mut Ui, label: &str, widget: impl Widget) -> Response {
+pub(crate) fn labelled(ui: &mut Ui, label: &str, widget: impl Widget) -> Response {
     let shown = with_tip(ui.label(label), label);
     with_tip(ui.add(widget).labelled_by(shown.id), label)
 }

@@ -51,7 +51,7 @@ pub struct AnimationArgs {
 
 impl AnimationArgs {
     /// The chosen flow, simulated or sampled (progress notes on stderr).
-    pub fn animation(&self) -> anyhow::Result<Animation> {
+    pub(crate) fn animation(&self) -> anyhow::Result<Animation> {
         match &self.model {
             Some(model_path) => self.learned_animation(model_path),
             None => self.particle_flow_animation(),
@@ -124,7 +124,7 @@ fn short_name(name: &str) -> String {
 }
 
 /// Errors unless the folder `path` goes into exists.
-pub fn check_folder_of(path: &std::path::Path) -> anyhow::Result<()> {
+pub(crate) fn check_folder_of(path: &std::path::Path) -> anyhow::Result<()> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => std::path::Path::new("."),

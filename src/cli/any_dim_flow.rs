@@ -11,7 +11,7 @@ use std::io::Write;
 /// The target `spec` when it is d-dimensional with d ≠ 2 (`digits`, or a CSV file wider than
 /// two columns, read once); `None` for 2D targets (presets and `x,y` files), which flow on the
 /// 2D path.
-pub fn wide_target(spec: &str) -> anyhow::Result<Option<Distribution>> {
+pub(crate) fn wide_target(spec: &str) -> anyhow::Result<Option<Distribution>> {
     if !super::wide::is_wide_target(spec) {
         return Ok(None);
     }
@@ -42,7 +42,7 @@ fn source_distribution(spec: &str, dim: usize) -> anyhow::Result<Distribution> {
 
 /// Runs the d-dimensional flow of `args` (its target parsed as `target`) on the CPU's f32
 /// kernels (GeomLoss's annealing at every step) and prints every step.
-pub fn run(args: &ParticleFlowOptions<'_>, target: &Distribution) -> anyhow::Result<()> {
+pub(crate) fn run(args: &ParticleFlowOptions<'_>, target: &Distribution) -> anyhow::Result<()> {
     let dim = target.dim();
     let size = super::particle_flow::FlowSize {
         n: args.n,
@@ -92,7 +92,7 @@ pub fn run(args: &ParticleFlowOptions<'_>, target: &Distribution) -> anyhow::Res
 /// (`digits`, or a CSV of 8×8 images) as a trajectory of at most [`super::wide::GRID_IMAGES`]
 /// particles against as many target samples, on the CPU's d-dimensional kernels; `None` for a
 /// 2D target (the 2D animation path), an error for other widths (no picture to draw).
-pub fn grid_trajectory(
+pub(crate) fn grid_trajectory(
     flow: &super::animation_args::AnimationArgs,
 ) -> anyhow::Result<Option<crate::flow::Trajectory>> {
     let (Some(source), Some(target), true) = (&flow.source, &flow.target, flow.flow) else {

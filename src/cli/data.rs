@@ -21,7 +21,7 @@ pub struct DataArgs {
 }
 
 /// Runs `nsgf data`: writes `x,y` lines to stdout.
-pub fn run(args: &DataArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &DataArgs) -> anyhow::Result<()> {
     let distribution = Distribution::parse(&args.distribution)?;
     let mut rng = seeded_rng(args.seed);
     crate::limits::check(

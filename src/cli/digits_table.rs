@@ -63,7 +63,7 @@ fn digits_runs(methods: &[Method], iterations: Option<usize>) -> anyhow::Result<
 
 /// Trains every method of `--methods` on the digits for every seed, judges them and prints the
 /// Markdown table.
-pub fn run(args: &TableArgs, target: &str) -> anyhow::Result<()> {
+pub(crate) fn run(args: &TableArgs, target: &str) -> anyhow::Result<()> {
     if target != "digits" {
         anyhow::bail!(
             "--target {target}: the table's other target is `digits` (the 2D table runs without \

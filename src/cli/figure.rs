@@ -38,7 +38,7 @@ enum Format {
 }
 
 /// Runs `nsgf figure`.
-pub fn run(args: &FigureArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &FigureArgs) -> anyhow::Result<()> {
     crate::render::raster::check_size(args.size)?;
     let mut outputs = Vec::new();
     for path in &args.out {

@@ -35,7 +35,7 @@ pub struct FlowArgs {
 /// step as soon as it is computed (memory stays bounded whatever the number of steps). A
 /// target of another dimension (`digits`, a CSV file of d ≠ 2 columns) flows in d dimensions
 /// and prints `step,t,x1,…,xd`.
-pub fn run(args: &FlowArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &FlowArgs) -> anyhow::Result<()> {
     let options = ParticleFlowOptions {
         source: &args.source,
         target: &args.target,

@@ -35,7 +35,7 @@ pub struct GifArgs {
 }
 
 /// Runs `nsgf gif`.
-pub fn run(args: &GifArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &GifArgs) -> anyhow::Result<()> {
     let options = GifOptions {
         look: LookOptions {
             size_px: args.size,

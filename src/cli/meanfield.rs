@@ -33,7 +33,7 @@ pub struct MeanfieldArgs {
 
 impl MeanfieldArgs {
     /// The study these arguments ask for.
-    pub fn config(&self) -> anyhow::Result<MeanfieldConfig> {
+    fn config(&self) -> anyhow::Result<MeanfieldConfig> {
         Ok(MeanfieldConfig {
             source: Distribution::parse(&self.source)?,
             target: Distribution::parse(&self.target)?,
@@ -60,7 +60,7 @@ pub fn study(args: &MeanfieldArgs) -> anyhow::Result<MeanfieldStudy> {
 }
 
 /// Runs `nsgf meanfield`: a table of the error against n and the fitted slope on stdout.
-pub fn run(args: &MeanfieldArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &MeanfieldArgs) -> anyhow::Result<()> {
     let study = study(args)?;
     let grid = study.grid();
     let (first, last) = (grid[0], grid[grid.len() - 1]);

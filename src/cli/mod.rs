@@ -6,22 +6,22 @@ mod any_dim_flow;
 pub mod bench;
 mod data;
 mod digits_table;
-pub mod eval;
+mod eval;
 mod figure;
 mod flow;
 mod gif;
 pub mod meanfield;
 mod model_draw;
-pub mod onestep;
+mod onestep;
 pub mod particle_flow;
 mod progress;
-pub mod protocol_args;
+mod protocol_args;
 mod sample;
-pub mod table;
+mod table;
 mod table_markdown;
 mod train;
 mod velocity;
-pub mod wide;
+pub(crate) mod wide;
 
 use clap::{Parser, Subcommand};
 
@@ -112,7 +112,7 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// loaded at start, `NSGF_APP_BENCH` the frame-time measurement, `NSGF_APP_LOG_FRAMES` frame
 /// times logged (set: on).
 #[cfg(feature = "app")]
-pub fn app_startup_from_env() -> crate::app::StartupOptions {
+fn app_startup_from_env() -> crate::app::StartupOptions {
     crate::app::StartupOptions {
         particles: std::env::var("NSGF_APP_PARTICLES")
             .ok()

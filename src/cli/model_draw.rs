@@ -23,7 +23,7 @@ pub struct ModelDrawArgs {
 
 impl ModelDrawArgs {
     /// Checks `--n` against `max_n` (the cloud limit, or W2's for `eval`) and `--nfe`.
-    pub fn check(&self, max_n: usize, bytes_per_n: u64) -> anyhow::Result<()> {
+    pub(crate) fn check(&self, max_n: usize, bytes_per_n: u64) -> anyhow::Result<()> {
         limits::check("--n", self.n, max_n, bytes_per_n)?;
         if let Some(nfe) = self.nfe {
             limits::check("--nfe", nfe, limits::MAX_STEPS, 0)?;

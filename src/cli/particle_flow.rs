@@ -94,7 +94,7 @@ pub struct ParticleFlowOptions<'a> {
 
 /// The particle count, step count and step size of a particle flow, as given on the command line.
 #[derive(Debug, Clone, Copy)]
-pub struct FlowSize {
+pub(crate) struct FlowSize {
     /// `--n`.
     pub n: usize,
     /// `--steps`.
@@ -106,7 +106,7 @@ pub struct FlowSize {
 impl FlowSize {
     /// Checks the sizes against their limits (`max_n` points of `bytes_per_point` bytes), η and
     /// the Sinkhorn arguments, and returns the Sinkhorn parameters (errors name the option).
-    pub fn checked_params(
+    pub(crate) fn checked_params(
         &self,
         sinkhorn: &SinkhornArgs,
         max_n: usize,
@@ -180,7 +180,7 @@ impl ParticleFlowOptions<'_> {
     /// Like [`ParticleFlowOptions::simulate`], but hands every frame to `on_frame` as soon as
     /// it is computed and keeps none (memory stays bounded whatever the number of steps).
     /// Returns the parsed source and target and the target samples.
-    pub fn run(
+    pub(crate) fn run(
         &self,
         mut on_frame: impl FnMut(Frame) -> anyhow::Result<()>,
     ) -> anyhow::Result<(Distribution, Distribution, Vec<Point>)> {

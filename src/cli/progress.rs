@@ -10,17 +10,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static QUIET: AtomicBool = AtomicBool::new(false);
 
 /// Turns notes and progress bars off (`--quiet`) or on.
-pub fn set_quiet(quiet: bool) {
+pub(crate) fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
 }
 
 /// Whether `--quiet` was given.
-pub fn quiet() -> bool {
+fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
 /// Prints an informational line on stderr (the backend chosen, what was written), unless quiet.
-pub fn note(message: impl std::fmt::Display) {
+pub(crate) fn note(message: impl std::fmt::Display) {
     if !quiet() {
         eprintln!("{message}");
     }
@@ -28,7 +28,7 @@ pub fn note(message: impl std::fmt::Display) {
 
 /// A progress bar of `total` units labelled `what`: drawn on stderr when it is a terminal and
 /// not quiet, hidden (and free) otherwise.
-pub fn bar(total: u64, what: &str) -> ProgressBar {
+pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
     if quiet() || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

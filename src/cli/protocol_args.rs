@@ -31,7 +31,7 @@ pub struct ProtocolArgs {
 
 impl ProtocolArgs {
     /// The protocol at `samples` W2 samples per draw, checked.
-    pub fn protocol(&self, samples: usize) -> anyhow::Result<Protocol> {
+    pub(crate) fn protocol(&self, samples: usize) -> anyhow::Result<Protocol> {
         if self.draws == 0 {
             anyhow::bail!("--draws must be at least 1 (got 0)");
         }

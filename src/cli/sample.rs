@@ -14,7 +14,7 @@ pub struct SampleArgs {
 }
 
 /// Runs `nsgf sample`.
-pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let draw = &args.draw;
     draw.check(crate::limits::MAX_POINTS, crate::limits::BYTES_PER_POINT)?;
     let model = crate::model::TrainedModel::load(&draw.model)?;

@@ -108,7 +108,7 @@ pub struct TrainArgs {
 
 impl TrainArgs {
     /// The method's defaults for targets of dimension `dim` with every given override applied.
-    pub fn config(&self, dim: usize) -> TrainConfig {
+    fn config(&self, dim: usize) -> TrainConfig {
         let mut config = TrainConfig::defaults_for_dim(self.method, dim);
         config.seed = self.seed;
         config.onestep_mode = self.mode;
@@ -245,7 +245,7 @@ fn source_for(
 }
 
 /// Runs `nsgf train`.
-pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let guide = load_guide(args)?;
     let target = distribution_or_guides(args.target.as_deref(), guide.as_deref(), |m| &m.target)?;
     let source = source_for(args.source.as_deref(), guide.as_deref(), &target)?;

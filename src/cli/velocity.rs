@@ -56,7 +56,7 @@ pub struct VelocityArgs {
 /// writes one line of d numbers per source point (shortest round-trip f64 digits); the backend
 /// note goes to stderr. 2D points run on the chosen backend's 2D kernels, points of any other
 /// dimension on the CPU's d-dimensional kernels (or the GPU's with `--backend gpu`).
-pub fn run(args: &VelocityArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &VelocityArgs) -> anyhow::Result<()> {
     let params = SinkhornParams {
         blur: args.blur,
         scaling: args.scaling,

@@ -13,11 +13,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Images of a grid GIF at most (an 8×8 grid).
-pub const GRID_IMAGES: usize = 64;
+pub(crate) const GRID_IMAGES: usize = 64;
 
 /// Whether `spec` names a d-dimensional target: `digits`, `normalD`, or a CSV file whose rows
 /// (without a `label` column) hold more than two numbers.
-pub fn is_wide_target(spec: &str) -> bool {
+pub(crate) fn is_wide_target(spec: &str) -> bool {
     if spec == "digits" || (spec.starts_with("normal") && spec[6..].parse::<usize>().is_ok()) {
         return true;
     }
@@ -27,7 +27,7 @@ pub fn is_wide_target(spec: &str) -> bool {
 /// The kernels `choice` asks for, for flows in more than two dimensions: `gpu` an error without
 /// an adapter; `auto` a hardware GPU when there is one (a software adapter is slower than the
 /// CPU), else the CPU's f64 kernels.
-pub fn kernels_for(choice: BackendChoice) -> anyhow::Result<Arc<dyn CloudKernels>> {
+pub(crate) fn kernels_for(choice: BackendChoice) -> anyhow::Result<Arc<dyn CloudKernels>> {
     let cpu = || -> Arc<dyn CloudKernels> {
         Arc::new(CpuCloudKernels {
             precision: Precision::F64,
@@ -44,7 +44,7 @@ pub fn kernels_for(choice: BackendChoice) -> anyhow::Result<Arc<dyn CloudKernels
 }
 
 /// `nsgf sample` of a d-dimensional model: `n` rows of d numbers.
-pub fn sample_command(
+pub(crate) fn sample_command(
     model: &TrainedModel,
     n: usize,
     nfe: Option<usize>,
@@ -61,7 +61,7 @@ pub fn sample_command(
 
 /// `nsgf gif` of a d-dimensional model: a grid of up to [`GRID_IMAGES`] 8×8 images flowing
 /// from noise to digits, one GIF frame per trajectory frame.
-pub fn gif_command(
+pub(crate) fn gif_command(
     model: &TrainedModel,
     n: usize,
     nfe: Option<usize>,
@@ -76,7 +76,7 @@ pub fn gif_command(
 
 /// Writes `trajectory` (frames of 8×8 images) as a grid GIF; `requested` is the `--n` asked
 /// for (a note says when the grid shows fewer).
-pub fn write_grid_gif(
+pub(crate) fn write_grid_gif(
     trajectory: &crate::flow::Trajectory,
     requested: usize,
     out: &Path,
@@ -102,7 +102,7 @@ pub fn write_grid_gif(
 
 /// `nsgf figure` of a d-dimensional model: the grids of `n` (at most [`GRID_IMAGES`]) samples
 /// at the frames nearest to `times`, side by side, as a PNG.
-pub fn figure_command(
+pub(crate) fn figure_command(
     model: &TrainedModel,
     flow: &super::animation_args::AnimationArgs,
     times: &[f64],
@@ -116,7 +116,7 @@ pub fn figure_command(
 
 /// Refuses an `--out` that is not a PNG: a d-dimensional flow's figure is image grids (an
 /// 8×8-image flow has no 2D plot to draw as SVG).
-pub fn check_png_outputs(outputs: &[std::path::PathBuf], dim: usize) -> anyhow::Result<()> {
+pub(crate) fn check_png_outputs(outputs: &[std::path::PathBuf], dim: usize) -> anyhow::Result<()> {
     if let Some(other) = outputs
         .iter()
         .find(|p| !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")))
@@ -131,7 +131,7 @@ pub fn check_png_outputs(outputs: &[std::path::PathBuf], dim: usize) -> anyhow::
 
 /// Writes the grids of `trajectory` (frames of 8×8 images) at the frames nearest to `times`,
 /// side by side, to every PNG of `outputs`.
-pub fn write_grid_figure(
+pub(crate) fn write_grid_figure(
     trajectory: &crate::flow::Trajectory,
     times: &[f64],
     outputs: &[std::path::PathBuf],

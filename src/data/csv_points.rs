@@ -94,11 +94,11 @@ fn parse_line(line: &str) -> Result<Point, String> {
 }
 
 /// The characters of a CSV line or field quoted in an error message at most (about 60).
-pub const EXCERPT_CHARS: usize = 60;
+const EXCERPT_CHARS: usize = 60;
 
 /// `text` as an error message quotes it: whole up to [`EXCERPT_CHARS`] characters, else its
 /// first ones and "…" with the length (a 64-column line would otherwise fill the terminal).
-pub fn excerpt(text: &str) -> String {
+pub(crate) fn excerpt(text: &str) -> String {
     let length = text.chars().count();
     if length <= EXCERPT_CHARS {
         return text.to_string();

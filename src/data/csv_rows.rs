@@ -20,7 +20,7 @@ pub struct Table {
 
 impl Table {
     /// The table without the column called `name` (no change when there is none).
-    pub fn without_column(self, name: &str) -> Self {
+    pub(crate) fn without_column(self, name: &str) -> Self {
         let Some(columns) = &self.columns else {
             return self;
         };
@@ -33,18 +33,12 @@ impl Table {
             columns: Some(kept.iter().map(|&c| columns[c].clone()).collect()),
         }
     }
-
-    /// The values of the column called `name`, if there is one.
-    pub fn column(&self, name: &str) -> Option<Vec<f64>> {
-        let index = self.columns.as_ref()?.iter().position(|c| c == name)?;
-        Some(self.rows.column(index).to_vec())
-    }
 }
 
 /// Whether CSV `text` holds points of more than two coordinates: its first non-blank line has
 /// more than two fields, a `label` column not counted (a malformed later line is then reported
 /// by [`parse_table`], with its number).
-pub fn is_wide_text(text: &str) -> bool {
+pub(crate) fn is_wide_text(text: &str) -> bool {
     text.lines()
         .map(str::trim)
         .find(|line| !line.is_empty())
@@ -55,7 +49,7 @@ pub fn is_wide_text(text: &str) -> bool {
         })
 }
 
-/// Reads `path` ([`parse_table`] names it in errors).
+/// Reads `path` (`parse_table` names it in errors).
 pub fn read_table(path: &Path) -> Result<Table, DataError> {
     let text = std::fs::read_to_string(path).map_err(|source| DataError::Unreadable {
         path: path.display().to_string(),
@@ -67,7 +61,7 @@ pub fn read_table(path: &Path) -> Result<Table, DataError> {
 /// Parses CSV `text` from `origin`: blank lines are skipped, a first line of names (no field a
 /// number, as `x,y` files have it) is the header, and every other line must hold as many finite
 /// numbers as the first.
-pub fn parse_table(text: &str, origin: &str) -> Result<Table, DataError> {
+pub(crate) fn parse_table(text: &str, origin: &str) -> Result<Table, DataError> {
     let malformed = |line: usize, reason: String| DataError::Malformed {
         path: origin.to_string(),
         line,
@@ -147,7 +141,7 @@ pub fn write_point(out: &mut impl std::io::Write, point: &[f64]) -> std::io::Res
     out.write_all(b"\n")
 }
 
-/// Reads a CSV file of points of any width as a cloud ([`parse_table`]; a `label` column, as
+/// Reads a CSV file of points of any width as a cloud (`parse_table`; a `label` column, as
 /// in the digits files, is dropped).
 pub fn read_cloud(path: &Path) -> Result<PointCloud, DataError> {
     Ok(table_cloud(read_table(path)?))
@@ -168,7 +162,6 @@ mod tests {
     fn a_header_is_kept_apart_and_a_column_can_be_dropped() {
         let table = parse_table("label,a,b\n1,2,3\n\n4,5,6\n", "t.csv").unwrap();
         assert_eq!(table.rows.dim(), (2, 3));
-        assert_eq!(table.column("label"), Some(vec![1.0, 4.0]));
         let table = table.without_column("label");
         assert_eq!(table.rows, ndarray::array![[2.0, 3.0], [5.0, 6.0]]);
         assert_eq!(table.columns, Some(vec!["a".into(), "b".into()]));

@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 
 /// Half the side of the data box a grid is fitted into: its longer side spans
 /// [−`DATA_BOX_HALF_SIDE`, `DATA_BOX_HALF_SIDE`], where the presets live.
-pub const DATA_BOX_HALF_SIDE: f64 = 4.0;
+const DATA_BOX_HALF_SIDE: f64 = 4.0;
 /// The longest side of a grid sampled from (a larger picture or word is averaged down to it).
-pub const MAX_GRID_SIDE: u32 = 256;
+pub(crate) const MAX_GRID_SIDE: u32 = 256;
 
 /// Non-negative masses on `width × height` cells, row-major with the top row first, as bytes
-/// (0: no mass, 255: full). Holds some mass, and no more cells than [`MAX_GRID_SIDE`]².
+/// (0: no mass, 255: full). Holds some mass, and no more cells than `MAX_GRID_SIDE`².
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "EncodedGrid", into = "EncodedGrid")]
 pub struct DensityGrid {
@@ -29,7 +29,7 @@ pub enum GridError {
     /// Zero mass everywhere.
     #[error("it has no mass: every cell is empty")]
     NoMass,
-    /// A side of zero or beyond [`MAX_GRID_SIDE`], or a cell count that does not match.
+    /// A side of zero or beyond `MAX_GRID_SIDE`, or a cell count that does not match.
     #[error("a {width}×{height} grid of {cells} cells (each side must be 1 to {MAX_GRID_SIDE})")]
     Shape {
         /// Columns.
@@ -71,7 +71,7 @@ impl DensityGrid {
     /// A grid from densities in [0, 1] of any size (row-major, top row first): averaged down
     /// ([`average_down`]) until both sides are at most `max_side`, then quantised to bytes (a
     /// cell with any mass keeps at least 1, so thin strokes never vanish).
-    pub fn from_densities(
+    pub(crate) fn from_densities(
         width: u32,
         height: u32,
         densities: &[f32],
@@ -124,12 +124,12 @@ impl DensityGrid {
     }
 
     /// Data units per cell side: the longer side spans the data box.
-    pub fn cell_size(&self) -> f64 {
+    fn cell_size(&self) -> f64 {
         2.0 * DATA_BOX_HALF_SIDE / f64::from(self.width.max(self.height))
     }
 
     /// The data point at grid position (`u`, `v`) (in cells, from the top-left corner; y up).
-    pub fn to_data(&self, u: f64, v: f64) -> Point {
+    fn to_data(&self, u: f64, v: f64) -> Point {
         let size = self.cell_size();
         [
             (u - f64::from(self.width) / 2.0) * size,
@@ -149,7 +149,7 @@ impl DensityGrid {
 
     /// `n` i.i.d. points: a cell with probability mass / total mass, then a uniform point
     /// inside it.
-    pub fn sample<R: rand::Rng>(&self, n: usize, rng: &mut R) -> Vec<Point> {
+    pub(crate) fn sample<R: rand::Rng>(&self, n: usize, rng: &mut R) -> Vec<Point> {
         let mut cumulative = Vec::with_capacity(self.cells.len());
         let mut total = 0u64;
         for &c in &self.cells {
@@ -170,12 +170,12 @@ impl DensityGrid {
     }
 
     /// The cells as base64url of their raw deflate stream.
-    pub fn encoded_cells(&self) -> String {
+    fn encoded_cells(&self) -> String {
         base64url_encode(&deflate(&self.cells))
     }
 
     /// A grid from [`DensityGrid::encoded_cells`]' text.
-    pub fn from_encoded(width: u32, height: u32, text: &str) -> Result<Self, GridError> {
+    fn from_encoded(width: u32, height: u32, text: &str) -> Result<Self, GridError> {
         let limit = (MAX_GRID_SIDE * MAX_GRID_SIDE) as usize;
         let cells = base64url_decode(text)
             .and_then(|packed| inflate(&packed, limit))
@@ -187,7 +187,7 @@ impl DensityGrid {
 /// `values` (row-major, `width × height`) averaged over square blocks of k × k cells, k the
 /// smallest factor that brings both sides to at most `max_side` (clamped to
 /// [`MAX_GRID_SIDE`]); blocks at the right and bottom edges average the cells they have.
-pub fn average_down(
+pub(crate) fn average_down(
     width: u32,
     height: u32,
     values: &[f32],

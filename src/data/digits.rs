@@ -8,17 +8,16 @@ use crate::data::csv_rows::parse_table;
 use std::sync::OnceLock;
 
 /// Pixels per image side.
-pub const SIDE: usize = 8;
+pub(crate) const SIDE: usize = 8;
 /// The dimension of a digit: 8 × 8 pixels.
-pub const DIM: usize = SIDE * SIDE;
+pub(crate) const DIM: usize = SIDE * SIDE;
 
 /// The shipped CSV (`label,p0,…,p63` per line).
 const CSV: &str = include_str!("../../assets/digits/digits8x8.csv");
 
-/// The parsed digits: pixels scaled to [−1, 1] and their labels.
+/// The parsed digits: pixels scaled to [−1, 1].
 struct Digits {
     pixels: Rows,
-    labels: Vec<u8>,
 }
 
 fn digits() -> &'static Digits {
@@ -26,34 +25,23 @@ fn digits() -> &'static Digits {
     DIGITS.get_or_init(|| {
         let table = parse_table(CSV, "assets/digits/digits8x8.csv")
             .expect("the shipped digits parse (checked by a test)");
-        let labels = table
-            .column("label")
-            .unwrap_or_default()
-            .iter()
-            .map(|&l| l as u8)
-            .collect();
         let pixels = table.without_column("label").rows.mapv(|p| p / 8.0 - 1.0);
-        Digits { pixels, labels }
+        Digits { pixels }
     })
 }
 
 /// Every digit, one per row, pixels in [−1, 1] (row-major, top-left first).
-pub fn all() -> &'static Rows {
+fn all() -> &'static Rows {
     &digits().pixels
 }
 
-/// The label (0–9) of every digit.
-pub fn labels() -> &'static [u8] {
-    &digits().labels
-}
-
 /// The even-numbered digits: what models train on (899 images).
-pub fn training() -> Rows {
+pub(crate) fn training() -> Rows {
     every_other(0)
 }
 
 /// The odd-numbered digits: held out for evaluation (898 images).
-pub fn held_out() -> Rows {
+pub(crate) fn held_out() -> Rows {
     every_other(1)
 }
 
@@ -63,7 +51,7 @@ fn every_other(first: usize) -> Rows {
 }
 
 /// A pixel value in [−1, 1] as a grey level 0–255 (−1 black, 1 white), clamped.
-pub fn grey_level(value: f64) -> u8 {
+pub(crate) fn grey_level(value: f64) -> u8 {
     (((value + 1.0) * 0.5).clamp(0.0, 1.0) * 255.0).round() as u8
 }
 
@@ -74,8 +62,6 @@ mod tests {
     #[test]
     fn the_shipped_digits_are_1797_images_of_64_pixels_in_range() {
         assert_eq!(all().dim(), (1797, DIM));
-        assert_eq!(labels().len(), 1797);
-        assert_eq!(labels()[0], 0);
         assert!(all().iter().all(|&p| (-1.0..=1.0).contains(&p)));
         assert_eq!(training().nrows() + held_out().nrows(), 1797);
         assert_eq!(training().row(1), all().row(2));

@@ -1,6 +1,6 @@
 //! Pictures (PNG, JPEG, WebP) as densities. A picture's mass is its alpha where it has
 //! transparency, else its darkness (1 − Rec. 709 luma); the mass is averaged down to at most
-//! [`MAX_GRID_SIDE`] cells a side ([`PictureMass`]); then the invert switch and the threshold
+//! `MAX_GRID_SIDE` cells a side ([`PictureMass`]); then the invert switch and the threshold
 //! ([`PictureOptions`]) make it a [`DensityGrid`].
 
 use super::DataError;
@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 /// The most pixels a picture may have (4096 × 4096); the size is read from the header and
 /// checked before anything is decoded.
-pub const MAX_PICTURE_PIXELS: u64 = 4096 * 4096;
+const MAX_PICTURE_PIXELS: u64 = 4096 * 4096;
 
 /// How a picture's mass becomes density.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +45,7 @@ impl PictureOptions {
 
     /// Splits the text after `image:`, `FILE[,invert][,threshold=T]`, into the file and the
     /// options (only trailing parts that are options are taken; the rest is the file name).
-    pub fn split_spec(spec: &str) -> Result<(&str, PictureOptions), DataError> {
+    pub(crate) fn split_spec(spec: &str) -> Result<(&str, PictureOptions), DataError> {
         let mut options = PictureOptions::default();
         let mut file = spec;
         while let Some((head, last)) = file.rsplit_once(',') {
@@ -72,7 +72,7 @@ impl PictureOptions {
     }
 }
 
-/// A decoded picture's mass in [0, 1], averaged down to at most [`MAX_GRID_SIDE`] cells a side.
+/// A decoded picture's mass in [0, 1], averaged down to at most `MAX_GRID_SIDE` cells a side.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PictureMass {
     /// Where it came from (a file path or a dropped file's name).
@@ -90,7 +90,7 @@ pub struct PictureMass {
 impl PictureMass {
     /// Decodes the picture in `bytes` (`label` names it in messages): its format from its
     /// first bytes, its size checked against [`MAX_PICTURE_PIXELS`] before decoding.
-    pub fn decode(bytes: &[u8], label: &str) -> Result<Self, DataError> {
+    pub(crate) fn decode(bytes: &[u8], label: &str) -> Result<Self, DataError> {
         let bad = |reason: String| DataError::BadPicture {
             path: label.to_string(),
             reason,

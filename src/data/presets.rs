@@ -114,7 +114,7 @@ impl Preset {
     }
 
     /// The valid names, comma-separated (for error messages).
-    pub fn valid_names() -> String {
+    pub(crate) fn valid_names() -> String {
         Preset::ALL.map(Preset::name).join(", ")
     }
 

@@ -119,13 +119,15 @@ pub(super) mod as_lists {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     /// Writes `rows` as a list of lists.
-    pub fn serialize<S: Serializer>(rows: &Rows, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(rows: &Rows, serializer: S) -> Result<S::Ok, S::Error> {
         let lists: Vec<Vec<f64>> = rows.rows().into_iter().map(|r| r.to_vec()).collect();
         lists.serialize(serializer)
     }
 
     /// Reads a non-empty list of equally long lists of finite numbers.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Rows, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Rows, D::Error> {
         let lists = Vec::<Vec<f64>>::deserialize(deserializer)?;
         let dim = lists.first().map_or(0, Vec::len);
         if lists.is_empty() || dim == 0 || lists.iter().any(|l| l.len() != dim) {

@@ -6,7 +6,7 @@ use super::density::{DensityGrid, MAX_GRID_SIDE};
 use crate::font;
 
 /// The most characters of a word target.
-pub const MAX_WORD_CHARS: usize = 40;
+const MAX_WORD_CHARS: usize = 40;
 /// The font size words are rasterised at, in pixels (before averaging down), unless the word
 /// is long: then the size that makes it twice [`MAX_GRID_SIDE`] wide, so that the work stays
 /// bounded (under a millisecond; the app redraws the word on every keystroke).
@@ -14,7 +14,7 @@ const WORD_PX: f32 = 128.0;
 
 /// The density of `text` drawn in the built-in font. Errors on an empty word, a word longer
 /// than [`MAX_WORD_CHARS`], a character the font lacks, or a word with no printable glyph.
-pub fn word_density(text: &str) -> Result<DensityGrid, DataError> {
+pub(crate) fn word_density(text: &str) -> Result<DensityGrid, DataError> {
     let bad = |reason: String| DataError::BadWord {
         text: text.to_string(),
         reason,

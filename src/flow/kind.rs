@@ -21,7 +21,7 @@ pub enum FlowKind {
 
 impl FlowKind {
     /// The name shown to people: "Sinkhorn", "NSGF", "NSGF++", "one-step".
-    pub fn display_name(self) -> &'static str {
+    pub(crate) fn display_name(self) -> &'static str {
         match self {
             FlowKind::Sinkhorn => "Sinkhorn",
             FlowKind::Nsgf => "NSGF",
@@ -30,20 +30,6 @@ impl FlowKind {
             FlowKind::Icfm => "I-CFM",
             FlowKind::OtCfm => "OT-CFM",
             FlowKind::Rf => "RF",
-        }
-    }
-
-    /// The short lower-case name in captions and file names: "sinkhorn", "nsgf", "nsgfpp",
-    /// "onestep".
-    pub fn slug(self) -> &'static str {
-        match self {
-            FlowKind::Sinkhorn => "sinkhorn",
-            FlowKind::Nsgf => "nsgf",
-            FlowKind::NsgfPlusPlus => "nsgfpp",
-            FlowKind::OneStep => "onestep",
-            FlowKind::Icfm => "icfm",
-            FlowKind::OtCfm => "otcfm",
-            FlowKind::Rf => "rf",
         }
     }
 
@@ -58,7 +44,7 @@ impl FlowKind {
     }
 
     /// Whether the flow comes from a trained network (every kind but the Sinkhorn flow).
-    pub fn is_learned(self) -> bool {
+    pub(crate) fn is_learned(self) -> bool {
         self != FlowKind::Sinkhorn
     }
 }

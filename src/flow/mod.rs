@@ -25,7 +25,7 @@ pub enum FlowSolver {
     #[default]
     Exact,
     /// GeomLoss's annealing tail, warm-started from the previous step
-    /// ([`VelocityMode::live`]): a quarter of the time on truncated kernels, a flow within 1 %
+    /// (`VelocityMode::live`): a quarter of the time on truncated kernels, a flow within 1 %
     /// of the diameter of the exact one (measured by `nsgf bench --what flowmodes`).
     Fast,
     /// GeomLoss's whole annealing at every step, coarse-to-fine ([`VelocityMode::multiscale`]):
@@ -80,7 +80,7 @@ impl Default for FlowConfig {
 
 impl FlowConfig {
     /// The time variable of step `step` out of `steps`: `t = step / steps`, in [0, 1].
-    pub fn time_of_step(&self, step: usize) -> f64 {
+    pub(crate) fn time_of_step(&self, step: usize) -> f64 {
         step as f64 / self.steps.max(1) as f64
     }
 }
@@ -116,26 +116,6 @@ impl ParticleFlow {
         })
     }
 
-    /// The flow's configuration.
-    pub fn config(&self) -> &FlowConfig {
-        &self.config
-    }
-
-    /// The current particle positions.
-    pub fn particles(&self) -> &[Point] {
-        &self.particles
-    }
-
-    /// The target samples.
-    pub fn target(&self) -> &[Point] {
-        &self.target
-    }
-
-    /// Steps taken so far.
-    pub fn step_index(&self) -> usize {
-        self.step
-    }
-
     /// Whether all `config.steps` steps are done.
     pub fn finished(&self) -> bool {
         self.step >= self.config.steps
@@ -150,13 +130,13 @@ impl ParticleFlow {
 
     /// What the next step's velocity is computed from: the particles, the target and the
     /// Sinkhorn parameters (for a velocity computed elsewhere, e.g. polled from the GPU).
-    pub fn velocity_inputs(&self) -> (&[Point], &[Point], &SinkhornParams) {
+    pub(crate) fn velocity_inputs(&self) -> (&[Point], &[Point], &SinkhornParams) {
         (&self.particles, &self.target, &self.config.sinkhorn)
     }
 
     /// The second half of [`ParticleFlow::advance`]: moves the particles by `velocities`
     /// (computed at [`ParticleFlow::velocity_inputs`]) and returns the frame before the move.
-    pub fn apply_velocity(&mut self, velocities: &[Point]) -> Result<Frame, OtError> {
+    pub(crate) fn apply_velocity(&mut self, velocities: &[Point]) -> Result<Frame, OtError> {
         if velocities.len() != self.particles.len() {
             return Err(OtError::Unsupported(format!(
                 "a velocity of {} points cannot move {} particles",

@@ -99,7 +99,7 @@ pub struct Trajectory {
 
 impl Trajectory {
     /// An empty trajectory of `kind`.
-    pub fn new(kind: FlowKind) -> Self {
+    pub(crate) fn new(kind: FlowKind) -> Self {
         Self {
             kind,
             frames: Vec::new(),
@@ -117,7 +117,7 @@ impl Trajectory {
     }
 
     /// Appends a frame.
-    pub fn push(&mut self, frame: Frame) {
+    pub(crate) fn push(&mut self, frame: Frame) {
         self.frames.push(frame);
     }
 
@@ -132,13 +132,8 @@ impl Trajectory {
     }
 
     /// Frame `index`, if it exists.
-    pub fn frame(&self, index: usize) -> Option<&Frame> {
+    pub(crate) fn frame(&self, index: usize) -> Option<&Frame> {
         self.frames.get(index)
-    }
-
-    /// The last frame (the end of the flow so far).
-    pub fn last(&self) -> Option<&Frame> {
-        self.frames.last()
     }
 
     /// The number of frames.
@@ -153,7 +148,7 @@ impl Trajectory {
 
     /// The index of the frame whose t is nearest `t` (the first on a tie; 0 without frames):
     /// what a figure's panel at time `t` shows.
-    pub fn nearest_frame(&self, t: f64) -> usize {
+    pub(crate) fn nearest_frame(&self, t: f64) -> usize {
         let frames = &self.frames;
         (0..frames.len())
             .min_by(|&a, &b| (frames[a].t - t).abs().total_cmp(&(frames[b].t - t).abs()))
@@ -176,12 +171,12 @@ impl Trajectory {
     }
 
     /// Sets the phase boundary.
-    pub fn set_phase_boundary(&mut self, boundary: PhaseBoundary) {
+    pub(crate) fn set_phase_boundary(&mut self, boundary: PhaseBoundary) {
         self.phase_boundary = Some(boundary);
     }
 
     /// Whether frame `index` lies in NSGF++'s straight phase (after the boundary frame).
-    pub fn in_straight_phase(&self, index: usize) -> bool {
+    fn in_straight_phase(&self, index: usize) -> bool {
         self.boundary_frame().is_some_and(|b| index > b)
     }
 
@@ -191,7 +186,7 @@ impl Trajectory {
     }
 
     /// Counts `evaluations` more network evaluations.
-    pub fn add_nfe(&mut self, evaluations: usize) {
+    pub(crate) fn add_nfe(&mut self, evaluations: usize) {
         self.nfe += evaluations;
     }
 

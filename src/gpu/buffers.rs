@@ -34,7 +34,11 @@ const MIN_BYTES: u64 = 16;
 
 impl GrowingBuffer {
     /// A minimal buffer; it grows on [`GrowingBuffer::ensure`].
-    pub fn new(device: &wgpu::Device, label: &'static str, usage: wgpu::BufferUsages) -> Self {
+    pub(crate) fn new(
+        device: &wgpu::Device,
+        label: &'static str,
+        usage: wgpu::BufferUsages,
+    ) -> Self {
         Self {
             label,
             usage,
@@ -59,7 +63,7 @@ impl GrowingBuffer {
 
     /// Makes the buffer hold at least `bytes` bytes, reallocating (contents lost) only when it
     /// is too small. Returns true when it reallocated.
-    pub fn ensure(&mut self, device: &wgpu::Device, bytes: u64) -> bool {
+    pub(crate) fn ensure(&mut self, device: &wgpu::Device, bytes: u64) -> bool {
         let bytes = bytes.max(MIN_BYTES).next_multiple_of(MIN_BYTES);
         if self.buffer.size() >= bytes {
             return false;
@@ -70,12 +74,12 @@ impl GrowingBuffer {
     }
 
     /// The buffer.
-    pub fn get(&self) -> &wgpu::Buffer {
+    pub(crate) fn get(&self) -> &wgpu::Buffer {
         &self.buffer
     }
 
     /// How many times the buffer was reallocated.
-    pub fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.generation
     }
 }
@@ -112,7 +116,7 @@ pub(crate) struct SolverBuffers {
 
 impl SolverBuffers {
     /// Minimal buffers, grown by [`SolverBuffers::ensure`].
-    pub fn new(device: &wgpu::Device) -> Self {
+    pub(crate) fn new(device: &wgpu::Device) -> Self {
         use wgpu::BufferUsages as U;
         let storage = U::STORAGE | U::COPY_DST | U::COPY_SRC;
         let one = |label| GrowingBuffer::new(device, label, storage);
@@ -137,7 +141,7 @@ impl SolverBuffers {
     /// Sizes every buffer for `n` source and `m` target points of `dim` coordinates and
     /// `param_bytes` of parameters: O((n + m)·d) bytes, nothing of size n·m. Returns true when
     /// a potential buffer was reallocated (warm start lost).
-    pub fn ensure(
+    pub(crate) fn ensure(
         &mut self,
         device: &wgpu::Device,
         (n, m, dim): (usize, usize, usize),
@@ -177,7 +181,7 @@ impl SolverBuffers {
     }
 
     /// Bytes of every buffer together.
-    pub fn total_bytes(&self) -> u64 {
+    pub(crate) fn total_bytes(&self) -> u64 {
         let pairs = [
             &self.pot_xy_f,
             &self.pot_xy_g,
@@ -204,7 +208,7 @@ impl SolverBuffers {
     }
 
     /// The buffer `which` names.
-    pub fn read_back_source(&self, which: ReadBack) -> &wgpu::Buffer {
+    pub(crate) fn read_back_source(&self, which: ReadBack) -> &wgpu::Buffer {
         match which {
             ReadBack::DispXy => self.disp_xy.get(),
             ReadBack::DispXx => self.disp_xx.get(),

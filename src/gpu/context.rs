@@ -35,7 +35,7 @@ pub fn devices_opened() -> usize {
 impl GpuContext {
     /// Creates an instance, picks the best adapter and requests a device with the adapter's own
     /// limits (so large clouds fit) and no optional features (the kernels need none).
-    pub fn new_blocking() -> Result<Self, OtError> {
+    pub(crate) fn new_blocking() -> Result<Self, OtError> {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
@@ -76,7 +76,11 @@ impl GpuContext {
     }
 
     /// Wraps an existing device (e.g. the app's eframe device) and watches for its loss.
-    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue, adapter_name: String) -> Self {
+    pub(crate) fn from_device(
+        device: wgpu::Device,
+        queue: wgpu::Queue,
+        adapter_name: String,
+    ) -> Self {
         let lost_reason = Arc::new(Mutex::new(None));
         let slot = Arc::clone(&lost_reason);
         device.set_device_lost_callback(move |reason, message| {
@@ -108,7 +112,7 @@ impl GpuContext {
     }
 
     /// Fails when the device was lost (or, for a device we own, hit an uncaptured error).
-    pub fn check_alive(&self) -> Result<(), OtError> {
+    fn check_alive(&self) -> Result<(), OtError> {
         let reason = self.lost_reason.lock().ok().and_then(|slot| slot.clone());
         match reason {
             Some(reason) => Err(GpuError::DeviceLost {
@@ -126,7 +130,7 @@ impl GpuContext {
     /// In the browser an error scope resolves only after control returns to the page, so there
     /// `work` runs unscoped and errors arrive through the uncaptured-error handler that
     /// [`GpuContext::from_device`] installs (reported by the next [`GpuContext::check_alive`]).
-    pub fn scoped<T>(&self, what: &str, work: impl FnOnce() -> T) -> Result<T, OtError> {
+    pub(crate) fn scoped<T>(&self, what: &str, work: impl FnOnce() -> T) -> Result<T, OtError> {
         self.check_alive()?;
         if cfg!(target_arch = "wasm32") {
             let _ = what;
@@ -174,7 +178,7 @@ impl GpuContext {
     }
 
     /// Waits for the GPU and returns the bytes of `pending` (blocking; never in the browser).
-    pub fn wait_read(
+    pub(crate) fn wait_read(
         &self,
         staging: &wgpu::Buffer,
         pending: &PendingRead,
@@ -189,7 +193,7 @@ impl GpuContext {
     }
 
     /// Blocks until the GPU has finished all submitted work (never in the browser).
-    pub fn wait(&self) -> Result<(), OtError> {
+    pub(crate) fn wait(&self) -> Result<(), OtError> {
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map(|_| ())
@@ -206,7 +210,7 @@ impl GpuContext {
     /// The bytes of `pending` if the map has completed (then `staging` is unmapped again),
     /// `None` while the GPU is still working; never blocks. Natively it lets wgpu process
     /// finished work first; in the browser the map completes between animation frames.
-    pub fn try_read(
+    pub(crate) fn try_read(
         &self,
         staging: &wgpu::Buffer,
         pending: &PendingRead,
@@ -250,7 +254,7 @@ pub(crate) struct PendingRead {
 impl PendingRead {
     /// Starts mapping the first `bytes` bytes of `staging` (whose copy was already submitted)
     /// and returns at once; [`GpuContext::try_read`] collects the bytes once the GPU is done.
-    pub fn start(staging: &wgpu::Buffer, bytes: u64) -> Self {
+    pub(crate) fn start(staging: &wgpu::Buffer, bytes: u64) -> Self {
         let slot = Arc::new(Mutex::new(None));
         let filled = Arc::clone(&slot);
         staging.map_async(wgpu::MapMode::Read, 0..bytes, move |result| {

@@ -76,7 +76,13 @@ pub(crate) struct DispatchParams {
 
 impl DispatchParams {
     /// Parameters of one softmin over `n_rows × n_cols` at `eps`.
-    pub fn new(eps: f64, n_rows: usize, n_cols: usize, use_potential: bool, average: bool) -> Self {
+    pub(crate) fn new(
+        eps: f64,
+        n_rows: usize,
+        n_cols: usize,
+        use_potential: bool,
+        average: bool,
+    ) -> Self {
         let log2_e = std::f64::consts::LOG2_E;
         Self {
             eps: eps as f32,
@@ -101,7 +107,7 @@ impl DispatchParams {
 
     /// The same dispatch as warm-start iteration `slot` of a run whose first iteration is
     /// `first_slot`, converged once the change is at most `threshold`.
-    pub fn tracked(mut self, threshold: f64, first_slot: usize, slot: usize) -> Self {
+    pub(crate) fn tracked(mut self, threshold: f64, first_slot: usize, slot: usize) -> Self {
         self.track = 1;
         self.threshold = threshold as f32;
         self.first_slot = first_slot as u32;
@@ -154,7 +160,7 @@ impl SinkhornKernels {
     /// Compiles the 2D shader with `rows` rows per workgroup (checked by
     /// [`check_rows_per_workgroup`]; [`DEFAULT_ROWS_PER_WORKGROUP`] unless a benchmark tunes
     /// it) and builds both pipelines on `device`.
-    pub fn new(device: &wgpu::Device, rows: u32) -> Self {
+    pub(crate) fn new(device: &wgpu::Device, rows: u32) -> Self {
         let module =
             device.create_shader_module(wgpu::include_wgsl!("../../shaders/sinkhorn.wgsl"));
         let constants = [
@@ -165,7 +171,7 @@ impl SinkhornKernels {
     }
 
     /// Compiles the d-dimensional shader (`sinkhorn_wide.wgsl`) and builds both pipelines.
-    pub fn wide(device: &wgpu::Device) -> Self {
+    pub(crate) fn wide(device: &wgpu::Device) -> Self {
         let module =
             device.create_shader_module(wgpu::include_wgsl!("../../shaders/sinkhorn_wide.wgsl"));
         Self::build(
@@ -222,7 +228,7 @@ impl SinkhornKernels {
     }
 
     /// The pipeline of `entry`.
-    pub fn pipeline(&self, entry: Entry) -> &wgpu::ComputePipeline {
+    pub(crate) fn pipeline(&self, entry: Entry) -> &wgpu::ComputePipeline {
         match entry {
             Entry::Softmin => &self.softmin,
             Entry::Project => &self.project,
@@ -231,7 +237,7 @@ impl SinkhornKernels {
 
     /// The 2D workgroup grid covering `n_rows` rows of `entry` (x up to the per-dimension
     /// limit).
-    pub fn grid(&self, entry: Entry, n_rows: usize) -> Result<(u32, u32), OtError> {
+    fn grid(&self, entry: Entry, n_rows: usize) -> Result<(u32, u32), OtError> {
         let rows_per_workgroup = match entry {
             Entry::Softmin => self.rows_per_workgroup[0],
             Entry::Project => self.rows_per_workgroup[1],
@@ -251,7 +257,7 @@ impl SinkhornKernels {
     /// Fails with [`OtError::Gpu`] when `n` source and `m` target points of `point_bytes` each,
     /// a read-back of two displacement sets plus `extra_staging` bytes, and `dispatches`
     /// parameter slots do not fit the device's buffer and dispatch limits.
-    pub fn check_fits(
+    pub(crate) fn check_fits(
         &self,
         device: &wgpu::Device,
         adapter_name: &str,
@@ -299,7 +305,7 @@ impl SinkhornKernels {
 
     /// The workgroups (x, y, z) of one dispatch: [`SinkhornKernels::grid`] over its rows, and
     /// for a d-dimensional projection one z layer per block of output coordinates.
-    pub fn dispatch_size(
+    pub(crate) fn dispatch_size(
         &self,
         entry: Entry,
         params: &DispatchParams,

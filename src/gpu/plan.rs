@@ -23,7 +23,7 @@ pub(crate) enum Side {
 
 impl Side {
     /// The sides updated together in one iteration of `side`'s problem.
-    pub fn problem(self) -> &'static [Side] {
+    fn problem(self) -> &'static [Side] {
         match self {
             Side::XyF | Side::XyG => &[Side::XyF, Side::XyG],
             Side::Xx => &[Side::Xx],
@@ -44,7 +44,7 @@ impl Side {
 
 /// Where a dispatch writes its row potential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Write {
+enum Write {
     /// The other buffer of the ping-pong pair: reads parity `p`, writes `1 − p`.
     Next,
     /// The extrapolation buffer `ext_source[k]` or `ext_target[k]` (by the rows' cloud).
@@ -86,7 +86,7 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// An empty plan for `n` source and `m` target points of `dim` coordinates.
-    pub fn new(n: usize, m: usize, dim: usize) -> Self {
+    pub(crate) fn new(n: usize, m: usize, dim: usize) -> Self {
         Self {
             keys: Vec::new(),
             steps: Vec::new(),
@@ -102,7 +102,7 @@ impl Plan {
     /// The same plan on truncated kernels: the clouds are sorted along a Hilbert curve and
     /// their union has diameter `diameter`; a dispatch truncates where some term could be
     /// negligible at all (½ diameter² / ε above 30 bits, as on the CPU).
-    pub fn truncated(mut self, diameter: f64) -> Self {
+    pub(crate) fn truncated(mut self, diameter: f64) -> Self {
         if self.n.max(self.m) <= super::kernels::MAX_TRUNCATED_COLUMNS {
             self.truncate_below =
                 0.5 * diameter * diameter * std::f64::consts::LOG2_E / crate::ot::TRUNCATION_BITS;
@@ -111,7 +111,7 @@ impl Plan {
     }
 
     /// Number of dispatches (one parameter slot each).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.steps.len()
     }
 
@@ -139,7 +139,7 @@ impl Plan {
 
     /// GeomLoss's loop for `side`'s problem: initialisation at `schedule[0]` (written into
     /// parity 0), then one averaged update per entry. Returns the parity holding the result.
-    pub fn anneal(&mut self, side: Side, schedule: &[f64]) -> usize {
+    pub(crate) fn anneal(&mut self, side: Side, schedule: &[f64]) -> usize {
         let eps0 = schedule.first().copied().unwrap_or(1.0);
         for &s in side.problem() {
             let (rows, cols) = self.rows_cols(s);
@@ -161,7 +161,12 @@ impl Plan {
     /// One averaged update per entry of `schedule` for `side`'s problem, starting from the
     /// potentials in `start_parity` (after the initialisation, or the previous call's left in
     /// the buffers: the warm annealing tail). Returns the parity holding the result.
-    pub fn anneal_tail(&mut self, side: Side, schedule: &[f64], start_parity: usize) -> usize {
+    pub(crate) fn anneal_tail(
+        &mut self,
+        side: Side,
+        schedule: &[f64],
+        start_parity: usize,
+    ) -> usize {
         let mut parity = start_parity;
         for &eps in schedule {
             for &s in side.problem() {
@@ -187,7 +192,7 @@ impl Plan {
     /// `parity`, stopping (on the GPU) after the first whose largest change is at most
     /// `threshold`. Returns the parity holding the result and the first change slot; the host
     /// counts the iterations that ran from the slots read back. Terms are not counted here.
-    pub fn refine(
+    pub(crate) fn refine(
         &mut self,
         side: Side,
         eps: f64,
@@ -218,7 +223,14 @@ impl Plan {
 
     /// The undamped update of `side` at `eps` from the potentials in `parity` into extrapolation
     /// buffer `ext`; with `project`, also the barycentric displacements of its rows.
-    pub fn finish(&mut self, side: Side, eps: f64, parity: usize, ext: usize, project: bool) {
+    pub(crate) fn finish(
+        &mut self,
+        side: Side,
+        eps: f64,
+        parity: usize,
+        ext: usize,
+        project: bool,
+    ) {
         let (rows, cols) = self.rows_cols(side);
         let key = GroupKey {
             side,
@@ -239,7 +251,7 @@ impl Plan {
     }
 
     /// The parameter table: one `stride`-byte slot per dispatch.
-    pub fn params_bytes(&self, stride: u64) -> Vec<u8> {
+    pub(crate) fn params_bytes(&self, stride: u64) -> Vec<u8> {
         let stride = stride as usize;
         let mut bytes = vec![0_u8; self.steps.len() * stride];
         for (slot, step) in bytes.chunks_exact_mut(stride).zip(&self.steps) {
@@ -251,7 +263,7 @@ impl Plan {
 
     /// Records every dispatch into one compute pass of `encoder`. The parameter table must be
     /// uploaded into `buffers.params` before the submission.
-    pub fn record(
+    pub(crate) fn record(
         &self,
         device: &wgpu::Device,
         kernels: &SinkhornKernels,
@@ -290,7 +302,7 @@ impl Plan {
     /// Records the plan and `copies` (buffer, leading bytes) into one submission, inside error
     /// scopes, and starts reading the copied bytes back (in order). The clouds and the
     /// parameter table must already be uploaded into `buffers`.
-    pub fn submit(
+    pub(crate) fn submit(
         &self,
         context: &GpuContext,
         kernels: &SinkhornKernels,

@@ -32,7 +32,7 @@ pub struct WideGpu {
 
 impl WideGpu {
     /// The kernels on a device of their own (the best adapter).
-    pub fn new_blocking() -> Result<Self, OtError> {
+    pub(crate) fn new_blocking() -> Result<Self, OtError> {
         Ok(Self::with_context(GpuContext::new_blocking()?))
     }
 

@@ -70,7 +70,7 @@ pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
 
 impl JobError {
     /// This error with every cause, as the app shows it: the error, then each cause below it on
-    /// its own line as `caused by: …` ([`crate::error_text::with_causes`]).
+    /// its own line as `caused by: …` (`crate::error_text::with_causes`).
     pub fn describe(&self) -> String {
         crate::error_text::with_causes(self)
     }

@@ -234,7 +234,7 @@ impl<C> RunnerHandle<C> {
     /// Closes the queue and returns at once: the worker stops its jobs as cancelled and ends.
     /// Later submits fail with [`JobError::WorkerGone`]. Closing several handles before
     /// dropping them lets their workers stop side by side.
-    pub fn close(&mut self) {
+    pub(crate) fn close(&mut self) {
         drop(self.jobs.take());
         if let Some(local) = self.local.take() {
             for entry in &mut local.into_inner().entries {

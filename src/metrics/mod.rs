@@ -1,11 +1,11 @@
 //! Exact 2-Wasserstein distances between equal-size point clouds (dense linear assignment), the
 //! optimal pairing itself, and the sampling noise floor of W2 at a given size: for 2D points
 //! here, for clouds of any dimension in [`cloud_exact_w2`] and its neighbours; noisy figures as a
-//! mean with its standard error and the "within noise" rule ([`stats`]).
+//! mean with its standard error and the "within noise" rule (`stats`).
 
 mod assignment;
 mod clouds;
-pub mod stats;
+mod stats;
 
 pub use clouds::{
     cloud_assignment, cloud_exact_w2, held_out_and_floor, median, nearest_distances,

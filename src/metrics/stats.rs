@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// How many combined standard errors a difference must reach to count as real.
-pub const NOISE_MULTIPLE: f64 = 2.0;
+const NOISE_MULTIPLE: f64 = 2.0;
 
 /// The mean of repeated measurements with its standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,7 +97,7 @@ pub fn standard_error(values: &[f64]) -> f64 {
 /// What a comparison of two estimates of a lower-is-better figure found.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Verdict {
-    /// |difference| < [`NOISE_MULTIPLE`] × the combined standard error.
+    /// |difference| < `NOISE_MULTIPLE` × the combined standard error.
     WithinNoise,
     /// The first is lower (better) by more than the noise.
     Better,

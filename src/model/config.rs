@@ -6,13 +6,13 @@ use crate::nn::Activation;
 use crate::ot::SinkhornParams;
 
 /// The most Sinkhorn-flow steps NSGF++ takes before its straight flow.
-pub const NSGFPP_MAX_FLOW_STEPS: usize = 5;
+const NSGFPP_MAX_FLOW_STEPS: usize = 5;
 
 /// A direct one-step generator's step η along the debiased velocity per outer iteration.
-pub const ONESTEP_ETA: f64 = 1.0;
+const ONESTEP_ETA: f64 = 1.0;
 
 /// The flow-matching rivals' σ (TorchCFM's 2D examples).
-pub const FLOW_MATCHING_SIGMA: f64 = 0.1;
+const FLOW_MATCHING_SIGMA: f64 = 0.1;
 
 impl TrainConfig {
     /// Good defaults for `method` on the 2D presets (tuned on gaussian → moons, 8gaussians and

@@ -17,7 +17,7 @@ use rand::RngExt;
 use rand_distr::{Distribution as _, StandardNormal};
 
 /// Euler steps of the first flow behind each reflow pair.
-pub const REFLOW_NFE: usize = 20;
+pub(crate) const REFLOW_NFE: usize = 20;
 
 /// One minibatch of conditional flow matching: the points x_t, their times and the regression
 /// targets u = x₁ − x₀.
@@ -85,7 +85,7 @@ pub(super) struct FlowMatchingStage {
 
 impl FlowMatchingStage {
     /// A fresh v_θ (weights from `rng`).
-    pub fn new(run: &TrainingRun, encoding: &PositionEncoding, rng: &mut SeededRng) -> Self {
+    pub(crate) fn new(run: &TrainingRun, encoding: &PositionEncoding, rng: &mut SeededRng) -> Self {
         let velocity = Mlp::new(&run.mlp_config(encoding.width() + 1, encoding.dim()), rng);
         let adam = Adam::new(run.config.learning_rate as f32, &velocity);
         Self {
@@ -97,12 +97,12 @@ impl FlowMatchingStage {
     }
 
     /// Whether every unit (and the reflow pass) is done.
-    pub fn finished(&self, run: &TrainingRun) -> bool {
+    pub(crate) fn finished(&self, run: &TrainingRun) -> bool {
         self.iteration >= run.config.iterations + run.config.reflow_iterations
     }
 
     /// One unit of progress: `adam_steps` Adam steps on fresh conditional batches.
-    pub fn step(
+    pub(crate) fn step(
         &mut self,
         run: &mut TrainingRun,
         encoding: &PositionEncoding,
@@ -182,7 +182,7 @@ impl FlowMatchingStage {
     }
 
     /// The trained v_θ.
-    pub fn into_network(self) -> Mlp {
+    pub(crate) fn into_network(self) -> Mlp {
         self.velocity
     }
 }

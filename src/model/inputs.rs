@@ -35,7 +35,7 @@ impl Default for PositionEncoding {
 
 impl PositionEncoding {
     /// `count` frequencies of dimension `dim` drawn from N(0, scale²·I).
-    pub fn random(count: usize, scale: f64, dim: usize, rng: &mut impl Rng) -> Self {
+    pub(crate) fn random(count: usize, scale: f64, dim: usize, rng: &mut impl Rng) -> Self {
         let normal = Normal::new(0.0, scale).unwrap_or_else(|_| Normal::new(0.0, 1.0).unwrap());
         let frequencies = (0..count)
             .map(|_| (0..dim).map(|_| normal.sample(rng) as f32).collect())
@@ -44,7 +44,7 @@ impl PositionEncoding {
     }
 
     /// The identity encoding of positions of dimension `dim`.
-    pub fn identity(dim: usize) -> Self {
+    pub(crate) fn identity(dim: usize) -> Self {
         Self {
             dim,
             frequencies: Vec::new(),
@@ -52,17 +52,17 @@ impl PositionEncoding {
     }
 
     /// The dimension of the positions it encodes.
-    pub fn dim(&self) -> usize {
+    pub(crate) fn dim(&self) -> usize {
         self.dim
     }
 
     /// Columns of an encoded position.
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         self.dim + 2 * self.frequencies.len()
     }
 
     /// Whether every frequency has the encoding's dimension.
-    pub fn is_consistent(&self) -> bool {
+    pub(crate) fn is_consistent(&self) -> bool {
         self.dim >= 1 && self.frequencies.iter().all(|b| b.len() == self.dim)
     }
 
@@ -82,7 +82,7 @@ impl PositionEncoding {
     }
 
     /// Rows `(encoded position, t)`, one per point.
-    pub fn with_times(&self, points: &PointCloud, times: &[f64]) -> Array2<f32> {
+    pub(crate) fn with_times(&self, points: &PointCloud, times: &[f64]) -> Array2<f32> {
         debug_assert_eq!(points.len(), times.len());
         let width = self.width();
         let mut input = Array2::<f32>::zeros((points.len(), width + 1));
@@ -99,7 +99,7 @@ impl PositionEncoding {
     }
 
     /// Rows `(encoded position, t)` with one shared time.
-    pub fn at_time(&self, points: &PointCloud, t: f64) -> Array2<f32> {
+    pub(crate) fn at_time(&self, points: &PointCloud, t: f64) -> Array2<f32> {
         let width = self.width();
         let mut input = Array2::<f32>::zeros((points.len(), width + 1));
         for (mut row, point) in input.rows_mut().into_iter().zip(self.rows(points)) {
@@ -110,7 +110,7 @@ impl PositionEncoding {
     }
 
     /// Rows of encoded positions alone.
-    pub fn positions(&self, points: &PointCloud) -> Array2<f32> {
+    pub(crate) fn positions(&self, points: &PointCloud) -> Array2<f32> {
         let mut input = Array2::<f32>::zeros((points.len(), self.width()));
         for (mut row, point) in input.rows_mut().into_iter().zip(self.rows(points)) {
             self.encode_into(point, &mut row);

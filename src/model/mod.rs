@@ -22,14 +22,11 @@ mod setup;
 mod straight;
 mod training;
 
-pub use evaluation::HeldOutEvaluation;
-pub use flow_matching::{ConditionalBatch, REFLOW_NFE, conditional_batch, ot_paired};
+use evaluation::HeldOutEvaluation;
+pub use flow_matching::{ConditionalBatch, conditional_batch, ot_paired};
 pub use judging::{
     Floor, Judgement, PROTOCOL_DRAWS, PROTOCOL_SAMPLES, PROTOCOL_SEEDS, Protocol, SinkhornMetric,
     judge_floor,
-};
-pub use sampling::{
-    FLOW_MATCHING_DEFAULT_NFE, NSGFPP_DEFAULT_STRAIGHT_STEPS, sinkhorn_phase_coverage,
 };
 pub use setup::STRAIGHT_STEPS_PER_UNIT;
 pub use training::{TrainStep, Trainer};
@@ -99,7 +96,7 @@ impl Method {
 
     /// Whether it is one of the flow-matching rivals (I-CFM, OT-CFM, RF): a velocity field
     /// regressed on conditional paths over t ∈ [0, 1], no Sinkhorn flow simulated.
-    pub fn is_flow_matching(self) -> bool {
+    pub(crate) fn is_flow_matching(self) -> bool {
         matches!(self, Method::Icfm | Method::OtCfm | Method::Rf)
     }
 
@@ -116,7 +113,7 @@ impl Method {
     }
 
     /// The name shown to people: "NSGF", "NSGF++" (the flow kind's).
-    pub fn display_name(self) -> &'static str {
+    pub(crate) fn display_name(self) -> &'static str {
         self.flow_kind().display_name()
     }
 }

@@ -42,7 +42,7 @@ struct Iteration {
 
 impl VelocityStage {
     /// A fresh v_θ (its weights drawn from `rng`) and an empty pool.
-    pub fn new(run: &TrainingRun, encoding: &PositionEncoding, rng: &mut SeededRng) -> Self {
+    pub(crate) fn new(run: &TrainingRun, encoding: &PositionEncoding, rng: &mut SeededRng) -> Self {
         let dim = encoding.dim();
         let velocity_net = Mlp::new(&run.mlp_config(encoding.width() + 1, dim), rng);
         let adam = Adam::new(run.config.learning_rate as f32, &velocity_net);
@@ -57,7 +57,7 @@ impl VelocityStage {
     }
 
     /// Whether every outer iteration is done.
-    pub fn finished(&self, run: &TrainingRun) -> bool {
+    pub(crate) fn finished(&self, run: &TrainingRun) -> bool {
         self.iteration >= run.config.iterations
     }
 
@@ -65,7 +65,7 @@ impl VelocityStage {
     /// With a `deadline`, it pauses once the deadline has passed (after at least one piece of
     /// work: a few Sinkhorn iterations, an Euler step or an Adam step) and answers `None`; the
     /// next call resumes it. Paused or not, the numbers are the same.
-    pub fn step(
+    pub(crate) fn step(
         &mut self,
         run: &mut TrainingRun,
         encoding: &PositionEncoding,
@@ -213,7 +213,7 @@ impl VelocityStage {
     }
 
     /// The trained v_θ.
-    pub fn into_network(self) -> Mlp {
+    pub(crate) fn into_network(self) -> Mlp {
         self.velocity_net
     }
 }

@@ -48,7 +48,7 @@ pub(super) struct GeneratorStage {
 impl GeneratorStage {
     /// A generator for `run`: drawn fresh from `rng`, or the one of `start` (a one-step model
     /// whose encoding the caller adopted); distilled runs need `teacher`.
-    pub fn new(
+    pub(crate) fn new(
         run: &TrainingRun,
         encoding: &PositionEncoding,
         teacher: Option<Arc<TrainedModel>>,
@@ -83,13 +83,13 @@ impl GeneratorStage {
     }
 
     /// Whether every outer iteration is done.
-    pub fn finished(&self, run: &TrainingRun) -> bool {
+    pub(crate) fn finished(&self, run: &TrainingRun) -> bool {
         self.iteration >= run.config.iterations
     }
 
     /// One outer iteration: fresh sources and their regression targets, then `adam_steps`
     /// minibatch steps of G on them.
-    pub fn step(
+    pub(crate) fn step(
         &mut self,
         run: &mut TrainingRun,
         encoding: &PositionEncoding,
@@ -156,7 +156,7 @@ impl GeneratorStage {
     }
 
     /// The trained generator.
-    pub fn into_network(self) -> Mlp {
+    pub(crate) fn into_network(self) -> Mlp {
         self.generator
     }
 }

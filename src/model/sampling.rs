@@ -9,10 +9,10 @@ use crate::flow::{FlowKind, Frame, PhaseBoundary, PointCloud, Trajectory};
 use crate::nn::Mlp;
 
 /// NSGF++'s default number of straight-flow Euler steps.
-pub const NSGFPP_DEFAULT_STRAIGHT_STEPS: usize = 4;
+const NSGFPP_DEFAULT_STRAIGHT_STEPS: usize = 4;
 
 /// The flow-matching rivals' default Euler steps (TorchCFM's evaluation integrates with 100).
-pub const FLOW_MATCHING_DEFAULT_NFE: usize = 100;
+const FLOW_MATCHING_DEFAULT_NFE: usize = 100;
 
 impl TrainedModel {
     /// The default number of network evaluations for sampling: T for NSGF; for NSGF++ the total
@@ -41,7 +41,11 @@ impl TrainedModel {
 
     /// The endpoints of the learned flow from the given `start` points at `nfe` network
     /// evaluations (what a one-step generator distils from its teacher).
-    pub fn push_forward(&self, start: PointCloud, nfe: usize) -> Result<PointCloud, ModelError> {
+    pub(crate) fn push_forward(
+        &self,
+        start: PointCloud,
+        nfe: usize,
+    ) -> Result<PointCloud, ModelError> {
         self.check_nfe(nfe)?;
         let trajectory = self.integrate_from(start, nfe, false)?;
         let end = trajectory
@@ -425,6 +429,6 @@ impl TrainedModel {
 
 /// The share of the straight source→target path that `steps` Euler steps of size `eta` cover:
 /// `1 − (1 − η)^steps` (the lower bound of NSGF++'s transition time, in any dimension).
-pub fn sinkhorn_phase_coverage(eta: f64, steps: usize) -> f64 {
+fn sinkhorn_phase_coverage(eta: f64, steps: usize) -> f64 {
     1.0 - (1.0 - eta.min(1.0)).powi(steps as i32)
 }

@@ -57,7 +57,7 @@ pub(super) struct StraightStage {
 impl StraightStage {
     /// Fresh u_δ and t_φ (weights from `rng`) and the first OT-paired minibatch; `velocity` is
     /// the trained v_θ of the first stage.
-    pub fn new(
+    pub(crate) fn new(
         run: &TrainingRun,
         encoding: &PositionEncoding,
         velocity: Mlp,
@@ -83,14 +83,14 @@ impl StraightStage {
     }
 
     /// Whether every Adam step is done.
-    pub fn finished(&self, run: &TrainingRun) -> bool {
+    pub(crate) fn finished(&self, run: &TrainingRun) -> bool {
         self.step >= run.config.straight_iterations
     }
 
     /// Up to [`STRAIGHT_STEPS_PER_UNIT`] Adam steps of both networks (a new OT pairing every
     /// few steps), then one unit of progress. With a `deadline`, it pauses after the Adam step
     /// that passes it and answers `None`; the next call resumes the unit.
-    pub fn step(
+    pub(crate) fn step(
         &mut self,
         run: &mut TrainingRun,
         encoding: &PositionEncoding,
@@ -187,7 +187,7 @@ impl StraightStage {
     }
 
     /// The trained v_θ and NSGF++ networks.
-    pub fn into_networks(self) -> (Mlp, StraightNetworks) {
+    pub(crate) fn into_networks(self) -> (Mlp, StraightNetworks) {
         (
             self.velocity,
             StraightNetworks {

@@ -144,11 +144,6 @@ impl Trainer {
         self.run.fraction_done()
     }
 
-    /// Whether the model was handed out.
-    pub fn finished(&self) -> bool {
-        matches!(self.stage, Stage::Done)
-    }
-
     /// Advances the run by one unit of progress, or hands out the model once every stage is
     /// done. Errors once finished, and on divergence or bad data.
     pub fn step(&mut self) -> Result<TrainStep, ModelError> {

@@ -41,7 +41,7 @@ impl Activation {
 
     /// The activation and its derivative at `z` (one exponential for SiLU); the value is
     /// bit-identical to [`Activation::apply`].
-    pub fn apply_with_derivative(self, z: f32) -> (f32, f32) {
+    pub(crate) fn apply_with_derivative(self, z: f32) -> (f32, f32) {
         match self {
             Activation::Silu => {
                 let sigmoid = 1.0 / (1.0 + (-z).exp());
@@ -74,7 +74,7 @@ impl Activation {
 
     /// The standard deviation of the initial weights of a hidden layer with `fan_in` inputs:
     /// He (√(2/fan_in)) for SiLU, LeCun (√(1/fan_in)) for SELU, as each activation expects.
-    pub fn init_std(self, fan_in: usize) -> f32 {
+    pub(crate) fn init_std(self, fan_in: usize) -> f32 {
         let gain = match self {
             Activation::Silu => 2.0,
             Activation::Selu => 1.0,

@@ -145,11 +145,6 @@ impl Gradients {
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
         &mut self.values
     }
-
-    /// The Euclidean norm of the whole gradient.
-    pub fn norm(&self) -> f32 {
-        self.values.iter().map(|g| g * g).sum::<f32>().sqrt()
-    }
 }
 
 /// What the training forward pass keeps for the backward pass.
@@ -164,7 +159,7 @@ struct ForwardCache {
 
 impl Mlp {
     /// A fresh network: hidden weights drawn with the activation's init
-    /// ([`Activation::init_std`]), output weights with LeCun's √(1/fan_in), biases zero.
+    /// (`Activation::init_std`), output weights with LeCun's √(1/fan_in), biases zero.
     pub fn new(config: &MlpConfig, rng: &mut impl Rng) -> Mlp {
         let mut parameters = vec![0.0f32; config.parameter_count()];
         let layers = spans(config);

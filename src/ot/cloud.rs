@@ -21,7 +21,7 @@ pub(crate) struct Cloud<T> {
 
 impl<T: Real> Cloud<T> {
     /// The cloud `points − centre` in precision `T`.
-    pub fn new(points: &[Point], centre: Point) -> Self {
+    pub(crate) fn new(points: &[Point], centre: Point) -> Self {
         let xs: Vec<T> = points
             .iter()
             .map(|p| T::from_f64(p[0] - centre[0]))
@@ -46,7 +46,7 @@ impl<T: Real> Cloud<T> {
     }
 
     /// Number of points.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.xs.len()
     }
 }
@@ -59,7 +59,7 @@ pub(crate) fn bounding_box(x: &[Point], y: &[Point]) -> (Point, Point) {
 /// Lower and upper corners of the smallest box holding every finite point of `sets`; None when
 /// there is no finite point. The one bounding box of the crate (the solver's diameter and
 /// centring, the app's plot extent).
-pub fn finite_bounding_box<'a>(
+pub(crate) fn finite_bounding_box<'a>(
     sets: impl IntoIterator<Item = &'a [Point]>,
 ) -> Option<(Point, Point)> {
     let mut lo = [f64::INFINITY; 2];

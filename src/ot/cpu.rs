@@ -103,11 +103,6 @@ impl CpuBackend {
             }
         }
     }
-
-    /// The precision the kernels run in.
-    pub fn precision(&self) -> Precision {
-        self.precision
-    }
 }
 
 /// One velocity in `mode` at precision `T`, from `start` where the mode is warm-started.

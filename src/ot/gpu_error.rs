@@ -100,13 +100,13 @@ impl PartialEq for GpuError {
 
 impl GpuError {
     /// Whether no adapter exists at all (tests skip then; everything else is a failure).
-    pub fn is_no_adapter(&self) -> bool {
+    pub(crate) fn is_no_adapter(&self) -> bool {
         matches!(self, Self::NoAdapter(_))
     }
 
     /// The message without the "GPU backend: " prefix, the source's text appended (for notes
     /// such as "the GPU failed (…); continuing on the CPU").
-    pub fn reason(&self) -> String {
+    pub(crate) fn reason(&self) -> String {
         let text = crate::error_text::joined(self);
         text.strip_prefix("GPU backend: ")
             .map_or(text.clone(), str::to_string)

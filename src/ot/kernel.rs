@@ -52,7 +52,7 @@ impl Kernel {
     }
 
     /// The fastest version this CPU runs (what the kernels dispatch to).
-    pub fn best_here() -> Self {
+    fn best_here() -> Self {
         Self::ALL
             .into_iter()
             .find(|kernel| kernel.runs_here())

@@ -4,13 +4,13 @@
 //! [`VelocityBackend`] interface that the GPU backend implements too.
 
 pub mod cpu;
-pub mod divergence;
+mod divergence;
 pub mod gpu_error;
-pub mod schedule;
-pub mod sinkhorn;
+pub(crate) mod schedule;
+mod sinkhorn;
 pub mod stepped;
 pub mod validate;
-pub mod velocity;
+pub(crate) mod velocity;
 pub mod warm;
 
 pub mod any_dim;
@@ -23,13 +23,13 @@ mod softmin_nd;
 
 pub use gpu_error::GpuError;
 pub use kernel::{Kernel, kernel_in_use};
-pub use softmin::TRUNCATION_BITS;
+pub(crate) use softmin::TRUNCATION_BITS;
 
 pub use any_dim::{
     CloudKernels, CloudVelocity, CpuCloudKernels, cloud_debiased_velocity, cloud_diameter,
     cloud_divergence, cloud_velocity,
 };
-pub use cloud::finite_bounding_box;
+pub(crate) use cloud::finite_bounding_box;
 pub use divergence::sinkhorn_divergence;
 pub use schedule::{epsilon_schedule, max_diameter};
 pub use sinkhorn::{Potentials, barycentric_projection, ot_value, sinkhorn_potentials};
@@ -59,7 +59,7 @@ impl Default for SinkhornParams {
 
 impl SinkhornParams {
     /// Checks blur > 0 (finite) and scaling in (0, 1).
-    pub fn validate(&self) -> Result<(), OtError> {
+    pub(crate) fn validate(&self) -> Result<(), OtError> {
         if !(self.blur.is_finite() && self.blur > 0.0) {
             return Err(OtError::InvalidBlur(self.blur));
         }
@@ -70,7 +70,7 @@ impl SinkhornParams {
     }
 }
 
-pub use crate::limits::{MAX_COORDINATE_F32, MAX_COORDINATE_F64};
+pub(crate) use crate::limits::{MAX_COORDINATE_F32, MAX_COORDINATE_F64};
 
 /// The largest diameter²/ε at which the f32 kernels are accurate: up to it, the f32 velocity
 /// stays within 1e-3 of max|v| of the f64 one at every particle; beyond it the error grows
@@ -155,7 +155,7 @@ pub enum OtError {
         /// The precision of the kernels.
         precision: Precision,
     },
-    /// GeomLoss's ε-annealing would take more than [`schedule::MAX_EPSILON_STEPS`] steps.
+    /// GeomLoss's ε-annealing would take more than `schedule::MAX_EPSILON_STEPS` steps.
     #[error(
         "the ε-schedule would anneal through {steps:.0} steps (diameter {diameter:e}, blur \
          {blur:e}, scaling {scaling}), beyond the limit of {}: raise --blur or lower --scaling",
@@ -192,7 +192,7 @@ pub enum OtError {
 }
 
 /// Whether the CPU kernels skip the terms that cannot matter: column blocks whose every term
-/// is below 2^−[`TRUNCATION_BITS`] of its row's largest (a proven bound, recomputed at every ε
+/// is below 2^−`TRUNCATION_BITS` of its row's largest (a proven bound, recomputed at every ε
 /// from the current potentials; see `ot::softmin`). Truncated results equal the dense ones to
 /// about f32's resolution; the ε-schedule and the iterations are the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -201,14 +201,14 @@ pub enum Truncation {
     Off,
     /// Truncated kernels at every size.
     On,
-    /// Truncated kernels when n·m ≥ [`TRUNCATION_AUTO_TERMS`], where they pay (measured by
+    /// Truncated kernels when n·m ≥ `TRUNCATION_AUTO_TERMS`, where they pay (measured by
     /// `nsgf bench --what truncation`).
     #[default]
     Auto,
 }
 
 /// The size n·m from which [`Truncation::Auto`] truncates.
-pub const TRUNCATION_AUTO_TERMS: usize = 1_000_000;
+const TRUNCATION_AUTO_TERMS: usize = 1_000_000;
 
 impl Truncation {
     /// Whether a problem of n rows and m columns runs truncated.
@@ -245,8 +245,8 @@ pub enum VelocityMode {
     },
     /// GeomLoss's annealing coarse-to-fine at every Euler step, from the diameter and with no
     /// state between steps: the ε above (`jump` · blur)² on clusters of up to
-    /// [`MULTISCALE_CLUSTER`] consecutive points along the Hilbert curve (their weighted
-    /// centroids; larger ε on clusters of clusters, see [`MULTISCALE_EXTENT`]), then the rest
+    /// `MULTISCALE_CLUSTER` consecutive points along the Hilbert curve (their weighted
+    /// centroids; larger ε on clusters of clusters, see `MULTISCALE_EXTENT`), then the rest
     /// on the points, from potentials extrapolated off the clusters.
     Multiscale {
         /// Where the solve leaves the clusters for the points, in multiples of the blur (> 1).
@@ -256,7 +256,7 @@ pub enum VelocityMode {
 
 /// Points (or finer clusters) per cluster of the coarse problems of
 /// [`VelocityMode::Multiscale`] at most: runs of consecutive points along the Hilbert curve.
-pub const MULTISCALE_CLUSTER: usize = 4;
+pub(crate) const MULTISCALE_CLUSTER: usize = 4;
 
 /// The largest diagonal of a cluster's bounding box in [`VelocityMode::Multiscale`], as a
 /// fraction of the kernel's width √ε down to which its level is used: points farther apart
@@ -264,7 +264,7 @@ pub const MULTISCALE_CLUSTER: usize = 4;
 /// each coarser level (clusters of clusters, twice as wide) at four times its finer level's ε.
 /// At 0.07 one velocity stays within 3.7e-3 of max|v| of the exact one in the cases of
 /// `tests/it/ot_multiscale.rs` (0.25 on one level: 3.9e-2).
-pub const MULTISCALE_EXTENT: f64 = 0.07;
+pub(crate) const MULTISCALE_EXTENT: f64 = 0.07;
 
 impl VelocityMode {
     /// A short name for notes ("annealed (GeomLoss-exact)", "converged, warm-started").
@@ -282,19 +282,19 @@ impl VelocityMode {
 /// Where the live flows' annealing tail restarts, in blurs ([`VelocityMode::live`]): chosen
 /// by `nsgf bench --what flowmodes` as the shortest tail whose 40-step flow ends within 1 % of
 /// the diameter of the exact one.
-pub const LIVE_RESTART: f64 = 16.0;
+pub(crate) const LIVE_RESTART: f64 = 16.0;
 
 impl VelocityMode {
     /// The mode of live flows (the app, `--mode warm`): GeomLoss's annealing tail from
     /// [`LIVE_RESTART`]·blur, warm-started.
-    pub fn live() -> Self {
+    pub(crate) fn live() -> Self {
         Self::WarmAnnealed {
             restart: LIVE_RESTART,
         }
     }
 
     /// The coarse-to-fine mode (`--mode multiscale`), leaving the clusters at
-    /// [`MULTISCALE_JUMP`]·blur.
+    /// `MULTISCALE_JUMP`·blur.
     pub fn multiscale() -> Self {
         Self::Multiscale {
             jump: MULTISCALE_JUMP,
@@ -307,7 +307,7 @@ impl VelocityMode {
 /// and 16·blur ended equally close to the exact flow, 12 faster; at n = 1000, 8·blur ended
 /// twice as far as 16). With the shipped clusters, at 12·blur the 40-step flow at n = 4000
 /// ends W2 0.088 % of the diameter from the exact one.
-pub const MULTISCALE_JUMP: f64 = 12.0;
+pub(crate) const MULTISCALE_JUMP: f64 = 12.0;
 
 /// When a converged solve stops: the largest change of either potential in one averaged update
 /// is at most `tolerance · ε`, or `max_iterations` updates ran.

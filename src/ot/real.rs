@@ -97,7 +97,7 @@ impl Real for f64 {
 /// polynomial, `k` added to the exponent bits. Every step is a plain arithmetic or bit
 /// operation on one lane, so a loop over slices of these vectorises with SSE2 alone.
 #[inline(always)]
-pub(crate) fn exp2_f32(x: f32) -> f32 {
+fn exp2_f32(x: f32) -> f32 {
     // 1.5 · 2^23: adding it rounds to the nearest integer, kept in the low mantissa bits.
     const ROUND_MAGIC: f32 = 12_582_912.0;
     // Near-minimax fit of 2^r on [−½, ½] (iteratively reweighted least squares on the
@@ -122,7 +122,7 @@ pub(crate) fn exp2_f32(x: f32) -> f32 {
 /// series to degree 13 (the first term left out is below 4e-18), `k` added to the exponent bits.
 /// Unlike `f64::exp2` (a library call per element), a loop over slices of these vectorises.
 #[inline(always)]
-pub(crate) fn exp2_f64(x: f64) -> f64 {
+fn exp2_f64(x: f64) -> f64 {
     // 1.5 · 2^52: adding it rounds to the nearest integer, kept in the low mantissa bits.
     const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
     // (ln 2)^k / k!, k = 1..=13.

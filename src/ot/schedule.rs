@@ -18,7 +18,7 @@ pub fn max_diameter(x: &[Point], y: &[Point]) -> f64 {
 /// The most ε-annealing steps one solve may take (GeomLoss's default at blur 0.05, scaling 0.9
 /// on a cloud of diameter 8 takes 48; 10 000 is scaling 0.999 over a diameter 10 000 blurs
 /// wide). Beyond it a solve would run for hours: the call is refused instead.
-pub const MAX_EPSILON_STEPS: usize = 10_000;
+pub(crate) const MAX_EPSILON_STEPS: usize = 10_000;
 
 /// The ε-schedule GeomLoss 0.3.1 anneals through for `p = 2`:
 /// `[D²] + [exp(e) for e in arange(2 ln D, 2 ln blur, 2 ln scaling)] + [blur²]`.

@@ -131,13 +131,13 @@ pub(crate) struct Problem<T> {
 impl<T: Real> Problem<T> {
     /// The problem between `x` and `y` (`None`: `x` and itself), shifted to the centre of their
     /// bounding box; `truncated` sorts both clouds for the truncated kernels.
-    pub fn new(x: &[Point], y: Option<&[Point]>, truncated: bool) -> Self {
+    pub(crate) fn new(x: &[Point], y: Option<&[Point]>, truncated: bool) -> Self {
         Self::build(x, y, truncated, truncated)
     }
 
     /// [`Problem::new`] with both clouds sorted along the Hilbert curve whether or not the
     /// kernels are `truncated` (what [`Problem::coarsened`] needs).
-    pub fn sorted_along_curve(x: &[Point], y: Option<&[Point]>, truncated: bool) -> Self {
+    pub(crate) fn sorted_along_curve(x: &[Point], y: Option<&[Point]>, truncated: bool) -> Self {
         Self::build(x, y, true, truncated)
     }
 
@@ -179,7 +179,7 @@ impl<T: Real> Problem<T> {
     /// together (points far from their neighbours, as in a distribution's tails, stay alone).
     /// Dense kernels, in the same frame; a coarse problem's clusters keep the curve's order, so
     /// it can be coarsened again.
-    pub fn coarsened(&self, cluster: usize, extent: f64) -> CoarseProblem<T> {
+    fn coarsened(&self, cluster: usize, extent: f64) -> CoarseProblem<T> {
         let (x, log_a, x_members) = clusters(&self.x, &self.log_a, cluster, extent);
         let y = self
             .y
@@ -210,7 +210,7 @@ impl<T: Real> Problem<T> {
     /// `cluster` points and diagonal `extent`; the extent doubles from try to try, and a try
     /// that shrinks the larger cloud by less than a third is passed over (the next, wider one
     /// coarsens the same level). Stops below [`MIN_COARSE_POINTS`] points or at `widest`.
-    pub fn coarse_levels(
+    pub(crate) fn coarse_levels(
         &self,
         cluster: usize,
         extent: f64,
@@ -333,7 +333,7 @@ impl<T: Real> Problem<T> {
     }
 
     /// GeomLoss's loop: initialise at `schedule[0]`, then one averaged update per entry.
-    pub fn anneal(&self, schedule: &[f64]) -> Potentials {
+    pub(crate) fn anneal(&self, schedule: &[f64]) -> Potentials {
         let (f, g, terms) = self.update(schedule[0], None, None);
         let mut potentials = self.anneal_sorted(schedule, f, g);
         potentials.softmin_terms += terms;
@@ -341,7 +341,7 @@ impl<T: Real> Problem<T> {
     }
 
     /// One averaged update per entry of `schedule`, starting from `(f, g)`.
-    pub fn anneal_from(&self, schedule: &[f64], f: Vec<f64>, g: Vec<f64>) -> Potentials {
+    pub(crate) fn anneal_from(&self, schedule: &[f64], f: Vec<f64>, g: Vec<f64>) -> Potentials {
         let (f, g) = self.sorted(f, g);
         self.anneal_sorted(schedule, f, g)
     }
@@ -358,7 +358,7 @@ impl<T: Real> Problem<T> {
     /// reproduces the loop on the points exactly (unit test). In a trial with one level of
     /// clusters of 4 points at most 0.25·(16·blur) across, the 40-step flow at n = 4000 ended
     /// W2 0.15 % of the diameter from the exact one with the lag, 0.23 % without.
-    pub fn anneal_multiscale(
+    pub(crate) fn anneal_multiscale(
         &self,
         levels: &[&CoarseProblem<T>],
         schedule: &[f64],
@@ -443,7 +443,7 @@ impl<T: Real> Problem<T> {
     /// Averaged updates at the fixed `eps` from `(f, g)` until the largest change of either
     /// potential is at most `tolerance · eps`, or `max_iterations` updates ran. Returns the
     /// potentials and whether the tolerance was met.
-    pub fn refine(
+    pub(crate) fn refine(
         &self,
         eps: f64,
         f: Vec<f64>,
@@ -477,7 +477,7 @@ impl<T: Real> Problem<T> {
     }
 
     /// GeomLoss's last extrapolation: one parallel, undamped update of the loop's potentials.
-    pub fn extrapolate(&self, potentials: &Potentials) -> (Vec<f64>, Vec<f64>) {
+    pub(crate) fn extrapolate(&self, potentials: &Potentials) -> (Vec<f64>, Vec<f64>) {
         let (f, g) = self.sorted(potentials.f.clone(), potentials.g.clone());
         let (f, g, _) = self.update(potentials.eps, Some(&f), Some(&g));
         self.unsorted(f, g)
@@ -486,7 +486,7 @@ impl<T: Real> Problem<T> {
     /// The barycentric projection of points `queries` that are not part of the problem,
     /// `P(z) = Σ_j softmax_j(log b + g_j/ε − C(z, y_j)/ε) y_j`, from `potentials.g` at
     /// `potentials.eps`, in the original frame (dense kernels: queries are few).
-    pub fn project_queries(&self, queries: &[Point], potentials: &Potentials) -> Vec<Point> {
+    pub(crate) fn project_queries(&self, queries: &[Point], potentials: &Potentials) -> Vec<Point> {
         let cols = self.projection_columns(potentials);
         let rows = Cloud::new(queries, self.centre);
         let mut out = vec![[0.0; 2]; queries.len()];
@@ -500,7 +500,7 @@ impl<T: Real> Problem<T> {
 
     /// `P_{x→y}(x_i)` in the original frame and order, from `potentials.g` at
     /// `potentials.eps`, and the terms evaluated.
-    pub fn project(&self, potentials: &Potentials) -> (Vec<Point>, u64) {
+    pub(crate) fn project(&self, potentials: &Potentials) -> (Vec<Point>, u64) {
         let cols = self.projection_columns(potentials);
         // f is the rows' log-sum-exp up to the loop's last change: one-pass rows.
         let f = match &self.order {
@@ -538,7 +538,7 @@ pub(crate) struct CoarseProblem<T> {
 }
 
 /// Problems with fewer points are not coarsened further ([`Problem::coarse_levels`]).
-pub(crate) const MIN_COARSE_POINTS: usize = 64;
+const MIN_COARSE_POINTS: usize = 64;
 
 /// Greedy clusters of a sorted cloud whose points weigh `exp(log_weights)`: runs of at most
 /// `cluster` consecutive points whose bounding box has a diagonal of at most `extent`.

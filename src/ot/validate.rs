@@ -6,7 +6,7 @@ use crate::Point;
 
 /// Checks the inputs ([`check_inputs`]) and returns GeomLoss's ε-schedule for the diameter of
 /// `x ∪ y`: the preamble of every solve over one pair of clouds.
-pub fn checked_schedule(
+pub(crate) fn checked_schedule(
     x: &[Point],
     y: &[Point],
     params: &SinkhornParams,
@@ -17,7 +17,11 @@ pub fn checked_schedule(
 
 /// Checks the parameters, that neither set is empty and that every coordinate is finite.
 /// `x` is reported as the "source" set, `y` as the "target" set.
-pub fn check_inputs(x: &[Point], y: &[Point], params: &SinkhornParams) -> Result<(), OtError> {
+pub(crate) fn check_inputs(
+    x: &[Point],
+    y: &[Point],
+    params: &SinkhornParams,
+) -> Result<(), OtError> {
     params.validate()?;
     check_set(x, "source")?;
     check_set(y, "target")
@@ -25,7 +29,11 @@ pub fn check_inputs(x: &[Point], y: &[Point], params: &SinkhornParams) -> Result
 
 /// Checks that every coordinate of `x` and `y` is small enough for squared distances to stay
 /// finite in `precision` ([`super::MAX_COORDINATE_F32`], [`super::MAX_COORDINATE_F64`]).
-pub fn check_magnitude(x: &[Point], y: &[Point], precision: Precision) -> Result<(), OtError> {
+pub(crate) fn check_magnitude(
+    x: &[Point],
+    y: &[Point],
+    precision: Precision,
+) -> Result<(), OtError> {
     let limit = match precision {
         Precision::F32 => super::MAX_COORDINATE_F32,
         Precision::F64 => super::MAX_COORDINATE_F64,
@@ -47,7 +55,7 @@ pub fn check_magnitude(x: &[Point], y: &[Point], precision: Precision) -> Result
 }
 
 /// Checks that `points` is non-empty and finite; `set` names it in the error.
-pub fn check_set(points: &[Point], set: &'static str) -> Result<(), OtError> {
+fn check_set(points: &[Point], set: &'static str) -> Result<(), OtError> {
     if points.is_empty() {
         return Err(OtError::EmptySet(set));
     }
@@ -74,7 +82,7 @@ pub fn check_finite_points(
 }
 
 /// Checks that every value of a per-point result (a potential) is finite.
-pub fn check_finite_values(
+pub(crate) fn check_finite_values(
     values: &[f64],
     quantity: &'static str,
     precision: Precision,
@@ -123,7 +131,7 @@ pub fn diameter2_over_eps(x: &[Point], y: &[Point], params: &SinkhornParams) -> 
 }
 
 /// Whether f32 kernels are accurate on `x ∪ y` at `params`: `Err(diameter²/ε)` when not.
-pub fn f32_accuracy(x: &[Point], y: &[Point], params: &SinkhornParams) -> Result<(), f64> {
+pub(crate) fn f32_accuracy(x: &[Point], y: &[Point], params: &SinkhornParams) -> Result<(), f64> {
     let ratio = diameter2_over_eps(x, y, params);
     if ratio > super::F32_MAX_DIAMETER2_OVER_EPS {
         Err(ratio)
@@ -134,7 +142,7 @@ pub fn f32_accuracy(x: &[Point], y: &[Point], params: &SinkhornParams) -> Result
 
 /// The one-line note for a diameter²/ε beyond f32's accuracy; `action` says what happens
 /// ("computing in f64", "use --backend cpu --precision f64").
-pub fn f32_accuracy_note(ratio: f64, action: &str) -> String {
+pub(crate) fn f32_accuracy_note(ratio: f64, action: &str) -> String {
     format!(
         "f32 cannot be accurate here: diameter²/ε = {ratio:.1e} exceeds {:.0e}, past which the \
          f32 velocity is off by more than 1e-3 of max|v|; {action}",

@@ -52,7 +52,7 @@ pub(crate) struct WarmState {
 
 impl WarmState {
     /// Whether these potentials may start a problem of sizes `(n, m)` with `params`.
-    pub fn fits(&self, n: usize, m: usize, params: &SinkhornParams) -> bool {
+    pub(crate) fn fits(&self, n: usize, m: usize, params: &SinkhornParams) -> bool {
         self.n == n && self.m == m && self.params == *params
     }
 }

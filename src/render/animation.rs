@@ -10,7 +10,7 @@ use crate::flow::{Frame, PointCloud, Trajectory};
 use tiny_skia::Pixmap;
 
 /// Fraction of the image left empty on each side around the fitted points.
-pub const DEFAULT_MARGIN: f64 = 0.1;
+pub(crate) const DEFAULT_MARGIN: f64 = 0.1;
 
 /// A flow to draw, one image per frame: a [`Trajectory`] (shared, not copied) with a title, the
 /// target samples drawn underneath, and optional per-frame captions.
@@ -230,12 +230,12 @@ impl AnimationRenderer {
     }
 
     /// The drawing style.
-    pub fn style(&self) -> &FrameStyle {
+    pub(crate) fn style(&self) -> &FrameStyle {
         &self.style
     }
 
     /// Number of frames.
-    pub fn frame_count(&self) -> usize {
+    pub(crate) fn frame_count(&self) -> usize {
         self.animation.frame_count()
     }
 
@@ -248,7 +248,7 @@ impl AnimationRenderer {
 
     /// Calls `draw` with the description of frame `index` that [`AnimationRenderer::render`]
     /// draws (the SVG figure writes the same one).
-    pub fn with_scene<R>(
+    pub(crate) fn with_scene<R>(
         &self,
         index: usize,
         draw: impl FnOnce(&FrameScene<'_>) -> R,

@@ -6,18 +6,18 @@
 use crate::Point;
 
 /// Number of hue bins (angle around the source centroid).
-pub const HUE_BINS: usize = 24;
+const HUE_BINS: usize = 24;
 /// Number of radius bins (distance from the source centroid, normalised).
-pub const RADIUS_BINS: usize = 8;
+const RADIUS_BINS: usize = 8;
 
 /// The background of every frame (opaque white).
 pub const BACKGROUND: [u8; 3] = [255, 255, 255];
 /// Target samples, drawn underneath the particles.
 pub const TARGET_GREY: [u8; 3] = [196, 196, 196];
 /// The axes through the origin.
-pub const AXIS_GREY: [u8; 3] = [232, 232, 232];
+pub(crate) const AXIS_GREY: [u8; 3] = [232, 232, 232];
 /// Velocity arrows.
-pub const ARROW_GREY: [u8; 3] = [64, 64, 64];
+pub(crate) const ARROW_GREY: [u8; 3] = [64, 64, 64];
 /// Caption text.
 pub const CAPTION_INK: [u8; 3] = [32, 32, 32];
 
@@ -28,11 +28,11 @@ const NEUTRAL_COLOR: [u8; 3] = [96, 96, 96];
 const RADIUS_QUANTILE: f64 = 0.9;
 
 /// Opacity of a trail relative to its particle: trails are drawn as this blend over white.
-pub const TRAIL_BLEND: f64 = 0.35;
+const TRAIL_BLEND: f64 = 0.35;
 
 /// The colour of hue bin `hue_bin` and radius bin `radius_bin` (both wrapped/clamped into range).
 /// Centre bins are dark and greyish, outer bins vivid, so radius reads as lightness.
-pub fn map_color(hue_bin: usize, radius_bin: usize) -> [u8; 3] {
+fn map_color(hue_bin: usize, radius_bin: usize) -> [u8; 3] {
     let hue = (hue_bin % HUE_BINS) as f64 + 0.5;
     let hue_degrees = hue * 360.0 / HUE_BINS as f64;
     let radius = (radius_bin.min(RADIUS_BINS - 1) as f64 + 0.5) / RADIUS_BINS as f64;
@@ -94,7 +94,7 @@ pub fn colors_by_start(initial: &[Point]) -> Vec<[u8; 3]> {
 
 /// The colour a trail of a particle of colour `color` is drawn in: [`TRAIL_BLEND`] of it over
 /// the white background (opaque, so overlapping trails do not darken).
-pub fn trail_color(color: [u8; 3]) -> [u8; 3] {
+pub(crate) fn trail_color(color: [u8; 3]) -> [u8; 3] {
     color.map(|c| {
         let blended = TRAIL_BLEND * f64::from(c) + (1.0 - TRAIL_BLEND) * 255.0;
         blended.round().clamp(0.0, 255.0) as u8
@@ -103,7 +103,7 @@ pub fn trail_color(color: [u8; 3]) -> [u8; 3] {
 
 /// Every colour a frame is meant to contain: background, greys, the particle colour map, one
 /// trail tint per hue bin and the neutral colour. At most 256 entries (the GIF limit).
-pub fn palette_colors() -> Vec<[u8; 3]> {
+pub(crate) fn palette_colors() -> Vec<[u8; 3]> {
     let mut colors = vec![BACKGROUND, AXIS_GREY, TARGET_GREY, ARROW_GREY, CAPTION_INK];
     // A grey ramp for anti-aliased edges of text, arrows and target dots.
     for level in [244u8, 220, 208, 180, 160, 140, 120, 100, 80, 48, 16, 0] {

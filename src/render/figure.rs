@@ -15,14 +15,14 @@ use tiny_skia::{Color, Paint, Pixmap, PixmapPaint, Rect, Transform};
 /// The times of the default strip.
 pub const DEFAULT_TIMES: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 /// The most panels a strip holds.
-pub const MAX_PANELS: usize = 12;
+const MAX_PANELS: usize = 12;
 
 /// Grey of the panel frames and ticks.
 const FRAME_GREY: [u8; 3] = [120, 120, 120];
 
 /// Checks a strip's times: 1 to [`MAX_PANELS`] of them, each in [0, 1] (every figure, 2D
 /// plots and image grids alike).
-pub fn check_times(times: &[f64]) -> Result<(), RenderError> {
+pub(crate) fn check_times(times: &[f64]) -> Result<(), RenderError> {
     if times.is_empty() || times.len() > MAX_PANELS {
         return Err(RenderError::InvalidFigure(format!(
             "a figure holds 1 to {MAX_PANELS} panels (got {} times)",

@@ -15,9 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use web_time::Instant;
 
 /// Allowed frame rates (GIF delays are whole hundredths of a second).
-pub const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=50;
+pub(crate) const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=50;
 /// The longest allowed hold on the last frame, in milliseconds.
-pub const MAX_HOLD_MS: u32 = 60_000;
+pub(crate) const MAX_HOLD_MS: u32 = 60_000;
 
 /// How a GIF is written.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,18 +45,18 @@ impl Default for GifOptions {
 
 impl GifOptions {
     /// Delay of every frame but the last, in hundredths of a second.
-    pub fn frame_delay_cs(&self) -> u16 {
+    fn frame_delay_cs(&self) -> u16 {
         (100.0 / f64::from(self.fps.max(1))).round().max(1.0) as u16
     }
 
     /// Delay of the last frame: one frame delay plus the hold, in hundredths of a second.
-    pub fn last_frame_delay_cs(&self) -> u16 {
+    fn last_frame_delay_cs(&self) -> u16 {
         let hold_cs = (f64::from(self.hold_last_ms) / 10.0).round() as u16;
         self.frame_delay_cs().saturating_add(hold_cs)
     }
 
     /// Checks the frame rate and the hold (the size is checked when drawing starts).
-    pub fn validate(&self) -> Result<(), RenderError> {
+    pub(crate) fn validate(&self) -> Result<(), RenderError> {
         if !FPS_RANGE.contains(&self.fps) {
             return Err(RenderError::InvalidFps {
                 fps: self.fps,
@@ -175,7 +175,7 @@ impl GifExporter {
     }
 
     /// Checks the options and the animation and opens the temporary file beside `path`.
-    pub fn new(
+    pub(crate) fn new(
         path: &Path,
         animation: &Animation,
         options: &GifOptions,
@@ -253,12 +253,12 @@ impl GifExporter {
     }
 
     /// Frames in the animation.
-    pub fn total_frames(&self) -> usize {
+    pub(crate) fn total_frames(&self) -> usize {
         self.renderer.frame_count()
     }
 
     /// Frames written so far.
-    pub fn frames_done(&self) -> usize {
+    pub(crate) fn frames_done(&self) -> usize {
         self.frames_done
     }
 

@@ -159,7 +159,7 @@ pub fn frame_caption(trajectory: &Trajectory, index: usize) -> String {
 
 /// A `width × height` opaque pixmap of grey `levels` (row-major), for PNG output; None when
 /// the size is zero or too large.
-pub fn grey_pixmap(width: u32, height: u32, levels: &[u8]) -> Option<Pixmap> {
+pub(crate) fn grey_pixmap(width: u32, height: u32, levels: &[u8]) -> Option<Pixmap> {
     let mut pixmap = Pixmap::new(width, height)?;
     for (pixel, &level) in pixmap.pixels_mut().iter_mut().zip(levels) {
         *pixel = tiny_skia::PremultipliedColorU8::from_rgba(level, level, level, 255)?;
@@ -188,7 +188,7 @@ pub fn export_grid_gif(
 
 /// The GIF of [`export_grid_gif`] in memory, and its number of frames (the browser downloads
 /// it).
-pub fn grid_gif_bytes(
+pub(crate) fn grid_gif_bytes(
     trajectory: &Trajectory,
     layout: GridLayout,
     fps: u16,

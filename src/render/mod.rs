@@ -2,28 +2,28 @@
 //! gif crate. The app and the CLI share [`export_gif`] and [`colors_by_start`].
 //!
 //! - [`colors`]: particle colours by starting position, on a fixed quantised colour map.
-//! - [`viewport`]: fixed square axes for a whole animation.
-//! - [`scene`] / [`raster`]: one frame as plain data, drawn into a pixmap.
-//! - [`animation`]: the frames of a flow and the renderer that draws any of them.
-//! - [`gif_export`]: parallel, chunked, palette-stable GIF encoding into a temp file + rename,
+//! - `viewport`: fixed square axes for a whole animation.
+//! - `scene` / `raster`: one frame as plain data, drawn into a pixmap.
+//! - `animation`: the frames of a flow and the renderer that draws any of them.
+//! - `gif_export`: parallel, chunked, palette-stable GIF encoding into a temp file + rename,
 //!   one chunk per [`GifExporter::step`].
 
-pub mod animation;
+pub(crate) mod animation;
 pub mod colors;
-pub mod figure;
-pub mod gif_export;
+pub(crate) mod figure;
+mod gif_export;
 pub mod image_grid;
 pub mod palette;
 pub mod pca;
-pub mod raster;
-pub mod scene;
+pub(crate) mod raster;
+mod scene;
 pub mod text;
-pub mod viewport;
+mod viewport;
 
-pub use animation::{Animation, AnimationRenderer, DEFAULT_MARGIN, LookOptions};
+pub use animation::{Animation, AnimationRenderer, LookOptions};
 pub use colors::colors_by_start;
 pub use figure::{DEFAULT_TIMES, Figure};
-pub use gif_export::{FPS_RANGE, GifExporter, GifOptions, GifReport, MAX_HOLD_MS, export_gif};
+pub use gif_export::{GifExporter, GifOptions, GifReport, export_gif};
 pub use raster::{SIZE_RANGE, render_frame};
 pub use scene::{FrameProgress, FrameScene, FrameStyle};
 pub use viewport::Viewport;

@@ -1,6 +1,6 @@
 //! One global GIF palette for every frame, and a fast nearest-colour index for RGBA pixels.
 //!
-//! The palette is the fixed colour set of [`super::colors::palette_colors`], so the same particle
+//! The palette is the fixed colour set of `super::colors::palette_colors`, so the same particle
 //! keeps the same palette entry in every frame (no per-frame quantiser, no flicker). A pixel that
 //! is exactly a palette colour maps to that entry; any other pixel (an anti-aliased edge) maps to
 //! the nearest entry through a 15-bit lookup table.
@@ -56,7 +56,7 @@ impl GlobalPalette {
     }
 
     /// The palette as `[r, g, b, r, g, b, …]`, for the GIF encoder.
-    pub fn rgb_bytes(&self) -> Vec<u8> {
+    pub(crate) fn rgb_bytes(&self) -> Vec<u8> {
         self.colors.iter().flatten().copied().collect()
     }
 
@@ -67,7 +67,7 @@ impl GlobalPalette {
 
     /// The palette index of `color`: exact when `color` is in the palette, else the nearest entry
     /// of its lookup cell.
-    pub fn index_of(&self, color: [u8; 3]) -> u8 {
+    fn index_of(&self, color: [u8; 3]) -> u8 {
         let cell = ((usize::from(color[0]) >> (8 - LUT_BITS)) << (2 * LUT_BITS))
             | ((usize::from(color[1]) >> (8 - LUT_BITS)) << LUT_BITS)
             | (usize::from(color[2]) >> (8 - LUT_BITS));
@@ -82,7 +82,7 @@ impl GlobalPalette {
     }
 
     /// Palette indices of opaque RGBA8 pixels (alpha is ignored: frames are drawn opaque).
-    pub fn index_rgba(&self, rgba: &[u8]) -> Vec<u8> {
+    pub(crate) fn index_rgba(&self, rgba: &[u8]) -> Vec<u8> {
         let mut indices = Vec::with_capacity(rgba.len() / 4);
         let mut last: Option<([u8; 3], u8)> = None;
         for pixel in rgba.chunks_exact(4) {

@@ -1,7 +1,6 @@
 //! The first two principal components of a cloud, to show a d-dimensional flow as particles in
 //! the plane: power iteration with deflation on the covariance matrix (d × d, f64).
 
-use crate::data::csv_rows::Rows;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// Iterations of the power method per component (the covariance of the digits separates its
@@ -65,7 +64,7 @@ impl Projection {
     }
 
     /// The coordinates of every row of `cloud` on the two components.
-    pub fn project(&self, cloud: ArrayView2<f64>) -> Vec<crate::Point> {
+    pub(crate) fn project(&self, cloud: ArrayView2<f64>) -> Vec<crate::Point> {
         let centred = &cloud - &self.mean;
         let coordinates = centred.dot(&self.components.t());
         coordinates
@@ -86,31 +85,6 @@ impl Projection {
             Err(_) => Vec::new(),
         }
     }
-
-    /// Half the side of a square centred on the origin that holds every projected reference
-    /// point, with a fifth more room (for plots).
-    pub fn extent(&self) -> f64 {
-        1.2 * self
-            .reference_points
-            .iter()
-            .map(|p| p[0].abs().max(p[1].abs()))
-            .fold(0.0, f64::max)
-    }
-
-    /// The reference cloud's own points on the two components.
-    pub fn reference_points(&self) -> &[crate::Point] {
-        &self.reference_points
-    }
-
-    /// The variance of the reference along each component.
-    pub fn variances(&self) -> [f64; 2] {
-        self.variances
-    }
-
-    /// The components, one per row.
-    pub fn components(&self) -> &Rows {
-        &self.components
-    }
 }
 
 #[cfg(test)]
@@ -127,11 +101,11 @@ mod tests {
             [-1.0, 0.0, 0.0, 0.0],
         ];
         let projection = Projection::fit(cloud.view()).unwrap();
-        let components = projection.components();
+        let components = &projection.components;
         assert!((components[[0, 2]].abs() - 1.0).abs() < 1e-9);
         assert!((components[[1, 0]].abs() - 1.0).abs() < 1e-9);
         assert!(components.row(0).dot(&components.row(1)).abs() < 1e-9);
-        let [first, second] = projection.variances();
+        let [first, second] = projection.variances;
         assert!(first > second && second > 0.0);
         let projected = projection.project(cloud.view());
         assert!((projected[0][0].abs() - 3.0).abs() < 1e-9);
@@ -141,7 +115,7 @@ mod tests {
     fn the_digits_spread_most_along_the_first_component() {
         let digits = crate::data::digits::training();
         let projection = Projection::fit(digits.view()).unwrap();
-        let [first, second] = projection.variances();
+        let [first, second] = projection.variances;
         let total: f64 = digits.var_axis(Axis(0), 1.0).sum();
         assert!(first >= second && first + second < total);
         assert!(first / total > 0.1, "{}", first / total);

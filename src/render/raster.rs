@@ -103,7 +103,7 @@ pub fn render_frame(
 }
 
 /// Errors unless `size_px` lies in [`SIZE_RANGE`].
-pub fn check_size(size_px: u32) -> Result<(), RenderError> {
+pub(crate) fn check_size(size_px: u32) -> Result<(), RenderError> {
     if SIZE_RANGE.contains(&size_px) {
         Ok(())
     } else {

@@ -1,20 +1,20 @@
 //! Captions in real type: lines of text in the built-in font ([`crate::font`], Hack Regular
 //! rasterised by ab_glyph) blended onto a pixmap. Sizes are in `scale` units of
-//! [`PX_PER_SCALE`] pixels, so captions grow with the image that carries them.
+//! `PX_PER_SCALE` pixels, so captions grow with the image that carries them.
 
 use crate::font;
 use tiny_skia::{Pixmap, PremultipliedColorU8};
 
 /// Font size in pixels of one `scale` unit (a capital is about 7 pixels tall at scale 1).
-pub const PX_PER_SCALE: f32 = 10.0;
+const PX_PER_SCALE: f32 = 10.0;
 
 /// The font size in pixels at `scale`.
-pub fn font_px(scale: u32) -> f32 {
+fn font_px(scale: u32) -> f32 {
     PX_PER_SCALE * scale.max(1) as f32
 }
 
 /// Vertical advance in pixels from one line to the next at `scale`.
-pub fn line_advance(scale: u32) -> u32 {
+pub(crate) fn line_advance(scale: u32) -> u32 {
     font::line_height(font_px(scale))
 }
 

@@ -45,7 +45,7 @@ impl Viewport {
     }
 
     /// Image pixels per data unit for a `size_px`-wide square image.
-    pub fn pixels_per_unit(&self, size_px: u32) -> f64 {
+    fn pixels_per_unit(&self, size_px: u32) -> f64 {
         f64::from(size_px) / (2.0 * self.half_side)
     }
 

@@ -72,7 +72,7 @@ pub enum FileCommand {
 
 impl DialogPurpose {
     /// The command that carries out this purpose on `path` (the in-app dialog's answer).
-    pub fn command(self, path: PathBuf) -> FileCommand {
+    pub(crate) fn command(self, path: PathBuf) -> FileCommand {
         match self {
             Self::LoadPoints => FileCommand::LoadPointsFrom(path),
             Self::LoadPicture => FileCommand::LoadPictureFrom(path),

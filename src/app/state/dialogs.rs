@@ -18,7 +18,7 @@ pub enum DialogKind {
 
 /// The dialog kind and the in-app dialog to show.
 #[derive(Debug, Clone, Default)]
-pub struct Dialogs {
+pub(crate) struct Dialogs {
     kind: DialogKind,
     pending: Option<DialogPurpose>,
     folder: Option<PathBuf>,
@@ -26,37 +26,37 @@ pub struct Dialogs {
 
 impl Dialogs {
     /// Which dialog asks for paths.
-    pub fn kind(&self) -> DialogKind {
+    pub(crate) fn kind(&self) -> DialogKind {
         self.kind
     }
 
     /// Chooses the dialog.
-    pub fn set_kind(&mut self, kind: DialogKind) {
+    pub(crate) fn set_kind(&mut self, kind: DialogKind) {
         self.kind = kind;
     }
 
     /// The in-app dialog waiting to be shown (and still open).
-    pub fn pending(&self) -> Option<DialogPurpose> {
+    pub(crate) fn pending(&self) -> Option<DialogPurpose> {
         self.pending
     }
 
     /// Asks the in-app dialog for a path for `purpose`.
-    pub fn ask(&mut self, purpose: DialogPurpose) {
+    pub(crate) fn ask(&mut self, purpose: DialogPurpose) {
         self.pending = Some(purpose);
     }
 
     /// The in-app dialog closed (a path was chosen, or it was cancelled).
-    pub fn close(&mut self) -> Option<DialogPurpose> {
+    pub(crate) fn close(&mut self) -> Option<DialogPurpose> {
         self.pending.take()
     }
 
     /// The folder the last in-app choice was in (where the next dialog opens).
-    pub fn folder(&self) -> Option<&PathBuf> {
+    pub(crate) fn folder(&self) -> Option<&PathBuf> {
         self.folder.as_ref()
     }
 
     /// Remembers the folder of a chosen path.
-    pub fn chose(&mut self, path: &std::path::Path) {
+    pub(crate) fn chose(&mut self, path: &std::path::Path) {
         if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
             self.folder = Some(folder.to_path_buf());
         }

@@ -237,7 +237,7 @@ impl AppState {
     }
 
     /// The folder the in-app dialog opens in (the last chosen one).
-    pub fn dialog_folder(&self) -> Option<&PathBuf> {
+    pub(crate) fn dialog_folder(&self) -> Option<&PathBuf> {
         self.dialogs.folder()
     }
 

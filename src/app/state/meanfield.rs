@@ -7,11 +7,11 @@ use crate::meanfield::MeanfieldStudy;
 
 /// The sizes the app studies: small enough that every field takes at most a few seconds on two
 /// cores (the CLI goes to 30 000).
-pub const APP_SIZES: [usize; 5] = [100, 300, 1000, 3000, 10_000];
+pub(crate) const APP_SIZES: [usize; 5] = [100, 300, 1000, 3000, 10_000];
 /// Seeds per size in the app.
-pub const APP_SEEDS: u64 = 3;
+pub(crate) const APP_SEEDS: u64 = 3;
 /// Query points per side in the app.
-pub const APP_GRID: usize = 12;
+pub(crate) const APP_GRID: usize = 12;
 
 /// What the user does in the panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub enum MeanfieldCommand {
 
 /// What the state must do after a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MeanfieldEffect {
+pub(crate) enum MeanfieldEffect {
     /// Nothing more.
     None,
     /// Queue a new study.
@@ -49,7 +49,7 @@ pub struct MeanfieldPanel {
 
 impl MeanfieldPanel {
     /// Whether the panel is shown.
-    pub fn open(&self) -> bool {
+    pub(crate) fn open(&self) -> bool {
         self.open
     }
 
@@ -74,7 +74,7 @@ impl MeanfieldPanel {
     }
 
     /// Applies one command.
-    pub fn apply(&mut self, command: MeanfieldCommand) -> MeanfieldEffect {
+    pub(crate) fn apply(&mut self, command: MeanfieldCommand) -> MeanfieldEffect {
         match command {
             MeanfieldCommand::SetOpen(open) => self.open = open,
             MeanfieldCommand::Run => return MeanfieldEffect::Start,
@@ -92,7 +92,7 @@ impl MeanfieldPanel {
     }
 
     /// A new study with `generation` starts (any older one is cancelled); returns its token.
-    pub fn start(&mut self, generation: u64) -> CancelToken {
+    pub(crate) fn start(&mut self, generation: u64) -> CancelToken {
         if let Some((_, old)) = self.running.take() {
             old.cancel();
         }
@@ -106,7 +106,7 @@ impl MeanfieldPanel {
     }
 
     /// A snapshot of study `generation` arrived (`finished`: its last).
-    pub fn update(&mut self, generation: u64, study: MeanfieldStudy, finished: bool) {
+    pub(crate) fn update(&mut self, generation: u64, study: MeanfieldStudy, finished: bool) {
         if self.running.as_ref().map(|(g, _)| *g) != Some(generation) {
             return;
         }
@@ -121,7 +121,7 @@ impl MeanfieldPanel {
     }
 
     /// Study `generation` failed or was cancelled.
-    pub fn fail(&mut self, generation: u64, error: Option<String>) {
+    pub(crate) fn fail(&mut self, generation: u64, error: Option<String>) {
         if self.running.as_ref().map(|(g, _)| *g) == Some(generation) {
             self.running = None;
         }

@@ -19,74 +19,74 @@ impl Messages {
     }
 
     /// The error shown (bad file, failed flow, diverged training); the state is kept.
-    pub fn error(&self) -> Option<&str> {
+    pub(crate) fn error(&self) -> Option<&str> {
         self.error.as_deref()
     }
 
     /// The informational status line (saved files, cancelled dialogs).
-    pub fn status(&self) -> Option<&str> {
+    pub(crate) fn status(&self) -> Option<&str> {
         self.status.as_deref()
     }
 
     /// Records the backend in use.
-    pub fn set_backend(&mut self, note: BackendNote) {
+    pub(crate) fn set_backend(&mut self, note: BackendNote) {
         self.backend_note = Some(note);
     }
 
     /// Shows an error.
-    pub fn fail(&mut self, error: impl Into<String>) {
+    pub(crate) fn fail(&mut self, error: impl Into<String>) {
         self.error = Some(error.into());
     }
 
     /// Shows a status message.
-    pub fn say(&mut self, status: impl Into<String>) {
+    pub(crate) fn say(&mut self, status: impl Into<String>) {
         self.status = Some(status.into());
     }
 
     /// Clears the status message.
-    pub fn clear_status(&mut self) {
+    pub(crate) fn clear_status(&mut self) {
         self.status = None;
     }
 
     /// Hides the error.
-    pub fn dismiss_error(&mut self) {
+    pub(crate) fn dismiss_error(&mut self) {
         self.error = None;
     }
 }
 
 /// The GIF export in progress, if any.
 #[derive(Debug, Clone, Default)]
-pub struct GifExport {
+pub(crate) struct GifExport {
     running: Option<(CancelToken, f64)>,
 }
 
 impl GifExport {
     /// Whether an export is running.
-    pub fn running(&self) -> bool {
+    pub(crate) fn running(&self) -> bool {
         self.running.is_some()
     }
 
     /// The fraction written, while exporting.
-    pub fn progress(&self) -> Option<f64> {
+    pub(crate) fn progress(&self) -> Option<f64> {
         self.running.as_ref().map(|(_, fraction)| *fraction)
     }
 
     /// An export starts; returns its cancel token.
-    pub fn start(&mut self) -> CancelToken {
+    pub(crate) fn start(&mut self) -> CancelToken {
         let cancel = CancelToken::new();
         self.running = Some((cancel.clone(), 0.0));
         cancel
     }
 
     /// The export reports progress.
-    pub fn advance(&mut self, fraction: f64) {
+    pub(crate) fn advance(&mut self, fraction: f64) {
         if let Some((_, done)) = self.running.as_mut() {
             *done = fraction;
         }
     }
 
     /// Asks the running export to stop; false when none runs.
-    pub fn cancel(&self) -> bool {
+    pub(crate) fn cancel(&self) -> bool {
         match &self.running {
             Some((cancel, _)) => {
                 cancel.cancel();
@@ -97,7 +97,7 @@ impl GifExport {
     }
 
     /// The export ended (written, failed, cancelled, or its dialog closed).
-    pub fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         self.running = None;
     }
 }

@@ -4,7 +4,7 @@
 //! - [`crate::app::drawing`]: the drawn target, brush and stroke ([`DrawCommand`]);
 //! - [`runs`]: the particle run and the learned run, as their jobs deliver them;
 //! - [`training`]: hyperparameters, the run in progress, curves, the model ([`TrainCommand`]);
-//! - [`crate::app::playback`]: the timeline cursor ([`PlaybackCommand`]);
+//! - `crate::app::playback`: the timeline cursor ([`PlaybackCommand`]);
 //! - [`view`]: which flow is shown and the overlays ([`ViewCommand`]);
 //! - [`readouts`]: S_ε and W2 of the shown frames;
 //! - [`messages`]: the status line and the GIF export in progress.

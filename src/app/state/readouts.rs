@@ -36,7 +36,7 @@ pub struct FrameReadouts {
 
 /// Every readout asked for, by frame.
 #[derive(Debug, Clone, Default)]
-pub struct Readouts {
+pub(crate) struct Readouts {
     values: HashMap<MetricsKey, FrameReadouts>,
     last_request: Option<MetricsKey>,
     cancels: HashMap<Run, CancelToken>,
@@ -44,12 +44,12 @@ pub struct Readouts {
 
 impl Readouts {
     /// The readouts of frame `key`, if asked for.
-    pub fn get(&self, key: &MetricsKey) -> Option<&FrameReadouts> {
+    pub(crate) fn get(&self, key: &MetricsKey) -> Option<&FrameReadouts> {
         self.values.get(key)
     }
 
     /// Whether the latest request is still being computed.
-    pub fn pending(&self) -> bool {
+    pub(crate) fn pending(&self) -> bool {
         self.last_request
             .and_then(|key| self.values.get(&key))
             .is_some_and(|r| r.divergence == Readout::Pending || r.w2 == Readout::Pending)
@@ -57,7 +57,7 @@ impl Readouts {
 
     /// The request for frame `key` (its readouts become pending; a pending request of the same
     /// flow is cancelled), or None when it was asked for already.
-    pub fn request(
+    pub(crate) fn request(
         &mut self,
         key: MetricsKey,
         particles: PointCloud,
@@ -91,7 +91,7 @@ impl Readouts {
     }
 
     /// The values of frame `key` arrived (W2 None: the set was too large for the exact solver).
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         key: MetricsKey,
         divergence: Result<f64, JobError>,
@@ -116,7 +116,7 @@ impl Readouts {
 
     /// A request was cancelled before it was computed: its readouts are no longer pending, so
     /// they are asked for again when shown.
-    pub fn skipped(&mut self, key: MetricsKey) {
+    pub(crate) fn skipped(&mut self, key: MetricsKey) {
         if self
             .values
             .get(&key)
@@ -127,7 +127,7 @@ impl Readouts {
     }
 
     /// Forgets the readouts of superseded flows once many are kept.
-    pub fn prune(&mut self, particle_generation: u64, learned_generation: u64) {
+    pub(crate) fn prune(&mut self, particle_generation: u64, learned_generation: u64) {
         if self.values.len() > KEPT_READOUTS {
             self.values.retain(|key, _| match key.run {
                 Run::Particle => key.generation == particle_generation,

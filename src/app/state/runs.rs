@@ -27,7 +27,7 @@ pub struct ParticleRun {
 impl ParticleRun {
     /// A new run of `generation`, keeping the plot extent of the one it replaces (the old
     /// run's job is cancelled).
-    pub fn restart(&mut self, generation: u64) {
+    pub(crate) fn restart(&mut self, generation: u64) {
         self.cancel.cancel();
         *self = Self {
             generation,
@@ -47,7 +47,7 @@ impl ParticleRun {
     }
 
     /// The box holding source and target, once sampled.
-    pub fn extent(&self) -> Option<Extent> {
+    pub(crate) fn extent(&self) -> Option<Extent> {
         self.extent
     }
 
@@ -67,22 +67,22 @@ impl ParticleRun {
     }
 
     /// The token that cancels its job.
-    pub fn cancel_token(&self) -> CancelToken {
+    pub(crate) fn cancel_token(&self) -> CancelToken {
         self.cancel.clone()
     }
 
     /// Whether more frames are coming.
-    pub fn more_coming(&self) -> bool {
+    pub(crate) fn more_coming(&self) -> bool {
         !self.finished && self.failure.is_none()
     }
 
     /// Marks the run failed before it started (nothing to flow to).
-    pub fn fail_early(&mut self, why: impl Into<String>) {
+    pub(crate) fn fail_early(&mut self, why: impl Into<String>) {
         self.failure = Some(why.into());
     }
 
     /// The job sampled its clouds.
-    pub fn started(
+    pub(crate) fn started(
         &mut self,
         target: PointCloud,
         colors: Arc<Vec<[u8; 3]>>,
@@ -98,7 +98,7 @@ impl ParticleRun {
     }
 
     /// One more frame arrived.
-    pub fn push(&mut self, frame: Frame, grid_field: Arc<Vec<Point>>) {
+    pub(crate) fn push(&mut self, frame: Frame, grid_field: Arc<Vec<Point>>) {
         self.flow.trajectory.push(frame);
         self.flow.grid_fields.push(grid_field);
         let now = Instant::now();
@@ -110,7 +110,7 @@ impl ParticleRun {
 
     /// Euler steps per second since the first frame (what a live flow sustains, the first
     /// step's whole annealing left out); `None` before three frames.
-    pub fn steps_per_second(&self) -> Option<f64> {
+    pub(crate) fn steps_per_second(&self) -> Option<f64> {
         let (first, last) = self.frame_times?;
         let steps = self.flow.trajectory.len().checked_sub(1)?;
         let seconds = last.duration_since(first).as_secs_f64();
@@ -118,12 +118,12 @@ impl ParticleRun {
     }
 
     /// The last frame arrived.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.finished = true;
     }
 
     /// The job failed.
-    pub fn fail(&mut self, error: &JobError) {
+    pub(crate) fn fail(&mut self, error: &JobError) {
         self.failure = Some(error.describe());
     }
 }
@@ -139,7 +139,7 @@ pub struct LearnedRun {
 
 impl LearnedRun {
     /// A new sampling job of `generation` (the old one is cancelled).
-    pub fn restart(&mut self, generation: u64) {
+    pub(crate) fn restart(&mut self, generation: u64) {
         self.cancel.cancel();
         *self = Self {
             generation,
@@ -160,23 +160,23 @@ impl LearnedRun {
     }
 
     /// Whether a sampling job is running.
-    pub fn computing(&self) -> bool {
+    pub(crate) fn computing(&self) -> bool {
         self.computing
     }
 
     /// The token that cancels its job.
-    pub fn cancel_token(&self) -> CancelToken {
+    pub(crate) fn cancel_token(&self) -> CancelToken {
         self.cancel.clone()
     }
 
     /// The sampled flow arrived.
-    pub fn ready(&mut self, flow: ShownFlow) {
+    pub(crate) fn ready(&mut self, flow: ShownFlow) {
         self.flow = Some(flow);
         self.computing = false;
     }
 
     /// Sampling failed.
-    pub fn failed(&mut self) {
+    pub(crate) fn failed(&mut self) {
         self.computing = false;
     }
 }

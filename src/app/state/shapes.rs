@@ -28,12 +28,12 @@ pub struct Shapes {
 
 impl Shapes {
     /// The source shape, if the source is one.
-    pub fn source(&self) -> Option<&Distribution> {
+    pub(crate) fn source(&self) -> Option<&Distribution> {
         self.source.as_ref()
     }
 
     /// The target shape, if one was made.
-    pub fn target(&self) -> Option<&Distribution> {
+    pub(crate) fn target(&self) -> Option<&Distribution> {
         self.target.as_ref()
     }
 
@@ -43,19 +43,19 @@ impl Shapes {
     }
 
     /// The picture options.
-    pub fn options(&self) -> PictureOptions {
+    pub(crate) fn options(&self) -> PictureOptions {
         self.options
     }
 
     /// Takes the word box's text; on success the target is that word.
-    pub fn set_word(&mut self, text: String) -> Result<(), DataError> {
+    pub(crate) fn set_word(&mut self, text: String) -> Result<(), DataError> {
         self.word.clone_from(&text);
         self.target = Some(Distribution::word(&text)?);
         Ok(())
     }
 
     /// Takes a decoded picture; on success the target is its density under the options.
-    pub fn set_picture(&mut self, mass: PictureMass) -> Result<(), DataError> {
+    pub(crate) fn set_picture(&mut self, mass: PictureMass) -> Result<(), DataError> {
         self.target = Some(picture_distribution(&mass, self.options)?);
         self.picture = Some(mass);
         Ok(())
@@ -63,7 +63,7 @@ impl Shapes {
 
     /// Takes new picture options; the last picture's density is derived again when a picture
     /// is the target (errors keep the previous target).
-    pub fn set_options(&mut self, options: PictureOptions) -> Result<bool, DataError> {
+    pub(crate) fn set_options(&mut self, options: PictureOptions) -> Result<bool, DataError> {
         self.options = options;
         let picture_shown = matches!(self.target, Some(Distribution::Picture { .. }));
         match &self.picture {
@@ -76,12 +76,12 @@ impl Shapes {
     }
 
     /// Sets the source shape (a scene's picture, word or points, or the target's shape).
-    pub fn set_source(&mut self, source: Distribution) {
+    pub(crate) fn set_source(&mut self, source: Distribution) {
         self.source = Some(source);
     }
 
     /// Sets the target shape from a scene (a word fills the word box).
-    pub fn set_target(&mut self, target: Distribution) {
+    pub(crate) fn set_target(&mut self, target: Distribution) {
         if let Distribution::Word { text, .. } = &target {
             self.word.clone_from(text);
         }

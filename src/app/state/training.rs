@@ -51,7 +51,7 @@ pub enum TrainCommand {
 
 /// What a training command asks of the rest of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrainEffect {
+pub(crate) enum TrainEffect {
     /// Nothing more.
     None,
     /// The hyperparameters changed: staleness is to be checked again.
@@ -102,7 +102,7 @@ impl Default for Training {
 impl Training {
     /// Takes the current target's dimension: when it changes, the hyperparameters become that
     /// dimension's defaults for the same method (the seed kept). True when they changed.
-    pub fn set_dimension(&mut self, dim: usize) -> bool {
+    pub(crate) fn set_dimension(&mut self, dim: usize) -> bool {
         if dim == self.dim {
             return false;
         }
@@ -112,11 +112,6 @@ impl Training {
             ..TrainConfig::defaults_for_dim(self.config.method, dim)
         };
         true
-    }
-
-    /// The dimension the hyperparameters are set for.
-    pub fn dimension(&self) -> usize {
-        self.dim
     }
 
     /// Hyperparameters of the next run.
@@ -144,11 +139,6 @@ impl Training {
         self.model.as_ref()
     }
 
-    /// What the model was trained on.
-    pub fn model_inputs(&self) -> Option<&ModelInputs> {
-        self.model_inputs.as_ref()
-    }
-
     /// Whether the model no longer matches the current target or hyperparameters.
     pub fn stale(&self) -> bool {
         self.stale
@@ -174,7 +164,7 @@ impl Training {
 
     /// The teacher the next run needs: the shown NSGF or NSGF++ model, when the next run is a
     /// distilled one-step generator (None for every other run); why not, when there is none.
-    pub fn teacher(&self) -> Result<Option<Arc<TrainedModel>>, String> {
+    pub(crate) fn teacher(&self) -> Result<Option<Arc<TrainedModel>>, String> {
         if self.config.method != Method::OneStep
             || self.config.onestep_mode != OneStepMode::Distilled
         {
@@ -200,7 +190,7 @@ impl Training {
     }
 
     /// Applies one command; says what else must happen.
-    pub fn apply(&mut self, command: TrainCommand) -> TrainEffect {
+    pub(crate) fn apply(&mut self, command: TrainCommand) -> TrainEffect {
         match command {
             TrainCommand::SetMethod(method) if self.config.method != method => {
                 let seed = self.config.seed;
@@ -237,7 +227,7 @@ impl Training {
     }
 
     /// A run of `generation` on `inputs` starts; returns its cancel token.
-    pub fn begin(&mut self, generation: u64, inputs: ModelInputs) -> CancelToken {
+    pub(crate) fn begin(&mut self, generation: u64, inputs: ModelInputs) -> CancelToken {
         let cancel = CancelToken::new();
         self.losses.clear();
         self.w2_curve.clear();
@@ -251,7 +241,7 @@ impl Training {
     }
 
     /// A progress report of `generation` (others are dropped): extends the curves.
-    pub fn progress(&mut self, generation: u64, progress: TrainProgress) {
+    pub(crate) fn progress(&mut self, generation: u64, progress: TrainProgress) {
         let Some(running) = self.running.as_mut().filter(|r| r.generation == generation) else {
             return;
         };
@@ -267,7 +257,7 @@ impl Training {
     }
 
     /// The run of `generation` ended: returns what it trained on (None for another generation).
-    pub fn end(&mut self, generation: u64) -> Option<ModelInputs> {
+    pub(crate) fn end(&mut self, generation: u64) -> Option<ModelInputs> {
         if self.running.as_ref()?.generation != generation {
             return None;
         }
@@ -276,7 +266,12 @@ impl Training {
 
     /// Shows `model`, trained on `inputs`; its hyperparameters become the ones shown when
     /// `adopt_config` (a loaded model), and its stored curves replace the live ones.
-    pub fn show_model(&mut self, model: TrainedModel, inputs: ModelInputs, adopt_config: bool) {
+    pub(crate) fn show_model(
+        &mut self,
+        model: TrainedModel,
+        inputs: ModelInputs,
+        adopt_config: bool,
+    ) {
         if adopt_config {
             self.config = model.config.clone();
             self.losses = model
@@ -299,7 +294,7 @@ impl Training {
     }
 
     /// Recomputes whether the model matches `current` inputs.
-    pub fn refresh_staleness(&mut self, current: &ModelInputs) {
+    pub(crate) fn refresh_staleness(&mut self, current: &ModelInputs) {
         self.stale = self
             .model_inputs
             .as_ref()

@@ -40,7 +40,7 @@ pub enum WideView {
 /// The view: which flow is shown, the overlays, and how a flow of more than two dimensions is
 /// drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ViewSettings {
+pub(crate) struct ViewSettings {
     view: FlowView,
     overlays: Overlays,
     wide_view: WideView,
@@ -58,22 +58,22 @@ impl Default for ViewSettings {
 
 impl ViewSettings {
     /// How a flow of more than two dimensions is drawn.
-    pub fn wide_view(&self) -> WideView {
+    pub(crate) fn wide_view(self) -> WideView {
         self.wide_view
     }
 
     /// Which flow is shown.
-    pub fn view(&self) -> FlowView {
+    pub(crate) fn view(self) -> FlowView {
         self.view
     }
 
     /// The overlay toggles.
-    pub fn overlays(&self) -> Overlays {
+    pub(crate) fn overlays(self) -> Overlays {
         self.overlays
     }
 
     /// Applies one command.
-    pub fn apply(&mut self, command: ViewCommand) {
+    pub(crate) fn apply(&mut self, command: ViewCommand) {
         match command {
             ViewCommand::SetView(view) => self.view = view,
             ViewCommand::SetOverlays(overlays) => self.overlays = overlays,
@@ -82,7 +82,7 @@ impl ViewSettings {
     }
 
     /// Shows the learned flow when the particle flow alone is shown (a model just arrived).
-    pub fn reveal_learned(&mut self) {
+    pub(crate) fn reveal_learned(&mut self) {
         if self.view == FlowView::Particle {
             self.view = FlowView::Learned;
         }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// A file dialog and what follows it, in one step.
-pub struct FileJob {
+pub(crate) struct FileJob {
     pub(super) request: Option<FileRequest>,
     pub(super) sender: EventSender,
 }
@@ -77,7 +77,7 @@ fn pick_and_load_web(purpose: DialogPurpose, sender: EventSender) {
 /// In the browser there is no blocking native dialog: saves become downloads and loads use the
 /// browser's picker (both before this is reached).
 #[cfg(target_arch = "wasm32")]
-pub fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>> {
+pub(crate) fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>> {
     let message = if purpose.saves() {
         format!(
             "{}: not available in the browser yet (scenes, models, CSV, PNG frames and the \
@@ -96,7 +96,7 @@ pub fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>
 /// Runs a native (rfd) dialog for `purpose`: the chosen path, or the event to send instead
 /// (cancelled, or no dialog at all: the in-app dialog takes over).
 #[cfg(not(target_arch = "wasm32"))]
-pub fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>> {
+pub(crate) fn native_dialog(purpose: DialogPurpose) -> Result<PathBuf, Box<WorkerEvent>> {
     let dialog = rfd::FileDialog::new()
         .add_filter(purpose.kind_name(), purpose.extensions())
         .set_title(purpose.title());

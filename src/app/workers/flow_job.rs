@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The particle flow: first step samples, every further step is one Euler step.
-pub struct FlowJob {
+pub(crate) struct FlowJob {
     request: FlowRequest,
     sender: EventSender,
     flow: Option<ParticleFlow>,
@@ -26,7 +26,7 @@ static NEXT_FLOW_JOB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU6
 
 impl FlowJob {
     /// The job for `request`, sending to `sender`.
-    pub fn new(request: FlowRequest, sender: EventSender) -> Self {
+    pub(crate) fn new(request: FlowRequest, sender: EventSender) -> Self {
         Self {
             request,
             sender,

@@ -11,7 +11,7 @@ use std::sync::mpsc::channel;
 use std::time::Duration;
 
 /// GIF export: the dialog (unless a path is given), then one chunk of frames per step.
-pub struct GifJob {
+pub(crate) struct GifJob {
     request: GifRequest,
     sender: EventSender,
     exporter: Option<GifExporter>,
@@ -19,7 +19,7 @@ pub struct GifJob {
 
 impl GifJob {
     /// The job for `request`, sending to `sender`.
-    pub fn new(request: GifRequest, sender: EventSender) -> Self {
+    pub(crate) fn new(request: GifRequest, sender: EventSender) -> Self {
         Self {
             request,
             sender,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Learned-flow sampling, in one step.
-pub struct LearnedJob {
+pub(crate) struct LearnedJob {
     pub(super) request: LearnedRequest,
     pub(super) sender: EventSender,
 }

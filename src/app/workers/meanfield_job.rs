@@ -7,7 +7,7 @@ use crate::meanfield::MeanfieldStudy;
 use std::time::Duration;
 
 /// A mean-field study, one velocity field a step, with a snapshot sent after each.
-pub struct MeanfieldJob {
+pub(crate) struct MeanfieldJob {
     pub(super) request: MeanfieldRequest,
     pub(super) study: Option<MeanfieldStudy>,
     pub(super) sender: EventSender,

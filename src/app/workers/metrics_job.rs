@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// S_ε and W2 of one frame: in one step on a worker thread; a few milliseconds a step where
 /// jobs share the UI thread (the browser), with both readouts computed on the CPU in pieces.
-pub struct MetricsJob {
+pub(crate) struct MetricsJob {
     request: MetricsRequest,
     sender: EventSender,
     /// The readouts under way on the UI thread.
@@ -42,7 +42,7 @@ impl<S, T> Readout<S, T> {
 
 impl MetricsJob {
     /// The job for `request`, sending to `sender`.
-    pub fn new(request: MetricsRequest, sender: EventSender) -> Self {
+    pub(crate) fn new(request: MetricsRequest, sender: EventSender) -> Self {
         Self {
             request,
             sender,

@@ -21,12 +21,12 @@ mod wide_flow_job;
 
 pub use super::compute_context::{ComputeContext, EventSender, SharedDevice, UiVelocity, Waker};
 pub use file_job::*;
-pub use flow_job::*;
+use flow_job::FlowJob;
 pub use gif_job::*;
 pub use learned_job::*;
-pub use meanfield_job::*;
-pub use metrics_job::*;
-pub use train_job::*;
+use meanfield_job::MeanfieldJob;
+use metrics_job::MetricsJob;
+use train_job::TrainJob;
 
 use super::jobs::{Request, WorkerEvent};
 use crate::job::{CancelToken, JobError, Runner, RunnerHandle};
@@ -273,7 +273,7 @@ impl Workers {
 
     /// Whether a job is queued on a runner of the caller's thread (so the UI must keep
     /// repainting to step it); false where the workers have threads.
-    pub fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         [
             self.compute.is_busy(),
             self.training.is_busy(),
@@ -285,7 +285,7 @@ impl Workers {
     /// In the browser, reads a dropped file (asynchronously, as browsers do) and loads it like
     /// the desktop does: a CSV becomes the drawn target, a model loads, a scene opens.
     #[cfg(target_arch = "wasm32")]
-    pub fn open_dropped_web(&self, file: eframe::egui::DroppedFileHandle) {
+    pub(crate) fn open_dropped_web(&self, file: eframe::egui::DroppedFileHandle) {
         let sender = self.sender.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let name = file.path().to_path_buf();

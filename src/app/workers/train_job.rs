@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Training: one unit of progress per step.
-pub struct TrainJob {
+pub(crate) struct TrainJob {
     request: TrainRequest,
     sender: EventSender,
     trainer: Option<Trainer>,
@@ -19,7 +19,7 @@ pub struct TrainJob {
 impl TrainJob {
     /// The job for `request`, sending to `sender`; flows of more than two dimensions on
     /// `kernels` (None: the CPU's).
-    pub fn new(
+    pub(crate) fn new(
         request: TrainRequest,
         sender: EventSender,
         kernels: Option<Arc<dyn CloudKernels>>,

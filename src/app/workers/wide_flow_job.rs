@@ -22,7 +22,7 @@ struct WideFlow {
 }
 
 /// The particle flow of a request whose target has d ≠ 2 dimensions.
-pub struct WideFlowJob {
+pub(crate) struct WideFlowJob {
     request: FlowRequest,
     sender: EventSender,
     kernels: Arc<dyn CloudKernels>,
@@ -31,7 +31,11 @@ pub struct WideFlowJob {
 
 impl WideFlowJob {
     /// The job for `request`, its velocities on `kernels`, sending to `sender`.
-    pub fn new(request: FlowRequest, sender: EventSender, kernels: Arc<dyn CloudKernels>) -> Self {
+    pub(crate) fn new(
+        request: FlowRequest,
+        sender: EventSender,
+        kernels: Arc<dyn CloudKernels>,
+    ) -> Self {
         Self {
             request,
             sender,

@@ -17,7 +17,7 @@ const BENCH_SIZE_PX: u32 = 480;
 
 /// A synthetic flow (no OT solve, so only drawing and encoding are timed): a standard Gaussian
 /// that swirls into a ring of radius 2, `frames` frames of `particles` particles.
-pub fn synthetic_animation(frames: usize, particles: usize, seed: u64) -> Animation {
+fn synthetic_animation(frames: usize, particles: usize, seed: u64) -> Animation {
     let mut rng = seeded_rng(seed);
     let mut gaussian = || {
         let u: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
@@ -63,7 +63,7 @@ pub fn synthetic_animation(frames: usize, particles: usize, seed: u64) -> Animat
 /// Renders and encodes 100 frames of 2000 particles at 480 px (trails on) into a temporary file,
 /// once with the global rayon pool and once in a 1-thread pool, and returns a one-line report:
 /// total seconds, milliseconds per frame, the speed-up, and the file size.
-pub fn bench_gif_export() -> anyhow::Result<String> {
+pub(crate) fn bench_gif_export() -> anyhow::Result<String> {
     let animation = synthetic_animation(BENCH_FRAMES, BENCH_PARTICLES, 7);
     let options = GifOptions {
         hold_last_ms: 1000,

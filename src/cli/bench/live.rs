@@ -9,7 +9,7 @@ use crate::ot::{Precision, VelocityBackend, VelocityMode};
 use std::time::{Duration, Instant};
 
 /// The rate a flow counts as live at.
-pub const LIVE_STEPS_PER_SECOND: f64 = 10.0;
+const LIVE_STEPS_PER_SECOND: f64 = 10.0;
 
 /// Euler steps timed per size (after the first, which anneals the whole schedule).
 const TIMED_STEPS: usize = 20;
@@ -44,7 +44,7 @@ fn steps_per_second(
 
 /// Prints steps/s per size on the CPU (f32, its default truncation) and on the GPU when an
 /// adapter exists, and the largest size at or above [`LIVE_STEPS_PER_SECOND`].
-pub fn bench_live(sizes: &[usize], seed: u64, blur: f64) -> anyhow::Result<()> {
+pub(crate) fn bench_live(sizes: &[usize], seed: u64, blur: f64) -> anyhow::Result<()> {
     let config = super::flow_config(TIMED_STEPS + 1, blur);
     println!(
         "\nlive flows (the fast solver: annealing tail from {}·blur, warm-started; gaussian → \

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 /// Times `repeats` pairings at every batch size, and one unit of I-CFM and OT-CFM training
 /// (100 Adam steps of batch 256) for their ratio.
-pub fn bench_pairing(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<()> {
+pub(crate) fn bench_pairing(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<()> {
     println!("\nOT-CFM's exact minibatch pairing (gaussian → moons, {repeats} pairings a size):");
     let mut rng = seeded_rng(seed);
     let source = Distribution::Preset(Preset::Gaussian);

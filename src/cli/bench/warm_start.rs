@@ -31,21 +31,21 @@ pub struct WarmStartReport {
 
 impl WarmStartReport {
     /// Total cold and warm iterations over all steps.
-    pub fn total_iterations(&self) -> (usize, usize) {
+    pub(crate) fn total_iterations(&self) -> (usize, usize) {
         self.steps.iter().fold((0, 0), |(c, w), s| {
             (c + s.cold_iterations, w + s.warm_iterations)
         })
     }
 
     /// Total cold and warm softmin terms over all steps.
-    pub fn total_terms(&self) -> (u64, u64) {
+    pub(crate) fn total_terms(&self) -> (u64, u64) {
         self.steps
             .iter()
             .fold((0, 0), |(c, w), s| (c + s.cold_terms, w + s.warm_terms))
     }
 
     /// The largest relative velocity difference over all steps.
-    pub fn worst_relative_difference(&self) -> f64 {
+    pub(crate) fn worst_relative_difference(&self) -> f64 {
         self.steps
             .iter()
             .fold(0.0, |m, s| m.max(s.relative_difference))

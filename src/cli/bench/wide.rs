@@ -11,7 +11,7 @@ use std::time::Instant;
 
 /// Times `repeats` calls at every size n = m (after one untimed call), on the CPU and, where an
 /// adapter exists, on the GPU.
-pub fn bench_wide(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<()> {
+pub(crate) fn bench_wide(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<()> {
     let params = SinkhornParams {
         blur: 1.0,
         scaling: 0.9,
@@ -93,7 +93,11 @@ pub fn bench_wide(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<
 /// The kernel choice at d = 2: `ot::cloud_velocity` (the specialised 2D kernels, dense, as the
 /// parity reference) against the d-dimensional kernels on the same planar clouds (gaussian →
 /// moons, blur 0.05, scaling 0.9, f32), `repeats` timed calls at every size.
-pub fn bench_planar_choice(sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<()> {
+pub(crate) fn bench_planar_choice(
+    sizes: &[usize],
+    repeats: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
     use crate::PointCloud;
     use crate::data::{Distribution, Preset, sample_source_and_target};
     let params = SinkhornParams::default();
