@@ -66,7 +66,12 @@ fn nsgf_training_moves_samples_toward_the_target_and_logs_progress() {
 
 #[test]
 fn sampling_is_seeded_and_follows_the_nfe_budget() {
-    let (model, _) = train(&small_config(Method::Nsgf));
+    // Small steps (η = 0.35 rather than NSGF's default 0.8): the learned field then stays near a
+    // continuous-time one, so integrating it on a finer grid over the same horizon lands near the
+    // same end points (at η = 0.8 this 12-iteration model's 10 and 40 NFE ends differ by W2 0.55).
+    let mut config = small_config(Method::Nsgf);
+    config.flow.eta = 0.35;
+    let (model, _) = train(&config);
     assert_eq!(model.default_nfe(), 10);
     let a = model.sample_trajectory(50, None, 3).unwrap();
     let b = model.sample_trajectory(50, None, 3).unwrap();
