@@ -42,6 +42,47 @@ def mean_se(values):
     return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
 
 
+def pooled(seed_figures):
+    """Seeds pooled as nsgf pools them (`metrics::stats`): the mean of the seeds' means; its SE
+    the larger of the seed means' sd / sqrt(k) and the draws' own sqrt(sum SE_i^2) / k; and the
+    seeds' sd."""
+    means = np.array([m for m, _ in seed_figures])
+    ses = np.array([s for _, s in seed_figures])
+    k = len(means)
+    spread = float(means.std(ddof=1)) if k > 1 else 0.0
+    se = max(spread / math.sqrt(k), float(math.sqrt((ses ** 2).sum()) / k))
+    return float(means.mean()), se, spread
+
+
+def print_pooled(rows):
+    """The rows of every (target, method, NFE) judged on two or more training seeds, pooled."""
+    groups = defaultdict(list)
+    for row in rows:
+        groups[(row["target"], row["method"], row["nfe"])].append(row)
+    groups = {key: group for key, group in groups.items() if len(group) > 1}
+    if not groups:
+        return
+    print("\nPooled over training seeds (mean of the seeds' means ± SE; seed sd):\n")
+    print("| target | method | NFE | seeds | TorchCFM W2 | nsgf W2 | nsgf − TorchCFM | parity "
+          "| TorchCFM train s | nsgf train s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (t, method, nfe), group in groups.items():
+        peer = pooled([tuple(r["peer"]) for r in group])
+        ours = pooled([tuple(r["nsgf"]) for r in group])
+        diff = ours[0] - peer[0]
+        combined = math.hypot(ours[1], peer[1])
+        verdict = "within noise" if abs(diff) < 2 * combined else (
+            "nsgf better, beyond noise" if diff < 0 else "nsgf worse, beyond noise")
+        seeds = ",".join(str(r["seed"]) for r in group)
+        peer_s = np.mean([r["peer_train_seconds"] for r in group])
+        ours_s = np.mean([r["nsgf_train_seconds"] for r in group])
+        print(f"| {t} | {method} | {nfe} | {seeds} "
+              f"| {peer[0]:.3f} ± {peer[1]:.3f} (sd {peer[2]:.3f}) "
+              f"| {ours[0]:.3f} ± {ours[1]:.3f} (sd {ours[2]:.3f}) "
+              f"| {diff:+.3f} ({diff / combined:+.1f} SE) | {verdict} "
+              f"| {peer_s:.0f} | {ours_s:.0f} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", required=True, help="the driver's --out folder")
@@ -134,6 +175,7 @@ def main():
               f"| {row['nsgf'][0]:.3f} ± {row['nsgf'][1]:.3f} "
               f"| {row['difference']:+.3f} ({row['difference'] / row['combined_se']:+.1f} SE) "
               f"| {verdict} | {row['peer_train_seconds']:.0f} | {row['nsgf_train_seconds']:.0f} |")
+    print_pooled(judged["rows"])
     print("\nfloor and same-distribution checks (W2 against the same target draws):\n")
     print("| target | floor | check | W2 |")
     print("|---|---|---|---|")
