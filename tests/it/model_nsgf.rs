@@ -325,3 +325,44 @@ fn a_run_paused_every_few_microseconds_trains_the_same_model() {
         );
     }
 }
+
+/// W2 between the last step of the particle flow NSGF trains on (`config.flow`, n = 1000, seed
+/// `seed`) and a fresh sample of cfm-moons.
+fn flow_reach_on_cfm_moons(config: &TrainConfig, seed: u64) -> f64 {
+    use nsgf::data::sample_source_and_target;
+    use nsgf::flow::simulate_flow;
+    use nsgf::ot::{Precision, cpu::CpuBackend};
+    let (source, target) = (
+        Distribution::Preset(Preset::Gaussian),
+        Distribution::Preset(Preset::CfmMoons),
+    );
+    let (particles, target_points) =
+        sample_source_and_target(&source, &target, 1000, seed).unwrap();
+    let mut backend = CpuBackend::new(Precision::F32);
+    let flow = simulate_flow(particles, target_points, config.flow, &mut backend).unwrap();
+    let fresh = target.sample(1000, &mut seeded_rng(seed + 100)).unwrap();
+    let last = flow.frames().last().unwrap();
+    w2_between(last.positions.points(), &fresh)
+}
+
+/// NSGF's default flow reaches cfm-moons in its 10 steps, which the former default (η = 0.35,
+/// blur 0.2) did not: a model only imitates its flow (docs/judging.md; `scripts/flow_reach.py`
+/// measured 0.138 ± 0.002 against 0.352 ± 0.007, floor 0.103 ± 0.002).
+#[test]
+fn nsgfs_default_flow_reaches_the_target_in_its_steps() {
+    let default = TrainConfig::defaults_for(Method::Nsgf);
+    assert_eq!(default.flow.steps, 10);
+    let mut former = default.clone();
+    former.flow.eta = 0.35;
+    former.flow.sinkhorn.blur = 0.2;
+    let seed = 0;
+    let (now, before) = (
+        flow_reach_on_cfm_moons(&default, seed),
+        flow_reach_on_cfm_moons(&former, seed),
+    );
+    assert!(now < 0.18, "the default flow ends at W2 {now}");
+    assert!(
+        before > 0.28,
+        "the former flow ends at W2 {before}: is the default still needed?"
+    );
+}
