@@ -135,9 +135,9 @@ pub enum DataError {
 }
 
 /// The prefix of a picture in a distribution spec (`image:logo.png`).
-pub const IMAGE_PREFIX: &str = "image:";
+pub(crate) const IMAGE_PREFIX: &str = "image:";
 /// The prefix of a word in a distribution spec (`text:NSGF`).
-pub const TEXT_PREFIX: &str = "text:";
+pub(crate) const TEXT_PREFIX: &str = "text:";
 
 /// A distribution to sample from, in any dimension: a named 2D preset; a fixed point set (from
 /// a CSV file or drawn in the app; n ≤ its size draws a random subset, larger n draws with
@@ -255,7 +255,7 @@ impl Distribution {
 
     /// The most samples a model of this target can be judged on, where its held-out points are
     /// finite: half of them (the floor needs two disjoint halves); None: no limit.
-    pub fn most_judged(&self) -> Option<usize> {
+    pub(crate) fn most_judged(&self) -> Option<usize> {
         match self {
             Distribution::Digits => Some(digits::held_out().nrows() / 2),
             Distribution::Rows { rows, .. } => Some(rows.nrows() / 2),
@@ -265,7 +265,7 @@ impl Distribution {
 
     /// The points a model trained on, where they are a fixed set (to measure memorisation):
     /// the training digits or the file's rows; None for the presets and the normal.
-    pub fn training_points(&self) -> Option<PointCloud> {
+    pub(crate) fn training_points(&self) -> Option<PointCloud> {
         match self {
             Distribution::Digits => Some(rows::cloud_of(&digits::training())),
             Distribution::Rows { rows, .. } => Some(rows::cloud_of(rows)),

@@ -50,7 +50,7 @@ impl SinkhornMetric {
     }
 
     /// The samples per draw for `target`: `samples`, or half its held-out points if fewer.
-    pub fn samples_for(&self, target: &Distribution) -> usize {
+    pub(crate) fn samples_for(&self, target: &Distribution) -> usize {
         target
             .most_judged()
             .map_or(self.samples, |most| self.samples.min(most))

@@ -7,7 +7,7 @@ use crate::model::{Method, TrainConfig};
 use crate::ot::SinkhornParams;
 
 /// The most particles the app simulates.
-pub const MAX_PARTICLES: usize = 20_000;
+pub(crate) const MAX_PARTICLES: usize = 20_000;
 
 /// Which source the flows start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -117,7 +117,7 @@ pub struct BenchArgs {
 }
 
 /// Runs `nsgf bench`.
-pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.repeats == 0 {
         anyhow::bail!("--repeats must be at least 1");
     }
