@@ -103,12 +103,12 @@ pub(crate) struct Run {
 
 impl TableArgs {
     /// Test samples per draw: `--n`, or the protocol's 1000.
-    pub fn samples(&self) -> usize {
+    pub(crate) fn samples(&self) -> usize {
         self.n.unwrap_or(PROTOCOL_SAMPLES)
     }
 
     /// Checks the options shared by both tables.
-    pub fn check(&self) -> anyhow::Result<()> {
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
         if self.seeds == 0 || self.methods.is_empty() {
             anyhow::bail!(
                 "--seeds must be at least 1 and --methods name one (got {} and {})",

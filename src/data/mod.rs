@@ -246,7 +246,7 @@ impl Distribution {
 
     /// Points never trained on, for judging models: `n` of the held-out digits; for every other
     /// distribution `n` fresh draws (a point set has no points apart from itself).
-    pub fn held_out(&self, n: usize, rng: &mut SeededRng) -> Result<PointCloud, DataError> {
+    pub(crate) fn held_out(&self, n: usize, rng: &mut SeededRng) -> Result<PointCloud, DataError> {
         match self {
             Distribution::Digits => rows::held_out_digits(n, rng),
             other => other.sample_cloud(n, rng),

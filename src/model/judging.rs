@@ -81,7 +81,7 @@ impl Default for Protocol {
 
 impl Protocol {
     /// Checks the sizes, naming the bad one.
-    pub fn validate(&self) -> Result<(), ModelError> {
+    pub(crate) fn validate(&self) -> Result<(), ModelError> {
         if self.samples < 2 || self.draws == 0 {
             return Err(ModelError::Invalid(format!(
                 "the protocol needs at least 2 samples and 1 draw (got n = {} and {} draws)",

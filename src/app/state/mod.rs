@@ -214,7 +214,7 @@ impl AppState {
     }
 
     /// The dimension of the flows' points (2, or 64 for the digits).
-    pub fn dimension(&self) -> usize {
+    pub(crate) fn dimension(&self) -> usize {
         match self.settings.target {
             TargetChoice::Digits => crate::data::digits::DIM,
             _ => 2,

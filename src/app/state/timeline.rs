@@ -147,7 +147,7 @@ impl AppState {
     }
 
     /// The box the plot shows by default.
-    pub fn extent(&self) -> Extent {
+    pub(crate) fn extent(&self) -> Extent {
         self.particle.extent().unwrap_or(Extent {
             min: [-4.0, -4.0],
             max: [4.0, 4.0],
