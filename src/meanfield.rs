@@ -115,7 +115,7 @@ impl MeanfieldStudy {
     }
 
     /// The fields solved so far and in all (the reference, then each seed of each size).
-    pub(crate) fn progress(&self) -> (u64, u64) {
+    pub fn progress(&self) -> (u64, u64) {
         let done = u64::from(self.reference.is_some())
             + self.per_seed.iter().map(|s| s.len() as u64).sum::<u64>();
         (done, 1 + self.config.seeds * self.sizes.len() as u64)
@@ -129,7 +129,7 @@ impl MeanfieldStudy {
 
     /// Solves the next field (the reference first, then the sizes from small to large);
     /// returns whether the study is finished.
-    pub(crate) fn step(&mut self) -> Result<bool, MeanfieldError> {
+    pub fn step(&mut self) -> Result<bool, MeanfieldError> {
         let params = self.config.params;
         let (source, target) = (&self.config.source, &self.config.target);
         let Some(reference) = &self.reference else {

@@ -4,13 +4,13 @@
 
 pub mod csv_points;
 pub mod csv_rows;
-pub mod density;
-pub mod digits;
-pub mod picture;
-pub mod presets;
+pub(crate) mod density;
+pub(crate) mod digits;
+pub(crate) mod picture;
+pub(crate) mod presets;
 mod rows;
 pub mod seeding;
-pub mod word;
+pub(crate) mod word;
 
 pub use density::DensityGrid;
 pub use picture::{PictureMass, PictureOptions};
@@ -154,14 +154,14 @@ pub enum Distribution {
         /// The points themselves (non-empty, finite).
         points: Vec<Point>,
     },
-    /// A picture's density (see [`picture`]).
+    /// A picture's density (see `data::picture`).
     Picture {
         /// Where it came from (`image:FILE` with its options), for messages and plots.
         label: String,
         /// Its density.
         grid: DensityGrid,
     },
-    /// A word drawn in the built-in font (see [`word`]).
+    /// A word drawn in the built-in font (see `data::word`).
     Word {
         /// The word.
         text: String,
@@ -173,7 +173,7 @@ pub enum Distribution {
         /// The dimension.
         dim: usize,
     },
-    /// The training half of the shipped 8×8 digits (64 dimensions, [`digits`]).
+    /// The training half of the shipped 8×8 digits (64 dimensions, `data::digits`).
     Digits,
     /// A fixed set of points of any width, one per row (a CSV file of more than two columns).
     Rows {

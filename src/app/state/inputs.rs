@@ -76,7 +76,7 @@ pub enum InputCommand {
     SetSource(Preset),
     /// Pick the target.
     SetTarget(TargetChoice),
-    /// Set the number of particles (clamped to 1..=[`MAX_PARTICLES`]).
+    /// Set the number of particles (clamped to 1..=`MAX_PARTICLES`).
     SetParticles(usize),
     /// Set the sample seed.
     SetSeed(u64),

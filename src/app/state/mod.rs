@@ -15,7 +15,7 @@
 //! [`AppState::take_requests`]. Nothing here touches egui or runs numerics.
 
 mod commands;
-pub(crate) mod dialogs;
+pub mod dialogs;
 mod files;
 pub mod inputs;
 mod learning;

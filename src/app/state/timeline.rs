@@ -106,7 +106,7 @@ impl AppState {
     }
 
     /// The index of the frame of `run` shown at the timeline position (see
-    /// [`AppState::frame_at_position`]).
+    /// `AppState::frame_at_position`).
     pub fn shown_index(&self, run: Run) -> Option<usize> {
         self.frame_at_position(run, self.playback.position())
     }
