@@ -12,7 +12,7 @@ mod rows;
 pub mod seeding;
 pub(crate) mod word;
 
-pub use density::DensityGrid;
+pub use density::{DensityGrid, GridError};
 pub use picture::{PictureMass, PictureOptions};
 pub use presets::Preset;
 pub use seeding::{SeededRng, Stream, derive_seed, seeded_rng, stream_rng, target_rng};
