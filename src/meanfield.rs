@@ -218,11 +218,6 @@ impl MeanfieldStudy {
         let variance: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
         Some(covariance / variance)
     }
-
-    /// What it compares.
-    pub fn config(&self) -> &MeanfieldConfig {
-        &self.config
-    }
 }
 
 /// A `side × side` grid over the middle 90 % (5th to 95th percentile per axis) of `points`.

@@ -28,7 +28,7 @@ const PARTICLE_ACCENT: Color32 = Color32::from_rgb(30, 110, 200);
 const LEARNED_ACCENT: Color32 = Color32::from_rgb(200, 90, 20);
 
 /// The plot area: one or two flow plots.
-pub fn plot_view_ui(
+pub(crate) fn plot_view_ui(
     ui: &mut Ui,
     state: &AppState,
     options: &mut ViewOptions,
@@ -65,7 +65,7 @@ pub fn plot_view_ui(
 }
 
 /// The name of a flow as its label says it.
-pub fn flow_title(state: &AppState, kind: Run) -> String {
+pub(crate) fn flow_title(state: &AppState, kind: Run) -> String {
     match kind {
         Run::Particle => "Particle flow · Sinkhorn (empirical)".to_string(),
         Run::Learned => match &state.training().model() {

@@ -11,10 +11,10 @@ use egui::{Color32, RichText, Slider, Stroke, Ui};
 use std::fmt::Write as _;
 
 /// Colour of the phase-boundary marks.
-pub const PHASE_COLOR: Color32 = Color32::from_rgb(200, 60, 160);
+pub(crate) const PHASE_COLOR: Color32 = Color32::from_rgb(200, 60, 160);
 
 /// The whole timeline row.
-pub fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub(crate) fn timeline_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| playback_controls_ui(ui, state, commands));
     ui.horizontal(|ui| scrub_slider_ui(ui, state, commands));
 }

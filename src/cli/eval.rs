@@ -27,7 +27,7 @@ pub struct EvalArgs {
 
 /// Judges every model (one per training seed) and the target's floor; the draws of model k are
 /// seeded by [`Stream::SeedModelJudging`]`(k)` (`seed + k + 1`), the floor's by `seed`.
-pub fn judge_seeds(
+pub(crate) fn judge_seeds(
     models: &[TrainedModel],
     protocol: &Protocol,
     nfe: Option<usize>,
@@ -69,7 +69,7 @@ pub fn judge_seeds(
 }
 
 /// ε = blur² without the float noise of the square (0.01, not 0.010000000000000002).
-pub fn format_eps(eps: f64) -> String {
+pub(crate) fn format_eps(eps: f64) -> String {
     let text = format!("{eps:.8}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -77,7 +77,7 @@ pub fn format_eps(eps: f64) -> String {
 /// Runs `nsgf eval`: prints `w2 MEAN ± SE`, `floor MEAN ± SE`, `ratio`, the comparison of W2
 /// with its floor, with `--sinkhorn` the divergence and its floor, with `--seed-models` each
 /// seed's W2 and their spread; d ≠ 2 adds the nearest-training-point medians.
-pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let draw = &args.draw;
     draw.check(crate::limits::MAX_W2_POINTS, 8 * draw.n as u64)?;
     let protocol = args.protocol.protocol(draw.n)?;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 /// The targets of the comparison by default.
-pub const DEFAULT_TARGETS: [&str; 3] = ["moons", "8gaussians", "checkerboard"];
+pub(crate) const DEFAULT_TARGETS: [&str; 3] = ["moons", "8gaussians", "checkerboard"];
 
 /// Arguments of `nsgf onestep`.
 #[derive(Debug, clap::Args)]
@@ -46,7 +46,7 @@ pub struct OnestepArgs {
 
 /// A model's mean W2 and floor over the draws, at its NFE.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Evaluation {
+pub(crate) struct Evaluation {
     /// The mean W2 against fresh target samples.
     pub w2: f64,
     /// The mean W2 between two independent target samples.
@@ -73,7 +73,7 @@ fn evaluate(model: &TrainedModel, n: usize, seed: u64, draws: usize) -> anyhow::
 
 /// One trained model of the comparison and how it did.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The target.
     pub target: String,
     /// What was trained ("NSGF", "one-step, distilled", …).
@@ -110,7 +110,7 @@ const RUNS: [(&str, Method, OneStepMode, Option<usize>); 4] = [
 ];
 
 /// Trains and evaluates every run on every target.
-pub fn run_comparison(args: &OnestepArgs) -> anyhow::Result<Vec<Entry>> {
+pub(crate) fn run_comparison(args: &OnestepArgs) -> anyhow::Result<Vec<Entry>> {
     check_args(args)?;
     if let Some(folder) = &args.models {
         std::fs::create_dir_all(folder)
@@ -223,7 +223,7 @@ fn slug(label: &str) -> String {
 }
 
 /// The comparison as a Markdown table.
-pub fn markdown(entries: &[Entry], n: usize, repeats: usize) -> String {
+pub(crate) fn markdown(entries: &[Entry], n: usize, repeats: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -261,7 +261,7 @@ pub fn markdown(entries: &[Entry], n: usize, repeats: usize) -> String {
 }
 
 /// Runs `nsgf onestep`.
-pub fn run(args: &OnestepArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &OnestepArgs) -> anyhow::Result<()> {
     let entries = run_comparison(args)?;
     print!("{}", markdown(&entries, args.n, args.repeats));
     Ok(())

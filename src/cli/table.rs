@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 /// The pairs of the paper's Table 1, in its column order (source, target).
-pub const PAIRS: [(&str, &str); 5] = [
+pub(crate) const PAIRS: [(&str, &str); 5] = [
     ("gaussian", "cfm-8gaussians"),
     ("cfm-8gaussians", "cfm-moons"),
     ("gaussian", "cfm-moons"),
@@ -29,14 +29,14 @@ pub const PAIRS: [(&str, &str); 5] = [
 ];
 
 /// The step counts of the paper's two NSGF rows.
-pub const STEPS: [usize; 2] = [10, 100];
+pub(crate) const STEPS: [usize; 2] = [10, 100];
 
 /// The NFEs a flow-matching model is sampled at.
-pub const FLOW_MATCHING_NFES: [usize; 5] = [1, 2, 5, 10, 100];
+pub(crate) const FLOW_MATCHING_NFES: [usize; 5] = [1, 2, 5, 10, 100];
 
 /// The paper's NSGF row of Table 1 (Zhu et al., "Neural Sinkhorn Gradient Flow",
 /// arXiv 2401.14069), W2 per pair of [`PAIRS`], at 10 and at 100 steps.
-pub const PAPER_NSGF: [[f64; 5]; 2] = [
+pub(crate) const PAPER_NSGF: [[f64; 5]; 2] = [
     [0.285, 0.144, 0.077, 0.117, 0.252],
     [0.278, 0.144, 0.067, 0.110, 0.147],
 ];
@@ -86,7 +86,7 @@ pub struct TableArgs {
 
 /// One trained model of a table: its method, configuration and the NFEs it is sampled at.
 #[derive(Debug, Clone)]
-pub struct Run {
+pub(crate) struct Run {
     /// The method.
     pub method: Method,
     /// The row label ("NSGF (T = 10)").
@@ -103,12 +103,12 @@ pub struct Run {
 
 impl TableArgs {
     /// Test samples per draw: `--n`, or the protocol's 1000.
-    pub fn samples(&self) -> usize {
+    pub(crate) fn samples(&self) -> usize {
         self.n.unwrap_or(PROTOCOL_SAMPLES)
     }
 
     /// Checks the options shared by both tables.
-    pub fn check(&self) -> anyhow::Result<()> {
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
         if self.seeds == 0 || self.methods.is_empty() {
             anyhow::bail!(
                 "--seeds must be at least 1 and --methods name one (got {} and {})",
@@ -125,7 +125,7 @@ impl TableArgs {
 }
 
 /// The 2D runs of `methods` (in the order given), NSGF once per step count of `nsgf_steps`.
-pub fn planar_runs(
+pub(crate) fn planar_runs(
     methods: &[Method],
     nsgf_steps: &[usize],
     iterations: Option<usize>,
@@ -184,7 +184,7 @@ pub fn planar_runs(
 }
 
 /// The pairs `--pairs` names (default: the paper's five).
-pub fn parse_pairs(specs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+pub(crate) fn parse_pairs(specs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
     if specs.is_empty() {
         return Ok(PAIRS
             .iter()
@@ -213,7 +213,7 @@ fn paper_number(pair: (&str, &str), method: Method, nfe: usize) -> Option<f64> {
 
 /// Trains (or loads) every run of `runs` for every seed on one pair, judges each at its NFEs
 /// and pools the seeds.
-pub fn run_pair(
+pub(crate) fn run_pair(
     args: &TableArgs,
     protocol: &Protocol,
     pair: (&str, &str),
@@ -395,7 +395,7 @@ fn obtain(
 
 /// Runs `nsgf table` on the 2D pairs (`cli::run` sends `--target digits` to
 /// `cli::digits_table`).
-pub fn run(args: &TableArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &TableArgs) -> anyhow::Result<()> {
     args.check()?;
     let n = args.samples();
     if n < 2 {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 /// One row of the table: a run at one NFE, over every seed.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     /// The run's label.
     pub label: String,
     /// The method.
@@ -32,7 +32,7 @@ pub struct Row {
 
 /// One pair's table.
 #[derive(Debug, Clone)]
-pub struct PairTable {
+pub(crate) struct PairTable {
     /// Source and target labels.
     pub pair: (String, String),
     /// The floor of the target.
@@ -45,7 +45,7 @@ pub struct PairTable {
 
 /// One pair's table in Markdown: a row per run and NFE, with the floor and, where OT-CFM at
 /// 100 NFE is in the table, each row's verdict against it.
-pub fn markdown(table: &PairTable, protocol: &Protocol) -> String {
+pub(crate) fn markdown(table: &PairTable, protocol: &Protocol) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### {} → {}\n", table.pair.0, table.pair.1);
     let columns = OptionalColumns::of(table, protocol);
@@ -171,7 +171,11 @@ fn training_cell(row: &Row) -> String {
 }
 
 /// The protocol in words, printed under the tables.
-pub fn protocol_note(protocol: &Protocol, seeds: usize, iterations: Option<usize>) -> String {
+pub(crate) fn protocol_note(
+    protocol: &Protocol,
+    seeds: usize,
+    iterations: Option<usize>,
+) -> String {
     let mut out = format!(
         "W2: exact assignment between {n} model samples and {n} fresh target samples, mean ± \
          standard error over {draws} draws per training seed, pooled over {seeds} seed(s) (the \

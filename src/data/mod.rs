@@ -4,15 +4,15 @@
 
 pub mod csv_points;
 pub mod csv_rows;
-pub mod density;
-pub mod digits;
-pub mod picture;
-pub mod presets;
+pub(crate) mod density;
+pub(crate) mod digits;
+pub(crate) mod picture;
+pub(crate) mod presets;
 mod rows;
 pub mod seeding;
-pub mod word;
+pub(crate) mod word;
 
-pub use density::DensityGrid;
+pub use density::{DensityGrid, GridError};
 pub use picture::{PictureMass, PictureOptions};
 pub use presets::Preset;
 pub use seeding::{SeededRng, Stream, derive_seed, seeded_rng, stream_rng, target_rng};
@@ -135,9 +135,9 @@ pub enum DataError {
 }
 
 /// The prefix of a picture in a distribution spec (`image:logo.png`).
-pub const IMAGE_PREFIX: &str = "image:";
+pub(crate) const IMAGE_PREFIX: &str = "image:";
 /// The prefix of a word in a distribution spec (`text:NSGF`).
-pub const TEXT_PREFIX: &str = "text:";
+pub(crate) const TEXT_PREFIX: &str = "text:";
 
 /// A distribution to sample from, in any dimension: a named 2D preset; a fixed point set (from
 /// a CSV file or drawn in the app; n ≤ its size draws a random subset, larger n draws with
@@ -154,14 +154,14 @@ pub enum Distribution {
         /// The points themselves (non-empty, finite).
         points: Vec<Point>,
     },
-    /// A picture's density (see [`picture`]).
+    /// A picture's density (see `data::picture`).
     Picture {
         /// Where it came from (`image:FILE` with its options), for messages and plots.
         label: String,
         /// Its density.
         grid: DensityGrid,
     },
-    /// A word drawn in the built-in font (see [`word`]).
+    /// A word drawn in the built-in font (see `data::word`).
     Word {
         /// The word.
         text: String,
@@ -173,7 +173,7 @@ pub enum Distribution {
         /// The dimension.
         dim: usize,
     },
-    /// The training half of the shipped 8×8 digits (64 dimensions, [`digits`]).
+    /// The training half of the shipped 8×8 digits (64 dimensions, `data::digits`).
     Digits,
     /// A fixed set of points of any width, one per row (a CSV file of more than two columns).
     Rows {
@@ -246,7 +246,7 @@ impl Distribution {
 
     /// Points never trained on, for judging models: `n` of the held-out digits; for every other
     /// distribution `n` fresh draws (a point set has no points apart from itself).
-    pub fn held_out(&self, n: usize, rng: &mut SeededRng) -> Result<PointCloud, DataError> {
+    pub(crate) fn held_out(&self, n: usize, rng: &mut SeededRng) -> Result<PointCloud, DataError> {
         match self {
             Distribution::Digits => rows::held_out_digits(n, rng),
             other => other.sample_cloud(n, rng),
@@ -255,7 +255,7 @@ impl Distribution {
 
     /// The most samples a model of this target can be judged on, where its held-out points are
     /// finite: half of them (the floor needs two disjoint halves); None: no limit.
-    pub fn most_judged(&self) -> Option<usize> {
+    pub(crate) fn most_judged(&self) -> Option<usize> {
         match self {
             Distribution::Digits => Some(digits::held_out().nrows() / 2),
             Distribution::Rows { rows, .. } => Some(rows.nrows() / 2),
@@ -265,7 +265,7 @@ impl Distribution {
 
     /// The points a model trained on, where they are a fixed set (to measure memorisation):
     /// the training digits or the file's rows; None for the presets and the normal.
-    pub fn training_points(&self) -> Option<PointCloud> {
+    pub(crate) fn training_points(&self) -> Option<PointCloud> {
         match self {
             Distribution::Digits => Some(rows::cloud_of(&digits::training())),
             Distribution::Rows { rows, .. } => Some(rows::cloud_of(rows)),

@@ -97,7 +97,7 @@ enum Solve {
 impl GpuBackend {
     /// Creates its own wgpu instance, adapter and device (blocking). Fails with
     /// [`OtError::Gpu`] when no adapter exists.
-    pub fn new_blocking() -> Result<Self, OtError> {
+    pub(crate) fn new_blocking() -> Result<Self, OtError> {
         Self::with_context(GpuContext::new_blocking()?)
     }
 

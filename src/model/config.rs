@@ -32,7 +32,7 @@ impl TrainConfig {
     /// Blur 0.2 rather than 0.05 in the shared base: the debiased flow still converges to the
     /// target, and its velocities vary less from minibatch to minibatch, so v_θ learns a sharper
     /// field (checkerboard W2 ratio 1.34 → 1.26, moons 1.00 → 0.88, 8gaussians 1.06 → 1.10).
-    /// NSGF itself flows farther and smoother ([`NSGF_ETA`], [`NSGF_BLUR`]): on gaussian →
+    /// NSGF itself flows farther and smoother (`NSGF_ETA`, `NSGF_BLUR`): on gaussian →
     /// cfm-moons its W2 at 10 NFE fell from 0.312 ± 0.008 to 0.269 ± 0.009 (3 seeds each), on
     /// checkerboard it stayed within noise (0.407 ± 0.008 and 0.408 ± 0.008).
     pub fn defaults_for(method: Method) -> Self {

@@ -50,7 +50,7 @@ impl SinkhornMetric {
     }
 
     /// The samples per draw for `target`: `samples`, or half its held-out points if fewer.
-    pub fn samples_for(&self, target: &Distribution) -> usize {
+    pub(crate) fn samples_for(&self, target: &Distribution) -> usize {
         target
             .most_judged()
             .map_or(self.samples, |most| self.samples.min(most))
@@ -81,7 +81,7 @@ impl Default for Protocol {
 
 impl Protocol {
     /// Checks the sizes, naming the bad one.
-    pub fn validate(&self) -> Result<(), ModelError> {
+    pub(crate) fn validate(&self) -> Result<(), ModelError> {
         if self.samples < 2 || self.draws == 0 {
             return Err(ModelError::Invalid(format!(
                 "the protocol needs at least 2 samples and 1 draw (got n = {} and {} draws)",

@@ -40,7 +40,7 @@ pub(super) struct TrainingRun {
 
 impl TrainingRun {
     /// A run of `config` from `source` to `target` with `units_total` units of progress.
-    pub fn new(
+    pub(super) fn new(
         config: TrainConfig,
         source: Distribution,
         target: Distribution,
@@ -62,7 +62,7 @@ impl TrainingRun {
     }
 
     /// The MLP shape shared by every network of a run.
-    pub fn mlp_config(&self, input: usize, output: usize) -> MlpConfig {
+    pub(super) fn mlp_config(&self, input: usize, output: usize) -> MlpConfig {
         MlpConfig {
             input,
             hidden_width: self.config.hidden_width,
@@ -73,14 +73,14 @@ impl TrainingRun {
     }
 
     /// Fraction of the whole run done, in [0, 1].
-    pub fn fraction_done(&self) -> f64 {
+    pub(super) fn fraction_done(&self) -> f64 {
         self.units_done as f64 / self.units_total.max(1) as f64
     }
 
     /// Records one unit of progress: logs the loss, takes a W2 checkpoint of the networks that
     /// `networks` returns when one is due (None: no checkpoint in this stage), and returns the
     /// progress report. `iteration` counts within the stage.
-    pub fn record(
+    pub(super) fn record(
         &mut self,
         stage: &'static str,
         iteration: usize,
@@ -111,7 +111,7 @@ impl TrainingRun {
     }
 
     /// The model made of `networks` with this run's inputs and log.
-    pub fn model(&self, networks: Networks) -> TrainedModel {
+    pub(super) fn model(&self, networks: Networks) -> TrainedModel {
         TrainedModel {
             format_version: FORMAT_VERSION,
             dim: self.target.dim(),

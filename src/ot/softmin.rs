@@ -44,7 +44,7 @@ pub(crate) const COLUMN_BLOCK: usize = 16;
 /// The truncated kernels skip only terms below 2^−`TRUNCATION_BITS` of their row's largest
 /// term: each skipped term is below f32's resolution of the row sum, and a row of m columns
 /// loses at most m · 2^−30 of its sum (4e-6 at m = 4000).
-pub const TRUNCATION_BITS: f64 = 30.0;
+pub(crate) const TRUNCATION_BITS: f64 = 30.0;
 
 /// A one-pass row (see [`reduce_row_shifted`]) is kept only when its sum about the estimate
 /// lies within 2^±`SHIFT_RANGE_BITS`; otherwise the row is summed again in two passes.
@@ -109,7 +109,7 @@ pub(crate) enum LogWeights {
 
 impl LogWeights {
     /// The log-weight of point `j`.
-    pub fn of(&self, j: usize) -> f64 {
+    pub(crate) fn of(&self, j: usize) -> f64 {
         match self {
             Self::Uniform(value) => *value,
             Self::Each(values) => values[j],
@@ -139,7 +139,7 @@ pub(crate) fn column_offsets<'a>(
 impl<T: Real> Columns<T> {
     /// Columns of `cloud` with log-weights `log_weights` and dual potential `potential`
     /// (`None`: zero), at regularisation `eps`.
-    pub fn new(
+    pub(crate) fn new(
         cloud: &Cloud<T>,
         log_weights: &LogWeights,
         potential: Option<&[f64]>,

@@ -47,7 +47,7 @@ pub(crate) struct CloudNd<T> {
 
 impl<T: Real> CloudNd<T> {
     /// The cloud `points − centre` (`points` flat, point after point, `centre.len()` = d).
-    pub fn new(points: &[f64], centre: &[f64]) -> Self {
+    pub(crate) fn new(points: &[f64], centre: &[f64]) -> Self {
         let dim = centre.len();
         let coords: Vec<T> = points
             .chunks_exact(dim)
@@ -65,7 +65,7 @@ impl<T: Real> CloudNd<T> {
     }
 
     /// The number of points.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.half_sq_norm.len()
     }
 }
@@ -92,7 +92,7 @@ pub(crate) struct ColumnsNd<T> {
 impl<T: Real> ColumnsNd<T> {
     /// Columns of `cloud` with log-weights `log_weights` and dual potential `potential`
     /// (`None`: zero), at regularisation `eps`.
-    pub fn new(
+    pub(crate) fn new(
         cloud: &CloudNd<T>,
         log_weights: &LogWeights,
         potential: Option<&[f64]>,

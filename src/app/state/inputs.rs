@@ -7,7 +7,7 @@ use crate::model::{Method, TrainConfig};
 use crate::ot::SinkhornParams;
 
 /// The most particles the app simulates.
-pub const MAX_PARTICLES: usize = 20_000;
+pub(crate) const MAX_PARTICLES: usize = 20_000;
 
 /// Which source the flows start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub enum InputCommand {
     SetSource(Preset),
     /// Pick the target.
     SetTarget(TargetChoice),
-    /// Set the number of particles (clamped to 1..=[`MAX_PARTICLES`]).
+    /// Set the number of particles (clamped to 1..=`MAX_PARTICLES`).
     SetParticles(usize),
     /// Set the sample seed.
     SetSeed(u64),

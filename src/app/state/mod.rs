@@ -32,11 +32,13 @@ pub use super::drawing::DrawCommand;
 pub use super::playback::PlaybackCommand;
 pub use commands::{Command, FileCommand};
 pub use dialogs::{DialogKind, DialogPurpose};
-pub use inputs::{FlowSettings, InputCommand, MAX_PARTICLES, SourceChoice, TargetChoice};
+pub(crate) use inputs::MAX_PARTICLES;
+pub use inputs::{FlowSettings, InputCommand, SourceChoice, TargetChoice};
 pub use meanfield::{MeanfieldCommand, MeanfieldPanel};
-pub use readouts::{FrameReadouts, MAX_W2_PARTICLES, Readout};
+pub(crate) use readouts::MAX_W2_PARTICLES;
+pub use readouts::Readout;
 pub use shapes::{ShapeCommand, Shapes};
-pub use training::{MAX_NFE, ModelInputs, RunningTraining, TrainCommand};
+pub use training::TrainCommand;
 pub use view::{FlowView, Overlays, ViewCommand, WideView};
 
 use super::drawing::Drawing;
@@ -55,7 +57,7 @@ use view::ViewSettings;
 /// The label of a drawn target (as the brief and the model file name it).
 pub const DRAWN_LABEL: &str = "drawn";
 /// Cells per side of the quiver grid.
-pub const GRID_CELLS: usize = 32;
+pub(crate) const GRID_CELLS: usize = 32;
 
 /// The whole state of the app.
 pub struct AppState {
@@ -134,7 +136,7 @@ impl AppState {
     }
 
     /// How a flow of more than two dimensions is drawn.
-    pub fn wide_view(&self) -> WideView {
+    pub(crate) fn wide_view(&self) -> WideView {
         self.view.wide_view()
     }
 
@@ -169,7 +171,7 @@ impl AppState {
     }
 
     /// Shows `error` in the status line.
-    pub fn report_error(&mut self, error: &str) {
+    pub(crate) fn report_error(&mut self, error: &str) {
         self.messages.fail(error.to_string());
     }
 
@@ -212,7 +214,7 @@ impl AppState {
     }
 
     /// The dimension of the flows' points (2, or 64 for the digits).
-    pub fn dimension(&self) -> usize {
+    pub(crate) fn dimension(&self) -> usize {
         match self.settings.target {
             TargetChoice::Digits => crate::data::digits::DIM,
             _ => 2,
@@ -220,7 +222,7 @@ impl AppState {
     }
 
     /// The target distribution (the drawn points for a drawn target).
-    pub fn target_distribution(&self) -> Distribution {
+    pub(crate) fn target_distribution(&self) -> Distribution {
         match self.settings.target {
             TargetChoice::Preset(preset) => Distribution::Preset(preset),
             TargetChoice::Drawn => Distribution::Points {

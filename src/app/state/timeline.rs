@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 impl AppState {
     /// Frames available for `run` and whether more are coming.
-    pub fn supply_of(&self, run: Run) -> FrameSupply {
+    pub(crate) fn supply_of(&self, run: Run) -> FrameSupply {
         match run {
             Run::Particle => FrameSupply {
                 available: self.particle.flow().trajectory.len(),
@@ -59,7 +59,7 @@ impl AppState {
 
     /// The frame of `run` at timeline `position`: the position itself for the timeline's flow;
     /// side by side, the other flow's frame nearest in t.
-    pub fn frame_at_position(&self, run: Run, position: usize) -> Option<usize> {
+    pub(crate) fn frame_at_position(&self, run: Run, position: usize) -> Option<usize> {
         let available = self.supply_of(run).available;
         if available == 0 {
             return None;
@@ -106,7 +106,7 @@ impl AppState {
     }
 
     /// The index of the frame of `run` shown at the timeline position (see
-    /// [`AppState::frame_at_position`]).
+    /// `AppState::frame_at_position`).
     pub fn shown_index(&self, run: Run) -> Option<usize> {
         self.frame_at_position(run, self.playback.position())
     }
@@ -128,7 +128,7 @@ impl AppState {
     }
 
     /// The flow of `run` as shown (frames, grid fields, colours), if it has begun.
-    pub fn flow_of(&self, run: Run) -> Option<&ShownFlow> {
+    pub(crate) fn flow_of(&self, run: Run) -> Option<&ShownFlow> {
         match run {
             Run::Particle => Some(self.particle.flow()),
             Run::Learned => self.learned.flow(),
@@ -136,18 +136,18 @@ impl AppState {
     }
 
     /// All frames of `run`.
-    pub fn frames_of(&self, run: Run) -> &[Frame] {
+    pub(crate) fn frames_of(&self, run: Run) -> &[Frame] {
         self.flow_of(run)
             .map_or(&[], |flow| flow.trajectory.frames())
     }
 
     /// Colours by starting position of `run`'s particles.
-    pub fn colors_of(&self, run: Run) -> Option<&Arc<Vec<[u8; 3]>>> {
+    pub(crate) fn colors_of(&self, run: Run) -> Option<&Arc<Vec<[u8; 3]>>> {
         self.flow_of(run).map(|flow| &flow.colors)
     }
 
     /// The box the plot shows by default.
-    pub fn extent(&self) -> Extent {
+    pub(crate) fn extent(&self) -> Extent {
         self.particle.extent().unwrap_or(Extent {
             min: [-4.0, -4.0],
             max: [4.0, 4.0],

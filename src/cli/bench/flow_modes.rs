@@ -11,7 +11,7 @@ use std::time::Instant;
 
 /// One mode's run.
 #[derive(Debug, Clone)]
-pub struct ModeRun {
+pub(crate) struct ModeRun {
     /// Softmin passes (Sinkhorn iterations of both problems) per Euler step, on average.
     pub passes_per_step: f64,
     /// Softmin terms evaluated per Euler step, on average.
@@ -26,7 +26,7 @@ pub struct ModeRun {
 
 /// Runs `config.steps` Euler steps from `source` toward `target` in `mode` on the CPU, with
 /// `truncation`.
-pub fn run_mode(
+pub(crate) fn run_mode(
     source: &[Point],
     target: &[Point],
     config: FlowConfig,
@@ -61,7 +61,7 @@ pub fn run_mode(
 
 /// The root-mean-square distance between the same particles of two runs: an upper bound of
 /// the W2 distance between the two end clouds (the identity pairing is one coupling).
-pub fn paired_rms(a: &[Point], b: &[Point]) -> f64 {
+pub(crate) fn paired_rms(a: &[Point], b: &[Point]) -> f64 {
     let sum: f64 = a
         .iter()
         .zip(b)
@@ -102,7 +102,7 @@ fn report(n: usize, name: &str, run: &ModeRun, exact: Option<&ModeRun>, diameter
 /// to `dense_limit` particles; above it the exact truncated flow is the reference (it equals the
 /// dense one to f32's resolution, see `tests/it/ot_truncation.rs`) and the dense one is timed
 /// over its first 2 steps only.
-pub fn bench_flow_modes(
+pub(crate) fn bench_flow_modes(
     sizes: &[usize],
     seed: u64,
     steps: usize,

@@ -1,15 +1,15 @@
 //! `nsgf bench`: softmin terms per second per backend, and what warm start saves.
 //!
 //! Each benchmark is one [`BenchWhat`] case with its own function; to add one, add a variant,
-//! its function (in its own file if it grows), and a line in [`run`].
+//! its function (in its own file if it grows), and a line in `run`.
 
 mod flow_modes;
-pub mod gif;
-pub mod live;
-pub mod pairing;
+pub(crate) mod gif;
+pub(crate) mod live;
+pub(crate) mod pairing;
 pub mod precision;
 pub mod warm_start;
-pub mod wide;
+pub(crate) mod wide;
 
 use super::velocity::PrecisionArg;
 use crate::Point;
@@ -117,7 +117,7 @@ pub struct BenchArgs {
 }
 
 /// Runs `nsgf bench`.
-pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.repeats == 0 {
         anyhow::bail!("--repeats must be at least 1");
     }

@@ -53,7 +53,7 @@ pub fn f32_error_against_ratio(
 }
 
 /// Runs the study on three source → target pairs of `n` points and prints one table.
-pub fn bench_precision(n: usize, seed: u64, scaling: f64) -> anyhow::Result<()> {
+pub(crate) fn bench_precision(n: usize, seed: u64, scaling: f64) -> anyhow::Result<()> {
     let ratios = [1e2, 1e3, 1e4, 1e5, 1e6, 3e6, 1e7, 3e7, 1e8, 1e9];
     let pairs = [
         (Preset::Gaussian, Preset::Moons),
