@@ -64,7 +64,7 @@ def print_pooled(rows):
         return
     print("\nPooled over training seeds (mean of the seeds' means ± SE; seed sd):\n")
     print("| target | method | NFE | seeds | TorchCFM W2 | nsgf W2 | nsgf − TorchCFM | parity "
-          "| TorchCFM train s | nsgf train s |")
+          "| TorchCFM training CPU s | nsgf training CPU s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for (t, method, nfe), group in groups.items():
         peer = pooled([tuple(r["peer"]) for r in group])
@@ -74,8 +74,8 @@ def print_pooled(rows):
         verdict = "within noise" if abs(diff) < 2 * combined else (
             "nsgf better, beyond noise" if diff < 0 else "nsgf worse, beyond noise")
         seeds = ",".join(str(r["seed"]) for r in group)
-        peer_s = np.mean([r["peer_train_seconds"] for r in group])
-        ours_s = np.mean([r["nsgf_train_seconds"] for r in group])
+        peer_s = np.mean([r["peer_train_cpu_seconds"] or float("nan") for r in group])
+        ours_s = np.mean([r["nsgf_train_cpu_seconds"] or float("nan") for r in group])
         print(f"| {t} | {method} | {nfe} | {seeds} "
               f"| {peer[0]:.3f} ± {peer[1]:.3f} (sd {peer[2]:.3f}) "
               f"| {ours[0]:.3f} ± {ours[1]:.3f} (sd {ours[2]:.3f}) "
@@ -152,6 +152,7 @@ def main():
                           for d in range(args.draws)]
                 row[side] = mean_se(values)
                 row[f"{side}_train_seconds"] = sides[side]["train_seconds"]
+                row[f"{side}_train_cpu_seconds"] = sides[side].get("train_cpu_seconds")
             diff = row["nsgf"][0] - row["peer"][0]
             combined = math.hypot(row["nsgf"][1], row["peer"][1])
             row["difference"] = diff
