@@ -14,6 +14,13 @@ const ONESTEP_ETA: f64 = 1.0;
 /// The flow-matching rivals' σ (TorchCFM's 2D examples).
 const FLOW_MATCHING_SIGMA: f64 = 0.1;
 
+/// The flow step of the shared 2D base (NSGF++, the one-step generator, the d-dimensional
+/// defaults and the browser's short NSGF run start from it).
+pub const BASE_ETA: f64 = 0.35;
+
+/// The blur of the shared 2D base's flow (ε = 0.04).
+pub const BASE_BLUR: f64 = 0.2;
+
 /// NSGF's flow in 2D: T = 10 Euler steps of this η, at [`NSGF_BLUR`]. The flow at the shared
 /// base's η = 0.35 and blur 0.2 stops short of its target in 10 steps (on gaussian → cfm-moons
 /// its last step lies at W2 0.352 ± 0.007 from fresh target samples, floor 0.103;
@@ -73,9 +80,9 @@ impl TrainConfig {
             method,
             flow: FlowConfig {
                 steps: 10,
-                eta: 0.35,
+                eta: BASE_ETA,
                 sinkhorn: SinkhornParams {
-                    blur: 0.2,
+                    blur: BASE_BLUR,
                     scaling: 0.8,
                 },
             },

@@ -22,6 +22,7 @@ mod setup;
 mod straight;
 mod training;
 
+pub use config::{BASE_BLUR, BASE_ETA, NSGF_BLUR, NSGF_ETA};
 use evaluation::HeldOutEvaluation;
 pub use flow_matching::{ConditionalBatch, conditional_batch, ot_paired};
 pub use judging::{
