@@ -1,7 +1,7 @@
 //! The side panel: data, particle-flow parameters, draw mode, overlays and export. Reads the
 //! state and turns every edit into a [`Command`].
 
-use super::drawing::Brush;
+use super::state::drawing::Brush;
 use super::state::{
     AppState, Command, DRAWN_LABEL, DrawCommand, FileCommand, FlowView, InputCommand,
     MAX_PARTICLES, MeanfieldCommand, ShapeCommand, SourceChoice, TargetChoice, ViewCommand,

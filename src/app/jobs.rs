@@ -326,16 +326,16 @@ impl FileRequest {
     /// The operation, for failure messages.
     pub(crate) fn op(&self) -> FileOp {
         match self {
-            Self::LoadPoints(_) => FileOp::LoadPoints,
-            Self::LoadPicture(_) => FileOp::LoadPicture,
-            Self::SavePoints { .. } => FileOp::SavePoints,
-            Self::LoadModel(_) => FileOp::LoadModel,
-            Self::SaveModel { .. } => FileOp::SaveModel,
-            Self::SaveScene { .. } => FileOp::SaveScene,
-            Self::OpenScene(_) => FileOp::OpenScene,
+            Self::LoadPoints(_) => FileOp::Purpose(DialogPurpose::LoadPoints),
+            Self::LoadPicture(_) => FileOp::Purpose(DialogPurpose::LoadPicture),
+            Self::SavePoints { .. } => FileOp::Purpose(DialogPurpose::SavePoints),
+            Self::LoadModel(_) => FileOp::Purpose(DialogPurpose::LoadModel),
+            Self::SaveModel { .. } => FileOp::Purpose(DialogPurpose::SaveModel),
+            Self::SaveScene { .. } => FileOp::Purpose(DialogPurpose::SaveScene),
+            Self::OpenScene(_) => FileOp::Purpose(DialogPurpose::OpenScene),
             Self::OpenDropped(_) => FileOp::OpenDropped,
-            Self::SavePng { .. } => FileOp::SavePng,
-            Self::ExportDigitsGif { .. } => FileOp::ExportDigitsGif,
+            Self::SavePng { .. } => FileOp::Purpose(DialogPurpose::SavePng),
+            Self::ExportDigitsGif { .. } => FileOp::Purpose(DialogPurpose::ExportDigitsGif),
         }
     }
 }
@@ -375,28 +375,10 @@ pub enum Request {
 /// Which file operation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileOp {
-    /// Loading a CSV as the drawn target.
-    LoadPoints,
-    /// Loading a picture as the target.
-    LoadPicture,
-    /// Saving the drawn points.
-    SavePoints,
-    /// Loading a model.
-    LoadModel,
-    /// Saving the model.
-    SaveModel,
-    /// Exporting a GIF.
-    ExportGif,
-    /// Saving a scene.
-    SaveScene,
-    /// Opening a scene.
-    OpenScene,
+    /// The work of what a file dialog is asked for (the dialog shown or not).
+    Purpose(DialogPurpose),
     /// Opening a dropped file.
     OpenDropped,
-    /// Saving a PNG frame.
-    SavePng,
-    /// Exporting a GIF of image grids.
-    ExportDigitsGif,
 }
 
 /// Results the workers send back.

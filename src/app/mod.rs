@@ -17,7 +17,7 @@ pub mod app_ui;
 mod compute_context;
 mod controls_ui;
 mod dialog_purpose;
-pub mod drawing;
+pub use state::drawing;
 pub mod field;
 mod file_dialog_ui;
 mod fonts;

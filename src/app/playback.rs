@@ -25,6 +25,8 @@ pub enum PlaybackCommand {
     Seek(usize),
     /// Advance the playback clock by this many seconds.
     Tick(f64),
+    /// Back to frame 0 for a new flow, playing or not as before.
+    Rewind,
 }
 
 /// The timeline cursor over recorded frames plus the playback clock.
@@ -94,17 +96,18 @@ impl Playback {
             PlaybackCommand::SetSpeed(speed) => self.set_speed(speed),
             PlaybackCommand::Seek(position) => self.seek(position, supply),
             PlaybackCommand::Tick(seconds) => self.tick(seconds, supply),
+            PlaybackCommand::Rewind => self.rewind(),
         }
     }
 
     /// Back to frame 0 for a new flow, playing or not as before.
-    pub(crate) fn rewind(&mut self) {
+    fn rewind(&mut self) {
         self.position = 0;
         self.accumulated_frames = 0.0;
     }
 
     /// Starts playing; from the last frame of a finished timeline, starts again at frame 0.
-    pub(crate) fn play(&mut self, supply: FrameSupply) {
+    fn play(&mut self, supply: FrameSupply) {
         if !supply.more_coming && self.position + 1 >= supply.available {
             self.position = 0;
         }
@@ -113,7 +116,7 @@ impl Playback {
     }
 
     /// Stops the clock.
-    pub(crate) fn pause(&mut self) {
+    fn pause(&mut self) {
         self.playing = false;
         self.accumulated_frames = 0.0;
     }
@@ -139,7 +142,7 @@ impl Playback {
     }
 
     /// Back to frame 0, paused.
-    pub(crate) fn reset(&mut self) {
+    fn reset(&mut self) {
         self.position = 0;
         self.pause();
     }

@@ -7,8 +7,8 @@ use nsgf::app::jobs::{
     Extent, FileOp, FileRequest, MetricsKey, Request, Run, ShownFlow, WorkerEvent,
 };
 use nsgf::app::state::{
-    AppState, DRAWN_LABEL, DrawCommand, FileCommand, FlowSettings, FlowView, InputCommand,
-    PlaybackCommand, Readout, TargetChoice, TrainCommand, ViewCommand,
+    AppState, DRAWN_LABEL, DialogPurpose, DrawCommand, FileCommand, FlowSettings, FlowView,
+    InputCommand, PlaybackCommand, Readout, TargetChoice, TrainCommand, ViewCommand,
 };
 use nsgf::data::{Distribution, Preset};
 use nsgf::flow::{FlowKind, Frame, Trajectory};
@@ -252,7 +252,7 @@ fn a_loaded_point_set_becomes_the_drawn_target() {
 fn bad_files_show_a_message_and_keep_the_target() {
     let mut state = state_with_frames(1, true);
     state.on_event(WorkerEvent::FileFailed {
-        op: FileOp::LoadPoints,
+        op: FileOp::Purpose(DialogPurpose::LoadPoints),
         error: JobError::Data(nsgf::data::DataError::Malformed {
             path: "bad.csv".into(),
             line: 3,

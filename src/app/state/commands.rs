@@ -2,12 +2,12 @@
 //! file commands ([`FileCommand`]) that the state turns into file-worker requests.
 
 use super::dialogs::{DialogKind, DialogPurpose};
+use super::drawing::DrawCommand;
 use super::inputs::InputCommand;
 use super::meanfield::MeanfieldCommand;
 use super::shapes::ShapeCommand;
 use super::training::TrainCommand;
 use super::view::ViewCommand;
-use crate::app::drawing::DrawCommand;
 use crate::app::playback::PlaybackCommand;
 use std::path::PathBuf;
 

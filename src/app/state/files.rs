@@ -1,238 +1,60 @@
-//! Files, export and scenes: what the file commands ask of the file worker, the scene the state makes and opens, the GIF and PNG exports of the shown flow, and the files' events.
+//! The files slice: the file commands it turns into file-worker requests, the file dialogs,
+//! the GIF and PNG exports of the shown flow, scenes saved and opened, and the files' events.
+//! It reads the other slices through [`FileInputs`] and changes them only by sending
+//! commands.
 
-use super::dialogs::{DialogKind, DialogPurpose};
-use super::inputs::{MAX_PARTICLES, SourceChoice, TargetChoice};
+use super::context::Context;
+use super::dialogs::{DialogKind, DialogPurpose, Dialogs};
+use super::drawing::DrawCommand;
+use super::inputs::{InputCommand, MAX_PARTICLES, TargetChoice};
+use super::learning::Learning;
+use super::messages::GifExport;
+use super::setup::Setup;
+use super::shapes::ShapeCommand;
+use super::timeline::Timeline;
 use super::training::TrainCommand;
-use super::view::{FlowView, ViewCommand};
-use super::{AppState, DRAWN_LABEL, FileCommand};
+use super::view::{FlowView, Overlays, ViewCommand};
+use super::{DRAWN_LABEL, FileCommand};
 use crate::app::jobs::{FileOp, FileRequest, GifRequest, Request, Run, WorkerEvent};
 use crate::flow::{Frame, PointCloud, Trajectory};
 use crate::job::JobError;
+use crate::model::TrainedModel;
 use crate::render::{Animation, LookOptions, SIZE_RANGE};
 use crate::scene::{SCENE_FORMAT_VERSION, Scene, SceneTarget};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-impl AppState {
-    /// The file worker's events: loaded points, pictures and scenes, saves, the GIF's
-    /// progress, failures and dialogs.
-    pub(super) fn on_file_event(&mut self, event: WorkerEvent) {
-        match event {
-            WorkerEvent::PointsLoaded { label, points } => {
-                if points.is_empty() {
-                    self.messages
-                        .fail(format!("{label}: holds no points; the target is kept"));
-                } else {
-                    self.messages
-                        .say(format!("loaded {} points from {label}", points.len()));
-                    self.drawing.load(points);
-                    self.drawn_target_changed();
-                }
-            }
-            WorkerEvent::SceneOpened { path, scene } => self.open_scene(*scene, &path),
-            WorkerEvent::PictureLoaded { mass } => {
-                let label = mass.label.clone();
-                match self.shapes.set_picture(*mass) {
-                    Ok(()) => {
-                        self.messages.say(format!("opened the picture {label}"));
-                        self.settings.target = TargetChoice::Shape;
-                        self.inputs_changed();
-                    }
-                    Err(error) => self
-                        .messages
-                        .fail(format!("{error}; the current target is kept")),
-                }
-            }
-            WorkerEvent::Saved { message } => {
-                self.gif.end();
-                self.messages.say(message);
-            }
-            WorkerEvent::GifProgress(fraction) => self.gif.advance(fraction),
-            WorkerEvent::FileFailed { op, error } => self.on_file_failed(op, &error),
-            WorkerEvent::DialogCancelled => {
-                self.gif.end();
-                self.messages.say("no file chosen");
-            }
-            WorkerEvent::NativeDialogUnavailable { purpose } => {
-                self.gif.end();
-                self.dialogs.set_kind(DialogKind::InApp);
-                self.dialogs.ask(purpose);
-                self.messages.say(
-                    "the desktop's file dialog did not answer (no xdg portal?): using the \
-                     in-app file dialog from now on",
-                );
-            }
-            // on_event routes no other kind here.
-            _ => {}
+/// What the files slice reads from the others: the inputs, the shown flows, the model and the
+/// overlays. Read-only.
+#[derive(Clone, Copy)]
+pub(crate) struct FileInputs<'a> {
+    pub(super) setup: Setup<'a>,
+    pub(super) timeline: Timeline<'a>,
+    pub(super) learning: &'a Learning,
+    pub(super) overlays: Overlays,
+}
+
+/// The file dialogs, the GIF export in progress and the size of saved PNG frames.
+#[derive(Debug)]
+pub(crate) struct Files {
+    dialogs: Dialogs,
+    gif: GifExport,
+    png_size: u32,
+}
+
+impl Default for Files {
+    fn default() -> Self {
+        Self {
+            dialogs: Dialogs::default(),
+            gif: GifExport::default(),
+            png_size: 960,
         }
     }
+}
 
-    /// Carries out a file command. (Over 80 lines: one arm for every `FileCommand`.)
-    pub(super) fn apply_file(&mut self, command: FileCommand) {
-        match command {
-            FileCommand::LoadPoints => self.ask_path(DialogPurpose::LoadPoints),
-            FileCommand::LoadPicture => self.ask_path(DialogPurpose::LoadPicture),
-            FileCommand::LoadPictureFrom(path) => {
-                self.file_request(FileRequest::LoadPicture(Some(path)));
-            }
-            FileCommand::LoadPointsFrom(path) => {
-                self.file_request(FileRequest::LoadPoints(Some(path)));
-            }
-            FileCommand::SavePoints | FileCommand::SavePointsTo(_)
-                if self.drawing.drawn().is_empty() =>
-            {
-                self.messages
-                    .fail("nothing to save: the drawn target is empty");
-            }
-            FileCommand::SavePoints => self.ask_path(DialogPurpose::SavePoints),
-            FileCommand::SavePointsTo(path) => {
-                let points = self.drawing.drawn().points().to_vec();
-                self.file_request(FileRequest::SavePoints {
-                    points,
-                    path: Some(path),
-                });
-            }
-            FileCommand::SaveModel | FileCommand::SaveModelTo(_)
-                if self.training.model().is_none() =>
-            {
-                self.messages
-                    .fail("no model to save: train or load one first");
-            }
-            FileCommand::SaveModel => self.ask_path(DialogPurpose::SaveModel),
-            FileCommand::SaveModelTo(path) => {
-                if let Some(model) = self.training.model() {
-                    let model = Arc::clone(model);
-                    self.file_request(FileRequest::SaveModel {
-                        model,
-                        path: Some(path),
-                    });
-                }
-            }
-            FileCommand::LoadModel => self.ask_path(DialogPurpose::LoadModel),
-            FileCommand::LoadModelFile(path) => {
-                self.file_request(FileRequest::LoadModel(Some(path)));
-            }
-            FileCommand::ExportGif => {
-                if self.gif.running() {
-                    self.messages.say("a GIF export is already running");
-                } else {
-                    self.ask_path(DialogPurpose::ExportGif);
-                }
-            }
-            FileCommand::ExportGifTo(path) => self.export_gif(Some(path)),
-            FileCommand::SavePng => {
-                if self.shown_animation().is_some() {
-                    self.ask_path(DialogPurpose::SavePng);
-                } else {
-                    self.messages
-                        .fail("nothing to save yet: no frames recorded");
-                }
-            }
-            FileCommand::SavePngTo(path) => self.save_png(Some(path)),
-            FileCommand::SetPngSize(size) => {
-                self.png_size = size.clamp(*SIZE_RANGE.start(), *SIZE_RANGE.end());
-            }
-            FileCommand::CancelGif => {
-                if self.gif.cancel() {
-                    self.messages.say("cancelling the GIF export…");
-                }
-            }
-            FileCommand::SaveScene | FileCommand::SaveSceneTo(_)
-                if matches!(self.settings.target, TargetChoice::Drawn)
-                    && self.drawing.drawn().is_empty() =>
-            {
-                self.messages
-                    .fail("nothing to save: the drawn target is empty");
-            }
-            FileCommand::SaveScene => self.ask_path(DialogPurpose::SaveScene),
-            FileCommand::SaveSceneTo(path) => {
-                let scene = Box::new(self.scene());
-                self.file_request(FileRequest::SaveScene {
-                    scene,
-                    path: Some(path),
-                });
-            }
-            FileCommand::OpenScene => self.ask_path(DialogPurpose::OpenScene),
-            FileCommand::OpenSceneFrom(path) => {
-                self.file_request(FileRequest::OpenScene(Some(path)));
-            }
-            FileCommand::OpenDropped(path) => self.file_request(FileRequest::OpenDropped(path)),
-            FileCommand::ExportDigitsGif => {
-                if self.wide_gif_trajectory().is_some() {
-                    self.ask_path(DialogPurpose::ExportDigitsGif);
-                } else {
-                    self.messages
-                        .fail("nothing to export yet: no frames of 8×8 images");
-                }
-            }
-            FileCommand::ExportDigitsGifTo(path) => {
-                if let Some(trajectory) = self.wide_gif_trajectory() {
-                    self.file_request(FileRequest::ExportDigitsGif {
-                        trajectory,
-                        path: Some(path),
-                    });
-                }
-            }
-            FileCommand::SetDialogKind(kind) => self.dialogs.set_kind(kind),
-            FileCommand::DialogCancelled => {
-                if self.dialogs.close().is_some() {
-                    self.messages.say("no file chosen");
-                }
-            }
-        }
-    }
-
-    /// Asks for a path for `purpose`: the in-app dialog opens, or the native one runs on the
-    /// files worker (a request without a path).
-    pub(super) fn ask_path(&mut self, purpose: DialogPurpose) {
-        if self.dialogs.kind() == DialogKind::InApp {
-            self.dialogs.ask(purpose);
-            return;
-        }
-        let request = match purpose {
-            DialogPurpose::LoadPoints => FileRequest::LoadPoints(None),
-            DialogPurpose::LoadPicture => FileRequest::LoadPicture(None),
-            DialogPurpose::SavePoints => FileRequest::SavePoints {
-                points: self.drawing.drawn().points().to_vec(),
-                path: None,
-            },
-            DialogPurpose::LoadModel => FileRequest::LoadModel(None),
-            DialogPurpose::SaveModel => match self.training.model() {
-                Some(model) => FileRequest::SaveModel {
-                    model: Arc::clone(model),
-                    path: None,
-                },
-                None => return,
-            },
-            DialogPurpose::ExportGif => return self.export_gif(None),
-            DialogPurpose::SavePng => return self.save_png(None),
-            DialogPurpose::SaveScene => FileRequest::SaveScene {
-                scene: Box::new(self.scene()),
-                path: None,
-            },
-            DialogPurpose::OpenScene => FileRequest::OpenScene(None),
-            DialogPurpose::ExportDigitsGif => match self.wide_gif_trajectory() {
-                Some(trajectory) => FileRequest::ExportDigitsGif {
-                    trajectory,
-                    path: None,
-                },
-                None => return,
-            },
-        };
-        self.file_request(request);
-    }
-
-    /// Queues `request` for the files worker; a path chosen in the in-app dialog closes it.
-    pub(super) fn file_request(&mut self, request: FileRequest) {
-        if let Some(path) = request.path() {
-            self.dialogs.chose(path);
-            self.dialogs.close();
-        }
-        self.requests.push(Request::File(request));
-    }
-
+impl Files {
     /// The in-app dialog to show, if one is asked for.
-    pub fn pending_dialog(&self) -> Option<DialogPurpose> {
+    pub(crate) fn pending_dialog(&self) -> Option<DialogPurpose> {
         self.dialogs.pending()
     }
 
@@ -241,125 +63,239 @@ impl AppState {
         self.dialogs.folder()
     }
 
-    /// The whole setup as a scene: inputs (the drawn points themselves when the target is
-    /// drawn), flow and training parameters, overlays, and the model's file when it came from
-    /// one.
-    pub fn scene(&self) -> Scene {
-        let target = match self.settings.target {
-            TargetChoice::Preset(name) => SceneTarget::Preset { name },
-            TargetChoice::Drawn => SceneTarget::Points {
-                label: DRAWN_LABEL.to_string(),
-                points: self.drawing.drawn().points().to_vec(),
-            },
-            TargetChoice::Digits => SceneTarget::Digits,
-            TargetChoice::Shape => SceneTarget::from_distribution(&self.target_distribution()),
-        };
-        Scene {
-            format_version: SCENE_FORMAT_VERSION,
-            title: format!("{} to {}", self.source_label(), self.target_label()),
-            source: SceneTarget::from_distribution(&self.source_distribution()),
-            target,
-            particles: self.settings.particles,
-            seed: self.settings.seed,
-            flow: self.settings.flow,
-            solver: self.settings.solver,
-            training: self.training.config().clone(),
-            overlays: self.overlays(),
-            model: self.model_path.clone(),
+    /// The side in pixels of saved PNG frames.
+    pub(crate) fn png_size(&self) -> u32 {
+        self.png_size
+    }
+
+    /// The GIF export in progress.
+    pub(crate) fn gif(&self) -> &GifExport {
+        &self.gif
+    }
+
+    /// The file worker's events: loaded points, pictures and scenes, saves, the GIF's
+    /// progress, failures and dialogs.
+    pub(crate) fn on_event(&mut self, event: WorkerEvent, context: &mut Context) {
+        match event {
+            WorkerEvent::PointsLoaded { label, points } => {
+                if points.is_empty() {
+                    context.fail(format!("{label}: holds no points; the target is kept"));
+                } else {
+                    context.say(format!("loaded {} points from {label}", points.len()));
+                    context.send(DrawCommand::LoadPoints(points));
+                }
+            }
+            WorkerEvent::SceneOpened { path, scene } => open_scene(*scene, &path, context),
+            WorkerEvent::PictureLoaded { mass } => context.send(ShapeCommand::SetPicture(mass)),
+            WorkerEvent::Saved { message } => {
+                self.gif.end();
+                context.say(message);
+            }
+            WorkerEvent::GifProgress(fraction) => self.gif.advance(fraction),
+            WorkerEvent::FileFailed { op, error } => self.on_file_failed(op, &error, context),
+            WorkerEvent::DialogCancelled => {
+                self.gif.end();
+                context.say("no file chosen");
+            }
+            WorkerEvent::NativeDialogUnavailable { purpose } => {
+                self.gif.end();
+                self.dialogs.set_kind(DialogKind::InApp);
+                self.dialogs.ask(purpose);
+                context.say(
+                    "the desktop's file dialog did not answer (no xdg portal?): using the \
+                     in-app file dialog from now on",
+                );
+            }
+            // The router sends no other kind here.
+            _ => {}
         }
     }
 
-    /// Takes `scene` (opened from `path`) as the whole setup: inputs, parameters and overlays,
-    /// then the flows start again and its model, if it names one, loads.
-    pub fn open_scene(&mut self, scene: Scene, path: &std::path::Path) {
-        let particles = scene.particles.clamp(1, MAX_PARTICLES);
-        // A scene is checked when read: its word renders and its picture has mass.
-        let shape = |part: &SceneTarget| part.distribution().ok();
-        match &scene.source {
-            SceneTarget::Preset { name } => self.settings.source = SourceChoice::Preset(*name),
-            // The source of a d-dimensional target follows from the target.
-            SceneTarget::StandardNormal { .. } | SceneTarget::Digits | SceneTarget::Rows { .. } => {
+    /// Carries out a file command. (Over 80 lines: one arm for every `FileCommand`.)
+    pub(crate) fn apply(&mut self, command: FileCommand, read: FileInputs, context: &mut Context) {
+        match command {
+            FileCommand::LoadPoints => self.ask_path(DialogPurpose::LoadPoints, read, context),
+            FileCommand::LoadPicture => self.ask_path(DialogPurpose::LoadPicture, read, context),
+            FileCommand::LoadPictureFrom(path) => {
+                self.file_request(FileRequest::LoadPicture(Some(path)), context);
             }
-            other => {
-                if let Some(source) = shape(other) {
-                    self.shapes.set_source(source);
-                    self.settings.source = SourceChoice::Shape;
+            FileCommand::LoadPointsFrom(path) => {
+                self.file_request(FileRequest::LoadPoints(Some(path)), context);
+            }
+            FileCommand::SavePoints | FileCommand::SavePointsTo(_)
+                if read.setup.drawing().drawn().is_empty() =>
+            {
+                context.fail("nothing to save: the drawn target is empty");
+            }
+            FileCommand::SavePoints => self.ask_path(DialogPurpose::SavePoints, read, context),
+            FileCommand::SavePointsTo(path) => {
+                let points = read.setup.drawing().drawn().points().to_vec();
+                let request = FileRequest::SavePoints {
+                    points,
+                    path: Some(path),
+                };
+                self.file_request(request, context);
+            }
+            FileCommand::SaveModel | FileCommand::SaveModelTo(_) if read.model().is_none() => {
+                context.fail("no model to save: train or load one first");
+            }
+            FileCommand::SaveModel => self.ask_path(DialogPurpose::SaveModel, read, context),
+            FileCommand::SaveModelTo(path) => {
+                if let Some(model) = read.model() {
+                    let request = FileRequest::SaveModel {
+                        model: Arc::clone(model),
+                        path: Some(path),
+                    };
+                    self.file_request(request, context);
+                }
+            }
+            FileCommand::LoadModel => self.ask_path(DialogPurpose::LoadModel, read, context),
+            FileCommand::LoadModelFile(path) => {
+                self.file_request(FileRequest::LoadModel(Some(path)), context);
+            }
+            FileCommand::ExportGif => {
+                if self.gif.running() {
+                    context.say("a GIF export is already running");
+                } else {
+                    self.ask_path(DialogPurpose::ExportGif, read, context);
+                }
+            }
+            FileCommand::ExportGifTo(path) => self.export_gif(Some(path), read, context),
+            FileCommand::SavePng => {
+                if read.shown_animation().is_some() {
+                    self.ask_path(DialogPurpose::SavePng, read, context);
+                } else {
+                    context.fail("nothing to save yet: no frames recorded");
+                }
+            }
+            FileCommand::SavePngTo(path) => self.save_png(Some(path), read, context),
+            FileCommand::SetPngSize(size) => {
+                self.png_size = size.clamp(*SIZE_RANGE.start(), *SIZE_RANGE.end());
+            }
+            FileCommand::CancelGif => {
+                if self.gif.cancel() {
+                    context.say("cancelling the GIF export…");
+                }
+            }
+            FileCommand::SaveScene | FileCommand::SaveSceneTo(_)
+                if read.setup.drawn_target_is_empty() =>
+            {
+                context.fail("nothing to save: the drawn target is empty");
+            }
+            FileCommand::SaveScene => self.ask_path(DialogPurpose::SaveScene, read, context),
+            FileCommand::SaveSceneTo(path) => {
+                let request = FileRequest::SaveScene {
+                    scene: Box::new(read.scene()),
+                    path: Some(path),
+                };
+                self.file_request(request, context);
+            }
+            FileCommand::OpenScene => self.ask_path(DialogPurpose::OpenScene, read, context),
+            FileCommand::OpenSceneFrom(path) => {
+                self.file_request(FileRequest::OpenScene(Some(path)), context);
+            }
+            FileCommand::OpenDropped(path) => {
+                self.file_request(FileRequest::OpenDropped(path), context);
+            }
+            FileCommand::ExportDigitsGif => {
+                if read.wide_gif_trajectory().is_some() {
+                    self.ask_path(DialogPurpose::ExportDigitsGif, read, context);
+                } else {
+                    context.fail("nothing to export yet: no frames of 8×8 images");
+                }
+            }
+            FileCommand::ExportDigitsGifTo(path) => {
+                if let Some(trajectory) = read.wide_gif_trajectory() {
+                    let request = FileRequest::ExportDigitsGif {
+                        trajectory,
+                        path: Some(path),
+                    };
+                    self.file_request(request, context);
+                }
+            }
+            FileCommand::SetDialogKind(kind) => self.dialogs.set_kind(kind),
+            FileCommand::DialogCancelled => {
+                if self.dialogs.close().is_some() {
+                    context.say("no file chosen");
                 }
             }
         }
-        self.settings.particles = particles;
-        self.settings.seed = scene.seed;
-        self.settings.flow = scene.flow;
-        self.settings.solver = scene.solver;
-        match &scene.target {
-            SceneTarget::Preset { name } => self.settings.target = TargetChoice::Preset(*name),
-            SceneTarget::Points { points, .. } => {
-                self.drawing.load(points.clone());
-                self.settings.target = TargetChoice::Drawn;
-            }
-            SceneTarget::Digits => self.settings.target = TargetChoice::Digits,
-            other @ (SceneTarget::Word { .. } | SceneTarget::Picture { .. }) => {
-                if let Some(target) = shape(other) {
-                    self.shapes.set_target(target);
-                    self.settings.target = TargetChoice::Shape;
-                }
-            }
-            // Targets the app does not offer (a file of another width, the normal).
-            SceneTarget::StandardNormal { .. } | SceneTarget::Rows { .. } => {
-                self.messages
-                    .fail("this scene's target is not one the app shows: opened its preset");
-            }
+    }
+
+    /// Asks for a path for `purpose`: the in-app dialog opens, or the native one runs on the
+    /// files worker (a request without a path).
+    fn ask_path(&mut self, purpose: DialogPurpose, read: FileInputs, context: &mut Context) {
+        if self.dialogs.kind() == DialogKind::InApp {
+            self.dialogs.ask(purpose);
+            return;
         }
-        self.training.set_dimension(self.dimension());
-        let _ = self
-            .training
-            .apply(TrainCommand::SetTrainConfig(scene.training.clone()));
-        self.view.apply(ViewCommand::SetOverlays(scene.overlays));
-        self.inputs_changed();
-        let title = if scene.title.is_empty() {
-            path.display().to_string()
-        } else {
-            scene.title.clone()
+        let request = match purpose {
+            DialogPurpose::LoadPoints => FileRequest::LoadPoints(None),
+            DialogPurpose::LoadPicture => FileRequest::LoadPicture(None),
+            DialogPurpose::SavePoints => FileRequest::SavePoints {
+                points: read.setup.drawing().drawn().points().to_vec(),
+                path: None,
+            },
+            DialogPurpose::LoadModel => FileRequest::LoadModel(None),
+            DialogPurpose::SaveModel => match read.model() {
+                Some(model) => FileRequest::SaveModel {
+                    model: Arc::clone(model),
+                    path: None,
+                },
+                None => return,
+            },
+            DialogPurpose::ExportGif => return self.export_gif(None, read, context),
+            DialogPurpose::SavePng => return self.save_png(None, read, context),
+            DialogPurpose::SaveScene => FileRequest::SaveScene {
+                scene: Box::new(read.scene()),
+                path: None,
+            },
+            DialogPurpose::OpenScene => FileRequest::OpenScene(None),
+            DialogPurpose::ExportDigitsGif => match read.wide_gif_trajectory() {
+                Some(trajectory) => FileRequest::ExportDigitsGif {
+                    trajectory,
+                    path: None,
+                },
+                None => return,
+            },
         };
-        if particles == scene.particles {
-            self.messages.say(format!("opened scene: {title}"));
-        } else {
-            self.messages.say(format!(
-                "opened scene: {title} ({} particles lowered to the app's {MAX_PARTICLES})",
-                scene.particles
-            ));
+        self.file_request(request, context);
+    }
+
+    /// Queues `request` for the files worker; a path chosen in the in-app dialog closes it.
+    fn file_request(&mut self, request: FileRequest, context: &mut Context) {
+        if let Some(path) = request.path() {
+            self.dialogs.chose(path);
+            self.dialogs.close();
         }
-        if let Some(model) = scene.model_path(path) {
-            self.requests
-                .push(Request::File(FileRequest::LoadModel(Some(model))));
-        }
+        context.request(Request::File(request));
     }
 
     /// Queues the GIF of the shown flow: its trajectory shared, not copied, with the caption
     /// the flow's kind gives it (the same as `nsgf gif`'s).
-    pub(super) fn export_gif(&mut self, path: Option<PathBuf>) {
-        if self.dimension() != 2 {
+    fn export_gif(&mut self, path: Option<PathBuf>, read: FileInputs, context: &mut Context) {
+        if read.setup.dimension() != 2 {
             // A flow of 8×8 images is exported as a GIF of image grids.
-            return match path {
-                Some(path) => self.apply_file(FileCommand::ExportDigitsGifTo(path)),
-                None => self.apply_file(FileCommand::ExportDigitsGif),
+            let command = match path {
+                Some(path) => FileCommand::ExportDigitsGifTo(path),
+                None => FileCommand::ExportDigitsGif,
             };
+            return self.apply(command, read, context);
         }
         if let Some(path) = &path {
             self.dialogs.chose(path);
             self.dialogs.close();
         }
         if self.gif.running() {
-            self.messages.say("a GIF export is already running");
+            context.say("a GIF export is already running");
             return;
         }
-        let Some((animation, look, _)) = self.shown_animation() else {
-            self.messages
-                .fail("nothing to export yet: no frames recorded");
+        let Some((animation, look, _)) = read.shown_animation() else {
+            context.fail("nothing to export yet: no frames recorded");
             return;
         };
         let cancel = self.gif.start();
-        self.requests.push(Request::ExportGif(GifRequest {
+        context.request(Request::ExportGif(GifRequest {
             animation,
             look,
             path,
@@ -367,14 +303,154 @@ impl AppState {
         }));
     }
 
-    /// The shown flow of more than two dimensions, its first 64 points a frame, for a GIF of
-    /// image grids (None in 2D or before its first frame).
-    pub(super) fn wide_gif_trajectory(&self) -> Option<Arc<Trajectory>> {
-        let run = match self.view() {
+    /// Queues the shown frame as a PNG of [`Files::png_size`] pixels.
+    fn save_png(&mut self, path: Option<PathBuf>, read: FileInputs, context: &mut Context) {
+        let Some((animation, look, frame)) = read.shown_animation() else {
+            context.fail("nothing to save yet: no frames recorded");
+            return;
+        };
+        let look = LookOptions {
+            size_px: self.png_size,
+            ..look
+        };
+        let request = FileRequest::SavePng {
+            animation: Box::new(animation),
+            look,
+            frame,
+            path,
+        };
+        self.file_request(request, context);
+    }
+
+    fn on_file_failed(&mut self, op: FileOp, error: &JobError, context: &mut Context) {
+        if op == FileOp::Purpose(DialogPurpose::ExportGif) {
+            self.gif.end();
+            if error.is_cancelled() {
+                context.say("GIF export cancelled; nothing was written");
+            } else {
+                context.fail(format!("GIF export failed: {}", error.describe()));
+            }
+            return;
+        }
+        context.fail(match op {
+            FileOp::Purpose(DialogPurpose::LoadPoints | DialogPurpose::LoadPicture) => {
+                format!("{}; the current target is kept", error.describe())
+            }
+            _ => error.describe(),
+        });
+    }
+}
+
+/// Takes `scene` (opened from `path`) as the whole setup: it sends the inputs, the drawn
+/// points, the training configuration and the overlays to their slices (the flows then start
+/// again once), and queues its model, if it names one.
+pub(crate) fn open_scene(scene: Scene, path: &std::path::Path, context: &mut Context) {
+    // A scene is checked when read: its word renders and its picture has mass.
+    let shape = |part: &SceneTarget| part.distribution().ok();
+    match &scene.source {
+        SceneTarget::Preset { name } => context.send(InputCommand::SetSource(*name)),
+        // The source of a d-dimensional target follows from the target.
+        SceneTarget::StandardNormal { .. } | SceneTarget::Digits | SceneTarget::Rows { .. } => {}
+        other => {
+            if let Some(source) = shape(other) {
+                context.send(ShapeCommand::SetSource(source));
+            }
+        }
+    }
+    match &scene.target {
+        SceneTarget::Preset { name } => {
+            context.send(InputCommand::SetTarget(TargetChoice::Preset(*name)));
+        }
+        SceneTarget::Points { points, .. } => context.send(DrawCommand::LoadPoints(points.clone())),
+        SceneTarget::Digits => context.send(InputCommand::SetTarget(TargetChoice::Digits)),
+        other @ (SceneTarget::Word { .. } | SceneTarget::Picture { .. }) => {
+            if let Some(target) = shape(other) {
+                context.send(ShapeCommand::SetTarget(target));
+            }
+        }
+        // Targets the app does not offer (a file of another width, the normal).
+        SceneTarget::StandardNormal { .. } | SceneTarget::Rows { .. } => {
+            context.fail("this scene's target is not one the app shows: opened its preset");
+        }
+    }
+    // After the target: a target of another dimension brings its own defaults first.
+    context.send(InputCommand::SetParticles(scene.particles));
+    context.send(InputCommand::SetSeed(scene.seed));
+    context.send(InputCommand::SetFlowConfig(scene.flow));
+    context.send(InputCommand::SetSolver(scene.solver));
+    context.send(TrainCommand::SetTrainConfig(scene.training.clone()));
+    context.send(ViewCommand::SetOverlays(scene.overlays));
+    let title = if scene.title.is_empty() {
+        path.display().to_string()
+    } else {
+        scene.title.clone()
+    };
+    if scene.particles.clamp(1, MAX_PARTICLES) == scene.particles {
+        context.say(format!("opened scene: {title}"));
+    } else {
+        context.say(format!(
+            "opened scene: {title} ({} particles lowered to the app's {MAX_PARTICLES})",
+            scene.particles
+        ));
+    }
+    if let Some(model) = scene.model_path(path) {
+        context.request(Request::File(FileRequest::LoadModel(Some(model))));
+    }
+}
+
+impl FileInputs<'_> {
+    /// The shown model, if any.
+    fn model(&self) -> Option<&Arc<TrainedModel>> {
+        self.learning.training().model()
+    }
+
+    /// The run the shown frame belongs to (the particle flow, side by side).
+    fn shown_run(&self) -> Run {
+        match self.timeline.view.view() {
             FlowView::Learned => Run::Learned,
             FlowView::Particle | FlowView::Split => Run::Particle,
+        }
+    }
+
+    /// The whole setup as a scene: inputs (the drawn points themselves when the target is
+    /// drawn), flow and training parameters, overlays, and the model's file when it came from
+    /// one.
+    pub(crate) fn scene(&self) -> Scene {
+        let settings = self.setup.settings();
+        let target = match settings.target {
+            TargetChoice::Preset(name) => SceneTarget::Preset { name },
+            TargetChoice::Drawn => SceneTarget::Points {
+                label: DRAWN_LABEL.to_string(),
+                points: self.setup.drawing().drawn().points().to_vec(),
+            },
+            TargetChoice::Digits => SceneTarget::Digits,
+            TargetChoice::Shape => {
+                SceneTarget::from_distribution(&self.setup.target_distribution())
+            }
         };
-        let flow = self.flow_of(run).filter(|flow| {
+        Scene {
+            format_version: SCENE_FORMAT_VERSION,
+            title: format!(
+                "{} to {}",
+                self.setup.source_label(),
+                self.setup.target_label()
+            ),
+            source: SceneTarget::from_distribution(&self.setup.source_distribution()),
+            target,
+            particles: settings.particles,
+            seed: settings.seed,
+            flow: settings.flow,
+            solver: settings.solver,
+            training: self.learning.training().config().clone(),
+            overlays: self.overlays,
+            model: self.learning.model_path().cloned(),
+        }
+    }
+
+    /// The shown flow of more than two dimensions, its first 64 points a frame, for a GIF of
+    /// image grids (None in 2D or before its first frame).
+    fn wide_gif_trajectory(&self) -> Option<Arc<Trajectory>> {
+        let flow = self.timeline.flow_of(self.shown_run()).filter(|flow| {
             flow.trajectory
                 .frame(0)
                 .is_some_and(|frame| frame.positions.dim() != 2)
@@ -399,23 +475,21 @@ impl AppState {
 
     /// The shown flow as an animation (its trajectory shared, not copied, captioned as
     /// `nsgf gif` captions it), how the overlays make it look, and the shown frame's index.
-    pub(super) fn shown_animation(&self) -> Option<(Animation, LookOptions, usize)> {
-        let run = match self.view() {
-            FlowView::Learned => Run::Learned,
-            FlowView::Particle | FlowView::Split => Run::Particle,
-        };
+    fn shown_animation(&self) -> Option<(Animation, LookOptions, usize)> {
+        let run = self.shown_run();
         let flow = self
+            .timeline
             .flow_of(run)
             .filter(|flow| !flow.trajectory.is_empty())?;
         let title = format!(
             "{} to {}: {}",
-            self.source_label(),
-            self.target_label(),
+            self.setup.source_label(),
+            self.setup.target_label(),
             flow.trajectory.kind().title()
         );
-        let overlays = self.overlays();
+        let overlays = self.overlays;
         let target = if overlays.target {
-            self.particle.target().clone()
+            self.timeline.particle.target().clone()
         } else {
             PointCloud::default()
         };
@@ -426,51 +500,7 @@ impl AppState {
             show_target: overlays.target,
             ..LookOptions::default()
         };
-        let shown = self.shown_index(run).unwrap_or(0);
+        let shown = self.timeline.shown_index(run).unwrap_or(0);
         Some((animation, look, shown))
-    }
-
-    /// Queues the shown frame as a PNG of [`AppState::png_size`] pixels.
-    pub(super) fn save_png(&mut self, path: Option<PathBuf>) {
-        let Some((animation, look, frame)) = self.shown_animation() else {
-            self.messages
-                .fail("nothing to save yet: no frames recorded");
-            return;
-        };
-        let look = LookOptions {
-            size_px: self.png_size,
-            ..look
-        };
-        self.file_request(FileRequest::SavePng {
-            animation: Box::new(animation),
-            look,
-            frame,
-            path,
-        });
-    }
-
-    /// The side in pixels of saved PNG frames.
-    pub fn png_size(&self) -> u32 {
-        self.png_size
-    }
-
-    pub(super) fn on_file_failed(&mut self, op: FileOp, error: &JobError) {
-        if op == FileOp::ExportGif {
-            self.gif.end();
-            if error.is_cancelled() {
-                self.messages
-                    .say("GIF export cancelled; nothing was written");
-            } else {
-                self.messages
-                    .fail(format!("GIF export failed: {}", error.describe()));
-            }
-            return;
-        }
-        self.messages.fail(match op {
-            FileOp::LoadPoints | FileOp::LoadPicture => {
-                format!("{}; the current target is kept", error.describe())
-            }
-            _ => error.describe(),
-        });
     }
 }

@@ -1,5 +1,9 @@
-//! The inputs of the particle flow: source, target, particle count, seed and the flow's
-//! parameters, with their own [`InputCommand`]s.
+//! The inputs slice: source, target, particle count, seed and the flow's parameters, with
+//! their own [`InputCommand`]s, and the pictures and words a source or target can be
+//! ([`ShapeCommand`]s).
+
+use super::context::{Change, Context};
+use super::shapes::{ShapeCommand, Shapes};
 
 use crate::data::{Preset, Stream, derive_seed};
 use crate::flow::{FlowConfig, FlowSolver};
@@ -86,6 +90,9 @@ pub enum InputCommand {
     SetFlowConfig(FlowConfig),
     /// Choose how the particle flow's steps are solved.
     SetSolver(FlowSolver),
+    /// The drawn points changed: the drawn target is the target, and both flows start again
+    /// (the flow keeps its parameters).
+    UseDrawnTarget,
 }
 
 /// What an input command changed.
@@ -126,6 +133,10 @@ impl FlowSettings {
             }
             InputCommand::SetFlowConfig(config) => self.flow = config,
             InputCommand::SetSolver(solver) => self.solver = solver,
+            InputCommand::UseDrawnTarget => {
+                self.target = TargetChoice::Drawn;
+                return InputChange::Samples;
+            }
         }
         let samples = (before.source, before.target, before.particles, before.seed)
             != (self.source, self.target, self.particles, self.seed);
@@ -135,6 +146,97 @@ impl FlowSettings {
             InputChange::FlowParameters
         } else {
             InputChange::None
+        }
+    }
+}
+
+/// The inputs slice: the settings and the pictures and words a source or target can be. It
+/// handles [`InputCommand`]s and [`ShapeCommand`]s and notes what they changed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Inputs {
+    settings: FlowSettings,
+    shapes: Shapes,
+}
+
+impl Inputs {
+    /// The inputs `settings`, with no shapes yet.
+    pub(crate) fn new(settings: FlowSettings) -> Self {
+        Self {
+            settings,
+            shapes: Shapes::default(),
+        }
+    }
+
+    /// Source, target, n, seed and the flow's parameters.
+    pub(crate) fn settings(&self) -> &FlowSettings {
+        &self.settings
+    }
+
+    /// The pictures and words of the data-source menu.
+    pub(crate) fn shapes(&self) -> &Shapes {
+        &self.shapes
+    }
+
+    /// Applies an input command and notes what it changed.
+    pub(crate) fn apply(&mut self, command: InputCommand, context: &mut Context) {
+        match self.settings.apply(command) {
+            InputChange::None => {}
+            InputChange::Samples => context.note(Change::Samples),
+            InputChange::FlowParameters => context.note(Change::FlowParameters),
+        }
+    }
+
+    /// Applies a picture or word command; an unusable word or picture is an error that keeps
+    /// the current source and target.
+    pub(crate) fn apply_shape(&mut self, command: ShapeCommand, context: &mut Context) {
+        let result = match command {
+            ShapeCommand::SetWord(text) => self.shapes.set_word(text).map(|()| true),
+            ShapeCommand::SetPictureOptions(options) => self.shapes.set_options(options),
+            ShapeCommand::SetPicture(mass) => {
+                let label = mass.label.clone();
+                match self.shapes.set_picture(*mass) {
+                    Ok(()) => {
+                        context.say(format!("opened the picture {label}"));
+                        self.settings.target = TargetChoice::Shape;
+                        context.note(Change::Samples);
+                    }
+                    Err(error) => context.fail(format!("{error}; the current target is kept")),
+                }
+                return;
+            }
+            ShapeCommand::SetTarget(target) => {
+                self.shapes.set_target(target);
+                self.settings.target = TargetChoice::Shape;
+                context.note(Change::Samples);
+                return;
+            }
+            ShapeCommand::SetSource(source) => {
+                self.shapes.set_source(source);
+                self.settings.source = SourceChoice::Shape;
+                context.note(Change::Samples);
+                return;
+            }
+            ShapeCommand::TargetAsSource => match self.shapes.target().cloned() {
+                Some(target) if self.settings.target == TargetChoice::Shape => {
+                    self.shapes.set_source(target);
+                    self.settings.source = SourceChoice::Shape;
+                    context.note(Change::Samples);
+                    return;
+                }
+                _ => {
+                    context.fail("the target is not a picture or a word");
+                    return;
+                }
+            },
+        };
+        match result {
+            Ok(true) => {
+                context.messages_mut().dismiss_error();
+                self.settings.target = TargetChoice::Shape;
+                context.note(Change::Samples);
+            }
+            Ok(false) => {}
+            Err(error) => context.fail(format!("{error}; the current target is kept")),
         }
     }
 }

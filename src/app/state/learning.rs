@@ -1,31 +1,91 @@
-//! Training and the learned flow: starting a run, its progress and its model, sampling the learned flow, and whether the model is stale.
+//! The training slice: hyperparameters, the run in progress and its curves ([`Training`]), the
+//! learned flow sampled from the model ([`LearnedRun`]) and the file the model came from, with
+//! the [`TrainCommand`]s and the training and sampling events they answer to.
 
-use super::training::ModelInputs;
-use super::{AppState, GRID_CELLS};
-use crate::app::jobs::{LearnedRequest, Request, TrainRequest, WorkerEvent};
+use super::context::{Change, Context};
+use super::runs::LearnedRun;
+use super::setup::Setup;
+use super::training::{ModelInputs, TrainEffect, Training};
+use super::{GRID_CELLS, TrainCommand, ViewCommand};
+use crate::app::jobs::{Extent, LearnedRequest, Request, TrainRequest, WorkerEvent};
+use crate::app::playback::PlaybackCommand;
 use crate::data::Distribution;
 use crate::job::JobError;
-use crate::model::{TrainProgress, TrainedModel};
+use crate::model::TrainedModel;
+use crate::render::pca::Projection;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-impl AppState {
+/// Where the learned flow is drawn: the particle flow's box and, above two dimensions, its
+/// projection (the learned flow shares both so the two compare).
+#[derive(Debug, Clone)]
+pub(crate) struct PlotFrame {
+    /// The box the plot shows.
+    pub(crate) extent: Extent,
+    /// The principal components the particle flow is drawn in, above two dimensions.
+    pub(crate) projection: Option<Arc<Projection>>,
+}
+
+/// Training, the learned flow and the model's file.
+#[derive(Debug, Default)]
+pub(crate) struct Learning {
+    training: Training,
+    learned: LearnedRun,
+    /// The file the shown model was loaded from (a scene refers to it).
+    model_path: Option<PathBuf>,
+    /// Play the learned flow once its samples arrive (a model just arrived).
+    play_when_ready: bool,
+}
+
+impl Learning {
+    /// Hyperparameters, the run in progress, curves and the model.
+    pub(crate) fn training(&self) -> &Training {
+        &self.training
+    }
+
+    /// The learned flow.
+    pub(crate) fn learned(&self) -> &LearnedRun {
+        &self.learned
+    }
+
+    /// The file the shown model was loaded from, if it came from one.
+    pub(crate) fn model_path(&self) -> Option<&PathBuf> {
+        self.model_path.as_ref()
+    }
+
+    /// The flows' dimension is `dim` (another dimension brings its default hyperparameters).
+    pub(crate) fn set_dimension(&mut self, dim: usize) {
+        self.training.set_dimension(dim);
+    }
+
+    /// Applies a training command and acts on what it changed.
+    pub(crate) fn apply(&mut self, command: TrainCommand, setup: Setup, context: &mut Context) {
+        match self.training.apply(command) {
+            TrainEffect::None => {}
+            TrainEffect::ConfigChanged => context.note(Change::Staleness),
+            TrainEffect::Start => self.start_training(setup, context),
+            TrainEffect::Cancelling => context.say("cancelling training…"),
+            TrainEffect::NfeChanged => context.note(Change::LearnedFlow),
+        }
+    }
+
     /// Training's and the learned flow's events: progress, a finished run, a loaded model,
     /// learned samples (a superseded sampling's are dropped).
-    pub(super) fn on_learning_event(&mut self, event: WorkerEvent) {
+    pub(crate) fn on_event(&mut self, event: WorkerEvent, context: &mut Context) {
         let learned = self.learned.generation();
         match event {
             WorkerEvent::LearnedReady { generation, flow } if generation == learned => {
                 self.learned.ready(flow);
-                if std::mem::take(&mut self.play_when_learned_ready) {
-                    self.view.reveal_learned();
-                    self.playback.reset();
-                    let supply = self.supply();
-                    self.playback.play(supply);
+                if std::mem::take(&mut self.play_when_ready) {
+                    context.send(ViewCommand::RevealLearned);
+                    context.send(PlaybackCommand::Reset);
+                    context.send(PlaybackCommand::Play);
                 }
             }
             WorkerEvent::LearnedFailed { generation, error } if generation == learned => {
                 self.learned.failed();
-                self.play_when_learned_ready = false;
-                self.messages.fail(format!(
+                self.play_when_ready = false;
+                context.fail(format!(
                     "sampling the learned flow failed: {}",
                     error.describe()
                 ));
@@ -33,13 +93,12 @@ impl AppState {
             WorkerEvent::TrainProgress {
                 generation,
                 progress,
-            } => self.on_train_progress(generation, progress),
+            } => self.training.progress(generation, progress),
             WorkerEvent::TrainFinished { generation, result } => {
-                self.on_train_finished(generation, result);
+                self.on_train_finished(generation, result, context);
             }
             WorkerEvent::ModelLoaded { path, model } => {
-                self.messages
-                    .say(format!("loaded model {}", path.display()));
+                context.say(format!("loaded model {}", path.display()));
                 self.model_path = Some(path);
                 // The model's hyperparameters become the ones shown, so only a later edit (or
                 // another target) makes it stale.
@@ -49,74 +108,71 @@ impl AppState {
                     config: model.config.clone(),
                 };
                 self.training.show_model(*model, inputs, true);
-                self.refresh_staleness();
-                self.play_when_learned_ready = true;
-                self.resample_learned_flow();
+                self.model_arrived(context);
             }
-            // A superseded sampling's events (on_event routes no other kind here).
+            // A superseded sampling's events (the router sends no other kind here).
             _ => {}
         }
     }
 
+    /// A model arrived: staleness is decided again, and the learned flow is sampled and then
+    /// played.
+    fn model_arrived(&mut self, context: &mut Context) {
+        context.note(Change::Staleness);
+        context.note(Change::LearnedFlow);
+        self.play_when_ready = true;
+    }
+
     /// Re-integrates the learned flow of the current model from fresh source samples.
-    pub(super) fn resample_learned_flow(&mut self) {
+    pub(crate) fn resample(&mut self, setup: Setup, plot: PlotFrame, context: &mut Context) {
         let Some(model) = self.training.model().cloned() else {
             return;
         };
-        let generation = self.fresh_generation();
+        let generation = context.fresh_generation();
         self.learned.restart(generation);
-        let extent = self.extent();
-        self.requests.push(Request::Learned(LearnedRequest {
+        let settings = setup.settings();
+        context.request(Request::Learned(LearnedRequest {
             generation,
             model,
-            particles: self.settings.particles,
-            nfe: self.effective_nfe(),
-            seed: self.settings.seed,
-            extent,
+            particles: settings.particles,
+            nfe: self.training.effective_nfe(),
+            seed: settings.seed,
+            extent: plot.extent,
             grid_cells: GRID_CELLS,
-            projection: self.particle.flow().projection.clone(),
+            projection: plot.projection,
             cancel: self.learned.cancel_token(),
         }));
     }
 
-    pub(super) fn current_model_inputs(&self) -> ModelInputs {
-        ModelInputs {
-            source: self.source_distribution(),
-            target: self.target_distribution(),
-            config: self.training.config().clone(),
-        }
-    }
-
-    /// Recomputes whether the model matches the current inputs.
-    pub(super) fn refresh_staleness(&mut self) {
-        let current = self.current_model_inputs();
+    /// Decides again whether the model matches the current inputs.
+    pub(crate) fn refresh_staleness(&mut self, setup: Setup) {
+        let current = setup.model_inputs(self.training.config().clone());
         self.training.refresh_staleness(&current);
     }
 
-    pub(super) fn start_training(&mut self) {
+    fn start_training(&mut self, setup: Setup, context: &mut Context) {
         if self.training.running().is_some() {
-            self.messages.say("training is already running");
+            context.say("training is already running");
             return;
         }
-        let inputs = self.current_model_inputs();
+        let inputs = setup.model_inputs(self.training.config().clone());
         if let Distribution::Points { points, .. } = &inputs.target
             && points.is_empty()
         {
-            self.messages
-                .fail("cannot train: the drawn target is empty");
+            context.fail("cannot train: the drawn target is empty");
             return;
         }
         let teacher = match self.training.teacher() {
             Ok(teacher) => teacher,
             Err(reason) => {
-                self.messages.fail(format!("cannot train: {reason}"));
+                context.fail(format!("cannot train: {reason}"));
                 return;
             }
         };
-        let generation = self.fresh_generation();
+        let generation = context.fresh_generation();
         let cancel = self.training.begin(generation, inputs.clone());
-        self.messages.say("training…");
-        self.requests.push(Request::Train(TrainRequest {
+        context.say("training…");
+        context.request(Request::Train(TrainRequest {
             generation,
             config: inputs.config,
             source: inputs.source,
@@ -126,39 +182,32 @@ impl AppState {
         }));
     }
 
-    pub(super) fn on_train_progress(&mut self, generation: u64, progress: TrainProgress) {
-        self.training.progress(generation, progress);
-    }
-
-    pub(super) fn on_train_finished(
+    fn on_train_finished(
         &mut self,
         generation: u64,
         result: Result<Box<TrainedModel>, JobError>,
+        context: &mut Context,
     ) {
         let Some(inputs) = self.training.end(generation) else {
             return;
         };
         match result {
             Ok(model) => {
-                self.messages.say(format!(
+                context.say(format!(
                     "trained {} in {:.1} s",
                     model.method.display_name(),
                     model.log.seconds
                 ));
                 self.training.show_model(*model, inputs, false);
                 self.model_path = None;
-                self.refresh_staleness();
-                self.play_when_learned_ready = true;
-                self.resample_learned_flow();
+                self.model_arrived(context);
             }
             Err(error) if error.is_cancelled() => {
-                self.messages
-                    .say("training cancelled; the previous model is kept");
+                context.say("training cancelled; the previous model is kept");
             }
             Err(error) => {
-                self.messages.clear_status();
-                self.messages
-                    .fail(format!("training failed: {}", error.describe()));
+                context.messages_mut().clear_status();
+                context.fail(format!("training failed: {}", error.describe()));
             }
         }
     }

@@ -1,9 +1,13 @@
 //! The mean-field panel's state: whether it is open, the study in progress or done (a snapshot
 //! after every solved field), which size is shown beside the reference, with its own
-//! [`MeanfieldCommand`]s.
+//! [`MeanfieldCommand`]s: the mean-field slice, which starts its studies and takes their
+//! snapshots.
 
+use super::context::Context;
+use super::setup::Setup;
+use crate::app::jobs::{MeanfieldRequest, Request, WorkerEvent};
 use crate::job::CancelToken;
-use crate::meanfield::MeanfieldStudy;
+use crate::meanfield::{MeanfieldConfig, MeanfieldStudy};
 
 /// The sizes the app studies: small enough that every field takes at most a few seconds on two
 /// cores (the CLI goes to 30 000).
@@ -74,7 +78,7 @@ impl MeanfieldPanel {
     }
 
     /// Applies one command.
-    pub(crate) fn apply(&mut self, command: MeanfieldCommand) -> MeanfieldEffect {
+    fn apply(&mut self, command: MeanfieldCommand) -> MeanfieldEffect {
         match command {
             MeanfieldCommand::SetOpen(open) => self.open = open,
             MeanfieldCommand::Run => return MeanfieldEffect::Start,
@@ -92,7 +96,7 @@ impl MeanfieldPanel {
     }
 
     /// A new study with `generation` starts (any older one is cancelled); returns its token.
-    pub(crate) fn start(&mut self, generation: u64) -> CancelToken {
+    fn start(&mut self, generation: u64) -> CancelToken {
         if let Some((_, old)) = self.running.take() {
             old.cancel();
         }
@@ -106,7 +110,7 @@ impl MeanfieldPanel {
     }
 
     /// A snapshot of study `generation` arrived (`finished`: its last).
-    pub(crate) fn update(&mut self, generation: u64, study: MeanfieldStudy, finished: bool) {
+    fn update(&mut self, generation: u64, study: MeanfieldStudy, finished: bool) {
         if self.running.as_ref().map(|(g, _)| *g) != Some(generation) {
             return;
         }
@@ -121,12 +125,64 @@ impl MeanfieldPanel {
     }
 
     /// Study `generation` failed or was cancelled.
-    pub(crate) fn fail(&mut self, generation: u64, error: Option<String>) {
+    fn fail(&mut self, generation: u64, error: Option<String>) {
         if self.running.as_ref().map(|(g, _)| *g) == Some(generation) {
             self.running = None;
         }
         if error.is_some() {
             self.error = error;
         }
+    }
+
+    /// Handles a panel command; a run starts a study of the current source, target and blur.
+    pub(crate) fn handle(
+        &mut self,
+        command: MeanfieldCommand,
+        setup: Setup,
+        context: &mut Context,
+    ) {
+        if self.apply(command) == MeanfieldEffect::Start {
+            self.start_study(setup, context);
+        }
+    }
+
+    /// The study's events: a snapshot, or its failure (a cancelled study says nothing).
+    pub(crate) fn on_event(&mut self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::MeanfieldUpdate {
+                generation,
+                study,
+                finished,
+            } => self.update(generation, *study, finished),
+            WorkerEvent::MeanfieldFailed { generation, error } => {
+                let message = (!error.is_cancelled()).then(|| error.describe());
+                self.fail(generation, message);
+            }
+            // The router sends no other kind here.
+            _ => {}
+        }
+    }
+
+    /// Queues a study of the current source, target and blur.
+    fn start_study(&mut self, setup: Setup, context: &mut Context) {
+        if setup.drawn_target_is_empty() {
+            context.fail("the drawn target is empty: draw or load points first");
+            return;
+        }
+        let target = setup.target_distribution();
+        let generation = context.fresh_generation();
+        let cancel = self.start(generation);
+        context.request(Request::Meanfield(MeanfieldRequest {
+            generation,
+            config: MeanfieldConfig {
+                source: setup.source_distribution(),
+                target,
+                sizes: APP_SIZES.to_vec(),
+                seeds: APP_SEEDS,
+                grid: APP_GRID,
+                params: setup.settings().flow.sinkhorn,
+            },
+            cancel,
+        }));
     }
 }

@@ -1,8 +1,11 @@
 //! S_ε and W2 of the shown frames: what was asked for, what came back, and the requests still
 //! pending (a newer frame of the same flow cancels an older request).
 
-use crate::app::jobs::{MetricsKey, MetricsRequest, Run};
-use crate::data::Distribution;
+use super::context::Context;
+use super::setup::Setup;
+use super::timeline::Timeline;
+use crate::app::jobs::{MetricsKey, MetricsRequest, Request, Run};
+use crate::data::{Distribution, Stream, derive_seed};
 use crate::flow::PointCloud;
 use crate::job::{CancelToken, JobError};
 use crate::ot::SinkhornParams;
@@ -134,6 +137,47 @@ impl Readouts {
                 Run::Learned => key.generation == learned_generation,
             });
         }
+    }
+}
+
+impl Readouts {
+    /// Queues S_ε and W2 of the shown frame(s) when not yet known, then forgets superseded
+    /// flows' readouts once many are kept.
+    pub(crate) fn request_shown(
+        &mut self,
+        timeline: Timeline,
+        setup: Setup,
+        context: &mut Context,
+    ) {
+        for &run in timeline.shown_kinds() {
+            let Some(key) = timeline.metrics_key(run) else {
+                continue;
+            };
+            if self.get(&key).is_some() {
+                continue;
+            }
+            let Some(particles) = timeline
+                .shown_frame(run)
+                .map(|frame| frame.positions.clone())
+            else {
+                continue;
+            };
+            let settings = setup.settings();
+            let request = self.request(
+                key,
+                particles,
+                setup.target_distribution(),
+                settings.flow.sinkhorn,
+                derive_seed(settings.seed, Stream::Readout),
+            );
+            if let Some(request) = request {
+                context.request(Request::Metrics(request));
+            }
+        }
+        self.prune(
+            timeline.generation_of(Run::Particle),
+            timeline.generation_of(Run::Learned),
+        );
     }
 }
 

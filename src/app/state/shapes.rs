@@ -14,6 +14,13 @@ pub enum ShapeCommand {
     SetPictureOptions(PictureOptions),
     /// The target shape (picture or word) becomes the source too.
     TargetAsSource,
+    /// A decoded picture arrived (a file opened or dropped): the target becomes its density
+    /// (a picture with no mass is an error that keeps the target).
+    SetPicture(Box<PictureMass>),
+    /// The source becomes this shape (a scene's picture, word or points).
+    SetSource(Distribution),
+    /// The target becomes this shape (a scene's picture or word).
+    SetTarget(Distribution),
 }
 
 /// The shapes the source and the target can be.

@@ -1,16 +1,29 @@
-//! The frames on the timeline: which runs are shown, the frame each shows at the cursor, their supply, readouts and the extent.
+//! The frames on the timeline, read-only ([`Timeline`]): which runs are shown, the frame each
+//! shows at the cursor, their supply, the readouts' keys and the extent. It reads the view,
+//! the cursor and both runs, and changes none of them.
 
-use super::AppState;
-use super::readouts::FrameReadouts;
-use super::view::FlowView;
-use crate::app::jobs::{Extent, MetricsKey, Request, Run, ShownFlow};
-use crate::app::playback::FrameSupply;
+use super::runs::{LearnedRun, ParticleRun};
+use super::view::{FlowView, ViewSettings};
+use crate::app::jobs::{Extent, MetricsKey, Run, ShownFlow};
+use crate::app::playback::{FrameSupply, Playback};
 use crate::app::time_sync::nearest_frame;
-use crate::data::{Stream, derive_seed};
 use crate::flow::Frame;
 use std::sync::Arc;
 
-impl AppState {
+/// A read-only look at the view, the cursor and both runs.
+#[derive(Clone, Copy)]
+pub(crate) struct Timeline<'a> {
+    pub(super) view: &'a ViewSettings,
+    pub(super) playback: &'a Playback,
+    pub(super) particle: &'a ParticleRun,
+    pub(super) learned: &'a LearnedRun,
+}
+
+impl<'a> Timeline<'a> {
+    fn view(&self) -> FlowView {
+        self.view.view()
+    }
+
     /// Frames available for `run` and whether more are coming.
     pub(crate) fn supply_of(&self, run: Run) -> FrameSupply {
         match run {
@@ -26,15 +39,15 @@ impl AppState {
     }
 
     /// Frames of the timeline of the current view and whether more are coming: the frames of
-    /// [`AppState::timeline_kind`].
-    pub fn supply(&self) -> FrameSupply {
+    /// [`Timeline::timeline_kind`].
+    pub(crate) fn supply(&self) -> FrameSupply {
         self.supply_of(self.timeline_kind())
     }
 
     /// The flow whose frames the timeline steps through. Side by side that is the particle flow
     /// (the finer time grid, usually), or the learned flow while the particle flow has no frame;
     /// the other flow shows its frame nearest in t.
-    pub fn timeline_kind(&self) -> Run {
+    pub(crate) fn timeline_kind(&self) -> Run {
         match self.view() {
             FlowView::Particle => Run::Particle,
             FlowView::Learned => Run::Learned,
@@ -51,7 +64,7 @@ impl AppState {
     }
 
     /// The time t in [0, 1] at the timeline position (None before the first frame).
-    pub fn shown_time(&self) -> Option<f64> {
+    pub(crate) fn shown_time(&self) -> Option<f64> {
         let run = self.timeline_kind();
         let index = self.timeline_index(run)?;
         self.frames_of(run).get(index).map(|frame| frame.t)
@@ -80,7 +93,7 @@ impl AppState {
     /// NSGF++: the first timeline position whose learned frame lies in the straight phase
     /// (where the timeline marks the phase boundary); None when no learned flow is shown or it
     /// has no straight phase.
-    pub fn phase_boundary_position(&self) -> Option<usize> {
+    pub(crate) fn phase_boundary_position(&self) -> Option<usize> {
         if self.view() == FlowView::Particle {
             return None;
         }
@@ -91,13 +104,8 @@ impl AppState {
         })
     }
 
-    /// The total frames the particle flow will have when finished.
-    pub fn particle_frames_expected(&self) -> usize {
-        self.settings.flow.steps + 1
-    }
-
     /// The flows the plot shows, left to right.
-    pub fn shown_kinds(&self) -> &'static [Run] {
+    pub(crate) fn shown_kinds(&self) -> &'static [Run] {
         match self.view() {
             FlowView::Particle => &[Run::Particle],
             FlowView::Learned => &[Run::Learned],
@@ -106,29 +114,24 @@ impl AppState {
     }
 
     /// The index of the frame of `run` shown at the timeline position (see
-    /// `AppState::frame_at_position`).
-    pub fn shown_index(&self, run: Run) -> Option<usize> {
+    /// `Timeline::frame_at_position`).
+    pub(crate) fn shown_index(&self, run: Run) -> Option<usize> {
         self.frame_at_position(run, self.playback.position())
     }
 
-    pub(super) fn timeline_index(&self, run: Run) -> Option<usize> {
+    pub(crate) fn timeline_index(&self, run: Run) -> Option<usize> {
         let available = self.supply_of(run).available;
         (available > 0).then(|| self.playback.position().min(available - 1))
     }
 
-    /// The NFE budget the learned flow is sampled with (see [`super::training::Training::effective_nfe`]).
-    pub fn effective_nfe(&self) -> Option<usize> {
-        self.training.effective_nfe()
-    }
-
     /// The frame of `run` shown at the timeline position.
-    pub fn shown_frame(&self, run: Run) -> Option<&Frame> {
+    pub(crate) fn shown_frame(&self, run: Run) -> Option<&'a Frame> {
         let index = self.shown_index(run)?;
         self.frames_of(run).get(index)
     }
 
     /// The flow of `run` as shown (frames, grid fields, colours), if it has begun.
-    pub(crate) fn flow_of(&self, run: Run) -> Option<&ShownFlow> {
+    pub(crate) fn flow_of(&self, run: Run) -> Option<&'a ShownFlow> {
         match run {
             Run::Particle => Some(self.particle.flow()),
             Run::Learned => self.learned.flow(),
@@ -136,32 +139,23 @@ impl AppState {
     }
 
     /// All frames of `run`.
-    pub(crate) fn frames_of(&self, run: Run) -> &[Frame] {
+    pub(crate) fn frames_of(&self, run: Run) -> &'a [Frame] {
         self.flow_of(run)
             .map_or(&[], |flow| flow.trajectory.frames())
     }
 
     /// Colours by starting position of `run`'s particles.
-    pub(crate) fn colors_of(&self, run: Run) -> Option<&Arc<Vec<[u8; 3]>>> {
+    pub(crate) fn colors_of(&self, run: Run) -> Option<&'a Arc<Vec<[u8; 3]>>> {
         self.flow_of(run).map(|flow| &flow.colors)
     }
 
     /// The box the plot shows by default.
     pub(crate) fn extent(&self) -> Extent {
-        self.particle.extent().unwrap_or(Extent {
-            min: [-4.0, -4.0],
-            max: [4.0, 4.0],
-        })
-    }
-
-    /// Readouts of the shown frame of `run`, if requested.
-    pub fn readouts(&self, run: Run) -> Option<&FrameReadouts> {
-        let key = self.metrics_key(run)?;
-        self.readouts.get(&key)
+        self.particle.plot_extent()
     }
 
     /// NSGF++: whether the shown learned frame lies in the straight phase.
-    pub fn in_straight_phase(&self) -> bool {
+    pub(crate) fn in_straight_phase(&self) -> bool {
         let Some(flow) = self.learned.flow() else {
             return false;
         };
@@ -174,11 +168,9 @@ impl AppState {
         }
     }
 
-    pub(super) fn metrics_key(&self, run: Run) -> Option<MetricsKey> {
-        let generation = match run {
-            Run::Particle => self.particle.generation(),
-            Run::Learned => self.learned.generation(),
-        };
+    /// The key of the shown frame of `run`'s readouts.
+    pub(crate) fn metrics_key(&self, run: Run) -> Option<MetricsKey> {
+        let generation = self.generation_of(run);
         Some(MetricsKey {
             run,
             generation,
@@ -186,30 +178,11 @@ impl AppState {
         })
     }
 
-    /// Queues S_ε and W2 of the shown frame(s) when not yet known.
-    pub(super) fn request_shown_metrics(&mut self) {
-        for &run in self.shown_kinds() {
-            let Some(key) = self.metrics_key(run) else {
-                continue;
-            };
-            if self.readouts.get(&key).is_some() {
-                continue;
-            }
-            let Some(particles) = self.shown_frame(run).map(|frame| frame.positions.clone()) else {
-                continue;
-            };
-            let request = self.readouts.request(
-                key,
-                particles,
-                self.target_distribution(),
-                self.settings.flow.sinkhorn,
-                derive_seed(self.settings.seed, Stream::Readout),
-            );
-            if let Some(request) = request {
-                self.requests.push(Request::Metrics(request));
-            }
+    /// The generation of `run`'s job.
+    pub(crate) fn generation_of(&self, run: Run) -> u64 {
+        match run {
+            Run::Particle => self.particle.generation(),
+            Run::Learned => self.learned.generation(),
         }
-        self.readouts
-            .prune(self.particle.generation(), self.learned.generation());
     }
 }

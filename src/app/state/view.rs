@@ -25,6 +25,8 @@ pub enum ViewCommand {
     SetOverlays(Overlays),
     /// How flows of more than two dimensions are drawn.
     SetWideView(WideView),
+    /// Show the learned flow when the particle flow alone is shown (a model just arrived).
+    RevealLearned,
 }
 
 /// How the plot draws a flow of more than two dimensions.
@@ -78,13 +80,11 @@ impl ViewSettings {
             ViewCommand::SetView(view) => self.view = view,
             ViewCommand::SetOverlays(overlays) => self.overlays = overlays,
             ViewCommand::SetWideView(wide_view) => self.wide_view = wide_view,
-        }
-    }
-
-    /// Shows the learned flow when the particle flow alone is shown (a model just arrived).
-    pub(crate) fn reveal_learned(&mut self) {
-        if self.view == FlowView::Particle {
-            self.view = FlowView::Learned;
+            ViewCommand::RevealLearned => {
+                if self.view == FlowView::Particle {
+                    self.view = FlowView::Learned;
+                }
+            }
         }
     }
 }

@@ -38,7 +38,9 @@ impl Job<()> for FileJob {
         let op = self
             .request
             .take()
-            .map_or(FileOp::LoadPoints, |request| request.op());
+            .map_or(FileOp::Purpose(DialogPurpose::LoadPoints), |request| {
+                request.op()
+            });
         self.sender
             .send(WorkerEvent::FileFailed { op, error: reason });
     }

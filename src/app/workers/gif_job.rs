@@ -73,7 +73,7 @@ impl GifJob {
                     ),
                 },
                 Err(reason) => WorkerEvent::FileFailed {
-                    op: FileOp::ExportGif,
+                    op: FileOp::Purpose(DialogPurpose::ExportGif),
                     error: JobError::Browser(format!("refused the download: {reason}")),
                 },
             }));
@@ -112,7 +112,7 @@ impl Job<()> for GifJob {
         // Dropping the exporter removes its temporary file; the destination is untouched.
         self.exporter = None;
         self.sender.send(WorkerEvent::FileFailed {
-            op: FileOp::ExportGif,
+            op: FileOp::Purpose(DialogPurpose::ExportGif),
             error: reason,
         });
     }

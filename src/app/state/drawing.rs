@@ -1,8 +1,13 @@
 //! The drawn target: a point set painted with a brush, erased, cleared, with undo per stroke,
 //! and draw mode with its brush and the stroke in progress ([`Drawing`], with its own
 //! [`DrawCommand`]s). Plain Rust, no egui: the plot view turns pointer input into commands.
+//! The drawing slice: it sends the timeline a pause when draw mode starts and the inputs the
+//! drawn target when its points change.
 
+use super::InputCommand;
+use super::context::Context;
 use crate::Point;
+use crate::app::playback::PlaybackCommand;
 use crate::data::{SeededRng, seeded_rng};
 use rand::RngExt;
 
@@ -123,7 +128,7 @@ impl DrawnPoints {
 }
 
 /// What the user does in draw mode.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DrawCommand {
     /// Draw mode on or off.
     SetDrawMode(bool),
@@ -142,6 +147,8 @@ pub enum DrawCommand {
     ClearDrawn,
     /// Undo the last stroke, clear or load.
     UndoDrawn,
+    /// Replace the drawn points with a loaded set (a CSV file, a scene's points; undoable).
+    LoadPoints(Vec<Point>),
 }
 
 /// A stroke in progress.
@@ -203,9 +210,15 @@ impl Drawing {
         self.stroke.is_some()
     }
 
-    /// Replaces the drawn points with a loaded set (undoable).
-    pub(crate) fn load(&mut self, points: Vec<Point>) {
-        self.points.replace(points);
+    /// Handles a draw command: draw mode pauses the timeline, and changed points make the
+    /// drawn target the target.
+    pub(crate) fn handle(&mut self, command: DrawCommand, context: &mut Context) {
+        if command == DrawCommand::SetDrawMode(true) {
+            context.send(PlaybackCommand::Pause);
+        }
+        if self.apply(command) {
+            context.send(InputCommand::UseDrawnTarget);
+        }
     }
 
     /// Applies one command; returns whether the drawn points changed (a stroke counts once,
@@ -234,6 +247,10 @@ impl Drawing {
                 return true;
             }
             DrawCommand::UndoDrawn => return self.points.undo(),
+            DrawCommand::LoadPoints(points) => {
+                self.points.replace(points);
+                return true;
+            }
         }
         false
     }
