@@ -2,12 +2,11 @@
 //! the commands, starts the queued jobs, and keeps repainting while anything moves.
 
 use super::StartupOptions;
-use super::controls_ui;
-use super::file_dialog_ui::{InAppDialog, in_app_dialog_ui};
-use super::plot_view_ui::plot_view_ui;
+use super::state::files::dialog_ui::{InAppDialog, in_app_dialog_ui};
+use super::state::learning::ui::training_ui;
+use super::state::playback::ui::timeline_ui;
+use super::state::view::plot_ui::plot_view_ui;
 use super::state::{AppState, Command, FileCommand, FlowSettings, PlaybackCommand, ViewCommand};
-use super::timeline_ui::timeline_ui;
-use super::training_ui::training_ui;
 use super::view_options::ViewOptions;
 use super::workers::{SharedDevice, Waker, Workers};
 use crate::flow::Frame;
@@ -267,7 +266,7 @@ pub fn layout_ui(
                 }
                 debug_corner_ui(ui, options);
                 ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-                    controls_ui::status_ui(ui, state, commands);
+                    super::status_ui::status_ui(ui, state, commands);
                 });
             });
             ui.add_space(2.0);
@@ -293,7 +292,7 @@ pub fn layout_ui(
         plot_view_ui(ui, state, options, commands);
     });
     super::shortcuts_ui::shortcuts_ui(ui.ctx(), options);
-    super::meanfield_ui::meanfield_ui(ui.ctx(), state, commands);
+    super::state::meanfield::ui::meanfield_ui(ui.ctx(), state, commands);
 }
 
 fn side_panel_ui(
@@ -304,26 +303,34 @@ fn side_panel_ui(
 ) {
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading("NSGF playground");
-        controls_ui::scene_ui(ui, state, commands);
-        controls_ui::view_picker_ui(ui, state, commands);
+        super::state::files::ui::scene_ui(ui, state, commands);
+        super::state::view::ui::view_picker_ui(ui, state, commands);
         ui.separator();
         CollapsingHeader::new("Data")
             .default_open(true)
-            .show(ui, |ui| controls_ui::data_ui(ui, state, commands));
+            .show(ui, |ui| {
+                super::state::inputs::ui::data_ui(ui, state, commands);
+            });
         CollapsingHeader::new("Particle flow (Sinkhorn)")
             .default_open(true)
-            .show(ui, |ui| controls_ui::particle_flow_ui(ui, state, commands));
+            .show(ui, |ui| {
+                super::state::particle_flow::ui::particle_flow_ui(ui, state, commands);
+            });
         CollapsingHeader::new("Draw a target")
             .default_open(true)
-            .show(ui, |ui| controls_ui::draw_ui(ui, state, commands));
+            .show(ui, |ui| {
+                super::state::drawing::ui::draw_ui(ui, state, commands);
+            });
         CollapsingHeader::new("Overlays")
             .default_open(true)
             .show(ui, |ui| {
-                controls_ui::overlays_ui(ui, state, options, commands);
+                super::state::view::ui::overlays_ui(ui, state, options, commands);
             });
         CollapsingHeader::new("Export")
             .default_open(false)
-            .show(ui, |ui| controls_ui::export_ui(ui, state, commands));
+            .show(ui, |ui| {
+                super::state::files::ui::export_ui(ui, state, commands);
+            });
     });
 }
 

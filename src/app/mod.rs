@@ -15,26 +15,18 @@
 use eframe::egui;
 pub mod app_ui;
 mod compute_context;
-mod controls_ui;
 mod dialog_purpose;
 pub use state::drawing;
 pub mod field;
-mod file_dialog_ui;
 mod fonts;
 pub mod jobs;
-pub(crate) mod meanfield_ui;
 pub mod platform;
-mod playback;
-mod plot_items;
-mod plot_view_ui;
 mod polled_gpu;
+mod share_base;
 pub mod shortcuts_ui;
 pub mod state;
-mod time_sync;
-mod timeline_ui;
-pub(crate) mod training_ui;
+mod status_ui;
 pub mod view_options;
-mod wide_view_ui;
 mod widgets;
 pub mod workers;
 

@@ -29,22 +29,6 @@ pub fn default_particles() -> usize {
     }
 }
 
-/// The address a share link starts with: the page's own in the browser; on the desktop
-/// `NSGF_SHARE_BASE` (where the browser build is served), else nothing (the link is then its
-/// `#scene=…` part, which `nsgf --scene` opens and any page of the browser build takes).
-pub(crate) fn share_base() -> String {
-    #[cfg(target_arch = "wasm32")]
-    {
-        web_sys::window()
-            .and_then(|window| window.location().href().ok())
-            .unwrap_or_default()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::env::var("NSGF_SHARE_BASE").unwrap_or_default()
-    }
-}
-
 /// In the browser, offers `bytes` as a download named `name` (a Blob behind a clicked link);
 /// elsewhere there is nowhere to download to.
 pub(crate) fn download(name: &str, bytes: Vec<u8>) -> Result<(), String> {
@@ -133,9 +117,6 @@ pub fn browser_train_config(desktop: crate::model::TrainConfig) -> crate::model:
     }
 }
 
-/// Whether the page's hooks exist (`window.nsgf_*`: [`publish`], [`publish_plots`] and
-/// `window.nsgf_train`): in the browser only.
-pub(crate) const PAGE_HOOKS: bool = cfg!(target_arch = "wasm32");
 
 /// The training method a page's script names (`window.nsgf_train(name)`): a method's
 /// command-line name ("nsgf", "nsgfpp", "onestep"), or an error that names the known ones.

@@ -5,6 +5,10 @@
 use super::jobs::Extent;
 use std::time::Duration;
 
+/// Whether the page's hooks exist (`window.nsgf_*`: the app's platform glue publishes the
+/// shown state and the plots on screen, and takes `window.nsgf_train`): in the browser only.
+pub(crate) const PAGE_HOOKS: bool = cfg!(target_arch = "wasm32");
+
 /// View-only options and bookkeeping of the UI.
 #[derive(Debug, Clone)]
 pub struct ViewOptions {

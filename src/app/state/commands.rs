@@ -1,14 +1,14 @@
 //! Every user action as data: [`Command`], which carries each part's own commands, and the
 //! file commands ([`FileCommand`]) that the state turns into file-worker requests.
 
-use super::dialogs::{DialogKind, DialogPurpose};
 use super::drawing::DrawCommand;
+use super::files::dialogs::{DialogKind, DialogPurpose};
 use super::inputs::InputCommand;
+use super::inputs::shapes::ShapeCommand;
+use super::learning::training::TrainCommand;
 use super::meanfield::MeanfieldCommand;
-use super::shapes::ShapeCommand;
-use super::training::TrainCommand;
 use super::view::ViewCommand;
-use crate::app::playback::PlaybackCommand;
+use crate::app::state::playback::PlaybackCommand;
 use std::path::PathBuf;
 
 /// What the user does with files. The commands without a path ask for one with a file dialog

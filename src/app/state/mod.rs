@@ -24,30 +24,30 @@
 
 mod commands;
 pub(crate) mod context;
-pub mod dialogs;
 pub mod drawing;
-mod files;
+pub(crate) mod files;
 pub mod inputs;
-mod learning;
+pub(crate) mod learning;
 pub mod meanfield;
 pub mod messages;
-mod particle_flow;
+pub(crate) mod particle_flow;
+pub(crate) mod playback;
 mod queries;
 pub mod readouts;
 pub mod runs;
 mod setup;
-pub mod shapes;
-mod timeline;
-pub mod training;
 pub mod view;
 
-pub use super::playback::PlaybackCommand;
 pub use commands::{Command, FileCommand};
 pub use dialogs::{DialogKind, DialogPurpose};
 pub use drawing::DrawCommand;
+pub use files::dialogs;
 pub(crate) use inputs::MAX_PARTICLES;
+pub use inputs::shapes;
 pub use inputs::{FlowSettings, InputCommand, SourceChoice, TargetChoice};
+pub use learning::training;
 pub use meanfield::{MeanfieldCommand, MeanfieldPanel};
+pub use playback::PlaybackCommand;
 pub(crate) use readouts::MAX_W2_PARTICLES;
 pub use readouts::Readout;
 pub use shapes::{ShapeCommand, Shapes};
@@ -55,16 +55,16 @@ pub use training::TrainCommand;
 pub use view::{FlowView, Overlays, ViewCommand, WideView};
 
 use super::jobs::{Request, WorkerEvent};
-use super::playback::Playback;
 use context::{Change, Changes, Context};
 use drawing::Drawing;
 use files::{FileInputs, Files};
 use inputs::Inputs;
 use learning::Learning;
+use playback::Playback;
+use playback::timeline::Timeline;
 use readouts::Readouts;
 use runs::ParticleRun;
 use setup::Setup;
-use timeline::Timeline;
 use view::ViewSettings;
 
 /// The label of a drawn target (as the brief and the model file name it).

@@ -3,16 +3,16 @@
 
 use super::drawing::Drawing;
 use super::files::FileInputs;
+use super::learning::training::Training;
+use super::playback::timeline::Timeline;
 use super::readouts::FrameReadouts;
 use super::runs::{LearnedRun, ParticleRun};
 use super::setup::Setup;
-use super::timeline::Timeline;
-use super::training::Training;
 use super::{AppState, FlowSettings, FlowView, MeanfieldPanel, Overlays, Shapes, WideView};
 use crate::app::jobs::{Extent, Request, Run, ShownFlow};
-use crate::app::playback::{FrameSupply, Playback};
 use crate::app::state::dialogs::DialogPurpose;
 use crate::app::state::messages::Messages;
+use crate::app::state::playback::{FrameSupply, Playback};
 use crate::data::Distribution;
 use crate::flow::Frame;
 use crate::scene::Scene;

@@ -2,8 +2,8 @@
 //! pending (a newer frame of the same flow cancels an older request).
 
 use super::context::Context;
+use super::playback::timeline::Timeline;
 use super::setup::Setup;
-use super::timeline::Timeline;
 use crate::app::jobs::{MetricsKey, MetricsRequest, Request, Run};
 use crate::data::{Distribution, Stream, derive_seed};
 use crate::flow::PointCloud;

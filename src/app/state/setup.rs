@@ -4,7 +4,7 @@
 
 use super::drawing::Drawing;
 use super::inputs::{Inputs, SourceChoice, TargetChoice};
-use super::training::ModelInputs;
+use super::learning::training::ModelInputs;
 use super::{DRAWN_LABEL, FlowSettings};
 use crate::data::Distribution;
 use crate::model::TrainConfig;

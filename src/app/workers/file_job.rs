@@ -180,7 +180,7 @@ pub fn download_bytes(request: FileRequest) -> Result<(String, Vec<u8>), JobErro
             crate::render::image_grid::grid_gif_bytes(
                 &trajectory,
                 crate::render::image_grid::GridLayout::default(),
-                super::super::wide_view_ui::GRID_GIF_FPS,
+                super::super::state::view::wide_ui::GRID_GIF_FPS,
             )?
             .0
         }
@@ -297,7 +297,7 @@ fn carry_out(request: FileRequest, path: &Path) -> Result<WorkerEvent, JobError>
                 &trajectory,
                 path,
                 crate::render::image_grid::GridLayout::default(),
-                super::super::wide_view_ui::GRID_GIF_FPS,
+                super::super::state::view::wide_ui::GRID_GIF_FPS,
             )?;
             WorkerEvent::Saved {
                 message: format!("wrote {frames} frames of digits to {}", path.display()),

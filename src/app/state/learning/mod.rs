@@ -2,13 +2,16 @@
 //! learned flow sampled from the model ([`LearnedRun`]) and the file the model came from, with
 //! the [`TrainCommand`]s and the training and sampling events they answer to.
 
-use super::context::{Change, Context};
-use super::runs::LearnedRun;
-use super::setup::Setup;
-use super::training::{ModelInputs, TrainEffect, Training};
+pub mod training;
+pub(crate) mod ui;
+
 use super::{GRID_CELLS, TrainCommand, ViewCommand};
 use crate::app::jobs::{Extent, LearnedRequest, Request, TrainRequest, WorkerEvent};
-use crate::app::playback::PlaybackCommand;
+use crate::app::state::context::{Change, Context};
+use crate::app::state::learning::training::{ModelInputs, TrainEffect, Training};
+use crate::app::state::playback::PlaybackCommand;
+use crate::app::state::runs::LearnedRun;
+use crate::app::state::setup::Setup;
 use crate::data::Distribution;
 use crate::job::JobError;
 use crate::model::TrainedModel;

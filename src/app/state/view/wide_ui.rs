@@ -3,9 +3,9 @@
 //! two principal components over the target samples in grey. The frame, the timeline, the
 //! playback and the readouts are the main view's.
 
-use super::jobs::Run;
-use super::plot_items::{PointCloud as PlotCloud, rgb};
-use super::state::{AppState, Command, ViewCommand, WideView};
+use crate::app::jobs::Run;
+use crate::app::state::view::plot_items::{PointCloud as PlotCloud, rgb};
+use crate::app::state::{AppState, Command, ViewCommand, WideView};
 use crate::flow::Trajectory;
 use crate::render::colors::TARGET_GREY;
 use crate::render::image_grid::{GridLayout, first_images, frame_caption, render_grid};

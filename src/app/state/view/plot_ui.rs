@@ -1,12 +1,12 @@
 //! The particle plot(s): one plot per shown flow (two side by side in split view), each with a
 //! clear label of which flow it shows, its readouts, the overlays, and in draw mode the brush.
 
-use super::jobs::{Extent, Run};
-use super::plot_items::{ArrowField, PointCloud, Trails, rgb};
-use super::state::{AppState, Command, DrawCommand, FlowView, Readout};
-use super::timeline_ui::PHASE_COLOR;
-use super::view_options::{PlotOnScreen, ViewOptions};
 use crate::Point;
+use crate::app::jobs::{Extent, Run};
+use crate::app::state::playback::ui::PHASE_COLOR;
+use crate::app::state::view::plot_items::{ArrowField, PointCloud, Trails, rgb};
+use crate::app::state::{AppState, Command, DrawCommand, FlowView, Readout};
+use crate::app::view_options::{PlotOnScreen, ViewOptions};
 use crate::flow::Frame;
 use crate::render::colors::{ARROW_GREY, TARGET_GREY};
 use eframe::egui;
@@ -160,7 +160,7 @@ fn flow_plot_ui(
         }
     });
 
-    if super::platform::PAGE_HOOKS
+    if crate::app::view_options::PAGE_HOOKS
         && let Some(frame) = frame
     {
         options.plots_on_screen.push(plot_on_screen(
@@ -246,10 +246,10 @@ fn wide_plot_ui(
     side: f32,
     commands: &mut Vec<Command>,
 ) {
-    super::wide_view_ui::wide_view_choice_ui(ui, state, commands);
+    crate::app::state::view::wide_ui::wide_view_choice_ui(ui, state, commands);
     match shown {
         Some((frame, index)) if frame.positions.dim() != 2 => {
-            super::wide_view_ui::wide_frame_ui(ui, state, kind, index, side - 24.0);
+            crate::app::state::view::wide_ui::wide_frame_ui(ui, state, kind, index, side - 24.0);
         }
         _ => {
             ui.label(waiting_hint(state, kind));
@@ -323,7 +323,7 @@ fn add_frame_items<'a>(
         // the data) spans most of a cell, so the field's shape reads at any speed; the
         // arrow-length slider scales from there.
         let typical = typical_length(field);
-        let cell = state.extent().cell_size(super::state::GRID_CELLS);
+        let cell = state.extent().cell_size(crate::app::state::GRID_CELLS);
         let grid_scale = if typical > 0.0 {
             0.9 * cell / typical * arrow_scale
         } else {
@@ -432,7 +432,7 @@ fn draw_input(
             Color32::from_rgb(40, 40, 40)
         };
         ui.painter_at(plot_response.rect)
-            .add(super::plot_items::brush_outline(
+            .add(crate::app::state::view::plot_items::brush_outline(
                 transform,
                 center,
                 state.drawing().brush().radius,
@@ -497,7 +497,7 @@ fn plot_on_screen(
         ..PlotOnScreen::default()
     };
     for (i, point) in points.iter().enumerate() {
-        let centre = super::plot_items::to_screen(transform, *point);
+        let centre = crate::app::state::view::plot_items::to_screen(transform, *point);
         if area.contains(centre) {
             plot.particles.push([centre.x, centre.y]);
             plot.colors.push(

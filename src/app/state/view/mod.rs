@@ -1,5 +1,10 @@
 //! Which flow the plot shows and its overlays, with their own [`ViewCommand`]s.
 
+pub(crate) mod plot_items;
+pub(crate) mod plot_ui;
+pub(crate) mod ui;
+pub(crate) mod wide_ui;
+
 /// Which flow the plot shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowView {

@@ -3,19 +3,23 @@
 //! It reads the other slices through [`FileInputs`] and changes them only by sending
 //! commands.
 
-use super::context::Context;
-use super::dialogs::{DialogKind, DialogPurpose, Dialogs};
-use super::drawing::DrawCommand;
-use super::inputs::{InputCommand, MAX_PARTICLES, TargetChoice};
-use super::learning::Learning;
-use super::messages::GifExport;
-use super::setup::Setup;
-use super::shapes::ShapeCommand;
-use super::timeline::Timeline;
-use super::training::TrainCommand;
-use super::view::{FlowView, Overlays, ViewCommand};
+pub(crate) mod dialog_ui;
+pub mod dialogs;
+pub(crate) mod ui;
+
 use super::{DRAWN_LABEL, FileCommand};
 use crate::app::jobs::{FileOp, FileRequest, GifRequest, Request, Run, WorkerEvent};
+use crate::app::state::context::Context;
+use crate::app::state::drawing::DrawCommand;
+use crate::app::state::files::dialogs::{DialogKind, DialogPurpose, Dialogs};
+use crate::app::state::inputs::shapes::ShapeCommand;
+use crate::app::state::inputs::{InputCommand, MAX_PARTICLES, TargetChoice};
+use crate::app::state::learning::Learning;
+use crate::app::state::learning::training::TrainCommand;
+use crate::app::state::messages::GifExport;
+use crate::app::state::playback::timeline::Timeline;
+use crate::app::state::setup::Setup;
+use crate::app::state::view::{FlowView, Overlays, ViewCommand};
 use crate::flow::{Frame, PointCloud, Trajectory};
 use crate::job::JobError;
 use crate::model::TrainedModel;

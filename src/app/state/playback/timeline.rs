@@ -2,21 +2,21 @@
 //! shows at the cursor, their supply, the readouts' keys and the extent. It reads the view,
 //! the cursor and both runs, and changes none of them.
 
-use super::runs::{LearnedRun, ParticleRun};
-use super::view::{FlowView, ViewSettings};
 use crate::app::jobs::{Extent, MetricsKey, Run, ShownFlow};
-use crate::app::playback::{FrameSupply, Playback};
-use crate::app::time_sync::nearest_frame;
+use crate::app::state::playback::time_sync::nearest_frame;
+use crate::app::state::playback::{FrameSupply, Playback};
+use crate::app::state::runs::{LearnedRun, ParticleRun};
+use crate::app::state::view::{FlowView, ViewSettings};
 use crate::flow::Frame;
 use std::sync::Arc;
 
 /// A read-only look at the view, the cursor and both runs.
 #[derive(Clone, Copy)]
 pub(crate) struct Timeline<'a> {
-    pub(super) view: &'a ViewSettings,
-    pub(super) playback: &'a Playback,
-    pub(super) particle: &'a ParticleRun,
-    pub(super) learned: &'a LearnedRun,
+    pub(in crate::app::state) view: &'a ViewSettings,
+    pub(in crate::app::state) playback: &'a Playback,
+    pub(in crate::app::state) particle: &'a ParticleRun,
+    pub(in crate::app::state) learned: &'a LearnedRun,
 }
 
 impl<'a> Timeline<'a> {

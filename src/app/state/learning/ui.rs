@@ -1,10 +1,10 @@
 //! The training section: method, key hyperparameters, Train / Cancel, progress, the live loss
 //! and W2 curves, the stale-model warning, model save / load and the NFE of the learned flow.
 
-use super::state::training::Training;
-use super::state::{AppState, Command, FileCommand, TrainCommand};
-use super::view_options::PlotOnScreen;
-use super::widgets::{self, labelled};
+use crate::app::state::training::Training;
+use crate::app::state::{AppState, Command, FileCommand, TrainCommand};
+use crate::app::view_options::PlotOnScreen;
+use crate::app::widgets::{self, labelled};
 use crate::model::{Method, OneStepMode, TrainConfig};
 use eframe::egui;
 use egui::{Color32, ComboBox, DragValue, RichText, Slider, Ui};
@@ -358,7 +358,7 @@ fn curves_ui(ui: &mut Ui, state: &AppState, plots: &mut Vec<PlotOnScreen>) {
                         .radius(2.5),
                 );
             });
-        if super::platform::PAGE_HOOKS {
+        if crate::app::view_options::PAGE_HOOKS {
             plots.push(w2_curve_on_screen(&response.transform, checkpoints));
         }
     }

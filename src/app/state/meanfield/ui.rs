@@ -2,9 +2,9 @@
 //! log–log axes, its fitted slope, and the field at a chosen n next to the large-n reference,
 //! so a student sees the noise shrink as the samples grow.
 
-use super::plot_items::ArrowField;
-use super::state::meanfield::{APP_GRID, APP_SEEDS, APP_SIZES};
-use super::state::{AppState, Command, MeanfieldCommand};
+use crate::app::state::meanfield::{APP_GRID, APP_SEEDS, APP_SIZES};
+use crate::app::state::view::plot_items::ArrowField;
+use crate::app::state::{AppState, Command, MeanfieldCommand};
 use crate::meanfield::{MeanfieldStudy, mean_norm};
 use eframe::egui::{self, Color32, Ui};
 use egui_plot::{Line, Plot, PlotPoints, Points};

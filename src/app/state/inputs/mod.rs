@@ -2,8 +2,11 @@
 //! their own [`InputCommand`]s, and the pictures and words a source or target can be
 //! ([`ShapeCommand`]s).
 
-use super::context::{Change, Context};
-use super::shapes::{ShapeCommand, Shapes};
+pub mod shapes;
+pub(crate) mod ui;
+
+use crate::app::state::context::{Change, Context};
+use crate::app::state::inputs::shapes::{ShapeCommand, Shapes};
 
 use crate::data::{Preset, Stream, derive_seed};
 use crate::flow::{FlowConfig, FlowSolver};

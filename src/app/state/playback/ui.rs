@@ -2,10 +2,10 @@
 //! scrubs the recorded frames (side by side: the particle flow's, the learned flow following by
 //! t), with the NSGF++ phase boundary marked on it.
 
-use super::jobs::Run;
-use super::playback::SPEED_RANGE;
-use super::state::{AppState, Command, FlowView, PlaybackCommand};
-use super::widgets::labelled;
+use crate::app::jobs::Run;
+use crate::app::state::playback::SPEED_RANGE;
+use crate::app::state::{AppState, Command, FlowView, PlaybackCommand};
+use crate::app::widgets::labelled;
 use eframe::egui;
 use egui::{Color32, RichText, Slider, Stroke, Ui};
 use std::fmt::Write as _;

@@ -1,6 +1,10 @@
 //! The timeline cursor and playback clock: which recorded frame is shown, whether it plays, and
 //! how fast. Plain Rust, no egui.
 
+pub(crate) mod time_sync;
+pub(crate) mod timeline;
+pub(crate) mod ui;
+
 /// The slowest and fastest playback speeds, in frames per second.
 pub(crate) const SPEED_RANGE: std::ops::RangeInclusive<f64> = 0.5..=60.0;
 

@@ -2,7 +2,7 @@
 //! opens when the state asks for a path ([`AppState::pending_dialog`]) and answers with the
 //! command of that purpose ([`DialogPurpose::command`]).
 
-use super::state::{AppState, Command, DialogPurpose, FileCommand};
+use crate::app::state::{AppState, Command, DialogPurpose, FileCommand};
 use eframe::egui;
 use egui_file::{FileDialog, State};
 

@@ -3,9 +3,11 @@
 //! [`MeanfieldCommand`]s: the mean-field slice, which starts its studies and takes their
 //! snapshots.
 
-use super::context::Context;
-use super::setup::Setup;
+pub(crate) mod ui;
+
 use crate::app::jobs::{MeanfieldRequest, Request, WorkerEvent};
+use crate::app::state::context::Context;
+use crate::app::state::setup::Setup;
 use crate::job::CancelToken;
 use crate::meanfield::{MeanfieldConfig, MeanfieldStudy};
 

@@ -4,10 +4,12 @@
 //! The drawing slice: it sends the timeline a pause when draw mode starts and the inputs the
 //! drawn target when its points change.
 
+pub(crate) mod ui;
+
 use super::InputCommand;
-use super::context::Context;
 use crate::Point;
-use crate::app::playback::PlaybackCommand;
+use crate::app::state::context::Context;
+use crate::app::state::playback::PlaybackCommand;
 use crate::data::{SeededRng, seeded_rng};
 use rand::RngExt;
 

@@ -1,13 +1,15 @@
 //! The flow slice: starting the particle flow of the current inputs and taking its job's
 //! frames ([`ParticleRun`] holds what arrived).
 
+pub(crate) mod ui;
+
 use super::GRID_CELLS;
-use super::context::Context;
-use super::learning::PlotFrame;
-use super::runs::ParticleRun;
-use super::setup::Setup;
 use crate::app::jobs::{Extent, FlowRequest, Request, WorkerEvent};
-use crate::app::playback::PlaybackCommand;
+use crate::app::state::context::Context;
+use crate::app::state::learning::PlotFrame;
+use crate::app::state::playback::PlaybackCommand;
+use crate::app::state::runs::ParticleRun;
+use crate::app::state::setup::Setup;
 use crate::data::Distribution;
 
 impl ParticleRun {
