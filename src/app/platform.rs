@@ -117,7 +117,6 @@ pub fn browser_train_config(desktop: crate::model::TrainConfig) -> crate::model:
     }
 }
 
-
 /// The training method a page's script names (`window.nsgf_train(name)`): a method's
 /// command-line name ("nsgf", "nsgfpp", "onestep"), or an error that names the known ones.
 pub fn page_method(name: &str) -> Result<crate::model::Method, String> {

@@ -3,6 +3,7 @@
 mod any_dim;
 #[cfg(feature = "app")]
 mod app_shapes;
+mod app_slices;
 #[cfg(feature = "app")]
 mod app_state;
 #[cfg(feature = "app")]

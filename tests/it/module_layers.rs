@@ -302,7 +302,7 @@ fn describe_cycle(cycle: &[Edge]) -> String {
     )
 }
 
-fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
+pub(crate) fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("a readable src directory")
         .map(|entry| entry.expect("a directory entry").path())
@@ -337,7 +337,7 @@ fn module_of(relative: &Path) -> Option<Vec<String>> {
 }
 
 /// The text with comments, string and character literals blanked (lifetimes kept).
-fn strip_comments_and_literals(text: &str) -> String {
+pub(crate) fn strip_comments_and_literals(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
