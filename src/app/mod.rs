@@ -2,14 +2,16 @@
 //! particle flow, train NSGF / NSGF++ live and play the learned flow.
 //!
 //! Layout of the module:
-//! - plain state, tested without a window: [`state`] (the [`state::AppState`] and its
-//!   [`state::Command`]s), `playback`, [`drawing`], [`jobs`] (requests and worker results),
-//!   [`field`] (the quiver's empirical field), `time_sync` (pairing two flows' frames by t),
+//! - [`state`]: the [`state::AppState`] router and the feature slices it composes (inputs,
+//!   drawing, the particle flow, training, playback, the view, files, the mean field,
+//!   readouts), each owning its state, its [`state::Command`]s, its events and its `_ui`
+//!   functions; the plain parts are tested without a window;
+//! - [`jobs`] (requests and worker results), [`field`] (the quiver's empirical field),
 //!   [`view_options`];
 //! - [`workers`]: the app's jobs and the named worker threads that step them off the UI thread,
 //!   all compute on one velocity backend on eframe's own wgpu device;
-//! - egui code that only draws state and turns input into commands: [`app_ui`] (the eframe shell),
-//!   `plot_view_ui`, `plot_items`, `controls_ui`, `timeline_ui`, `training_ui`.
+//! - the shell: [`app_ui`] (eframe: lays out the slices' panels, applies their commands, starts
+//!   the requested jobs), `status_ui`, `shortcuts_ui`, `platform` (desktop or browser).
 
 #[cfg(not(target_arch = "wasm32"))]
 use eframe::egui;

@@ -1,26 +1,28 @@
-//! Everything the app shows, as plain Rust: [`AppState`] composes feature slices, each a
-//! module that owns its state, the commands it accepts and the events it handles:
+//! Everything the app shows: [`AppState`] composes feature slices, each a module that owns its
+//! state, the commands it accepts, the events it handles and its `_ui` functions:
 //! - [`inputs`]: source, target, n, seed, flow parameters, pictures and words
 //!   ([`InputCommand`], [`ShapeCommand`]);
 //! - [`drawing`]: the drawn target, brush and stroke ([`DrawCommand`]);
 //! - `particle_flow`: the particle flow of the current inputs ([`runs::ParticleRun`]);
 //! - `learning`: training, the model and the learned flow ([`TrainCommand`]);
-//! - `crate::app::playback`: the timeline cursor ([`PlaybackCommand`]);
+//! - `playback`: the timeline cursor and the frames each run shows ([`PlaybackCommand`]);
 //! - [`view`]: which flow is shown and the overlays ([`ViewCommand`]);
 //! - `files`: files, exports and scenes ([`FileCommand`]);
 //! - [`meanfield`]: the mean-field panel ([`MeanfieldCommand`]);
 //! - [`readouts`]: S_ε and W2 of the shown frames.
 //!
 //! A slice's handler gets its own state, a read-only look at what it reads of the others
-//! (`setup::Setup`, `timeline::Timeline`, `files::FileInputs`) and the shared
+//! (`setup::Setup`, `playback::timeline::Timeline`, `files::FileInputs`) and the shared
 //! `context::Context`: the status line, the work to start, generations, commands for other
 //! slices and notes of what changed. No slice holds or changes another's state.
 //!
 //! [`AppState::apply`] and [`AppState::on_event`] only route: a [`Command`] or a
 //! [`WorkerEvent`] goes to the slice that owns it, the commands the slices send go to theirs in
 //! order, and what changed is settled once (the particle flow, the learned flow and staleness
-//! start again as needed). Work to start is taken with [`AppState::take_requests`]. Nothing
-//! here touches egui or runs numerics.
+//! start again as needed). Work to start is taken with [`AppState::take_requests`].
+//!
+//! A slice's plain files have no egui and are tested without a window; its `ui` files draw
+//! it with egui and only push commands. Nothing here runs numerics.
 
 mod commands;
 pub(crate) mod context;
