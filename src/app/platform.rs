@@ -29,35 +29,69 @@ pub fn default_particles() -> usize {
     }
 }
 
+/// Why the browser did not offer a download.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DownloadError {
+    /// A browser call failed (a JavaScript exception, shown as the browser describes it: it is
+    /// no Rust error to keep as a source).
+    #[cfg(target_arch = "wasm32")]
+    #[error("{call} failed: {exception}")]
+    Browser {
+        /// The call that failed.
+        call: &'static str,
+        /// The exception.
+        exception: String,
+    },
+    /// The page has no document to put the link in.
+    #[cfg(target_arch = "wasm32")]
+    #[error("the page has no document")]
+    NoDocument,
+    /// The element created for the link is not an anchor.
+    #[cfg(target_arch = "wasm32")]
+    #[error("the created element is not a link")]
+    NotAnAnchor,
+    /// Not in a browser: there is nowhere to download to.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[error("downloads exist only in the browser")]
+    NotInBrowser,
+}
+
 /// In the browser, offers `bytes` as a download named `name` (a Blob behind a clicked link);
 /// elsewhere there is nowhere to download to.
-pub(crate) fn download(name: &str, bytes: Vec<u8>) -> Result<(), String> {
+pub(crate) fn download(name: &str, bytes: Vec<u8>) -> Result<(), DownloadError> {
     #[cfg(target_arch = "wasm32")]
     {
         use wasm_bindgen::JsCast as _;
-        let describe = |error: wasm_bindgen::JsValue| format!("{error:?}");
+        let failed = |call: &'static str| {
+            move |exception: wasm_bindgen::JsValue| DownloadError::Browser {
+                call,
+                exception: format!("{exception:?}"),
+            }
+        };
         let array = js_sys::Uint8Array::from(bytes.as_slice());
         let parts = js_sys::Array::of1(&array);
-        let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(describe)?;
-        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(describe)?;
+        let blob =
+            web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(failed("Blob::new"))?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob)
+            .map_err(failed("URL.createObjectURL"))?;
         let document = web_sys::window()
             .and_then(|window| window.document())
-            .ok_or("no document")?;
+            .ok_or(DownloadError::NoDocument)?;
         let anchor = document
             .create_element("a")
-            .map_err(describe)?
+            .map_err(failed("document.createElement"))?
             .dyn_into::<web_sys::HtmlAnchorElement>()
-            .map_err(|_| "not an anchor".to_string())?;
+            .map_err(|_| DownloadError::NotAnAnchor)?;
         anchor.set_href(&url);
         anchor.set_download(name);
         anchor.click();
-        web_sys::Url::revoke_object_url(&url).map_err(describe)?;
+        web_sys::Url::revoke_object_url(&url).map_err(failed("URL.revokeObjectURL"))?;
         Ok(())
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
         let _ = (name, bytes);
-        Err("downloads exist only in the browser".into())
+        Err(DownloadError::NotInBrowser)
     }
 }
 
