@@ -24,6 +24,30 @@
 //! A slice's plain files have no egui and are tested without a window; its `ui` files draw
 //! it with egui and only push commands. Nothing here runs numerics.
 
+/// The read-only look at the inputs, built from the fields so that it can sit beside a slice
+/// borrowed mutably (a method borrowing the whole state could not).
+macro_rules! setup {
+    ($state:ident) => {
+        Setup {
+            inputs: &$state.inputs,
+            drawing: &$state.drawing,
+        }
+    };
+}
+
+/// The read-only look at the view, the cursor and both runs, built from the fields (see
+/// `setup!`).
+macro_rules! timeline {
+    ($state:ident) => {
+        Timeline {
+            view: &$state.view,
+            playback: &$state.playback,
+            particle: &$state.particle,
+            learned: $state.learning.learned(),
+        }
+    };
+}
+
 mod commands;
 pub(crate) mod context;
 pub mod drawing;
@@ -182,26 +206,15 @@ impl AppState {
             }
             self.follow(changes);
         }
-        let setup = Setup {
-            inputs: &self.inputs,
-            drawing: &self.drawing,
-        };
-        let timeline = Timeline {
-            view: &self.view,
-            playback: &self.playback,
-            particle: &self.particle,
-            learned: self.learning.learned(),
-        };
+        let setup = setup!(self);
+        let timeline = timeline!(self);
         self.readouts
             .request_shown(timeline, setup, &mut self.context);
     }
 
     /// Sends one command to the slice that owns it.
     fn route(&mut self, command: Command) {
-        let setup = Setup {
-            inputs: &self.inputs,
-            drawing: &self.drawing,
-        };
+        let setup = setup!(self);
         let context = &mut self.context;
         match command {
             Command::Input(command) => self.inputs.apply(command, context),
@@ -216,12 +229,7 @@ impl AppState {
             Command::File(command) => {
                 let read = FileInputs {
                     setup,
-                    timeline: Timeline {
-                        view: &self.view,
-                        playback: &self.playback,
-                        particle: &self.particle,
-                        learned: self.learning.learned(),
-                    },
+                    timeline: timeline!(self),
                     learning: &self.learning,
                     overlays: self.view.overlays(),
                 };
@@ -237,10 +245,7 @@ impl AppState {
     /// Starts again what the changes call for: the particle flow, then the learned flow (in
     /// the particle flow's frame), then staleness.
     fn follow(&mut self, changes: Changes) {
-        let setup = Setup {
-            inputs: &self.inputs,
-            drawing: &self.drawing,
-        };
+        let setup = setup!(self);
         if changes.restart_particle_flow {
             self.particle.start(setup, &mut self.context);
         }

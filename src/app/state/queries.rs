@@ -22,20 +22,12 @@ use std::sync::Arc;
 impl AppState {
     /// The inputs, read-only.
     pub(super) fn setup(&self) -> Setup<'_> {
-        Setup {
-            inputs: &self.inputs,
-            drawing: &self.drawing,
-        }
+        setup!(self)
     }
 
     /// The view, the cursor and both runs, read-only.
     pub(super) fn timeline(&self) -> Timeline<'_> {
-        Timeline {
-            view: &self.view,
-            playback: &self.playback,
-            particle: &self.particle,
-            learned: self.learning.learned(),
-        }
+        timeline!(self)
     }
 
     /// The queued requests, for inspection.
