@@ -243,6 +243,28 @@ mod behaviour {
     }
 
     #[test]
+    fn an_app_started_on_the_digits_trains_with_the_64_dimensional_defaults() {
+        let settings = FlowSettings {
+            target: TargetChoice::Digits,
+            ..FlowSettings::default()
+        };
+        let state = AppState::new(settings);
+        let config = state.training().config();
+        assert_eq!(
+            config,
+            &TrainConfig {
+                seed: config.seed,
+                ..TrainConfig::defaults_for_dim(config.method, 64)
+            }
+        );
+        assert_ne!(
+            TrainConfig::defaults_for_dim(config.method, 64),
+            TrainConfig::defaults_for_dim(config.method, 2),
+            "the check needs the two dimensions' defaults to differ"
+        );
+    }
+
+    #[test]
     fn draw_mode_pauses_the_timeline_and_a_stroke_restarts_the_flow_once() {
         let mut state = AppState::new(FlowSettings::default());
         state.take_requests();

@@ -127,6 +127,9 @@ impl AppState {
             readouts: Readouts::default(),
             context: Context::default(),
         };
+        // The training defaults follow the flows' dimension from the start (the digits are 64).
+        let dimension = state.setup().dimension();
+        state.learning.set_dimension(dimension);
         state.context.note(Change::FlowParameters);
         state.settle();
         state
