@@ -127,9 +127,6 @@ impl AppState {
             readouts: Readouts::default(),
             context: Context::default(),
         };
-        // The training defaults follow the flows' dimension from the start (the digits are 64).
-        let dimension = state.setup().dimension();
-        state.learning.set_dimension(dimension);
         state.context.note(Change::FlowParameters);
         state.settle();
         state
@@ -196,12 +193,11 @@ impl AppState {
     /// Routes the commands sent until none is left, settling what they changed (which may
     /// send more), then asks for the shown frames' readouts.
     fn settle(&mut self) {
+        self.follow_dimension();
         loop {
             while let Some(command) = self.context.next_command() {
                 self.route(command);
-                // The training defaults follow the flows' dimension.
-                let dimension = self.setup().dimension();
-                self.learning.set_dimension(dimension);
+                self.follow_dimension();
             }
             let changes = self.context.take_changes();
             if !changes.any() {
@@ -243,6 +239,14 @@ impl AppState {
             Command::Fail(error) => context.fail(error),
             Command::DismissError => context.messages_mut().dismiss_error(),
         }
+    }
+
+    /// The training defaults follow the flows' dimension (the digits are 64) at once, before
+    /// the next command is routed: a scene's training configuration, sent after its target,
+    /// must land on the new dimension, not be reset by it when the changes are settled.
+    fn follow_dimension(&mut self) {
+        let dimension = self.setup().dimension();
+        self.learning.set_dimension(dimension);
     }
 
     /// Starts again what the changes call for: the particle flow, then the learned flow (in
